@@ -1,0 +1,442 @@
+"""The record of a case: its state machine, comments, attachments and the append-only event log."""
+
+from pathlib import PurePosixPath
+from uuid import uuid4
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from enterprises.models import Enterprise, Unit, UnitKind
+
+from . import permissions
+
+
+class Category(models.Model):
+    """One of the seven functional groups (功能组) that sort problems by kind."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=80)
+    description_zh = models.CharField(_("Chinese description"), max_length=200, blank=True)
+    description_en = models.CharField(_("English description"), max_length=200, blank=True)
+    default_unit_kind = models.CharField(_("default responsible unit kind"), max_length=20, choices=UnitKind.choices)
+    route_to_serving_cadre = models.BooleanField(
+        _("route to the serving cadre"),
+        default=True,
+        help_text=_("Assign new cases straight to the enterprise's 包联 cadre, who is then responsible."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+
+    @property
+    def description(self) -> str:
+        return self.description_en if (get_language() or "").startswith("en") else self.description_zh
+
+
+class CaseState(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    ASSIGNED = "assigned", _("Assigned")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATES = (CaseState.OPENED, CaseState.ASSIGNED, CaseState.RESOLVED)
+
+
+class Complexity(models.TextChoices):
+    ORDINARY = "ordinary", _("Ordinary")
+    COMPLEX = "complex", _("Complex")
+
+
+class ResolutionType(models.TextChoices):
+    SOLVED = "solved", _("Solved")
+    PARTLY_SOLVED = "partly_solved", _("Partly solved")
+    EXPLAINED = "explained", _("Explained, cannot be solved")
+    UNFOUNDED = "unfounded", _("Unfounded")
+    NOT_OUR_DUTY = "not_our_duty", _("Not our duty")
+
+
+class Satisfaction(models.IntegerChoices):
+    VERY_SATISFIED = 5, _("Very satisfied")
+    SATISFIED = 4, _("Satisfied")
+    FAIRLY_SATISFIED = 3, _("Fairly satisfied")
+    DISSATISFIED = 2, _("Dissatisfied")
+    VERY_DISSATISFIED = 1, _("Very dissatisfied")
+
+
+class Closure(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed by the enterprise")
+    BY_SUPERVISOR = "by_supervisor", _("Closed by a supervisor")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the enterprise")
+
+
+class CaseNumberSequence(models.Model):
+    """The last number handed out per year; a row lock makes concurrent filings take turns."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("case number sequence")
+        verbose_name_plural = _("case number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_value}"
+
+    @classmethod
+    def allocate(cls, year: int) -> int:
+        """Next number of ``year``. Call inside a transaction; the UPDATE holds the row until commit."""
+        cls.objects.bulk_create([cls(year=year)], ignore_conflicts=True)
+        cls.objects.filter(year=year).update(last_value=F("last_value") + 1)
+        return cls.objects.values_list("last_value", flat=True).get(year=year)
+
+
+def format_case_number(year: int, value: int) -> str:
+    return f"{settings.HUIYIN['CASE_NUMBER_PREFIX']}-{year}-{value:06d}"
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    """A problem an enterprise filed (诉求), from filing to being crossed off (销号).
+
+    ``state`` changes only through the transition methods below, and those are
+    called only by ``workflow.services``, which locks the row and writes the
+    event. ``version`` grows with every change so that two people acting on the
+    same copy cannot both win, even when the state stays the same (accept,
+    reassign).
+    """
+
+    number = models.CharField(_("number"), max_length=32, unique=True, editable=False)
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="cases"
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="filed_cases"
+    )
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    complexity = models.CharField(
+        _("complexity"), max_length=20, choices=Complexity.choices, default=Complexity.ORDINARY
+    )
+    state = FSMField(_("state"), max_length=20, choices=CaseState.choices, default=CaseState.OPENED, protected=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    responsible_unit = models.ForeignKey(
+        Unit, verbose_name=_("responsible unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    resolution_type = models.CharField(_("resolution type"), max_length=20, choices=ResolutionType.choices, blank=True)
+    reply = models.TextField(_("reply"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction"), choices=Satisfaction.choices, null=True, blank=True
+    )
+    satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True)
+    closure = models.CharField(_("closure"), max_length=20, choices=Closure.choices, blank=True)
+    enterprise_reopen_count = models.PositiveSmallIntegerField(_("reopened by the enterprise"), default=0)
+    follows_up = models.ForeignKey(
+        "self",
+        verbose_name=_("follows up"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+    )
+
+    filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    sent_back_at = models.DateTimeField(
+        _("sent back at"), null=True, blank=True, help_text=_("Set while a returned case waits for routing.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    response_due_at = models.DateTimeField(_("response due at"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-filed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state__in=[CaseState.ASSIGNED, CaseState.RESOLVED])
+                | (Q(assignee__isnull=False) & Q(responsible_unit__isnull=False)),
+                name="case_assigned_has_assignee_and_unit",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=CaseState.RESOLVED) | (Q(resolved_at__isnull=False) & ~Q(resolution_type="")),
+                name="case_resolved_has_resolution",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=CaseState.CLOSED) | (Q(closed_at__isnull=False) & ~Q(closure="")),
+                name="case_closed_has_closure",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="case_satisfaction_1_to_5",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-filed_at"], name="case_state_filed"),
+            models.Index(fields=["enterprise", "-filed_at"], name="case_enterprise_filed"),
+            models.Index(fields=["assignee", "state"], name="case_assignee_state"),
+            models.Index(fields=["responsible_unit", "state"], name="case_unit_state"),
+            models.Index(fields=["category", "-filed_at"], name="case_category_filed"),
+            models.Index(
+                fields=["response_due_at"],
+                condition=Q(state__in=["opened", "assigned"]),
+                name="case_open_response_due",
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=Q(state__in=["opened", "assigned"]),
+                name="case_open_resolution_due",
+            ),
+            models.Index(fields=["-sent_back_at"], condition=Q(state="opened"), name="case_returned_for_routing"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def is_overdue(self, now=None) -> bool:
+        if self.state not in (CaseState.OPENED, CaseState.ASSIGNED) or self.resolution_due_at is None:
+            return False
+        return self.resolution_due_at < (now or timezone.now())
+
+    @transition(field=state, source=CaseState.OPENED, target=CaseState.ASSIGNED, permission=permissions.can_assign)
+    def assign(self, *, assignee, unit, at) -> None:
+        """Route the case to a cadre of a unit; that unit now answers for it."""
+        self.assignee = assignee
+        self.responsible_unit = unit
+        self.assigned_at = at
+        self.accepted_at = None
+        self.sent_back_at = None
+
+    assign.alters_data = True
+
+    @transition(
+        field=state,
+        source=CaseState.ASSIGNED,
+        target=CaseState.ASSIGNED,
+        conditions=[lambda case: case.accepted_at is None],
+        permission=permissions.can_accept,
+    )
+    def accept(self, *, at) -> None:
+        """The assignee signs for the case (签收): the response the response deadline asks for."""
+        self.accepted_at = at
+
+    accept.alters_data = True
+
+    @transition(field=state, source=CaseState.ASSIGNED, target=CaseState.OPENED, permission=permissions.can_send_back)
+    def send_back(self, *, at) -> None:
+        """The assignee returns a case that is not theirs (退单); it goes back to the dispatcher."""
+        self.assignee = None
+        self.responsible_unit = None
+        self.assigned_at = None
+        self.accepted_at = None
+        self.sent_back_at = at
+
+    send_back.alters_data = True
+
+    @transition(field=state, source=CaseState.ASSIGNED, target=CaseState.ASSIGNED, permission=permissions.can_reassign)
+    def reassign(self, *, assignee, unit, at) -> None:
+        """Hand the case to another cadre, who signs for it anew."""
+        self.assignee = assignee
+        self.responsible_unit = unit
+        self.assigned_at = at
+        self.accepted_at = None
+
+    reassign.alters_data = True
+
+    @transition(field=state, source=CaseState.ASSIGNED, target=CaseState.RESOLVED, permission=permissions.can_resolve)
+    def resolve(self, *, resolution_type, reply, at) -> None:
+        """Answer the enterprise. Resolving also counts as signing for it when that was skipped."""
+        self.resolution_type = resolution_type
+        self.reply = reply
+        self.resolved_at = at
+        if self.accepted_at is None:
+            self.accepted_at = at
+
+    resolve.alters_data = True
+
+    @transition(field=state, source=CaseState.RESOLVED, target=CaseState.ASSIGNED, permission=permissions.can_reopen)
+    def reopen(self, *, by_enterprise: bool, at) -> None:
+        """The enterprise does not accept the solution (不认可); the same assignee works it again."""
+        self.resolution_type = ""
+        self.resolved_at = None
+        self.assigned_at = at
+        if by_enterprise:
+            self.enterprise_reopen_count += 1
+
+    reopen.alters_data = True
+
+    @transition(field=state, source=CaseState.RESOLVED, target=CaseState.CLOSED, permission=permissions.can_close)
+    def close(self, *, closure, satisfaction, comment, at) -> None:
+        """Cross the case off (销号): the enterprise confirms and rates it, or a supervisor closes it."""
+        self.closure = closure
+        self.satisfaction = satisfaction
+        self.satisfaction_comment = comment
+        self.closed_at = at
+
+    close.alters_data = True
+
+    @transition(
+        field=state,
+        source=[CaseState.OPENED, CaseState.ASSIGNED],
+        target=CaseState.CLOSED,
+        permission=permissions.can_withdraw,
+    )
+    def withdraw(self, *, at) -> None:
+        """The enterprise no longer needs help (撤回). Closed is final; a follow-up is a new case."""
+        self.closure = Closure.WITHDRAWN
+        self.closed_at = at
+
+    withdraw.alters_data = True
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public reply")
+    INTERNAL = "internal", _("Internal note")
+
+
+class Comment(models.Model):
+    """A public reply between the enterprise and the government, or an internal note of officials."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices)
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "visibility", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case.number} · {self.get_visibility_display()}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """A random stored name keeps user-chosen names out of paths; the original is kept on the row."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"attachments/{timezone.now():%Y/%m}/{uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices)
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "visibility", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class EventAction(models.TextChoices):
+    FILE = "file", _("Filed")
+    ASSIGN = "assign", _("Assigned")
+    ACCEPT = "accept", _("Signed for")
+    SEND_BACK = "send-back", _("Sent back")
+    REASSIGN = "reassign", _("Reassigned")
+    RESOLVE = "resolve", _("Resolved")
+    REOPEN = "reopen", _("Reopened")
+    CLOSE = "close", _("Closed")
+    WITHDRAW = "withdraw", _("Withdrawn")
+    COMMENT = "comment", _("Commented")
+    ATTACH = "attach", _("Attached a file")
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete a row of the event log."""
+
+
+class CaseEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Case events are append-only.")
+
+    def delete(self):
+        raise AppendOnlyError("Case events are append-only.")
+
+
+class CaseEvent(models.Model):
+    """One row per action on a case, written in the same transaction as the action; never changed."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for actions of the system itself, such as automatic routing."),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=EventAction.choices)
+    from_state = models.CharField(_("from state"), max_length=20, choices=CaseState.choices, blank=True)
+    to_state = models.CharField(_("to state"), max_length=20, choices=CaseState.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    is_internal = models.BooleanField(
+        _("internal"), default=False, help_text=_("Internal events are never shown to enterprise users.")
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Case events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Case events are append-only.")

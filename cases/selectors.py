@@ -1,0 +1,79 @@
+"""Reads of cases. ``cases_visible_to`` is the one gate every list, detail, action and download uses."""
+
+from django.db.models import Q, QuerySet
+
+from config.errors import NotFound
+from enterprises.access import UserRoles, roles_for_user
+
+from .models import Attachment, Case, CaseEvent, Comment, Visibility
+
+
+def official_cases_q(roles: UserRoles) -> Q | None:
+    """Cases the user sees in an official capacity (and so with internal notes); None for all."""
+    if roles.is_superuser or roles.is_dispatcher:
+        return None
+    overseen = roles.supervised_unit_ids | roles.led_unit_ids
+    q = Q(pk__in=[])
+    if roles.user_id is not None and roles.is_official:
+        q |= Q(assignee_id=roles.user_id)
+    if roles.served_enterprise_ids:
+        q |= Q(enterprise_id__in=roles.served_enterprise_ids)
+    if roles.head_unit_ids:
+        q |= Q(responsible_unit_id__in=roles.head_unit_ids)
+    if overseen:
+        q |= Q(responsible_unit_id__in=overseen) | Q(enterprise__township_id__in=overseen)
+    return q
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """Enterprise users: their enterprise's cases. Cadres: assigned and served. Unit heads: their
+    units' subtree. Dispatchers: all. Supervisors and leaders: their jurisdiction."""
+    roles = roles_for_user(user)
+    cases = Case.objects.select_related("enterprise", "category", "assignee", "responsible_unit", "filed_by")
+    if roles.user_id is None:
+        return cases.none()
+    official = official_cases_q(roles)
+    if official is None:
+        return cases
+    q = official
+    if roles.contact_enterprise_ids:
+        q |= Q(enterprise_id__in=roles.contact_enterprise_ids)
+    return cases.filter(q)
+
+
+def case_for_user(user, case_id) -> Case:
+    """The case if the user may see it; otherwise NotFound, never a hint that it exists."""
+    try:
+        return cases_visible_to(user).get(pk=int(case_id))
+    except (Case.DoesNotExist, TypeError, ValueError):
+        raise NotFound() from None
+
+
+def user_sees_internal(user, case: Case) -> bool:
+    """Internal notes reach only those who see the case as officials, never through an enterprise."""
+    roles = roles_for_user(user)
+    if not roles.is_official:
+        return False
+    official = official_cases_q(roles)
+    return official is None or Case.objects.filter(official, pk=case.pk).exists()
+
+
+def comments_for_user(user, case: Case, *, sees_internal: bool | None = None) -> QuerySet[Comment]:
+    comments = case.comments.select_related("author")
+    if sees_internal is None:
+        sees_internal = user_sees_internal(user, case)
+    return comments if sees_internal else comments.filter(visibility=Visibility.PUBLIC)
+
+
+def attachments_for_user(user, case: Case, *, sees_internal: bool | None = None) -> QuerySet[Attachment]:
+    attachments = case.attachments.select_related("uploaded_by")
+    if sees_internal is None:
+        sees_internal = user_sees_internal(user, case)
+    return attachments if sees_internal else attachments.filter(visibility=Visibility.PUBLIC)
+
+
+def events_for_user(user, case: Case, *, sees_internal: bool | None = None) -> QuerySet[CaseEvent]:
+    events = case.events.select_related("actor")
+    if sees_internal is None:
+        sees_internal = user_sees_internal(user, case)
+    return events if sees_internal else events.filter(is_internal=False)

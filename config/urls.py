@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from cases.api import CategoryViewSet
+from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
+from notifications.api import NotificationViewSet
+from workflow.api import CaseViewSet
+
+router = DefaultRouter()
+router.register("cases", CaseViewSet, basename="case")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("units", UnitViewSet, basename="unit")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("notifications", NotificationViewSet, basename="notification")
+
+api_patterns = [
+    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("me/", MeView.as_view(), name="me"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_patterns, "api"))),
+    path("api-auth/", include("rest_framework.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

@@ -1,0 +1,215 @@
+"""Who is served and who serves: enterprises, government units, people's roles, and 包保."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .credit_code import validate_credit_code
+
+
+class UnitKind(models.TextChoices):
+    DISTRICT = "district", _("District government")
+    BUREAU = "bureau", _("Bureau")
+    TOWNSHIP = "township", _("Township")
+    STREET = "street", _("Street office")
+    DISPATCH = "dispatch", _("Dispatch room")
+    SUPERVISION = "supervision", _("Supervision office")
+
+
+LOCAL_UNIT_KINDS = (UnitKind.TOWNSHIP, UnitKind.STREET)
+
+
+class Unit(models.Model):
+    """A government unit; the parent link forms the hierarchy that jurisdictions follow."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enterprise(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+        help_text=_("18 characters, GB 32100-2015, with its check digit."),
+    )
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    township = models.ForeignKey(
+        Unit,
+        verbose_name=_("township or street"),
+        on_delete=models.PROTECT,
+        related_name="local_enterprises",
+        limit_choices_to={"kind__in": LOCAL_UNIT_KINDS},
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.credit_code = self.credit_code.strip().upper()
+        super().save(*args, **kwargs)
+
+
+class EnterpriseContact(models.Model):
+    """A user who acts for an enterprise: files its problems and confirms their solutions."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="enterprise_contacts",
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    title = models.CharField(_("position"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("enterprise contact")
+        verbose_name_plural = _("enterprise contacts")
+        constraints = [models.UniqueConstraint(fields=["user", "enterprise"], name="unique_enterprise_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.enterprise}"
+
+
+class Role(models.TextChoices):
+    CADRE = "cadre", _("Cadre")
+    UNIT_HEAD = "unit_head", _("Unit head")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    LEADER = "leader", _("Leader")
+
+
+class UnitMembership(models.Model):
+    """A user's role in a unit. Supervisors and leaders oversee a jurisdiction (a unit subtree)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="unit_memberships",
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    jurisdiction = models.ForeignKey(
+        Unit,
+        verbose_name=_("jurisdiction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "For supervisors and leaders: the unit whose whole subtree they oversee. "
+            "Empty means the subtree of their own unit."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("unit membership")
+        verbose_name_plural = _("unit memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], name="unique_unit_membership")]
+        indexes = [models.Index(fields=["unit", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class ServiceAssignment(models.Model):
+    """One period of an enterprise's three-level service (三级包保).
+
+    A change never edits a row: the current one gets ``ended_at`` and a new one
+    starts, so the history of who served the enterprise stays complete.
+    """
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="service_assignments",
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("serving leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("responsible unit"), on_delete=models.PROTECT, related_name="+")
+    cadre = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("serving cadre"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    local_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("township or street contact"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("service assignment (包保)")
+        verbose_name_plural = _("service assignments (包保)")
+        ordering = ["enterprise", "-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise"],
+                condition=Q(ended_at__isnull=True),
+                name="one_current_service_assignment",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["cadre"], condition=Q(ended_at__isnull=True), name="current_by_cadre"),
+            models.Index(fields=["local_contact"], condition=Q(ended_at__isnull=True), name="current_by_contact"),
+            models.Index(fields=["leader"], condition=Q(ended_at__isnull=True), name="current_by_leader"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.unit}"

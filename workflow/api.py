@@ -1,0 +1,486 @@
+"""The case API: list, detail, filing, one POST endpoint per action, comments and attachments.
+
+Views parse, call a service or selector, and render. Every case reached here
+comes through ``cases_visible_to``; whatever the user may not see is a 404.
+"""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseState,
+    Category,
+    Comment,
+    Complexity,
+    ResolutionType,
+    Satisfaction,
+    Visibility,
+)
+from cases.selectors import (
+    attachments_for_user,
+    case_for_user,
+    cases_visible_to,
+    comments_for_user,
+    events_for_user,
+    user_sees_internal,
+)
+from config.errors import Conflict, NotFound
+from enterprises.access import roles_for_user
+from enterprises.models import Enterprise, Unit
+
+from . import services
+
+User = get_user_model()
+
+API_ACTION_NAMES = {
+    "assign": "assign",
+    "accept": "accept",
+    "send_back": "send-back",
+    "reassign": "reassign",
+    "resolve": "resolve",
+    "reopen": "reopen",
+    "close": "close",
+    "withdraw": "withdraw",
+}
+
+
+def available_actions(case: Case, user) -> list[str]:
+    """From django-fsm's transitions and their permission callables: the one source for API and pages."""
+    return [API_ACTION_NAMES[t.name] for t in case.get_available_user_state_transitions(user)]
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class NamedSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
+class CaseRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    number = serializers.CharField()
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    state_display = serializers.CharField(source="get_state_display")
+    category = NamedSerializer()
+    enterprise = NamedSerializer()
+    assignee = PersonSerializer(allow_null=True)
+    responsible_unit = NamedSerializer(allow_null=True)
+    is_overdue = serializers.SerializerMethodField()
+    is_returned = serializers.SerializerMethodField()
+    available_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "title",
+            "state",
+            "state_display",
+            "category",
+            "enterprise",
+            "assignee",
+            "responsible_unit",
+            "complexity",
+            "filed_at",
+            "assigned_at",
+            "accepted_at",
+            "resolved_at",
+            "closed_at",
+            "response_due_at",
+            "resolution_due_at",
+            "is_overdue",
+            "is_returned",
+            "version",
+            "available_actions",
+        ]
+
+    def get_is_overdue(self, case) -> bool:
+        return case.is_overdue()
+
+    def get_is_returned(self, case) -> bool:
+        return case.state == CaseState.OPENED and case.sent_back_at is not None
+
+    def get_available_actions(self, case) -> list[str]:
+        return available_actions(case, self.context["request"].user)
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = PersonSerializer()
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "visibility", "body", "created_at"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = PersonSerializer()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "original_name",
+            "content_type",
+            "size",
+            "visibility",
+            "uploaded_by",
+            "created_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, attachment) -> str:
+        return self.context["request"].build_absolute_uri(
+            f"/api/v1/cases/{attachment.case_id}/attachments/{attachment.pk}/"
+        )
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = PersonSerializer(allow_null=True)
+    action_display = serializers.CharField(source="get_action_display")
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "action", "action_display", "actor", "from_state", "to_state", "note", "data", "created_at"]
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    filed_by = PersonSerializer()
+    follows_up = CaseRefSerializer(allow_null=True)
+    resolution_type_display = serializers.CharField(source="get_resolution_type_display")
+    satisfaction_display = serializers.CharField(source="get_satisfaction_display", allow_null=True)
+    comments = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField()
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "description",
+            "filed_by",
+            "follows_up",
+            "resolution_type",
+            "resolution_type_display",
+            "reply",
+            "satisfaction",
+            "satisfaction_display",
+            "satisfaction_comment",
+            "closure",
+            "enterprise_reopen_count",
+            "comments",
+            "attachments",
+            "events",
+        ]
+
+    def sees_internal(self, case) -> bool:
+        cache = self.context.setdefault("sees_internal", {})
+        if case.pk not in cache:
+            cache[case.pk] = user_sees_internal(self.context["request"].user, case)
+        return cache[case.pk]
+
+    def get_comments(self, case) -> list[dict]:
+        user = self.context["request"].user
+        rows = comments_for_user(user, case, sees_internal=self.sees_internal(case))
+        return CommentSerializer(rows, many=True, context=self.context).data
+
+    def get_attachments(self, case) -> list[dict]:
+        user = self.context["request"].user
+        rows = attachments_for_user(user, case, sees_internal=self.sees_internal(case))
+        return AttachmentSerializer(rows, many=True, context=self.context).data
+
+    def get_events(self, case) -> list[dict]:
+        user = self.context["request"].user
+        rows = events_for_user(user, case, sees_internal=self.sees_internal(case))
+        return EventSerializer(rows, many=True, context=self.context).data
+
+
+class CaseFileInput(serializers.Serializer):
+    enterprise = serializers.PrimaryKeyRelatedField(
+        queryset=Enterprise.objects.all(),
+        required=False,
+        help_text="Optional for a user who acts for exactly one enterprise.",
+    )
+    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    complexity = serializers.ChoiceField(choices=Complexity.choices, default=Complexity.ORDINARY)
+    follows_up = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none(), required=False, allow_null=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.context["request"].user
+        roles = roles_for_user(user)
+        fileable = roles.contact_enterprise_ids | roles.served_enterprise_ids
+        self.fields["enterprise"].queryset = Enterprise.objects.filter(pk__in=fileable)
+        self.fields["follows_up"].queryset = cases_visible_to(user)
+
+    def validate(self, attrs):
+        if "enterprise" not in attrs:
+            roles = roles_for_user(self.context["request"].user)
+            if len(roles.contact_enterprise_ids) != 1:
+                raise serializers.ValidationError({"enterprise": [_("Choose the enterprise the problem is for.")]})
+            attrs["enterprise"] = Enterprise.objects.get(pk=next(iter(roles.contact_enterprise_ids)))
+        return attrs
+
+
+class VersionedInput(serializers.Serializer):
+    version = serializers.IntegerField(
+        required=False, help_text="The case version the client saw; a newer case answers 409."
+    )
+
+
+class AssignInput(VersionedInput):
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True))
+    response_due_at = serializers.DateTimeField(required=False, allow_null=True)
+    resolution_due_at = serializers.DateTimeField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReassignInput(VersionedInput):
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True), required=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReasonInput(VersionedInput):
+    reason = serializers.CharField()
+
+
+class ResolveInput(VersionedInput):
+    resolution_type = serializers.ChoiceField(choices=ResolutionType.choices)
+    reply = serializers.CharField()
+
+
+class CloseInput(VersionedInput):
+    satisfaction = serializers.ChoiceField(
+        choices=Satisfaction.choices,
+        required=False,
+        allow_null=True,
+        help_text="Required from the enterprise: 5 very satisfied … 1 very dissatisfied.",
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CommentInput(serializers.Serializer):
+    body = serializers.CharField()
+    visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)
+
+
+class AttachmentInput(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)
+
+
+class CaseFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=CaseState.choices)
+    category = django_filters.NumberFilter(field_name="category_id")
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+    assignee = django_filters.NumberFilter(field_name="assignee_id")
+    unit = django_filters.NumberFilter(field_name="responsible_unit_id")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
+    returned = django_filters.BooleanFilter(method="filter_returned", label="returned")
+    filed_after = django_filters.IsoDateTimeFilter(field_name="filed_at", lookup_expr="gte")
+    filed_before = django_filters.IsoDateTimeFilter(field_name="filed_at", lookup_expr="lt")
+    resolved_after = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="gte")
+    resolved_before = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="lt")
+    closed_after = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
+    due_before = django_filters.IsoDateTimeFilter(field_name="resolution_due_at", lookup_expr="lt")
+    search = django_filters.CharFilter(method="filter_search", label="number or title contains")
+
+    class Meta:
+        model = Case
+        fields = ["state", "category", "enterprise", "assignee", "unit", "complexity"]
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(state__in=[CaseState.OPENED, CaseState.ASSIGNED], resolution_due_at__lt=timezone.now())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_returned(self, queryset, name, value):
+        returned = Q(state=CaseState.OPENED, sent_back_at__isnull=False)
+        return queryset.filter(returned) if value else queryset.exclude(returned)
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value)) if value else queryset
+
+
+class ReturnedFirstOrdering(OrderingFilter):
+    """Without an explicit order, returned cases come first (the dispatcher's work), newest next."""
+
+    def get_default_ordering(self, view):
+        return None
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if ordering:
+            return queryset.order_by(*ordering, "-id")
+        return queryset.order_by(F("sent_back_at").desc(nulls_last=True), "-filed_at", "-id")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cases the user may see", description="Filters, ordering and pagination."),
+    retrieve=extend_schema(summary="One case with its comments, attachments and timeline"),
+    create=extend_schema(summary="File a problem", request=CaseFileInput, responses={201: CaseDetailSerializer}),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    filterset_class = CaseFilter
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, ReturnedFirstOrdering]
+    ordering_fields = ["filed_at", "number", "response_due_at", "resolution_due_at", "updated_at", "state"]
+
+    def get_queryset(self):
+        return cases_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        return CaseListSerializer if self.action == "list" else CaseDetailSerializer
+
+    def get_object(self) -> Case:
+        return case_for_user(self.request.user, self.kwargs["pk"])
+
+    def create(self, request):
+        data = self.parse(CaseFileInput, request)
+        case = services.case_file(acting_user=request.user, **data)
+        return self.render(case, status.HTTP_201_CREATED)
+
+    def parse(self, input_class, request, **kwargs) -> dict:
+        serializer = input_class(data=request.data, context={"request": request}, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def parse_action(self, input_class, request) -> tuple[Case, dict]:
+        case = self.get_object()
+        data = self.parse(input_class, request)
+        expected = data.pop("version", None)
+        if expected is not None and expected != case.version:
+            raise Conflict(
+                _("Someone else changed this case a moment ago. Reload it and try again."), code="stale_case"
+            )
+        return case, data
+
+    def render(self, case: Case, status_code=status.HTTP_200_OK) -> Response:
+        fresh = case_for_user(self.request.user, case.pk) if self.request.user.is_authenticated else case
+        return Response(CaseDetailSerializer(fresh, context=self.get_serializer_context()).data, status=status_code)
+
+    @extend_schema(summary="Route to a cadre (调度)", request=AssignInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        case, data = self.parse_action(AssignInput, request)
+        return self.render(services.case_assign(case=case, acting_user=request.user, **data))
+
+    @extend_schema(summary="Sign for the case (签收)", request=VersionedInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        case, _data = self.parse_action(VersionedInput, request)
+        return self.render(services.case_accept(case=case, acting_user=request.user))
+
+    @extend_schema(summary="Send back to the dispatcher (退单)", request=ReasonInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="send-back")
+    def send_back(self, request, pk=None):
+        case, data = self.parse_action(ReasonInput, request)
+        return self.render(services.case_send_back(case=case, acting_user=request.user, **data))
+
+    @extend_schema(summary="Reassign to another cadre", request=ReassignInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        case, data = self.parse_action(ReassignInput, request)
+        return self.render(services.case_reassign(case=case, acting_user=request.user, **data))
+
+    @extend_schema(summary="Resolve with a reply", request=ResolveInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        case, data = self.parse_action(ResolveInput, request)
+        return self.render(services.case_resolve(case=case, acting_user=request.user, **data))
+
+    @extend_schema(summary="Reject the solution (不认可)", request=ReasonInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        case, data = self.parse_action(ReasonInput, request)
+        return self.render(services.case_reopen(case=case, acting_user=request.user, **data))
+
+    @extend_schema(summary="Confirm and cross off (销号)", request=CloseInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        case, data = self.parse_action(CloseInput, request)
+        return self.render(services.case_close(case=case, acting_user=request.user, **data))
+
+    @extend_schema(summary="Withdraw (撤回)", request=ReasonInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        case, data = self.parse_action(ReasonInput, request)
+        return self.render(services.case_withdraw(case=case, acting_user=request.user, **data))
+
+    @extend_schema(methods=["get"], summary="Comments the user may see", responses=CommentSerializer(many=True))
+    @extend_schema(
+        methods=["post"],
+        summary="Add a public reply or internal note",
+        request=CommentInput,
+        responses={201: CommentSerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request, pk=None):
+        case = self.get_object()
+        if request.method == "GET":
+            return Response(CommentSerializer(comments_for_user(request.user, case), many=True).data)
+        data = self.parse(CommentInput, request)
+        comment = services.comment_add(case=case, acting_user=request.user, **data)
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], summary="Attachments the user may see", responses=AttachmentSerializer(many=True))
+    @extend_schema(
+        methods=["post"],
+        summary="Upload a document or image",
+        request={"multipart/form-data": AttachmentInput},
+        responses={201: AttachmentSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    def attachments(self, request, pk=None):
+        case = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            rows = attachments_for_user(request.user, case)
+            return Response(AttachmentSerializer(rows, many=True, context=context).data)
+        data = self.parse(AttachmentInput, request)
+        attachment = services.attachment_add(
+            case=case, acting_user=request.user, upload=data["file"], visibility=data["visibility"]
+        )
+        return Response(AttachmentSerializer(attachment, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Download an attachment", responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
+    def download(self, request, pk=None, attachment_id=None):
+        case = self.get_object()
+        attachment = attachments_for_user(request.user, case).filter(pk=attachment_id).first()
+        if attachment is None:
+            raise NotFound()
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -1,0 +1,502 @@
+"""One service per action on a case.
+
+Each runs in one transaction: it re-reads the case with a row lock, refuses a
+stale copy (409), checks the user's permission on the server, runs the
+django-fsm transition, writes exactly one event row and creates the
+notifications. Either all of that commits or none of it does.
+"""
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+from cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseNumberSequence,
+    CaseState,
+    Category,
+    Closure,
+    Comment,
+    Complexity,
+    EventAction,
+    ResolutionType,
+    Satisfaction,
+    Visibility,
+    format_case_number,
+)
+from cases.permissions import enterprise_may_reopen, is_filing_enterprise, supervises
+from cases.selectors import cases_visible_to
+from config.errors import Conflict, InvalidInput, NotPermitted
+from enterprises.access import roles_for_user
+from enterprises.models import Enterprise, Role, ServiceAssignment, Unit, UnitMembership
+from notifications.services import Message, notifications_create
+
+from .attachments import content_type_for_upload
+
+User = get_user_model()
+
+REFUSED_IN_STATE = {
+    EventAction.ASSIGN: gettext_lazy("Only an opened case can be assigned."),
+    EventAction.ACCEPT: gettext_lazy(
+        "This case cannot be signed for: it is not assigned, or it was signed for already."
+    ),
+    EventAction.SEND_BACK: gettext_lazy("Only an assigned case can be sent back."),
+    EventAction.REASSIGN: gettext_lazy("Only an assigned case can be reassigned."),
+    EventAction.RESOLVE: gettext_lazy("Only an assigned case can be resolved."),
+    EventAction.REOPEN: gettext_lazy("Only a resolved case can be reopened."),
+    EventAction.CLOSE: gettext_lazy("Only a resolved case can be closed; closed cases are final."),
+    EventAction.WITHDRAW: gettext_lazy("Only a case that is not yet resolved can be withdrawn."),
+}
+
+
+def required_text(value: str | None, field: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(message, code="required", fields={field: [message]})
+    return text
+
+
+def case_link(case: Case) -> str:
+    return reverse("api:case-detail", kwargs={"pk": case.pk})
+
+
+def notify(case: Case, kind: str, recipients, occurrence: str, **context) -> None:
+    notifications_create(
+        recipients=recipients,
+        message=Message(
+            kind=kind,
+            key=f"case:{case.pk}:{kind}:{occurrence}",
+            about=f"case:{case.pk}",
+            link=case_link(case),
+            context={"case": case, **context},
+        ),
+    )
+
+
+def enterprise_contacts(case: Case):
+    return User.objects.filter(enterprise_contacts__enterprise_id=case.enterprise_id, is_active=True)
+
+
+def record_event(
+    case: Case,
+    *,
+    actor,
+    action: str,
+    from_state: str = "",
+    note: str = "",
+    data: dict | None = None,
+    is_internal: bool = False,
+    at: datetime,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=case.state,
+        note=note,
+        data=data or {},
+        is_internal=is_internal,
+        created_at=at,
+    )
+
+
+def locked_copy(case: Case) -> Case:
+    """The current row, locked until commit; a copy older than it is refused with 409."""
+    current = Case.objects.select_for_update().select_related("enterprise").get(pk=case.pk)
+    if current.version != case.version:
+        raise Conflict(_("Someone else changed this case a moment ago. Reload it and try again."), code="stale_case")
+    return current
+
+
+def run_transition(
+    case: Case,
+    *,
+    acting_user,
+    action: EventAction,
+    method: str,
+    note: str = "",
+    data: dict | None = None,
+    is_internal: bool = False,
+    refuse=None,
+    **arguments,
+) -> Case:
+    """Lock, check, transition, bump the version, record. Call inside ``transaction.atomic``."""
+    current = locked_copy(case)
+    transition_method = getattr(current, method)
+    if not can_proceed(transition_method):
+        raise Conflict(REFUSED_IN_STATE[action], code="invalid_state")
+    if acting_user is not None and not has_transition_perm(transition_method, acting_user):
+        raise NotPermitted(refuse or _("You are not allowed to do this to this case."))
+    from_state = current.state
+    now = timezone.now()
+    transition_method(at=now, **arguments)
+    current.version += 1
+    try:
+        current.save()
+    except ConcurrentTransition:
+        raise Conflict(
+            _("Someone else changed this case a moment ago. Reload it and try again."), code="stale_case"
+        ) from None
+    record_event(
+        current,
+        actor=acting_user,
+        action=action,
+        from_state=from_state,
+        note=note,
+        data=data,
+        is_internal=is_internal,
+        at=now,
+    )
+    return current
+
+
+def assignable_member(*, assignee, unit: Unit) -> None:
+    """The assignee must be a cadre or the head of the unit that becomes responsible."""
+    if assignee is None or unit is None:
+        message = _("Choose both a cadre and a unit.")
+        raise InvalidInput(message, code="required", fields={"assignee": [message]})
+    member = UnitMembership.objects.filter(
+        user=assignee, unit=unit, role__in=[Role.CADRE, Role.UNIT_HEAD], user__is_active=True
+    ).exists()
+    if not member:
+        message = _("%(user)s is not a cadre of %(unit)s.") % {
+            "user": assignee.get_full_name() or assignee,
+            "unit": unit,
+        }
+        raise InvalidInput(message, code="assignee_not_in_unit", fields={"assignee": [message]})
+
+
+def case_file(
+    *,
+    acting_user,
+    enterprise: Enterprise,
+    category: Category,
+    title: str,
+    description: str,
+    complexity: str = Complexity.ORDINARY,
+    follows_up: Case | None = None,
+) -> Case:
+    """File a problem for an enterprise; route it to the enterprise's 包联 cadre when the category says so."""
+    roles = roles_for_user(acting_user)
+    if not (roles.is_contact_of(enterprise.pk) or enterprise.pk in roles.served_enterprise_ids):
+        raise NotPermitted(
+            _("You can file problems only for your own enterprise or for enterprises you serve."),
+            code="not_your_enterprise",
+        )
+    if not enterprise.is_active:
+        raise InvalidInput(_("This enterprise is no longer active."), code="enterprise_inactive")
+    if not category.is_active:
+        raise InvalidInput(_("This category is no longer in use."), code="category_inactive")
+    title = required_text(title, "title", _("Give the problem a short title."))
+    description = required_text(description, "description", _("Describe the problem."))
+    if follows_up is not None:
+        if not cases_visible_to(acting_user).filter(pk=follows_up.pk).exists():
+            raise InvalidInput(_("The case to follow up does not exist."), code="follow_up_unknown")
+        if follows_up.enterprise_id != enterprise.pk or follows_up.state != CaseState.CLOSED:
+            message = _("A follow-up links to a closed case of the same enterprise.")
+            raise InvalidInput(message, code="follow_up_invalid", fields={"follows_up": [message]})
+
+    with transaction.atomic():
+        now = timezone.now()
+        year = timezone.localdate(now).year
+        case = Case.objects.create(
+            number=format_case_number(year, CaseNumberSequence.allocate(year)),
+            enterprise=enterprise,
+            filed_by=acting_user,
+            category=category,
+            title=title,
+            description=description,
+            complexity=complexity,
+            follows_up=follows_up,
+            filed_at=now,
+        )
+        record_event(
+            case,
+            actor=acting_user,
+            action=EventAction.FILE,
+            data={"follows_up": follows_up.number} if follows_up else None,
+            at=now,
+        )
+        service = (
+            ServiceAssignment.objects.filter(enterprise=enterprise, ended_at__isnull=True)
+            .select_related("cadre", "unit")
+            .first()
+        )
+        if category.route_to_serving_cadre and service and service.cadre and service.cadre.is_active:
+            case = run_transition(
+                case,
+                acting_user=None,
+                action=EventAction.ASSIGN,
+                method="assign",
+                data={"automatic": True, "assignee": service.cadre.get_username(), "unit": service.unit.name},
+                assignee=service.cadre,
+                unit=service.unit,
+            )
+            notify(case, "case_assigned", [service.cadre], f"v{case.version}")
+    return case
+
+
+def case_assign(
+    *,
+    case: Case,
+    acting_user,
+    assignee,
+    unit: Unit,
+    response_due_at: datetime | None = None,
+    resolution_due_at: datetime | None = None,
+    note: str = "",
+) -> Case:
+    """The dispatcher routes an opened (or returned) case to a cadre of a unit."""
+    assignable_member(assignee=assignee, unit=unit)
+    if response_due_at and resolution_due_at and resolution_due_at < response_due_at:
+        message = _("The resolution deadline cannot come before the response deadline.")
+        raise InvalidInput(message, code="deadline_order", fields={"resolution_due_at": [message]})
+    with transaction.atomic():
+        case = run_transition(
+            case,
+            acting_user=acting_user,
+            action=EventAction.ASSIGN,
+            method="assign",
+            note=note,
+            data={"assignee": assignee.get_username(), "unit": unit.name},
+            refuse=_("Only dispatchers and supervisors route cases."),
+            assignee=assignee,
+            unit=unit,
+        )
+        if response_due_at or resolution_due_at:
+            case.response_due_at = response_due_at or case.response_due_at
+            case.resolution_due_at = resolution_due_at or case.resolution_due_at
+            case.save(update_fields=["response_due_at", "resolution_due_at"])
+        notify(case, "case_assigned", [assignee], f"v{case.version}")
+    return case
+
+
+def case_accept(*, case: Case, acting_user) -> Case:
+    """The assignee signs for the case (签收)."""
+    with transaction.atomic():
+        return run_transition(
+            case,
+            acting_user=acting_user,
+            action=EventAction.ACCEPT,
+            method="accept",
+            refuse=_("Only the assignee can sign for this case."),
+        )
+
+
+def case_send_back(*, case: Case, acting_user, reason: str) -> Case:
+    """The assignee returns the case to the dispatcher (退单), with a reason."""
+    reason = required_text(reason, "reason", _("Say why the case is sent back."))
+    with transaction.atomic():
+        unit = case.responsible_unit
+        case = run_transition(
+            case,
+            acting_user=acting_user,
+            action=EventAction.SEND_BACK,
+            method="send_back",
+            note=reason,
+            data={"unit": unit.name if unit else ""},
+            is_internal=True,
+            refuse=_("Only the assignee can send this case back."),
+        )
+        dispatchers = User.objects.filter(unit_memberships__role=Role.DISPATCHER, is_active=True).distinct()
+        notify(case, "case_sent_back", dispatchers, f"v{case.version}", reason=reason)
+    return case
+
+
+def case_reassign(*, case: Case, acting_user, assignee, unit: Unit | None = None, note: str = "") -> Case:
+    """Hand the case to another cadre. A unit head may do so only within the units they head."""
+    unit = unit or case.responsible_unit
+    assignable_member(assignee=assignee, unit=unit)
+    roles = roles_for_user(acting_user)
+    if not (roles.is_dispatcher or supervises(case, acting_user)) and roles.heads(case.responsible_unit_id):
+        if not roles.heads(unit.pk):
+            message = _("A unit head can reassign only within the units they head.")
+            raise NotPermitted(message, code="outside_unit")
+    with transaction.atomic():
+        previous = case.assignee
+        case = run_transition(
+            case,
+            acting_user=acting_user,
+            action=EventAction.REASSIGN,
+            method="reassign",
+            note=note,
+            data={
+                "from": previous.get_username() if previous else "",
+                "assignee": assignee.get_username(),
+                "unit": unit.name,
+            },
+            is_internal=True,
+            refuse=_("Only dispatchers, supervisors and the unit's head can reassign this case."),
+            assignee=assignee,
+            unit=unit,
+        )
+        notify(case, "case_assigned", [assignee], f"v{case.version}")
+    return case
+
+
+def case_resolve(*, case: Case, acting_user, resolution_type: str, reply: str) -> Case:
+    """Answer the enterprise with how the problem was handled."""
+    if resolution_type not in ResolutionType.values:
+        message = _("Choose how the problem was resolved.")
+        raise InvalidInput(message, code="resolution_type", fields={"resolution_type": [message]})
+    reply = required_text(reply, "reply", _("Write the reply the enterprise will read."))
+    with transaction.atomic():
+        case = run_transition(
+            case,
+            acting_user=acting_user,
+            action=EventAction.RESOLVE,
+            method="resolve",
+            note=reply,
+            data={"resolution_type": resolution_type},
+            refuse=_("Only the assignee or the unit's head can resolve this case."),
+            resolution_type=resolution_type,
+            reply=reply,
+        )
+        notify(case, "case_resolved", enterprise_contacts(case), f"v{case.version}")
+    return case
+
+
+def case_reopen(*, case: Case, acting_user, reason: str) -> Case:
+    """The enterprise rejects the solution (不认可); after two rounds only a supervisor can reopen."""
+    reason = required_text(reason, "reason", _("Say why the solution is not accepted."))
+    by_enterprise = is_filing_enterprise(case, acting_user) and not supervises(case, acting_user)
+    refuse = _("Only the filing enterprise or a supervisor can reopen this case.")
+    if by_enterprise and not enterprise_may_reopen(case):
+        refuse = _(
+            "This solution was already rejected twice. Please contact the supervision office, "
+            "which decides on the case from here."
+        )
+    with transaction.atomic():
+        case = run_transition(
+            case,
+            acting_user=acting_user,
+            action=EventAction.REOPEN,
+            method="reopen",
+            note=reason,
+            refuse=refuse,
+            by_enterprise=by_enterprise,
+        )
+        notify(case, "case_reopened", [case.assignee], f"v{case.version}", reason=reason)
+    return case
+
+
+def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comment: str = "") -> Case:
+    """Cross the case off (销号): the enterprise confirms with a rating, or a supervisor closes it."""
+    as_enterprise = is_filing_enterprise(case, acting_user)
+    if as_enterprise and satisfaction not in Satisfaction.values:
+        message = _("Rate the service from 1 (very dissatisfied) to 5 (very satisfied).")
+        raise InvalidInput(message, code="satisfaction", fields={"satisfaction": [message]})
+    closure = Closure.CONFIRMED if as_enterprise else Closure.BY_SUPERVISOR
+    rating = satisfaction if as_enterprise else None
+    with transaction.atomic():
+        case = run_transition(
+            case,
+            acting_user=acting_user,
+            action=EventAction.CLOSE,
+            method="close",
+            note=(comment or "").strip(),
+            data={"closure": closure, "satisfaction": rating},
+            refuse=_("Only the filing enterprise or a supervisor can close this case."),
+            closure=closure,
+            satisfaction=rating,
+            comment=(comment or "").strip() if as_enterprise else "",
+        )
+        label = Satisfaction(rating).label if rating else ""
+        notify(case, "case_closed", [case.assignee], f"v{case.version}", rating=label)
+    return case
+
+
+def case_withdraw(*, case: Case, acting_user, reason: str) -> Case:
+    """The enterprise withdraws a problem that no longer needs solving (撤回)."""
+    reason = required_text(reason, "reason", _("Say why the case is withdrawn."))
+    with transaction.atomic():
+        assignee = case.assignee
+        case = run_transition(
+            case,
+            acting_user=acting_user,
+            action=EventAction.WITHDRAW,
+            method="withdraw",
+            note=reason,
+            refuse=_("Only the filing enterprise can withdraw this case."),
+        )
+        notify(case, "case_withdrawn", [assignee], f"v{case.version}", reason=reason)
+    return case
+
+
+def refuse_closed(case: Case) -> None:
+    if case.state == CaseState.CLOSED:
+        raise Conflict(_("This case is closed. File a follow-up case to raise the matter again."), code="case_closed")
+
+
+def allowed_visibility(*, case: Case, acting_user, visibility: str) -> str:
+    if visibility not in Visibility.values:
+        message = _("Choose a public reply or an internal note.")
+        raise InvalidInput(message, code="visibility", fields={"visibility": [message]})
+    if visibility == Visibility.INTERNAL and not roles_for_user(acting_user).is_official:
+        message = _("Only officials can write internal notes.")
+        raise NotPermitted(message, code="internal_not_allowed")
+    return visibility
+
+
+def comment_add(*, case: Case, acting_user, body: str, visibility: str = Visibility.PUBLIC) -> Comment:
+    """A public reply reaches the other side at once; an internal note stays among officials."""
+    body = required_text(body, "body", _("The comment is empty."))
+    visibility = allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
+    refuse_closed(case)
+    with transaction.atomic():
+        now = timezone.now()
+        comment = Comment.objects.create(
+            case=case, author=acting_user, visibility=visibility, body=body, created_at=now
+        )
+        internal = visibility == Visibility.INTERNAL
+        record_event(
+            case,
+            actor=acting_user,
+            action=EventAction.COMMENT,
+            data={"comment": comment.pk},
+            is_internal=internal,
+            at=now,
+        )
+        if not internal:
+            from_enterprise = is_filing_enterprise(case, acting_user)
+            recipients = [case.assignee] if from_enterprise else enterprise_contacts(case)
+            author = acting_user.get_full_name() or acting_user.get_username()
+            notify(case, "case_replied", recipients, f"comment{comment.pk}", author=author, body=body)
+    return comment
+
+
+def attachment_add(*, case: Case, acting_user, upload, visibility: str = Visibility.PUBLIC) -> Attachment:
+    """Store a document or image through Django's storage after checking its size and type."""
+    visibility = allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
+    refuse_closed(case)
+    content_type = content_type_for_upload(upload)
+    with transaction.atomic():
+        now = timezone.now()
+        attachment = Attachment.objects.create(
+            case=case,
+            uploaded_by=acting_user,
+            visibility=visibility,
+            file=upload,
+            original_name=upload.name[:255],
+            content_type=content_type,
+            size=upload.size,
+            created_at=now,
+        )
+        record_event(
+            case,
+            actor=acting_user,
+            action=EventAction.ATTACH,
+            data={"attachment": attachment.pk, "name": attachment.original_name},
+            is_internal=visibility == Visibility.INTERNAL,
+            at=now,
+        )
+    return attachment
