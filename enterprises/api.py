@@ -1,12 +1,15 @@
 """Read endpoints for enterprises, units and the current user."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.errors import NotPermitted
+
 from .access import roles_for_user
-from .models import Enterprise, Unit
+from .models import LOCAL_UNIT_KINDS, Enterprise, Unit
 from .selectors import enterprises_visible_to, units_visible_to
 
 
@@ -41,6 +44,22 @@ class EnterpriseSerializer(serializers.ModelSerializer):
         return ServiceAssignmentSerializer(current).data if current else None
 
 
+class EnterpriseInput(serializers.ModelSerializer):
+    """Registering an enterprise: the credit code is checked against its GB 32100-2015 check digit."""
+
+    township = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(kind__in=LOCAL_UNIT_KINDS))
+
+    class Meta:
+        model = Enterprise
+        fields = ["name", "credit_code", "industry", "address", "township"]
+
+    def validate_credit_code(self, value: str) -> str:
+        code = value.strip().upper()
+        if Enterprise.objects.filter(credit_code=code).exists():
+            raise serializers.ValidationError(_("An enterprise with this credit code is already registered."))
+        return code
+
+
 class UnitSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display")
 
@@ -49,7 +68,7 @@ class UnitSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "kind_display", "parent"]
 
 
-class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
+class EnterpriseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = EnterpriseSerializer
     search_fields = ["name", "credit_code"]
     ordering_fields = ["name"]
@@ -57,6 +76,16 @@ class EnterpriseViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return enterprises_visible_to(self.request.user).order_by("name", "id")
+
+    @extend_schema(summary="Register an enterprise (dispatchers and supervisors)", request=EnterpriseInput)
+    def create(self, request, *args, **kwargs):
+        roles = roles_for_user(request.user)
+        if not (roles.is_dispatcher or roles.is_supervisor):
+            raise NotPermitted(_("Only dispatchers and supervisors register enterprises."))
+        serializer = EnterpriseInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        enterprise = serializer.save()
+        return Response(EnterpriseSerializer(self.get_queryset().get(pk=enterprise.pk)).data, status=201)
 
 
 class UnitViewSet(viewsets.ReadOnlyModelViewSet):
