@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import Enterprise, EnterpriseContact, ServiceAssignment, Unit, UnitMembership
+from .services import service_assignment_change
 
 
 @admin.register(Unit)
@@ -42,15 +43,34 @@ class EnterpriseContactAdmin(admin.ModelAdmin):
 
 @admin.register(ServiceAssignment)
 class ServiceAssignmentAdmin(admin.ModelAdmin):
-    """History rows are kept: changes go through ``service_assignment_change``, not edits here."""
+    """A new 包保 period is added, never edited: saving one ends the enterprise's current period."""
 
     list_display = ["enterprise", "leader", "unit", "cadre", "local_contact", "started_at", "ended_at"]
     list_filter = ["unit", "ended_at"]
     search_fields = ["enterprise__name", "cadre__username", "leader__username"]
-    readonly_fields = [f.name for f in ServiceAssignment._meta.fields]
+    list_select_related = ["enterprise", "leader", "unit", "cadre", "local_contact"]
+    autocomplete_fields = ["enterprise", "leader", "unit", "cadre", "local_contact"]
+    fields = ["enterprise", "leader", "unit", "cadre", "local_contact", "note", "started_at", "ended_at", "changed_by"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["started_at", "ended_at", "changed_by"]
+        return self.fields
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return
+        created = service_assignment_change(
+            enterprise=obj.enterprise,
+            unit=obj.unit,
+            cadre=obj.cadre,
+            leader=obj.leader,
+            local_contact=obj.local_contact,
+            changed_by=request.user,
+            note=obj.note,
+        )
+        obj.pk = created.pk
+        obj.started_at = created.started_at
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

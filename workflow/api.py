@@ -10,7 +10,8 @@ from django.db.models import F, Q
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
@@ -217,9 +218,26 @@ class CaseDetailSerializer(CaseListSerializer):
         return EventSerializer(rows, many=True, context=self.context).data
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class UserScopedField(serializers.PrimaryKeyRelatedField):
+    """A primary key looked up only among the rows the requesting user may use, so ids of others are 400."""
+
+    def __init__(self, scope, **kwargs):
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.scope(self.context["request"].user)
+
+
+def fileable_enterprises(user):
+    roles = roles_for_user(user)
+    return Enterprise.objects.filter(pk__in=roles.contact_enterprise_ids | roles.served_enterprise_ids)
+
+
 class CaseFileInput(serializers.Serializer):
-    enterprise = serializers.PrimaryKeyRelatedField(
-        queryset=Enterprise.objects.all(),
+    enterprise = UserScopedField(
+        fileable_enterprises,
         required=False,
         help_text="Optional for a user who acts for exactly one enterprise.",
     )
@@ -227,15 +245,7 @@ class CaseFileInput(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField()
     complexity = serializers.ChoiceField(choices=Complexity.choices, default=Complexity.ORDINARY)
-    follows_up = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none(), required=False, allow_null=True)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        user = self.context["request"].user
-        roles = roles_for_user(user)
-        fileable = roles.contact_enterprise_ids | roles.served_enterprise_ids
-        self.fields["enterprise"].queryset = Enterprise.objects.filter(pk__in=fileable)
-        self.fields["follows_up"].queryset = cases_visible_to(user)
+    follows_up = UserScopedField(cases_visible_to, required=False, allow_null=True)
 
     def validate(self, attrs):
         if "enterprise" not in attrs:

@@ -1,0 +1,85 @@
+# Huiyin (回音): `make demo` starts the system with demo data, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+APT_UPDATED := var/.apt-updated
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(APT_UPDATED):
+	@mkdir -p var
+	$(SUDO) apt-get update -qq
+	@touch $@
+
+# Install Debian packages named in PKGS unless the command in CHECK already works.
+define apt_ensure
+	@if ! $(2) >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(APT_UPDATED) && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(1); \
+	fi
+endef
+
+$(VENV)/bin/activate:
+	$(call apt_ensure,python3-venv,$(PYTHON) -m venv --help)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt $(VENV)/bin/activate
+	$(VENV)/bin/pip install -q -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	@touch $@
+
+.PHONY: install
+install: $(VENV)/.installed messages ## Create .venv with the runtime requirements and compile translations
+
+.PHONY: messages
+messages: $(VENV)/.installed ## Compile the translations (installs gettext when missing)
+	$(call apt_ensure,gettext,command -v msgfmt)
+	@$(PY) manage.py compilemessages -v0 --ignore=.venv
+
+.PHONY: demo
+demo: install ## Start Huiyin on http://127.0.0.1:8000 with demo data (SQLite by default)
+	@mkdir -p var
+	$(PY) manage.py migrate -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py seed_demo
+	@echo
+	@echo "Huiyin runs at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/, admin: /admin/)"
+	@echo "Log in with any account above and the password huiyin-demo. Stop with Ctrl-C."
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+.PHONY: test-deps
+test-deps: $(VENV)/.installed-dev messages ## Install what the tests need, including PostgreSQL
+	$(call apt_ensure,postgresql,ls /usr/lib/postgresql/*/bin/initdb)
+
+.PHONY: lint
+lint: $(VENV)/.installed-dev ## ruff lint and format check, missing migrations
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run -v0
+
+.PHONY: test
+test: test-deps lint ## Run every test, on SQLite and on a private PostgreSQL server
+	@mkdir -p var
+	$(VENV)/bin/pytest
+	PG_PORT=$${PG_PORT:-55432} scripts/with-postgres $(VENV)/bin/pytest
+
+.PHONY: format
+format: $(VENV)/.installed-dev ## Format the code with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+.PHONY: clean
+clean: ## Remove the virtualenv, the SQLite database and uploaded files
+	rm -rf $(VENV) var/*.sqlite3 var/media staticfiles
