@@ -30,7 +30,7 @@ class Category(models.Model):
         default=True,
         help_text=_("Assign new cases straight to the enterprise's 包联 cadre, who is then responsible."),
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(_("display order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -168,7 +168,7 @@ def assignable_member(*, assignee, unit: Unit) -> None:
         user=assignee, unit=unit, role__in=[Role.CADRE, Role.UNIT_HEAD], user__is_active=True
     ).exists()
     if not member:
-        message = _("%(user)s is not a cadre of %(unit)s.") % {
+        message = _("%(user)s does not work in %(unit)s as a cadre or its head.") % {
             "user": assignee.get_full_name() or assignee,
             "unit": unit,
         }
