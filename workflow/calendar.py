@@ -1,0 +1,234 @@
+"""Working days and working hours in the Chinese administrative calendar.
+
+Deadlines are counted in working days (工作日): weekends and statutory holidays
+are off, and some weekend days are make-up working days (调休). The official
+schedule is published by the State Council for one year at a time, so a year
+may have no data yet; such days fall back to Monday–Friday and every deadline
+that touches them is marked provisional.
+
+Pure functions over aware datetimes: no database, no settings. The
+``workflow.selectors.work_calendar`` loader feeds in the imported schedules.
+"""
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+from itertools import islice
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from chinese_calendar.constants import Holiday
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# A deadline is at most a few dozen working days; should overrides mark every day
+# off, the search ends with an error instead of looping for ever.
+MAX_SPAN_DAYS = 3660
+
+_PERIOD = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """The working periods of one working day, in local time, sorted and disjoint."""
+
+    periods: tuple[tuple[time, time], ...]
+
+    def __post_init__(self) -> None:
+        if not self.periods:
+            raise ValueError("Working hours need at least one period.")
+        previous_end: time | None = None
+        for start, end in self.periods:
+            if start >= end:
+                raise ValueError(f"Working period {start:%H:%M}-{end:%H:%M} does not end after it starts.")
+            if previous_end is not None and start < previous_end:
+                raise ValueError(f"Working period {start:%H:%M}-{end:%H:%M} overlaps or precedes the one before it.")
+            previous_end = end
+
+    @classmethod
+    def parse(cls, text: str) -> "WorkingHours":
+        """Read the ``HUIYIN["WORKING_HOURS"]`` form, e.g. ``"08:30-12:00,13:30-17:30"``."""
+        periods = []
+        for part in text.split(","):
+            match = _PERIOD.match(part.strip())
+            if match is None:
+                raise ValueError(f"Bad working hours {text!r}: expected periods like '08:30-12:00,13:30-17:30'.")
+            start_h, start_m, end_h, end_m = (int(group) for group in match.groups())
+            try:
+                periods.append((time(start_h, start_m), time(end_h, end_m)))
+            except ValueError as error:
+                raise ValueError(f"Bad working hours {text!r}: {error}.") from error
+        try:
+            return cls(tuple(periods))
+        except ValueError as error:
+            raise ValueError(f"Bad working hours {text!r}: {error}") from error
+
+    @property
+    def end(self) -> time:
+        return self.periods[-1][1]
+
+
+DEFAULT_WORKING_HOURS = WorkingHours.parse("08:30-12:00,13:30-17:30")
+
+
+@dataclass(frozen=True)
+class DayRule:
+    """Whether one date is worked, and the holiday it belongs to (also for a make-up day)."""
+
+    is_workday: bool
+    name: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A due moment; provisional when it was computed over a year without an official schedule."""
+
+    due_at: datetime
+    provisional: bool
+
+
+@lru_cache(maxsize=4096)
+def _published_rule(day: date) -> DayRule | None:
+    """chinese_calendar's rule for ``day``, or None for a year it has no data for.
+
+    Cached because the library's data never changes and each of its look-ups scans its whole table.
+    """
+    try:
+        is_day_off, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return None
+    # The library names holidays in English; imported schedules use the Chinese
+    # names of the State Council notice, so show those everywhere.
+    return DayRule(is_workday=not is_day_off, name=Holiday(name).chinese if name else "")
+
+
+def _library_covers(year: int) -> bool:
+    return _published_rule(date(year, 1, 1)) is not None
+
+
+_NO_OVERRIDES: Mapping[date, DayRule] = MappingProxyType({})
+
+
+class WorkCalendar:
+    """Which days are worked and when, with imported overrides on top of chinese_calendar."""
+
+    def __init__(
+        self,
+        overrides: Mapping[date, DayRule] = _NO_OVERRIDES,
+        official_years: Iterable[int] = (),
+        hours: WorkingHours = DEFAULT_WORKING_HOURS,
+        tz: tzinfo = SHANGHAI,
+    ) -> None:
+        self.overrides = MappingProxyType(dict(overrides))
+        self.official_years = frozenset(official_years)
+        self.hours = hours
+        self.tz = tz
+
+    def day_rule(self, day: date) -> DayRule:
+        """The override if an administrator entered one, else the official schedule, else Monday–Friday."""
+        if day in self.overrides:
+            return self.overrides[day]
+        published = _published_rule(day)
+        if published is not None:
+            return published
+        return DayRule(is_workday=day.weekday() < 5, name="")
+
+    def is_workday(self, day: date) -> bool:
+        return self.day_rule(day).is_workday
+
+    def holiday_name(self, day: date) -> str:
+        """The holiday a day belongs to, e.g. 春节 for a day off or for its make-up Saturday."""
+        return self.day_rule(day).name
+
+    def is_official(self, day: date) -> bool:
+        """Whether ``day`` follows a published schedule rather than the Monday–Friday guess."""
+        return _library_covers(day.year) or day.year in self.official_years
+
+    def uncovered_years(self, start: date, end: date) -> list[int]:
+        """Years between ``start`` and ``end`` (inclusive) whose schedule is a guess."""
+        return [year for year in range(start.year, end.year + 1) if not self.is_official(date(year, 1, 1))]
+
+    def add_workdays(self, moment: datetime, n: int) -> Deadline:
+        """The end of working hours on the ``n``-th working day after the day of ``moment``.
+
+        The day a case arrives never counts, whatever the hour, so "3 working days"
+        from a Wednesday afternoon ends on Monday evening.
+        """
+        if n < 1:
+            raise ValueError(f"A deadline needs at least one working day, got {n}.")
+        start = self._local(moment)
+        workdays = self._workdays_from(start.date() + timedelta(days=1))
+        due_day = next(islice(workdays, n - 1, None))
+        return self._deadline(start.date(), self._at(due_day, self.hours.end))
+
+    def add_working_hours(self, moment: datetime, hours: float) -> Deadline:
+        """The moment when ``hours`` of working time have passed after ``moment``, e.g. "within 4 working hours"."""
+        if hours <= 0:
+            raise ValueError(f"A deadline needs a positive number of working hours, got {hours}.")
+        start = self._local(moment)
+        remaining = timedelta(hours=hours)
+        periods = self._working_periods_from(start)
+        while True:
+            begin, end = next(periods)
+            # In UTC, because subtracting two times of one zone ignores a change of offset in between.
+            available = end.astimezone(UTC) - begin.astimezone(UTC)
+            if remaining <= available:
+                return self._deadline(start.date(), (begin.astimezone(UTC) + remaining).astimezone(self.tz))
+            remaining -= available
+
+    def workdays_between(self, a: datetime, b: datetime) -> int:
+        """Working days ``d`` with ``a``'s date < ``d`` <= ``b``'s date: "overdue by N working days".
+
+        The inverse of ``add_workdays``: ``workdays_between(t, add_workdays(t, n).due_at) == n``.
+        """
+        a_local, b_local = self._local(a), self._local(b)
+        if b_local <= a_local:
+            return 0
+        span = (b_local.date() - a_local.date()).days
+        if span > MAX_SPAN_DAYS:
+            raise ValueError(f"Cannot count working days over more than {MAX_SPAN_DAYS} days.")
+        return sum(self.is_workday(a_local.date() + timedelta(days=offset)) for offset in range(1, span + 1))
+
+    def is_working_time(self, moment: datetime) -> bool:
+        """Inside a working period of a working day; the end of a period is already after hours."""
+        local = self._local(moment)
+        if not self.is_workday(local.date()):
+            return False
+        clock = local.time()
+        return any(start <= clock < end for start, end in self.hours.periods)
+
+    def next_working_moment(self, moment: datetime) -> datetime:
+        """``moment`` (in local time) if it is working time, else the start of the next working period."""
+        begin, _ = next(self._working_periods_from(self._local(moment)))
+        return begin
+
+    def _local(self, moment: datetime) -> datetime:
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"Naive datetime {moment.isoformat()}: deadlines need an aware datetime.")
+        return moment.astimezone(self.tz)
+
+    def _at(self, day: date, clock: time) -> datetime:
+        return datetime.combine(day, clock, tzinfo=self.tz)
+
+    def _deadline(self, first_day: date, due_at: datetime) -> Deadline:
+        return Deadline(due_at=due_at, provisional=bool(self.uncovered_years(first_day, due_at.date())))
+
+    def _days_from(self, first: date) -> Iterator[date]:
+        """``first`` and the days after it, up to ``MAX_SPAN_DAYS``; then an error, never an endless loop."""
+        for offset in range(MAX_SPAN_DAYS):
+            yield first + timedelta(days=offset)
+        raise ValueError(f"No working time within {MAX_SPAN_DAYS} days of {first}: check the calendar overrides.")
+
+    def _workdays_from(self, first: date) -> Iterator[date]:
+        return (day for day in self._days_from(first) if self.is_workday(day))
+
+    def _working_periods_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """The working periods still ahead of ``start``, the current one cut to begin at ``start``."""
+        for day in self._workdays_from(start.date()):
+            for period_start, period_end in self.hours.periods:
+                begin, end = max(self._at(day, period_start), start), self._at(day, period_end)
+                if begin < end:
+                    yield begin, end

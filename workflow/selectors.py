@@ -1,0 +1,20 @@
+"""Reads for the workflow: the working-day calendar as the administrators configured it."""
+
+from django.conf import settings
+
+from .calendar import DayRule, WorkCalendar, WorkingHours
+from .models import CalendarDay, CalendarYear
+
+
+def work_calendar() -> WorkCalendar:
+    """The calendar with every imported override and official year, and the configured working hours."""
+    overrides = {
+        day: DayRule(is_workday=is_workday, name=name)
+        for day, is_workday, name in CalendarDay.objects.values_list("date", "is_workday", "name")
+    }
+    official_years = CalendarYear.objects.values_list("year", flat=True)
+    return WorkCalendar(
+        overrides=overrides,
+        official_years=official_years,
+        hours=WorkingHours.parse(settings.HUIYIN["WORKING_HOURS"]),
+    )
