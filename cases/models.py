@@ -85,6 +85,7 @@ class Closure(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed by the enterprise")
     BY_SUPERVISOR = "by_supervisor", _("Closed by a supervisor")
     WITHDRAWN = "withdrawn", _("Withdrawn by the enterprise")
+    NO_ANSWER = "no_answer", _("Closed without an answer from the enterprise")
 
 
 class CaseNumberSequence(models.Model):
@@ -175,8 +176,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
         _("sent back at"), null=True, blank=True, help_text=_("Set while a returned case waits for routing.")
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    response_due_at = models.DateTimeField(_("response due at"), null=True, blank=True)
+    response_due_at = models.DateTimeField(
+        _("response due at"), null=True, blank=True, help_text=_("To be routed, or signed for once assigned.")
+    )
+    first_reply_due_at = models.DateTimeField(_("first reply due at"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due at"), null=True, blank=True)
+    confirmation_due_at = models.DateTimeField(
+        _("confirmation due at"), null=True, blank=True, help_text=_("Without an answer by then, the case closes.")
+    )
+    deadlines_provisional = models.BooleanField(
+        _("provisional deadlines"),
+        default=False,
+        help_text=_("Counted Monday–Friday because the official holiday schedule of the year is not yet entered."),
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -218,6 +230,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 name="case_open_resolution_due",
             ),
             models.Index(fields=["-sent_back_at"], condition=Q(state="opened"), name="case_returned_for_routing"),
+            models.Index(
+                fields=["confirmation_due_at"], condition=Q(state="resolved"), name="case_resolved_confirmation_due"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -29,7 +29,9 @@ def cases_visible_to(user) -> QuerySet[Case]:
     """Enterprise users: their enterprise's cases. Cadres: assigned and served. Unit heads: their
     units' subtree. Dispatchers: all. Supervisors and leaders: their jurisdiction."""
     roles = roles_for_user(user)
-    cases = Case.objects.select_related("enterprise", "category", "assignee", "responsible_unit", "filed_by")
+    cases = Case.objects.select_related(
+        "enterprise", "category", "assignee", "responsible_unit", "filed_by", "follows_up"
+    )
     if roles.user_id is None:
         return cases.none()
     official = official_cases_q(roles)

@@ -6,9 +6,10 @@ message in the request's language, so a client can show it to a person as is.
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -38,6 +39,14 @@ def error_response(*, status_code: int, code: str, message: str, fields: dict | 
     if fields:
         body["fields"] = fields
     return Response(body, status=status_code, headers=headers)
+
+
+def not_found(request, exception=None):
+    """API clients get the JSON error body for an unknown address too; pages keep Django's page."""
+    if request.path.startswith("/api/"):
+        body = {"code": "not_found", "message": force_str(exceptions.NotFound.default_detail)}
+        return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
+    return page_not_found(request, exception)
 
 
 def exception_handler(exc, context):

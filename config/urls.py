@@ -23,6 +23,8 @@ api_patterns = [
     *router.urls,
 ]
 
+handler404 = "config.api.not_found"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/docs/", permanent=False)),
     path("admin/", admin.site.urls),

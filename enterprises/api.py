@@ -1,8 +1,10 @@
 """Read endpoints for enterprises, units and the current user."""
 
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -70,6 +72,7 @@ class UnitSerializer(serializers.ModelSerializer):
 
 class EnterpriseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = EnterpriseSerializer
+    filter_backends = [DjangoFilterBackend, SearchFilter, OrderingFilter]
     search_fields = ["name", "credit_code"]
     ordering_fields = ["name"]
     filterset_fields = ["township", "is_active"]

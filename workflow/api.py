@@ -122,7 +122,9 @@ class CaseListSerializer(serializers.ModelSerializer):
         return case.is_overdue()
 
     def get_is_returned(self, case) -> bool:
-        return case.state == CaseState.OPENED and case.sent_back_at is not None
+        """A send-back is internal: only officials learn that a case came back."""
+        returned = case.state == CaseState.OPENED and case.sent_back_at is not None
+        return returned and roles_for_user(self.context["request"].user).is_official
 
     def get_available_actions(self, case) -> list[str]:
         return available_actions(case, self.context["request"].user)
@@ -348,7 +350,12 @@ class ReturnedFirstOrdering(OrderingFilter):
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)
         if ordering:
-            return queryset.order_by(*ordering, "-id")
+            # Cases without a deadline go last on every database (SQLite and PostgreSQL disagree otherwise).
+            expressions = [
+                F(field[1:]).desc(nulls_last=True) if field.startswith("-") else F(field).asc(nulls_last=True)
+                for field in ordering
+            ]
+            return queryset.order_by(*expressions, "-id")
         return queryset.order_by(F("sent_back_at").desc(nulls_last=True), "-filed_at", "-id")
 
 

@@ -1,9 +1,13 @@
-"""The editable part of the working-day calendar: overrides of single days and imported years."""
+"""Workflow state around cases: the editable calendar, deadline policies, clocks and extension requests."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cases.models import Complexity
 
 
 class CalendarDay(models.Model):
@@ -58,3 +62,183 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class DeadlinePolicy(models.Model):
+    """How many working days each clock of a case runs, per category and complexity.
+
+    A row without a category is the default for every category. The defaults
+    follow Henan's "13710" practice: 1 day to route and sign for, 3 days to a
+    first reply, 7 days to solve an ordinary problem, 20 a complex one.
+    """
+
+    category = models.ForeignKey(
+        "cases.Category",
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deadline_policies",
+        help_text=_("Empty: the default for every category without its own policy."),
+    )
+    complexity = models.CharField(_("complexity"), max_length=20, choices=Complexity.choices)
+    response_workdays = models.PositiveSmallIntegerField(
+        _("working days to route and sign for"), default=1, validators=[MinValueValidator(1)]
+    )
+    first_reply_workdays = models.PositiveSmallIntegerField(
+        _("working days to a first reply"), default=3, validators=[MinValueValidator(1)]
+    )
+    resolution_workdays = models.PositiveSmallIntegerField(
+        _("working days to resolve"), default=7, validators=[MinValueValidator(1)]
+    )
+    reopen_workdays = models.PositiveSmallIntegerField(
+        _("working days to resolve after a reopen"), default=5, validators=[MinValueValidator(1)]
+    )
+    confirmation_workdays = models.PositiveSmallIntegerField(
+        _("working days for the enterprise to confirm"), default=5, validators=[MinValueValidator(1)]
+    )
+    max_extensions = models.PositiveSmallIntegerField(_("extensions allowed"), default=2)
+    unit_head_decides_extensions = models.BooleanField(
+        _("unit head may decide extensions"),
+        default=False,
+        help_text=_("Otherwise only supervisors approve or reject extension requests."),
+    )
+
+    class Meta:
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+        ordering = ["category__position", "complexity"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "complexity"], name="one_policy_per_category_complexity"),
+            models.UniqueConstraint(
+                fields=["complexity"], condition=Q(category__isnull=True), name="one_default_policy_per_complexity"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        category = self.category.name if self.category_id else _("all categories")
+        return f"{category} · {self.get_complexity_display()}"
+
+
+class ClockKind(models.TextChoices):
+    ROUTING = "routing", _("Routing")
+    RESPONSE = "response", _("Response")
+    FIRST_REPLY = "first_reply", _("First reply")
+    RESOLUTION = "resolution", _("Resolution")
+    CONFIRMATION = "confirmation", _("Confirmation")
+
+
+class ClockOutcome(models.TextChoices):
+    MET = "met", _("Met")
+    SENT_BACK = "sent_back", _("Sent back")
+    REASSIGNED = "reassigned", _("Reassigned")
+    EXTENDED = "extended", _("Extended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+    EXPIRED = "expired", _("Expired")
+    RECOMPUTED = "recomputed", _("Recomputed")
+
+
+class DeadlineCycle(models.Model):
+    """One run of one clock of a case, from what started it to how it ended.
+
+    Kept for every run, so a breach stays a breach after the case is reassigned,
+    extended or reopened: statistics read these rows, not the case's current
+    deadlines. ``breached`` is set when the clock ends late, or by the sweep as
+    soon as an open clock passes its due time.
+    """
+
+    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="cycles")
+    kind = models.CharField(_("clock"), max_length=20, choices=ClockKind.choices)
+    started_by = models.CharField(_("started by"), max_length=20, help_text=_("The action that started it."))
+    started_at = models.DateTimeField(_("started at"))
+    workdays = models.PositiveSmallIntegerField(_("working days"))
+    due_at = models.DateTimeField(_("due at"))
+    provisional = models.BooleanField(
+        _("provisional"), default=False, help_text=_("Counted Monday–Friday: the year's official schedule is missing.")
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        "enterprises.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=ClockOutcome.choices, blank=True)
+    breached = models.BooleanField(_("breached"), default=False)
+
+    class Meta:
+        verbose_name = _("deadline cycle")
+        verbose_name_plural = _("deadline cycles")
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "kind"], condition=Q(ended_at__isnull=True), name="one_running_clock_per_kind"
+            )
+        ]
+        indexes = [
+            # The sweep reads running clocks by due time; ended rows never enter the index.
+            models.Index(fields=["kind", "due_at"], condition=Q(ended_at__isnull=True), name="cycle_running_due"),
+            models.Index(fields=["unit", "kind", "started_at"], name="cycle_unit_kind_started"),
+            models.Index(
+                fields=["provisional"],
+                condition=Q(provisional=True, ended_at__isnull=True),
+                name="cycle_running_provisional",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} → {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class ExtensionState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    LAPSED = "lapsed", _("Lapsed: the case moved on before a decision")
+
+
+class ExtensionRequest(models.Model):
+    """A cadre asks for more time to resolve (延期); a supervisor, or the unit head where allowed, decides."""
+
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="extension_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    current_due_at = models.DateTimeField(_("deadline when asked"))
+    requested_due_at = models.DateTimeField(_("requested deadline"))
+    state = models.CharField(_("state"), max_length=20, choices=ExtensionState.choices, default=ExtensionState.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(state="pending"), name="one_pending_extension_per_case"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "created_at"], name="extension_state_created")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_state_display()}"

@@ -40,6 +40,9 @@ from enterprises.models import Enterprise, Role, ServiceAssignment, Unit, UnitMe
 from notifications.services import Message, notifications_create
 
 from .attachments import content_type_for_upload
+from .deadlines import CaseClocks, fixed_due
+from .models import ClockOutcome
+from .selectors import work_calendar
 
 User = get_user_model()
 
@@ -54,6 +57,28 @@ REFUSED_IN_STATE = {
     EventAction.REOPEN: gettext_lazy("Only a resolved case can be reopened."),
     EventAction.CLOSE: gettext_lazy("Only a resolved case can be closed; closed cases are final."),
     EventAction.WITHDRAW: gettext_lazy("Only a case that is not yet resolved can be withdrawn."),
+}
+
+
+REFUSED_TO_USER = {
+    EventAction.ASSIGN: gettext_lazy("Only dispatchers and supervisors route cases."),
+    EventAction.ACCEPT: gettext_lazy("Only the assignee can sign for this case."),
+    EventAction.SEND_BACK: gettext_lazy("Only the assignee can send this case back."),
+    EventAction.REASSIGN: gettext_lazy("Only dispatchers, supervisors and the unit's head can reassign this case."),
+    EventAction.RESOLVE: gettext_lazy("Only the assignee or the unit's head can resolve this case."),
+    EventAction.REOPEN: gettext_lazy("Only the filing enterprise or a supervisor can reopen this case."),
+    EventAction.CLOSE: gettext_lazy("Only the filing enterprise or a supervisor can close this case."),
+    EventAction.WITHDRAW: gettext_lazy("Only the filing enterprise can withdraw this case."),
+}
+TRANSITION_METHOD = {
+    EventAction.ASSIGN: "assign",
+    EventAction.ACCEPT: "accept",
+    EventAction.SEND_BACK: "send_back",
+    EventAction.REASSIGN: "reassign",
+    EventAction.RESOLVE: "resolve",
+    EventAction.REOPEN: "reopen",
+    EventAction.CLOSE: "close",
+    EventAction.WITHDRAW: "withdraw",
 }
 
 
@@ -117,25 +142,34 @@ def locked_copy(case: Case) -> Case:
     return current
 
 
+def ensure_may(case: Case, *, acting_user, action: EventAction, refuse=None) -> None:
+    """State and permission first, so that a refused user learns nothing from input validation.
+
+    ``run_transition`` checks again under the row lock; this early check is on the caller's copy.
+    """
+    transition_method = getattr(case, TRANSITION_METHOD[action])
+    if not can_proceed(transition_method):
+        raise Conflict(REFUSED_IN_STATE[action], code="invalid_state")
+    if acting_user is not None and not has_transition_perm(transition_method, acting_user):
+        raise NotPermitted(refuse or REFUSED_TO_USER[action])
+
+
 def run_transition(
     case: Case,
     *,
     acting_user,
     action: EventAction,
-    method: str,
     note: str = "",
     data: dict | None = None,
     is_internal: bool = False,
     refuse=None,
+    clock_change=None,
     **arguments,
 ) -> Case:
-    """Lock, check, transition, bump the version, record. Call inside ``transaction.atomic``."""
+    """Lock, check, transition, bump the version, move the clocks, record. Call inside ``transaction.atomic``."""
     current = locked_copy(case)
-    transition_method = getattr(current, method)
-    if not can_proceed(transition_method):
-        raise Conflict(REFUSED_IN_STATE[action], code="invalid_state")
-    if acting_user is not None and not has_transition_perm(transition_method, acting_user):
-        raise NotPermitted(refuse or _("You are not allowed to do this to this case."))
+    ensure_may(current, acting_user=acting_user, action=action, refuse=refuse)
+    transition_method = getattr(current, TRANSITION_METHOD[action])
     from_state = current.state
     now = timezone.now()
     transition_method(at=now, **arguments)
@@ -146,6 +180,10 @@ def run_transition(
         raise Conflict(
             _("Someone else changed this case a moment ago. Reload it and try again."), code="stale_case"
         ) from None
+    if clock_change is not None:
+        clocks = CaseClocks(current, calendar=work_calendar(), at=now)
+        clock_change(clocks)
+        clocks.mirror()
     record_event(
         current,
         actor=acting_user,
@@ -193,7 +231,8 @@ def case_file(
             code="not_your_enterprise",
         )
     if not enterprise.is_active:
-        raise InvalidInput(_("This enterprise is no longer active."), code="enterprise_inactive")
+        message = _("This enterprise is no longer active.")
+        raise InvalidInput(message, code="enterprise_inactive", fields={"enterprise": [message]})
     if not category.is_active:
         raise InvalidInput(_("This category is no longer in use."), code="category_inactive")
     title = required_text(title, "title", _("Give the problem a short title."))
@@ -226,6 +265,9 @@ def case_file(
             data={"follows_up": follows_up.number} if follows_up else None,
             at=now,
         )
+        clocks = CaseClocks(case, calendar=work_calendar(), at=now)
+        clocks.on_filed()
+        clocks.mirror()
         service = (
             ServiceAssignment.objects.filter(enterprise=enterprise, ended_at__isnull=True)
             .select_related("cadre", "unit")
@@ -236,8 +278,10 @@ def case_file(
                 case,
                 acting_user=None,
                 action=EventAction.ASSIGN,
-                method="assign",
                 data={"automatic": True, "assignee": service.cadre.get_username(), "unit": service.unit.name},
+                clock_change=lambda clocks: clocks.on_assigned(
+                    action="assign", assignee=service.cadre, unit=service.unit
+                ),
                 assignee=service.cadre,
                 unit=service.unit,
             )
@@ -256,7 +300,13 @@ def case_assign(
     note: str = "",
 ) -> Case:
     """The dispatcher routes an opened (or returned) case to a cadre of a unit."""
+    ensure_may(case, acting_user=acting_user, action=EventAction.ASSIGN)
     assignable_member(assignee=assignee, unit=unit)
+    now = timezone.now()
+    for field, due_at in (("response_due_at", response_due_at), ("resolution_due_at", resolution_due_at)):
+        if due_at is not None and due_at <= now:
+            message = _("A deadline must lie in the future.")
+            raise InvalidInput(message, code="deadline_past", fields={field: [message]})
     if response_due_at and resolution_due_at and resolution_due_at < response_due_at:
         message = _("The resolution deadline cannot come before the response deadline.")
         raise InvalidInput(message, code="deadline_order", fields={"resolution_due_at": [message]})
@@ -265,17 +315,18 @@ def case_assign(
             case,
             acting_user=acting_user,
             action=EventAction.ASSIGN,
-            method="assign",
             note=note,
             data={"assignee": assignee.get_username(), "unit": unit.name},
-            refuse=_("Only dispatchers and supervisors route cases."),
+            clock_change=lambda clocks: clocks.on_assigned(
+                action="assign",
+                assignee=assignee,
+                unit=unit,
+                response_due=fixed_due(clocks.calendar, response_due_at),
+                resolution_due=fixed_due(clocks.calendar, resolution_due_at),
+            ),
             assignee=assignee,
             unit=unit,
         )
-        if response_due_at or resolution_due_at:
-            case.response_due_at = response_due_at or case.response_due_at
-            case.resolution_due_at = resolution_due_at or case.resolution_due_at
-            case.save(update_fields=["response_due_at", "resolution_due_at"])
         notify(case, "case_assigned", [assignee], f"v{case.version}")
     return case
 
@@ -287,13 +338,13 @@ def case_accept(*, case: Case, acting_user) -> Case:
             case,
             acting_user=acting_user,
             action=EventAction.ACCEPT,
-            method="accept",
-            refuse=_("Only the assignee can sign for this case."),
+            clock_change=lambda clocks: clocks.on_accepted(),
         )
 
 
 def case_send_back(*, case: Case, acting_user, reason: str) -> Case:
     """The assignee returns the case to the dispatcher (退单), with a reason."""
+    ensure_may(case, acting_user=acting_user, action=EventAction.SEND_BACK)
     reason = required_text(reason, "reason", _("Say why the case is sent back."))
     with transaction.atomic():
         unit = case.responsible_unit
@@ -301,11 +352,10 @@ def case_send_back(*, case: Case, acting_user, reason: str) -> Case:
             case,
             acting_user=acting_user,
             action=EventAction.SEND_BACK,
-            method="send_back",
             note=reason,
             data={"unit": unit.name if unit else ""},
             is_internal=True,
-            refuse=_("Only the assignee can send this case back."),
+            clock_change=lambda clocks: clocks.on_sent_back(),
         )
         dispatchers = User.objects.filter(unit_memberships__role=Role.DISPATCHER, is_active=True).distinct()
         notify(case, "case_sent_back", dispatchers, f"v{case.version}", reason=reason)
@@ -314,20 +364,19 @@ def case_send_back(*, case: Case, acting_user, reason: str) -> Case:
 
 def case_reassign(*, case: Case, acting_user, assignee, unit: Unit | None = None, note: str = "") -> Case:
     """Hand the case to another cadre. A unit head may do so only within the units they head."""
+    ensure_may(case, acting_user=acting_user, action=EventAction.REASSIGN)
     unit = unit or case.responsible_unit
-    assignable_member(assignee=assignee, unit=unit)
     roles = roles_for_user(acting_user)
-    if not (roles.is_dispatcher or supervises(case, acting_user)) and roles.heads(case.responsible_unit_id):
-        if not roles.heads(unit.pk):
-            message = _("A unit head can reassign only within the units they head.")
-            raise NotPermitted(message, code="outside_unit")
+    if not (roles.is_dispatcher or supervises(case, acting_user)) and not roles.heads(unit.pk):
+        message = _("A unit head can reassign only within the units they head.")
+        raise NotPermitted(message, code="outside_unit")
+    assignable_member(assignee=assignee, unit=unit)
     with transaction.atomic():
         previous = case.assignee
         case = run_transition(
             case,
             acting_user=acting_user,
             action=EventAction.REASSIGN,
-            method="reassign",
             note=note,
             data={
                 "from": previous.get_username() if previous else "",
@@ -335,7 +384,7 @@ def case_reassign(*, case: Case, acting_user, assignee, unit: Unit | None = None
                 "unit": unit.name,
             },
             is_internal=True,
-            refuse=_("Only dispatchers, supervisors and the unit's head can reassign this case."),
+            clock_change=lambda clocks: clocks.on_assigned(action="reassign", assignee=assignee, unit=unit),
             assignee=assignee,
             unit=unit,
         )
@@ -345,6 +394,7 @@ def case_reassign(*, case: Case, acting_user, assignee, unit: Unit | None = None
 
 def case_resolve(*, case: Case, acting_user, resolution_type: str, reply: str) -> Case:
     """Answer the enterprise with how the problem was handled."""
+    ensure_may(case, acting_user=acting_user, action=EventAction.RESOLVE)
     if resolution_type not in ResolutionType.values:
         message = _("Choose how the problem was resolved.")
         raise InvalidInput(message, code="resolution_type", fields={"resolution_type": [message]})
@@ -354,10 +404,9 @@ def case_resolve(*, case: Case, acting_user, resolution_type: str, reply: str) -
             case,
             acting_user=acting_user,
             action=EventAction.RESOLVE,
-            method="resolve",
             note=reply,
             data={"resolution_type": resolution_type},
-            refuse=_("Only the assignee or the unit's head can resolve this case."),
+            clock_change=lambda clocks: clocks.on_resolved(),
             resolution_type=resolution_type,
             reply=reply,
         )
@@ -367,22 +416,23 @@ def case_resolve(*, case: Case, acting_user, resolution_type: str, reply: str) -
 
 def case_reopen(*, case: Case, acting_user, reason: str) -> Case:
     """The enterprise rejects the solution (不认可); after two rounds only a supervisor can reopen."""
-    reason = required_text(reason, "reason", _("Say why the solution is not accepted."))
     by_enterprise = is_filing_enterprise(case, acting_user) and not supervises(case, acting_user)
-    refuse = _("Only the filing enterprise or a supervisor can reopen this case.")
+    refuse = None
     if by_enterprise and not enterprise_may_reopen(case):
         refuse = _(
             "This solution was already rejected twice. Please contact the supervision office, "
             "which decides on the case from here."
         )
+    ensure_may(case, acting_user=acting_user, action=EventAction.REOPEN, refuse=refuse)
+    reason = required_text(reason, "reason", _("Say why the solution is not accepted."))
     with transaction.atomic():
         case = run_transition(
             case,
             acting_user=acting_user,
             action=EventAction.REOPEN,
-            method="reopen",
             note=reason,
             refuse=refuse,
+            clock_change=lambda clocks: clocks.on_reopened(),
             by_enterprise=by_enterprise,
         )
         notify(case, "case_reopened", [case.assignee], f"v{case.version}", reason=reason)
@@ -391,6 +441,7 @@ def case_reopen(*, case: Case, acting_user, reason: str) -> Case:
 
 def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comment: str = "") -> Case:
     """Cross the case off (销号): the enterprise confirms with a rating, or a supervisor closes it."""
+    ensure_may(case, acting_user=acting_user, action=EventAction.CLOSE)
     as_enterprise = is_filing_enterprise(case, acting_user)
     if as_enterprise and satisfaction not in Satisfaction.values:
         message = _("Rate the service from 1 (very dissatisfied) to 5 (very satisfied).")
@@ -402,10 +453,9 @@ def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comm
             case,
             acting_user=acting_user,
             action=EventAction.CLOSE,
-            method="close",
             note=(comment or "").strip(),
             data={"closure": closure, "satisfaction": rating},
-            refuse=_("Only the filing enterprise or a supervisor can close this case."),
+            clock_change=lambda clocks: clocks.on_closed(ClockOutcome.MET if as_enterprise else ClockOutcome.CLOSED),
             closure=closure,
             satisfaction=rating,
             comment=(comment or "").strip() if as_enterprise else "",
@@ -417,6 +467,7 @@ def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comm
 
 def case_withdraw(*, case: Case, acting_user, reason: str) -> Case:
     """The enterprise withdraws a problem that no longer needs solving (撤回)."""
+    ensure_may(case, acting_user=acting_user, action=EventAction.WITHDRAW)
     reason = required_text(reason, "reason", _("Say why the case is withdrawn."))
     with transaction.atomic():
         assignee = case.assignee
@@ -424,9 +475,8 @@ def case_withdraw(*, case: Case, acting_user, reason: str) -> Case:
             case,
             acting_user=acting_user,
             action=EventAction.WITHDRAW,
-            method="withdraw",
             note=reason,
-            refuse=_("Only the filing enterprise can withdraw this case."),
+            clock_change=lambda clocks: clocks.on_closed(ClockOutcome.WITHDRAWN),
         )
         notify(case, "case_withdrawn", [assignee], f"v{case.version}", reason=reason)
     return case
@@ -468,6 +518,10 @@ def comment_add(*, case: Case, acting_user, body: str, visibility: str = Visibil
         )
         if not internal:
             from_enterprise = is_filing_enterprise(case, acting_user)
+            if not from_enterprise:
+                clocks = CaseClocks(case, calendar=work_calendar(), at=now)
+                clocks.on_public_reply()
+                clocks.mirror()
             recipients = [case.assignee] if from_enterprise else enterprise_contacts(case)
             author = acting_user.get_full_name() or acting_user.get_username()
             notify(case, "case_replied", recipients, f"comment{comment.pk}", author=author, body=body)

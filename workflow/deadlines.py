@@ -1,0 +1,211 @@
+"""The clocks of a case: which deadline runs, from when, until when, and how it ended.
+
+Services call these inside their transaction. Every clock run is a
+``DeadlineCycle`` row; the case's ``*_due_at`` columns mirror the running
+ones so that lists and the sweep stay plain indexed queries.
+
+Rules (docs/deadlines.md):
+- filing starts the routing clock (the dispatcher's) and the first-reply clock;
+- an assignment stops routing and starts the assignee's response clock and,
+  unless one runs, the unit's resolution clock;
+- a send-back stops the unit's clocks and starts the dispatcher's routing clock;
+- a reassignment gives the new assignee a fresh response clock and keeps the
+  resolution deadline (the new unit inherits it);
+- resolving stops response, first reply and resolution, and starts the
+  enterprise's confirmation clock; a reopen starts a new resolution cycle;
+- an approved extension ends the resolution cycle and starts a new one.
+"""
+
+from datetime import datetime
+
+from django.db.models import F, Q
+
+from cases.models import Case
+
+from .calendar import Deadline, WorkCalendar
+from .models import ClockKind, ClockOutcome, DeadlineCycle, DeadlinePolicy
+
+CASE_COLUMN = {
+    ClockKind.ROUTING: "response_due_at",
+    ClockKind.RESPONSE: "response_due_at",
+    ClockKind.FIRST_REPLY: "first_reply_due_at",
+    ClockKind.RESOLUTION: "resolution_due_at",
+    ClockKind.CONFIRMATION: "confirmation_due_at",
+}
+DEADLINE_COLUMNS = sorted(set(CASE_COLUMN.values())) + ["deadlines_provisional"]
+
+
+def policy_for(case: Case) -> DeadlinePolicy:
+    """The category's own policy for the case's complexity, else the default one, else built-in defaults."""
+    policy = (
+        DeadlinePolicy.objects.filter(Q(category_id=case.category_id) | Q(category__isnull=True))
+        .filter(complexity=case.complexity)
+        .order_by(F("category_id").asc(nulls_last=True))
+        .first()
+    )
+    return policy or DeadlinePolicy(complexity=case.complexity)
+
+
+class CaseClocks:
+    """Starts and stops the clocks of one case at one moment, then mirrors them onto the case row."""
+
+    def __init__(self, case: Case, *, calendar: WorkCalendar, at: datetime) -> None:
+        self.case = case
+        self.calendar = calendar
+        self.at = at
+        self.running = {cycle.kind: cycle for cycle in DeadlineCycle.objects.filter(case=case, ended_at__isnull=True)}
+        self.policy: DeadlinePolicy | None = None
+
+    def workdays(self, attribute: str) -> int:
+        if self.policy is None:
+            self.policy = policy_for(self.case)
+        return getattr(self.policy, attribute)
+
+    def length(self, due: Deadline | None, policy_attribute: str) -> int:
+        """Working days of a clock: the policy's, or as many as lie before a due time set by hand."""
+        if due is None:
+            return self.workdays(policy_attribute)
+        return max(1, self.calendar.workdays_between(self.at, due.due_at))
+
+    def start(
+        self,
+        kind: ClockKind,
+        *,
+        workdays: int,
+        started_by: str,
+        due: Deadline | None = None,
+        responsible=None,
+        unit=None,
+    ) -> DeadlineCycle:
+        """Start a clock of ``workdays`` working days from now (or to a given due time)."""
+        self.stop(kind, ClockOutcome.RECOMPUTED)
+        due = due or self.calendar.add_workdays(self.at, workdays)
+        cycle = DeadlineCycle.objects.create(
+            case=self.case,
+            kind=kind,
+            started_by=started_by,
+            started_at=self.at,
+            workdays=workdays,
+            due_at=due.due_at,
+            provisional=due.provisional,
+            responsible=responsible,
+            unit=unit,
+        )
+        self.running[kind] = cycle
+        return cycle
+
+    def stop(self, kind: ClockKind, outcome: ClockOutcome) -> DeadlineCycle | None:
+        cycle = self.running.pop(kind, None)
+        if cycle is None:
+            return None
+        cycle.ended_at = self.at
+        cycle.outcome = outcome
+        cycle.breached = cycle.breached or self.at > cycle.due_at
+        cycle.save(update_fields=["ended_at", "outcome", "breached"])
+        return cycle
+
+    def stop_all(self, outcome: ClockOutcome) -> None:
+        for kind in list(self.running):
+            self.stop(kind, outcome)
+
+    def hand_over(self, kind: ClockKind, *, responsible, unit) -> None:
+        """The running clock keeps its due time but now counts against someone else."""
+        cycle = self.running.get(kind)
+        if cycle is not None:
+            cycle.responsible, cycle.unit = responsible, unit
+            cycle.save(update_fields=["responsible", "unit"])
+
+    def mirror(self) -> Case:
+        """Copy the running due times onto the case row: one UPDATE, no state change."""
+        values = dict.fromkeys(DEADLINE_COLUMNS[:-1])
+        for kind, cycle in self.running.items():
+            values[CASE_COLUMN[kind]] = cycle.due_at
+        values["deadlines_provisional"] = any(cycle.provisional for cycle in self.running.values())
+        for column, value in values.items():
+            setattr(self.case, column, value)
+        Case.objects.filter(pk=self.case.pk).update(**values)
+        return self.case
+
+    def on_filed(self) -> None:
+        self.start(ClockKind.ROUTING, workdays=self.workdays("response_workdays"), started_by="file")
+        self.start(ClockKind.FIRST_REPLY, workdays=self.workdays("first_reply_workdays"), started_by="file")
+
+    def on_assigned(
+        self,
+        *,
+        action: str,
+        assignee,
+        unit,
+        response_due: Deadline | None = None,
+        resolution_due: Deadline | None = None,
+    ) -> None:
+        self.stop(ClockKind.ROUTING, ClockOutcome.MET)
+        self.stop(ClockKind.RESPONSE, ClockOutcome.REASSIGNED)
+        self.start(
+            ClockKind.RESPONSE,
+            workdays=self.length(response_due, "response_workdays"),
+            started_by=action,
+            due=response_due,
+            responsible=assignee,
+            unit=unit,
+        )
+        if ClockKind.RESOLUTION in self.running and resolution_due is None:
+            self.hand_over(ClockKind.RESOLUTION, responsible=assignee, unit=unit)
+        else:
+            self.start(
+                ClockKind.RESOLUTION,
+                workdays=self.length(resolution_due, "resolution_workdays"),
+                started_by=action,
+                due=resolution_due,
+                responsible=assignee,
+                unit=unit,
+            )
+
+    def on_accepted(self) -> None:
+        self.stop(ClockKind.RESPONSE, ClockOutcome.MET)
+
+    def on_sent_back(self) -> None:
+        self.stop(ClockKind.RESPONSE, ClockOutcome.SENT_BACK)
+        self.stop(ClockKind.RESOLUTION, ClockOutcome.SENT_BACK)
+        self.start(ClockKind.ROUTING, workdays=self.workdays("response_workdays"), started_by="send-back")
+
+    def on_public_reply(self) -> None:
+        self.stop(ClockKind.FIRST_REPLY, ClockOutcome.MET)
+
+    def on_resolved(self) -> None:
+        for kind in (ClockKind.RESPONSE, ClockKind.FIRST_REPLY, ClockKind.RESOLUTION):
+            self.stop(kind, ClockOutcome.MET)
+        self.start(ClockKind.CONFIRMATION, workdays=self.workdays("confirmation_workdays"), started_by="resolve")
+
+    def on_reopened(self) -> None:
+        self.stop(ClockKind.CONFIRMATION, ClockOutcome.REOPENED)
+        self.start(
+            ClockKind.RESOLUTION,
+            workdays=self.workdays("reopen_workdays"),
+            started_by="reopen",
+            responsible=self.case.assignee,
+            unit=self.case.responsible_unit,
+        )
+
+    def on_extended(self, *, due: Deadline, workdays: int) -> None:
+        current = self.running.get(ClockKind.RESOLUTION)
+        self.stop(ClockKind.RESOLUTION, ClockOutcome.EXTENDED)
+        self.start(
+            ClockKind.RESOLUTION,
+            workdays=workdays,
+            started_by="extension",
+            due=due,
+            responsible=current.responsible if current else self.case.assignee,
+            unit=current.unit if current else self.case.responsible_unit,
+        )
+
+    def on_closed(self, outcome: ClockOutcome) -> None:
+        """Every running clock ends: met when the enterprise confirmed, otherwise with how it closed."""
+        self.stop_all(outcome)
+
+
+def fixed_due(calendar: WorkCalendar, due_at: datetime | None) -> Deadline | None:
+    """A due time the dispatcher set by hand; provisional when it lies in a year without a schedule."""
+    if due_at is None:
+        return None
+    return Deadline(due_at=due_at, provisional=not calendar.is_official(due_at.astimezone(calendar.tz).date()))

@@ -1,0 +1,379 @@
+"""The case list and detail: filters, ordering, pagination, and query counts that do not grow with the data."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from cases.models import Case, Visibility
+from enterprises.credit_code import check_character
+from enterprises.models import Enterprise, EnterpriseContact
+from enterprises.services import service_assignment_change
+from workflow import services
+
+CASES = "/api/v1/cases/"
+
+
+def file_case(district, user, enterprise, category, title, at=None):
+    with time_machine.travel(at or timezone.now(), tick=False):
+        return services.case_file(
+            acting_user=user, enterprise=enterprise, category=category, title=title, description=f"{title}的详细情况"
+        )
+
+
+def numbers(response) -> list[str]:
+    assert response.status_code == 200, response.json()
+    return [row["number"] for row in response.json()["results"]]
+
+
+@pytest.fixture
+def board(district):
+    """Seven cases filed a day apart, in every situation a dispatcher's list shows.
+
+    a1 alice  infrastructure  day 0  routed to carol (industry) on filing; its 7 working days long past
+    a2 alice  financing       day 1  resolved by carol
+    b1 bob    financing       day 2  assigned to dave (commerce), overdue
+    b2 bob    infrastructure  day 3  assigned to dave (commerce), due in 5 days
+    b3 bob    financing       day 4  assigned to carla (industry's sub-unit), due in 2 days
+    b4 bob    infrastructure  day 5  waiting for the dispatcher
+    a3 alice  infrastructure  day 6  sent back by carol: returned, waits for routing
+    """
+    d = district
+    now = timezone.now()
+    start = now - timedelta(days=30)
+    day = [start + timedelta(days=n) for n in range(7)]
+    c = {
+        "a1": file_case(d, d.alice, d.yixin, d.infrastructure, "园区专用电力线缆增容", day[0]),
+        "a2": file_case(d, d.alice, d.yixin, d.financing, "流动资金贷款担保", day[1]),
+        "b1": file_case(d, d.bob, d.hongda, d.financing, "设备更新贷款贴息", day[2]),
+        "b2": file_case(d, d.bob, d.hongda, d.infrastructure, "职工宿舍供水不足", day[3]),
+        "b3": file_case(d, d.bob, d.hongda, d.financing, "技改项目补贴申报", day[4]),
+        "b4": file_case(d, d.bob, d.hongda, d.infrastructure, "厂区道路破损", day[5]),
+        "a3": file_case(d, d.alice, d.yixin, d.infrastructure, "项目用地地上物迁移", day[6]),
+    }
+    c["a2"] = services.case_resolve(case=c["a2"], acting_user=d.carol, resolution_type="solved", reply="已协调银行")
+    for key, assignee, unit, due in [
+        ("b1", d.dave, d.commerce, now - timedelta(days=1)),
+        ("b2", d.dave, d.commerce, now + timedelta(days=5)),
+        ("b3", d.carla, d.industry_office, now + timedelta(days=2)),
+    ]:
+        # Routed three days ago, so that b1's deadline could still be set in the future back then.
+        with time_machine.travel(now - timedelta(days=3), tick=False):
+            c[key] = services.case_assign(
+                case=c[key], acting_user=d.dora, assignee=assignee, unit=unit, resolution_due_at=due
+            )
+    c["a3"] = services.case_send_back(case=c["a3"], acting_user=d.carol, reason="属于街道职责")
+    return {key: case.number for key, case in c.items()}, day
+
+
+def listed(district, board, user=None, **params) -> list[str]:
+    """The board keys, in the order the list shows them."""
+    by_number = {number: key for key, number in board[0].items()}
+    response = district.client(user or district.dora).get(CASES, {"page_size": 100, **params})
+    return [by_number[number] for number in numbers(response)]
+
+
+def test_it_lists_returned_cases_first_then_newest_first(district, board):
+    assert listed(district, board) == ["a3", "b4", "b3", "b2", "b1", "a2", "a1"]
+
+
+def test_it_marks_returned_and_overdue_cases(district, board):
+    rows = {row["number"]: row for row in district.client(district.dora).get(CASES).json()["results"]}
+    keys = board[0]
+
+    assert rows[keys["a3"]]["is_returned"] is True
+    assert rows[keys["a3"]]["assignee"] is None
+    assert rows[keys["b1"]]["is_overdue"] is True
+    assert [key for key in keys if rows[keys[key]]["is_returned"]] == ["a3"]
+    assert [key for key in keys if rows[keys[key]]["is_overdue"]] == ["a1", "b1"]
+
+
+def test_it_offers_each_user_the_actions_they_may_take(district, board):
+    rows = {row["number"]: row for row in district.client(district.dora).get(CASES).json()["results"]}
+    carols = {row["number"]: row for row in district.client(district.carol).get(CASES).json()["results"]}
+    keys = board[0]
+
+    assert rows[keys["a3"]]["available_actions"] == ["assign"]
+    assert rows[keys["b1"]]["available_actions"] == ["reassign"]
+    assert set(carols[keys["a1"]]["available_actions"]) == {"accept", "send-back", "resolve"}
+
+
+def test_it_filters_by_several_states(district, board):
+    assert listed(district, board, state=["opened", "resolved"]) == ["a3", "b4", "a2"]
+    assert listed(district, board, state="assigned") == ["b3", "b2", "b1", "a1"]
+
+
+def test_it_refuses_an_unknown_state(district, board):
+    response = district.client(district.dora).get(CASES, {"state": "lost"})
+
+    assert response.status_code == 400
+    assert response.json()["fields"]["state"]
+
+
+def test_it_filters_by_category_enterprise_assignee_and_unit(district, board):
+    assert listed(district, board, category=district.financing.pk) == ["b3", "b1", "a2"]
+    assert listed(district, board, enterprise=district.yixin.pk) == ["a3", "a2", "a1"]
+    assert listed(district, board, assignee=district.dave.pk) == ["b2", "b1"]
+    assert listed(district, board, unit=district.industry.pk) == ["a2", "a1"]
+    assert listed(district, board, unit=district.industry_office.pk) == ["b3"]
+    assert listed(district, board, enterprise=district.hongda.pk, category=district.infrastructure.pk) == ["b4", "b2"]
+
+
+def test_it_filters_overdue_cases(district, board):
+    assert listed(district, board, overdue="true") == ["b1", "a1"]
+    assert "b1" not in listed(district, board, overdue="false")
+    assert len(listed(district, board, overdue="false")) == 5
+
+
+def test_it_filters_returned_cases(district, board):
+    assert listed(district, board, returned="true") == ["a3"]
+    assert listed(district, board, returned="false") == ["b4", "b3", "b2", "b1", "a2", "a1"]
+
+
+def test_it_filters_by_filing_time(district, board):
+    _keys, day = board
+
+    between = listed(district, board, filed_after=day[2].isoformat(), filed_before=day[4].isoformat())
+    after = listed(district, board, filed_after=day[5].isoformat())
+
+    assert between == ["b2", "b1"]
+    assert after == ["a3", "b4"]
+
+
+def test_it_refuses_a_filing_time_that_is_not_a_date(district, board):
+    response = district.client(district.dora).get(CASES, {"filed_after": "last week"})
+
+    assert response.status_code == 400
+    assert response.json()["fields"]["filed_after"]
+
+
+def test_it_searches_number_and_title(district, board):
+    keys, _day = board
+
+    assert listed(district, board, search=keys["b2"]) == ["b2"]
+    assert listed(district, board, search=keys["b2"].lower()) == ["b2"]
+    assert listed(district, board, search="贷款") == ["b1", "a2"]
+    assert listed(district, board, search="  地上物 ") == ["a3"]
+    assert listed(district, board, search="没有这个问题") == []
+
+
+def test_it_orders_by_resolution_deadline_both_ways(district, board):
+    # Only dated cases: where undated ones go differs between PostgreSQL (last) and SQLite (first).
+    dated = {"enterprise": district.hongda.pk, "state": "assigned"}
+
+    assert listed(district, board, ordering="resolution_due_at", **dated) == ["b1", "b3", "b2"]
+    assert listed(district, board, ordering="-resolution_due_at", **dated) == ["b2", "b3", "b1"]
+
+
+def test_it_drops_returned_first_when_an_order_is_asked_for(district, board):
+    assert listed(district, board, ordering="filed_at") == ["a1", "a2", "b1", "b2", "b3", "b4", "a3"]
+    assert listed(district, board, ordering="-number") == ["a3", "b4", "b3", "b2", "b1", "a2", "a1"]
+
+
+def test_it_ignores_an_ordering_field_it_does_not_offer(district, board):
+    assert listed(district, board, ordering="description") == ["a3", "b4", "b3", "b2", "b1", "a2", "a1"]
+
+
+def test_it_pages_the_list(district, board):
+    client = district.client(district.dora)
+
+    first = client.get(CASES, {"page_size": 3}).json()
+    last = client.get(CASES, {"page_size": 3, "page": 3}).json()
+
+    assert first["count"] == 7
+    assert len(first["results"]) == 3
+    assert first["next"] is not None and first["previous"] is None
+    assert len(last["results"]) == 1
+    assert last["next"] is None
+    every = [row["number"] for row in first["results"]]
+    every += [row["number"] for row in client.get(CASES, {"page_size": 3, "page": 2}).json()["results"]]
+    every += [row["number"] for row in last["results"]]
+    assert every == [board[0][key] for key in ["a3", "b4", "b3", "b2", "b1", "a2", "a1"]]
+
+
+def test_it_answers_404_for_a_page_past_the_end(district, board):
+    response = district.client(district.dora).get(CASES, {"page_size": 3, "page": 9})
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_it_applies_filters_within_what_the_user_may_see(district, board):
+    assert listed(district, board, user=district.carol, state="assigned") == ["a1"]
+    assert listed(district, board, user=district.hank, state="assigned") == ["b3", "a1"]
+    assert listed(district, board, user=district.alice) == ["a3", "a2", "a1"]
+    assert listed(district, board, user=district.bob, overdue="true") == ["b1"]
+
+
+# Query counts
+
+
+def token_client(user) -> APIClient:
+    """Token authentication, as a real client: every request loads the user and their roles afresh."""
+    token, _created = Token.objects.get_or_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def filers(district):
+    """Alice for yixin (served by carol) and one contact each for three more enterprises, served by
+    carol (industry), carla (industry's sub-unit) and dave (commerce): cases route to all three."""
+    User = get_user_model()
+    found = [(district.alice, district.yixin)]
+    for n, (cadre, unit) in enumerate(
+        [
+            (district.carol, district.industry),
+            (district.carla, district.industry_office),
+            (district.dave, district.commerce),
+        ]
+    ):
+        first_seventeen = f"9144030070846{n:03d}0"
+        enterprise = Enterprise.objects.create(
+            name=f"测试企业{n}",
+            credit_code=first_seventeen + check_character(first_seventeen),
+            township=district.township,
+        )
+        contact = User.objects.create_user(username=f"contact{n}", first_name=f"联系人{n}")
+        EnterpriseContact.objects.create(user=contact, enterprise=enterprise)
+        service_assignment_change(enterprise=enterprise, unit=unit, cadre=cadre)
+        found.append((contact, enterprise))
+    return found
+
+
+def add_cases(district, filers, count: int) -> None:
+    """``count`` more cases over the four enterprises, two categories, three assignees and three states."""
+    start = Case.objects.count()
+    for n in range(start, start + count):
+        user, enterprise = filers[n % len(filers)]
+        category = district.financing if n % 2 else district.infrastructure
+        case = file_case(district, user, enterprise, category, f"第{n}号问题")
+        if n % 3 == 1:
+            services.case_accept(case=case, acting_user=case.assignee)
+        elif n % 3 == 2:
+            services.case_resolve(case=case, acting_user=case.assignee, resolution_type="solved", reply="已处理")
+
+
+def measure(user, url, params=None):
+    client = token_client(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params or {})
+    assert response.status_code == 200, response.json()
+    return len(queries), response.json(), "\n".join(query["sql"] for query in queries.captured_queries)
+
+
+# The list, for any user: 1 token with its user; 3 for the roles (unit memberships, current 包保
+# periods the user serves in, enterprises the user is a contact of); 1 COUNT for the paginator;
+# 1 page of cases with enterprise, category, assignee, unit and filer joined. available_actions
+# reads only the roles cached on the user, so no query per case.
+LIST_QUERIES = 6
+# Unit heads (and supervisors, leaders) also read the unit tree once to expand their subtree.
+LIST_QUERIES_WITH_UNIT_TREE = 7
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("dora", LIST_QUERIES),
+        ("alice", LIST_QUERIES),
+        ("carol", LIST_QUERIES),
+        ("hank", LIST_QUERIES_WITH_UNIT_TREE),
+        ("sam", LIST_QUERIES_WITH_UNIT_TREE),
+    ],
+)
+def test_it_lists_cases_in_the_same_number_of_queries_for_5_and_40_cases(district, filers, name, expected):
+    user = get_user_model().objects.get(username=name)
+    add_cases(district, filers, 5)
+    few, few_body, few_sql = measure(user, CASES, {"page_size": 100})
+    add_cases(district, filers, 35)
+    many, many_body, many_sql = measure(user, CASES, {"page_size": 100})
+
+    assert len(many_body["results"]) > len(few_body["results"]) > 0
+    assert few == expected, few_sql
+    assert many == expected, many_sql
+
+
+def test_it_lists_a_full_page_of_filtered_cases_in_the_same_number_of_queries(district, filers):
+    add_cases(district, filers, 40)
+
+    count, body, sql = measure(district.dora, CASES, {"page_size": 30, "state": ["assigned", "resolved"]})
+
+    assert len(body["results"]) == 30
+    assert count == LIST_QUERIES, sql
+
+
+def busy_case(district, comments: int) -> Case:
+    """Alice's case, accepted by carol, with public and internal comments and files alternating."""
+    case = file_case(district, district.alice, district.yixin, district.infrastructure, "原料供应不足")
+    case = services.case_accept(case=case, acting_user=district.carol)
+    for n in range(comments):
+        visibility = Visibility.INTERNAL if n % 2 else Visibility.PUBLIC
+        author = district.carol if n % 2 else district.alice
+        services.comment_add(case=case, acting_user=author, body=f"第{n}条", visibility=visibility)
+        services.attachment_add(
+            case=case,
+            acting_user=author,
+            upload=SimpleUploadedFile(f"附件{n}.pdf", b"%PDF-1.4\n%%EOF\n"),
+            visibility=visibility,
+        )
+    return Case.objects.get(pk=case.pk)
+
+
+# The detail: 1 token with its user; 3 roles; 1 case with its enterprise, category, assignee, unit
+# and filer joined; 1 comments with authors; 1 attachments with uploaders; 1 events with actors.
+DETAIL_QUERIES = 8
+# Officials who are not dispatchers: 1 more to ask whether they see the case as an official
+# (and so with its internal notes); the answer is cached for comments, attachments and events.
+DETAIL_QUERIES_WITH_INTERNAL_CHECK = 9
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("alice", DETAIL_QUERIES), ("dora", DETAIL_QUERIES), ("carol", DETAIL_QUERIES_WITH_INTERNAL_CHECK)],
+)
+def test_it_shows_a_case_in_the_same_number_of_queries_however_busy_it_is(district, name, expected):
+    user = get_user_model().objects.get(username=name)
+    quiet = busy_case(district, 0)
+    busy = busy_case(district, 12)
+
+    few, quiet_body, few_sql = measure(user, f"{CASES}{quiet.pk}/")
+    many, busy_body, many_sql = measure(user, f"{CASES}{busy.pk}/")
+
+    assert len(busy_body["comments"]) >= 6 and len(busy_body["events"]) > len(quiet_body["events"])
+    assert few == expected, few_sql
+    assert many == expected, many_sql
+
+
+def test_it_shows_a_follow_up_case_in_the_same_number_of_queries(district):
+    earlier = busy_case(district, 0)
+    earlier = services.case_withdraw(case=earlier, acting_user=district.alice, reason="暂不需要")
+    follow_up = services.case_file(
+        acting_user=district.alice,
+        enterprise=district.yixin,
+        category=district.infrastructure,
+        title="原料供应再次不足",
+        description="同一问题再次出现",
+        follows_up=earlier,
+    )
+
+    count, body, sql = measure(get_user_model().objects.get(username="dora"), f"{CASES}{follow_up.pk}/")
+
+    assert body["follows_up"] == {"id": earlier.pk, "number": earlier.number}
+    assert count == DETAIL_QUERIES, sql
+
+
+def test_it_shows_an_enterprise_only_the_public_half_of_a_busy_case(district):
+    busy = busy_case(district, 6)
+
+    body = district.client(district.alice).get(f"{CASES}{busy.pk}/").json()
+
+    assert [row["body"] for row in body["comments"]] == ["第0条", "第2条", "第4条"]
+    assert [row["original_name"] for row in body["attachments"]] == ["附件0.pdf", "附件2.pdf", "附件4.pdf"]
