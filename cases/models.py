@@ -400,6 +400,8 @@ class EventAction(models.TextChoices):
     WITHDRAW = "withdraw", _("Withdrawn")
     COMMENT = "comment", _("Commented")
     ATTACH = "attach", _("Attached a file")
+    EXTENSION_REQUEST = "extension-request", _("Asked for more time")
+    EXTENSION_DECISION = "extension-decision", _("Decided on more time")
 
 
 class AppendOnlyError(Exception):

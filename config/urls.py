@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 from cases.api import CategoryViewSet
 from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet
-from workflow.api import CaseViewSet
+from workflow.api import CaseViewSet, ExtensionViewSet
 
 router = DefaultRouter()
 router.register("cases", CaseViewSet, basename="case")
@@ -16,6 +16,7 @@ router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("units", UnitViewSet, basename="unit")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("extensions", ExtensionViewSet, basename="extension")
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="auth-token"),

@@ -36,6 +36,7 @@ from cases.selectors import (
     cases_visible_to,
     comments_for_user,
     events_for_user,
+    official_cases_q,
     user_sees_internal,
 )
 from config.errors import Conflict, NotFound
@@ -43,6 +44,7 @@ from enterprises.access import roles_for_user
 from enterprises.models import Enterprise, Unit
 
 from . import services
+from .models import ExtensionRequest
 
 User = get_user_model()
 
@@ -111,7 +113,10 @@ class CaseListSerializer(serializers.ModelSerializer):
             "resolved_at",
             "closed_at",
             "response_due_at",
+            "first_reply_due_at",
             "resolution_due_at",
+            "confirmation_due_at",
+            "deadlines_provisional",
             "is_overdue",
             "is_returned",
             "version",
@@ -170,6 +175,30 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["id", "action", "action_display", "actor", "from_state", "to_state", "note", "data", "created_at"]
 
 
+class ExtensionSerializer(serializers.ModelSerializer):
+    case = CaseRefSerializer()
+    requested_by = PersonSerializer()
+    decided_by = PersonSerializer(allow_null=True)
+    state_display = serializers.CharField(source="get_state_display")
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id",
+            "case",
+            "state",
+            "state_display",
+            "requested_by",
+            "reason",
+            "current_due_at",
+            "requested_due_at",
+            "created_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+
+
 class CaseDetailSerializer(CaseListSerializer):
     filed_by = PersonSerializer()
     follows_up = CaseRefSerializer(allow_null=True)
@@ -196,6 +225,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "comments",
             "attachments",
             "events",
+            "extension_requests",
         ]
 
     def sees_internal(self, case) -> bool:
@@ -213,6 +243,13 @@ class CaseDetailSerializer(CaseListSerializer):
         user = self.context["request"].user
         rows = attachments_for_user(user, case, sees_internal=self.sees_internal(case))
         return AttachmentSerializer(rows, many=True, context=self.context).data
+
+    def get_extension_requests(self, case) -> list[dict]:
+        """Asking for more time is internal business; the enterprise sees only the new deadline."""
+        if not self.sees_internal(case):
+            return []
+        rows = case.extension_requests.select_related("case", "requested_by", "decided_by")
+        return ExtensionSerializer(rows, many=True).data
 
     def get_events(self, case) -> list[dict]:
         user = self.context["request"].user
@@ -295,6 +332,15 @@ class CloseInput(VersionedInput):
         help_text="Required from the enterprise: 5 very satisfied … 1 very dissatisfied.",
     )
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExtensionInput(serializers.Serializer):
+    requested_due_date = serializers.DateField(help_text="A working day after the current resolution deadline.")
+    reason = serializers.CharField()
+
+
+class DecisionInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class CommentInput(serializers.Serializer):
@@ -486,6 +532,23 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return Response(AttachmentSerializer(attachment, context=context).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(methods=["get"], summary="Extension requests of the case", responses=ExtensionSerializer(many=True))
+    @extend_schema(
+        methods=["post"],
+        summary="Ask for more time (延期)",
+        request=ExtensionInput,
+        responses={201: ExtensionSerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def extensions(self, request, pk=None):
+        case = self.get_object()
+        if request.method == "GET":
+            rows = extensions_visible_to(request.user).filter(case=case)
+            return Response(ExtensionSerializer(rows, many=True).data)
+        data = self.parse(ExtensionInput, request)
+        extension = services.extension_request_create(case=case, acting_user=request.user, **data)
+        return Response(ExtensionSerializer(extension).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(summary="Download an attachment", responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
     def download(self, request, pk=None, attachment_id=None):
@@ -501,3 +564,44 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+def extensions_visible_to(user):
+    """Extension requests of cases the user sees as an official; enterprise users see none."""
+    official = official_cases_q(roles_for_user(user))
+    cases = Case.objects.all() if official is None else Case.objects.filter(official)
+    return ExtensionRequest.objects.filter(case__in=cases).select_related("case", "requested_by", "decided_by")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Extension requests the user may see; filter state=pending for the queue"),
+    retrieve=extend_schema(summary="One extension request"),
+)
+class ExtensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ExtensionSerializer
+    filterset_fields = ["state", "case"]
+    ordering_fields = ["created_at", "requested_due_at"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ExtensionRequest.objects.none()
+        return extensions_visible_to(self.request.user).order_by("-created_at", "-id")
+
+    def decide(self, request, *, approve: bool) -> Response:
+        extension = self.get_object()
+        serializer = DecisionInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decided = services.extension_decide(
+            extension=extension, acting_user=request.user, approve=approve, note=serializer.validated_data["note"]
+        )
+        return Response(ExtensionSerializer(self.get_queryset().get(pk=decided.pk)).data)
+
+    @extend_schema(summary="Approve: the new deadline applies", request=DecisionInput, responses=ExtensionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self.decide(request, approve=True)
+
+    @extend_schema(summary="Reject, with a note", request=DecisionInput, responses=ExtensionSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self.decide(request, approve=False)

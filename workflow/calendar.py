@@ -192,6 +192,10 @@ class WorkCalendar:
             raise ValueError(f"Cannot count working days over more than {MAX_SPAN_DAYS} days.")
         return sum(self.is_workday(a_local.date() + timedelta(days=offset)) for offset in range(1, span + 1))
 
+    def end_of_day(self, day: date) -> datetime:
+        """When the working day ``day`` ends, e.g. 17:30 local: the due time of a deadline on that day."""
+        return self._at(day, self.hours.end)
+
     def is_working_time(self, moment: datetime) -> bool:
         """Inside a working period of a working day; the end of a period is already after hours."""
         local = self._local(moment)

@@ -6,7 +6,7 @@ django-fsm transition, writes exactly one event row and creates the
 notifications. Either all of that commits or none of it does.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -40,8 +40,8 @@ from enterprises.models import Enterprise, Role, ServiceAssignment, Unit, UnitMe
 from notifications.services import Message, notifications_create
 
 from .attachments import content_type_for_upload
-from .deadlines import CaseClocks, fixed_due
-from .models import ClockOutcome
+from .deadlines import CaseClocks, fixed_due, policy_for
+from .models import ClockOutcome, ExtensionRequest, ExtensionState
 from .selectors import work_calendar
 
 User = get_user_model()
@@ -184,6 +184,11 @@ def run_transition(
         clocks = CaseClocks(current, calendar=work_calendar(), at=now)
         clock_change(clocks)
         clocks.mirror()
+    if current.state != CaseState.ASSIGNED:
+        # A request for more time is moot once the case is resolved, sent back or closed.
+        current.extension_requests.filter(state=ExtensionState.PENDING).update(
+            state=ExtensionState.LAPSED, decided_at=now
+        )
     record_event(
         current,
         actor=acting_user,
@@ -554,3 +559,147 @@ def attachment_add(*, case: Case, acting_user, upload, visibility: str = Visibil
             at=now,
         )
     return attachment
+
+
+def extension_deciders(case: Case, policy) -> list:
+    """Supervisors whose jurisdiction covers the case, and the unit's heads where the policy lets them decide."""
+    candidates = User.objects.filter(
+        unit_memberships__role__in=[Role.SUPERVISOR, Role.UNIT_HEAD], is_active=True
+    ).distinct()
+    return [user for user in candidates if may_decide_extension(case, user, policy)]
+
+
+def may_decide_extension(case: Case, user, policy) -> bool:
+    if supervises(case, user):
+        return True
+    return policy.unit_head_decides_extensions and roles_for_user(user).heads(case.responsible_unit_id)
+
+
+def bump_version(case: Case) -> None:
+    """A change beside the state (a pending extension, a new deadline) still makes older copies stale."""
+    case.version += 1
+    Case.objects.filter(pk=case.pk).update(version=case.version)
+
+
+def extension_request_create(*, case: Case, acting_user, requested_due_date: date, reason: str) -> ExtensionRequest:
+    """The assignee asks for a later resolution deadline (延期), at most ``max_extensions`` times."""
+    if case.state != CaseState.ASSIGNED:
+        raise Conflict(_("Only a case being worked on can get more time."), code="invalid_state")
+    if case.assignee_id != acting_user.pk:
+        raise NotPermitted(_("Only the assignee can ask for more time."), code="not_assignee")
+    reason = required_text(reason, "reason", _("Say why more time is needed."))
+    with transaction.atomic():
+        current = locked_copy(case)
+        now = timezone.now()
+        calendar = work_calendar()
+        policy = policy_for(current)
+        approved = current.extension_requests.filter(state=ExtensionState.APPROVED).count()
+        if approved >= policy.max_extensions:
+            message = _("This case already had %(count)d extensions, the most allowed.") % {"count": approved}
+            raise Conflict(message, code="extension_limit")
+        if current.extension_requests.filter(state=ExtensionState.PENDING).exists():
+            raise Conflict(_("A request for more time is already waiting for a decision."), code="extension_pending")
+        due_at = calendar.end_of_day(requested_due_date)
+        if not calendar.is_workday(requested_due_date) or (
+            current.resolution_due_at and due_at <= current.resolution_due_at
+        ):
+            message = _("Choose a working day after the current deadline.")
+            raise InvalidInput(message, code="extension_date", fields={"requested_due_date": [message]})
+        extension = ExtensionRequest.objects.create(
+            case=current,
+            requested_by=acting_user,
+            reason=reason,
+            current_due_at=current.resolution_due_at or now,
+            requested_due_at=due_at,
+            created_at=now,
+        )
+        bump_version(current)
+        record_event(
+            current,
+            actor=acting_user,
+            action=EventAction.EXTENSION_REQUEST,
+            note=reason,
+            data={"extension": extension.pk, "requested_due_at": due_at.isoformat()},
+            is_internal=True,
+            at=now,
+        )
+        notify(
+            current,
+            "extension_requested",
+            extension_deciders(current, policy),
+            f"extension{extension.pk}",
+            extension=extension,
+        )
+    return extension
+
+
+def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool, note: str = "") -> ExtensionRequest:
+    """A supervisor (or the unit head, where the policy allows) approves or rejects; approval moves the deadline."""
+    note = (note or "").strip()
+    if not approve:
+        note = required_text(note, "note", _("Say why the request is rejected."))
+    with transaction.atomic():
+        current = Case.objects.select_for_update().select_related("enterprise").get(pk=extension.case_id)
+        extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+        policy = policy_for(current)
+        if not may_decide_extension(current, acting_user, policy):
+            raise NotPermitted(_("Only a supervisor can decide on more time for this case."), code="not_decider")
+        if extension.state != ExtensionState.PENDING:
+            raise Conflict(_("This request was already decided."), code="extension_decided")
+        now = timezone.now()
+        extension.state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
+        extension.decided_by, extension.decided_at, extension.decision_note = acting_user, now, note
+        extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        if approve:
+            clocks = CaseClocks(current, calendar=work_calendar(), at=now)
+            due = fixed_due(clocks.calendar, extension.requested_due_at)
+            clocks.on_extended(due=due, workdays=max(1, clocks.calendar.workdays_between(now, due.due_at)))
+            clocks.mirror()
+        bump_version(current)
+        record_event(
+            current,
+            actor=acting_user,
+            action=EventAction.EXTENSION_DECISION,
+            note=note,
+            data={
+                "extension": extension.pk,
+                "approved": approve,
+                "resolution_due_at": current.resolution_due_at.isoformat() if approve else None,
+            },
+            at=now,
+        )
+        notify(
+            current,
+            "extension_decided",
+            [extension.requested_by],
+            f"extension{extension.pk}",
+            extension=extension,
+            approved=approve,
+        )
+    return extension
+
+
+def case_close_unanswered(*, case_id: int) -> bool:
+    """Close a resolved case whose enterprise neither confirmed nor rejected in time ("no answer").
+
+    Returns whether it closed; a case that moved on meanwhile is left alone.
+    """
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=case_id).select_related("enterprise").first()
+        now = timezone.now()
+        if case is None or case.state != CaseState.RESOLVED or not case.confirmation_due_at:
+            return False
+        if case.confirmation_due_at > now:
+            return False
+        case = run_transition(
+            case,
+            acting_user=None,
+            action=EventAction.CLOSE,
+            data={"closure": Closure.NO_ANSWER, "satisfaction": None},
+            clock_change=lambda clocks: clocks.on_closed(ClockOutcome.EXPIRED),
+            closure=Closure.NO_ANSWER,
+            satisfaction=None,
+            comment="",
+        )
+        notify(case, "case_closed", [case.assignee, *enterprise_contacts(case)], f"v{case.version}", rating="")
+    return True

@@ -5,41 +5,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_seven_functional_groups'),
-        ('enterprises', '0001_initial'),
+        ("cases", "0002_seven_functional_groups"),
+        ("enterprises", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='confirmation_due_at',
-            field=models.DateTimeField(blank=True, help_text='Without an answer by then, the case closes.', null=True, verbose_name='confirmation due at'),
+            model_name="case",
+            name="confirmation_due_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Without an answer by then, the case closes.",
+                null=True,
+                verbose_name="confirmation due at",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='deadlines_provisional',
-            field=models.BooleanField(default=False, help_text='Counted Monday–Friday because the official holiday schedule of the year is not yet entered.', verbose_name='provisional deadlines'),
+            model_name="case",
+            name="deadlines_provisional",
+            field=models.BooleanField(
+                default=False,
+                help_text="Counted Monday–Friday because the official holiday schedule of the year is not yet entered.",
+                verbose_name="provisional deadlines",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='first_reply_due_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='first reply due at'),
+            model_name="case",
+            name="first_reply_due_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="first reply due at"),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='closure',
-            field=models.CharField(blank=True, choices=[('confirmed', 'Confirmed by the enterprise'), ('by_supervisor', 'Closed by a supervisor'), ('withdrawn', 'Withdrawn by the enterprise'), ('no_answer', 'Closed without an answer from the enterprise')], max_length=20, verbose_name='closure'),
+            model_name="case",
+            name="closure",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("confirmed", "Confirmed by the enterprise"),
+                    ("by_supervisor", "Closed by a supervisor"),
+                    ("withdrawn", "Withdrawn by the enterprise"),
+                    ("no_answer", "Closed without an answer from the enterprise"),
+                ],
+                max_length=20,
+                verbose_name="closure",
+            ),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='response_due_at',
-            field=models.DateTimeField(blank=True, help_text='To be routed, or signed for once assigned.', null=True, verbose_name='response due at'),
+            model_name="case",
+            name="response_due_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="To be routed, or signed for once assigned.",
+                null=True,
+                verbose_name="response due at",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('state', 'resolved')), fields=['confirmation_due_at'], name='case_resolved_confirmation_due'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("state", "resolved")),
+                fields=["confirmation_due_at"],
+                name="case_resolved_confirmation_due",
+            ),
         ),
     ]

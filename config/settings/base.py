@@ -149,7 +149,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"UnitKindEnum": "enterprises.models.UnitKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "enterprises.models.UnitKind",
+        "CaseStateEnum": "cases.models.CaseState",
+        "ExtensionStateEnum": "workflow.models.ExtensionState",
+    },
 }
 
 HUIYIN = {
