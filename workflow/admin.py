@@ -1,9 +1,15 @@
+import logging
+
 from django.contrib import admin, messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from .checks import missing_schedule_warnings
-from .models import CalendarDay, CalendarYear
+from .models import CalendarDay, CalendarYear, DeadlineCycle, DeadlinePolicy, ExtensionRequest
+from .tasks import recompute_provisional_deadlines
+
+logger = logging.getLogger(__name__)
 
 
 class MissingScheduleWarningMixin:
@@ -25,6 +31,14 @@ class CalendarDayAdmin(MissingScheduleWarningMixin, admin.ModelAdmin):
     search_fields = ["name"]
 
 
+def enqueue_recompute() -> None:
+    """Provisional deadlines are recounted by a worker; if the broker is down, ``import_holidays`` does it too."""
+    try:
+        recompute_provisional_deadlines.delay()
+    except Exception:
+        logger.exception("Could not enqueue the recount of provisional deadlines")
+
+
 @admin.register(CalendarYear)
 class CalendarYearAdmin(MissingScheduleWarningMixin, admin.ModelAdmin):
     list_display = ["year", "source", "imported_at", "imported_by"]
@@ -35,3 +49,55 @@ class CalendarYearAdmin(MissingScheduleWarningMixin, admin.ModelAdmin):
         obj.imported_at = timezone.now()
         obj.imported_by = request.user
         super().save_model(request, obj, form, change)
+        transaction.on_commit(enqueue_recompute)
+
+
+@admin.register(DeadlinePolicy)
+class DeadlinePolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "response_workdays",
+        "first_reply_workdays",
+        "resolution_workdays",
+        "reopen_workdays",
+        "confirmation_workdays",
+        "max_extensions",
+        "unit_head_decides_extensions",
+    ]
+    list_filter = ["complexity", "category"]
+
+
+@admin.register(DeadlineCycle)
+class DeadlineCycleAdmin(admin.ModelAdmin):
+    """Clock history is evidence for the rankings: readable, never edited by hand."""
+
+    list_display = ["case", "kind", "started_by", "started_at", "due_at", "ended_at", "outcome", "breached"]
+    list_filter = ["kind", "outcome", "breached", "provisional"]
+    search_fields = ["case__number"]
+    list_select_related = ["case"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(admin.ModelAdmin):
+    """Decisions go through the API (and its rules); the admin shows them."""
+
+    list_display = ["case", "requested_by", "requested_due_at", "state", "decided_by", "decided_at"]
+    list_filter = ["state"]
+    search_fields = ["case__number", "reason"]
+    list_select_related = ["case", "requested_by", "decided_by"]
+    readonly_fields = [field.name for field in ExtensionRequest._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

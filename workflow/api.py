@@ -207,6 +207,7 @@ class CaseDetailSerializer(CaseListSerializer):
     comments = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
+    extension_requests = serializers.SerializerMethodField()
 
     class Meta(CaseListSerializer.Meta):
         fields = [
@@ -445,8 +446,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return case, data
 
     def render(self, case: Case, status_code=status.HTTP_200_OK) -> Response:
-        fresh = case_for_user(self.request.user, case.pk) if self.request.user.is_authenticated else case
-        return Response(CaseDetailSerializer(fresh, context=self.get_serializer_context()).data, status=status_code)
+        """The case as the user now sees it; after an action that took it out of their sight
+        (a send-back, a reassignment away) only its summary, so nothing internal leaks."""
+        context = self.get_serializer_context()
+        try:
+            fresh = case_for_user(self.request.user, case.pk)
+        except NotFound:
+            return Response(CaseListSerializer(case, context=context).data, status=status_code)
+        return Response(CaseDetailSerializer(fresh, context=context).data, status=status_code)
 
     @extend_schema(summary="Route to a cadre (调度)", request=AssignInput, responses=CaseDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -192,6 +192,36 @@ class WorkCalendar:
             raise ValueError(f"Cannot count working days over more than {MAX_SPAN_DAYS} days.")
         return sum(self.is_workday(a_local.date() + timedelta(days=offset)) for offset in range(1, span + 1))
 
+    def start_of_day(self, day: date) -> datetime:
+        """When the working day ``day`` begins, e.g. 08:30 local."""
+        return self._at(day, self.hours.periods[0][0])
+
+    def previous_workday(self, day: date) -> date:
+        """The last working day before ``day``."""
+        for offset in range(1, MAX_SPAN_DAYS):
+            candidate = day - timedelta(days=offset)
+            if self.is_workday(candidate):
+                return candidate
+        raise ValueError(f"No working day within {MAX_SPAN_DAYS} days before {day}: check the calendar overrides.")
+
+    def working_hours_before(self, moment: datetime, hours: float) -> datetime:
+        """The moment ``hours`` of working time before ``moment``: "4 working hours before the deadline"."""
+        remaining = timedelta(hours=hours)
+        local = self._local(moment)
+        day = local.date()
+        for _ in range(MAX_SPAN_DAYS):
+            if self.is_workday(day):
+                for period_start, period_end in reversed(self.hours.periods):
+                    begin, end = self._at(day, period_start), min(self._at(day, period_end), local)
+                    if begin >= end:
+                        continue
+                    available = end.astimezone(UTC) - begin.astimezone(UTC)
+                    if remaining <= available:
+                        return (end.astimezone(UTC) - remaining).astimezone(self.tz)
+                    remaining -= available
+            day -= timedelta(days=1)
+        raise ValueError(f"No working time within {MAX_SPAN_DAYS} days before {moment}.")
+
     def end_of_day(self, day: date) -> datetime:
         """When the working day ``day`` ends, e.g. 17:30 local: the due time of a deadline on that day."""
         return self._at(day, self.hours.end)

@@ -24,6 +24,7 @@ from cases.models import Case
 
 from .calendar import Deadline, WorkCalendar
 from .models import ClockKind, ClockOutcome, DeadlineCycle, DeadlinePolicy
+from .reminders import next_remind_at
 
 CASE_COLUMN = {
     ClockKind.ROUTING: "response_due_at",
@@ -80,7 +81,7 @@ class CaseClocks:
         """Start a clock of ``workdays`` working days from now (or to a given due time)."""
         self.stop(kind, ClockOutcome.RECOMPUTED)
         due = due or self.calendar.add_workdays(self.at, workdays)
-        cycle = DeadlineCycle.objects.create(
+        cycle = DeadlineCycle(
             case=self.case,
             kind=kind,
             started_by=started_by,
@@ -91,6 +92,8 @@ class CaseClocks:
             responsible=responsible,
             unit=unit,
         )
+        cycle.remind_at = next_remind_at(cycle, self.calendar)
+        cycle.save(force_insert=True)
         self.running[kind] = cycle
         return cycle
 

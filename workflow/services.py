@@ -679,14 +679,14 @@ def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool,
     return extension
 
 
-def case_close_unanswered(*, case_id: int) -> bool:
+def case_close_unanswered(*, case_id: int, now: datetime | None = None) -> bool:
     """Close a resolved case whose enterprise neither confirmed nor rejected in time ("no answer").
 
     Returns whether it closed; a case that moved on meanwhile is left alone.
     """
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(pk=case_id).select_related("enterprise").first()
-        now = timezone.now()
+        now = now or timezone.now()
         if case is None or case.state != CaseState.RESOLVED or not case.confirmation_due_at:
             return False
         if case.confirmation_due_at > now:

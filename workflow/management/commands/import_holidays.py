@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from workflow.calendar import DayRule
 from workflow.models import CalendarDay, CalendarYear
+from workflow.sweep import deadlines_recompute_provisional
 
 HEADER = ["date", "type", "name"]
 IS_WORKDAY_BY_TYPE = {"holiday": False, "workday": True}
@@ -50,10 +51,12 @@ class Command(BaseCommand):
                 year=year, defaults={"source": source, "imported_at": timezone.now(), "imported_by": None}
             )
         makeup_days = sum(rule.is_workday for rule in schedule.values())
+        recomputed = deadlines_recompute_provisional()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported the {year} schedule: {len(schedule) - makeup_days} holidays, "
-                f"{makeup_days} make-up working days (replaced {replaced} earlier rows)."
+                f"{makeup_days} make-up working days (replaced {replaced} earlier rows); "
+                f"{recomputed} provisional deadlines recomputed."
             )
         )
 

@@ -1,0 +1,149 @@
+"""The periodic deadline sweep: reminders up the ladder, the supervisors' daily digest, provisional deadlines.
+
+Each function does a bounded amount of work and reports what it did, so the
+Celery task loops over it and tests call it directly.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from enterprises.access import roles_for_user
+from enterprises.models import Role
+from notifications.models import Notification
+from notifications.services import Message, notifications_create
+
+from .deadlines import CaseClocks
+from .models import ClockKind, DeadlineCycle
+from .reminders import Audience, cycle_remind, cycles_due, next_remind_at, push_back
+from .selectors import work_calendar
+from .services import case_close_unanswered
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+
+BATCH_SIZE = 500
+DIGEST_LINES = 50
+
+
+@dataclass
+class SweepReport:
+    reminded: int = 0
+    skipped: int = 0
+    failed: int = 0
+    digests: int = 0
+    outside_working_hours: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+def sweep_batch(now: datetime, *, calendar, limit: int = BATCH_SIZE) -> SweepReport:
+    """One batch of clocks whose next reminder is due; the caller repeats while it comes back full."""
+    report = SweepReport()
+    cycles = list(cycles_due(now, limit=limit))
+    if not cycles:
+        return report
+    audience = Audience(cycles)
+    for cycle in cycles:
+        try:
+            done = cycle_remind(cycle, calendar=calendar, audience=audience, now=now, close=case_close_unanswered)
+        except Exception as error:
+            logger.exception("Reminder for clock %s of case %s failed; retrying later", cycle.pk, cycle.case_id)
+            push_back(cycle, now)
+            report.failed += 1
+            report.errors.append(f"{cycle.pk}: {error}")
+            continue
+        if done:
+            report.reminded += 1
+        else:
+            report.skipped += 1
+    return report
+
+
+def sweep(now: datetime | None = None, *, limit: int = BATCH_SIZE) -> SweepReport:
+    """Everything due now. Outside working hours nothing is sent: it all waits for the next working morning."""
+    now = now or timezone.now()
+    calendar = work_calendar()
+    total = SweepReport()
+    if not calendar.is_working_time(now):
+        total.outside_working_hours = True
+        return total
+    while True:
+        report = sweep_batch(now, calendar=calendar, limit=limit)
+        total.reminded += report.reminded
+        total.skipped += report.skipped
+        total.failed += report.failed
+        total.errors += report.errors
+        if report.reminded + report.skipped + report.failed < limit or report.reminded == 0:
+            break
+    total.digests = overdue_digest(now, calendar=calendar)
+    return total
+
+
+def overdue_digest(now: datetime, *, calendar) -> int:
+    """Once a day, each supervisor gets one message listing every overdue case in their jurisdiction."""
+    day = now.astimezone(calendar.tz).date()
+    key = f"digest:overdue:{day.isoformat()}"
+    if Notification.objects.filter(kind="overdue_digest", key__startswith=f"{key}:").exists():
+        return 0
+    overdue = list(
+        DeadlineCycle.objects.filter(kind=ClockKind.RESOLUTION, ended_at__isnull=True, due_at__lte=now)
+        .select_related("case", "case__enterprise", "unit", "responsible")
+        .order_by("due_at")
+    )
+    if not overdue:
+        return 0
+    supervisors = User.objects.filter(unit_memberships__role=Role.SUPERVISOR, is_active=True).distinct()
+    sent = 0
+    with transaction.atomic():
+        for supervisor in supervisors:
+            roles = roles_for_user(supervisor)
+            mine = [c for c in overdue if roles.supervises(c.unit_id, c.case.enterprise.township_id)]
+            if not mine:
+                continue
+            lines = [
+                {"cycle": cycle, "case": cycle.case, "workdays": calendar.workdays_between(cycle.due_at, now)}
+                for cycle in mine[:DIGEST_LINES]
+            ]
+            created = notifications_create(
+                recipients=[supervisor],
+                message=Message(
+                    kind="overdue_digest",
+                    key=key,
+                    link="/api/v1/cases/?overdue=true",
+                    context={"lines": lines, "count": len(mine), "more": max(0, len(mine) - DIGEST_LINES), "day": day},
+                ),
+            )
+            sent += len(created)
+    return sent
+
+
+def deadlines_recompute_provisional(*, limit: int = BATCH_SIZE) -> int:
+    """Recount running clocks that were guessed Monday–Friday, once a year's official schedule is in.
+
+    A clock keeps its number of working days and its start; only the days counted change.
+    """
+    calendar = work_calendar()
+    changed, last_id = 0, 0
+    while True:
+        cycles = list(
+            DeadlineCycle.objects.filter(ended_at__isnull=True, provisional=True, id__gt=last_id)
+            .select_related("case")
+            .order_by("id")[:limit]
+        )
+        for cycle in cycles:
+            last_id = cycle.pk
+            due = calendar.add_workdays(cycle.started_at, cycle.workdays)
+            if due.provisional and due.due_at == cycle.due_at:
+                continue
+            with transaction.atomic():
+                cycle.due_at, cycle.provisional = due.due_at, due.provisional
+                cycle.remind_at = next_remind_at(cycle, calendar)
+                cycle.save(update_fields=["due_at", "provisional", "remind_at"])
+                CaseClocks(cycle.case, calendar=calendar, at=timezone.now()).mirror()
+            changed += 1
+        if len(cycles) < limit:
+            return changed

@@ -1,0 +1,29 @@
+"""Celery tasks of the workflow: thin wrappers that call the sweep and log what it did."""
+
+import logging
+
+from celery import shared_task
+
+from .sweep import deadlines_recompute_provisional, sweep
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_deadlines() -> dict:
+    """Run by beat every few minutes; overlapping runs are harmless (every step is claimed)."""
+    report = sweep()
+    if report.reminded or report.failed or report.digests:
+        logger.info(
+            "Deadline sweep: %d clocks reminded, %d skipped, %d failed, %d digests",
+            report.reminded,
+            report.skipped,
+            report.failed,
+            report.digests,
+        )
+    return {"reminded": report.reminded, "failed": report.failed, "digests": report.digests}
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def recompute_provisional_deadlines() -> int:
+    return deadlines_recompute_provisional()
