@@ -56,8 +56,8 @@ demo: install ## Start Huiyin on http://127.0.0.1:8000 with demo data (SQLite by
 	$(PY) manage.py seed_demo
 	@echo
 	@echo "Huiyin runs at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/, admin: /admin/)"
-	@echo "Log in with any account above and the password huiyin-demo. Stop with Ctrl-C."
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Log in with any account above and the password huiyin-demo. Stop everything with Ctrl-C."
+	HOST=$(HOST) PORT=$(PORT) $(PY) scripts/run-demo
 
 .PHONY: test-deps
 test-deps: $(VENV)/.installed-dev messages ## Install what the tests need, including PostgreSQL
