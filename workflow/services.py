@@ -39,6 +39,7 @@ from enterprises.access import roles_for_user
 from enterprises.models import Enterprise, Role, ServiceAssignment, Unit, UnitMembership
 from notifications.services import Message, notifications_create
 
+from . import clock
 from .attachments import content_type_for_upload
 from .deadlines import CaseClocks, fixed_due, policy_for
 from .models import ClockOutcome, ExtensionRequest, ExtensionState
@@ -171,7 +172,7 @@ def run_transition(
     ensure_may(current, acting_user=acting_user, action=action, refuse=refuse)
     transition_method = getattr(current, TRANSITION_METHOD[action])
     from_state = current.state
-    now = timezone.now()
+    now = clock.now()
     transition_method(at=now, **arguments)
     current.version += 1
     try:
@@ -250,7 +251,7 @@ def case_file(
             raise InvalidInput(message, code="follow_up_invalid", fields={"follows_up": [message]})
 
     with transaction.atomic():
-        now = timezone.now()
+        now = clock.now()
         year = timezone.localdate(now).year
         case = Case.objects.create(
             number=format_case_number(year, CaseNumberSequence.allocate(year)),
@@ -307,7 +308,7 @@ def case_assign(
     """The dispatcher routes an opened (or returned) case to a cadre of a unit."""
     ensure_may(case, acting_user=acting_user, action=EventAction.ASSIGN)
     assignable_member(assignee=assignee, unit=unit)
-    now = timezone.now()
+    now = clock.now()
     for field, due_at in (("response_due_at", response_due_at), ("resolution_due_at", resolution_due_at)):
         if due_at is not None and due_at <= now:
             message = _("A deadline must lie in the future.")
@@ -508,7 +509,7 @@ def comment_add(*, case: Case, acting_user, body: str, visibility: str = Visibil
     visibility = allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
     refuse_closed(case)
     with transaction.atomic():
-        now = timezone.now()
+        now = clock.now()
         comment = Comment.objects.create(
             case=case, author=acting_user, visibility=visibility, body=body, created_at=now
         )
@@ -539,7 +540,7 @@ def attachment_add(*, case: Case, acting_user, upload, visibility: str = Visibil
     refuse_closed(case)
     content_type = content_type_for_upload(upload)
     with transaction.atomic():
-        now = timezone.now()
+        now = clock.now()
         attachment = Attachment.objects.create(
             case=case,
             uploaded_by=acting_user,
@@ -590,7 +591,7 @@ def extension_request_create(*, case: Case, acting_user, requested_due_date: dat
     reason = required_text(reason, "reason", _("Say why more time is needed."))
     with transaction.atomic():
         current = locked_copy(case)
-        now = timezone.now()
+        now = clock.now()
         calendar = work_calendar()
         policy = policy_for(current)
         approved = current.extension_requests.filter(state=ExtensionState.APPROVED).count()
@@ -646,7 +647,7 @@ def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool,
             raise NotPermitted(_("Only a supervisor can decide on more time for this case."), code="not_decider")
         if extension.state != ExtensionState.PENDING:
             raise Conflict(_("This request was already decided."), code="extension_decided")
-        now = timezone.now()
+        now = clock.now()
         extension.state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
         extension.decided_by, extension.decided_at, extension.decision_note = acting_user, now, note
         extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
@@ -686,7 +687,7 @@ def case_close_unanswered(*, case_id: int, now: datetime | None = None) -> bool:
     """
     with transaction.atomic():
         case = Case.objects.select_for_update().filter(pk=case_id).select_related("enterprise").first()
-        now = now or timezone.now()
+        now = now or clock.now()
         if case is None or case.state != CaseState.RESOLVED or not case.confirmation_due_at:
             return False
         if case.confirmation_due_at > now:

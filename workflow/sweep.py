@@ -10,13 +10,13 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
 
 from enterprises.access import roles_for_user
 from enterprises.models import Role
 from notifications.models import Notification
 from notifications.services import Message, notifications_create
 
+from . import clock
 from .deadlines import CaseClocks
 from .models import ClockKind, DeadlineCycle
 from .reminders import Audience, cycle_remind, cycles_due, next_remind_at, push_back
@@ -65,7 +65,7 @@ def sweep_batch(now: datetime, *, calendar, limit: int = BATCH_SIZE) -> SweepRep
 
 def sweep(now: datetime | None = None, *, limit: int = BATCH_SIZE) -> SweepReport:
     """Everything due now. Outside working hours nothing is sent: it all waits for the next working morning."""
-    now = now or timezone.now()
+    now = now or clock.now()
     calendar = work_calendar()
     total = SweepReport()
     if not calendar.is_working_time(now):
@@ -143,7 +143,7 @@ def deadlines_recompute_provisional(*, limit: int = BATCH_SIZE) -> int:
                 cycle.due_at, cycle.provisional = due.due_at, due.provisional
                 cycle.remind_at = next_remind_at(cycle, calendar)
                 cycle.save(update_fields=["due_at", "provisional", "remind_at"])
-                CaseClocks(cycle.case, calendar=calendar, at=timezone.now()).mirror()
+                CaseClocks(cycle.case, calendar=calendar, at=clock.now()).mirror()
             changed += 1
         if len(cycles) < limit:
             return changed
