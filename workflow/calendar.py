@@ -222,6 +222,9 @@ class WorkCalendar:
             day -= timedelta(days=1)
         raise ValueError(f"No working time within {MAX_SPAN_DAYS} days before {moment}.")
 
+    def local_date(self, moment: datetime) -> date:
+        return self._local(moment).date()
+
     def end_of_day(self, day: date) -> datetime:
         """When the working day ``day`` ends, e.g. 17:30 local: the due time of a deadline on that day."""
         return self._at(day, self.hours.end)

@@ -80,6 +80,7 @@ class CaseClocks:
     ) -> DeadlineCycle:
         """Start a clock of ``workdays`` working days from now (or to a given due time)."""
         self.stop(kind, ClockOutcome.RECOMPUTED)
+        fixed = due is not None
         due = due or self.calendar.add_workdays(self.at, workdays)
         cycle = DeadlineCycle(
             case=self.case,
@@ -89,6 +90,7 @@ class CaseClocks:
             workdays=workdays,
             due_at=due.due_at,
             provisional=due.provisional,
+            due_fixed=fixed,
             responsible=responsible,
             unit=unit,
         )
@@ -144,6 +146,7 @@ class CaseClocks:
     ) -> None:
         self.stop(ClockKind.ROUTING, ClockOutcome.MET)
         self.stop(ClockKind.RESPONSE, ClockOutcome.REASSIGNED)
+        self.hand_over(ClockKind.FIRST_REPLY, responsible=assignee, unit=unit)
         self.start(
             ClockKind.RESPONSE,
             workdays=self.length(response_due, "response_workdays"),
@@ -211,4 +214,4 @@ def fixed_due(calendar: WorkCalendar, due_at: datetime | None) -> Deadline | Non
     """A due time the dispatcher set by hand; provisional when it lies in a year without a schedule."""
     if due_at is None:
         return None
-    return Deadline(due_at=due_at, provisional=not calendar.is_official(due_at.astimezone(calendar.tz).date()))
+    return Deadline(due_at=due_at, provisional=not calendar.is_official(calendar.local_date(due_at)))

@@ -158,6 +158,11 @@ class DeadlineCycle(models.Model):
     provisional = models.BooleanField(
         _("provisional"), default=False, help_text=_("Counted Monday–Friday: the year's official schedule is missing.")
     )
+    due_fixed = models.BooleanField(
+        _("due time set by hand"),
+        default=False,
+        help_text=_("Set by the dispatcher or an approved extension: a new holiday schedule does not move it."),
+    )
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("responsible person"),
@@ -172,6 +177,12 @@ class DeadlineCycle(models.Model):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=ClockOutcome.choices, blank=True)
     breached = models.BooleanField(_("breached"), default=False)
+    reminder_step = models.PositiveSmallIntegerField(
+        _("reminder steps done"), default=0, help_text=_("How far up its reminder ladder this clock has gone.")
+    )
+    remind_at = models.DateTimeField(
+        _("next reminder at"), null=True, blank=True, help_text=_("Empty when the ladder is done.")
+    )
 
     class Meta:
         verbose_name = _("deadline cycle")
@@ -185,6 +196,12 @@ class DeadlineCycle(models.Model):
         indexes = [
             # The sweep reads running clocks by due time; ended rows never enter the index.
             models.Index(fields=["kind", "due_at"], condition=Q(ended_at__isnull=True), name="cycle_running_due"),
+            # The sweep's only query over all clocks: those whose next reminder is due.
+            models.Index(
+                fields=["remind_at"],
+                condition=Q(ended_at__isnull=True, remind_at__isnull=False),
+                name="cycle_running_remind_at",
+            ),
             models.Index(fields=["unit", "kind", "started_at"], name="cycle_unit_kind_started"),
             models.Index(
                 fields=["provisional"],

@@ -79,7 +79,11 @@ def overdue_for_leader(cycle: DeadlineCycle, calendar: WorkCalendar) -> datetime
 
 
 def halfway(cycle: DeadlineCycle, calendar: WorkCalendar) -> datetime:
-    return cycle.started_at + (cycle.due_at - cycle.started_at) / 2
+    """The morning after half the window's working days: of five, the third working day."""
+    passed = cycle.workdays // 2
+    if passed == 0:
+        return calendar.start_of_day(calendar.local_date(cycle.due_at))
+    return calendar.start_of_day(calendar.add_workdays(cycle.started_at, passed + 1).due_at.date())
 
 
 LADDER: dict[str, tuple[Step, ...]] = {

@@ -185,8 +185,8 @@ def run_transition(
         clocks = CaseClocks(current, calendar=work_calendar(), at=now)
         clock_change(clocks)
         clocks.mirror()
-    if current.state != CaseState.ASSIGNED:
-        # A request for more time is moot once the case is resolved, sent back or closed.
+    if current.state != CaseState.ASSIGNED or action == EventAction.REASSIGN:
+        # A request for more time is moot once the case is resolved, sent back, closed or someone else's.
         current.extension_requests.filter(state=ExtensionState.PENDING).update(
             state=ExtensionState.LAPSED, decided_at=now
         )
@@ -614,7 +614,6 @@ def extension_request_create(*, case: Case, acting_user, requested_due_date: dat
             requested_due_at=due_at,
             created_at=now,
         )
-        bump_version(current)
         record_event(
             current,
             actor=acting_user,
@@ -667,6 +666,7 @@ def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool,
                 "approved": approve,
                 "resolution_due_at": current.resolution_due_at.isoformat() if approve else None,
             },
+            is_internal=True,
             at=now,
         )
         notify(

@@ -13,10 +13,10 @@ from django.db import transaction
 
 from enterprises.access import roles_for_user
 from enterprises.models import Role
-from notifications.models import Notification
 from notifications.services import Message, notifications_create
 
 from . import clock
+from .calendar import Deadline
 from .deadlines import CaseClocks
 from .models import ClockKind, DeadlineCycle
 from .reminders import Audience, cycle_remind, cycles_due, next_remind_at, push_back
@@ -87,7 +87,13 @@ def overdue_digest(now: datetime, *, calendar) -> int:
     """Once a day, each supervisor gets one message listing every overdue case in their jurisdiction."""
     day = now.astimezone(calendar.tz).date()
     key = f"digest:overdue:{day.isoformat()}"
-    if Notification.objects.filter(kind="overdue_digest", key__startswith=f"{key}:").exists():
+    supervisors = (
+        User.objects.filter(unit_memberships__role=Role.SUPERVISOR, is_active=True)
+        .exclude(notifications__key__startswith=f"{key}:")
+        .distinct()
+    )
+    supervisors = list(supervisors)
+    if not supervisors:
         return 0
     overdue = list(
         DeadlineCycle.objects.filter(kind=ClockKind.RESOLUTION, ended_at__isnull=True, due_at__lte=now)
@@ -96,7 +102,6 @@ def overdue_digest(now: datetime, *, calendar) -> int:
     )
     if not overdue:
         return 0
-    supervisors = User.objects.filter(unit_memberships__role=Role.SUPERVISOR, is_active=True).distinct()
     sent = 0
     with transaction.atomic():
         for supervisor in supervisors:
@@ -136,7 +141,13 @@ def deadlines_recompute_provisional(*, limit: int = BATCH_SIZE) -> int:
         )
         for cycle in cycles:
             last_id = cycle.pk
-            due = calendar.add_workdays(cycle.started_at, cycle.workdays)
+            if cycle.due_fixed:
+                # A date people were told stays; it is only no longer a guess.
+                due = Deadline(
+                    due_at=cycle.due_at, provisional=not calendar.is_official(calendar.local_date(cycle.due_at))
+                )
+            else:
+                due = calendar.add_workdays(cycle.started_at, cycle.workdays)
             if due.provisional and due.due_at == cycle.due_at:
                 continue
             with transaction.atomic():
