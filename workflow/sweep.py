@@ -47,19 +47,22 @@ def sweep_batch(now: datetime, *, calendar, limit: int = BATCH_SIZE) -> SweepRep
     if not cycles:
         return report
     audience = Audience(cycles)
-    for cycle in cycles:
-        try:
-            done = cycle_remind(cycle, calendar=calendar, audience=audience, now=now, close=case_close_unanswered)
-        except Exception as error:
-            logger.exception("Reminder for clock %s of case %s failed; retrying later", cycle.pk, cycle.case_id)
-            push_back(cycle, now)
-            report.failed += 1
-            report.errors.append(f"{cycle.pk}: {error}")
-            continue
-        if done:
-            report.reminded += 1
-        else:
-            report.skipped += 1
+    # One commit per batch; each clock is a savepoint inside it, so a failing one is rolled
+    # back alone and pushed back, and a crash loses nothing that the next sweep will not redo.
+    with transaction.atomic():
+        for cycle in cycles:
+            try:
+                done = cycle_remind(cycle, calendar=calendar, audience=audience, now=now, close=case_close_unanswered)
+            except Exception as error:
+                logger.exception("Reminder for clock %s of case %s failed; retrying later", cycle.pk, cycle.case_id)
+                push_back(cycle, now)
+                report.failed += 1
+                report.errors.append(f"{cycle.pk}: {error}")
+                continue
+            if done:
+                report.reminded += 1
+            else:
+                report.skipped += 1
     return report
 
 

@@ -5,32 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_extension_events'),
-        ('enterprises', '0001_initial'),
-        ('workflow', '0003_default_deadline_policies'),
+        ("cases", "0004_extension_events"),
+        ("enterprises", "0001_initial"),
+        ("workflow", "0003_default_deadline_policies"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='deadlinecycle',
-            name='due_fixed',
-            field=models.BooleanField(default=False, help_text='Set by the dispatcher or an approved extension: a new holiday schedule does not move it.', verbose_name='due time set by hand'),
+            model_name="deadlinecycle",
+            name="due_fixed",
+            field=models.BooleanField(
+                default=False,
+                help_text="Set by the dispatcher or an approved extension: a new holiday schedule does not move it.",
+                verbose_name="due time set by hand",
+            ),
         ),
         migrations.AddField(
-            model_name='deadlinecycle',
-            name='remind_at',
-            field=models.DateTimeField(blank=True, help_text='Empty when the ladder is done.', null=True, verbose_name='next reminder at'),
+            model_name="deadlinecycle",
+            name="remind_at",
+            field=models.DateTimeField(
+                blank=True, help_text="Empty when the ladder is done.", null=True, verbose_name="next reminder at"
+            ),
         ),
         migrations.AddField(
-            model_name='deadlinecycle',
-            name='reminder_step',
-            field=models.PositiveSmallIntegerField(default=0, help_text='How far up its reminder ladder this clock has gone.', verbose_name='reminder steps done'),
+            model_name="deadlinecycle",
+            name="reminder_step",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                help_text="How far up its reminder ladder this clock has gone.",
+                verbose_name="reminder steps done",
+            ),
         ),
         migrations.AddIndex(
-            model_name='deadlinecycle',
-            index=models.Index(condition=models.Q(('ended_at__isnull', True), ('remind_at__isnull', False)), fields=['remind_at'], name='cycle_running_remind_at'),
+            model_name="deadlinecycle",
+            index=models.Index(
+                condition=models.Q(("ended_at__isnull", True), ("remind_at__isnull", False)),
+                fields=["remind_at"],
+                name="cycle_running_remind_at",
+            ),
         ),
     ]
