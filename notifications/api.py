@@ -1,19 +1,65 @@
-"""The in-app inbox: a user's own notifications only."""
+"""The in-app inbox and the person's delivery preferences: a user's own only."""
 
+import ipaddress
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .models import Notification
-from .selectors import notifications_for_user, unread_count_for_user
-from .services import notifications_mark_read
+from .channels import address_allowed
+from .models import Notification, NotificationPreference
+from .selectors import notifications_for_user, preference_for_user, unread_count_for_user
+from .services import notifications_mark_read, preference_update
 
 
 class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
-        fields = ["id", "kind", "about", "link", "subject", "body", "created_at", "read_at"]
+        fields = ["id", "kind", "about", "link", "subject", "body", "created_at", "visible_from", "read_at"]
+
+
+class PreferenceSerializer(serializers.ModelSerializer):
+    webhook_secret_set = serializers.SerializerMethodField()
+
+    class Meta:
+        model = NotificationPreference
+        fields = [
+            "email_enabled",
+            "webhook_enabled",
+            "webhook_url",
+            "webhook_format",
+            "webhook_secret",
+            "webhook_secret_set",
+            "language",
+        ]
+        # A secret is written, never shown again.
+        extra_kwargs = {"webhook_secret": {"write_only": True}}
+
+    def get_webhook_secret_set(self, preference: NotificationPreference) -> bool:
+        return bool(preference.webhook_secret)
+
+    def validate_webhook_url(self, value: str) -> str:
+        """Reject a literal private address at once; host names are checked when sending."""
+        host = urlsplit(value).hostname or ""
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return value
+        if not address_allowed(address):
+            raise serializers.ValidationError(_("Webhooks cannot be sent to a private network address."))
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        enabled = attrs.get("webhook_enabled", self.instance.webhook_enabled)
+        url = attrs.get("webhook_url", self.instance.webhook_url)
+        if enabled and not url:
+            raise serializers.ValidationError(
+                {"webhook_url": [_("Enter the webhook address before turning webhooks on.")]}
+            )
+        return attrs
 
 
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -42,3 +88,20 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
         return Response({"marked": notifications_mark_read(notifications=self.get_queryset())})
+
+    @extend_schema(request=PreferenceSerializer, responses=PreferenceSerializer)
+    @action(
+        detail=False,
+        methods=["get", "put", "patch"],
+        url_path="preferences",
+        serializer_class=PreferenceSerializer,
+    )
+    def preferences(self, request):
+        """How the current user is told besides the inbox, which is always on."""
+        preference = preference_for_user(request.user)
+        if request.method == "GET":
+            return Response(PreferenceSerializer(preference).data)
+        serializer = PreferenceSerializer(preference, data=request.data, partial=request.method == "PATCH")
+        serializer.is_valid(raise_exception=True)
+        preference = preference_update(user=request.user, data=serializer.validated_data)
+        return Response(PreferenceSerializer(preference).data)

@@ -1,11 +1,44 @@
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from datetime import datetime
 
-from .models import Notification
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import Delivery, DeliveryStatus, Notification, NotificationPreference
 
 
 def notifications_for_user(user) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user)
+    """The inbox: what has become visible; a reminder held for the morning is not there at night."""
+    return Notification.objects.filter(recipient=user, visible_from__lte=timezone.now())
 
 
 def unread_count_for_user(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return notifications_for_user(user).filter(read_at__isnull=True).count()
+
+
+def preference_default(user) -> NotificationPreference:
+    """The unsaved defaults: e-mail is on for someone who has an address."""
+    return NotificationPreference(user=user, email_enabled=bool(user.email))
+
+
+def preference_for_user(user) -> NotificationPreference:
+    return NotificationPreference.objects.filter(user=user).first() or preference_default(user)
+
+
+def preferences_for_users(users: Iterable) -> dict[int, NotificationPreference]:
+    """Preferences by user id in one query, the defaults for those who never changed theirs."""
+    users = list(users)
+    saved = {pref.user_id: pref for pref in NotificationPreference.objects.filter(user__in=[u.pk for u in users])}
+    return {user.pk: saved.get(user.pk) or preference_default(user) for user in users}
+
+
+def deliveries_due(*, now: datetime, limit: int, queued_before: datetime | None = None) -> list[int]:
+    """Ids of pending deliveries whose time has come, oldest first.
+
+    With ``queued_before``, those put on the queue since then are left out: a task for them is
+    already waiting for a worker.
+    """
+    due = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+    if queued_before is not None:
+        due = due.filter(Q(queued_at__isnull=True) | Q(queued_at__lt=queued_before))
+    return list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
