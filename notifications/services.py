@@ -34,16 +34,22 @@ BACKOFF = [
     timedelta(hours=2),
     timedelta(hours=6),
 ]
-# A send takes seconds (webhook timeout 10 s, EMAIL_TIMEOUT); a delivery still "sending" after this
-# belonged to a worker that died mid-send.
-SENDING_TIMEOUT = timedelta(minutes=10)
-# A task queued this long ago and still not run is presumed lost (or stuck behind a long backlog)
-# and queued again; a duplicate is harmless, the claim lets only one of them send.
-QUEUE_LEASE = timedelta(minutes=10)
 
 
 def max_attempts() -> int:
-    return getattr(settings, "NOTIFICATIONS_MAX_ATTEMPTS", 6)
+    return settings.NOTIFICATIONS_MAX_ATTEMPTS
+
+
+def sending_timeout() -> timedelta:
+    """A send takes seconds (webhook timeout 10 s, EMAIL_TIMEOUT); a delivery still "sending" after
+    this belonged to a worker that died mid-send."""
+    return timedelta(seconds=settings.NOTIFICATIONS_SENDING_TIMEOUT)
+
+
+def queue_lease() -> timedelta:
+    """A task queued this long ago and still not run is presumed lost (or stuck behind a backlog) and
+    queued again; a duplicate is harmless, the claim lets only one of them send."""
+    return timedelta(seconds=settings.NOTIFICATIONS_QUEUE_LEASE)
 
 
 @dataclass(frozen=True)
@@ -252,7 +258,7 @@ def deliveries_reclaim_stuck(*, now: datetime) -> int:
     The receiver may then get that message twice; the delivery id it carries lets it tell.
     One that has used up its attempts fails instead, so a message that kills workers cannot loop.
     """
-    stuck = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - SENDING_TIMEOUT)
+    stuck = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - sending_timeout())
     failed = stuck.filter(attempts__gte=max_attempts()).update(
         status=DeliveryStatus.FAILED, last_error=_("The worker sending it stopped, and no attempts are left.")
     )
@@ -285,7 +291,7 @@ def deliveries_queue_due(*, now: datetime, limit: int) -> int:
     That is retries whose pause is over, reminders whose time has come, deliveries the broker
     refused at commit, and tasks lost on the way.
     """
-    ids = deliveries_due(now=now, limit=limit, queued_before=now - QUEUE_LEASE)
+    ids = deliveries_due(now=now, limit=limit, queued_before=now - queue_lease())
     if not ids:
         return 0
     Delivery.objects.filter(pk__in=ids).update(queued_at=now)

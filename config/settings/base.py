@@ -130,16 +130,23 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # A broker that cannot be reached fails fast instead of stalling a request; the outbox catches up.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # A task a killed worker held comes back to the queue after this many seconds (acks_late).
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
 
 # Notifications: absolute links in e-mail and webhooks, retry budget, webhook targets inside the network.
 NOTIFICATIONS_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "6"))
+NOTIFICATIONS_SENDING_TIMEOUT = int(os.environ.get("NOTIFICATIONS_SENDING_TIMEOUT", "600"))
+NOTIFICATIONS_QUEUE_LEASE = int(os.environ.get("NOTIFICATIONS_QUEUE_LEASE", "600"))
 NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS = env_list("NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS", "")
 
 # E-mail: written to files under var/mail in development, SMTP in production.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

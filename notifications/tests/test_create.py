@@ -155,7 +155,7 @@ def test_it_keeps_the_delivery_for_the_outbox_when_the_broker_is_down(
     monkeypatch.undo()
 
     assert deliver_pending() == 0  # the task may still be on its way: not queued twice at once
-    time_machine.shift(services.QUEUE_LEASE + timedelta(seconds=1))
+    time_machine.shift(services.queue_lease() + timedelta(seconds=1))
     assert deliver_pending() == 1
 
     assert Delivery.objects.get().status == DeliveryStatus.SENT

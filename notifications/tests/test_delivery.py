@@ -12,12 +12,12 @@ from notifications.channels import CHANNELS, PermanentError, TransientError
 from notifications.models import Delivery, DeliveryChannel, DeliveryStatus, NotificationPreference
 from notifications.selectors import deliveries_due
 from notifications.services import (
-    QUEUE_LEASE,
-    SENDING_TIMEOUT,
     deliveries_reclaim_stuck,
     delivery_claim,
     delivery_send,
     notifications_create,
+    queue_lease,
+    sending_timeout,
 )
 from notifications.tasks import deliver, deliver_pending
 
@@ -262,7 +262,7 @@ def test_it_puts_back_a_delivery_whose_worker_died_while_sending(people, now, ti
     delivery = email_delivery(people)
     delivery_claim(delivery_id=delivery.pk, now=now)  # ... and the worker is killed
 
-    time_machine.shift(SENDING_TIMEOUT - timedelta(seconds=1))
+    time_machine.shift(sending_timeout() - timedelta(seconds=1))
     assert deliveries_reclaim_stuck(now=timezone.now()) == 0
     time_machine.shift(timedelta(seconds=2))
     assert deliver_pending() == 1
@@ -277,7 +277,7 @@ def test_it_fails_a_stuck_delivery_that_has_no_attempts_left(people, now, settin
     delivery = email_delivery(people)
     delivery_claim(delivery_id=delivery.pk, now=now)
 
-    time_machine.shift(SENDING_TIMEOUT + timedelta(seconds=1))
+    time_machine.shift(sending_timeout() + timedelta(seconds=1))
     assert deliveries_reclaim_stuck(now=timezone.now()) == 1
 
     delivery.refresh_from_db()
@@ -292,7 +292,7 @@ def test_it_does_not_record_over_a_delivery_another_worker_took_over(people, now
         """Takes so long that the outbox presumes this worker dead and a second worker claims the row."""
 
         def send(self, delivery: Delivery) -> None:
-            time_machine.shift(SENDING_TIMEOUT + timedelta(minutes=1))
+            time_machine.shift(sending_timeout() + timedelta(minutes=1))
             deliveries_reclaim_stuck(now=timezone.now())
             assert delivery_claim(delivery_id=delivery.pk, now=timezone.now())
 
@@ -309,7 +309,7 @@ def test_it_queues_at_most_a_batch_per_outbox_run(people, now, monkeypatch, time
     monkeypatch.setattr("notifications.tasks.OUTBOX_BATCH", 2)
     for n in range(3):
         email_delivery(people, key=f"thing:{n}:ping")
-    time_machine.shift(QUEUE_LEASE + timedelta(seconds=1))  # their tasks never arrived
+    time_machine.shift(queue_lease() + timedelta(seconds=1))  # their tasks never arrived
 
     assert deliver_pending() == 2
     assert deliver_pending() == 1
