@@ -7,7 +7,6 @@ transient errors are retried, with growing pauses and a bounded number of attemp
 """
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -86,56 +85,62 @@ def channels_for(user, preference: NotificationPreference) -> list[str]:
 
 
 def notifications_create(*, recipients: Iterable, message: Message) -> list[Notification]:
-    """One notification per distinct active recipient, in their language; an existing key is skipped.
+    """One notification per distinct active recipient, in their language; an existing key is skipped."""
+    return notifications_create_many(items=[(recipients, message)])
 
-    Returns the notifications this call created. Runs in the caller's transaction with a constant
-    number of queries, whatever the number of recipients.
+
+def notifications_create_many(*, items: Iterable[tuple[Iterable, Message]]) -> list[Notification]:
+    """Many messages at once, e.g. a batch of reminders, in a constant number of queries.
+
+    Returns the notifications this call created. Runs in the caller's transaction; repeated keys
+    (a second sweep, a retried task) are skipped before anything is rendered.
     """
-    users = {user.pk: user for user in recipients if user is not None and user.is_active}
-    if not users:
+    wanted: dict[str, tuple[object, Message]] = {}
+    for recipients, message in items:
+        for user in recipients:
+            if user is not None and user.is_active:
+                wanted.setdefault(f"{message.key}:{user.pk}", (user, message))
+    if not wanted:
         return []
-    keys = {f"{message.key}:{pk}": pk for pk in users}
     now = timezone.now()
-    visible_from = max(now, message.not_before) if message.not_before else now
     with transaction.atomic(savepoint=False):
-        # Sweeps and retries repeat themselves: most repeated keys stop here, before any rendering.
-        existing = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
-        fresh = [pk for key, pk in keys.items() if key not in existing]
+        existing = set(Notification.objects.filter(key__in=wanted).values_list("key", flat=True))
+        fresh = {key: pair for key, pair in wanted.items() if key not in existing}
         if not fresh:
             return []
-        preferences = preferences_for_users(users[pk] for pk in fresh)
-        by_language = defaultdict(list)
-        for pk in fresh:
-            by_language[preferences[pk].language].append(pk)
+        users = {user.pk: user for user, _message in fresh.values()}
+        preferences = preferences_for_users(users.values())
+        rendered: dict[tuple[int, str], tuple[str, str]] = {}
         rows = []
-        for language, pks in by_language.items():
-            subject, body = message_render(message, language)
-            rows += [
+        for key, (user, message) in fresh.items():
+            language = preferences[user.pk].language
+            if (id(message), language) not in rendered:
+                rendered[id(message), language] = message_render(message, language)
+            subject, body = rendered[id(message), language]
+            rows.append(
                 Notification(
-                    recipient_id=pk,
+                    recipient_id=user.pk,
                     kind=message.kind,
-                    key=f"{message.key}:{pk}",
+                    key=key,
                     about=message.about,
                     link=message.link,
                     subject=subject,
                     body=body,
                     created_at=now,
-                    visible_from=visible_from,
+                    visible_from=max(now, message.not_before) if message.not_before else now,
                 )
-                for pk in pks
-            ]
+            )
         # ignore_conflicts: a concurrent call may have inserted one of the keys since the read above.
         # It also leaves primary keys unset on some databases, hence the read afterwards; the exact
         # created_at of this call tells its rows from a concurrent caller's.
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
         created = list(Notification.objects.filter(key__in=[row.key for row in rows], created_at=now))
-        queue_now = visible_from <= now
         deliveries = [
             Delivery(
                 notification_id=notification.pk,
                 channel=channel,
-                next_attempt_at=visible_from,
-                queued_at=now if queue_now else None,
+                next_attempt_at=notification.visible_from,
+                queued_at=now if notification.visible_from <= now else None,
                 created_at=now,
             )
             for notification in created
@@ -143,8 +148,11 @@ def notifications_create(*, recipients: Iterable, message: Message) -> list[Noti
         ]
         if deliveries:
             Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-            if queue_now:
-                delivery_ids = list(Delivery.objects.filter(notification__in=created).values_list("pk", flat=True))
+            due_now = [notification.pk for notification in created if notification.visible_from <= now]
+            if due_now:
+                delivery_ids = list(
+                    Delivery.objects.filter(notification__in=due_now, queued_at=now).values_list("pk", flat=True)
+                )
                 transaction.on_commit(partial(deliveries_enqueue, delivery_ids))
     return created
 

@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import QuerySet
 
 from cases.models import Case
 from enterprises.models import EnterpriseContact, Role, ServiceAssignment, UnitMembership
-from notifications.services import Message, notifications_create
+from notifications.services import Message
 
 from .calendar import WorkCalendar
 from .models import ClockKind, DeadlineCycle
@@ -181,25 +180,29 @@ def cycles_due(now: datetime, *, limit: int) -> QuerySet[DeadlineCycle]:
     )
 
 
-def cycle_remind(cycle: DeadlineCycle, *, calendar: WorkCalendar, audience: Audience, now: datetime, close) -> bool:
-    """Take the due steps of one clock. Returns whether this call claimed them (False: another sweep did)."""
+def cycle_claim(
+    cycle: DeadlineCycle, *, calendar: WorkCalendar, audience: Audience, now: datetime, close
+) -> list[tuple[list, Message]] | None:
+    """Claim the due steps of one clock and return the reminders they send; None if another sweep has them.
+
+    Call inside a transaction that also writes the returned reminders.
+    """
     steps, position, next_at = due_steps(cycle, calendar, now)
     breach = cycle.breached or any(step.marks_breach for step in steps)
-    with transaction.atomic():
-        claimed = DeadlineCycle.objects.filter(
-            pk=cycle.pk, reminder_step=cycle.reminder_step, ended_at__isnull=True
-        ).update(reminder_step=position, remind_at=next_at, breached=breach)
-        if not claimed:
-            return False
-        for step in steps:
-            if step.recipients == AUTO_CLOSE:
-                close(case_id=cycle.case_id, now=now)
-                continue
-            notifications_create(
-                recipients=audience.of(cycle, step.recipients),
-                message=reminder_message(cycle.case, step.kind, cycle, calendar, now),
+    claimed = DeadlineCycle.objects.filter(
+        pk=cycle.pk, reminder_step=cycle.reminder_step, ended_at__isnull=True
+    ).update(reminder_step=position, remind_at=next_at, breached=breach)
+    if not claimed:
+        return None
+    reminders = []
+    for step in steps:
+        if step.recipients == AUTO_CLOSE:
+            close(case_id=cycle.case_id, now=now)
+        else:
+            reminders.append(
+                (audience.of(cycle, step.recipients), reminder_message(cycle.case, step.kind, cycle, calendar, now))
             )
-    return True
+    return reminders
 
 
 def reminder_message(case: Case, kind: str, cycle: DeadlineCycle, calendar: WorkCalendar, now: datetime) -> Message:

@@ -13,13 +13,13 @@ from django.db import transaction
 
 from enterprises.access import roles_for_user
 from enterprises.models import Role
-from notifications.services import Message, notifications_create
+from notifications.services import Message, notifications_create, notifications_create_many
 
 from . import clock
 from .calendar import Deadline
 from .deadlines import CaseClocks
 from .models import ClockKind, DeadlineCycle
-from .reminders import Audience, cycle_remind, cycles_due, next_remind_at, push_back
+from .reminders import Audience, cycle_claim, cycles_due, next_remind_at, push_back
 from .selectors import work_calendar
 from .services import case_close_unanswered
 
@@ -41,28 +41,50 @@ class SweepReport:
 
 
 def sweep_batch(now: datetime, *, calendar, limit: int = BATCH_SIZE) -> SweepReport:
-    """One batch of clocks whose next reminder is due; the caller repeats while it comes back full."""
-    report = SweepReport()
+    """One batch of clocks whose next reminder is due; the caller repeats while it comes back full.
+
+    The batch commits once and writes all its reminders in one go. If anything in it fails, it
+    is rolled back and redone one clock at a time, so that only the failing clock waits.
+    """
     cycles = list(cycles_due(now, limit=limit))
     if not cycles:
-        return report
+        return SweepReport()
     audience = Audience(cycles)
-    # One commit per batch; each clock is a savepoint inside it, so a failing one is rolled
-    # back alone and pushed back, and a crash loses nothing that the next sweep will not redo.
-    with transaction.atomic():
-        for cycle in cycles:
-            try:
-                done = cycle_remind(cycle, calendar=calendar, audience=audience, now=now, close=case_close_unanswered)
-            except Exception as error:
-                logger.exception("Reminder for clock %s of case %s failed; retrying later", cycle.pk, cycle.case_id)
-                push_back(cycle, now)
-                report.failed += 1
-                report.errors.append(f"{cycle.pk}: {error}")
-                continue
-            if done:
-                report.reminded += 1
-            else:
-                report.skipped += 1
+    try:
+        with transaction.atomic():
+            report, reminders = SweepReport(), []
+            for cycle in cycles:
+                claimed = cycle_claim(cycle, calendar=calendar, audience=audience, now=now, close=case_close_unanswered)
+                if claimed is None:
+                    report.skipped += 1
+                else:
+                    report.reminded += 1
+                    reminders += claimed
+            notifications_create_many(items=reminders)
+        return report
+    except Exception:
+        logger.exception("A batch of %d reminders failed; retrying it one clock at a time", len(cycles))
+    return sweep_one_by_one(cycles, now=now, calendar=calendar, audience=audience)
+
+
+def sweep_one_by_one(cycles: list[DeadlineCycle], *, now: datetime, calendar, audience: Audience) -> SweepReport:
+    report = SweepReport()
+    for cycle in cycles:
+        try:
+            with transaction.atomic():
+                claimed = cycle_claim(cycle, calendar=calendar, audience=audience, now=now, close=case_close_unanswered)
+                if claimed is not None:
+                    notifications_create_many(items=claimed)
+        except Exception as error:
+            logger.exception("Reminder for clock %s of case %s failed; retrying later", cycle.pk, cycle.case_id)
+            push_back(cycle, now)
+            report.failed += 1
+            report.errors.append(f"{cycle.pk}: {error}")
+            continue
+        if claimed is None:
+            report.skipped += 1
+        else:
+            report.reminded += 1
     return report
 
 

@@ -28,7 +28,8 @@ from cases.models import Case, CaseEvent, CaseState, Closure, Complexity, Resolu
 from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitKind, UnitMembership
 from enterprises.services import service_assignment_change
 from notifications.models import Notification
-from workflow import reminders, services
+from workflow import services
+from workflow import sweep as sweep_module
 from workflow.models import DeadlineCycle
 from workflow.sweep import sweep
 
@@ -453,14 +454,16 @@ class TestSweeping:
 
     def test_it_retries_a_failing_reminder_an_hour_later_and_still_sends_the_others(self, district, monkeypatch):
         good, bad, also_good = (filed(district) for _ in range(3))
-        real_create = reminders.notifications_create
+        real_create = sweep_module.notifications_create_many
 
-        def create_failing_for_one_case(*, recipients, message):
-            if message.about == f"case:{bad.pk}":
+        def create_failing_for_one_case(*, items):
+            items = list(items)
+            if any(message.about == f"case:{bad.pk}" for _recipients, message in items):
                 raise ConnectionError("template storage unavailable")
-            return real_create(recipients=recipients, message=message)
+            return real_create(items=items)
 
-        monkeypatch.setattr(reminders, "notifications_create", create_failing_for_one_case)
+        # The batch fails as a whole, then goes one clock at a time: only the bad one waits.
+        monkeypatch.setattr(sweep_module, "notifications_create_many", create_failing_for_one_case)
 
         report = sweep_at(at(2026, 11, 18, 8, 30))
 
