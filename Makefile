@@ -60,8 +60,9 @@ demo: install ## Start Huiyin on http://127.0.0.1:8000 with demo data (SQLite by
 	HOST=$(HOST) PORT=$(PORT) $(PY) scripts/run-demo
 
 .PHONY: test-deps
-test-deps: $(VENV)/.installed-dev messages ## Install what the tests need, including PostgreSQL
+test-deps: $(VENV)/.installed-dev messages ## Install what the tests need: PostgreSQL and Redis servers
 	$(call apt_ensure,postgresql,ls /usr/lib/postgresql/*/bin/initdb)
+	$(call apt_ensure,redis-server,command -v redis-server)
 
 .PHONY: lint
 lint: $(VENV)/.installed-dev ## ruff lint and format check, missing migrations
