@@ -15,7 +15,9 @@ from .models import LOCAL_UNIT_KINDS, Enterprise, Unit
 from .selectors import enterprises_visible_to, units_visible_to
 
 
-class PersonField(serializers.Serializer):
+class PersonSerializer(serializers.Serializer):
+    """A person as every API response names them: id, username and display name."""
+
     id = serializers.IntegerField(source="pk")
     username = serializers.CharField()
     name = serializers.SerializerMethodField()
@@ -25,11 +27,11 @@ class PersonField(serializers.Serializer):
 
 
 class ServiceAssignmentSerializer(serializers.Serializer):
-    leader = PersonField(allow_null=True)
+    leader = PersonSerializer(allow_null=True)
     unit = serializers.CharField(source="unit.name")
     unit_id = serializers.IntegerField()
-    cadre = PersonField(allow_null=True)
-    local_contact = PersonField(allow_null=True)
+    cadre = PersonSerializer(allow_null=True)
+    local_contact = PersonSerializer(allow_null=True)
     started_at = serializers.DateTimeField()
 
 

@@ -41,6 +41,7 @@ from cases.selectors import (
 )
 from config.errors import Conflict, NotFound
 from enterprises.access import roles_for_user
+from enterprises.api import PersonSerializer
 from enterprises.models import Enterprise, Unit
 
 from . import services
@@ -63,15 +64,6 @@ API_ACTION_NAMES = {
 def available_actions(case: Case, user) -> list[str]:
     """From django-fsm's transitions and their permission callables: the one source for API and pages."""
     return [API_ACTION_NAMES[t.name] for t in case.get_available_user_state_transitions(user)]
-
-
-class PersonSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    username = serializers.CharField()
-    name = serializers.SerializerMethodField()
-
-    def get_name(self, user) -> str:
-        return user.get_full_name() or user.get_username()
 
 
 class NamedSerializer(serializers.Serializer):
