@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.db.models import QuerySet
 
 from cases.models import Case
@@ -210,7 +211,7 @@ def reminder_message(case: Case, kind: str, cycle: DeadlineCycle, calendar: Work
         kind=f"reminder_{kind}",
         key=f"case:{case.pk}:{kind}:cycle{cycle.pk}",
         about=f"case:{case.pk}",
-        link=f"/api/v1/cases/{case.pk}/",
+        link=reverse("api:case-detail", kwargs={"pk": case.pk}),
         context={
             "case": case,
             "cycle": cycle,
