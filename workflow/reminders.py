@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from cases.models import Case
 from enterprises.models import EnterpriseContact, Role, ServiceAssignment, UnitMembership
