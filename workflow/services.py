@@ -643,7 +643,12 @@ def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool,
         extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
         policy = policy_for(current)
         if not may_decide_extension(current, acting_user, policy):
-            raise NotPermitted(_("Only a supervisor can decide on more time for this case."), code="not_decider")
+            raise NotPermitted(
+                _(
+                    "Only a supervisor, or the unit's head where the policy allows, can decide on more time for this case."
+                ),
+                code="not_decider",
+            )
         if extension.state != ExtensionState.PENDING:
             raise Conflict(_("This request was already decided."), code="extension_decided")
         now = clock.now()
