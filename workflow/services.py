@@ -645,7 +645,8 @@ def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool,
         if not may_decide_extension(current, acting_user, policy):
             raise NotPermitted(
                 _(
-                    "Only a supervisor, or the unit's head where the policy allows, can decide on more time for this case."
+                    "Only a supervisor, or the unit's head where the policy allows, "
+                    "can decide on more time for this case."
                 ),
                 code="not_decider",
             )
