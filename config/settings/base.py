@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "cases",
     "workflow",
     "notifications",
+    "supervision",
 ]
 
 MIDDLEWARE = [
