@@ -8,7 +8,6 @@ import enterprises.credit_code
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,89 +16,265 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('kind', models.CharField(choices=[('district', 'District government'), ('bureau', 'Bureau'), ('township', 'Township'), ('street', 'Street office'), ('dispatch', 'Dispatch room'), ('supervision', 'Supervision office')], max_length=20, verbose_name='kind')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='enterprises.unit', verbose_name='parent unit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("district", "District government"),
+                            ("bureau", "Bureau"),
+                            ("township", "Township"),
+                            ("street", "Street office"),
+                            ("dispatch", "Dispatch room"),
+                            ("supervision", "Supervision office"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="enterprises.unit",
+                        verbose_name="parent unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit',
-                'verbose_name_plural': 'units',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "unit",
+                "verbose_name_plural": "units",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Enterprise',
+            name="Enterprise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('credit_code', models.CharField(help_text='18 characters, GB 32100-2015, with its check digit.', max_length=18, unique=True, validators=[enterprises.credit_code.validate_credit_code], verbose_name='unified social credit code')),
-                ('industry', models.CharField(blank=True, max_length=100, verbose_name='industry')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='address')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('township', models.ForeignKey(limit_choices_to={'kind__in': ('township', 'street')}, on_delete=django.db.models.deletion.PROTECT, related_name='local_enterprises', to='enterprises.unit', verbose_name='township or street')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "credit_code",
+                    models.CharField(
+                        help_text="18 characters, GB 32100-2015, with its check digit.",
+                        max_length=18,
+                        unique=True,
+                        validators=[enterprises.credit_code.validate_credit_code],
+                        verbose_name="unified social credit code",
+                    ),
+                ),
+                ("industry", models.CharField(blank=True, max_length=100, verbose_name="industry")),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="address")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "township",
+                    models.ForeignKey(
+                        limit_choices_to={"kind__in": ("township", "street")},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="local_enterprises",
+                        to="enterprises.unit",
+                        verbose_name="township or street",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enterprise',
-                'verbose_name_plural': 'enterprises',
-                'ordering': ['name'],
+                "verbose_name": "enterprise",
+                "verbose_name_plural": "enterprises",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='EnterpriseContact',
+            name="EnterpriseContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, max_length=100, verbose_name='job title')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='enterprises.enterprise', verbose_name='enterprise')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enterprise_contacts', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(blank=True, max_length=100, verbose_name="job title")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="enterprises.enterprise",
+                        verbose_name="enterprise",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enterprise_contacts",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enterprise contact',
-                'verbose_name_plural': 'enterprise contacts',
-                'constraints': [models.UniqueConstraint(fields=('user', 'enterprise'), name='unique_enterprise_contact')],
+                "verbose_name": "enterprise contact",
+                "verbose_name_plural": "enterprise contacts",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "enterprise"), name="unique_enterprise_contact")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ServiceAssignment',
+            name="ServiceAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(verbose_name='started at')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended at')),
-                ('note', models.CharField(blank=True, max_length=255, verbose_name='note')),
-                ('cadre', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='serving cadre')),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by')),
-                ('enterprise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='service_assignments', to='enterprises.enterprise', verbose_name='enterprise')),
-                ('leader', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='serving leader')),
-                ('local_contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='township or street contact')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enterprises.unit', verbose_name='responsible unit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField(verbose_name="started at")),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended at")),
+                ("note", models.CharField(blank=True, max_length=255, verbose_name="note")),
+                (
+                    "cadre",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="serving cadre",
+                    ),
+                ),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="changed by",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="service_assignments",
+                        to="enterprises.enterprise",
+                        verbose_name="enterprise",
+                    ),
+                ),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="serving leader",
+                    ),
+                ),
+                (
+                    "local_contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="township or street contact",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enterprises.unit",
+                        verbose_name="responsible unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'service assignment (包保)',
-                'verbose_name_plural': 'service assignments (包保)',
-                'ordering': ['enterprise', '-started_at'],
-                'indexes': [models.Index(condition=models.Q(('ended_at__isnull', True)), fields=['cadre'], name='current_by_cadre'), models.Index(condition=models.Q(('ended_at__isnull', True)), fields=['local_contact'], name='current_by_contact'), models.Index(condition=models.Q(('ended_at__isnull', True)), fields=['leader'], name='current_by_leader')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('enterprise',), name='one_current_service_assignment')],
+                "verbose_name": "service assignment (包保)",
+                "verbose_name_plural": "service assignments (包保)",
+                "ordering": ["enterprise", "-started_at"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("ended_at__isnull", True)), fields=["cadre"], name="current_by_cadre"
+                    ),
+                    models.Index(
+                        condition=models.Q(("ended_at__isnull", True)),
+                        fields=["local_contact"],
+                        name="current_by_contact",
+                    ),
+                    models.Index(
+                        condition=models.Q(("ended_at__isnull", True)), fields=["leader"], name="current_by_leader"
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("ended_at__isnull", True)),
+                        fields=("enterprise",),
+                        name="one_current_service_assignment",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='UnitMembership',
+            name="UnitMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('cadre', 'Cadre'), ('unit_head', 'Unit head'), ('dispatcher', 'Dispatcher'), ('supervisor', 'Supervisor'), ('leader', 'Leader')], max_length=20, verbose_name='role')),
-                ('jurisdiction', models.ForeignKey(blank=True, help_text='For supervisors and leaders: the unit whose whole subtree they oversee. Empty means the subtree of their own unit.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enterprises.unit', verbose_name='jurisdiction')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='enterprises.unit', verbose_name='unit')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='unit_memberships', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("cadre", "Cadre"),
+                            ("unit_head", "Unit head"),
+                            ("dispatcher", "Dispatcher"),
+                            ("supervisor", "Supervisor"),
+                            ("leader", "Leader"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For supervisors and leaders: the unit whose whole subtree they oversee. Empty means the subtree of their own unit.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enterprises.unit",
+                        verbose_name="jurisdiction",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="enterprises.unit",
+                        verbose_name="unit",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="unit_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit membership',
-                'verbose_name_plural': 'unit memberships',
-                'indexes': [models.Index(fields=['unit', 'role'], name='enterprises_unit_id_3d7382_idx')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'unit', 'role'), name='unique_unit_membership')],
+                "verbose_name": "unit membership",
+                "verbose_name_plural": "unit memberships",
+                "indexes": [models.Index(fields=["unit", "role"], name="enterprises_unit_id_3d7382_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "unit", "role"), name="unique_unit_membership")
+                ],
             },
         ),
     ]
