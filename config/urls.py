@@ -8,6 +8,8 @@ from rest_framework.routers import DefaultRouter
 from cases.api import CategoryViewSet
 from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet
+from supervision.api.overdue import OverdueViewSet
+from supervision.api.rates import RatesViewSet
 from workflow.api import CaseViewSet, ExtensionViewSet
 
 router = DefaultRouter()
@@ -17,6 +19,8 @@ router.register("units", UnitViewSet, basename="unit")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("extensions", ExtensionViewSet, basename="extension")
+router.register("supervision/overdue", OverdueViewSet, basename="overdue")
+router.register("supervision/rates", RatesViewSet, basename="rates")
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="auth-token"),

@@ -12,7 +12,8 @@ URL = "/api/v1/notifications/preferences/"
 
 
 def client_for(user) -> APIClient:
-    client = APIClient()
+    """Asks in English, so that the refusals below can be read against their source text."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(user=user)
     return client
 

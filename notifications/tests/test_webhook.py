@@ -139,7 +139,8 @@ def test_it_retries_when_nothing_listens(people, receiver):
 
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING
-    assert "could not be reached" in delivery.last_error
+    # Recorded in the site's language, Chinese by default: "could not reach the receiver".
+    assert "无法连接接收方" in delivery.last_error
 
 
 def test_it_refuses_to_call_into_a_private_network(people, receiver, settings):
@@ -148,7 +149,8 @@ def test_it_refuses_to_call_into_a_private_network(people, receiver, settings):
     delivery = send_to_carol(people, receiver)
 
     assert delivery.status == DeliveryStatus.FAILED
-    assert "private network" in delivery.last_error
+    # Recorded in the site's language, Chinese by default: "lies in a private network".
+    assert "位于内网" in delivery.last_error
     assert receiver.received == []
 
 
@@ -175,7 +177,7 @@ def test_it_posts_markdown_to_a_wecom_robot(people, receiver):
         "msgtype": "markdown",
         "markdown": {
             "content": "**今天: Water**\n\n是, Water needs you.\n\n"
-            "[Open in Huiyin](https://huiyin.example.gov.cn/things/1/)"
+            "[在回音中查看](https://huiyin.example.gov.cn/things/1/)"
         },
     }
 

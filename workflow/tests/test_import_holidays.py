@@ -12,6 +12,7 @@ from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
 from django.db.utils import OperationalError
 from django.test import Client
+from django.utils import translation
 
 from workflow import checks
 from workflow.calendar import SHANGHAI, Deadline
@@ -177,7 +178,7 @@ def test_it_loads_the_calendar_in_two_queries_with_the_configured_hours(django_a
 
 
 def test_it_warns_in_late_november_and_stops_after_the_import(tmp_path):
-    with time_machine.travel(at(2026, 11, 21, 10), tick=False):
+    with time_machine.travel(at(2026, 11, 21, 10), tick=False), translation.override("en"):
         warnings = check_holiday_schedules(app_configs=None)
         assert [warning.id for warning in warnings] == ["workflow.W001"]
         assert "No official holiday schedule for 2027" in warnings[0].msg
@@ -205,7 +206,7 @@ def test_it_warns_in_late_november_and_stops_after_the_import(tmp_path):
     ],
 )
 def test_it_warns_only_for_years_within_120_days(now, warned_years):
-    with time_machine.travel(now, tick=False):
+    with time_machine.travel(now, tick=False), translation.override("en"):
         warnings = check_holiday_schedules(app_configs=None)
     assert [warning.msg for warning in warnings] == [
         f"No official holiday schedule for {year}: deadlines reaching into it are provisional (Monday–Friday)."
@@ -234,7 +235,7 @@ def test_it_checks_nothing_before_the_tables_exist(monkeypatch):
 
 @pytest.mark.parametrize("changelist", ["/admin/workflow/calendarday/", "/admin/workflow/calendaryear/"])
 def test_it_shows_the_warning_on_the_calendar_admin_pages(changelist):
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "root-pass-123"))
     with time_machine.travel(at(2026, 11, 21, 10), tick=False):
         response = client.get(changelist)

@@ -1,0 +1,150 @@
+"""Rates and rankings for supervisors, leaders and dispatchers, and the cases behind every figure.
+
+The view parses the query, asks ``supervision.rates`` and renders; who may see
+which units is decided there too (``rated_units_for_user``).
+"""
+
+from datetime import datetime
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from config.api import Pagination
+from enterprises.api import PersonSerializer
+from workflow import clock
+
+from .. import rates
+
+
+class RatesQuery(serializers.Serializer):
+    period = serializers.CharField(required=False, help_text='"2026-11", "2026-Q4" or "2026"; default this month.')
+    by = serializers.ChoiceField(choices=[choice.value for choice in rates.By], default=rates.By.UNIT)
+
+    def period_value(self, now: datetime) -> rates.Period:
+        text = self.validated_data.get("period")
+        return rates.period_parse(text) if text else rates.period_of_month(now)
+
+
+class CasesQuery(RatesQuery):
+    by = None
+    metric = serializers.ChoiceField(choices=[*rates.RATES, *rates.COUNTS])
+    part = serializers.ChoiceField(choices=[choice.value for choice in rates.Part], default=rates.Part.NUMERATOR)
+    unit = serializers.IntegerField(required=False, help_text="Omitted: every unit you may see.")
+    cadre = serializers.IntegerField(required=False)
+
+
+class PeriodSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+
+
+class UnitRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class RatioSerializer(serializers.Serializer):
+    numerator = serializers.FloatField()
+    denominator = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+
+
+class RowSerializer(serializers.Serializer):
+    unit = UnitRefSerializer()
+    cadre = PersonSerializer(allow_null=True)
+    tier = serializers.CharField()
+    rank = serializers.IntegerField(allow_null=True)
+    score = serializers.FloatField(allow_null=True)
+    missing = serializers.ListField(child=serializers.CharField(), help_text="Weighted rates without data.")
+    ratios = serializers.DictField(child=RatioSerializer())
+    counts = serializers.DictField(child=serializers.IntegerField())
+
+
+class TableSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    by = serializers.CharField()
+    weights = serializers.DictField(child=serializers.FloatField())
+    formulas = serializers.SerializerMethodField()
+    rows = RowSerializer(many=True)
+
+    def get_formulas(self, table) -> dict[str, str]:
+        return {name: str(text) for name, text in rates.FORMULAS.items()}
+
+
+class FigureCaseSerializer(serializers.Serializer):
+    case_id = serializers.IntegerField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    at = serializers.DateTimeField(help_text="The moment that placed the row in the period.")
+    due_at = serializers.DateTimeField(required=False)
+    outcome = serializers.CharField(required=False)
+    breached = serializers.BooleanField(required=False)
+    resolution_type = serializers.CharField(required=False)
+    satisfaction = serializers.IntegerField(required=False, allow_null=True)
+    closure = serializers.CharField(required=False)
+
+
+class FigureCasesPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = FigureCaseSerializer(many=True)
+
+
+class OneObjectSchema(AutoSchema):
+    """The rankings ``list`` answers one table object, not an array of them."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return False
+
+
+class RatesViewSet(viewsets.GenericViewSet):
+    """The table is one response (a ranking is read whole); only the drill-down is paged."""
+
+    schema = OneObjectSchema()
+    filter_backends = []
+    pagination_class = None
+    serializer_class = TableSerializer
+
+    @staticmethod
+    def parse(serializer_class: type[serializers.Serializer], request) -> RatesQuery:
+        query = serializer_class(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return query
+
+    @extend_schema(summary="Rates and rankings of units or cadres in a period", parameters=[RatesQuery])
+    def list(self, request):
+        scope = rates.rated_units_for_user(request.user)
+        query = self.parse(RatesQuery, request)
+        build = rates.unit_table if query.validated_data["by"] == rates.By.UNIT else rates.cadre_table
+        now = clock.now()
+        table = build(period=query.period_value(now), now=now, scope=scope)
+        return Response(TableSerializer(table).data)
+
+    @extend_schema(
+        summary="The cases behind one figure: one row per counted row",
+        parameters=[CasesQuery],
+        responses=FigureCasesPageSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def cases(self, request):
+        scope = rates.rated_units_for_user(request.user)
+        query = self.parse(CasesQuery, request)
+        data, now = query.validated_data, clock.now()
+        rows = rates.figure_cases(
+            period=query.period_value(now),
+            now=now,
+            metric=data["metric"],
+            part=rates.Part(data["part"]),
+            scope=scope,
+            unit_id=data.get("unit"),
+            cadre_id=data.get("cadre"),
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(FigureCaseSerializer(page, many=True).data)
