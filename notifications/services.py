@@ -174,6 +174,8 @@ def deliveries_enqueue(delivery_ids: list[int]) -> int:
                 len(delivery_ids) - count,
                 exc_info=True,
             )
+            # Not on the queue after all: the next outbox run may queue them at once, not after the lease.
+            Delivery.objects.filter(pk__in=delivery_ids[count:], status=DeliveryStatus.PENDING).update(queued_at=None)
             return count
     return len(delivery_ids)
 
