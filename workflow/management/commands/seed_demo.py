@@ -738,6 +738,8 @@ class DemoDistrict:
             User(
                 username=username,
                 first_name=name,
+                # Reserved domain: in the demo, e-mails land as files under var/mail.
+                email=f"{username}@huiyin.example",
                 password=password,
                 is_staff=username == ADMIN,
                 is_superuser=username == ADMIN,
