@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from cases.models import Category
 from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitKind, UnitMembership
 from enterprises.services import service_assignment_change
+from notifications import services as notification_services
 
 PASSWORD = "test-pass-123"
 
@@ -84,3 +85,9 @@ class District:
 @pytest.fixture
 def district(db) -> District:
     return District()
+
+
+@pytest.fixture(autouse=True)
+def broker_assumed_up(monkeypatch):
+    """A test that found the broker down must not make the next one skip its enqueues."""
+    monkeypatch.setattr(notification_services, "_broker_down_until", None)

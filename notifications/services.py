@@ -157,18 +157,29 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable, Message]]) -> l
     return created
 
 
+# After the broker refused a task, this process stops trying until then: each attempt can take a
+# second or two, and the outbox task sends what is pending once the broker is back.
+BROKER_RETRY_AFTER = timedelta(seconds=30)
+_broker_down_until: datetime | None = None
+
+
 def deliveries_enqueue(delivery_ids: list[int]) -> int:
     """Put a task per delivery on the queue; returns how many went.
 
-    A broker that is down must not undo or break what the caller committed: the deliveries stay
-    pending and the periodic outbox task queues them later.
+    A broker that is down must not undo or break what the caller committed, nor slow every request
+    down: the deliveries stay pending and the periodic outbox task queues them later.
     """
     from .tasks import deliver  # tasks imports this module
 
+    global _broker_down_until
+    if _broker_down_until and timezone.now() < _broker_down_until:
+        Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.PENDING).update(queued_at=None)
+        return 0
     for count, delivery_id in enumerate(delivery_ids):
         try:
             deliver.delay(delivery_id)
         except Exception:
+            _broker_down_until = timezone.now() + BROKER_RETRY_AFTER
             logger.warning(
                 "Could not queue %d deliveries (broker unavailable?); the outbox task will send them",
                 len(delivery_ids) - count,

@@ -193,3 +193,25 @@ def test_it_sends_at_once_when_not_before_has_passed(people, django_capture_on_c
 
     assert len(mail.outbox) == 1
     assert Notification.objects.get().visible_from > earlier
+
+
+def test_it_stops_asking_a_refusing_broker_for_a_while(
+    people, django_capture_on_commit_callbacks, monkeypatch, time_machine
+):
+    time_machine.move_to(timezone.now(), tick=False)
+    refusing = mock.Mock(side_effect=OperationalError("Connection refused"))
+    monkeypatch.setattr(deliver, "delay", refusing)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications_create(recipients=[people.alice], message=ping(key="thing:1:first"))
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications_create(recipients=[people.alice], message=ping(key="thing:1:second"))
+
+    # One slow refusal, not one per request; both deliveries wait for the outbox, ready to go.
+    assert refusing.call_count == 1
+    assert list(Delivery.objects.values_list("queued_at", flat=True)) == [None, None]
+
+    time_machine.shift(services.BROKER_RETRY_AFTER + timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications_create(recipients=[people.alice], message=ping(key="thing:1:third"))
+    assert refusing.call_count == 2
