@@ -88,6 +88,15 @@ class Closure(models.TextChoices):
     NO_ANSWER = "no_answer", _("Closed without an answer from the enterprise")
 
 
+class UrgingLevel(models.IntegerChoices):
+    """The urging ladder (催办 → 督办 → 挂牌督办): each level reaches further up."""
+
+    NONE = 0, _("Not urged")
+    URGED = 1, _("Urged (催办)")
+    SUPERVISED = 2, _("Supervised (督办)")
+    LISTED = 3, _("Listed for supervision (挂牌督办)")
+
+
 class CaseNumberSequence(models.Model):
     """The last number handed out per year; a row lock makes concurrent filings take turns."""
 
@@ -184,6 +193,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     confirmation_due_at = models.DateTimeField(
         _("confirmation due at"), null=True, blank=True, help_text=_("Without an answer by then, the case closes.")
     )
+    urging_level = models.PositiveSmallIntegerField(
+        _("urging level"), choices=UrgingLevel.choices, default=UrgingLevel.NONE
+    )
+    urging_answer_due_at = models.DateTimeField(
+        _("urging answer due at"), null=True, blank=True, help_text=_("When the next answer to the urging is due.")
+    )
     deadlines_provisional = models.BooleanField(
         _("provisional deadlines"),
         default=False,
@@ -233,6 +248,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["confirmation_due_at"], condition=Q(state="resolved"), name="case_resolved_confirmation_due"
             ),
+            # Few cases are ever urged; the boards of urged cases read only those rows.
+            models.Index(fields=["urging_level"], condition=Q(urging_level__gt=0), name="case_urged"),
         ]
 
     def __str__(self) -> str:
@@ -402,6 +419,7 @@ class EventAction(models.TextChoices):
     ATTACH = "attach", _("Attached a file")
     EXTENSION_REQUEST = "extension-request", _("Asked for more time")
     EXTENSION_DECISION = "extension-decision", _("Decided on more time")
+    URGE = "urge", _("Urging level changed")
 
 
 class AppendOnlyError(Exception):

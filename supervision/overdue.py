@@ -87,6 +87,8 @@ def overdue_cases(
     category: int | None = None,
     enterprise: int | None = None,
     min_workdays: int | None = None,
+    urging_level: int | None = None,
+    urging_level_min: int | None = None,
 ) -> QuerySet[Case]:
     """Overdue cases the user may see, most overdue first, each with its clock, last event and breaches.
 
@@ -101,6 +103,8 @@ def overdue_cases(
         "assignee_id": assignee,
         "category_id": category,
         "enterprise_id": enterprise,
+        "urging_level": urging_level,
+        "urging_level__gte": urging_level_min,
     }
     cases = cases.filter(**{field: value for field, value in filters.items() if value is not None})
 

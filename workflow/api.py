@@ -4,6 +4,8 @@ Views parse, call a service or selector, and render. Every case reached here
 comes through ``cases_visible_to``; whatever the user may not see is a 404.
 """
 
+from datetime import datetime
+
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import F, Q
@@ -28,6 +30,7 @@ from cases.models import (
     Complexity,
     ResolutionType,
     Satisfaction,
+    UrgingLevel,
     Visibility,
 )
 from cases.selectors import (
@@ -85,6 +88,9 @@ class CaseListSerializer(serializers.ModelSerializer):
     is_overdue = serializers.SerializerMethodField()
     is_returned = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
+    urging_level = serializers.SerializerMethodField(help_text="0–3 on the urging ladder; null for enterprise users.")
+    urging_level_display = serializers.SerializerMethodField()
+    urging_answer_due_at = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -111,6 +117,9 @@ class CaseListSerializer(serializers.ModelSerializer):
             "deadlines_provisional",
             "is_overdue",
             "is_returned",
+            "urging_level",
+            "urging_level_display",
+            "urging_answer_due_at",
             "version",
             "available_actions",
         ]
@@ -125,6 +134,21 @@ class CaseListSerializer(serializers.ModelSerializer):
 
     def get_available_actions(self, case) -> list[str]:
         return available_actions(case, self.context["request"].user)
+
+    def shows_urging(self) -> bool:
+        """Urging is internal: only officials learn that a case is being pressed."""
+        return roles_for_user(self.context["request"].user).is_official
+
+    def get_urging_level(self, case) -> int | None:
+        return case.urging_level if self.shows_urging() else None
+
+    def get_urging_level_display(self, case) -> str | None:
+        return str(case.get_urging_level_display()) if self.shows_urging() else None
+
+    def get_urging_answer_due_at(self, case) -> datetime | None:
+        if not self.shows_urging() or case.urging_answer_due_at is None:
+            return None
+        return serializers.DateTimeField().to_representation(case.urging_answer_due_at)
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -327,6 +351,14 @@ class CloseInput(VersionedInput):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class UrgeInput(VersionedInput):
+    level = serializers.ChoiceField(choices=UrgingLevel.choices, help_text="0 clears; 1 催办, 2 督办, 3 挂牌督办.")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    answer_due_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="Required when raising the level."
+    )
+
+
 class ExtensionInput(serializers.Serializer):
     requested_due_date = serializers.DateField(help_text="A working day after the current resolution deadline.")
     reason = serializers.CharField()
@@ -362,6 +394,10 @@ class CaseFilter(django_filters.FilterSet):
     closed_before = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
     due_before = django_filters.IsoDateTimeFilter(field_name="resolution_due_at", lookup_expr="lt")
     search = django_filters.CharFilter(method="filter_search", label="number or title contains")
+    urging_level = django_filters.NumberFilter(
+        method="filter_urging", label="urging level (3: the leader's board of 挂牌督办 cases)"
+    )
+    urging_level_min = django_filters.NumberFilter(method="filter_urging", label="urging level at least")
 
     class Meta:
         model = Case
@@ -374,6 +410,14 @@ class CaseFilter(django_filters.FilterSet):
     def filter_returned(self, queryset, name, value):
         returned = Q(state=CaseState.OPENED, sent_back_at__isnull=False)
         return queryset.filter(returned) if value else queryset.exclude(returned)
+
+    def filter_urging(self, queryset, name, value):
+        lookup = "urging_level" if name == "urging_level" else "urging_level__gte"
+        if not roles_for_user(self.request.user).is_official:
+            # To those who may not see the ladder, every case is at level 0: the filter reveals nothing.
+            matches = value == 0 if name == "urging_level" else value <= 0
+            return queryset if matches else queryset.none()
+        return queryset.filter(**{lookup: value})
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
@@ -494,6 +538,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def withdraw(self, request, pk=None):
         case, data = self.parse_action(ReasonInput, request)
         return self.render(services.case_withdraw(case=case, acting_user=request.user, **data))
+
+    @extend_schema(
+        summary="Change the urging level (催办 → 督办 → 挂牌督办)",
+        description="Supervisors only. Raising needs a future `answer_due_at`; 0 clears the level. "
+        "The leader's board of 挂牌督办 cases is `GET /api/v1/cases/?urging_level=3`.",
+        request=UrgeInput,
+        responses=CaseDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def urge(self, request, pk=None):
+        case, data = self.parse_action(UrgeInput, request)
+        return self.render(services.case_urge(case=case, acting_user=request.user, **data))
 
     @extend_schema(methods=["get"], summary="Comments the user may see", responses=CommentSerializer(many=True))
     @extend_schema(

@@ -29,6 +29,7 @@ from cases.models import (
     EventAction,
     ResolutionType,
     Satisfaction,
+    UrgingLevel,
     Visibility,
     format_case_number,
 )
@@ -684,6 +685,97 @@ def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool,
             approved=approve,
         )
     return extension
+
+
+URGEABLE_STATES = (CaseState.OPENED, CaseState.ASSIGNED)
+
+
+def urging_audience(case: Case, level: int) -> list:
+    """Each level reaches further up: the assignee, then the unit's heads, then the enterprise's 包联 leader."""
+    recipients = [case.assignee] if level >= UrgingLevel.URGED and case.assignee else []
+    if level >= UrgingLevel.SUPERVISED and case.responsible_unit_id:
+        recipients += User.objects.filter(
+            unit_memberships__unit_id=case.responsible_unit_id, unit_memberships__role=Role.UNIT_HEAD, is_active=True
+        ).distinct()
+    if level >= UrgingLevel.LISTED:
+        service = (
+            ServiceAssignment.objects.filter(
+                enterprise_id=case.enterprise_id, ended_at__isnull=True, leader__isnull=False
+            )
+            .select_related("leader")
+            .first()
+        )
+        if service:
+            recipients.append(service.leader)
+    return recipients
+
+
+def case_urge(*, case: Case, acting_user, level: int, note: str, answer_due_at: datetime | None = None) -> Case:
+    """A supervisor moves the case on the urging ladder (催办 → 督办 → 挂牌督办), up or down, with a note.
+
+    Raising asks for the next answer by ``answer_due_at`` and notifies the level's audience;
+    lowering keeps the current answer time unless a new one is given; clearing removes it.
+    The ladder is government business, so its events are internal.
+    """
+    if not supervises(case, acting_user):
+        raise NotPermitted(
+            _("Only a supervisor whose jurisdiction covers this case can change its urging level."),
+            code="not_supervisor",
+        )
+    if case.state not in URGEABLE_STATES:
+        raise Conflict(_("Only a case that is still open and unresolved can be urged."), code="invalid_state")
+    if level not in UrgingLevel.values:
+        message = _("Choose an urging level.")
+        raise InvalidInput(message, code="urging_level", fields={"level": [message]})
+    note = required_text(note, "note", _("Say why the urging level changes."))
+    with transaction.atomic():
+        current = locked_copy(case)
+        if current.state not in URGEABLE_STATES:
+            raise Conflict(_("Only a case that is still open and unresolved can be urged."), code="invalid_state")
+        previous = current.urging_level
+        if previous == level:
+            raise Conflict(_("The case is already at this urging level."), code="urging_unchanged")
+        now = clock.now()
+        if answer_due_at is not None and answer_due_at <= now:
+            message = _("The answer must be due in the future.")
+            raise InvalidInput(message, code="deadline_past", fields={"answer_due_at": [message]})
+        if level > previous and answer_due_at is None:
+            message = _("Say by when the next answer is due.")
+            raise InvalidInput(message, code="required", fields={"answer_due_at": [message]})
+        if level == UrgingLevel.NONE:
+            answer_due_at = None
+        elif answer_due_at is None:
+            answer_due_at = current.urging_answer_due_at
+        Case.objects.filter(pk=current.pk).update(
+            urging_level=level, urging_answer_due_at=answer_due_at, updated_at=now
+        )
+        current.urging_level, current.urging_answer_due_at = level, answer_due_at
+        bump_version(current)
+        record_event(
+            current,
+            actor=acting_user,
+            action=EventAction.URGE,
+            from_state=current.state,
+            note=note,
+            data={
+                "from": previous,
+                "to": level,
+                "answer_due_at": answer_due_at.isoformat() if answer_due_at else None,
+            },
+            is_internal=True,
+            at=now,
+        )
+        if level > previous:
+            notify(
+                current,
+                "case_urged",
+                urging_audience(current, level),
+                f"v{current.version}",
+                level=UrgingLevel(level).label,
+                note=note,
+                answer_due_at=answer_due_at,
+            )
+    return current
 
 
 def case_close_unanswered(*, case_id: int, now: datetime | None = None) -> bool:

@@ -46,6 +46,12 @@ class OverdueQuery(serializers.Serializer):
     min_workdays = serializers.IntegerField(
         required=False, min_value=1, max_value=1000, help_text="At least this many working days overdue."
     )
+    urging_level = serializers.IntegerField(
+        required=False, min_value=0, max_value=3, help_text="At this level of the urging ladder (0: not urged)."
+    )
+    urging_level_min = serializers.IntegerField(
+        required=False, min_value=1, max_value=3, help_text="At least this level of the urging ladder."
+    )
 
 
 class LastEventSerializer(serializers.Serializer):
