@@ -122,3 +122,23 @@ def forget_roles(user) -> None:
     """Drop the cached roles, e.g. after a membership of this user object changed."""
     if hasattr(user, CACHE_ATTRIBUTE):
         delattr(user, CACHE_ATTRIBUTE)
+
+
+def jurisdictions(role: str) -> dict:
+    """Every active user with ``role`` and the units they oversee (their jurisdiction's subtree, or their
+    own unit's), in two queries whatever their number: for finding who must hear about a case."""
+    memberships = list(UnitMembership.objects.filter(role=role, user__is_active=True).select_related("user"))
+    if not memberships:
+        return {}
+    tree = UnitTree()
+    roots: dict = defaultdict(set)
+    users = {}
+    for membership in memberships:
+        users[membership.user_id] = membership.user
+        roots[membership.user_id].add(membership.jurisdiction_id or membership.unit_id)
+    return {users[user_id]: tree.subtree(unit_ids) for user_id, unit_ids in roots.items()}
+
+
+def overseers_of(role: str, *, unit_id: int | None, township_id: int | None) -> list:
+    """Users with ``role`` whose jurisdiction covers the unit or the township."""
+    return [user for user, units in jurisdictions(role).items() if unit_id in units or township_id in units]

@@ -36,7 +36,7 @@ from cases.models import (
 from cases.permissions import enterprise_may_reopen, is_filing_enterprise, supervises
 from cases.selectors import cases_visible_to
 from config.errors import Conflict, InvalidInput, NotPermitted
-from enterprises.access import roles_for_user
+from enterprises.access import overseers_of, roles_for_user
 from enterprises.models import Enterprise, Role, ServiceAssignment, Unit, UnitMembership
 from notifications.services import Message, notifications_create
 
@@ -565,10 +565,11 @@ def attachment_add(*, case: Case, acting_user, upload, visibility: str = Visibil
 
 def extension_deciders(case: Case, policy) -> list:
     """Supervisors whose jurisdiction covers the case, and the unit's heads where the policy lets them decide."""
-    candidates = User.objects.filter(
-        unit_memberships__role__in=[Role.SUPERVISOR, Role.UNIT_HEAD], is_active=True
-    ).distinct()
-    return [user for user in candidates if may_decide_extension(case, user, policy)]
+    township_id = case.enterprise.township_id
+    deciders = overseers_of(Role.SUPERVISOR, unit_id=case.responsible_unit_id, township_id=township_id)
+    if policy.unit_head_decides_extensions:
+        deciders += overseers_of(Role.UNIT_HEAD, unit_id=case.responsible_unit_id, township_id=None)
+    return deciders
 
 
 def may_decide_extension(case: Case, user, policy) -> bool:

@@ -8,11 +8,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from enterprises.access import roles_for_user
+from enterprises.access import jurisdictions
 from enterprises.models import Role
+from notifications.models import Notification
 from notifications.services import Message, notifications_create, notifications_create_many
 
 from . import clock
@@ -24,7 +24,6 @@ from .selectors import work_calendar
 from .services import case_close_unanswered
 
 logger = logging.getLogger(__name__)
-User = get_user_model()
 
 BATCH_SIZE = 500
 DIGEST_LINES = 50
@@ -112,12 +111,12 @@ def overdue_digest(now: datetime, *, calendar) -> int:
     """Once a day, each supervisor gets one message listing every overdue case in their jurisdiction."""
     day = now.astimezone(calendar.tz).date()
     key = f"digest:overdue:{day.isoformat()}"
-    supervisors = (
-        User.objects.filter(unit_memberships__role=Role.SUPERVISOR, is_active=True)
-        .exclude(notifications__key__startswith=f"{key}:")
-        .distinct()
+    already = set(
+        Notification.objects.filter(kind="overdue_digest", key__startswith=f"{key}:").values_list(
+            "recipient_id", flat=True
+        )
     )
-    supervisors = list(supervisors)
+    supervisors = {user: units for user, units in jurisdictions(Role.SUPERVISOR).items() if user.pk not in already}
     if not supervisors:
         return 0
     overdue = list(
@@ -129,9 +128,8 @@ def overdue_digest(now: datetime, *, calendar) -> int:
         return 0
     sent = 0
     with transaction.atomic():
-        for supervisor in supervisors:
-            roles = roles_for_user(supervisor)
-            mine = [c for c in overdue if roles.supervises(c.unit_id, c.case.enterprise.township_id)]
+        for supervisor, units in supervisors.items():
+            mine = [c for c in overdue if c.unit_id in units or c.case.enterprise.township_id in units]
             if not mine:
                 continue
             lines = [

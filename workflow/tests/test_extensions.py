@@ -396,3 +396,33 @@ class TestVersion:
             )
         assert_refused(stale, 409, "stale_case")
         assert reload(case).state == CaseState.ASSIGNED
+
+
+def test_it_finds_the_deciders_in_the_same_number_of_queries_however_many_officials_there_are(district):
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from enterprises.models import Role, Unit, UnitKind, UnitMembership
+
+    def officials(count: int) -> None:
+        for number in range(count):
+            unit = Unit.objects.create(name=f"科室{len(Unit.objects.all())}-{number}", kind=UnitKind.BUREAU)
+            for role in (Role.SUPERVISOR, Role.UNIT_HEAD):
+                user = get_user_model().objects.create_user(f"{role}-{unit.pk}")
+                UnitMembership.objects.create(user=user, unit=unit, role=role)
+
+    def queries_to_ask(case: Case, due_date: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert ask(district, district.carol, case, due_date).status_code == 201
+        return len(queries)
+
+    with travel(TUESDAY_10):
+        queries_to_ask(carols_case(district), "2026-12-02")  # loads carol's roles once
+        officials(1)
+        few = queries_to_ask(carols_case(district), "2026-12-02")
+        officials(10)
+        many = queries_to_ask(carols_case(district), "2026-12-02")
+
+    assert few == many
+    assert notified(Case.objects.latest("pk"), "extension_requested") == ["sam"]
