@@ -129,9 +129,7 @@ def due_steps(cycle: DeadlineCycle, calendar: WorkCalendar, now: datetime) -> tu
 class Audience:
     """Everyone a batch of reminders can reach, loaded in a few queries for the whole batch."""
 
-    def __init__(self, cycles: list[DeadlineCycle]) -> None:
-        unit_ids = {cycle.unit_id for cycle in cycles if cycle.unit_id}
-        enterprise_ids = {cycle.case.enterprise_id for cycle in cycles}
+    def __init__(self, *, unit_ids: set[int], enterprise_ids: set[int]) -> None:
         self.heads: dict[int, list] = defaultdict(list)
         for membership in UnitMembership.objects.filter(
             unit_id__in=unit_ids, role=Role.UNIT_HEAD, user__is_active=True
@@ -149,6 +147,13 @@ class Audience:
         ).select_related("user"):
             self.contacts[contact.enterprise_id].append(contact.user)
         self._dispatchers: list | None = None
+
+    @classmethod
+    def for_cycles(cls, cycles: list[DeadlineCycle]) -> "Audience":
+        return cls(
+            unit_ids={cycle.unit_id for cycle in cycles if cycle.unit_id},
+            enterprise_ids={cycle.case.enterprise_id for cycle in cycles},
+        )
 
     def dispatchers(self) -> list:
         if self._dispatchers is None:

@@ -44,6 +44,7 @@ from . import clock
 from .attachments import content_type_for_upload
 from .deadlines import CaseClocks, fixed_due, policy_for
 from .models import ClockOutcome, ExtensionRequest, ExtensionState
+from .reminders import Audience
 from .selectors import work_calendar
 
 User = get_user_model()
@@ -693,21 +694,12 @@ URGEABLE_STATES = (CaseState.OPENED, CaseState.ASSIGNED)
 
 def urging_audience(case: Case, level: int) -> list:
     """Each level reaches further up: the assignee, then the unit's heads, then the enterprise's 包联 leader."""
+    audience = Audience(unit_ids={case.responsible_unit_id}, enterprise_ids={case.enterprise_id})
     recipients = [case.assignee] if level >= UrgingLevel.URGED and case.assignee else []
-    if level >= UrgingLevel.SUPERVISED and case.responsible_unit_id:
-        recipients += User.objects.filter(
-            unit_memberships__unit_id=case.responsible_unit_id, unit_memberships__role=Role.UNIT_HEAD, is_active=True
-        ).distinct()
-    if level >= UrgingLevel.LISTED:
-        service = (
-            ServiceAssignment.objects.filter(
-                enterprise_id=case.enterprise_id, ended_at__isnull=True, leader__isnull=False
-            )
-            .select_related("leader")
-            .first()
-        )
-        if service:
-            recipients.append(service.leader)
+    if level >= UrgingLevel.SUPERVISED:
+        recipients += audience.heads.get(case.responsible_unit_id, [])
+    if level >= UrgingLevel.LISTED and case.enterprise_id in audience.leaders:
+        recipients.append(audience.leaders[case.enterprise_id])
     return recipients
 
 

@@ -48,7 +48,7 @@ def sweep_batch(now: datetime, *, calendar, limit: int = BATCH_SIZE) -> SweepRep
     cycles = list(cycles_due(now, limit=limit))
     if not cycles:
         return SweepReport()
-    audience = Audience(cycles)
+    audience = Audience.for_cycles(cycles)
     try:
         with transaction.atomic():
             report, reminders = SweepReport(), []
