@@ -167,6 +167,7 @@ def run_transition(
     is_internal: bool = False,
     refuse=None,
     clock_change=None,
+    calendar=None,
     **arguments,
 ) -> Case:
     """Lock, check, transition, bump the version, move the clocks, record. Call inside ``transaction.atomic``."""
@@ -184,7 +185,7 @@ def run_transition(
             _("Someone else changed this case a moment ago. Reload it and try again."), code="stale_case"
         ) from None
     if clock_change is not None:
-        clocks = CaseClocks(current, calendar=work_calendar(), at=now)
+        clocks = CaseClocks(current, calendar=calendar or work_calendar(), at=now)
         clock_change(clocks)
         clocks.mirror()
     if current.state != CaseState.ASSIGNED or action == EventAction.REASSIGN:
@@ -273,7 +274,8 @@ def case_file(
             data={"follows_up": follows_up.number} if follows_up else None,
             at=now,
         )
-        clocks = CaseClocks(case, calendar=work_calendar(), at=now)
+        calendar = work_calendar()
+        clocks = CaseClocks(case, calendar=calendar, at=now)
         clocks.on_filed()
         clocks.mirror()
         service = (
@@ -290,6 +292,7 @@ def case_file(
                 clock_change=lambda clocks: clocks.on_assigned(
                     action="assign", assignee=service.cadre, unit=service.unit
                 ),
+                calendar=calendar,
                 assignee=service.cadre,
                 unit=service.unit,
             )
