@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 
 from enterprises.access import jurisdictions
 from enterprises.models import Role
@@ -119,8 +120,12 @@ def overdue_digest(now: datetime, *, calendar) -> int:
     supervisors = {user: units for user, units in jurisdictions(Role.SUPERVISOR).items() if user.pk not in already}
     if not supervisors:
         return 0
+    # Only the clocks of jurisdictions still waiting for today's digest: a supervisor with nothing
+    # overdue gets none, and must not make every sweep load the whole district's backlog.
+    waiting = frozenset().union(*supervisors.values())
     overdue = list(
         DeadlineCycle.objects.filter(kind=ClockKind.RESOLUTION, ended_at__isnull=True, due_at__lte=now)
+        .filter(Q(unit_id__in=waiting) | Q(case__enterprise__township_id__in=waiting))
         .select_related("case", "case__enterprise", "unit", "responsible")
         .order_by("due_at")
     )
