@@ -40,8 +40,13 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(VENV)/bin/pip install -q -r requirements-dev.txt
 	@touch $@
 
+node_modules/.installed: package.json package-lock.json
+	$(call apt_ensure,nodejs npm,command -v npm)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 .PHONY: install
-install: $(VENV)/.installed messages ## Create .venv with the runtime requirements and compile translations
+install: $(VENV)/.installed node_modules/.installed messages ## Create .venv, install the pages' npm packages, compile translations
 
 .PHONY: messages
 messages: $(VENV)/.installed ## Compile the translations (installs gettext when missing)
@@ -60,9 +65,10 @@ demo: install ## Start Huiyin on http://127.0.0.1:8000 with demo data (SQLite by
 	HOST=$(HOST) PORT=$(PORT) $(PY) scripts/run-demo
 
 .PHONY: test-deps
-test-deps: $(VENV)/.installed-dev messages ## Install what the tests need: PostgreSQL and Redis servers
+test-deps: $(VENV)/.installed-dev node_modules/.installed messages ## Install what the tests need: PostgreSQL and Redis servers
 	$(call apt_ensure,postgresql,ls /usr/lib/postgresql/*/bin/initdb)
 	$(call apt_ensure,redis-server,command -v redis-server)
+	$(call apt_ensure,chromium fonts-wqy-zenhei,test -x /usr/bin/chromium -a -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc)
 
 .PHONY: lint
 lint: $(VENV)/.installed-dev ## ruff lint and format check, missing migrations

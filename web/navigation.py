@@ -1,0 +1,45 @@
+"""The menu each role sees: the pages of its own work first, in the order the work is done."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from enterprises.access import UserRoles
+from enterprises.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool
+
+
+# (url name, label, who sees it); a page that a later change has not built yet is skipped.
+MENU = (
+    ("web:my-cases", _("My problems"), lambda roles: roles.is_enterprise_user),
+    ("web:file-case", _("File a problem"), lambda roles: roles.is_enterprise_user),
+    ("web:queue", _("My queue"), lambda roles: bool(roles.roles & {Role.CADRE, Role.UNIT_HEAD})),
+    ("web:served", _("Enterprises I serve"), lambda roles: bool(roles.served_enterprise_ids)),
+    ("web:dispatch", _("Dispatch"), lambda roles: roles.is_dispatcher),
+    ("web:overdue", _("Overdue"), lambda roles: roles.is_supervisor or Role.LEADER in roles.roles),
+    ("web:extensions", _("Extensions"), lambda roles: roles.is_supervisor or Role.UNIT_HEAD in roles.roles),
+    ("web:rates", _("Rankings"), lambda roles: roles.is_official),
+    ("web:meetings", _("Joint meetings"), lambda roles: roles.is_supervisor or Role.LEADER in roles.roles),
+    ("web:circulars", _("Circulars"), lambda roles: roles.is_official),
+    ("web:board", _("Listed cases"), lambda roles: Role.LEADER in roles.roles or roles.is_supervisor),
+)
+
+
+def navigation_for(roles: UserRoles, path: str) -> list[NavItem]:
+    items = []
+    for url_name, label, shown in MENU:
+        if not shown(roles):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        items.append(NavItem(label=str(label), url=url, current=path.startswith(url)))
+    return items

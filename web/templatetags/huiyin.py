@@ -1,0 +1,60 @@
+"""Template helpers for what every list shows: deadlines in working days and states, the same on each page."""
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from workflow.calendar import SHANGHAI, WorkCalendar
+
+register = template.Library()
+
+
+def shanghai(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment, SHANGHAI), "Y-m-d H:i")
+
+
+def deadline_text(calendar: WorkCalendar, due_at: datetime, now: datetime) -> tuple[str, str]:
+    """The words and the tone of a deadline: time left or late, counted in working days."""
+    if due_at > now:
+        left = calendar.workdays_between(now, due_at)
+        if left == 0:
+            return _("Due today"), "soon"
+        text = ngettext("%(days)d working day left", "%(days)d working days left", left) % {"days": left}
+        return text, "soon" if left <= 1 else "ok"
+    late = calendar.workdays_between(due_at, now)
+    if late == 0:
+        return _("Overdue since today"), "late"
+    return ngettext("%(days)d working day overdue", "%(days)d working days overdue", late) % {"days": late}, "late"
+
+
+@register.simple_tag(takes_context=True)
+def deadline(context, due_at: datetime | None, label: str = ""):
+    """A deadline badge; the words carry the meaning, the colour and the mark only repeat it."""
+    if due_at is None:
+        return ""
+    text, tone = deadline_text(context["work_calendar"], due_at, context.get("now") or timezone.now())
+    mark = {"late": "!", "soon": "◔", "ok": "○"}[tone]
+    return format_html(
+        '<span class="deadline deadline--{}" title="{}"><span aria-hidden="true">{} </span>{}{}</span>',
+        tone,
+        _("Due %(when)s (Beijing time)") % {"when": shanghai(due_at)},
+        mark,
+        f"{label}: " if label else "",
+        text,
+    )
+
+
+@register.filter
+def local_time(moment: datetime | None) -> str:
+    """A timestamp as people in the district read it: Asia/Shanghai, to the minute."""
+    return shanghai(moment) if moment else ""
+
+
+@register.simple_tag
+def state_badge(case):
+    return format_html('<span class="state state--{}">{}</span>', case.state, case.get_state_display())

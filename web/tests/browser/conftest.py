@@ -1,0 +1,99 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live server, with screenshots kept.
+
+Chromium is the system one (``make test-deps`` installs it with a Chinese font); Playwright
+never downloads a browser. The flags keep Chromium off the network this machine does not have.
+"""
+
+import os
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from playwright.sync_api import Page, sync_playwright
+
+from cases.models import Category
+from conftest import PASSWORD
+
+seven_functional_groups = import_module("cases.migrations.0002_seven_functional_groups")
+default_deadline_policies = import_module("workflow.migrations.0003_default_deadline_policies")
+
+# The live server runs in a thread of this process while Playwright's sync API holds an event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", settings.BASE_DIR / "var" / "screenshots"))
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_collection_modifyitems(items):
+    """The live server reads committed data, so these tests use a transactional database."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture(autouse=True)
+def reference_data(transactional_db):
+    """The categories and deadline policies that data migrations seed, which each flush removes.
+
+    Django's serialized rollback cannot restore them here: Playwright's greenlets give the test a
+    different connection object from the one the contents were serialized on.
+    """
+    if not Category.objects.exists():
+        seven_functional_groups.create_groups(apps, None)
+        default_deadline_policies.create_defaults(apps, None)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run 'make test-deps' (installs chromium and fonts-wqy-zenhei).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    """A fresh browser profile in Beijing time and Chinese, as the district's users have it."""
+    context = chromium.new_context(
+        base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Keep a full-page picture of what the user saw, for the run's report and the README."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SCREENSHOTS.is_dir() and any(SCREENSHOTS.glob("*.png")):
+        terminalreporter.write_line(f"Browser screenshots: {SCREENSHOTS}")

@@ -1,0 +1,57 @@
+"""Pages every signed-in person has: the start page that leads to their own work, and the inbox."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from enterprises.access import roles_for_user
+from notifications.selectors import notifications_for_user
+from notifications.services import notifications_mark_read
+
+from ..navigation import navigation_for
+
+INBOX_PAGE_SIZE = 20
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Straight to the first page of the person's own work; an account without a role gets an explanation."""
+    items = navigation_for(roles_for_user(request.user), request.path)
+    if items:
+        return redirect(items[0].url)
+    return render(request, "web/no_role.html")
+
+
+def page_for(notification) -> str:
+    """The page a notification is about: its case's page, else the inbox (its ``link`` is the API's)."""
+    kind, _, identifier = notification.about.partition(":")
+    if kind == "case" and identifier.isdigit():
+        return reverse("web:case", kwargs={"case_id": int(identifier)})
+    return reverse("web:inbox")
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notifications_for_user(request.user), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def inbox_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark one notification read and follow its link, so reading and marking are one click."""
+    notification = notifications_for_user(request.user).filter(pk=notification_id).first()
+    if notification is None:
+        return redirect("web:inbox")
+    notifications_mark_read(notifications=notifications_for_user(request.user).filter(pk=notification.pk))
+    return redirect(page_for(notification))
+
+
+@login_required
+@require_POST
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    notifications_mark_read(notifications=notifications_for_user(request.user))
+    return redirect("web:inbox")
