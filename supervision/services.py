@@ -107,7 +107,9 @@ def record_rectification_event(rectification: Rectification, *, actor, note: str
 
 def locked_rectification(rectification: Rectification) -> Rectification:
     return (
-        Rectification.objects.select_for_update()
+        # Only this row is locked; the case and people come along unlocked (and the assignee
+        # through an outer join, which PostgreSQL cannot lock).
+        Rectification.objects.select_for_update(of=("self",))
         .select_related("case", "case__enterprise", "assignee")
         .get(pk=rectification.pk)
     )
@@ -286,7 +288,9 @@ def appeal_decide(*, appeal: Appeal, acting_user, uphold: bool, note: str) -> Ap
     ensure_may(appeal, acting_user=acting_user, method=method)
     note = required_text(note, "note", _("Give the reason for the decision."))
     with transaction.atomic():
-        current = Appeal.objects.select_for_update().select_related("case", "case__enterprise").get(pk=appeal.pk)
+        current = (
+            Appeal.objects.select_for_update(of=("self",)).select_related("case", "case__enterprise").get(pk=appeal.pk)
+        )
         ensure_may(current, acting_user=acting_user, method=method)
         now = clock.now()
         getattr(current, method)(by=acting_user, note=note, at=now)
