@@ -420,6 +420,9 @@ class EventAction(models.TextChoices):
     EXTENSION_REQUEST = "extension-request", _("Asked for more time")
     EXTENSION_DECISION = "extension-decision", _("Decided on more time")
     URGE = "urge", _("Urging level changed")
+    RECTIFICATION = "rectification", _("Rectification after a bad rating")
+    APPEAL = "appeal", _("Appealed the rating")
+    APPEAL_DECISION = "appeal-decision", _("Decided on the appeal")
 
 
 class AppendOnlyError(Exception):

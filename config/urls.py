@@ -9,6 +9,7 @@ from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet
 from supervision.api.overdue import OverdueViewSet
 from supervision.api.rates import RatesViewSet
+from supervision.api.ratings import AppealViewSet, RectificationViewSet
 from workflow.api import CaseViewSet, ExtensionViewSet
 
 router = DefaultRouter()
@@ -20,6 +21,8 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("extensions", ExtensionViewSet, basename="extension")
 router.register("supervision/overdue", OverdueViewSet, basename="overdue")
 router.register("supervision/rates", RatesViewSet, basename="rates")
+router.register("supervision/rectifications", RectificationViewSet, basename="rectification")
+router.register("supervision/appeals", AppealViewSet, basename="appeal")
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="auth-token"),

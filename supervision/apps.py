@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class SupervisionConfig(AppConfig):
     name = "supervision"
     verbose_name = _("Supervision and assessment")
+
+    def ready(self) -> None:
+        # The workflow cannot import supervision (it sits below it), so a bad rating reaches the
+        # rectifications through this signal, sent inside the closing transaction.
+        from cases.models import Case
+        from workflow.signals import case_closed
+
+        from .services import rectification_open_on_rating
+
+        case_closed.connect(rectification_open_on_rating, sender=Case, dispatch_uid="supervision-rectification-open")

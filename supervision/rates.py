@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,11 +29,13 @@ from enterprises.access import roles_for_user
 from enterprises.models import Role, Unit, UnitKind
 from workflow.models import ClockKind, ClockOutcome, DeadlineCycle
 
+from .models import Appeal, AppealState, Rectification, RectificationState
+
 User = get_user_model()
 
 SCORED = ("response", "on_time", "resolution", "satisfaction")
 RATES = (*SCORED, "send_back", "reopen")
-COUNTS = ("extension", "overdue", "no_answer")
+COUNTS = ("extension", "overdue", "no_answer", "appeal_upheld", "rectification_overdue")
 DEFAULT_WEIGHTS = {"response": 0.2, "on_time": 0.3, "resolution": 0.2, "satisfaction": 0.3}
 
 FORMULAS = {
@@ -49,13 +51,19 @@ FORMULAS = {
     ),
     "satisfaction": gettext_lazy(
         "Satisfaction rate: (very satisfied + satisfied + fairly satisfied) / cases closed in the period "
-        "with a rating; closed without an answer is reported apart"
+        "with a rating, ratings taken out by an upheld appeal excluded; closed without an answer is reported apart"
     ),
     "send_back": gettext_lazy("Send-back rate: send-backs in the period / assignments started in the period"),
     "reopen": gettext_lazy("Reopen rate: reopens in the period / resolutions in the period"),
     "extension": gettext_lazy("Extensions: approved extensions in the period"),
     "overdue": gettext_lazy("Overdue now: cases being worked on past their resolution deadline"),
     "no_answer": gettext_lazy("No answer: cases closed in the period because the enterprise did not answer"),
+    "appeal_upheld": gettext_lazy(
+        "Appeals upheld: cases closed in the period whose rating an upheld appeal took out of the satisfaction rate"
+    ),
+    "rectification_overdue": gettext_lazy(
+        "Rectifications overdue now: rectifications after a bad rating still open past their deadline"
+    ),
     "score": gettext_lazy(
         "Score: 100 × the weighted mean of the response, on-time, resolution and satisfaction rates, "
         "over the rates that have data"
@@ -130,6 +138,7 @@ def period_of_month(moment: datetime) -> Period:
 class Source(StrEnum):
     CYCLES = "cycles"
     CASES = "cases"
+    RECTIFICATIONS = "rectifications"
 
 
 @dataclass(frozen=True)
@@ -152,9 +161,14 @@ def within(column: str, period: Period) -> Q:
     return Q(**{f"{column}__gte": period.start, f"{column}__lt": period.end})
 
 
+def upheld_appeal_q() -> Q:
+    """Cases whose rating an upheld appeal took out of the rates (the rating itself stays on the case)."""
+    return Q(Exists(Appeal.objects.filter(case_id=OuterRef("pk"), state=AppealState.UPHELD)))
+
+
 def rated_cases_q(closed: Q) -> Q:
-    """Closed cases whose rating counts: the one place to exclude upheld appeals once appeals exist."""
-    return closed & Q(satisfaction__isnull=False)
+    """Closed cases whose rating counts: the one place every satisfaction figure and drill-down reads."""
+    return closed & Q(satisfaction__isnull=False) & ~upheld_appeal_q()
 
 
 def figures(period: Period, now: datetime) -> dict[str, Figure]:
@@ -223,13 +237,21 @@ def figures(period: Period, now: datetime) -> dict[str, Figure]:
             numerator_at="due_at",
         ),
         "no_answer": Figure(source=cases, numerator=closed & Q(closure=Closure.NO_ANSWER), numerator_at="closed_at"),
+        "appeal_upheld": Figure(
+            source=cases, numerator=closed & Q(satisfaction__isnull=False) & upheld_appeal_q(), numerator_at="closed_at"
+        ),
+        "rectification_overdue": Figure(
+            source=Source.RECTIFICATIONS,
+            numerator=Q(state=RectificationState.OPEN, due_at__lt=now),
+            numerator_at="due_at",
+        ),
     }
 
 
 # The columns a row counts against, per source and table.
-UNIT_COLUMN = {Source.CYCLES: "unit_id", Source.CASES: "responsible_unit_id"}
-CADRE_COLUMN = {Source.CYCLES: "responsible_id", Source.CASES: "assignee_id"}
-MODEL = {Source.CYCLES: DeadlineCycle, Source.CASES: Case}
+UNIT_COLUMN = {Source.CYCLES: "unit_id", Source.CASES: "responsible_unit_id", Source.RECTIFICATIONS: "unit_id"}
+CADRE_COLUMN = {Source.CYCLES: "responsible_id", Source.CASES: "assignee_id", Source.RECTIFICATIONS: "assignee_id"}
+MODEL = {Source.CYCLES: DeadlineCycle, Source.CASES: Case, Source.RECTIFICATIONS: Rectification}
 
 
 # --- who may see which units ---------------------------------------------------------------------------------
@@ -417,6 +439,8 @@ def figure_cases(
         rows = rows.values(
             "case_id", "due_at", "outcome", "breached", number=F("case__number"), title=F("case__title"), at=F(at)
         )
+    elif source == Source.RECTIFICATIONS:
+        rows = rows.values("case_id", "due_at", "state", number=F("case__number"), title=F("case__title"), at=F(at))
     else:
         rows = rows.values("number", "title", "resolution_type", "satisfaction", "closure", case_id=F("pk"), at=F(at))
     return rows.order_by("at", "case_id", "pk")

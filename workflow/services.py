@@ -46,6 +46,7 @@ from .deadlines import CaseClocks, fixed_due, policy_for
 from .models import ClockOutcome, ExtensionRequest, ExtensionState
 from .reminders import Audience
 from .selectors import work_calendar
+from .signals import case_closed
 
 User = get_user_model()
 
@@ -450,6 +451,11 @@ def case_reopen(*, case: Case, acting_user, reason: str) -> Case:
     return case
 
 
+def announce_closed(case: Case, *, rating: int | None, closure: str, acting_user) -> None:
+    """Tell the apps above the workflow (``workflow.signals``), still inside the closing transaction."""
+    case_closed.send(sender=Case, case=case, rating=rating, closure=closure, acting_user=acting_user, at=case.closed_at)
+
+
 def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comment: str = "") -> Case:
     """Cross the case off (销号): the enterprise confirms with a rating, or a supervisor closes it."""
     ensure_may(case, acting_user=acting_user, action=EventAction.CLOSE)
@@ -473,6 +479,7 @@ def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comm
         )
         label = Satisfaction(rating).label if rating else ""
         notify(case, "case_closed", [case.assignee], f"v{case.version}", rating=label)
+        announce_closed(case, rating=rating, closure=closure, acting_user=acting_user)
     return case
 
 
@@ -490,6 +497,7 @@ def case_withdraw(*, case: Case, acting_user, reason: str) -> Case:
             clock_change=lambda clocks: clocks.on_closed(ClockOutcome.WITHDRAWN),
         )
         notify(case, "case_withdrawn", [assignee], f"v{case.version}", reason=reason)
+        announce_closed(case, rating=None, closure=Closure.WITHDRAWN, acting_user=acting_user)
     return case
 
 
@@ -797,4 +805,5 @@ def case_close_unanswered(*, case_id: int, now: datetime | None = None) -> bool:
             comment="",
         )
         notify(case, "case_closed", [case.assignee, *enterprise_contacts(case)], f"v{case.version}", rating="")
+        announce_closed(case, rating=None, closure=Closure.NO_ANSWER, acting_user=None)
     return True

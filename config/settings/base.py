@@ -133,6 +133,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "workflow.tasks.sweep_deadlines", "schedule": 120.0, "options": {"expires": 110}},
+    "sweep-rectifications": {
+        "task": "supervision.tasks.sweep_rectifications",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "notifications-deliver-pending": {
         "task": "notifications.tasks.deliver_pending",
         "schedule": 60.0,
@@ -198,6 +203,9 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "enterprises.models.UnitKind",
         "CaseStateEnum": "cases.models.CaseState",
         "ExtensionStateEnum": "workflow.models.ExtensionState",
+        "RectificationStateEnum": "supervision.models.RectificationState",
+        "AppealStateEnum": "supervision.models.AppealState",
+        "AppealKindEnum": "supervision.models.AppealKind",
     },
 }
 
@@ -207,6 +215,10 @@ HUIYIN = {
     "ENTERPRISE_REOPEN_LIMIT": 2,
     # Official working hours, Asia/Shanghai: reminders wait for them, deadlines end with them.
     "WORKING_HOURS": os.environ.get("HUIYIN_WORKING_HOURS", "08:30-12:00,13:30-17:30"),
+    # A rating of 2 or 1 opens a rectification (整改) due this many working days after the rating.
+    "RECTIFICATION_WORKDAYS": int(os.environ.get("HUIYIN_RECTIFICATION_WORKDAYS", "5")),
+    # The responsible unit may appeal a rating (申诉) until this many working days after it.
+    "APPEAL_WINDOW_WORKDAYS": int(os.environ.get("HUIYIN_APPEAL_WINDOW_WORKDAYS", "10")),
 }
 
 LOGGING = {

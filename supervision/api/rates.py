@@ -87,6 +87,7 @@ class FigureCaseSerializer(serializers.Serializer):
     resolution_type = serializers.CharField(required=False)
     satisfaction = serializers.IntegerField(required=False, allow_null=True)
     closure = serializers.CharField(required=False)
+    state = serializers.CharField(required=False, help_text="Of a rectification.")
 
 
 class FigureCasesPageSerializer(serializers.Serializer):

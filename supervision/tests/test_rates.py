@@ -254,7 +254,13 @@ def test_it_gives_no_rate_rather_than_zero_without_data(district):
         None,
         ["response", "on_time", "resolution", "satisfaction"],
     )
-    assert row["counts"] == {"extension": 0, "overdue": 0, "no_answer": 0}
+    assert row["counts"] == {
+        "extension": 0,
+        "overdue": 0,
+        "no_answer": 0,
+        "appeal_upheld": 0,
+        "rectification_overdue": 0,
+    }
 
 
 def test_it_gives_no_resolution_or_satisfaction_rate_when_everything_was_withdrawn(district):
@@ -415,7 +421,7 @@ def test_it_computes_the_table_in_a_constant_number_of_queries(district):
     add_units(4)
     six = (queries("unit"), queries("cadre"))
 
-    # The user's roles (4 queries with the unit tree), the two grouped counts, then the units;
-    # by cadre, the units and the people.
-    assert two == ((7, 2), (8, 2))
-    assert six == ((7, 6), (8, 6))
+    # The user's roles (4 queries with the unit tree), the three grouped counts (clocks, closed
+    # cases, rectifications), then the units; by cadre, the units and the people.
+    assert two == ((8, 2), (9, 2))
+    assert six == ((8, 6), (9, 6))

@@ -1,0 +1,37 @@
+from django.contrib import admin
+
+from .models import Appeal, Rectification
+
+
+@admin.register(Rectification)
+class RectificationAdmin(admin.ModelAdmin):
+    """Reports, acceptances and returns go through the API (and its rules); the admin shows them."""
+
+    list_display = ["case", "unit", "assignee", "satisfaction", "state", "due_at", "return_count"]
+    list_filter = ["state", "satisfaction"]
+    search_fields = ["case__number", "report"]
+    list_select_related = ["case", "unit", "assignee"]
+    readonly_fields = [field.name for field in Rectification._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    """Filing and deciding go through the API (and its rules); the admin shows them."""
+
+    list_display = ["case", "unit", "kind", "satisfaction", "state", "filed_by", "filed_at", "decided_by"]
+    list_filter = ["state", "kind"]
+    search_fields = ["case__number", "reason"]
+    list_select_related = ["case", "unit", "filed_by", "decided_by"]
+    readonly_fields = [field.name for field in Appeal._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

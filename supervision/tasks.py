@@ -1,0 +1,20 @@
+"""Celery tasks of supervision: a thin wrapper around the rectification reminder sweep."""
+
+import logging
+
+from celery import shared_task
+
+from .reminders import rectifications_sweep
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_rectifications() -> dict:
+    """Run by beat every few minutes; overlapping runs are harmless (every step is claimed)."""
+    report = rectifications_sweep()
+    if report.reminded or report.failed:
+        logger.info(
+            "Rectification sweep: %d reminded, %d skipped, %d failed", report.reminded, report.skipped, report.failed
+        )
+    return {"reminded": report.reminded, "failed": report.failed}
