@@ -10,6 +10,7 @@ from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet
 from supervision.api.overdue import OverdueViewSet
 from supervision.api.rates import RatesViewSet
+from supervision.api.rechecks import RecheckViewSet
 from workflow.api import CaseViewSet, ExtensionViewSet
 
 router = DefaultRouter()
@@ -21,6 +22,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("extensions", ExtensionViewSet, basename="extension")
 router.register("supervision/overdue", OverdueViewSet, basename="overdue")
 router.register("supervision/rates", RatesViewSet, basename="rates")
+router.register("supervision/rechecks", RecheckViewSet, basename="recheck")
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="auth-token"),

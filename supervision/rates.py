@@ -33,7 +33,7 @@ User = get_user_model()
 
 SCORED = ("response", "on_time", "resolution", "satisfaction")
 RATES = (*SCORED, "send_back", "reopen")
-COUNTS = ("extension", "overdue", "no_answer")
+COUNTS = ("extension", "overdue", "no_answer", "recheck_failed")
 DEFAULT_WEIGHTS = {"response": 0.2, "on_time": 0.3, "resolution": 0.2, "satisfaction": 0.3}
 
 FORMULAS = {
@@ -56,6 +56,9 @@ FORMULAS = {
     "extension": gettext_lazy("Extensions: approved extensions in the period"),
     "overdue": gettext_lazy("Overdue now: cases being worked on past their resolution deadline"),
     "no_answer": gettext_lazy("No answer: cases closed in the period because the enterprise did not answer"),
+    "recheck_failed": gettext_lazy(
+        "Failed re-checks: closed cases reopened in the period because a re-check (复查) found them not solved"
+    ),
     "score": gettext_lazy(
         "Score: 100 × the weighted mean of the response, on-time, resolution and satisfaction rates, "
         "over the rates that have data"
@@ -223,6 +226,14 @@ def figures(period: Period, now: datetime) -> dict[str, Figure]:
             numerator_at="due_at",
         ),
         "no_answer": Figure(source=cases, numerator=closed & Q(closure=Closure.NO_ANSWER), numerator_at="closed_at"),
+        # A failed re-check starts the only resolution clocks started by "recheck-reopen", for the unit and
+        # assignee that had closed the case: counting those clocks counts the failures against them.
+        "recheck_failed": Figure(
+            source=cycles,
+            numerator=Q(kind=ClockKind.RESOLUTION, started_by=EventAction.RECHECK_REOPEN)
+            & within("started_at", period),
+            numerator_at="started_at",
+        ),
     }
 
 

@@ -254,7 +254,7 @@ def test_it_gives_no_rate_rather_than_zero_without_data(district):
         None,
         ["response", "on_time", "resolution", "satisfaction"],
     )
-    assert row["counts"] == {"extension": 0, "overdue": 0, "no_answer": 0}
+    assert row["counts"] == {"extension": 0, "overdue": 0, "no_answer": 0, "recheck_failed": 0}
 
 
 def test_it_gives_no_resolution_or_satisfaction_rate_when_everything_was_withdrawn(district):
