@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from cases.models import Case, CaseEvent, CaseState, Closure, EventAction, ResolutionType
 from enterprises.models import Enterprise, EnterpriseContact, Role, UnitMembership
 from notifications.models import Notification
+from supervision import rechecks
 from supervision.models import RecheckItem, RecheckSample
 from supervision.rechecks import Candidate, draw, population_digest, sample_size
 from workflow import services
@@ -266,6 +267,24 @@ def test_it_refuses_a_second_sample_for_the_same_month(district):
     assert RecheckSample.objects.count() == 1
 
 
+def test_it_refuses_the_second_of_two_draws_at_the_same_moment(district, monkeypatch):
+    october(district)
+    population = rechecks.recheck_population
+
+    def another_supervisor_draws_meanwhile(**arguments):
+        found = population(**arguments)
+        samples_of(district, [Case.objects.get(pk=found[0].case_id)], ["2026-10"])
+        return found
+
+    monkeypatch.setattr(rechecks, "recheck_population", another_supervisor_draws_meanwhile)
+
+    response = drawn(district, period="2026-10")
+
+    assert response.status_code == 409
+    assert response.data["code"] == "sample_exists"
+    assert RecheckItem.objects.count() == 1
+
+
 def test_it_refuses_an_empty_month_and_records_nothing(district):
     october(district)
 
@@ -296,6 +315,26 @@ def test_it_refuses_a_month_that_is_not_over_and_bad_rates_or_seeds(district, pa
     assert response.status_code == 400
     assert response.data["code"] == code
     assert not RecheckSample.objects.exists()
+
+
+def test_it_does_not_draw_a_case_twice_for_one_month_when_jurisdictions_overlap(district):
+    """Tess supervises the street office only; sam's district contains it."""
+    User = get_user_model()
+    tess = User.objects.create_user(username="tess", password="x")
+    tina = User.objects.create_user(username="tina", password="x")
+    UnitMembership.objects.create(user=tess, unit=district.township, role=Role.SUPERVISOR)
+    UnitMembership.objects.create(user=tina, unit=district.township, role=Role.CADRE)
+    street = closed(district, tina, district.township)
+    bureau = closed(district, district.carol, district.industry)
+
+    by_tess = drawn(district, tess, rate_percent=100).data
+    by_sam = drawn(district, rate_percent=100).data
+
+    assert item_case_ids(by_tess) == [street.pk]
+    assert (item_case_ids(by_sam), by_sam["population_size"]) == ([bureau.pk], 1)
+    # Each sees the samples of their own jurisdiction, sam also the street office's inside it.
+    assert [row["id"] for row in district.client(tess).get(URL).data["results"]] == [by_tess["id"]]
+    assert len(district.client(district.sam).get(URL).data["results"]) == 2
 
 
 def test_it_lets_only_supervisors_draw_and_only_for_their_own_jurisdiction(district):
