@@ -15,6 +15,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 
 from cases.models import Case, CaseEvent, CaseState, Closure, EventAction, ResolutionType
+from config.errors import Conflict, NotPermitted
 from enterprises.models import Enterprise, EnterpriseContact, Role, UnitMembership
 from notifications.models import Notification
 from supervision import rechecks
@@ -526,6 +527,36 @@ def test_it_records_nothing_when_the_case_cannot_be_reopened(district):
     assert response.data["code"] == "invalid_state"
     assert RecheckItem.objects.get(pk=item["id"]).result == ""
     assert CaseEvent.objects.filter(case=case, action=EventAction.RECHECK_REOPEN).count() == 1
+
+
+def test_it_refuses_a_stale_copy_and_a_supervisor_of_another_district_in_the_reopening_itself(district):
+    case = closed(district, district.carol, district.industry)
+    stale = Case.objects.select_related("enterprise").get(pk=case.pk)
+    # Closed cases take no comments or actions; a version bump stands for someone else's change.
+    Case.objects.filter(pk=case.pk).update(version=stale.version + 1)
+
+    with travel(CHECKED_AT), pytest.raises(Conflict) as conflict:
+        case_reopen_after_recheck(case=stale, acting_user=district.sam, finding="未解决。", method="phone")
+    fresh = Case.objects.select_related("enterprise").get(pk=case.pk)
+    with travel(CHECKED_AT), pytest.raises(NotPermitted):
+        case_reopen_after_recheck(case=fresh, acting_user=district.otto, finding="未解决。", method="phone")
+
+    assert conflict.value.code == "stale_case"
+    assert Case.objects.get(pk=case.pk).state == CaseState.CLOSED
+    assert not CaseEvent.objects.filter(case=case, action=EventAction.RECHECK_REOPEN).exists()
+
+
+def test_it_shows_samples_read_only_in_the_admin(district):
+    october(district)
+    sample = drawn(district, seed=42).data
+    admin = get_user_model().objects.create_superuser(username="root", password="x")
+    client = district.client()
+    client.force_login(admin)
+
+    assert client.get("/admin/supervision/rechecksample/").status_code == 200
+    page = client.get(f"/admin/supervision/rechecksample/{sample['id']}/change/")
+    assert page.status_code == 200
+    assert sample["items"][0]["case"]["number"] in page.content.decode()
 
 
 def test_it_never_offers_the_reopening_after_a_recheck_as_a_case_action(district):
