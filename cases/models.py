@@ -350,6 +350,26 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     withdraw.alters_data = True
 
+    @transition(
+        field=state,
+        source=CaseState.CLOSED,
+        target=CaseState.ASSIGNED,
+        conditions=[lambda case: case.closure != Closure.WITHDRAWN and case.assignee_id is not None],
+        permission=permissions.can_reopen_after_recheck,
+    )
+    def reopen_after_recheck(self, *, at) -> None:
+        """A supervisor's re-check (复查) found a crossed-off problem not really solved: the same assignee and
+        unit work it again as a new cycle. The closure and its rating no longer hold; the event log keeps them."""
+        self.closure = ""
+        self.closed_at = None
+        self.satisfaction = None
+        self.satisfaction_comment = ""
+        self.resolution_type = ""
+        self.resolved_at = None
+        self.assigned_at = at
+
+    reopen_after_recheck.alters_data = True
+
 
 class Visibility(models.TextChoices):
     PUBLIC = "public", _("Public reply")
@@ -423,6 +443,8 @@ class EventAction(models.TextChoices):
     RECTIFICATION = "rectification", _("Rectification after a bad rating")
     APPEAL = "appeal", _("Appealed the rating")
     APPEAL_DECISION = "appeal-decision", _("Decided on the appeal")
+    RECHECK = "recheck", _("Re-checked")
+    RECHECK_REOPEN = "recheck-reopen", _("Reopened after a re-check")
 
 
 class AppendOnlyError(Exception):

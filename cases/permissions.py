@@ -64,3 +64,11 @@ def can_close(case, user) -> bool:
 
 def can_withdraw(case, user) -> bool:
     return is_filing_enterprise(case, user)
+
+
+def can_reopen_after_recheck(case, user) -> bool:
+    """Only a failed re-check reopens a closed case, recorded by a supervisor whose jurisdiction covers it.
+
+    Supervision's re-check service is the one caller; the case API never offers it as an action.
+    """
+    return supervises(case, user)

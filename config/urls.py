@@ -10,6 +10,7 @@ from notifications.api import NotificationViewSet
 from supervision.api.overdue import OverdueViewSet
 from supervision.api.rates import RatesViewSet
 from supervision.api.ratings import AppealViewSet, RectificationViewSet
+from supervision.api.rechecks import RecheckViewSet
 from workflow.api import CaseViewSet, ExtensionViewSet
 
 router = DefaultRouter()
@@ -23,6 +24,7 @@ router.register("supervision/overdue", OverdueViewSet, basename="overdue")
 router.register("supervision/rates", RatesViewSet, basename="rates")
 router.register("supervision/rectifications", RectificationViewSet, basename="rectification")
 router.register("supervision/appeals", AppealViewSet, basename="appeal")
+router.register("supervision/rechecks", RecheckViewSet, basename="recheck")
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="auth-token"),

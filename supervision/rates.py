@@ -35,7 +35,7 @@ User = get_user_model()
 
 SCORED = ("response", "on_time", "resolution", "satisfaction")
 RATES = (*SCORED, "send_back", "reopen")
-COUNTS = ("extension", "overdue", "no_answer", "appeal_upheld", "rectification_overdue")
+COUNTS = ("extension", "overdue", "no_answer", "appeal_upheld", "rectification_overdue", "recheck_failed")
 DEFAULT_WEIGHTS = {"response": 0.2, "on_time": 0.3, "resolution": 0.2, "satisfaction": 0.3}
 
 FORMULAS = {
@@ -63,6 +63,9 @@ FORMULAS = {
     ),
     "rectification_overdue": gettext_lazy(
         "Rectifications overdue now: rectifications after a bad rating still open past their deadline"
+    ),
+    "recheck_failed": gettext_lazy(
+        "Failed re-checks: closed cases reopened in the period because a re-check (复查) found them not solved"
     ),
     "score": gettext_lazy(
         "Score: 100 × the weighted mean of the response, on-time, resolution and satisfaction rates, "
@@ -244,6 +247,14 @@ def figures(period: Period, now: datetime) -> dict[str, Figure]:
             source=Source.RECTIFICATIONS,
             numerator=Q(state=RectificationState.OPEN, due_at__lt=now),
             numerator_at="due_at",
+        ),
+        # A failed re-check starts the only resolution clocks started by "recheck-reopen", for the unit and
+        # assignee that had closed the case: counting those clocks counts the failures against them.
+        "recheck_failed": Figure(
+            source=cycles,
+            numerator=Q(kind=ClockKind.RESOLUTION, started_by=EventAction.RECHECK_REOPEN)
+            & within("started_at", period),
+            numerator_at="started_at",
         ),
     }
 

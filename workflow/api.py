@@ -65,8 +65,14 @@ API_ACTION_NAMES = {
 
 
 def available_actions(case: Case, user) -> list[str]:
-    """From django-fsm's transitions and their permission callables: the one source for API and pages."""
-    return [API_ACTION_NAMES[t.name] for t in case.get_available_user_state_transitions(user)]
+    """From django-fsm's transitions and their permission callables: the one source for API and pages.
+
+    Only transitions with an action endpoint are offered; reopening after a re-check happens through
+    the recorded re-check (``supervision/rechecks/``), never as an action of its own.
+    """
+    return [
+        API_ACTION_NAMES[t.name] for t in case.get_available_user_state_transitions(user) if t.name in API_ACTION_NAMES
+    ]
 
 
 class NamedSerializer(serializers.Serializer):

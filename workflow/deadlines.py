@@ -12,7 +12,8 @@ Rules (docs/deadlines.md):
 - a reassignment gives the new assignee a fresh response clock and keeps the
   resolution deadline (the new unit inherits it);
 - resolving stops response, first reply and resolution, and starts the
-  enterprise's confirmation clock; a reopen starts a new resolution cycle;
+  enterprise's confirmation clock; a reopen, or a failed re-check of a closed
+  case, starts a new resolution cycle;
 - an approved extension ends the resolution cycle and starts a new one.
 """
 
@@ -183,12 +184,13 @@ class CaseClocks:
             self.stop(kind, ClockOutcome.MET)
         self.start(ClockKind.CONFIRMATION, workdays=self.workdays("confirmation_workdays"), started_by="resolve")
 
-    def on_reopened(self) -> None:
+    def on_reopened(self, *, started_by: str = "reopen") -> None:
+        """A new resolution cycle for the same assignee and unit, after a rejection or a failed re-check."""
         self.stop(ClockKind.CONFIRMATION, ClockOutcome.REOPENED)
         self.start(
             ClockKind.RESOLUTION,
             workdays=self.workdays("reopen_workdays"),
-            started_by="reopen",
+            started_by=started_by,
             responsible=self.case.assignee,
             unit=self.case.responsible_unit,
         )

@@ -61,6 +61,9 @@ REFUSED_IN_STATE = {
     EventAction.REOPEN: gettext_lazy("Only a resolved case can be reopened."),
     EventAction.CLOSE: gettext_lazy("Only a resolved case can be closed; closed cases are final."),
     EventAction.WITHDRAW: gettext_lazy("Only a case that is not yet resolved can be withdrawn."),
+    EventAction.RECHECK_REOPEN: gettext_lazy(
+        "Only a closed case that was worked on can be reopened after a re-check; this one is open again already."
+    ),
 }
 
 
@@ -73,6 +76,9 @@ REFUSED_TO_USER = {
     EventAction.REOPEN: gettext_lazy("Only the filing enterprise or a supervisor can reopen this case."),
     EventAction.CLOSE: gettext_lazy("Only the filing enterprise or a supervisor can close this case."),
     EventAction.WITHDRAW: gettext_lazy("Only the filing enterprise can withdraw this case."),
+    EventAction.RECHECK_REOPEN: gettext_lazy(
+        "Only a supervisor whose jurisdiction covers this case can reopen it after a re-check."
+    ),
 }
 TRANSITION_METHOD = {
     EventAction.ASSIGN: "assign",
@@ -83,6 +89,7 @@ TRANSITION_METHOD = {
     EventAction.REOPEN: "reopen",
     EventAction.CLOSE: "close",
     EventAction.WITHDRAW: "withdraw",
+    EventAction.RECHECK_REOPEN: "reopen_after_recheck",
 }
 
 
@@ -498,6 +505,30 @@ def case_withdraw(*, case: Case, acting_user, reason: str) -> Case:
         )
         notify(case, "case_withdrawn", [assignee], f"v{case.version}", reason=reason)
         announce_closed(case, rating=None, closure=Closure.WITHDRAWN, acting_user=acting_user)
+    return case
+
+
+def case_reopen_after_recheck(*, case: Case, acting_user, finding: str, method: str) -> Case:
+    """A re-check (复查) found a closed case not really solved: it is worked again as a new cycle.
+
+    The same assignee and unit get a new resolution clock (the policy's days after a reopen); the
+    event is public, so the enterprise sees in its timeline why its case is open again; the assignee
+    and the unit's heads are told. Supervision's re-check service calls this inside its own
+    transaction, so the re-check result and the reopening commit together.
+    """
+    ensure_may(case, acting_user=acting_user, action=EventAction.RECHECK_REOPEN)
+    finding = required_text(finding, "note", _("Say what the re-check found."))
+    with transaction.atomic():
+        case = run_transition(
+            case,
+            acting_user=acting_user,
+            action=EventAction.RECHECK_REOPEN,
+            note=finding,
+            data={"method": method},
+            clock_change=lambda clocks: clocks.on_reopened(started_by=EventAction.RECHECK_REOPEN),
+        )
+        heads = overseers_of(Role.UNIT_HEAD, unit_id=case.responsible_unit_id, township_id=None)
+        notify(case, "case_recheck_failed", [case.assignee, *heads], f"v{case.version}", finding=finding)
     return case
 
 

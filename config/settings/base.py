@@ -213,6 +213,8 @@ HUIYIN = {
     "CASE_NUMBER_PREFIX": os.environ.get("HUIYIN_CASE_NUMBER_PREFIX", "QY"),
     "ATTACHMENT_MAX_BYTES": int(os.environ.get("HUIYIN_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))),
     "ENTERPRISE_REOPEN_LIMIT": 2,
+    # Share of a month's closed cases drawn for the monthly re-check (复查), in percent (docs/rechecks.md).
+    "RECHECK_RATE_PERCENT": 5,
     # Official working hours, Asia/Shanghai: reminders wait for them, deadlines end with them.
     "WORKING_HOURS": os.environ.get("HUIYIN_WORKING_HOURS", "08:30-12:00,13:30-17:30"),
     # A rating of 2 or 1 opens a rectification (整改) due this many working days after the rating.

@@ -260,6 +260,7 @@ def test_it_gives_no_rate_rather_than_zero_without_data(district):
         "no_answer": 0,
         "appeal_upheld": 0,
         "rectification_overdue": 0,
+        "recheck_failed": 0,
     }
 
 

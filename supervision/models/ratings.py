@@ -9,7 +9,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.models import Satisfaction
 
-from . import permissions
+from .. import permissions
 
 # Ratings at or below this one open a rectification and may be appealed: 2 不满意, 1 非常不满意.
 BAD_RATING = Satisfaction.DISSATISFIED

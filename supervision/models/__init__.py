@@ -1,0 +1,26 @@
+"""Supervision's own records, one module per mechanism; everything is importable from ``supervision.models``."""
+
+from .ratings import (
+    BAD_RATING,
+    FINISHED_RECTIFICATION_STATES,
+    Appeal,
+    AppealKind,
+    AppealState,
+    Rectification,
+    RectificationState,
+)
+from .rechecks import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
+
+__all__ = [
+    "BAD_RATING",
+    "FINISHED_RECTIFICATION_STATES",
+    "Appeal",
+    "AppealKind",
+    "AppealState",
+    "Rectification",
+    "RectificationState",
+    "RecheckItem",
+    "RecheckMethod",
+    "RecheckResult",
+    "RecheckSample",
+]

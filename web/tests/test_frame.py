@@ -1,0 +1,95 @@
+"""The frame of every page: where a person lands, the inbox, and how deadlines read."""
+
+from datetime import datetime
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from notifications.models import Notification
+from web.templatetags.huiyin import deadline_text
+from workflow.calendar import SHANGHAI, WorkCalendar
+from workflow.tests.helpers import assigned_case
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def calendar() -> WorkCalendar:
+    return WorkCalendar()
+
+
+@pytest.mark.parametrize(
+    ("due", "now", "words", "tone"),
+    [
+        (at(2026, 11, 24, 17, 30), at(2026, 11, 23, 9, 0), "1 working day left", "soon"),
+        (at(2026, 11, 26, 17, 30), at(2026, 11, 23, 9, 0), "3 working days left", "ok"),
+        (at(2026, 11, 23, 17, 30), at(2026, 11, 23, 9, 0), "Due today", "soon"),
+        (at(2026, 11, 23, 17, 30), at(2026, 11, 23, 18, 0), "Overdue since today", "late"),
+        # Friday's deadline read on Monday: the weekend does not count.
+        (at(2026, 11, 20, 17, 30), at(2026, 11, 23, 9, 0), "1 working day overdue", "late"),
+        # The National Day holiday of 2026 (1–7 October) is not counted either.
+        (at(2026, 9, 30, 17, 30), at(2026, 10, 9, 9, 0), "2 working days overdue", "late"),
+    ],
+)
+def test_it_reads_deadlines_in_working_days(calendar, due, now, words, tone):
+    with translation.override("en"):
+        assert deadline_text(calendar, due, now) == (words, tone)
+
+
+def test_it_reads_deadlines_in_chinese_by_default(calendar):
+    with translation.override("zh-hans"):
+        assert deadline_text(calendar, at(2026, 11, 26, 17, 30), at(2026, 11, 23, 9, 0))[0] == "剩余3个工作日"
+        assert deadline_text(calendar, at(2026, 11, 20, 17, 30), at(2026, 11, 25, 9, 0))[0] == "已逾期3个工作日"
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_it_sends_a_visitor_to_the_login_page(district):
+    response = Client().get("/inbox/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=/inbox/")
+
+
+def test_it_explains_an_account_without_a_role(district, django_user_model):
+    nobody = django_user_model.objects.create_user("nobody", password="x-pass-123")
+    response = signed_in(nobody).get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Your account has no role yet" in response.content.decode()
+
+
+def test_it_marks_a_notification_read_and_opens_its_case_page(district):
+    case = assigned_case(district)
+    notification = Notification.objects.get(recipient=district.carol, about=f"case:{case.pk}")
+    response = signed_in(district.carol).post(f"/inbox/{notification.pk}/read/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/cases/{case.pk}/"
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+
+
+def test_it_never_marks_someone_elses_notification(district):
+    case = assigned_case(district)
+    notification = Notification.objects.get(recipient=district.carol, about=f"case:{case.pk}")
+    signed_in(district.dave).post(f"/inbox/{notification.pk}/read/")
+    notification.refresh_from_db()
+    assert notification.read_at is None
+
+
+def test_it_shows_the_inbox_in_constant_queries(district, django_assert_max_num_queries):
+    assigned_case(district)
+    client = signed_in(district.carol)
+    client.get("/inbox/")
+    with django_assert_max_num_queries(8) as few:
+        client.get("/inbox/")
+    for _ in range(5):
+        assigned_case(district)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/inbox/")
+    assert response.content.decode().count("inbox__item--unread") == 6
