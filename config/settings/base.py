@@ -190,6 +190,10 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "enterprises.models.UnitKind",
         "CaseStateEnum": "cases.models.CaseState",
         "ExtensionStateEnum": "workflow.models.ExtensionState",
+        "MeetingFlagKindEnum": "supervision.models.FlagKind",
+        "MeetingFlagStateEnum": "supervision.models.FlagState",
+        "MeetingStateEnum": "supervision.models.MeetingState",
+        "AgendaItemOutcomeEnum": "supervision.models.ItemOutcome",
     },
 }
 
