@@ -143,7 +143,8 @@ def meeting_create(
         raise InvalidInput(message, code="date_past", fields={"held_on": [message]})
     units = jurisdiction_units(jurisdiction)
     if chair not in leaders_chairing(units):
-        message = _("%(person)s is not a leader within this jurisdiction.") % {"person": chair}
+        name = chair.get_full_name() or chair.get_username()
+        message = _("%(person)s is not a leader within this jurisdiction.") % {"person": name}
         raise InvalidInput(message, code="chair_not_leader", fields={"chair": [message]})
     outside = [unit.name for unit in participating_units if unit.pk not in units]
     if outside:
