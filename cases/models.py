@@ -175,6 +175,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="follow_ups",
     )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sub_cases",
+        help_text=_("Set on a sub-case that a joint review meeting assigned to a unit; the parent waits for it."),
+    )
 
     filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
@@ -445,6 +454,12 @@ class EventAction(models.TextChoices):
     APPEAL_DECISION = "appeal-decision", _("Decided on the appeal")
     RECHECK = "recheck", _("Re-checked")
     RECHECK_REOPEN = "recheck-reopen", _("Reopened after a re-check")
+    MEETING_FLAG = "meeting-flag", _("Flagged for the joint review meeting")
+    MEETING_UNFLAG = "meeting-unflag", _("Flag for the joint review meeting withdrawn")
+    MEETING_AGENDA = "meeting-agenda", _("Put on the agenda of a joint review meeting")
+    MEETING_DEFERRED = "meeting-deferred", _("Deferred to the next joint review meeting")
+    MEETING_DECISION = "meeting-decision", _("Decided by the joint review meeting")
+    JOINT_REVIEW = "joint-review", _("Taken up by the joint review meeting")
 
 
 class AppendOnlyError(Exception):

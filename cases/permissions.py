@@ -63,7 +63,8 @@ def can_close(case, user) -> bool:
 
 
 def can_withdraw(case, user) -> bool:
-    return is_filing_enterprise(case, user)
+    """A sub-case is the joint review meeting's assignment to a unit, not the enterprise's own request."""
+    return case.parent_id is None and is_filing_enterprise(case, user)
 
 
 def can_reopen_after_recheck(case, user) -> bool:

@@ -30,7 +30,7 @@ def cases_visible_to(user) -> QuerySet[Case]:
     units' subtree. Dispatchers: all. Supervisors and leaders: their jurisdiction."""
     roles = roles_for_user(user)
     cases = Case.objects.select_related(
-        "enterprise", "category", "assignee", "responsible_unit", "filed_by", "follows_up"
+        "enterprise", "category", "assignee", "responsible_unit", "filed_by", "follows_up", "parent"
     )
     if roles.user_id is None:
         return cases.none()

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from cases.api import CategoryViewSet
 from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet
+from supervision.api.meetings import FlagViewSet, MeetingViewSet
 from supervision.api.overdue import OverdueViewSet
 from supervision.api.rates import RatesViewSet
 from supervision.api.ratings import AppealViewSet, RectificationViewSet
@@ -25,6 +26,8 @@ router.register("supervision/rates", RatesViewSet, basename="rates")
 router.register("supervision/rectifications", RectificationViewSet, basename="rectification")
 router.register("supervision/appeals", AppealViewSet, basename="appeal")
 router.register("supervision/rechecks", RecheckViewSet, basename="recheck")
+router.register("supervision/flags", FlagViewSet, basename="meeting-flag")
+router.register("supervision/meetings", MeetingViewSet, basename="meeting")
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="auth-token"),

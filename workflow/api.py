@@ -224,6 +224,9 @@ class ExtensionSerializer(serializers.ModelSerializer):
 class CaseDetailSerializer(CaseListSerializer):
     filed_by = PersonSerializer()
     follows_up = CaseRefSerializer(allow_null=True)
+    parent = CaseRefSerializer(
+        allow_null=True, help_text="The case a joint review meeting split this sub-case from; its sub-cases: ?parent=."
+    )
     resolution_type_display = serializers.CharField(source="get_resolution_type_display")
     satisfaction_display = serializers.CharField(source="get_satisfaction_display", allow_null=True)
     comments = serializers.SerializerMethodField()
@@ -237,6 +240,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "description",
             "filed_by",
             "follows_up",
+            "parent",
             "resolution_type",
             "resolution_type_display",
             "reply",
@@ -390,6 +394,7 @@ class CaseFilter(django_filters.FilterSet):
     enterprise = django_filters.NumberFilter(field_name="enterprise_id")
     assignee = django_filters.NumberFilter(field_name="assignee_id")
     unit = django_filters.NumberFilter(field_name="responsible_unit_id")
+    parent = django_filters.NumberFilter(field_name="parent_id", label="sub-cases of this case")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
     returned = django_filters.BooleanFilter(method="filter_returned", label="returned")
     filed_after = django_filters.IsoDateTimeFilter(field_name="filed_at", lookup_expr="gte")

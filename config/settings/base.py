@@ -206,6 +206,10 @@ SPECTACULAR_SETTINGS = {
         "RectificationStateEnum": "supervision.models.RectificationState",
         "AppealStateEnum": "supervision.models.AppealState",
         "AppealKindEnum": "supervision.models.AppealKind",
+        "MeetingFlagKindEnum": "supervision.models.FlagKind",
+        "MeetingFlagStateEnum": "supervision.models.FlagState",
+        "MeetingStateEnum": "supervision.models.MeetingState",
+        "AgendaItemOutcomeEnum": "supervision.models.ItemOutcome",
     },
 }
 

@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from enterprises.api import PersonSerializer
 from workflow.api import CaseRefSerializer, NamedSerializer
 
-from .. import services
 from ..models import Appeal, AppealKind, AppealState, Rectification, RectificationState
 from ..selectors import appeals_visible_to, cases_seen_officially, rectifications_visible_to, row_for_user
+from ..services import ratings as services
 
 RECTIFICATION_ACTIONS = {"submit": "submit", "accept": "accept", "send_back": "return"}
 APPEAL_ACTIONS = {"uphold": "decide", "reject": "decide"}

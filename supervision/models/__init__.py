@@ -1,5 +1,6 @@
 """Supervision's own records, one module per mechanism; everything is importable from ``supervision.models``."""
 
+from .meetings import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
 from .ratings import (
     BAD_RATING,
     FINISHED_RECTIFICATION_STATES,
@@ -12,6 +13,13 @@ from .ratings import (
 from .rechecks import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
 
 __all__ = [
+    "AgendaItem",
+    "FlagKind",
+    "FlagState",
+    "ItemOutcome",
+    "Meeting",
+    "MeetingFlag",
+    "MeetingState",
     "BAD_RATING",
     "FINISHED_RECTIFICATION_STATES",
     "Appeal",

@@ -24,7 +24,7 @@ from workflow import clock
 from workflow.selectors import work_calendar
 from workflow.services import record_event, required_text
 
-from .models import (
+from ..models import (
     BAD_RATING,
     Appeal,
     AppealKind,
@@ -32,8 +32,8 @@ from .models import (
     Rectification,
     RectificationState,
 )
-from .permissions import answers_for
-from .reminders import next_remind_at
+from ..permissions import answers_for
+from ..reminders import next_remind_at
 
 REFUSED_IN_STATE = {
     "submit": gettext_lazy("Only an open rectification can be submitted."),
