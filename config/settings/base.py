@@ -199,6 +199,10 @@ HUIYIN = {
     "ENTERPRISE_REOPEN_LIMIT": 2,
     # Official working hours, Asia/Shanghai: reminders wait for them, deadlines end with them.
     "WORKING_HOURS": os.environ.get("HUIYIN_WORKING_HOURS", "08:30-12:00,13:30-17:30"),
+    # The TrueType CJK font embedded in circular PDFs (Debian's fonts-wqy-zenhei); the index picks the
+    # face inside a .ttc collection.
+    "CIRCULAR_PDF_FONT": os.environ.get("HUIYIN_CIRCULAR_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    "CIRCULAR_PDF_FONT_INDEX": int(os.environ.get("HUIYIN_CIRCULAR_PDF_FONT_INDEX", "0")),
 }
 
 LOGGING = {
