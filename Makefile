@@ -40,8 +40,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(VENV)/bin/pip install -q -r requirements-dev.txt
 	@touch $@
 
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+
 .PHONY: install
-install: $(VENV)/.installed messages ## Create .venv with the runtime requirements and compile translations
+install: $(VENV)/.installed messages ## Create .venv with the runtime requirements, compile translations, get the PDF font
+	$(call apt_ensure,fonts-wqy-zenhei,test -f $(CJK_FONT))
 
 .PHONY: messages
 messages: $(VENV)/.installed ## Compile the translations (installs gettext when missing)
@@ -60,7 +63,7 @@ demo: install ## Start Huiyin on http://127.0.0.1:8000 with demo data (SQLite by
 	HOST=$(HOST) PORT=$(PORT) $(PY) scripts/run-demo
 
 .PHONY: test-deps
-test-deps: $(VENV)/.installed-dev messages ## Install what the tests need: PostgreSQL and Redis servers
+test-deps: install $(VENV)/.installed-dev ## Install what the tests need: the PDF font, PostgreSQL and Redis servers
 	$(call apt_ensure,postgresql,ls /usr/lib/postgresql/*/bin/initdb)
 	$(call apt_ensure,redis-server,command -v redis-server)
 

@@ -88,6 +88,7 @@ L = {
     "resolution": ("解决率", "Resolution rate"),
     "satisfaction": ("满意率", "Satisfaction rate"),
     "comment": ("点评", "Comment"),
+    "overdue_now": ("当前逾期", "Overdue now"),
     "unassigned": ("待分派（调度室）", "Awaiting routing (dispatch room)"),
     "nobody": ("—", "—"),
     "none": ("无。", "None."),
@@ -247,8 +248,8 @@ OVERDUE_HEADERS = (
 )
 PEOPLE_HEADERS = ("assignee", "unit", "count", "max_workdays", "cases")
 RETURNED_HEADERS = ("unit", "kind", "case_number", "case_title", "enterprise", "assignee", "at")
-RANKING_HEADERS = ("tier", "rank", "unit", "score", "response", "on_time", "resolution", "satisfaction", "overdue")
-WORST_HEADERS = ("tier", "rank", "unit", "score", "overdue", "comment")
+RANKING_HEADERS = ("tier", "rank", "unit", "score", "response", "on_time", "resolution", "satisfaction", "overdue_now")
+WORST_HEADERS = ("tier", "rank", "unit", "score", "overdue_now", "comment")
 
 
 # --- the workbook --------------------------------------------------------------------------------------------
@@ -340,7 +341,10 @@ def cjk_font() -> str:
 
 class Styles:
     def __init__(self, font: str) -> None:
-        base = ParagraphStyle("body", fontName=font, fontSize=12, leading=20, wordWrap="CJK", firstLineIndent=24)
+        # Chinese breaks between any two characters (with its punctuation rules); English only between words,
+        # and a run of Chinese inside English text is split where it must be (splitLongWords).
+        wrap = in_language(("CJK", None))
+        base = ParagraphStyle("body", fontName=font, fontSize=12, leading=20, wordWrap=wrap, firstLineIndent=24)
         self.series = ParagraphStyle(
             "series", parent=base, fontSize=40, leading=48, alignment=TA_CENTER, textColor=RED, firstLineIndent=0
         )
@@ -358,9 +362,16 @@ class Styles:
             spaceAfter=10,
         )
         self.heading = ParagraphStyle(
-            "heading", parent=base, fontSize=14, leading=22, firstLineIndent=0, spaceBefore=10, spaceAfter=4
+            "heading",
+            parent=base,
+            fontSize=14,
+            leading=22,
+            firstLineIndent=0,
+            spaceBefore=10,
+            keepWithNext=1,
+            spaceAfter=4,
         )
-        self.subheading = ParagraphStyle("subheading", parent=base, firstLineIndent=24, spaceBefore=4)
+        self.subheading = ParagraphStyle("subheading", parent=base, firstLineIndent=24, spaceBefore=4, keepWithNext=1)
         self.body = base
         self.cell = ParagraphStyle("cell", parent=base, fontSize=9, leading=12, firstLineIndent=0)
         self.header_cell = ParagraphStyle("header_cell", parent=self.cell, alignment=TA_CENTER)
@@ -475,7 +486,7 @@ def pdf_story(circular: Circular, styles: Styles) -> list:
                 grid(
                     ("case_number", "case_title", "enterprise", "assignee", "workdays", "urging"),
                     rows,
-                    (22, 30, 26, 12, 10, 11),
+                    (24, 26, 22, 13, 12, 14),
                     styles,
                 )
             )
@@ -486,7 +497,7 @@ def pdf_story(circular: Circular, styles: Styles) -> list:
 
     heading("section_returned")
     if content["returned_by_unit"]:
-        story.append(grid(RETURNED_HEADERS, returned_rows(circular), (18, 8, 20, 26, 22, 10, 16), styles))
+        story.append(grid(RETURNED_HEADERS, returned_rows(circular), (16, 8, 22, 22, 20, 10, 19), styles))
     else:
         story.append(paragraph(t("none"), styles.body))
 
@@ -494,11 +505,13 @@ def pdf_story(circular: Circular, styles: Styles) -> list:
     for tier in dict.fromkeys(entry["tier"] for entry in content["ranking"]):
         entries = [entry for entry in content["ranking"] if entry["tier"] == tier]
         story.append(paragraph(tier_text(tier), styles.subheading))
-        story.append(grid(RANKING_HEADERS, ranking_rows(circular, entries), (14, 7, 22, 10, 10, 12, 10, 10, 8), styles))
+        # The subheading names the tier, so its column is left out.
+        rows = [row[1:] for row in ranking_rows(circular, entries)]
+        story.append(grid(RANKING_HEADERS[1:], rows, (7, 26, 10, 10, 12, 10, 10, 10), styles))
 
     heading("section_worst")
     if content["worst"]:
-        story.append(grid(WORST_HEADERS, worst_rows(circular), (14, 7, 22, 10, 8, 39), styles))
+        story.append(grid(WORST_HEADERS, worst_rows(circular), (14, 7, 22, 10, 10, 37), styles))
     else:
         story.append(paragraph(t("none"), styles.body))
 

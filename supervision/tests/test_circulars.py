@@ -192,7 +192,10 @@ def test_it_keeps_the_snapshot_until_the_draft_is_regenerated(district, history)
     circular = draft(district)
     with travel(local(18, 11)):
         services.case_resolve(
-            case=Case.objects.get(pk=history["road"].pk), acting_user=district.carol, resolution_type="solved", reply="已修复"
+            case=Case.objects.get(pk=history["road"].pk),
+            acting_user=district.carol,
+            resolution_type="solved",
+            reply="已修复",
         )
 
     unchanged = district.client(district.sam).get(detail_url(circular)).json()
@@ -257,7 +260,10 @@ def test_it_edits_a_draft_and_refuses_a_stale_copy(district, history):
     assert edited["version"] == circular["version"] + 1
 
     stale = client.patch(
-        detail_url(circular), {"version": circular["version"], "title": "旧稿"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+        detail_url(circular),
+        {"version": circular["version"], "title": "旧稿"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert stale.status_code == 409
     assert stale.json()["code"] == "stale_circular"
@@ -482,14 +488,10 @@ def test_it_exports_the_circular_as_a_pdf_with_the_chinese_font_embedded(distric
     data = b"".join(response.streaming_content)
     assert data.startswith(b"%PDF")
     reader = PdfReader(BytesIO(data))
-    fonts = [
-        font.get_object()
-        for page in reader.pages
-        for font in page["/Resources"]["/Font"].values()
-    ]
-    descriptors = [font["/DescendantFonts"][0].get_object()["/FontDescriptor"] for font in fonts if "/DescendantFonts" in font] + [
-        font["/FontDescriptor"] for font in fonts if "/FontDescriptor" in font
-    ]
+    fonts = [font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()]
+    descriptors = [
+        font["/DescendantFonts"][0].get_object()["/FontDescriptor"] for font in fonts if "/DescendantFonts" in font
+    ] + [font["/FontDescriptor"] for font in fonts if "/FontDescriptor" in font]
     assert any("/FontFile2" in descriptor for descriptor in descriptors)
     assert any("WenQuanYi" in str(font["/BaseFont"]) or "HuiyinCJK" in str(font["/BaseFont"]) for font in fonts)
     text = "".join(page.extract_text() for page in reader.pages)
