@@ -207,14 +207,18 @@ def returned_rows(circular: Circular) -> list[list]:
     ]
 
 
-def ranking_rows(circular: Circular, entries: list[dict]) -> list[list]:
+def ranking_rows(circular: Circular, entries: list[dict], *, rates_as_text: bool = True) -> list[list]:
+    """Rates as "75.0%" for the PDF; as fractions (None without data) for a spreadsheet to compute with."""
     return [
         [
             tier_text(entry["tier"]),
             entry["rank"] if entry["rank"] is not None else "—",
             entry["unit"]["name"],
             entry["score"] if entry["score"] is not None else "—",
-            *(percent(entry["rates"][name]) for name in ("response", "on_time", "resolution", "satisfaction")),
+            *(
+                percent(entry["rates"][name]) if rates_as_text else entry["rates"][name]
+                for name in ("response", "on_time", "resolution", "satisfaction")
+            ),
             entry["overdue"],
         ]
         for entry in entries
@@ -276,17 +280,22 @@ def write_circular_workbook(circular: Circular, file: IO[bytes]) -> None:
     summary.append([])
     summary.append([t("sheet_worst")])
     summary.append([t(key) for key in WORST_HEADERS])
+    for cell in (*summary[1], *summary[summary.max_row]):
+        cell.font = header
     for row in worst_rows(circular):
         summary.append(row)
-    for cell in (*summary[1], *summary[summary.max_row - len(circular.content["worst"])]):
-        cell.font = header
     sized(summary, (24, 60, 24, 12, 12, 40))
 
     sheets = (
         ("sheet_overdue", OVERDUE_HEADERS, overdue_rows(circular), (20, 18, 30, 24, 10, 10, 17, 10, 10)),
         ("sheet_people", PEOPLE_HEADERS, people_rows(circular), (12, 20, 10, 14, 60)),
         ("sheet_returned", RETURNED_HEADERS, returned_rows(circular), (20, 8, 18, 30, 24, 10, 17)),
-        ("sheet_ranking", RANKING_HEADERS, ranking_rows(circular, circular.content["ranking"]), (14, 6, 20, 10)),
+        (
+            "sheet_ranking",
+            RANKING_HEADERS,
+            ranking_rows(circular, circular.content["ranking"], rates_as_text=False),
+            (14, 6, 20, 10, 10, 12, 10, 10, 10),
+        ),
     )
     for title, headers, rows, widths in sheets:
         sheet = workbook.create_sheet(title=t(title))
@@ -298,6 +307,9 @@ def write_circular_workbook(circular: Circular, file: IO[bytes]) -> None:
             sheet.append(row)
         sheet.freeze_panes = "A2"
         sized(sheet, widths)
+    for column in workbook[t("sheet_ranking")].iter_cols(min_col=5, max_col=8, min_row=2):
+        for cell in column:
+            cell.number_format = "0.0%"
     workbook.save(file)
 
 

@@ -191,10 +191,10 @@ def circular_update(
         current = locked_draft(circular, acting_user=acting_user, version=version)
         if title is not None:
             title = title.strip()
-            if not title:
-                message = _("A circular needs a title.")
-                raise InvalidInput(message, code="required", fields={"title": [message]})
-            current.title = title[:TITLE_MAX_LENGTH]
+            if not title or len(title) > TITLE_MAX_LENGTH:
+                message = _("A circular needs a title of at most %(max)d characters.") % {"max": TITLE_MAX_LENGTH}
+                raise InvalidInput(message, code="title", fields={"title": [message]})
+            current.title = title
         if introduction is not None:
             current.introduction = introduction.strip()
         if requirements is not None:

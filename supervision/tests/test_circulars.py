@@ -418,32 +418,34 @@ def test_it_lets_only_supervisors_of_the_jurisdiction_prepare_circulars(district
     assert own["content"]["overdue_by_unit"] == []
 
 
-def test_it_pins_the_queries_of_list_and_detail(district, history, django_assert_num_queries):
+def test_it_lists_and_shows_circulars_in_a_constant_number_of_queries(district, history, django_assert_num_queries):
     first = published(district)
-    client = district.client(district.carla)
 
-    def count_queries(url: str) -> int:
-        from django.test.utils import CaptureQueriesContext
+    def as_new_request(user):
+        """A fresh user object, as each real request has: its roles are not cached yet."""
+        return district.client(get_user_model().objects.get(pk=user.pk))
 
-        fresh = get_user_model().objects.get(pk=district.carla.pk)
-        client.force_authenticate(user=fresh)
-        with CaptureQueriesContext(connection) as captured:
-            assert client.get(url).status_code == 200
-        return len(captured)
-
-    one = count_queries(URL)
+    # A cadre's roles (memberships, contacts, served enterprises), then the count and the page.
+    client = as_new_request(district.carla)
+    with django_assert_num_queries(5):
+        assert client.get(URL).json()["count"] == 1
     for period in ("2026-Q4", "2026", "2026-10"):
         published(district, period=period)
-    assert count_queries(URL) == one
-    fresh = get_user_model().objects.get(pk=district.carla.pk)
-    client.force_authenticate(user=fresh)
-    # roles (memberships, contacts, served enterprises), count, page
+    draft(district)
+    client = as_new_request(district.carla)
     with django_assert_num_queries(5):
-        client.get(URL)
-    fresh = get_user_model().objects.get(pk=district.carla.pk)
-    client.force_authenticate(user=fresh)
+        assert client.get(URL).json()["count"] == 4
+    # A supervisor's roles also read the unit tree.
+    client = as_new_request(district.sam)
+    with django_assert_num_queries(6):
+        assert client.get(URL).json()["count"] == 5
+    # Roles, then the circular with its units and people in one query.
+    client = as_new_request(district.carla)
     with django_assert_num_queries(4):
-        client.get(detail_url(first))
+        assert client.get(detail_url(first)).status_code == 200
+    client = as_new_request(district.sam)
+    with django_assert_num_queries(5):
+        assert client.get(detail_url(first)).status_code == 200
 
 
 # --- exports -------------------------------------------------------------------------------------------------
@@ -476,6 +478,8 @@ def test_it_exports_the_circular_as_a_workbook_with_chinese_headers_and_its_numb
     assert (overdue[1][7], overdue[1][8]) == (5, "督办")
     ranking = list(workbook["综合排名"].iter_rows(values_only=True))
     assert ranking[0][:4] == ("类别", "名次", "责任单位", "综合得分")
+    assert ranking[1][:3] == ("部门", 1, "工业和信息化局")
+    assert workbook["综合排名"]["F2"].number_format == "0.0%"
 
 
 def test_it_exports_the_circular_as_a_pdf_with_the_chinese_font_embedded(district, history):
