@@ -190,6 +190,7 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "enterprises.models.UnitKind",
         "CaseStateEnum": "cases.models.CaseState",
         "ExtensionStateEnum": "workflow.models.ExtensionState",
+        "CircularStateEnum": "supervision.models.CircularState",
     },
 }
 

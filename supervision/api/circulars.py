@@ -35,7 +35,7 @@ class CircularQuery(serializers.Serializer):
     year = serializers.IntegerField(required=False, min_value=2000, max_value=2100, help_text="Year of issue.")
 
 
-class PeriodSerializer(serializers.Serializer):
+class CircularPeriodSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(source="period_kind", choices=CircularPeriodKind.choices)
     label = serializers.CharField(source="period_label")
     start = serializers.DateTimeField(source="period_start")
@@ -49,7 +49,7 @@ class PeriodSerializer(serializers.Serializer):
 class CircularListSerializer(serializers.ModelSerializer):
     state_display = serializers.CharField(source="get_state_display")
     number = serializers.SerializerMethodField(help_text="督办通报〔2026〕第12期; empty for a draft.")
-    period = PeriodSerializer(source="*")
+    period = CircularPeriodSerializer(source="*")
     jurisdiction = NamedSerializer()
     issuing_unit = NamedSerializer()
     created_by = PersonSerializer()
