@@ -45,8 +45,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+
 .PHONY: install
-install: $(VENV)/.installed node_modules/.installed messages ## Create .venv, install the pages' npm packages, compile translations
+install: $(VENV)/.installed node_modules/.installed messages ## Create .venv, install the pages' npm packages and the PDF font, compile translations
+	$(call apt_ensure,fonts-wqy-zenhei,test -f $(CJK_FONT))
 
 .PHONY: messages
 messages: $(VENV)/.installed ## Compile the translations (installs gettext when missing)
@@ -65,10 +68,10 @@ demo: install ## Start Huiyin on http://127.0.0.1:8000 with demo data (SQLite by
 	HOST=$(HOST) PORT=$(PORT) $(PY) scripts/run-demo
 
 .PHONY: test-deps
-test-deps: $(VENV)/.installed-dev node_modules/.installed messages ## Install what the tests need: PostgreSQL and Redis servers
+test-deps: install $(VENV)/.installed-dev ## Install what the tests need: Chromium, PostgreSQL and Redis servers
 	$(call apt_ensure,postgresql,ls /usr/lib/postgresql/*/bin/initdb)
 	$(call apt_ensure,redis-server,command -v redis-server)
-	$(call apt_ensure,chromium fonts-wqy-zenhei,test -x /usr/bin/chromium -a -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc)
+	$(call apt_ensure,chromium,test -x /usr/bin/chromium)
 
 .PHONY: lint
 lint: $(VENV)/.installed-dev ## ruff lint and format check, missing migrations

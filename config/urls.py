@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from cases.api import CategoryViewSet
 from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet
+from supervision.api.circulars import CircularViewSet
 from supervision.api.meetings import FlagViewSet, MeetingViewSet
 from supervision.api.overdue import OverdueViewSet
 from supervision.api.rates import RatesViewSet
@@ -28,6 +29,7 @@ router.register("supervision/appeals", AppealViewSet, basename="appeal")
 router.register("supervision/rechecks", RecheckViewSet, basename="recheck")
 router.register("supervision/flags", FlagViewSet, basename="meeting-flag")
 router.register("supervision/meetings", MeetingViewSet, basename="meeting")
+router.register("supervision/circulars", CircularViewSet, basename="circular")
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="auth-token"),

@@ -1,8 +1,19 @@
 """Supervision in the admin: read-only for support; every change goes through the API's services and rules."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from .models import AgendaItem, Appeal, Meeting, MeetingFlag, RecheckItem, RecheckSample, Rectification
+from .models import (
+    AgendaItem,
+    Appeal,
+    Circular,
+    CircularNumberSequence,
+    Meeting,
+    MeetingFlag,
+    RecheckItem,
+    RecheckSample,
+    Rectification,
+)
 
 
 @admin.register(Rectification)
@@ -105,3 +116,36 @@ class MeetingAdmin(ReadOnlyAdmin):
     list_filter = ["state", "jurisdiction"]
     list_select_related = ["jurisdiction", "chair"]
     inlines = [AgendaItemInline]
+
+
+@admin.register(Circular)
+class CircularAdmin(admin.ModelAdmin):
+    list_display = ["title", "state", "year", "sequence", "jurisdiction", "period_label", "published_at"]
+    list_filter = ["state", "year"]
+    search_fields = ["title"]
+    list_select_related = ["jurisdiction"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Circular | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Circular | None = None) -> bool:
+        return False
+
+
+@admin.register(CircularNumberSequence)
+class CircularNumberSequenceAdmin(admin.ModelAdmin):
+    """A number issued is never taken back, so the counters are shown, not edited."""
+
+    list_display = ["year", "last_value"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: CircularNumberSequence | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: CircularNumberSequence | None = None) -> bool:
+        return False

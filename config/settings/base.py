@@ -210,6 +210,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingFlagStateEnum": "supervision.models.FlagState",
         "MeetingStateEnum": "supervision.models.MeetingState",
         "AgendaItemOutcomeEnum": "supervision.models.ItemOutcome",
+        "CircularStateEnum": "supervision.models.CircularState",
     },
 }
 
@@ -225,6 +226,10 @@ HUIYIN = {
     "RECTIFICATION_WORKDAYS": int(os.environ.get("HUIYIN_RECTIFICATION_WORKDAYS", "5")),
     # The responsible unit may appeal a rating (申诉) until this many working days after it.
     "APPEAL_WINDOW_WORKDAYS": int(os.environ.get("HUIYIN_APPEAL_WINDOW_WORKDAYS", "10")),
+    # The TrueType CJK font embedded in circular PDFs (Debian's fonts-wqy-zenhei); the index picks the
+    # face inside a .ttc collection.
+    "CIRCULAR_PDF_FONT": os.environ.get("HUIYIN_CIRCULAR_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+    "CIRCULAR_PDF_FONT_INDEX": int(os.environ.get("HUIYIN_CIRCULAR_PDF_FONT_INDEX", "0")),
 }
 
 LOGGING = {

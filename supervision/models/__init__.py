@@ -1,5 +1,13 @@
 """Supervision's own records, one module per mechanism; everything is importable from ``supervision.models``."""
 
+from .circulars import (
+    Circular,
+    CircularNumberSequence,
+    CircularPeriodKind,
+    CircularPublished,
+    CircularQuerySet,
+    CircularState,
+)
 from .meetings import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
 from .ratings import (
     BAD_RATING,
@@ -13,6 +21,12 @@ from .ratings import (
 from .rechecks import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
 
 __all__ = [
+    "Circular",
+    "CircularNumberSequence",
+    "CircularPeriodKind",
+    "CircularPublished",
+    "CircularQuerySet",
+    "CircularState",
     "AgendaItem",
     "FlagKind",
     "FlagState",
