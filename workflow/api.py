@@ -65,8 +65,14 @@ API_ACTION_NAMES = {
 
 
 def available_actions(case: Case, user) -> list[str]:
-    """From django-fsm's transitions and their permission callables: the one source for API and pages."""
-    return [API_ACTION_NAMES[t.name] for t in case.get_available_user_state_transitions(user)]
+    """From django-fsm's transitions and their permission callables: the one source for API and pages.
+
+    Urging is not a transition (the state stays), so it joins from the rule its service enforces.
+    """
+    actions = [API_ACTION_NAMES[t.name] for t in case.get_available_user_state_transitions(user)]
+    if services.may_urge(case, user):
+        actions.append("urge")
+    return actions
 
 
 class NamedSerializer(serializers.Serializer):

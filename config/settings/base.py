@@ -125,6 +125,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "workflow.tasks.sweep_deadlines", "schedule": 120.0, "options": {"expires": 110}},
+    "supervision-ledger-exports-tidy": {
+        "task": "supervision.tasks.ledger_exports_tidy",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
     "notifications-deliver-pending": {
         "task": "notifications.tasks.deliver_pending",
         "schedule": 60.0,
@@ -200,6 +205,13 @@ HUIYIN = {
     # Official working hours, Asia/Shanghai: reminders wait for them, deadlines end with them.
     "WORKING_HOURS": os.environ.get("HUIYIN_WORKING_HOURS", "08:30-12:00,13:30-17:30"),
 }
+
+# The sweep urges (催办) an assigned case this many working days past its resolution deadline; 0 turns it off.
+WORKFLOW_AUTO_URGE_AFTER_WORKDAYS = int(os.environ.get("WORKFLOW_AUTO_URGE_AFTER_WORKDAYS", "3"))
+# Working days the assignee has to answer an automatic urging.
+WORKFLOW_AUTO_URGE_ANSWER_WORKDAYS = int(os.environ.get("WORKFLOW_AUTO_URGE_ANSWER_WORKDAYS", "2"))
+# Days a finished ledger export stays downloadable before the cleanup task deletes its file.
+SUPERVISION_LEDGER_RETENTION_DAYS = int(os.environ.get("SUPERVISION_LEDGER_RETENTION_DAYS", "7"))
 
 LOGGING = {
     "version": 1,
