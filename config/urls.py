@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from cases.api import CategoryViewSet
 from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet
+from supervision.api.ledger import LedgerExportViewSet
 from supervision.api.overdue import OverdueViewSet
 from supervision.api.rates import RatesViewSet
 from workflow.api import CaseViewSet, ExtensionViewSet
@@ -21,6 +22,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("extensions", ExtensionViewSet, basename="extension")
 router.register("supervision/overdue", OverdueViewSet, basename="overdue")
 router.register("supervision/rates", RatesViewSet, basename="rates")
+router.register("supervision/ledger", LedgerExportViewSet, basename="ledger-export")
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="auth-token"),

@@ -126,7 +126,7 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "workflow.tasks.sweep_deadlines", "schedule": 120.0, "options": {"expires": 110}},
     "supervision-ledger-exports-tidy": {
-        "task": "supervision.tasks.ledger_exports_tidy",
+        "task": "supervision.tasks.ledger_exports_tidy_task",
         "schedule": 600.0,
         "options": {"expires": 540},
     },
