@@ -37,7 +37,7 @@ class LedgerExportInput(serializers.Serializer):
         "overdue, returned, filed_after…, urging_level, search, ordering); a list for a repeated one.",
     )
     language = serializers.ChoiceField(
-        choices=[code for code, _name in settings.LANGUAGES],
+        choices=settings.LANGUAGES,
         required=False,
         help_text="Headers and labels; the request's language by default.",
     )
