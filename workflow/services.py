@@ -812,7 +812,7 @@ def case_urge_overdue(*, cycle: DeadlineCycle, calendar: WorkCalendar, now: date
         )
         if not claimed:
             return False
-        current = Case.objects.select_for_update().select_related("enterprise", "assignee").get(pk=cycle.case_id)
+        current = Case.objects.select_for_update().select_related("enterprise").get(pk=cycle.case_id)
         if current.state != CaseState.ASSIGNED or current.urging_level != UrgingLevel.NONE:
             return False
         overdue_workdays = calendar.workdays_between(cycle.due_at, now)
