@@ -8,6 +8,7 @@ from cases.api import CategoryViewSet
 from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet
 from supervision.api.circulars import CircularViewSet
+from supervision.api.ledger import LedgerExportViewSet
 from supervision.api.meetings import FlagViewSet, MeetingViewSet
 from supervision.api.overdue import OverdueViewSet
 from supervision.api.rates import RatesViewSet
@@ -30,6 +31,7 @@ router.register("supervision/rechecks", RecheckViewSet, basename="recheck")
 router.register("supervision/flags", FlagViewSet, basename="meeting-flag")
 router.register("supervision/meetings", MeetingViewSet, basename="meeting")
 router.register("supervision/circulars", CircularViewSet, basename="circular")
+router.register("supervision/ledger", LedgerExportViewSet, basename="ledger-export")
 
 api_patterns = [
     path("auth/token/", obtain_auth_token, name="auth-token"),

@@ -8,7 +8,7 @@ working days late are counted in Python with the calendar, a page at a time.
 """
 
 from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import datetime
 from typing import IO
 
 from django.db.models import Case as Conditional
@@ -17,11 +17,12 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from openpyxl import Workbook
 
-from cases.models import Case, CaseEvent, CaseState, EventAction
+from cases.models import Case, CaseEvent, CaseState, EventAction, UrgingLevel
 from cases.selectors import cases_visible_to
 from enterprises.access import roles_for_user
 from enterprises.models import Role
 from workflow.calendar import SHANGHAI, WorkCalendar
+from workflow.deadlines import overdue_cutoff
 from workflow.models import ClockKind, DeadlineCycle
 
 # Enough for a district's whole backlog; beyond it the request would hold a worker for minutes.
@@ -42,6 +43,8 @@ EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("逾期工作日", "Working days overdue"),
     ("最近办理", "Last action"),
     ("最近办理时间", "Last action at"),
+    ("督办等级", "Urging level"),
+    ("督办答复时限", "Urging answer due"),
 )
 EXPORT_SHEET_TITLE = ("逾期清单", "Overdue cases")
 
@@ -57,24 +60,6 @@ def overdue_q(before: datetime) -> Q:
     return Q(state=CaseState.ASSIGNED, resolution_due_at__lt=before) | Q(
         state=CaseState.OPENED, response_due_at__lt=before
     )
-
-
-def overdue_cutoff(calendar: WorkCalendar, now: datetime, workdays: int) -> datetime:
-    """The due time before which a clock is at least ``workdays`` working days late at ``now``.
-
-    ``workdays_between(due_at, now)`` counts the working days after the due day up
-    to today, so a clock is N days late exactly when it fell due before the N-th
-    working day counted back from today (today included when worked). That day's
-    midnight is the cutoff, whatever the hour of the due time.
-    """
-    if workdays < 1:
-        raise ValueError(f"A cutoff needs at least one working day, got {workdays}.")
-    day = calendar.local_date(now)
-    if not calendar.is_workday(day):
-        day = calendar.previous_workday(day)
-    for _ in range(workdays - 1):
-        day = calendar.previous_workday(day)
-    return datetime.combine(day, time.min, tzinfo=calendar.tz)
 
 
 def overdue_cases(
@@ -181,4 +166,6 @@ def overdue_rows(cases: Iterable[Case], *, calendar: WorkCalendar, now: datetime
             calendar.workdays_between(case.due_at, now),
             f"{action} · {actor}" if action and actor else action,
             shanghai_text(case.last_event_at),
+            str(UrgingLevel(case.urging_level).label),
+            shanghai_text(case.urging_answer_due_at),
         ]

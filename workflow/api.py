@@ -4,12 +4,13 @@ Views parse, call a service or selector, and render. Every case reached here
 comes through ``cases_visible_to``; whatever the user may not see is a 404.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q
-from django.http import FileResponse
+from django.db.models import F, Q, QuerySet
+from django.http import FileResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -42,7 +43,7 @@ from cases.selectors import (
     official_cases_q,
     user_sees_internal,
 )
-from config.errors import Conflict, NotFound
+from config.errors import Conflict, InvalidInput, NotFound
 from enterprises.access import roles_for_user
 from enterprises.api import PersonSerializer
 from enterprises.models import Enterprise, Unit
@@ -68,11 +69,15 @@ def available_actions(case: Case, user) -> list[str]:
     """From django-fsm's transitions and their permission callables: the one source for API and pages.
 
     Only transitions with an action endpoint are offered; reopening after a re-check happens through
-    the recorded re-check (``supervision/rechecks/``), never as an action of its own.
+    the recorded re-check (``supervision/rechecks/``), never as an action of its own. Urging is not a
+    transition (the state stays), so it joins from the rule its service enforces.
     """
-    return [
+    actions = [
         API_ACTION_NAMES[t.name] for t in case.get_available_user_state_transitions(user) if t.name in API_ACTION_NAMES
     ]
+    if services.may_urge(case, user):
+        actions.append("urge")
+    return actions
 
 
 class NamedSerializer(serializers.Serializer):
@@ -630,6 +635,31 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+@dataclass(frozen=True)
+class CaseListQuery:
+    """What the case list's filter and ordering read from a request, for running them outside one."""
+
+    user: object
+    query_params: QueryDict
+
+
+CASE_LIST_PARAMETERS = frozenset(CaseFilter.base_filters) | {ReturnedFirstOrdering.ordering_param}
+
+
+def case_list_filtered(user, params: QueryDict) -> QuerySet[Case]:
+    """The cases ``GET cases/`` lists for ``user`` with these query parameters, in its order, unpaginated.
+
+    The same FilterSet and ordering as the list, so an export (the ledger) can never drift from what
+    the user saw. Invalid values raise InvalidInput naming the fields, as the list answers 400.
+    """
+    query = CaseListQuery(user=user, query_params=params)
+    filterset = CaseFilter(params, queryset=cases_visible_to(user), request=query)
+    if not filterset.is_valid():
+        fields = {name: [str(error) for error in errors] for name, errors in filterset.errors.items()}
+        raise InvalidInput(_("Some filters are not valid."), code="invalid_filter", fields=fields)
+    return ReturnedFirstOrdering().filter_queryset(query, filterset.qs, CaseViewSet)
 
 
 def extensions_visible_to(user):

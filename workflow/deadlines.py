@@ -17,7 +17,7 @@ Rules (docs/deadlines.md):
 - an approved extension ends the resolution cycle and starts a new one.
 """
 
-from datetime import datetime
+from datetime import datetime, time
 
 from django.db.models import F, Q
 
@@ -217,3 +217,21 @@ def fixed_due(calendar: WorkCalendar, due_at: datetime | None) -> Deadline | Non
     if due_at is None:
         return None
     return Deadline(due_at=due_at, provisional=not calendar.is_official(calendar.local_date(due_at)))
+
+
+def overdue_cutoff(calendar: WorkCalendar, now: datetime, workdays: int) -> datetime:
+    """The due time before which a clock is at least ``workdays`` working days late at ``now``.
+
+    ``workdays_between(due_at, now)`` counts the working days after the due day up
+    to today, so a clock is N days late exactly when it fell due before the N-th
+    working day counted back from today (today included when worked). That day's
+    midnight is the cutoff, whatever the hour of the due time.
+    """
+    if workdays < 1:
+        raise ValueError(f"A cutoff needs at least one working day, got {workdays}.")
+    day = calendar.local_date(now)
+    if not calendar.is_workday(day):
+        day = calendar.previous_workday(day)
+    for _ in range(workdays - 1):
+        day = calendar.previous_workday(day)
+    return datetime.combine(day, time.min, tzinfo=calendar.tz)

@@ -183,6 +183,15 @@ class DeadlineCycle(models.Model):
     remind_at = models.DateTimeField(
         _("next reminder at"), null=True, blank=True, help_text=_("Empty when the ladder is done.")
     )
+    urged_at = models.DateTimeField(
+        _("urging first changed at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the case's urging level first changed while this clock ran, by a supervisor or by the sweep: "
+            "the sweep urges a clock automatically only while this is empty."
+        ),
+    )
 
     class Meta:
         verbose_name = _("deadline cycle")

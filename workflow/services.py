@@ -8,10 +8,11 @@ notifications. Either all of that commits or none of it does.
 
 from datetime import date, datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
@@ -44,7 +45,7 @@ from . import clock
 from .attachments import content_type_for_upload
 from .calendar import Deadline, WorkCalendar
 from .deadlines import CaseClocks, fixed_due, policy_for
-from .models import ClockOutcome, ExtensionRequest, ExtensionState
+from .models import ClockKind, ClockOutcome, DeadlineCycle, ExtensionRequest, ExtensionState
 from .reminders import Audience
 from .selectors import work_calendar
 from .signals import case_closed
@@ -874,23 +875,74 @@ def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool,
 URGEABLE_STATES = (CaseState.OPENED, CaseState.ASSIGNED)
 
 
+def may_urge(case: Case, user) -> bool:
+    """What ``case_urge`` requires of the user and the case, so that the button and the server agree."""
+    return case.state in URGEABLE_STATES and supervises(case, user)
+
+
 def urging_audience(case: Case, level: int) -> list:
     """Each level reaches further up: the assignee, then the unit's heads, then the enterprise's 包联 leader."""
-    audience = Audience(unit_ids={case.responsible_unit_id}, enterprise_ids={case.enterprise_id})
     recipients = [case.assignee] if level >= UrgingLevel.URGED and case.assignee else []
-    if level >= UrgingLevel.SUPERVISED:
-        recipients += audience.heads.get(case.responsible_unit_id, [])
+    if level < UrgingLevel.SUPERVISED:
+        return recipients
+    audience = Audience(unit_ids={case.responsible_unit_id}, enterprise_ids={case.enterprise_id})
+    recipients += audience.heads.get(case.responsible_unit_id, [])
     if level >= UrgingLevel.LISTED and case.enterprise_id in audience.leaders:
         recipients.append(audience.leaders[case.enterprise_id])
     return recipients
 
 
+def urging_level_set(
+    current: Case, *, acting_user, level: int, note: str, answer_due_at: datetime | None, now: datetime, data=None
+) -> None:
+    """Move a locked case to ``level``, record it and tell those it concerns. Call inside ``transaction.atomic``.
+
+    Raising notifies the new level's audience. Lowering or clearing tells the assignee and everyone the
+    previous level had reached that the pressure is off. Whatever the direction, the running resolution
+    clock is marked as urged, so the sweep never overrides a supervisor's decision on that clock.
+    """
+    previous = current.urging_level
+    Case.objects.filter(pk=current.pk).update(urging_level=level, urging_answer_due_at=answer_due_at, updated_at=now)
+    current.urging_level, current.urging_answer_due_at = level, answer_due_at
+    bump_version(current)
+    DeadlineCycle.objects.filter(
+        case=current, kind=ClockKind.RESOLUTION, ended_at__isnull=True, urged_at__isnull=True
+    ).update(urged_at=now)
+    record_event(
+        current,
+        actor=acting_user,
+        action=EventAction.URGE,
+        from_state=current.state,
+        note=note,
+        data={
+            "from": previous,
+            "to": level,
+            "answer_due_at": answer_due_at.isoformat() if answer_due_at else None,
+            **(data or {}),
+        },
+        is_internal=True,
+        at=now,
+    )
+    raised = level > previous
+    notify(
+        current,
+        "case_urged" if raised else "case_urging_lowered",
+        urging_audience(current, level if raised else previous),
+        f"v{current.version}",
+        level=UrgingLevel(level).label,
+        previous_level=UrgingLevel(previous).label,
+        cleared=level == UrgingLevel.NONE,
+        note=note,
+        answer_due_at=answer_due_at,
+    )
+
+
 def case_urge(*, case: Case, acting_user, level: int, note: str, answer_due_at: datetime | None = None) -> Case:
     """A supervisor moves the case on the urging ladder (催办 → 督办 → 挂牌督办), up or down, with a note.
 
-    Raising asks for the next answer by ``answer_due_at`` and notifies the level's audience;
-    lowering keeps the current answer time unless a new one is given; clearing removes it.
-    The ladder is government business, so its events are internal.
+    Raising asks for the next answer by ``answer_due_at``; lowering keeps the current answer time
+    unless a new one is given; clearing removes it. The ladder is government business, so its events
+    are internal.
     """
     if not supervises(case, acting_user):
         raise NotPermitted(
@@ -921,36 +973,44 @@ def case_urge(*, case: Case, acting_user, level: int, note: str, answer_due_at: 
             answer_due_at = None
         elif answer_due_at is None:
             answer_due_at = current.urging_answer_due_at
-        Case.objects.filter(pk=current.pk).update(
-            urging_level=level, urging_answer_due_at=answer_due_at, updated_at=now
-        )
-        current.urging_level, current.urging_answer_due_at = level, answer_due_at
-        bump_version(current)
-        record_event(
-            current,
-            actor=acting_user,
-            action=EventAction.URGE,
-            from_state=current.state,
-            note=note,
-            data={
-                "from": previous,
-                "to": level,
-                "answer_due_at": answer_due_at.isoformat() if answer_due_at else None,
-            },
-            is_internal=True,
-            at=now,
-        )
-        if level > previous:
-            notify(
-                current,
-                "case_urged",
-                urging_audience(current, level),
-                f"v{current.version}",
-                level=UrgingLevel(level).label,
-                note=note,
-                answer_due_at=answer_due_at,
-            )
+        urging_level_set(current, acting_user=acting_user, level=level, note=note, answer_due_at=answer_due_at, now=now)
     return current
+
+
+def case_urge_overdue(*, cycle: DeadlineCycle, calendar: WorkCalendar, now: datetime) -> bool:
+    """The sweep's own 催办 of a case overdue on its resolution clock: level 1, no acting user, a generated note.
+
+    The clock is claimed first (its ``urged_at``), in the same transaction as the urging, so a second
+    sweep or a second worker does nothing. A case that meanwhile left the assigned state or was urged
+    by hand keeps the claim but is left alone. Returns whether the case was urged.
+    """
+    with transaction.atomic():
+        claimed = DeadlineCycle.objects.filter(pk=cycle.pk, ended_at__isnull=True, urged_at__isnull=True).update(
+            urged_at=now
+        )
+        if not claimed:
+            return False
+        current = Case.objects.select_for_update().select_related("enterprise").get(pk=cycle.case_id)
+        if current.state != CaseState.ASSIGNED or current.urging_level != UrgingLevel.NONE:
+            return False
+        overdue_workdays = calendar.workdays_between(cycle.due_at, now)
+        answer_due_at = calendar.add_workdays(now, settings.WORKFLOW_AUTO_URGE_ANSWER_WORKDAYS).due_at
+        # The note is part of the record, so it is written once, in the site's language, not per reader.
+        with translation.override(settings.LANGUAGE_CODE):
+            note = _(
+                "Overdue by %(days)d working days on its resolution deadline: urged automatically (催办). "
+                "Report progress by %(due)s."
+            ) % {"days": overdue_workdays, "due": answer_due_at.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M")}
+        urging_level_set(
+            current,
+            acting_user=None,
+            level=UrgingLevel.URGED,
+            note=note,
+            answer_due_at=answer_due_at,
+            now=now,
+            data={"automatic": True, "overdue_workdays": overdue_workdays},
+        )
+    return True
 
 
 def case_close_unanswered(*, case_id: int, now: datetime | None = None) -> bool:

@@ -8,9 +8,11 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from cases.models import CaseState, UrgingLevel
 from enterprises.access import jurisdictions
 from enterprises.models import Role
 from notifications.models import Notification
@@ -18,11 +20,11 @@ from notifications.services import Message, notifications_create, notifications_
 
 from . import clock
 from .calendar import Deadline
-from .deadlines import CaseClocks
+from .deadlines import CaseClocks, overdue_cutoff
 from .models import ClockKind, DeadlineCycle
 from .reminders import Audience, cycle_claim, cycles_due, next_remind_at, push_back
 from .selectors import work_calendar
-from .services import case_close_unanswered
+from .services import case_close_unanswered, case_urge_overdue
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class SweepReport:
     skipped: int = 0
     failed: int = 0
     digests: int = 0
+    urged: int = 0
     outside_working_hours: bool = False
     errors: list[str] = field(default_factory=list)
 
@@ -104,8 +107,51 @@ def sweep(now: datetime | None = None, *, limit: int = BATCH_SIZE) -> SweepRepor
         total.errors += report.errors
         if report.reminded + report.skipped + report.failed < limit or report.reminded == 0:
             break
+    urging = auto_urge(now, calendar=calendar, limit=limit)
+    total.urged, total.failed, total.errors = urging.urged, total.failed + urging.failed, total.errors + urging.errors
     total.digests = overdue_digest(now, calendar=calendar)
     return total
+
+
+def auto_urge(now: datetime, *, calendar, limit: int = BATCH_SIZE) -> SweepReport:
+    """Urge (催办) assigned cases whose resolution clock is ``WORKFLOW_AUTO_URGE_AFTER_WORKDAYS`` late.
+
+    Only clocks nobody has urged yet: each is claimed once (``DeadlineCycle.urged_at``), so a case a
+    supervisor lowered or cleared stays as they left it until a new resolution clock starts (an
+    extension or a reopen). One transaction per case; a case that fails is logged and skipped, and
+    the next sweep tries it again. Keyset batches keep a failing case from holding up the rest.
+    """
+    report = SweepReport()
+    after = settings.WORKFLOW_AUTO_URGE_AFTER_WORKDAYS
+    if after <= 0:
+        return report
+    cutoff = overdue_cutoff(calendar, now, after)
+    last_id = 0
+    while True:
+        cycles = list(
+            DeadlineCycle.objects.filter(
+                kind=ClockKind.RESOLUTION,
+                ended_at__isnull=True,
+                urged_at__isnull=True,
+                due_at__lt=cutoff,
+                case__state=CaseState.ASSIGNED,
+                case__urging_level=UrgingLevel.NONE,
+                id__gt=last_id,
+            ).order_by("id")[:limit]
+        )
+        for cycle in cycles:
+            last_id = cycle.pk
+            try:
+                if case_urge_overdue(cycle=cycle, calendar=calendar, now=now):
+                    report.urged += 1
+                else:
+                    report.skipped += 1
+            except Exception as error:
+                logger.exception("Automatic urging of case %s failed; the next sweep tries again", cycle.case_id)
+                report.failed += 1
+                report.errors.append(f"urge {cycle.case_id}: {error}")
+        if len(cycles) < limit:
+            return report
 
 
 def overdue_digest(now: datetime, *, calendar) -> int:

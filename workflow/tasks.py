@@ -13,15 +13,16 @@ logger = logging.getLogger(__name__)
 def sweep_deadlines() -> dict:
     """Run by beat every few minutes; overlapping runs are harmless (every step is claimed)."""
     report = sweep()
-    if report.reminded or report.failed or report.digests:
+    if report.reminded or report.failed or report.digests or report.urged:
         logger.info(
-            "Deadline sweep: %d clocks reminded, %d skipped, %d failed, %d digests",
+            "Deadline sweep: %d clocks reminded, %d skipped, %d failed, %d digests, %d cases urged",
             report.reminded,
             report.skipped,
             report.failed,
             report.digests,
+            report.urged,
         )
-    return {"reminded": report.reminded, "failed": report.failed, "digests": report.digests}
+    return {"reminded": report.reminded, "failed": report.failed, "digests": report.digests, "urged": report.urged}
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -138,6 +138,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    "supervision-ledger-exports-tidy": {
+        "task": "supervision.tasks.ledger_exports_tidy_task",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
     "notifications-deliver-pending": {
         "task": "notifications.tasks.deliver_pending",
         "schedule": 60.0,
@@ -231,6 +236,13 @@ HUIYIN = {
     "CIRCULAR_PDF_FONT": os.environ.get("HUIYIN_CIRCULAR_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
     "CIRCULAR_PDF_FONT_INDEX": int(os.environ.get("HUIYIN_CIRCULAR_PDF_FONT_INDEX", "0")),
 }
+
+# The sweep urges (催办) an assigned case this many working days past its resolution deadline; 0 turns it off.
+WORKFLOW_AUTO_URGE_AFTER_WORKDAYS = int(os.environ.get("WORKFLOW_AUTO_URGE_AFTER_WORKDAYS", "3"))
+# Working days the assignee has to answer an automatic urging.
+WORKFLOW_AUTO_URGE_ANSWER_WORKDAYS = int(os.environ.get("WORKFLOW_AUTO_URGE_ANSWER_WORKDAYS", "2"))
+# Days a finished ledger export stays downloadable before the cleanup task deletes its file.
+SUPERVISION_LEDGER_RETENTION_DAYS = int(os.environ.get("SUPERVISION_LEDGER_RETENTION_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

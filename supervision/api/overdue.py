@@ -84,6 +84,9 @@ class OverdueCaseSerializer(serializers.Serializer):
     overdue_workdays = serializers.SerializerMethodField(help_text="Working days late by the working-day calendar.")
     breached_clocks = serializers.IntegerField(help_text="Clocks of this case missed so far, the running one included.")
     last_event = LastEventSerializer(source="*")
+    urging_level = serializers.IntegerField(help_text="0–3 on the urging ladder (催办, 督办, 挂牌督办).")
+    urging_level_display = serializers.CharField(source="get_urging_level_display")
+    urging_answer_due_at = serializers.DateTimeField(allow_null=True, help_text="When the urging asks for an answer.")
 
     def get_clock_display(self, case) -> str:
         return str(ClockKind(case.clock).label)

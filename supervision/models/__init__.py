@@ -8,6 +8,7 @@ from .circulars import (
     CircularQuerySet,
     CircularState,
 )
+from .ledger import ExportState, LedgerExport
 from .meetings import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
 from .ratings import (
     BAD_RATING,
@@ -28,11 +29,13 @@ __all__ = [
     "CircularQuerySet",
     "CircularState",
     "AgendaItem",
+    "ExportState",
     "FlagKind",
     "FlagState",
     "ItemOutcome",
     "Meeting",
     "MeetingFlag",
+    "LedgerExport",
     "MeetingState",
     "BAD_RATING",
     "FINISHED_RECTIFICATION_STATES",

@@ -31,6 +31,8 @@ CHINESE_HEADERS = [
     "逾期工作日",
     "最近办理",
     "最近办理时间",
+    "督办等级",
+    "督办答复时限",
 ]
 
 
@@ -323,6 +325,8 @@ def test_it_exports_the_same_rows_as_the_list_with_chinese_headers(district, rev
         "逾期工作日": 5,
         "最近办理": "已签收 · 陈静",
         "最近办理时间": "2026-11-03 09:00",
+        "督办等级": "未督办",
+        "督办答复时限": None,
     }
     returned = dict(zip(CHINESE_HEADERS, rows[3], strict=True))
     assert (returned["逾期环节"], returned["责任单位"], returned["承办人"]) == ("分派", None, None)
@@ -340,7 +344,7 @@ def test_it_exports_english_headers_to_an_english_request(district, review):
     assert response["Content-Disposition"] == 'attachment; filename="overdue-2026-11-18.xlsx"'
     header, *rows = workbook_rows(response)
     assert header[:3] == ("Case number", "Title", "Enterprise")
-    assert header[-2:] == ("Last action", "Last action at")
+    assert header[-4:] == ("Last action", "Last action at", "Urging level", "Urging answer due")
     assert rows[0][7:10] == ("Resolution", 5, "Signed for · 陈静")
 
 

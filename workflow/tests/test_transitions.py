@@ -201,8 +201,8 @@ class TestAssign:
     def body(self, district, **overrides) -> dict:
         return {"assignee": district.carol.pk, "unit": district.industry.pk, "note": "请三日内联系企业。", **overrides}
 
-    @pytest.mark.parametrize("person", ["dora", "sam"])
-    def test_it_routes_an_opened_case_to_a_cadre_of_a_unit(self, district, person):
+    @pytest.mark.parametrize(("person", "offered"), [("dora", ["reassign"]), ("sam", ["reassign", "urge"])])
+    def test_it_routes_an_opened_case_to_a_cadre_of_a_unit(self, district, person, offered):
         case = opened_case(district)
 
         response = act(district, getattr(district, person), case, "assign", self.body(district))
@@ -214,7 +214,7 @@ class TestAssign:
         assert response.data["assigned_at"] is not None
         assert response.data["accepted_at"] is None
         assert response.data["version"] == case.version + 1
-        assert response.data["available_actions"] == ["reassign"]
+        assert response.data["available_actions"] == offered
         assert actions_of(district, district.carol, case) == ASSIGNEE_ACTIONS
 
     def test_it_records_who_routed_the_case_to_whom(self, district):

@@ -10,15 +10,28 @@ routed to carol of the Industry Bureau (headed by hank); leo leads Yixin's servi
 """
 
 from datetime import datetime
+from io import BytesIO
 
 import pytest
 import time_machine
+from openpyxl import load_workbook
 
 from cases.models import Case, CaseEvent, EventAction, UrgingLevel
 from notifications.models import Notification
 from workflow.calendar import SHANGHAI
 
-from .helpers import CASES_URL, act, assigned_case, case_url, closed_case, notified, reload
+from .helpers import (
+    CASES_URL,
+    act,
+    actions_of,
+    assigned_case,
+    case_url,
+    closed_case,
+    notified,
+    opened_case,
+    reload,
+    resolved_case,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +241,64 @@ def test_it_filters_the_overdue_review_by_urging_level(district, case):
     assert {row["id"] for row in everything["results"]} == {case.pk, other.pk}
     assert [row["id"] for row in supervised["results"]] == [case.pk]
     assert [row["id"] for row in at_least_one["results"]] == [case.pk]
+
+
+def test_it_tells_everyone_the_previous_level_reached_when_it_is_lowered(district, case):
+    urged(district, case, UrgingLevel.LISTED)
+
+    urged(district, case, UrgingLevel.URGED, note="已有进展，降为催办。", due=None)
+
+    assert notified(case, "case_urging_lowered") == ["carol", "hank", "leo"]
+    lowered = Notification.objects.filter(kind="case_urging_lowered").first()
+    assert "已有进展，降为催办。" in lowered.body
+    assert "2026-11-20 17:00" in lowered.body
+
+
+def test_it_tells_the_assignee_when_the_urging_is_cleared(district, case):
+    urged(district, case, UrgingLevel.URGED)
+
+    with time_machine.travel(TUESDAY_10.replace(hour=11), tick=False):
+        urged(district, case, UrgingLevel.NONE, note="已答复，解除。", due=None)
+
+    assert notified(case, "case_urging_lowered") == ["carol"]
+    assert "已答复，解除。" in Notification.objects.get(kind="case_urging_lowered").body
+
+
+def test_it_offers_urging_to_the_supervisor_while_the_case_is_open(district, case):
+    with time_machine.travel(MONDAY_9, tick=False):
+        opened = opened_case(district)
+
+    assert "urge" in actions_of(district, district.sam, case)
+    assert "urge" in actions_of(district, district.sam, opened)
+    row = listed(district, district.sam)[case.pk]
+    assert "urge" in row["available_actions"]
+
+
+@pytest.mark.parametrize("name", ["carol", "hank", "leo", "dora", "alice"])
+def test_it_offers_urging_to_nobody_else(district, case, name):
+    assert "urge" not in actions_of(district, getattr(district, name), case)
+    assert "urge" not in listed(district, getattr(district, name))[case.pk]["available_actions"]
+
+
+def test_it_stops_offering_urging_once_the_case_is_resolved(district):
+    with time_machine.travel(MONDAY_9, tick=False):
+        resolved = resolved_case(district)
+
+    assert "urge" not in actions_of(district, district.sam, resolved)
+
+
+def test_it_shows_the_level_and_answer_time_in_the_overdue_review_and_its_export(district, case):
+    late = datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)
+    answer = datetime(2026, 12, 11, 17, 0, tzinfo=SHANGHAI)
+    with time_machine.travel(late, tick=False):
+        urged(district, case, UrgingLevel.SUPERVISED, due=answer)
+        rows = district.client(district.sam).get(OVERDUE).json()["results"]
+        export = district.client(district.sam).get(f"{OVERDUE}export/")
+
+    [row] = [row for row in rows if row["id"] == case.pk]
+    assert (row["urging_level"], row["urging_level_display"]) == (2, str(UrgingLevel.SUPERVISED.label))
+    assert row["urging_answer_due_at"] == "2026-12-11T17:00:00+08:00"
+    sheet = load_workbook(BytesIO(b"".join(export.streaming_content)), read_only=True).active
+    header, *lines = list(sheet.iter_rows(values_only=True))
+    line = dict(zip(header, [line for line in lines if line[0] == case.number][0], strict=True))
+    assert (line["督办等级"], line["督办答复时限"]) == ("督办", "2026-12-11 17:00")
