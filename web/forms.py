@@ -209,6 +209,7 @@ class FileCaseForm(forms.Form):
     def __init__(self, *args, enterprises, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["enterprise"].queryset = enterprises
-        if len(enterprises) == 1:
+        self.sole_enterprise = enterprises[0] if len(enterprises) == 1 else None
+        if self.sole_enterprise is not None:
             self.fields["enterprise"].widget = forms.HiddenInput()
-            self.fields["enterprise"].initial = enterprises[0].pk
+            self.fields["enterprise"].initial = self.sole_enterprise.pk
