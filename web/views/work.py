@@ -112,7 +112,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not is_queue_user(request.user):
         raise PermissionDenied
     now = timezone.now()
-    filters = QueueFilter(request.GET)
+    filters = QueueFilter(request.GET, label_suffix="")
     chosen = filters.cleaned_data if filters.is_valid() else {}
     cases = queue_of(request.user, now=now, state=chosen.get("state", ""), overdue_only=chosen.get("overdue", False))
     page = page_of(request, cases)
