@@ -60,7 +60,7 @@ def visible_case_or_404(user, case_id) -> Case:
         raise Http404 from None
 
 
-def fresh_copy(case: Case, version: int | None) -> Case:
+def case_as_seen(case: Case, version: int | None) -> Case:
     """The case as the form saw it: a page older than the case is refused, as the API refuses it."""
     if version is not None and version != case.version:
         raise Conflict(_("Someone else changed this case a moment ago. Reload it and try again."), code="stale_case")
@@ -287,7 +287,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     page_action = PAGE_ACTIONS[action]
     perform(
         request,
-        lambda: page_action.run(fresh_copy(case, data.get("version")), request.user, data),
+        lambda: page_action.run(case_as_seen(case, data.get("version")), request.user, data),
         success=str(page_action.success),
     )
     return redirect(next_page(request, case))

@@ -27,7 +27,7 @@ from workflow.routing import routes_for_cases
 from ..actions import perform
 from ..forms import AssignForm, FileCaseForm, assignable_memberships, assignment_value
 from ..queries import dispatch_list, enterprise_cases, open_counts, queue_of, served_enterprises
-from .cases import PAGE_ACTIONS, fresh_copy, visible_case_or_404
+from .cases import PAGE_ACTIONS, case_as_seen, visible_case_or_404
 
 PAGE_SIZE = 20
 
@@ -141,7 +141,7 @@ def queue_sign_for(request: HttpRequest, case_id: int) -> HttpResponse:
     action = PAGE_ACTIONS["accept"]
 
     def sign_for():
-        return action.run(fresh_copy(case, int(version) if version.isdigit() else None), request.user, {})
+        return action.run(case_as_seen(case, int(version) if version.isdigit() else None), request.user, {})
 
     if not request.headers.get("HX-Request"):
         perform(request, sign_for, success=str(action.success))
