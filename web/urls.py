@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import common
+from .views import cases, common, work
 
 app_name = "web"
 
@@ -16,4 +16,12 @@ urlpatterns = [
     path("inbox/", common.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", common.inbox_read, name="inbox-read"),
     path("inbox/read-all/", common.inbox_read_all, name="inbox-read-all"),
+    path("cases/<int:case_id>/", cases.case_page, name="case"),
+    path("cases/<int:case_id>/<slug:action>/", cases.case_action, name="case-action"),
+    path("my/cases/", work.my_cases, name="my-cases"),
+    path("my/cases/new/", work.file_case, name="file-case"),
+    path("queue/", work.queue, name="queue"),
+    path("queue/<int:case_id>/sign-for/", work.queue_sign_for, name="queue-sign-for"),
+    path("served/", work.served, name="served"),
+    path("dispatch/", work.dispatch, name="dispatch"),
 ]

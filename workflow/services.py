@@ -38,7 +38,7 @@ from cases.permissions import enterprise_may_reopen, is_filing_enterprise, super
 from cases.selectors import cases_visible_to
 from config.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import overseers_of, roles_for_user
-from enterprises.models import Enterprise, Role, ServiceAssignment, Unit, UnitMembership
+from enterprises.models import Enterprise, Role, Unit, UnitMembership
 from notifications.services import Message, notifications_create
 
 from . import clock
@@ -47,6 +47,7 @@ from .calendar import Deadline, WorkCalendar
 from .deadlines import CaseClocks, fixed_due, policy_for
 from .models import ClockKind, ClockOutcome, DeadlineCycle, ExtensionRequest, ExtensionState
 from .reminders import Audience
+from .routing import route_for
 from .selectors import work_calendar
 from .signals import case_closed
 
@@ -291,25 +292,21 @@ def case_file(
         clocks = CaseClocks(case, calendar=calendar, at=now)
         clocks.on_filed()
         clocks.mirror()
-        service = (
-            ServiceAssignment.objects.filter(enterprise=enterprise, ended_at__isnull=True)
-            .select_related("cadre", "unit")
-            .first()
-        )
-        if category.route_to_serving_cadre and service and service.cadre and service.cadre.is_active:
+        route = route_for(enterprise=enterprise, category=category)
+        if route.automatic:
             case = run_transition(
                 case,
                 acting_user=None,
                 action=EventAction.ASSIGN,
-                data={"automatic": True, "assignee": service.cadre.get_username(), "unit": service.unit.name},
+                data={"automatic": True, "assignee": route.cadre.get_username(), "unit": route.cadre_unit.name},
                 clock_change=lambda clocks: clocks.on_assigned(
-                    action="assign", assignee=service.cadre, unit=service.unit
+                    action="assign", assignee=route.cadre, unit=route.cadre_unit
                 ),
                 calendar=calendar,
-                assignee=service.cadre,
-                unit=service.unit,
+                assignee=route.cadre,
+                unit=route.cadre_unit,
             )
-            notify(case, "case_assigned", [service.cadre], f"v{case.version}")
+            notify(case, "case_assigned", [route.cadre], f"v{case.version}")
     return case
 
 

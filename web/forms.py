@@ -1,0 +1,215 @@
+"""The forms of the case pages. They parse and label input; the workflow services decide."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Category, ResolutionType, Satisfaction, Visibility
+from config.errors import InvalidInput
+from enterprises.models import Role, UnitMembership
+from workflow.attachments import content_type_for_upload
+
+User = get_user_model()
+
+
+class VersionedForm(forms.Form):
+    """Every action form carries the version of the case the user saw, so a stale page is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class AcceptForm(VersionedForm):
+    pass
+
+
+class ReasonForm(VersionedForm):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SendBackForm(ReasonForm):
+    reason = forms.CharField(
+        label=_("Why is this case not yours?"),
+        help_text=_("The dispatcher reads this to route the case again."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReopenForm(ReasonForm):
+    reason = forms.CharField(label=_("Why is the solution not acceptable?"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class WithdrawForm(ReasonForm):
+    reason = forms.CharField(label=_("Why do you withdraw the problem?"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ResolveForm(VersionedForm):
+    resolution_type = forms.ChoiceField(label=_("Outcome"), choices=ResolutionType.choices)
+    reply = forms.CharField(
+        label=_("Reply to the enterprise"),
+        help_text=_("The enterprise reads this reply and confirms or rejects it."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class CloseForm(VersionedForm):
+    """The enterprise rates the service when it confirms; a supervisor closing it does not."""
+
+    satisfaction = forms.TypedChoiceField(
+        label=_("How satisfied are you with the service?"),
+        choices=Satisfaction.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(label=_("Comment (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, rates: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not rates:
+            del self.fields["satisfaction"]
+            del self.fields["comment"]
+
+
+def assignable_memberships(unit_ids=None) -> list[UnitMembership]:
+    """Everyone a case can be assigned to, as (unit, person) memberships, in one query."""
+    memberships = UnitMembership.objects.filter(
+        role__in=[Role.CADRE, Role.UNIT_HEAD], user__is_active=True, unit__is_active=True
+    ).select_related("user", "unit")
+    if unit_ids is not None:
+        memberships = memberships.filter(unit_id__in=unit_ids)
+    return list(memberships.order_by("unit__name", "-role", "user__first_name", "user__username"))
+
+
+def assignment_value(unit_id: int, user_id: int) -> str:
+    return f"{unit_id}:{user_id}"
+
+
+class AssignForm(VersionedForm):
+    """One choice names a person and the unit they work in, so the two can never disagree.
+
+    The choices are grouped by unit; a unit head is marked as such.
+    """
+
+    assignment = forms.ChoiceField(label=_("Assign to"))
+    note = forms.CharField(
+        label=_("Note for the assignee (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, memberships: list[UnitMembership], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.memberships = {assignment_value(m.unit_id, m.user_id): m for m in memberships}
+        groups: dict = {}
+        for value, membership in self.memberships.items():
+            name = membership.user.get_full_name() or membership.user.get_username()
+            if membership.role == Role.UNIT_HEAD:
+                name = _("%(name)s (head)") % {"name": name}
+            groups.setdefault(membership.unit.name, []).append((value, name))
+        self.fields["assignment"].choices = [("", _("Choose a cadre")), *groups.items()]
+
+    def clean_assignment(self) -> UnitMembership:
+        return self.memberships[self.cleaned_data["assignment"]]
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}))
+    visibility = forms.ChoiceField(
+        label=_("Who may read it"),
+        choices=Visibility.choices,
+        initial=Visibility.PUBLIC,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, officials_only_allowed: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not officials_only_allowed:
+            del self.fields["visibility"]
+
+
+def checked_upload(upload) -> None:
+    """Refuse a file the service would refuse, before anything is written."""
+    try:
+        content_type_for_upload(upload)
+    except InvalidInput as refusal:
+        raise forms.ValidationError(refusal.message, code=refusal.code) from None
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File"), help_text=_("Documents and images up to 20 MB."))
+    visibility = forms.ChoiceField(
+        label=_("Who may read it"),
+        choices=Visibility.choices,
+        initial=Visibility.PUBLIC,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, officials_only_allowed: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not officials_only_allowed:
+            del self.fields["visibility"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        checked_upload(upload)
+        return upload
+
+
+class ExtensionForm(forms.Form):
+    requested_due_date = forms.DateField(
+        label=_("New resolution deadline"),
+        help_text=_("A working day after the current deadline."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reason = forms.CharField(label=_("Why is more time needed?"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input; each is checked as the service would check it."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, list | tuple) else [data] if data else []
+        cleaned = [super(MultipleFileField, self).clean(upload, initial) for upload in uploads]
+        for upload in cleaned:
+            checked_upload(upload)
+        return cleaned
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    """Radio cards: each functional group with its one-line description."""
+
+    widget = forms.RadioSelect
+
+    def label_from_instance(self, category: Category) -> str:
+        return category.name
+
+
+class FileCaseForm(forms.Form):
+    enterprise = forms.ModelChoiceField(label=_("For which enterprise"), queryset=None, empty_label=None)
+    category = CategoryChoiceField(
+        label=_("What kind of problem is it?"),
+        queryset=Category.objects.filter(is_active=True),
+        empty_label=None,
+    )
+    title = forms.CharField(label=_("Title"), max_length=200, help_text=_("One line that names the problem."))
+    description = forms.CharField(
+        label=_("Description"),
+        help_text=_("What happened, since when, and what you need."),
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    attachments = MultipleFileField(
+        label=_("Attachments (optional)"),
+        required=False,
+        help_text=_("Documents and images up to 20 MB each; you can choose several."),
+    )
+
+    def __init__(self, *args, enterprises, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = enterprises
+        self.sole_enterprise = enterprises[0] if len(enterprises) == 1 else None
+        if self.sole_enterprise is not None:
+            self.fields["enterprise"].widget = forms.HiddenInput()
+            self.fields["enterprise"].initial = self.sole_enterprise.pk

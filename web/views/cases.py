@@ -1,0 +1,293 @@
+"""The one case page every role shares, and the forms that act on it.
+
+What a person sees comes from the selectors (``cases_visible_to`` and the comment, attachment and
+event visibility the API uses); what they may do from ``available_actions`` (the FSM); every form
+calls the workflow service, which checks everything again.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cases.models import Case, CaseState, EventAction, Satisfaction, Visibility
+from cases.permissions import is_filing_enterprise, supervises
+from cases.selectors import (
+    attachments_for_user,
+    case_for_user,
+    cases_visible_to,
+    comments_for_user,
+    events_for_user,
+    user_sees_internal,
+)
+from config.errors import Conflict, NotFound
+from enterprises.access import roles_for_user
+from workflow import services
+from workflow.api import available_actions
+
+from ..actions import perform
+from ..forms import (
+    AcceptForm,
+    AssignForm,
+    AttachmentForm,
+    CloseForm,
+    CommentForm,
+    ExtensionForm,
+    ReopenForm,
+    ResolveForm,
+    SendBackForm,
+    WithdrawForm,
+    assignable_memberships,
+)
+
+User = get_user_model()
+
+
+def visible_case_or_404(user, case_id) -> Case:
+    try:
+        return case_for_user(user, case_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def case_as_seen(case: Case, version: int | None) -> Case:
+    """The case as the form saw it: a page older than the case is refused, as the API refuses it."""
+    if version is not None and version != case.version:
+        raise Conflict(_("Someone else changed this case a moment ago. Reload it and try again."), code="stale_case")
+    return case
+
+
+@dataclass(frozen=True)
+class PageAction:
+    """A form on the case page: who is offered it, how its form is built, and which service it calls."""
+
+    form_class: type[forms.Form]
+    run: Callable
+    success: str
+    offered: Callable = lambda page: False
+    form_kwargs: Callable = lambda page: {}
+
+
+class CasePage:
+    """What one person sees of one case; built once per request and shared by the page and its forms."""
+
+    def __init__(self, request: HttpRequest, case: Case) -> None:
+        self.request = request
+        self.user = request.user
+        self.case = case
+        self.roles = roles_for_user(self.user)
+        self.sees_internal = user_sees_internal(self.user, case)
+        self.transitions = set(available_actions(case, self.user))
+        self._memberships = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.case.state != CaseState.CLOSED
+
+    def memberships(self, *, reassign: bool):
+        """Whom the case can go to: anyone for dispatchers and supervisors, a head's own units otherwise."""
+        if self._memberships is None:
+            overseer = self.roles.is_dispatcher or supervises(self.case, self.user)
+            unit_ids = None if overseer or not reassign else self.roles.head_unit_ids
+            self._memberships = assignable_memberships(unit_ids)
+        return self._memberships
+
+    def rates(self) -> bool:
+        return is_filing_enterprise(self.case, self.user)
+
+    def form(self, name: str, data=None, files=None) -> forms.Form:
+        action = PAGE_ACTIONS[name]
+        initial = {"version": self.case.version}
+        return action.form_class(data, files, initial=initial, prefix=name, **action.form_kwargs(self))
+
+    def offered_forms(self, bound: dict | None = None) -> dict[str, forms.Form]:
+        """The forms this person is offered now; a form sent back with errors replaces its blank one."""
+        offered = {name: self.form(name) for name, action in PAGE_ACTIONS.items() if action.offered(self)}
+        forms_by_name = {**offered, **(bound or {})}
+        return {name.replace("-", "_"): form for name, form in forms_by_name.items()}
+
+    def context(self, bound: dict | None = None) -> dict:
+        case, user = self.case, self.user
+        events = list(events_for_user(user, case, sees_internal=self.sees_internal))
+        comments = {c.pk: c for c in comments_for_user(user, case, sees_internal=self.sees_internal)}
+        usernames = {
+            event.data.get("assignee")
+            for event in events
+            if event.action in (EventAction.ASSIGN, EventAction.REASSIGN) and event.data.get("assignee")
+        }
+        people = {u.get_username(): u for u in User.objects.filter(username__in=usernames)} if usernames else {}
+        timeline = [
+            {
+                "event": event,
+                "comment": comments.get(event.data.get("comment")) if event.action == EventAction.COMMENT else None,
+                "assignee": people.get(event.data.get("assignee")),
+            }
+            for event in events
+        ]
+        follow_ups = list(cases_visible_to(user).filter(follows_up=case).order_by("filed_at"))
+        extensions = (
+            list(case.extension_requests.select_related("requested_by", "decided_by").order_by("created_at"))
+            if self.sees_internal
+            else []
+        )
+        return {
+            "case": case,
+            "sees_internal": self.sees_internal,
+            "timeline": [item for item in timeline if item["event"].action != EventAction.COMMENT or item["comment"]],
+            "attachments": list(attachments_for_user(user, case, sees_internal=self.sees_internal)),
+            "follow_ups": follow_ups,
+            "extensions": extensions,
+            "forms": self.offered_forms(bound),
+            "is_filing_enterprise": self.rates(),
+            "can_follow_up": case.state == CaseState.CLOSED and self.rates(),
+            "satisfaction_label": Satisfaction(case.satisfaction).label if case.satisfaction else "",
+            "now": timezone.now(),
+        }
+
+
+def offered_transition(name: str) -> Callable:
+    return lambda page: name in page.transitions
+
+
+PAGE_ACTIONS: dict[str, PageAction] = {
+    "accept": PageAction(
+        AcceptForm,
+        lambda case, user, data: services.case_accept(case=case, acting_user=user),
+        gettext_lazy("Signed for. The case is now yours to work on."),
+        offered_transition("accept"),
+    ),
+    "resolve": PageAction(
+        ResolveForm,
+        lambda case, user, data: services.case_resolve(
+            case=case, acting_user=user, resolution_type=data["resolution_type"], reply=data["reply"]
+        ),
+        gettext_lazy("Resolved. The enterprise has been sent your reply."),
+        offered_transition("resolve"),
+    ),
+    "send-back": PageAction(
+        SendBackForm,
+        lambda case, user, data: services.case_send_back(case=case, acting_user=user, reason=data["reason"]),
+        gettext_lazy("Sent back to the dispatcher."),
+        offered_transition("send-back"),
+    ),
+    "assign": PageAction(
+        AssignForm,
+        lambda case, user, data: services.case_assign(
+            case=case,
+            acting_user=user,
+            assignee=data["assignment"].user,
+            unit=data["assignment"].unit,
+            note=data["note"],
+        ),
+        gettext_lazy("Assigned."),
+        offered_transition("assign"),
+        lambda page: {"memberships": page.memberships(reassign=False)},
+    ),
+    "reassign": PageAction(
+        AssignForm,
+        lambda case, user, data: services.case_reassign(
+            case=case,
+            acting_user=user,
+            assignee=data["assignment"].user,
+            unit=data["assignment"].unit,
+            note=data["note"],
+        ),
+        gettext_lazy("Reassigned."),
+        offered_transition("reassign"),
+        lambda page: {"memberships": page.memberships(reassign=True)},
+    ),
+    "close": PageAction(
+        CloseForm,
+        lambda case, user, data: services.case_close(
+            case=case, acting_user=user, satisfaction=data.get("satisfaction"), comment=data.get("comment", "")
+        ),
+        gettext_lazy("Crossed off (销号). Thank you for your rating."),
+        offered_transition("close"),
+        lambda page: {"rates": page.rates()},
+    ),
+    "reopen": PageAction(
+        ReopenForm,
+        lambda case, user, data: services.case_reopen(case=case, acting_user=user, reason=data["reason"]),
+        gettext_lazy("The solution was rejected; the case goes back to the assignee."),
+        offered_transition("reopen"),
+    ),
+    "withdraw": PageAction(
+        WithdrawForm,
+        lambda case, user, data: services.case_withdraw(case=case, acting_user=user, reason=data["reason"]),
+        gettext_lazy("Withdrawn. The case is closed."),
+        offered_transition("withdraw"),
+    ),
+    "comment": PageAction(
+        CommentForm,
+        lambda case, user, data: services.comment_add(
+            case=case, acting_user=user, body=data["body"], visibility=data.get("visibility", Visibility.PUBLIC)
+        ),
+        gettext_lazy("Your message was added."),
+        lambda page: page.is_open,
+        lambda page: {"officials_only_allowed": page.sees_internal},
+    ),
+    "attach": PageAction(
+        AttachmentForm,
+        lambda case, user, data: services.attachment_add(
+            case=case, acting_user=user, upload=data["file"], visibility=data.get("visibility", Visibility.PUBLIC)
+        ),
+        gettext_lazy("The file was attached."),
+        lambda page: page.is_open,
+        lambda page: {"officials_only_allowed": page.sees_internal},
+    ),
+    "extension": PageAction(
+        ExtensionForm,
+        lambda case, user, data: services.extension_request_create(
+            case=case, acting_user=user, requested_due_date=data["requested_due_date"], reason=data["reason"]
+        ),
+        gettext_lazy("Your request for more time was sent to those who decide it."),
+        lambda page: page.case.state == CaseState.ASSIGNED and page.case.assignee_id == page.user.pk,
+    ),
+}
+
+
+@login_required
+def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = visible_case_or_404(request.user, case_id)
+    return render(request, "web/case.html", CasePage(request, case).context())
+
+
+def next_page(request: HttpRequest, case: Case) -> str:
+    """Back where the form was (the queue, the dispatch list) or to the case; home once the case is out of sight."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    if cases_visible_to(request.user).filter(pk=case.pk).exists():
+        return reverse("web:case", kwargs={"case_id": case.pk})
+    return reverse("web:home")
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    """Run one form of the case page; an invalid form is shown again with its errors beside the fields."""
+    if action not in PAGE_ACTIONS:
+        raise Http404
+    case = visible_case_or_404(request.user, case_id)
+    page = CasePage(request, case)
+    form = page.form(action, request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "web/case.html", page.context(bound={action: form}), status=400)
+    data = form.cleaned_data
+    page_action = PAGE_ACTIONS[action]
+    perform(
+        request,
+        lambda: page_action.run(case_as_seen(case, data.get("version")), request.user, data),
+        success=str(page_action.success),
+    )
+    return redirect(next_page(request, case))

@@ -1,0 +1,216 @@
+"""The work lists: an enterprise's problems and the filing form, a cadre's queue and the enterprises
+they serve, the dispatcher's routing list."""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cases.models import CaseState
+from cases.selectors import cases_visible_to
+from config.errors import ApplicationError
+from enterprises.access import roles_for_user
+from enterprises.models import Role
+from workflow import services
+from workflow.api import available_actions, fileable_enterprises
+from workflow.routing import routes_for_cases
+
+from ..actions import perform
+from ..forms import AssignForm, FileCaseForm, assignable_memberships, assignment_value
+from ..queries import dispatch_list, enterprise_cases, open_counts, queue_of, served_enterprises
+from .cases import PAGE_ACTIONS, case_as_seen, visible_case_or_404
+
+PAGE_SIZE = 20
+
+
+def page_of(request: HttpRequest, rows, size: int = PAGE_SIZE):
+    return Paginator(rows, size).get_page(request.GET.get("page"))
+
+
+@login_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    if not roles_for_user(request.user).is_enterprise_user:
+        raise PermissionDenied
+    page = page_of(request, enterprise_cases(request.user))
+    return render(request, "web/my_cases.html", {"page": page, "now": timezone.now()})
+
+
+def file_with_attachments(*, user, data: dict, follows_up) -> object:
+    """File the case and store its attachments together: a refused file leaves no case behind."""
+    with transaction.atomic():
+        case = services.case_file(
+            acting_user=user,
+            enterprise=data["enterprise"],
+            category=data["category"],
+            title=data["title"],
+            description=data["description"],
+            follows_up=follows_up,
+        )
+        for upload in data["attachments"]:
+            services.attachment_add(case=case, acting_user=user, upload=upload)
+    return case
+
+
+@login_required
+def file_case(request: HttpRequest) -> HttpResponse:
+    """File a problem for one's enterprise (or, for a cadre, an enterprise they serve); a follow-up links
+    to a closed case of the same enterprise."""
+    enterprises = fileable_enterprises(request.user)
+    if not enterprises.exists():
+        raise PermissionDenied
+    source = request.POST if request.method == "POST" else request.GET
+    follows_up = None
+    if source.get("follows_up", "").isdigit():
+        follows_up = cases_visible_to(request.user).filter(pk=source["follows_up"], state=CaseState.CLOSED).first()
+    if follows_up is not None:
+        enterprises = enterprises.filter(pk=follows_up.enterprise_id)
+    if request.method == "POST":
+        form = FileCaseForm(request.POST, request.FILES, enterprises=enterprises)
+        if form.is_valid():
+            case = perform(
+                request,
+                lambda: file_with_attachments(user=request.user, data=form.cleaned_data, follows_up=follows_up),
+                success=_("Your problem was filed. You can follow every step on this page."),
+            )
+            if case is not None:
+                return redirect("web:case", case_id=case.pk)
+        status = 400
+    else:
+        initial = {"enterprise": request.GET.get("enterprise")} if request.GET.get("enterprise") else {}
+        form = FileCaseForm(enterprises=enterprises, initial=initial)
+        status = 200
+    return render(request, "web/file_case.html", {"form": form, "follows_up": follows_up}, status=status)
+
+
+QUEUE_STATE_CHOICES = [
+    ("", gettext_lazy("Open work")),
+    (CaseState.ASSIGNED, gettext_lazy("Being worked on")),
+    (CaseState.RESOLVED, gettext_lazy("Waiting for the enterprise")),
+]
+
+
+class QueueFilter(forms.Form):
+    state = forms.ChoiceField(label=gettext_lazy("State"), choices=QUEUE_STATE_CHOICES, required=False)
+    overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+
+
+def is_queue_user(user) -> bool:
+    return bool(roles_for_user(user).roles & {Role.CADRE, Role.UNIT_HEAD})
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    if not is_queue_user(request.user):
+        raise PermissionDenied
+    now = timezone.now()
+    filters = QueueFilter(request.GET, label_suffix="")
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    cases = queue_of(request.user, now=now, state=chosen.get("state", ""), overdue_only=chosen.get("overdue", False))
+    page = page_of(request, cases)
+    rows = [{"case": case, "actions": available_actions(case, request.user)} for case in page]
+    query = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
+    return render(
+        request,
+        "web/queue.html",
+        {
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "query": query,
+            "now": now,
+            "shows_assignee": bool(roles_for_user(request.user).head_unit_ids),
+        },
+    )
+
+
+@login_required
+@require_POST
+def queue_sign_for(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Sign for a case from the queue. With htmx the row is swapped in place; without, back to the queue."""
+    case = visible_case_or_404(request.user, case_id)
+    version = request.POST.get("version", "")
+    action = PAGE_ACTIONS["accept"]
+
+    def sign_for():
+        return action.run(case_as_seen(case, int(version) if version.isdigit() else None), request.user, {})
+
+    if not request.headers.get("HX-Request"):
+        perform(request, sign_for, success=str(action.success))
+        return redirect(reverse("web:queue"))
+    try:
+        sign_for()
+        outcome, refusal = str(action.success), None
+    except ApplicationError as error:
+        outcome, refusal = None, error.message
+    case = visible_case_or_404(request.user, case_id)
+    return render(
+        request,
+        "web/partials/queue_row.html",
+        {
+            "row": {"case": case, "actions": available_actions(case, request.user)},
+            "outcome": outcome,
+            "refusal": refusal,
+            "now": timezone.now(),
+            "shows_assignee": bool(roles_for_user(request.user).head_unit_ids),
+        },
+    )
+
+
+@login_required
+def served(request: HttpRequest) -> HttpResponse:
+    """The enterprises the cadre serves, with their open and overdue cases; one enterprise's cases below."""
+    if not roles_for_user(request.user).served_enterprise_ids:
+        raise PermissionDenied
+    now = timezone.now()
+    enterprises = page_of(request, served_enterprises(request.user).order_by("name"))
+    counts = open_counts(request.user, [enterprise.pk for enterprise in enterprises], now=now)
+    rows = [{"enterprise": enterprise, "counts": counts.get(enterprise.pk, {})} for enterprise in enterprises]
+    chosen = None
+    cases = None
+    chosen_id = request.GET.get("enterprise", "")
+    if chosen_id.isdigit():
+        chosen = served_enterprises(request.user).filter(pk=chosen_id).first()
+    if chosen is not None:
+        cases = Paginator(
+            cases_visible_to(request.user).filter(enterprise=chosen).order_by("-filed_at", "-id"), PAGE_SIZE
+        ).get_page(request.GET.get("cases_page"))
+    return render(
+        request,
+        "web/served.html",
+        {"page": enterprises, "rows": rows, "chosen": chosen, "cases": cases, "now": now},
+    )
+
+
+@login_required
+def dispatch(request: HttpRequest) -> HttpResponse:
+    """Opened cases waiting for routing, each with the route filing would have taken and a prefilled form."""
+    roles = roles_for_user(request.user)
+    if not (roles.is_dispatcher or roles.is_supervisor):
+        raise PermissionDenied
+    page = page_of(request, dispatch_list(request.user))
+    routes = routes_for_cases(page)
+    memberships = assignable_memberships()
+    assignable = {assignment_value(m.unit_id, m.user_id) for m in memberships}
+    rows = []
+    for case in page:
+        route = routes[case.pk]
+        suggested = assignment_value(route.cadre_unit.pk, route.cadre.pk) if route.cadre else ""
+        form = AssignForm(
+            memberships=memberships,
+            prefix="assign",
+            auto_id=f"id_case{case.pk}_%s",
+            initial={"version": case.version, "assignment": suggested if suggested in assignable else ""},
+        )
+        rows.append(
+            {"case": case, "route": route, "form": form, "offered": "assign" in available_actions(case, request.user)}
+        )
+    return render(request, "web/dispatch.html", {"page": page, "rows": rows, "now": timezone.now()})
