@@ -3,339 +3,1016 @@
 import django.db.models.deletion
 import django.utils.timezone
 import django_fsm
-import supervision.models.ledger
 from django.conf import settings
 from django.db import migrations, models
 
+import supervision.models.ledger
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0006_case_parent_and_supervision_events'),
-        ('enterprises', '0001_initial'),
+        ("cases", "0006_case_parent_and_supervision_events"),
+        ("enterprises", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CircularNumberSequence',
+            name="CircularNumberSequence",
             fields=[
-                ('year', models.PositiveSmallIntegerField(primary_key=True, serialize=False, verbose_name='year')),
-                ('last_value', models.PositiveIntegerField(default=0, verbose_name='last number')),
+                ("year", models.PositiveSmallIntegerField(primary_key=True, serialize=False, verbose_name="year")),
+                ("last_value", models.PositiveIntegerField(default=0, verbose_name="last number")),
             ],
             options={
-                'verbose_name': 'circular number sequence',
-                'verbose_name_plural': 'circular number sequences',
+                "verbose_name": "circular number sequence",
+                "verbose_name_plural": "circular number sequences",
             },
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, max_length=200, verbose_name='title')),
-                ('held_on', models.DateField(verbose_name='date')),
-                ('location', models.CharField(blank=True, max_length=200, verbose_name='location')),
-                ('state', models.CharField(choices=[('planned', 'Planned'), ('held', 'Held')], default='planned', max_length=20, verbose_name='state')),
-                ('notes', models.TextField(blank=True, help_text="The meeting's general record, for officials.", verbose_name='notes')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('chair', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='chairing leader')),
-                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='closed by')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('jurisdiction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='joint_meetings', to='enterprises.unit', verbose_name='jurisdiction')),
-                ('participating_units', models.ManyToManyField(blank=True, related_name='joint_meetings_attended', to='enterprises.unit', verbose_name='participating units')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(blank=True, max_length=200, verbose_name="title")),
+                ("held_on", models.DateField(verbose_name="date")),
+                ("location", models.CharField(blank=True, max_length=200, verbose_name="location")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("planned", "Planned"), ("held", "Held")],
+                        default="planned",
+                        max_length=20,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True, help_text="The meeting's general record, for officials.", verbose_name="notes"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created at")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed at")),
+                (
+                    "chair",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="chairing leader",
+                    ),
+                ),
+                (
+                    "closed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="closed by",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="joint_meetings",
+                        to="enterprises.unit",
+                        verbose_name="jurisdiction",
+                    ),
+                ),
+                (
+                    "participating_units",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="joint_meetings_attended",
+                        to="enterprises.unit",
+                        verbose_name="participating units",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'joint review meeting',
-                'verbose_name_plural': 'joint review meetings',
-                'ordering': ['-held_on', '-id'],
+                "verbose_name": "joint review meeting",
+                "verbose_name_plural": "joint review meetings",
+                "ordering": ["-held_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MeetingFlag',
+            name="MeetingFlag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('leader_decision', "Needs a leader's decision"), ('several_departments', 'Needs several departments')], max_length=30, verbose_name='kind')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('state', models.CharField(choices=[('pending', 'Waiting for a decision'), ('decided', 'Decided'), ('withdrawn', 'Withdrawn')], default='pending', max_length=20, verbose_name='state')),
-                ('flagged_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='flagged at')),
-                ('times_deferred', models.PositiveSmallIntegerField(default=0, help_text='Meetings that closed without deciding it.', verbose_name='times deferred')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='withdrawn at')),
-                ('withdrawal_note', models.TextField(blank=True, verbose_name='withdrawal note')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='meeting_flags', to='cases.case', verbose_name='case')),
-                ('deferred_from', models.ForeignKey(blank=True, help_text='The last meeting that closed without deciding it.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='supervision.meeting', verbose_name='last deferred by')),
-                ('flagged_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='flagged by')),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='withdrawn by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("leader_decision", "Needs a leader's decision"),
+                            ("several_departments", "Needs several departments"),
+                        ],
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for a decision"),
+                            ("decided", "Decided"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                        verbose_name="state",
+                    ),
+                ),
+                ("flagged_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="flagged at")),
+                (
+                    "times_deferred",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="Meetings that closed without deciding it.", verbose_name="times deferred"
+                    ),
+                ),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True, verbose_name="withdrawn at")),
+                ("withdrawal_note", models.TextField(blank=True, verbose_name="withdrawal note")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="meeting_flags",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "deferred_from",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The last meeting that closed without deciding it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="supervision.meeting",
+                        verbose_name="last deferred by",
+                    ),
+                ),
+                (
+                    "flagged_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="flagged by",
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="withdrawn by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'joint review flag',
-                'verbose_name_plural': 'joint review flags',
-                'ordering': ['flagged_at', 'id'],
+                "verbose_name": "joint review flag",
+                "verbose_name_plural": "joint review flags",
+                "ordering": ["flagged_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AgendaItem',
+            name="AgendaItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='position')),
-                ('outcome', models.CharField(choices=[('open', 'Not yet decided'), ('decided', 'Decided'), ('deferred', 'Deferred')], default='open', max_length=20, verbose_name='outcome')),
-                ('times_deferred', models.PositiveSmallIntegerField(default=0, verbose_name='times deferred')),
-                ('decision', models.TextField(blank=True, verbose_name='decision')),
-                ('decision_public', models.BooleanField(default=False, help_text='Minutes are internal unless marked public; the enterprise always sees the sub-cases.', verbose_name='decision shown to the enterprise')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('sub_cases', models.ManyToManyField(blank=True, related_name='+', to='cases.case', verbose_name='sub-cases')),
-                ('deferred_from', models.ForeignKey(blank=True, help_text='The meeting that last put this case off, if any.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='supervision.meeting', verbose_name='deferred from')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='supervision.meeting', verbose_name='meeting')),
-                ('flag', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agenda_items', to='supervision.meetingflag', verbose_name='flag')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(verbose_name="position")),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("open", "Not yet decided"), ("decided", "Decided"), ("deferred", "Deferred")],
+                        default="open",
+                        max_length=20,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("times_deferred", models.PositiveSmallIntegerField(default=0, verbose_name="times deferred")),
+                ("decision", models.TextField(blank=True, verbose_name="decision")),
+                (
+                    "decision_public",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Minutes are internal unless marked public; the enterprise always sees the sub-cases.",
+                        verbose_name="decision shown to the enterprise",
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "sub_cases",
+                    models.ManyToManyField(blank=True, related_name="+", to="cases.case", verbose_name="sub-cases"),
+                ),
+                (
+                    "deferred_from",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The meeting that last put this case off, if any.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="supervision.meeting",
+                        verbose_name="deferred from",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="supervision.meeting",
+                        verbose_name="meeting",
+                    ),
+                ),
+                (
+                    "flag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agenda_items",
+                        to="supervision.meetingflag",
+                        verbose_name="flag",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agenda item',
-                'verbose_name_plural': 'agenda items',
-                'ordering': ['meeting', 'position'],
+                "verbose_name": "agenda item",
+                "verbose_name_plural": "agenda items",
+                "ordering": ["meeting", "position"],
             },
         ),
         migrations.CreateModel(
-            name='RecheckSample',
+            name="RecheckSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(help_text='The month of the closures, e.g. "2026-10".', max_length=7, verbose_name='month')),
-                ('period_start', models.DateTimeField(verbose_name='period start')),
-                ('period_end', models.DateTimeField(verbose_name='period end')),
-                ('seed', models.PositiveBigIntegerField(help_text='The same seed and population draw the same cases.', verbose_name='seed')),
-                ('rate_percent', models.PositiveSmallIntegerField(verbose_name='rate (%)')),
-                ('population_size', models.PositiveIntegerField(verbose_name='cases closed in the month')),
-                ('population_digest', models.CharField(help_text="SHA-256 of the population's case ids in ascending order, to show it did not change.", max_length=64, verbose_name='population digest')),
-                ('drawn_at', models.DateTimeField(verbose_name='drawn at')),
-                ('drawn_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='drawn by')),
-                ('jurisdiction', models.ForeignKey(help_text='The unit whose subtree the sample covers.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enterprises.unit', verbose_name='jurisdiction')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "period",
+                    models.CharField(
+                        help_text='The month of the closures, e.g. "2026-10".', max_length=7, verbose_name="month"
+                    ),
+                ),
+                ("period_start", models.DateTimeField(verbose_name="period start")),
+                ("period_end", models.DateTimeField(verbose_name="period end")),
+                (
+                    "seed",
+                    models.PositiveBigIntegerField(
+                        help_text="The same seed and population draw the same cases.", verbose_name="seed"
+                    ),
+                ),
+                ("rate_percent", models.PositiveSmallIntegerField(verbose_name="rate (%)")),
+                ("population_size", models.PositiveIntegerField(verbose_name="cases closed in the month")),
+                (
+                    "population_digest",
+                    models.CharField(
+                        help_text="SHA-256 of the population's case ids in ascending order, to show it did not change.",
+                        max_length=64,
+                        verbose_name="population digest",
+                    ),
+                ),
+                ("drawn_at", models.DateTimeField(verbose_name="drawn at")),
+                (
+                    "drawn_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="drawn by",
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        help_text="The unit whose subtree the sample covers.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enterprises.unit",
+                        verbose_name="jurisdiction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 're-check sample',
-                'verbose_name_plural': 're-check samples',
-                'ordering': ['-period_start', '-id'],
+                "verbose_name": "re-check sample",
+                "verbose_name_plural": "re-check samples",
+                "ordering": ["-period_start", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RecheckItem',
+            name="RecheckItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(verbose_name='position in the draw')),
-                ('method', models.CharField(blank=True, choices=[('phone', 'Phone call (电话回访)'), ('visit', 'Visit on site (实地走访)'), ('other', 'Other')], max_length=10, verbose_name='method')),
-                ('method_other', models.CharField(blank=True, max_length=100, verbose_name='other method')),
-                ('result', models.CharField(blank=True, choices=[('passed', 'Passed: the problem is solved'), ('failed', 'Failed: the problem is not solved')], max_length=10, verbose_name='result')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('checked_at', models.DateTimeField(blank=True, null=True, verbose_name='checked at')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='assignee')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rechecks', to='cases.case', verbose_name='case')),
-                ('checked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='checked by')),
-                ('unit', models.ForeignKey(help_text='The unit that closed the case; a failed re-check counts against it.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enterprises.unit', verbose_name='responsible unit')),
-                ('sample', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='supervision.rechecksample', verbose_name='sample')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveIntegerField(verbose_name="position in the draw")),
+                (
+                    "method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("phone", "Phone call (电话回访)"),
+                            ("visit", "Visit on site (实地走访)"),
+                            ("other", "Other"),
+                        ],
+                        max_length=10,
+                        verbose_name="method",
+                    ),
+                ),
+                ("method_other", models.CharField(blank=True, max_length=100, verbose_name="other method")),
+                (
+                    "result",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("passed", "Passed: the problem is solved"),
+                            ("failed", "Failed: the problem is not solved"),
+                        ],
+                        max_length=10,
+                        verbose_name="result",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("checked_at", models.DateTimeField(blank=True, null=True, verbose_name="checked at")),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assignee",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rechecks",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="checked by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        help_text="The unit that closed the case; a failed re-check counts against it.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enterprises.unit",
+                        verbose_name="responsible unit",
+                    ),
+                ),
+                (
+                    "sample",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="supervision.rechecksample",
+                        verbose_name="sample",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 're-check',
-                'verbose_name_plural': 're-checks',
-                'ordering': ['sample', 'position'],
+                "verbose_name": "re-check",
+                "verbose_name_plural": "re-checks",
+                "ordering": ["sample", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Rectification',
+            name="Rectification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('satisfaction', models.PositiveSmallIntegerField(choices=[(5, 'Very satisfied'), (4, 'Satisfied'), (3, 'Fairly satisfied'), (2, 'Dissatisfied'), (1, 'Very dissatisfied')], verbose_name='rating')),
-                ('rated_at', models.DateTimeField(verbose_name='rated at')),
-                ('state', django_fsm.FSMField(choices=[('open', 'Open'), ('submitted', 'Submitted for acceptance'), ('accepted', 'Accepted'), ('cancelled', 'Cancelled: the rating was appealed away')], default='open', max_length=20, protected=True, verbose_name='state')),
-                ('due_at', models.DateTimeField(verbose_name='due at')),
-                ('provisional', models.BooleanField(default=False, help_text="Counted Monday–Friday: the year's official schedule is missing.", verbose_name='provisional')),
-                ('reminder_step', models.PositiveSmallIntegerField(default=0, verbose_name='reminder steps done')),
-                ('remind_at', models.DateTimeField(blank=True, help_text='Empty while nothing is to be reminded.', null=True, verbose_name='next reminder at')),
-                ('report', models.TextField(blank=True, help_text='What the unit did, as last submitted.', verbose_name='report')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='submitted at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decision_note', models.TextField(blank=True, help_text='Of the last acceptance or return.', verbose_name='decision note')),
-                ('return_count', models.PositiveSmallIntegerField(default=0, verbose_name='times returned')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='opened at')),
-                ('assignee', models.ForeignKey(blank=True, help_text='The cadre who answered for the case when it was rated.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='assignee')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rectifications', to='cases.case', verbose_name='case')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='submitted by')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rectifications', to='enterprises.unit', verbose_name='unit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "satisfaction",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (5, "Very satisfied"),
+                            (4, "Satisfied"),
+                            (3, "Fairly satisfied"),
+                            (2, "Dissatisfied"),
+                            (1, "Very dissatisfied"),
+                        ],
+                        verbose_name="rating",
+                    ),
+                ),
+                ("rated_at", models.DateTimeField(verbose_name="rated at")),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("open", "Open"),
+                            ("submitted", "Submitted for acceptance"),
+                            ("accepted", "Accepted"),
+                            ("cancelled", "Cancelled: the rating was appealed away"),
+                        ],
+                        default="open",
+                        max_length=20,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                ("due_at", models.DateTimeField(verbose_name="due at")),
+                (
+                    "provisional",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Counted Monday–Friday: the year's official schedule is missing.",
+                        verbose_name="provisional",
+                    ),
+                ),
+                ("reminder_step", models.PositiveSmallIntegerField(default=0, verbose_name="reminder steps done")),
+                (
+                    "remind_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Empty while nothing is to be reminded.",
+                        null=True,
+                        verbose_name="next reminder at",
+                    ),
+                ),
+                (
+                    "report",
+                    models.TextField(
+                        blank=True, help_text="What the unit did, as last submitted.", verbose_name="report"
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="submitted at")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                (
+                    "decision_note",
+                    models.TextField(
+                        blank=True, help_text="Of the last acceptance or return.", verbose_name="decision note"
+                    ),
+                ),
+                ("return_count", models.PositiveSmallIntegerField(default=0, verbose_name="times returned")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed at")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="opened at")),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The cadre who answered for the case when it was rated.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assignee",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rectifications",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="submitted by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rectifications",
+                        to="enterprises.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rectification',
-                'verbose_name_plural': 'rectifications',
-                'ordering': ['due_at', 'id'],
+                "verbose_name": "rectification",
+                "verbose_name_plural": "rectifications",
+                "ordering": ["due_at", "id"],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Appeal',
+            name="Appeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('mistaken', 'Mistaken rating (误评)'), ('malicious', 'Malicious rating (恶意差评)')], max_length=20, verbose_name='kind')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('satisfaction', models.PositiveSmallIntegerField(choices=[(5, 'Very satisfied'), (4, 'Satisfied'), (3, 'Fairly satisfied'), (2, 'Dissatisfied'), (1, 'Very dissatisfied')], verbose_name='rating appealed')),
-                ('state', django_fsm.FSMField(choices=[('pending', 'Pending'), ('upheld', 'Upheld: the rating no longer counts'), ('rejected', 'Rejected: the rating counts')], default='pending', max_length=20, protected=True, verbose_name='state')),
-                ('filed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='filed at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('decision_note', models.TextField(blank=True, verbose_name='decision note')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appeals', to='cases.case', verbose_name='case')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='decided by')),
-                ('filed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='filed by')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appeals', to='enterprises.unit', verbose_name='unit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("mistaken", "Mistaken rating (误评)"), ("malicious", "Malicious rating (恶意差评)")],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                (
+                    "satisfaction",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (5, "Very satisfied"),
+                            (4, "Satisfied"),
+                            (3, "Fairly satisfied"),
+                            (2, "Dissatisfied"),
+                            (1, "Very dissatisfied"),
+                        ],
+                        verbose_name="rating appealed",
+                    ),
+                ),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("upheld", "Upheld: the rating no longer counts"),
+                            ("rejected", "Rejected: the rating counts"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                        protected=True,
+                        verbose_name="state",
+                    ),
+                ),
+                ("filed_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="filed at")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="decided at")),
+                ("decision_note", models.TextField(blank=True, verbose_name="decision note")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appeals",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="decided by",
+                    ),
+                ),
+                (
+                    "filed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="filed by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appeals",
+                        to="enterprises.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'appeal',
-                'verbose_name_plural': 'appeals',
-                'ordering': ['-filed_at', '-id'],
-                'indexes': [models.Index(fields=['state', '-filed_at'], name='appeal_state_filed'), models.Index(fields=['unit', 'state'], name='appeal_unit_state')],
-                'constraints': [models.UniqueConstraint(fields=('case',), name='one_appeal_per_rating'), models.CheckConstraint(condition=models.Q(('state', 'pending'), ('decided_at__isnull', False), _connector='OR'), name='appeal_decided_has_decided_at')],
+                "verbose_name": "appeal",
+                "verbose_name_plural": "appeals",
+                "ordering": ["-filed_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["state", "-filed_at"], name="appeal_state_filed"),
+                    models.Index(fields=["unit", "state"], name="appeal_unit_state"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("case",), name="one_appeal_per_rating"),
+                    models.CheckConstraint(
+                        condition=models.Q(("state", "pending"), ("decided_at__isnull", False), _connector="OR"),
+                        name="appeal_decided_has_decided_at",
+                    ),
+                ],
             },
             bases=(django_fsm.ConcurrentTransitionMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='Circular',
+            name="Circular",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=20, verbose_name='state')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('period_kind', models.CharField(choices=[('month', 'Month'), ('quarter', 'Quarter'), ('year', 'Year'), ('dates', 'Dates')], max_length=10, verbose_name='period kind')),
-                ('period_label', models.CharField(help_text='"2026-11", "2026-Q4", "2026" or dates.', max_length=30, verbose_name='period')),
-                ('period_start', models.DateTimeField(verbose_name='period start')),
-                ('period_end', models.DateTimeField(help_text='Exclusive.', verbose_name='period end')),
-                ('worst_count', models.PositiveSmallIntegerField(help_text='How many units from the bottom of each tier are named.', verbose_name='worst performers named per tier')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('introduction', models.TextField(blank=True, verbose_name='introduction')),
-                ('requirements', models.TextField(blank=True, verbose_name='requirements (整改要求)')),
-                ('unit_comments', models.JSONField(blank=True, default=dict, help_text='Unit id → comment, for units the circular names.', verbose_name='comments per unit')),
-                ('content', models.JSONField(default=dict, editable=False, verbose_name='content')),
-                ('generated_at', models.DateTimeField(verbose_name='figures generated at')),
-                ('year', models.PositiveSmallIntegerField(blank=True, editable=False, null=True, verbose_name='year of issue')),
-                ('sequence', models.PositiveIntegerField(blank=True, editable=False, null=True, verbose_name='number in the year')),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='published at')),
-                ('created_at', models.DateTimeField(verbose_name='created at')),
-                ('updated_at', models.DateTimeField(verbose_name='updated at')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('issuing_unit', models.ForeignKey(help_text='The supervision office that issues it.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enterprises.unit', verbose_name='issuing unit')),
-                ('jurisdiction', models.ForeignKey(help_text='The unit whose whole subtree the circular covers.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='enterprises.unit', verbose_name='jurisdiction')),
-                ('published_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='published by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="state",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
+                (
+                    "period_kind",
+                    models.CharField(
+                        choices=[("month", "Month"), ("quarter", "Quarter"), ("year", "Year"), ("dates", "Dates")],
+                        max_length=10,
+                        verbose_name="period kind",
+                    ),
+                ),
+                (
+                    "period_label",
+                    models.CharField(
+                        help_text='"2026-11", "2026-Q4", "2026" or dates.', max_length=30, verbose_name="period"
+                    ),
+                ),
+                ("period_start", models.DateTimeField(verbose_name="period start")),
+                ("period_end", models.DateTimeField(help_text="Exclusive.", verbose_name="period end")),
+                (
+                    "worst_count",
+                    models.PositiveSmallIntegerField(
+                        help_text="How many units from the bottom of each tier are named.",
+                        verbose_name="worst performers named per tier",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("introduction", models.TextField(blank=True, verbose_name="introduction")),
+                ("requirements", models.TextField(blank=True, verbose_name="requirements (整改要求)")),
+                (
+                    "unit_comments",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Unit id → comment, for units the circular names.",
+                        verbose_name="comments per unit",
+                    ),
+                ),
+                ("content", models.JSONField(default=dict, editable=False, verbose_name="content")),
+                ("generated_at", models.DateTimeField(verbose_name="figures generated at")),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, editable=False, null=True, verbose_name="year of issue"
+                    ),
+                ),
+                (
+                    "sequence",
+                    models.PositiveIntegerField(
+                        blank=True, editable=False, null=True, verbose_name="number in the year"
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="published at"),
+                ),
+                ("created_at", models.DateTimeField(verbose_name="created at")),
+                ("updated_at", models.DateTimeField(verbose_name="updated at")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "issuing_unit",
+                    models.ForeignKey(
+                        help_text="The supervision office that issues it.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enterprises.unit",
+                        verbose_name="issuing unit",
+                    ),
+                ),
+                (
+                    "jurisdiction",
+                    models.ForeignKey(
+                        help_text="The unit whose whole subtree the circular covers.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="enterprises.unit",
+                        verbose_name="jurisdiction",
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="published by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'circular',
-                'verbose_name_plural': 'circulars',
-                'ordering': [models.OrderBy(models.F('published_at'), descending=True, nulls_first=True), '-created_at', '-id'],
-                'indexes': [models.Index(fields=['state', '-published_at'], name='circular_state_published'), models.Index(fields=['jurisdiction', 'state', '-created_at'], name='circular_jurisdiction_state')],
-                'constraints': [models.UniqueConstraint(fields=('year', 'sequence'), name='circular_unique_number'), models.CheckConstraint(condition=models.Q(models.Q(('published_at__isnull', True), ('sequence__isnull', True), ('state', 'draft'), ('year__isnull', True)), models.Q(('published_at__isnull', False), ('published_by__isnull', False), ('sequence__isnull', False), ('state', 'published'), ('year__isnull', False)), _connector='OR'), name='circular_published_has_number'), models.CheckConstraint(condition=models.Q(('period_start__lt', models.F('period_end'))), name='circular_period_ordered')],
+                "verbose_name": "circular",
+                "verbose_name_plural": "circulars",
+                "ordering": [
+                    models.OrderBy(models.F("published_at"), descending=True, nulls_first=True),
+                    "-created_at",
+                    "-id",
+                ],
+                "indexes": [
+                    models.Index(fields=["state", "-published_at"], name="circular_state_published"),
+                    models.Index(fields=["jurisdiction", "state", "-created_at"], name="circular_jurisdiction_state"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("year", "sequence"), name="circular_unique_number"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("published_at__isnull", True),
+                                ("sequence__isnull", True),
+                                ("state", "draft"),
+                                ("year__isnull", True),
+                            ),
+                            models.Q(
+                                ("published_at__isnull", False),
+                                ("published_by__isnull", False),
+                                ("sequence__isnull", False),
+                                ("state", "published"),
+                                ("year__isnull", False),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="circular_published_has_number",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("period_start__lt", models.F("period_end"))), name="circular_period_ordered"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LedgerExport',
+            name="LedgerExport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filters', models.JSONField(blank=True, default=dict, help_text="The case list's query parameters, e.g. state and unit.", verbose_name='filters')),
-                ('language', models.CharField(choices=[('zh-hans', 'Simplified Chinese'), ('en', 'English')], max_length=10, verbose_name='language')),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed'), ('expired', 'Expired: the file was deleted')], default='queued', max_length=20, verbose_name='state')),
-                ('row_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='rows')),
-                ('file', models.FileField(blank=True, upload_to=supervision.models.ledger.ledger_export_path, verbose_name='file')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='requested at')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('expires_at', models.DateTimeField(help_text='After this the file is deleted.', verbose_name='expires at')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ledger_exports', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "filters",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="The case list's query parameters, e.g. state and unit.",
+                        verbose_name="filters",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("zh-hans", "Simplified Chinese"), ("en", "English")],
+                        max_length=10,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                            ("expired", "Expired: the file was deleted"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                        verbose_name="state",
+                    ),
+                ),
+                ("row_count", models.PositiveIntegerField(blank=True, null=True, verbose_name="rows")),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True, upload_to=supervision.models.ledger.ledger_export_path, verbose_name="file"
+                    ),
+                ),
+                ("error", models.TextField(blank=True, verbose_name="error")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="requested at")),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="started at")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished at")),
+                (
+                    "expires_at",
+                    models.DateTimeField(help_text="After this the file is deleted.", verbose_name="expires at"),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ledger_exports",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ledger export',
-                'verbose_name_plural': 'ledger exports',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['requested_by', '-created_at'], name='ledger_export_requester'), models.Index(condition=models.Q(('state', 'expired'), _negated=True), fields=['expires_at'], name='ledger_export_expiring')],
+                "verbose_name": "ledger export",
+                "verbose_name_plural": "ledger exports",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["requested_by", "-created_at"], name="ledger_export_requester"),
+                    models.Index(
+                        condition=models.Q(("state", "expired"), _negated=True),
+                        fields=["expires_at"],
+                        name="ledger_export_expiring",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='meeting',
-            index=models.Index(fields=['jurisdiction', 'state', 'held_on'], name='meeting_jurisdiction_state'),
+            model_name="meeting",
+            index=models.Index(fields=["jurisdiction", "state", "held_on"], name="meeting_jurisdiction_state"),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'held'), _negated=True), ('closed_at__isnull', False), _connector='OR'), name='meeting_held_has_closed_at'),
+            model_name="meeting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "held"), _negated=True), ("closed_at__isnull", False), _connector="OR"
+                ),
+                name="meeting_held_has_closed_at",
+            ),
         ),
         migrations.AddIndex(
-            model_name='meetingflag',
-            index=models.Index(condition=models.Q(('state', 'pending')), fields=['flagged_at'], name='meeting_flag_pending'),
+            model_name="meetingflag",
+            index=models.Index(
+                condition=models.Q(("state", "pending")), fields=["flagged_at"], name="meeting_flag_pending"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meetingflag',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'pending')), fields=('case',), name='one_pending_meeting_flag_per_case'),
+            model_name="meetingflag",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "pending")), fields=("case",), name="one_pending_meeting_flag_per_case"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meetingflag',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'withdrawn'), _negated=True), ('withdrawn_at__isnull', False), _connector='OR'), name='meeting_flag_withdrawn_has_time'),
+            model_name="meetingflag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "withdrawn"), _negated=True), ("withdrawn_at__isnull", False), _connector="OR"
+                ),
+                name="meeting_flag_withdrawn_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agendaitem',
-            constraint=models.UniqueConstraint(fields=('meeting', 'position'), name='agenda_item_position_unique'),
+            model_name="agendaitem",
+            constraint=models.UniqueConstraint(fields=("meeting", "position"), name="agenda_item_position_unique"),
         ),
         migrations.AddConstraint(
-            model_name='agendaitem',
-            constraint=models.UniqueConstraint(fields=('meeting', 'flag'), name='agenda_item_flag_once_per_meeting'),
+            model_name="agendaitem",
+            constraint=models.UniqueConstraint(fields=("meeting", "flag"), name="agenda_item_flag_once_per_meeting"),
         ),
         migrations.AddConstraint(
-            model_name='agendaitem',
-            constraint=models.UniqueConstraint(condition=models.Q(('outcome', 'open')), fields=('flag',), name='agenda_item_one_open_per_flag'),
+            model_name="agendaitem",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("outcome", "open")), fields=("flag",), name="agenda_item_one_open_per_flag"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agendaitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'decided'), _negated=True), models.Q(('decided_at__isnull', False), models.Q(('decision', ''), _negated=True)), _connector='OR'), name='agenda_item_decided_has_decision'),
+            model_name="agendaitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("outcome", "decided"), _negated=True),
+                    models.Q(("decided_at__isnull", False), models.Q(("decision", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="agenda_item_decided_has_decision",
+            ),
         ),
         migrations.AddIndex(
-            model_name='rechecksample',
-            index=models.Index(fields=['-period_start', '-id'], name='recheck_sample_newest'),
+            model_name="rechecksample",
+            index=models.Index(fields=["-period_start", "-id"], name="recheck_sample_newest"),
         ),
         migrations.AddConstraint(
-            model_name='rechecksample',
-            constraint=models.UniqueConstraint(fields=('jurisdiction', 'period'), name='one_recheck_sample_per_month'),
+            model_name="rechecksample",
+            constraint=models.UniqueConstraint(fields=("jurisdiction", "period"), name="one_recheck_sample_per_month"),
         ),
         migrations.AddConstraint(
-            model_name='rechecksample',
-            constraint=models.CheckConstraint(condition=models.Q(('rate_percent__gte', 1), ('rate_percent__lte', 100)), name='recheck_rate_1_to_100'),
+            model_name="rechecksample",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rate_percent__gte", 1), ("rate_percent__lte", 100)), name="recheck_rate_1_to_100"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recheckitem',
-            constraint=models.UniqueConstraint(fields=('sample', 'case'), name='one_recheck_per_case_and_sample'),
+            model_name="recheckitem",
+            constraint=models.UniqueConstraint(fields=("sample", "case"), name="one_recheck_per_case_and_sample"),
         ),
         migrations.AddConstraint(
-            model_name='recheckitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('checked_at__isnull', True), ('checked_by__isnull', True), ('method', ''), ('result', '')), models.Q(models.Q(('result', ''), _negated=True), models.Q(('method', ''), _negated=True), ('checked_at__isnull', False), ('checked_by__isnull', False)), _connector='OR'), name='recheck_recorded_in_full'),
+            model_name="recheckitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("checked_at__isnull", True), ("checked_by__isnull", True), ("method", ""), ("result", "")
+                    ),
+                    models.Q(
+                        models.Q(("result", ""), _negated=True),
+                        models.Q(("method", ""), _negated=True),
+                        ("checked_at__isnull", False),
+                        ("checked_by__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="recheck_recorded_in_full",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='recheckitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('method', 'other'), _negated=True), models.Q(('method_other', ''), _negated=True), _connector='OR'), name='recheck_other_method_named'),
+            model_name="recheckitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("method", "other"), _negated=True),
+                    models.Q(("method_other", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="recheck_other_method_named",
+            ),
         ),
         migrations.AddIndex(
-            model_name='rectification',
-            index=models.Index(fields=['unit', 'state', 'due_at'], name='rectification_unit_state_due'),
+            model_name="rectification",
+            index=models.Index(fields=["unit", "state", "due_at"], name="rectification_unit_state_due"),
         ),
         migrations.AddIndex(
-            model_name='rectification',
-            index=models.Index(fields=['state', 'due_at'], name='rectification_state_due'),
+            model_name="rectification",
+            index=models.Index(fields=["state", "due_at"], name="rectification_state_due"),
         ),
         migrations.AddIndex(
-            model_name='rectification',
-            index=models.Index(condition=models.Q(('remind_at__isnull', False), ('state', 'open')), fields=['remind_at'], name='rectification_open_remind_at'),
+            model_name="rectification",
+            index=models.Index(
+                condition=models.Q(("remind_at__isnull", False), ("state", "open")),
+                fields=["remind_at"],
+                name="rectification_open_remind_at",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rectification',
-            constraint=models.UniqueConstraint(fields=('case',), name='one_rectification_per_rating'),
+            model_name="rectification",
+            constraint=models.UniqueConstraint(fields=("case",), name="one_rectification_per_rating"),
         ),
         migrations.AddConstraint(
-            model_name='rectification',
-            constraint=models.CheckConstraint(condition=models.Q(('satisfaction__lte', 2)), name='rectification_of_bad_rating'),
+            model_name="rectification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("satisfaction__lte", 2)), name="rectification_of_bad_rating"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rectification',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closed_at__isnull', False), ('state__in', ['accepted', 'cancelled'])), models.Q(models.Q(('state__in', ['accepted', 'cancelled']), _negated=True), ('closed_at__isnull', True)), _connector='OR'), name='rectification_closed_at_when_finished'),
+            model_name="rectification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("closed_at__isnull", False), ("state__in", ["accepted", "cancelled"])),
+                    models.Q(
+                        models.Q(("state__in", ["accepted", "cancelled"]), _negated=True), ("closed_at__isnull", True)
+                    ),
+                    _connector="OR",
+                ),
+                name="rectification_closed_at_when_finished",
+            ),
         ),
     ]

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workflow', '0004_reminder_ladder'),
+        ("workflow", "0004_reminder_ladder"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='deadlinecycle',
-            name='urged_at',
-            field=models.DateTimeField(blank=True, help_text="When the case's urging level first changed while this clock ran, by a supervisor or by the sweep: the sweep urges a clock automatically only while this is empty.", null=True, verbose_name='urging first changed at'),
+            model_name="deadlinecycle",
+            name="urged_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the case's urging level first changed while this clock ran, by a supervisor or by the sweep: the sweep urges a clock automatically only while this is empty.",
+                null=True,
+                verbose_name="urging first changed at",
+            ),
         ),
     ]
