@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import common
+from .views import common, supervision
 
 app_name = "web"
 
@@ -16,4 +16,15 @@ urlpatterns = [
     path("inbox/", common.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", common.inbox_read, name="inbox-read"),
     path("inbox/read-all/", common.inbox_read_all, name="inbox-read-all"),
+    path("supervision/overdue/", supervision.overdue_board, name="overdue"),
+    path("supervision/overdue/<int:case_id>/urge/", supervision.overdue_urge, name="overdue-urge"),
+    path("supervision/extensions/", supervision.extensions, name="extensions"),
+    path(
+        "supervision/extensions/<int:extension_id>/decide/",
+        supervision.extension_decision,
+        name="extension-decide",
+    ),
+    path("supervision/rates/", supervision.rankings, name="rates"),
+    path("supervision/rates/cases/", supervision.figure_cases, name="rates-cases"),
+    path("leader/board/", supervision.leader_board, name="board"),
 ]
