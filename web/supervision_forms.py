@@ -30,7 +30,7 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 class OverdueFilterForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none(), required=False)
-    assignee = PersonChoiceField(label=_("Cadre"), queryset=User.objects.none(), required=False)
+    assignee = PersonChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False)
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
     enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=Enterprise.objects.none(), required=False)
     min_workdays = forms.IntegerField(
@@ -49,6 +49,8 @@ class OverdueFilterForm(forms.Form):
         if scope is not None:
             units = units.filter(pk__in=scope)
             cadres = cadres.filter(unit_memberships__unit_id__in=scope)
+        for name in ("unit", "assignee", "category", "enterprise"):
+            self.fields[name].empty_label = _("All")
         self.fields["unit"].queryset = units
         self.fields["assignee"].queryset = cadres.distinct().order_by("first_name", "username")
         self.fields["category"].queryset = Category.objects.filter(is_active=True)

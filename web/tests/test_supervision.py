@@ -349,10 +349,15 @@ def test_it_ranks_cadres_when_asked(district):
 def test_it_draws_the_weekly_overdue_line_from_the_clocks(district):
     yixin_case(district, filed=local(2))  # late since Wed 11 Nov 17:30: counts at the end of that week and now
     page = browser(district.sam).get(RATES).content.decode()
-    weeks = re.findall(r'<tr><td>(\d{4}-\d{2}-\d{2})</td><td class="number">(\d+)</td></tr>', page)
-    assert len(weeks) == 12
-    assert weeks[-2:] == [("2026-11-09", "1"), ("2026-11-16", "1")]
-    assert weeks[-3] == ("2026-11-02", "0")
+    table = page[page.index('class="weeks-table"') :]
+    mondays = re.findall(r'<time datetime="(\d{4}-\d{2}-\d{2})">', table)
+    counts = re.findall(r'<td class="number">(\d+)</td>', table[: table.index("</table>")])
+    assert len(mondays) == len(counts) == 12
+    assert list(zip(mondays, counts, strict=True))[-3:] == [
+        ("2026-11-02", "0"),
+        ("2026-11-09", "1"),
+        ("2026-11-16", "1"),
+    ]
 
 
 def test_it_refuses_rankings_to_a_cadre_and_another_districts_unit_to_otto(district):

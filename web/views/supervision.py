@@ -61,7 +61,7 @@ FIGURE_NAMES = {
     "satisfaction": gettext_lazy("Satisfaction rate"),
     "send_back": gettext_lazy("Send-back rate"),
     "reopen": gettext_lazy("Reopen rate"),
-    "extension": gettext_lazy("Extensions"),
+    "extension": gettext_lazy("Approved extensions"),
     "overdue": gettext_lazy("Overdue now"),
     "no_answer": gettext_lazy("Closed without an answer"),
 }
