@@ -454,3 +454,23 @@ def test_it_reads_the_leaders_board_in_a_fixed_number_of_queries(district, djang
     with django_assert_num_queries(14):
         response = client.get(BOARD)
     assert "4 cases listed for supervision" in response.content.decode()
+
+
+def test_it_links_the_board_to_the_export_of_the_same_list(district):
+    yixin_case(district, filed=local(2))
+    hongda_case(district, filed=local(3))
+    client = browser(district.sam)
+    page = client.get(OVERDUE, {"unit": district.commerce.pk}).content.decode()
+    export_url = re.search(r'href="(/api/v1/supervision/overdue/export/[^"]*)"', page).group(1)
+
+    response = client.get(export_url.replace("&amp;", "&"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def test_it_offers_the_rankings_in_the_menu_only_to_those_who_may_read_them(district):
+    assert 'href="/supervision/rates/"' in browser(district.sam).get(OVERDUE).content.decode()
+    assert 'href="/supervision/rates/"' in browser(district.dora).get(RATES).content.decode()
+    hank_page = browser(district.hank).get(EXTENSIONS).content.decode()
+    assert 'href="/supervision/extensions/"' in hank_page and 'href="/supervision/rates/"' not in hank_page
