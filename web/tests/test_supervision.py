@@ -276,7 +276,12 @@ def test_it_offers_a_unit_head_only_what_the_policy_lets_heads_decide(district):
     extension = extension_asked(district, yixin_case(district, filed=local(16)))
     assert "Nothing waits for your decision." in browser(district.hank).get(EXTENSIONS).content.decode()
 
-    DeadlinePolicy.objects.filter(category__isnull=True).update(unit_head_decides_extensions=True)
+    DeadlinePolicy.objects.create(category=district.financing, complexity="ordinary", unit_head_decides_extensions=True)
+    assert "Nothing waits for your decision." in browser(district.hank).get(EXTENSIONS).content.decode()
+
+    DeadlinePolicy.objects.create(
+        category=district.infrastructure, complexity="ordinary", unit_head_decides_extensions=True
+    )
     page = browser(district.hank).get(EXTENSIONS).content.decode()
     assert f'action="/supervision/extensions/{extension.pk}/decide/"' in page
     assert browser(district.carol).get(EXTENSIONS).status_code == 403
