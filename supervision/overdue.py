@@ -62,7 +62,7 @@ def overdue_q(before: datetime) -> Q:
     )
 
 
-def overdue_cases(
+def overdue_filtered(
     user,
     *,
     now: datetime,
@@ -75,11 +75,7 @@ def overdue_cases(
     urging_level: int | None = None,
     urging_level_min: int | None = None,
 ) -> QuerySet[Case]:
-    """Overdue cases the user may see, most overdue first, each with its clock, last event and breaches.
-
-    Everything a row shows is joined or annotated here, so a page or an export
-    chunk costs one query whatever its size.
-    """
+    """Overdue cases the user may see under the filters, bare: for counting as well as for listing."""
     cases = cases_visible_to(user).filter(overdue_q(now))
     if min_workdays:
         cases = cases.filter(overdue_q(overdue_cutoff(calendar, now, min_workdays)))
@@ -91,9 +87,30 @@ def overdue_cases(
         "urging_level": urging_level,
         "urging_level__gte": urging_level_min,
     }
-    cases = cases.filter(**{field: value for field, value in filters.items() if value is not None})
+    return cases.filter(**{field: value for field, value in filters.items() if value is not None})
 
+
+def with_last_event(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Each case with its latest event (action, time, note, actor's names) joined in, not read row by row."""
     latest = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
+    return cases.annotate(
+        last_action=Subquery(latest.values("action")[:1]),
+        last_event_at=Subquery(latest.values("created_at")[:1]),
+        last_event_note=Subquery(latest.values("note")[:1]),
+        last_actor_first_name=Subquery(latest.values("actor__first_name")[:1]),
+        last_actor_last_name=Subquery(latest.values("actor__last_name")[:1]),
+        last_actor_username=Subquery(latest.values("actor__username")[:1]),
+    )
+
+
+def overdue_cases(user, *, now: datetime, calendar: WorkCalendar, **filters) -> QuerySet[Case]:
+    """Overdue cases the user may see, most overdue first, each with its clock, last event and breaches.
+
+    ``filters`` are those of ``overdue_filtered``. Everything a row shows is
+    joined or annotated here, so a page or an export chunk costs one query
+    whatever its size.
+    """
+    cases = overdue_filtered(user, now=now, calendar=calendar, **filters)
     # A clock that is running past its due time counts before the sweep marks it breached.
     breaches = (
         DeadlineCycle.objects.filter(case=OuterRef("pk"))
@@ -103,19 +120,30 @@ def overdue_cases(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return cases.annotate(
-        due_at=Conditional(When(state=CaseState.OPENED, then=F("response_due_at")), default=F("resolution_due_at")),
-        clock=Conditional(
-            When(state=CaseState.OPENED, then=Value(ClockKind.ROUTING)), default=Value(ClockKind.RESOLUTION)
-        ),
-        last_action=Subquery(latest.values("action")[:1]),
-        last_event_at=Subquery(latest.values("created_at")[:1]),
-        last_event_note=Subquery(latest.values("note")[:1]),
-        last_actor_first_name=Subquery(latest.values("actor__first_name")[:1]),
-        last_actor_last_name=Subquery(latest.values("actor__last_name")[:1]),
-        last_actor_username=Subquery(latest.values("actor__username")[:1]),
-        breached_clocks=Coalesce(Subquery(breaches, output_field=IntegerField()), 0),
-    ).order_by("due_at", "id")
+    return (
+        with_last_event(cases)
+        .annotate(
+            due_at=Conditional(When(state=CaseState.OPENED, then=F("response_due_at")), default=F("resolution_due_at")),
+            clock=Conditional(
+                When(state=CaseState.OPENED, then=Value(ClockKind.ROUTING)), default=Value(ClockKind.RESOLUTION)
+            ),
+            breached_clocks=Coalesce(Subquery(breaches, output_field=IntegerField()), 0),
+        )
+        .order_by("due_at", "id")
+    )
+
+
+def overdue_summary(cases: QuerySet[Case]) -> dict[str, list[dict]]:
+    """How many of ``cases`` (from ``overdue_filtered``) each unit holds and each urging level has: two
+    grouped queries, most first."""
+    by_unit = (
+        cases.order_by()
+        .values("responsible_unit_id", unit_name=F("responsible_unit__name"))
+        .annotate(count=Count("pk"))
+        .order_by("-count", "unit_name")
+    )
+    by_level = cases.order_by().values("urging_level").annotate(count=Count("pk")).order_by("-urging_level")
+    return {"by_unit": list(by_unit), "by_level": list(by_level)}
 
 
 def last_actor_name(case: Case) -> str | None:

@@ -25,7 +25,11 @@ MENU = (
     ("web:dispatch", _("Dispatch"), lambda roles: roles.is_dispatcher),
     ("web:overdue", _("Overdue"), lambda roles: roles.is_supervisor or Role.LEADER in roles.roles),
     ("web:extensions", _("Extensions"), lambda roles: roles.is_supervisor or Role.UNIT_HEAD in roles.roles),
-    ("web:rates", _("Rankings"), lambda roles: roles.is_official),
+    (
+        "web:rates",
+        _("Rankings"),
+        lambda roles: roles.is_dispatcher or roles.is_supervisor or Role.LEADER in roles.roles,
+    ),
     ("web:meetings", _("Joint meetings"), lambda roles: roles.is_supervisor or Role.LEADER in roles.roles),
     ("web:circulars", _("Circulars"), lambda roles: roles.is_official),
     ("web:board", _("Listed cases"), lambda roles: Role.LEADER in roles.roles or roles.is_supervisor),

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import cases, common, work
+from .views import cases, common, supervision, work
 
 app_name = "web"
 
@@ -24,4 +24,15 @@ urlpatterns = [
     path("queue/<int:case_id>/sign-for/", work.queue_sign_for, name="queue-sign-for"),
     path("served/", work.served, name="served"),
     path("dispatch/", work.dispatch, name="dispatch"),
+    path("supervision/overdue/", supervision.overdue_board, name="overdue"),
+    path("supervision/overdue/<int:case_id>/urge/", supervision.overdue_urge, name="overdue-urge"),
+    path("supervision/extensions/", supervision.extensions, name="extensions"),
+    path(
+        "supervision/extensions/<int:extension_id>/decide/",
+        supervision.extension_decision,
+        name="extension-decide",
+    ),
+    path("supervision/rates/", supervision.rankings, name="rates"),
+    path("supervision/rates/cases/", supervision.figure_cases, name="rates-cases"),
+    path("leader/board/", supervision.leader_board, name="board"),
 ]

@@ -48,6 +48,20 @@ def policy_for(case: Case) -> DeadlinePolicy:
     return policy or DeadlinePolicy(complexity=case.complexity)
 
 
+class PolicyBook:
+    """Every policy in one query, for a list that needs the policy of many cases; same choice as ``policy_for``."""
+
+    def __init__(self) -> None:
+        self.policies = {(policy.category_id, policy.complexity): policy for policy in DeadlinePolicy.objects.all()}
+
+    def for_case(self, case: Case) -> DeadlinePolicy:
+        return (
+            self.policies.get((case.category_id, case.complexity))
+            or self.policies.get((None, case.complexity))
+            or DeadlinePolicy(complexity=case.complexity)
+        )
+
+
 class CaseClocks:
     """Starts and stops the clocks of one case at one moment, then mirrors them onto the case row."""
 

@@ -36,12 +36,16 @@ SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", settings.BASE_DIR / "var" / 
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """The live server reads committed data, so these tests use a transactional database."""
+    """The live server reads committed data, so these tests use a transactional database; and they run
+    last, because while Playwright runs, Django's serialized rollback cannot find its saved contents
+    (below), which other transactional tests rely on."""
     here = Path(__file__).parent
-    for item in items:
-        if here in Path(item.fspath).parents:
-            item.add_marker(pytest.mark.django_db(transaction=True))
+    browser_items = [item for item in items if here in Path(item.fspath).parents]
+    for item in browser_items:
+        item.add_marker(pytest.mark.django_db(transaction=True))
+    items[:] = [item for item in items if item not in browser_items] + browser_items
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,58 @@
+"""How the overdue backlog moved week by week, for the rankings page's line chart.
+
+A week's figure is the number of resolution clocks running past their due time
+at the end of that week (Sunday midnight, Beijing time; for the current week,
+now) — the rankings' "overdue now" taken at each week's end, so the last point
+equals that figure. Clocks are counted against their unit, like every figure
+of docs/rates.md, and all weeks come from one aggregate query.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q
+
+from workflow.calendar import SHANGHAI
+from workflow.models import ClockKind, DeadlineCycle
+
+WEEKS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class WeekPoint:
+    monday: date
+    counted_at: datetime
+    overdue: int
+
+
+def week_ends(now: datetime, weeks: int) -> list[tuple[date, datetime]]:
+    """(Monday, moment counted at) of the last ``weeks`` weeks, oldest first; the current week counts at now."""
+    this_monday = now.astimezone(SHANGHAI).date() - timedelta(days=now.astimezone(SHANGHAI).weekday())
+    mondays = [this_monday - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
+    return [
+        (monday, now if monday == this_monday else datetime.combine(monday + timedelta(days=7), time.min, SHANGHAI))
+        for monday in mondays
+    ]
+
+
+def running_late_at(moment: datetime) -> Q:
+    """A clock that had passed its due time and had not ended at ``moment``."""
+    return Q(due_at__lt=moment) & (Q(ended_at__isnull=True) | Q(ended_at__gt=moment))
+
+
+def overdue_by_week(*, now: datetime, scope: frozenset[int] | None, weeks: int = WEEKS_SHOWN) -> list[WeekPoint]:
+    """The overdue backlog at the end of each of the last ``weeks`` weeks, in units of ``scope`` (None: all)."""
+    ends = week_ends(now, weeks)
+    first, last = ends[0][1], ends[-1][1]
+    clocks = DeadlineCycle.objects.filter(kind=ClockKind.RESOLUTION, due_at__lt=last).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=first)
+    )
+    if scope is not None:
+        clocks = clocks.filter(unit_id__in=scope)
+    counts = clocks.aggregate(
+        **{f"week_{index}": Count("pk", filter=running_late_at(moment)) for index, (_monday, moment) in enumerate(ends)}
+    )
+    return [
+        WeekPoint(monday=monday, counted_at=moment, overdue=counts[f"week_{index}"])
+        for index, (monday, moment) in enumerate(ends)
+    ]
