@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Enterprise, EnterpriseContact, ServiceAssignment, Unit, UnitMembership
+from .models import Enterprise, EnterpriseContact, KeyProject, ServiceAssignment, TaskForceMember, Unit, UnitMembership
 from .services import service_assignment_change
 
 
@@ -74,3 +74,18 @@ class ServiceAssignmentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class TaskForceInline(admin.TabularInline):
+    model = TaskForceMember
+    extra = 0
+    autocomplete_fields = ["user", "unit"]
+
+
+@admin.register(KeyProject)
+class KeyProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "enterprise", "stage", "leader", "is_active"]
+    list_filter = ["stage", "is_active"]
+    search_fields = ["name", "enterprise__name"]
+    autocomplete_fields = ["enterprise", "leader"]
+    inlines = [TaskForceInline]

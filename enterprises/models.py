@@ -213,3 +213,78 @@ class ServiceAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} · {self.unit}"
+
+
+class ProjectStage(models.TextChoices):
+    """A key project's life, from the first idea to production (全生命周期)."""
+
+    PLANNED = "planned", _("Planned")
+    NEGOTIATING = "negotiating", _("Negotiating")
+    SIGNED = "signed", _("Signed")
+    LANDED = "landed", _("Landed")
+    STARTED = "started", _("Construction started")
+    COMPLETED = "completed", _("Completed")
+    PRODUCING = "producing", _("In production")
+
+
+class KeyProject(models.Model):
+    """A key project (重点项目) of an enterprise, served for its whole life by a task force (专班)."""
+
+    name = models.CharField(_("name"), max_length=150)
+    enterprise = models.ForeignKey(
+        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="key_projects"
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=ProjectStage.choices, default=ProjectStage.PLANNED)
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("serving leader"),
+        on_delete=models.PROTECT,
+        related_name="led_key_projects",
+        help_text=_("The leader who heads the task force (包保领导)."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("key project")
+        verbose_name_plural = _("key projects")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["leader"], condition=Q(is_active=True), name="active_project_by_leader")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# A task force serves a key project with at least this many people across its levels.
+TASK_FORCE_MINIMUM = 5
+
+
+class TaskForceLevel(models.TextChoices):
+    CITY_LEADER = "city_leader", _("City leader")
+    CITY_DEPARTMENT = "city_department", _("City department")
+    DISTRICT_LIAISON = "district_liaison", _("District liaison")
+
+
+class TaskForceMember(models.Model):
+    """One person of a key project's task force (专班, 多对一), at one of its three levels."""
+
+    project = models.ForeignKey(
+        KeyProject, verbose_name=_("key project"), on_delete=models.CASCADE, related_name="task_force"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.PROTECT, related_name="task_forces"
+    )
+    level = models.CharField(_("level"), max_length=20, choices=TaskForceLevel.choices)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    duty = models.CharField(_("duty"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("task force member")
+        verbose_name_plural = _("task force members")
+        ordering = ["project", "level", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="one_seat_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.user}"

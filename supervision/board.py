@@ -1,12 +1,14 @@
-"""The leader's board: cases listed for supervision (挂牌督办) in the jurisdiction, and the enterprises the
-leader serves (包联) with their open cases. Both come through ``cases_visible_to``."""
+"""The leader's board: cases listed for supervision (挂牌督办) in the jurisdiction, the enterprises the
+leader serves (包联) with their open cases, and the key projects whose task force (专班) the leader heads or
+sits on. Cases come through ``cases_visible_to``."""
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from cases.models import OPEN_STATES, Case, UrgingLevel
 from cases.selectors import cases_visible_to
 from enterprises.access import roles_for_user
-from enterprises.models import Enterprise
+from enterprises.models import Enterprise, KeyProject, TaskForceMember
 
 from .overdue import with_last_event
 
@@ -25,5 +27,27 @@ def served_enterprises(user) -> QuerySet[Enterprise]:
     return (
         Enterprise.objects.filter(pk__in=roles_for_user(user).served_enterprise_ids)
         .prefetch_related(Prefetch("cases", queryset=open_cases, to_attr="open_cases"))
+        .order_by("name", "id")
+    )
+
+
+def served_projects(user) -> QuerySet[KeyProject]:
+    """Active key projects the user leads or serves on, with their task force and ``open_cases``: the open cases
+    of the project's enterprise that the user may see."""
+    open_cases = (
+        cases_visible_to(user)
+        .filter(state__in=OPEN_STATES, enterprise=OuterRef("enterprise_id"))
+        .order_by()
+        .values("enterprise")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    task_force = TaskForceMember.objects.select_related("user", "unit").order_by("level", "id")
+    return (
+        KeyProject.objects.filter(Q(leader=user) | Q(task_force__user=user), is_active=True)
+        .distinct()
+        .select_related("enterprise", "leader")
+        .prefetch_related(Prefetch("task_force", queryset=task_force, to_attr="members"))
+        .annotate(open_cases=Coalesce(Subquery(open_cases, output_field=IntegerField()), Value(0)))
         .order_by("name", "id")
     )

@@ -13,7 +13,7 @@ import time_machine
 from django.test import Client
 
 from cases.models import Case, CaseEvent, EventAction, ResolutionType, UrgingLevel
-from enterprises.models import Enterprise, Unit, UnitKind
+from enterprises.models import Enterprise, KeyProject, ProjectStage, TaskForceLevel, TaskForceMember, Unit, UnitKind
 from enterprises.services import service_assignment_change
 from workflow import services
 from workflow.calendar import SHANGHAI
@@ -440,11 +440,41 @@ def test_it_keeps_the_board_to_leaders_and_supervisors_of_the_jurisdiction(distr
     assert case_link(listed) not in otto and "No case is listed for supervision." in otto
 
 
+def key_project(district, name: str, *, enterprise=None, members=()) -> KeyProject:
+    project = KeyProject.objects.create(
+        name=name, enterprise=enterprise or district.yixin, leader=district.leo, stage=ProjectStage.LANDED
+    )
+    for user in members:
+        TaskForceMember.objects.create(
+            project=project, user=user, level=TaskForceLevel.CITY_DEPARTMENT, unit=district.industry
+        )
+    return project
+
+
+def test_it_shows_the_leader_the_key_projects_and_warns_of_a_small_task_force(district):
+    yixin_case(district, filed=local(2))
+    key_project(
+        district,
+        "亿鑫新材料产业园",
+        members=[district.carol, district.hank, district.dave, district.dora, district.sam],
+    )
+    key_project(district, "宏达智能装备基地", enterprise=district.hongda, members=[district.carol])
+    KeyProject.objects.create(name="别人的项目", enterprise=district.hongda, leader=district.otto)
+    page = browser(district.leo).get(BOARD, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "亿鑫新材料产业园" in page and "宏达智能装备基地" in page and "别人的项目" not in page
+    assert "The task force has 1 member; a key project needs at least 5." in page
+    assert "The task force has 5 members" not in page
+    assert "1 open case" in page
+    carol_sees = browser(district.carol).get(BOARD)
+    assert carol_sees.status_code == 403
+
+
 def test_it_reads_the_leaders_board_in_a_fixed_number_of_queries(district, django_assert_num_queries):
     urged(district, yixin_case(district, filed=local(9)), UrgingLevel.LISTED)
+    key_project(district, "亿鑫新材料产业园", members=[district.carol])
     client = browser(district.leo)
     client.get(BOARD)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(17):
         client.get(BOARD)
     for index in range(3):
         enterprise = Enterprise.objects.create(
@@ -454,7 +484,8 @@ def test_it_reads_the_leaders_board_in_a_fixed_number_of_queries(district, djang
             enterprise=enterprise, unit=district.industry, cadre=district.carol, leader=district.leo
         )
         urged(district, yixin_case(district, filed=local(10 + index), title=f"第{index}号问题"), UrgingLevel.LISTED)
-    with django_assert_num_queries(14):
+        key_project(district, f"第{index}号项目", enterprise=enterprise, members=[district.hank, district.dave])
+    with django_assert_num_queries(17):
         response = client.get(BOARD)
     assert "4 cases listed for supervision" in response.content.decode()
 

@@ -22,9 +22,9 @@ from cases.permissions import supervises
 from cases.selectors import case_for_user
 from config.errors import ApplicationError, Conflict, NotFound, NotPermitted
 from enterprises.access import roles_for_user
-from enterprises.models import Role, Unit
+from enterprises.models import TASK_FORCE_MINIMUM, Role, Unit
 from supervision import rates
-from supervision.board import listed_cases, served_enterprises
+from supervision.board import listed_cases, served_enterprises, served_projects
 from supervision.extensions import extensions_decided_recently, extensions_to_decide
 from supervision.overdue import (
     last_action_display,
@@ -451,8 +451,16 @@ def leader_board(request: HttpRequest) -> HttpResponse:
     enterprises = Paginator(served_enterprises(user), ENTERPRISES_PAGE_SIZE).get_page(
         request.GET.get("enterprises_page")
     )
+    projects = Paginator(served_projects(user), ENTERPRISES_PAGE_SIZE).get_page(request.GET.get("projects_page"))
     return render(
         request,
         "web/supervision/board.html",
-        {"listed": listed, "rows": rows, "enterprises": enterprises, "now": timezone.now()},
+        {
+            "listed": listed,
+            "rows": rows,
+            "enterprises": enterprises,
+            "projects": projects,
+            "task_force_minimum": TASK_FORCE_MINIMUM,
+            "now": timezone.now(),
+        },
     )
