@@ -150,7 +150,8 @@ def test_it_shows_why_a_published_circular_cannot_be_edited(district):
     circular = published(district)
 
     response = signed_in(district.sam, "en").post(
-        url(circular, "edit"), {"version": circular.version, "title": "改个标题", "introduction": "", "requirements": ""}
+        url(circular, "edit"),
+        {"version": circular.version, "title": "改个标题", "introduction": "", "requirements": ""},
     )
 
     assert response.status_code == 409
@@ -160,7 +161,9 @@ def test_it_shows_why_a_published_circular_cannot_be_edited(district):
 def test_it_deletes_a_draft_once_confirmed(district):
     circular = draft(district)
 
-    response = signed_in(district.sam, "en").post(url(circular, "delete"), {"version": circular.version, "confirm": "on"})
+    response = signed_in(district.sam, "en").post(
+        url(circular, "delete"), {"version": circular.version, "confirm": "on"}
+    )
 
     assert response.status_code == 302 and response["Location"] == CIRCULARS
     assert flashed(response) == ["The draft was deleted."]

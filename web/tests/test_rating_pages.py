@@ -86,9 +86,7 @@ def test_it_shows_why_the_server_refused_an_acceptance(district):
 
     response = signed_in(district.hank, "en").post(action_url(rectification, "accept"), {"note": ""})
 
-    assert flashed(response) == [
-        "Only a supervisor whose jurisdiction covers the unit can accept a rectification."
-    ]
+    assert flashed(response) == ["Only a supervisor whose jurisdiction covers the unit can accept a rectification."]
     rectification.refresh_from_db()
     assert rectification.state == RectificationState.SUBMITTED
 
@@ -98,7 +96,12 @@ def test_it_files_an_appeal_from_the_row_and_sam_upholds_it(district):
 
     filed = signed_in(district.hank, "en").post(
         "/supervision/appeals/new/",
-        {"case": rectification.case_id, "kind": "malicious", "reason": "企业因其他纠纷恶意差评。", "next": RECTIFICATIONS},
+        {
+            "case": rectification.case_id,
+            "kind": "malicious",
+            "reason": "企业因其他纠纷恶意差评。",
+            "next": RECTIFICATIONS,
+        },
     )
     assert filed.status_code == 302 and filed["Location"] == APPEALS
     appeal = Appeal.objects.get()
@@ -160,7 +163,9 @@ def test_it_reads_the_rectifications_in_a_fixed_number_of_queries(district, djan
 def test_it_reads_the_appeals_in_a_fixed_number_of_queries(district, django_assert_num_queries):
     def appealed():
         rectification = bad_rating(district)
-        rating_services.appeal_file(case=rectification.case, acting_user=district.hank, kind="mistaken", reason="误评。")
+        rating_services.appeal_file(
+            case=rectification.case, acting_user=district.hank, kind="mistaken", reason="误评。"
+        )
 
     appealed()
     client = signed_in(district.sam)
