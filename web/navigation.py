@@ -32,6 +32,12 @@ MENU = (
     ),
     ("web:meetings", _("Joint meetings"), lambda roles: roles.is_supervisor or Role.LEADER in roles.roles),
     ("web:circulars", _("Circulars"), lambda roles: roles.is_official),
+    (
+        "web:rectifications",
+        _("Rectifications"),
+        lambda roles: roles.is_supervisor or bool(roles.roles & {Role.CADRE, Role.UNIT_HEAD}),
+    ),
+    ("web:ledger", _("Ledger export"), lambda roles: roles.is_official),
     ("web:board", _("Listed cases"), lambda roles: Role.LEADER in roles.roles or roles.is_supervisor),
 )
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import cases, common, supervision, work
+from .views import cases, circulars, common, ledger, ratings, supervision, work
 
 app_name = "web"
 
@@ -35,4 +35,18 @@ urlpatterns = [
     path("supervision/rates/", supervision.rankings, name="rates"),
     path("supervision/rates/cases/", supervision.figure_cases, name="rates-cases"),
     path("leader/board/", supervision.leader_board, name="board"),
+    path("supervision/circulars/", circulars.circulars, name="circulars"),
+    path("supervision/circulars/<int:circular_id>/", circulars.circular_page, name="circular"),
+    path("supervision/circulars/<int:circular_id>/edit/", circulars.circular_edit, name="circular-edit"),
+    path("supervision/circulars/<int:circular_id>/<slug:action>/", circulars.circular_action, name="circular-action"),
+    path("supervision/rectifications/", ratings.rectifications, name="rectifications"),
+    path(
+        "supervision/rectifications/<int:rectification_id>/<slug:action>/",
+        ratings.rectification_action,
+        name="rectification-action",
+    ),
+    path("supervision/appeals/", ratings.appeals, name="appeals"),
+    path("supervision/appeals/new/", ratings.appeal_file, name="appeal-file"),
+    path("supervision/appeals/<int:appeal_id>/decide/", ratings.appeal_decide, name="appeal-decide"),
+    path("supervision/ledger/", ledger.ledger, name="ledger"),
 ]

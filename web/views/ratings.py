@@ -1,0 +1,256 @@
+"""After a bad rating, in the browser: rectifications (整改) with the unit's report and the supervisor's
+acceptance or return, and appeals (申诉) filed by the unit and decided by a supervisor.
+
+Rows come through ``supervision.selectors`` (the cases an official sees); the forms offered come from the
+rows' django-fsm transitions and the appeal service's own rule; every form calls ``supervision.services``.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cases.models import Case, CaseState
+from config.errors import NotFound
+from enterprises.access import roles_for_user
+from supervision.models import BAD_RATING, Appeal, Rectification, RectificationState
+from supervision.permissions import answers_for
+from supervision.selectors import (
+    appeals_visible_to,
+    cases_seen_officially,
+    rectifications_visible_to,
+    row_for_user,
+)
+from supervision.services import ratings as services
+from workflow import clock
+from workflow.calendar import WorkCalendar
+from workflow.selectors import work_calendar
+
+from ..actions import perform
+from ..rating_forms import (
+    AcceptRectificationForm,
+    AppealDecisionForm,
+    AppealFilterForm,
+    AppealForm,
+    RectificationFilterForm,
+    ReturnRectificationForm,
+    SubmitReportForm,
+)
+from .supervision import refused, safe_next
+
+PAGE_SIZE = 20
+
+# The page's name of each rectification transition, its form and the service it calls.
+RECTIFICATION_ACTIONS = {
+    "submit": (
+        "submit",
+        SubmitReportForm,
+        lambda row, user, data: services.rectification_submit(
+            rectification=row, acting_user=user, report=data["report"]
+        ),
+        gettext_lazy("Your report was sent to the supervisors."),
+    ),
+    "accept": (
+        "accept",
+        AcceptRectificationForm,
+        lambda row, user, data: services.rectification_accept(rectification=row, acting_user=user, note=data["note"]),
+        gettext_lazy("The rectification was accepted."),
+    ),
+    "return": (
+        "send_back",
+        ReturnRectificationForm,
+        lambda row, user, data: services.rectification_return(
+            rectification=row, acting_user=user, reason=data["reason"], due_date=data["due_date"]
+        ),
+        gettext_lazy("The rectification was returned to the unit."),
+    ),
+}
+
+
+def may_appeal(case: Case, user, *, appealed: set[int], calendar: WorkCalendar, now: datetime) -> bool:
+    """The appeal service's own rule, read without a query: who answers for the case, a bad rating not yet
+    appealed, within the window."""
+    return (
+        answers_for(unit_id=case.responsible_unit_id, assignee_id=case.assignee_id, user=user)
+        and case.state == CaseState.CLOSED
+        and case.satisfaction is not None
+        and case.satisfaction <= BAD_RATING
+        and case.pk not in appealed
+        and now <= services.appeal_window_ends_at(case, calendar)
+    )
+
+
+@dataclass
+class RectificationRow:
+    rectification: Rectification
+    is_overdue: bool
+    forms: dict[str, Form] = field(default_factory=dict)
+
+
+def rectification_rows(request: HttpRequest, page, bound: dict | None = None) -> list[RectificationRow]:
+    """Each row with the forms its transitions offer this user, and the appeal form where they may appeal."""
+    user, now, calendar = request.user, clock.now(), work_calendar()
+    bound = bound or {}
+    appealed = set(Appeal.objects.filter(case_id__in=[row.case_id for row in page]).values_list("case_id", flat=True))
+    rows = []
+    for rectification in page:
+        offered = {transition.name for transition in rectification.get_available_user_state_transitions(user)}
+        row_forms = {
+            name: bound.get((rectification.pk, name)) or form_class(auto_id=f"{name}-{rectification.pk}-%s")
+            for name, (transition, form_class, _run, _success) in RECTIFICATION_ACTIONS.items()
+            if transition in offered
+        }
+        case = rectification.case
+        if may_appeal(case, user, appealed=appealed, calendar=calendar, now=now):
+            row_forms["appeal"] = bound.get((rectification.pk, "appeal")) or AppealForm(
+                auto_id=f"appeal-{rectification.pk}-%s", initial={"case": case.pk, "next": request.get_full_path()}
+            )
+        rows.append(RectificationRow(rectification, rectification.is_overdue(now), row_forms))
+    return rows
+
+
+def filtered_rectifications(user, form: RectificationFilterForm):
+    rows = rectifications_visible_to(user).order_by("due_at", "id")
+    chosen = form.cleaned_data if form.is_valid() else {}
+    if chosen.get("state"):
+        rows = rows.filter(state=chosen["state"])
+    if chosen.get("overdue"):
+        rows = rows.filter(state=RectificationState.OPEN, due_at__lt=clock.now())
+    return rows
+
+
+def rectifications_page(request: HttpRequest, *, bound: dict | None = None, status: int = 200) -> HttpResponse:
+    user = request.user
+    if not roles_for_user(user).is_official:
+        return refused(request, _("Rectifications and appeals are for government officials."))
+    filters = RectificationFilterForm(request.GET, label_suffix="")
+    page = Paginator(filtered_rectifications(user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
+    return render(
+        request,
+        "web/ratings/rectifications.html",
+        {"filters": filters, "page": page, "rows": rectification_rows(request, page, bound), "query": query},
+        status=status,
+    )
+
+
+@login_required
+def rectifications(request: HttpRequest) -> HttpResponse:
+    return rectifications_page(request)
+
+
+def visible_rectification(user, rectification_id: int) -> Rectification:
+    try:
+        return row_for_user(rectifications_visible_to(user), rectification_id)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+@require_POST
+def rectification_action(request: HttpRequest, rectification_id: int, action: str) -> HttpResponse:
+    """Report, accept or return one rectification; incomplete input is shown again beside its fields."""
+    if action not in RECTIFICATION_ACTIONS:
+        raise Http404
+    rectification = visible_rectification(request.user, rectification_id)
+    _transition, form_class, run, success = RECTIFICATION_ACTIONS[action]
+    form = form_class(request.POST, auto_id=f"{action}-{rectification.pk}-%s")
+    if not form.is_valid():
+        return rectifications_page(request, bound={(rectification.pk, action): form}, status=400)
+    perform(request, lambda: run(rectification, request.user, form.cleaned_data), success=str(success))
+    return redirect(safe_next(request, request.POST.get("next", ""), "web:rectifications"))
+
+
+# --- appeals ------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def appeal_file(request: HttpRequest) -> HttpResponse:
+    """File an appeal of a bad rating, from the row of its rectification."""
+    form = AppealForm(request.POST)
+    if not form.is_valid():
+        case_id = request.POST.get("case", "")
+        rectification = (
+            rectifications_visible_to(request.user).filter(case_id=case_id).first() if case_id.isdigit() else None
+        )
+        if rectification is None:
+            raise Http404
+        form.auto_id = f"appeal-{rectification.pk}-%s"
+        return rectifications_page(request, bound={(rectification.pk, "appeal"): form}, status=400)
+    try:
+        case = row_for_user(cases_seen_officially(request.user).select_related("enterprise"), form.cleaned_data["case"])
+    except NotFound:
+        raise Http404 from None
+    appeal = perform(
+        request,
+        lambda: services.appeal_file(
+            case=case, acting_user=request.user, kind=form.cleaned_data["kind"], reason=form.cleaned_data["reason"]
+        ),
+        success=_("The appeal of the rating of %(number)s was sent to the supervisors.") % {"number": case.number},
+    )
+    if appeal is not None:
+        return redirect("web:appeals")
+    return redirect(safe_next(request, form.cleaned_data["next"], "web:rectifications"))
+
+
+@login_required
+def appeals(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not roles_for_user(user).is_official:
+        return refused(request, _("Rectifications and appeals are for government officials."))
+    filters = AppealFilterForm(request.GET, label_suffix="")
+    rows = appeals_visible_to(user).order_by("-filed_at", "-id")
+    if filters.is_valid() and filters.cleaned_data.get("state"):
+        rows = rows.filter(state=filters.cleaned_data["state"])
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    decisions = []
+    for appeal in page:
+        offered = {transition.name for transition in appeal.get_available_user_state_transitions(user)}
+        form = AppealDecisionForm(auto_id=f"decide-{appeal.pk}-%s") if offered & {"uphold", "reject"} else None
+        decisions.append((appeal, form))
+    query = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
+    return render(
+        request,
+        "web/ratings/appeals.html",
+        {"filters": filters, "page": page, "decisions": decisions, "query": query},
+    )
+
+
+@login_required
+@require_POST
+def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    try:
+        appeal = row_for_user(appeals_visible_to(request.user), appeal_id)
+    except NotFound:
+        raise Http404 from None
+    form = AppealDecisionForm(request.POST)
+    if not form.is_valid():
+        # The decision form sits in a list row: its problems are told above the list.
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+        return redirect("web:appeals")
+    uphold = form.cleaned_data["decision"] == "uphold"
+    success = (
+        _("The appeal of %(number)s was upheld: the rating no longer counts.")
+        if uphold
+        else _("The appeal of %(number)s was rejected: the rating counts.")
+    )
+    perform(
+        request,
+        lambda: services.appeal_decide(
+            appeal=appeal, acting_user=request.user, uphold=uphold, note=form.cleaned_data["note"]
+        ),
+        success=success % {"number": appeal.case.number},
+    )
+    return redirect("web:appeals")
