@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .credit_code import validate_credit_code
 
@@ -218,7 +219,7 @@ class ServiceAssignment(models.Model):
 class ProjectStage(models.TextChoices):
     """A key project's life, from the first idea to production (全生命周期)."""
 
-    PLANNED = "planned", _("Planned")
+    PLANNED = "planned", pgettext_lazy("project stage", "Planned")
     NEGOTIATING = "negotiating", _("Negotiating")
     SIGNED = "signed", _("Signed")
     LANDED = "landed", _("Landed")
