@@ -189,7 +189,7 @@ class DemoSupervision:
         )
         self.answer_one_sub_case(decided, meeting_day)
 
-        next_week = self.today + timedelta(days=8 - self.today.isoweekday())  # Tuesday of next week
+        next_week = self.today + timedelta(days=8 - self.today.weekday())  # Tuesday of next week
         while not self.calendar.is_workday(next_week):
             next_week += timedelta(days=1)
         industry = self.units[INDUSTRY_BUREAU]
