@@ -62,6 +62,7 @@ demo: install ## Start Huiyin on http://127.0.0.1:8000 with demo data (SQLite by
 	$(PY) manage.py migrate -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo_supervision
 	@echo
 	@echo "Huiyin runs at http://$(HOST):$(PORT)/  (API docs: http://$(HOST):$(PORT)/api/docs/, admin: /admin/)"
 	@echo "Log in with any account above and the password huiyin-demo. Stop everything with Ctrl-C."

@@ -574,6 +574,8 @@ SATISFACTION_COMMENTS = {
 SOLVED_RATINGS = {5: 50, 4: 30, 3: 12, 2: 5, 1: 3}
 UNSOLVED_RATINGS = {5: 10, 4: 25, 3: 35, 2: 20, 1: 10}
 AFTER_REOPEN_RATINGS = {5: 15, 4: 35, 3: 30, 2: 15, 1: 5}
+# 不满意 and 非常不满意: each opens a rectification (整改) of the unit that answered.
+BAD_RATINGS = {2: 65, 1: 35}
 SOLVED_TYPES = (ResolutionType.SOLVED, ResolutionType.PARTLY_SOLVED)
 
 # Stories a case goes through, and how many cases follow each; about two hundred in all.
@@ -590,6 +592,8 @@ CASE_PLAN = (
     ("confirmed_after_reopen", 8),
     ("closed_by_supervisor", 10),
     ("withdrawn", 14),
+    ("rated_badly_recently", 2),
+    ("rated_badly_weeks_ago", 3),
 )
 # How many days ago each kind of story begins: open work is recent, some of it already
 # past its deadline; closed cases lie weeks back; answers wait less than their
@@ -607,6 +611,10 @@ STORY_AGE_DAYS = {
     "confirmed_after_reopen": (15, 60),
     "closed_by_supervisor": (10, 60),
     "withdrawn": (5, 60),
+    # The demo cadre's dissatisfied enterprise: rectifications for the supervision demo, two of them
+    # recent enough to be reported or appealed, the others overdue or in an earlier month.
+    "rated_badly_recently": (2, 5),
+    "rated_badly_weeks_ago": (35, 60),
 }
 STEP_HOURS = (0.5, 20)
 # Cases that raise a confirmed case's matter again, filed after all the others.
@@ -844,6 +852,8 @@ class DemoDistrict:
             "confirmed_after_reopen": self.story_confirmed_after_reopen,
             "closed_by_supervisor": self.story_closed_by_supervisor,
             "withdrawn": self.story_withdrawn,
+            "rated_badly_recently": self.story_rated_badly,
+            "rated_badly_weeks_ago": self.story_rated_badly,
         }
         plan = sorted(
             (self.latest - timedelta(days=self.rng.uniform(*STORY_AGE_DAYS[name])), name)
@@ -884,6 +894,12 @@ class DemoDistrict:
     def contact(self, enterprise_id: int):
         """The person who speaks for the enterprise in the demo: its first contact."""
         return self.contacts[enterprise_id][0]
+
+    def demo_enterprise(self, username: str) -> Enterprise:
+        """The enterprise a demo contact speaks for."""
+        return next(
+            enterprise for enterprise in self.enterprises if self.contact(enterprise.pk) == self.users[username]
+        )
 
     def assignee(self, case: Case):
         return self.users_by_pk[case.assignee_id]
@@ -1079,6 +1095,24 @@ class DemoDistrict:
         self.say(case, self.assignee(case), PROGRESS_REPLIES)
         case = self.resolve(case, problem, again=True)
         self.confirm(case, after_reopen=True)
+
+    def story_rated_badly(self) -> None:
+        """The demo enterprise finds the demo cadre's answer wanting and rates it 不满意 or 非常不满意.
+
+        Its cases route to ``cadre`` of the Industry Bureau, so the bureau of ``unithead`` gets the rectification.
+        """
+        enterprise = self.demo_enterprise("enterprise")
+        problem = self.rng.choice(PROBLEMS)
+        case = self.resolve(self.work_on(self.routed(self.file(enterprise, problem))), problem)
+        rating = self.weighted(BAD_RATINGS)
+        case = self.act(
+            case_close,
+            case=case,
+            acting_user=self.contact(enterprise.pk),
+            satisfaction=rating,
+            comment=self.rng.choice(SATISFACTION_COMMENTS[rating]),
+        )
+        self.confirmed_cases.append(case)
 
     def story_closed_by_supervisor(self) -> None:
         """Either the enterprise never confirmed, or it rejected the answer twice and may not reopen again."""
