@@ -6,12 +6,13 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseEvent, CaseState, Category, Closure, Comment
 from enterprises.credit_code import validate_credit_code
-from enterprises.models import Enterprise, EnterpriseContact, Role, ServiceAssignment, Unit, UnitMembership
+from enterprises.models import Enterprise, EnterpriseContact, KeyProject, Role, ServiceAssignment, Unit, UnitMembership
 from notifications.models import Notification
 from workflow.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
@@ -137,3 +138,8 @@ def test_it_routes_a_case_filed_by_enterprise_to_cadre():
     assert response.status_code == 201, response.data
     assert response.data["state"] == CaseState.ASSIGNED
     assert response.data["assignee"]["username"] == "cadre"
+
+
+def test_it_gives_the_demo_leader_key_projects_with_one_task_force_short_of_five():
+    projects = KeyProject.objects.filter(leader__username="leader").annotate(seats=Count("task_force"))
+    assert sorted(project.seats for project in projects) == [2, 5]

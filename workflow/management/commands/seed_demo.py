@@ -20,7 +20,18 @@ from django.utils import timezone
 
 from cases.models import Case, CaseState, Category, Closure, Complexity, ResolutionType, Visibility
 from enterprises.credit_code import ALPHABET, check_character
-from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitKind, UnitMembership
+from enterprises.models import (
+    Enterprise,
+    EnterpriseContact,
+    KeyProject,
+    ProjectStage,
+    Role,
+    TaskForceLevel,
+    TaskForceMember,
+    Unit,
+    UnitKind,
+    UnitMembership,
+)
 from enterprises.services import service_assignment_change
 from workflow import clock
 from workflow.services import (
@@ -117,6 +128,31 @@ MORE_OVERSEERS = (
     ("leader3", DISTRICT, Role.LEADER),
     ("dispatcher2", DISPATCH_ROOM, Role.DISPATCHER),
     ("supervisor2", SUPERVISION_OFFICE, Role.SUPERVISOR),
+)
+
+# Key projects of the demo leader (重点项目) and their task forces (专班): username, level, unit, duty.
+KEY_PROJECTS = (
+    (
+        "亿鑫化工新材料产业园项目",
+        "亿鑫化工有限公司",
+        ProjectStage.STARTED,
+        (
+            ("leader2", TaskForceLevel.CITY_LEADER, DISTRICT, "协调用地和电力"),
+            ("unithead", TaskForceLevel.CITY_DEPARTMENT, INDUSTRY_BUREAU, "项目推进"),
+            ("cadre2", TaskForceLevel.CITY_DEPARTMENT, REFORM_BUREAU, "立项审批"),
+            ("cadre", TaskForceLevel.DISTRICT_LIAISON, INDUSTRY_BUREAU, "日常联络"),
+            ("dispatcher", TaskForceLevel.DISTRICT_LIAISON, DISPATCH_ROOM, "诉求调度"),
+        ),
+    ),
+    (
+        "宏达智能装备扩产项目",
+        "哈尔滨宏达机械制造有限公司",
+        ProjectStage.SIGNED,
+        (
+            ("cadre2", TaskForceLevel.CITY_DEPARTMENT, REFORM_BUREAU, "前期手续"),
+            ("cadre", TaskForceLevel.DISTRICT_LIAISON, INDUSTRY_BUREAU, "日常联络"),
+        ),
+    ),
 )
 
 SURNAMES = (
@@ -681,6 +717,7 @@ class DemoDistrict:
         self.build_enterprises()
         self.build_people()
         self.build_service()
+        self.build_key_projects()
         self.build_cases()
         self.give_addresses()
 
@@ -837,6 +874,20 @@ class DemoDistrict:
             )
             if cadre is not None:
                 self.serving_cadre[enterprise.pk] = cadre
+
+    def build_key_projects(self) -> None:
+        """Two key projects headed by the demo leader: one task force at full strength, one short of five."""
+        enterprise_by_name = {enterprise.name: enterprise for enterprise in self.enterprises}
+        for name, enterprise, stage, seats in KEY_PROJECTS:
+            project = KeyProject.objects.create(
+                name=name, enterprise=enterprise_by_name[enterprise], stage=stage, leader=self.users["leader"]
+            )
+            TaskForceMember.objects.bulk_create(
+                TaskForceMember(
+                    project=project, user=self.users[username], level=level, unit=self.units[unit], duty=duty
+                )
+                for username, level, unit, duty in seats
+            )
 
     def build_cases(self) -> None:
         stories = {
