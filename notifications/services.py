@@ -178,12 +178,13 @@ def deliveries_enqueue(delivery_ids: list[int]) -> int:
     for count, delivery_id in enumerate(delivery_ids):
         try:
             deliver.delay(delivery_id)
-        except Exception:
+        except Exception as error:
             _broker_down_until = timezone.now() + BROKER_RETRY_AFTER
+            # Expected while the broker is down, so one line without a traceback: the outbox catches up.
             logger.warning(
-                "Could not queue %d deliveries (broker unavailable?); the outbox task will send them",
+                "Could not queue %d deliveries (%s); the outbox task will send them",
                 len(delivery_ids) - count,
-                exc_info=True,
+                error,
             )
             # Not on the queue after all: the next outbox run may queue them at once, not after the lease.
             Delivery.objects.filter(pk__in=delivery_ids[count:], status=DeliveryStatus.PENDING).update(queued_at=None)
