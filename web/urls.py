@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import cases, common, supervision, work
+from .views import cases, common, meetings, supervision, work
 
 app_name = "web"
 
@@ -35,4 +35,20 @@ urlpatterns = [
     path("supervision/rates/", supervision.rankings, name="rates"),
     path("supervision/rates/cases/", supervision.figure_cases, name="rates-cases"),
     path("leader/board/", supervision.leader_board, name="board"),
+    path("supervision/meetings/", meetings.meetings, name="meetings"),
+    path("supervision/meetings/<int:meeting_id>/", meetings.meeting, name="meeting"),
+    path(
+        "supervision/meetings/<int:meeting_id>/items/<int:item_id>/decide/",
+        meetings.meeting_decide,
+        name="meeting-decide",
+    ),
+    path("supervision/meetings/<int:meeting_id>/refresh/", meetings.meeting_refresh, name="meeting-refresh"),
+    path("supervision/meetings/<int:meeting_id>/close/", meetings.meeting_close, name="meeting-close"),
+    path("supervision/rechecks/", meetings.recheck_samples, name="rechecks"),
+    path("supervision/rechecks/<int:sample_id>/", meetings.recheck_sample, name="recheck-sample"),
+    path(
+        "supervision/rechecks/<int:sample_id>/items/<int:item_id>/record/",
+        meetings.recheck_record,
+        name="recheck-record",
+    ),
 ]
