@@ -303,8 +303,6 @@ def test_it_reads_the_meetings_list_in_a_fixed_number_of_queries(district, djang
 
 
 def test_it_reads_a_meeting_page_in_a_fixed_number_of_queries(district, django_assert_num_queries):
-    dave = district.dave
-
     def decided_and_open(title: str) -> None:
         flagged(district, f"{title}已议")
         flagged(district, f"{title}待议")
