@@ -186,6 +186,8 @@ def test_it_shows_leo_the_meetings_without_the_planning_form_and_refuses_alice(d
     meeting = planned(district)
     page = signed_in(district.leo, "en").get(MEETINGS).content.decode()
     assert f'href="{meeting_url(meeting)}"' in page and 'name="chair"' not in page
+    planning = signed_in(district.leo, "en").post(MEETINGS, {"held_on": "2026-11-23", "chair": district.leo.pk})
+    assert planning.status_code == 403 and "Only supervisors plan joint review meetings." in planning.content.decode()
     refused = signed_in(district.alice, "en").get(MEETINGS)
     assert refused.status_code == 403
     assert "Only officials take part in the joint review meeting." in refused.content.decode()

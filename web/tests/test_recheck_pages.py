@@ -143,6 +143,8 @@ def test_it_shows_leo_the_samples_without_forms_and_refuses_carol(district):
     listed = leo.get(RECHECKS).content.decode()
     assert f'href="{RECHECKS}{sample.pk}/"' in listed and 'name="rate_percent"' not in listed
     assert "Record the re-check of" not in leo.get(f"{RECHECKS}{sample.pk}/").content.decode()
+    drawing = leo.post(RECHECKS, {"jurisdiction": district.district.pk, "period": "2026-09", "rate_percent": "5"})
+    assert drawing.status_code == 403 and "Only supervisors draw re-check samples." in drawing.content.decode()
     refused = signed_in(district.carol, "en").get(RECHECKS)
     assert refused.status_code == 403
     assert "Only supervisors and leaders can see re-checks." in refused.content.decode()

@@ -115,8 +115,11 @@ def meetings(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not may_see_meetings(user):
         return refused(request, _("Only officials take part in the joint review meeting."))
+    supervisor = roles_for_user(user).is_supervisor
     if request.method != "POST":
-        return render_meetings(request, meeting_form_for(user) if roles_for_user(user).is_supervisor else None)
+        return render_meetings(request, meeting_form_for(user) if supervisor else None)
+    if not supervisor:
+        return refused(request, _("Only supervisors plan joint review meetings."))
     form = meeting_form_for(user, request.POST)
     if not form.is_valid():
         return render_meetings(request, form, status=400)
@@ -314,6 +317,8 @@ def recheck_samples(request: HttpRequest) -> HttpResponse:
     supervisor = roles_for_user(user).is_supervisor
     if request.method != "POST":
         return render_rechecks(request, draw_form_for(user) if supervisor else None)
+    if not supervisor:
+        return refused(request, _("Only supervisors draw re-check samples."))
     form = draw_form_for(user, request.POST)
     if not form.is_valid():
         return render_rechecks(request, form, status=400)
