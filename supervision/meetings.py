@@ -13,17 +13,35 @@ from django.db.models import Prefetch, Q, QuerySet
 from openpyxl import Workbook
 
 from cases.models import Case
+from cases.permissions import heads_responsible_unit, is_assignee, supervises
 from cases.selectors import cases_visible_to
 from enterprises.access import UnitTree, jurisdictions, roles_for_user
 from enterprises.models import Role, Unit
+from workflow.services import SUB_CASE_OPEN_STATES
 
-from .models import AgendaItem, Meeting, MeetingFlag
+from .models import AgendaItem, FlagState, Meeting, MeetingFlag
 from .overdue import in_language, shanghai_text
+
+# A case goes to the meeting only while it is still being worked on: a resolved one waits for the enterprise.
+FLAGGABLE_STATES = SUB_CASE_OPEN_STATES
 
 
 def may_see_meetings(user) -> bool:
     """Officials only: the joint review is government business, enterprises follow only its outcome."""
     return roles_for_user(user).is_official
+
+
+def may_flag(case: Case, user) -> bool:
+    """The assignee, a head of the responsible unit, or a supervisor whose jurisdiction covers the case.
+
+    The service enforces it and the case page offers the flag form by it; the case needs its enterprise.
+    """
+    return is_assignee(case, user) or heads_responsible_unit(case, user) or supervises(case, user)
+
+
+def pending_flag_of(user, case: Case) -> MeetingFlag | None:
+    """The case's flag waiting for the meeting, as an official sees it; None for enterprise users."""
+    return flags_visible_to(user).filter(case=case, state=FlagState.PENDING).first()
 
 
 def may_run_meeting(user, meeting: Meeting) -> bool:

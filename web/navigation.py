@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.access import UserRoles
@@ -16,7 +16,7 @@ class NavItem:
     current: bool
 
 
-# (url name, label, who sees it); a page that a later change has not built yet is skipped.
+# (url name, label, who sees it), in the order of the menu.
 MENU = (
     ("web:my-cases", _("My problems"), lambda roles: roles.is_enterprise_user),
     ("web:file-case", _("File a problem"), lambda roles: roles.is_enterprise_user),
@@ -31,6 +31,7 @@ MENU = (
         lambda roles: roles.is_dispatcher or roles.is_supervisor or Role.LEADER in roles.roles,
     ),
     ("web:meetings", _("Joint meetings"), lambda roles: roles.is_supervisor or Role.LEADER in roles.roles),
+    ("web:rechecks", _("Re-checks"), lambda roles: roles.is_supervisor),
     ("web:circulars", _("Circulars"), lambda roles: roles.is_official),
     (
         "web:rectifications",
@@ -43,13 +44,7 @@ MENU = (
 
 
 def navigation_for(roles: UserRoles, path: str) -> list[NavItem]:
-    items = []
-    for url_name, label, shown in MENU:
-        if not shown(roles):
-            continue
-        try:
-            url = reverse(url_name)
-        except NoReverseMatch:
-            continue
-        items.append(NavItem(label=str(label), url=url, current=path.startswith(url)))
-    return items
+    """The user's menu; the current item is the one whose address is the longest start of ``path``."""
+    shown = [(str(label), reverse(url_name)) for url_name, label, may_see in MENU if may_see(roles)]
+    current = max((url for _label, url in shown if path.startswith(url)), key=len, default=None)
+    return [NavItem(label=label, url=url, current=url == current) for label, url in shown]

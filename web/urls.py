@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import cases, circulars, common, ledger, ratings, supervision, work
+from .views import cases, circulars, common, ledger, meetings, ratings, supervision, work
 
 app_name = "web"
 
@@ -49,4 +49,20 @@ urlpatterns = [
     path("supervision/appeals/new/", ratings.appeal_file, name="appeal-file"),
     path("supervision/appeals/<int:appeal_id>/decide/", ratings.appeal_decide, name="appeal-decide"),
     path("supervision/ledger/", ledger.ledger, name="ledger"),
+    path("supervision/meetings/", meetings.meetings, name="meetings"),
+    path("supervision/meetings/<int:meeting_id>/", meetings.meeting, name="meeting"),
+    path(
+        "supervision/meetings/<int:meeting_id>/items/<int:item_id>/decide/",
+        meetings.meeting_decide,
+        name="meeting-decide",
+    ),
+    path("supervision/meetings/<int:meeting_id>/refresh/", meetings.meeting_refresh, name="meeting-refresh"),
+    path("supervision/meetings/<int:meeting_id>/close/", meetings.meeting_close, name="meeting-close"),
+    path("supervision/rechecks/", meetings.recheck_samples, name="rechecks"),
+    path("supervision/rechecks/<int:sample_id>/", meetings.recheck_sample, name="recheck-sample"),
+    path(
+        "supervision/rechecks/<int:sample_id>/items/<int:item_id>/record/",
+        meetings.recheck_record,
+        name="recheck-record",
+    ),
 ]

@@ -13,23 +13,16 @@ from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent, EventAction
-from cases.permissions import heads_responsible_unit, is_assignee, supervises
+from cases.permissions import supervises
 from config.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import roles_for_user
 from enterprises.models import Unit
 from workflow import clock
 from workflow.selectors import work_calendar
-from workflow.services import SUB_CASE_OPEN_STATES, record_event, required_text, sub_case_file
+from workflow.services import record_event, required_text, sub_case_file
 
-from ..meetings import in_units_q, jurisdiction_units, leaders_chairing, may_run_meeting
+from ..meetings import FLAGGABLE_STATES, in_units_q, jurisdiction_units, leaders_chairing, may_flag, may_run_meeting
 from ..models import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
-
-FLAGGABLE_STATES = SUB_CASE_OPEN_STATES
-
-
-def may_flag(case: Case, user) -> bool:
-    """The assignee, a head of the responsible unit, or a supervisor whose jurisdiction covers the case."""
-    return is_assignee(case, user) or heads_responsible_unit(case, user) or supervises(case, user)
 
 
 def flag_create(*, case: Case, acting_user, kind: str, reason: str) -> MeetingFlag:

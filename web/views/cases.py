@@ -32,6 +32,8 @@ from cases.selectors import (
 )
 from config.errors import Conflict, NotFound
 from enterprises.access import roles_for_user
+from supervision.meetings import FLAGGABLE_STATES, may_flag, pending_flag_of
+from supervision.services.meetings import flag_create
 from workflow import services
 from workflow.api import available_actions
 
@@ -49,6 +51,7 @@ from ..forms import (
     WithdrawForm,
     assignable_memberships,
 )
+from ..meeting_forms import FlagForm
 
 User = get_user_model()
 
@@ -89,6 +92,17 @@ class CasePage:
         self.sees_internal = user_sees_internal(self.user, case)
         self.transitions = set(available_actions(case, self.user))
         self._memberships = None
+        self._pending_flag = None
+
+    @property
+    def pending_flag(self):
+        """The case's flag waiting for the joint review meeting; read for officials only, once."""
+        if self._pending_flag is None:
+            self._pending_flag = (pending_flag_of(self.user, self.case) if self.roles.is_official else None) or False
+        return self._pending_flag or None
+
+    def may_flag(self) -> bool:
+        return self.case.state in FLAGGABLE_STATES and may_flag(self.case, self.user) and self.pending_flag is None
 
     @property
     def is_open(self) -> bool:
@@ -135,6 +149,9 @@ class CasePage:
             for event in events
         ]
         follow_ups = list(cases_visible_to(user).filter(follows_up=case).order_by("filed_at"))
+        sub_cases = list(
+            cases_visible_to(user).filter(parent=case).select_related("responsible_unit", "assignee").order_by("number")
+        )
         extensions = (
             list(case.extension_requests.select_related("requested_by", "decided_by").order_by("created_at"))
             if self.sees_internal
@@ -146,6 +163,8 @@ class CasePage:
             "timeline": [item for item in timeline if item["event"].action != EventAction.COMMENT or item["comment"]],
             "attachments": list(attachments_for_user(user, case, sees_internal=self.sees_internal)),
             "follow_ups": follow_ups,
+            "sub_cases": sub_cases,
+            "meeting_flag": self.pending_flag,
             "extensions": extensions,
             "forms": self.offered_forms(bound),
             "is_filing_enterprise": self.rates(),
@@ -252,6 +271,12 @@ PAGE_ACTIONS: dict[str, PageAction] = {
         ),
         gettext_lazy("Your request for more time was sent to those who decide it."),
         lambda page: page.case.state == CaseState.ASSIGNED and page.case.assignee_id == page.user.pk,
+    ),
+    "flag": PageAction(
+        FlagForm,
+        lambda case, user, data: flag_create(case=case, acting_user=user, kind=data["kind"], reason=data["reason"]),
+        gettext_lazy("The case waits for the joint review meeting; the next agenda takes it."),
+        lambda page: page.may_flag(),
     ),
 }
 

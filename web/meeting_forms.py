@@ -1,0 +1,148 @@
+"""The forms of the joint review meeting and re-check pages. They parse and label input; the services decide.
+
+Choices of units and people are built once per page and handed to every form, so a meeting with many
+agenda items renders in a fixed number of queries.
+"""
+
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from supervision.models import FlagKind, RecheckMethod, RecheckResult
+
+from .forms import VersionedForm
+
+SUB_CASE_ROWS = 3
+MONTHS_OFFERED = 12
+
+
+class FlagForm(VersionedForm):
+    kind = forms.ChoiceField(label=_("Why the meeting"), choices=FlagKind.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason"),
+        help_text=_("What the meeting must decide, and which departments it needs."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class MeetingForm(forms.Form):
+    """Plan a meeting: the choices are the user's jurisdictions, their leaders and their units."""
+
+    jurisdiction = forms.TypedChoiceField(label=_("Jurisdiction"), coerce=int)
+    held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    chair = forms.TypedChoiceField(label=_("Chairing leader"), coerce=int)
+    participating_units = forms.TypedMultipleChoiceField(
+        label=_("Participating units"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    title = forms.CharField(label=_("Title (optional)"), max_length=200, required=False)
+    location = forms.CharField(label=_("Location (optional)"), max_length=200, required=False)
+
+    def __init__(self, *args, jurisdictions, leaders, units, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].choices = [(unit.pk, unit.name) for unit in jurisdictions]
+        if len(jurisdictions) == 1:
+            self.fields["jurisdiction"].widget = forms.HiddenInput()
+            self.fields["jurisdiction"].initial = jurisdictions[0].pk
+        self.fields["chair"].choices = [("", _("Choose a leader")), *((user.pk, person(user)) for user in leaders)]
+        self.fields["participating_units"].choices = [(unit.pk, unit.name) for unit in units]
+
+
+def person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+class DecisionForm(forms.Form):
+    decision = forms.CharField(
+        label=_("Minutes (纪要)"),
+        help_text=_("What the meeting decided on this case."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    decision_public = forms.BooleanField(
+        label=_("Show the minutes to the enterprise"),
+        required=False,
+        help_text=_("Otherwise the enterprise sees only that the meeting took the case up, and the sub-cases."),
+    )
+
+
+class SubCaseForm(forms.Form):
+    """One sub-case row; a row left blank is skipped."""
+
+    unit = forms.TypedChoiceField(label=_("Responsible unit"), coerce=int)
+    assignee = forms.TypedChoiceField(
+        label=_("Assignee (optional)"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("Without one the unit's head receives it."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("What the unit must do"), widget=forms.Textarea(attrs={"rows": 2}))
+    resolution_workdays = forms.IntegerField(label=_("Working days to resolve"), min_value=1, max_value=250)
+
+    def __init__(self, *args, unit_choices, assignee_choices, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("Choose a unit")), *unit_choices]
+        self.fields["assignee"].choices = [("", _("The unit's head")), *assignee_choices]
+
+
+SubCaseFormSet = forms.formset_factory(SubCaseForm, extra=SUB_CASE_ROWS, max_num=SUB_CASE_ROWS, validate_max=True)
+
+
+class CloseMeetingForm(forms.Form):
+    notes = forms.CharField(
+        label=_("General record (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    confirm = forms.BooleanField(
+        label=_("Yes, the meeting was held: undecided items go to the next meeting"),
+        error_messages={"required": _("Confirm that the meeting was held.")},
+    )
+
+
+def month_choices(now: datetime) -> list[tuple[str, str]]:
+    """The months that are over, last month first."""
+    local = timezone.localtime(now)
+    labels = []
+    for back in range(1, MONTHS_OFFERED + 1):
+        year, month = divmod(local.year * 12 + local.month - 1 - back, 12)
+        labels.append(f"{year}-{month + 1:02d}")
+    return [(label, label) for label in labels]
+
+
+class DrawForm(forms.Form):
+    jurisdiction = forms.TypedChoiceField(label=_("Jurisdiction"), coerce=int)
+    period = forms.ChoiceField(label=_("Month of the closures"))
+    rate_percent = forms.IntegerField(
+        label=_("Rate (%)"), min_value=1, max_value=100, help_text=_("At least one case per unit is drawn.")
+    )
+    seed = forms.IntegerField(
+        label=_("Seed (optional)"),
+        required=False,
+        min_value=0,
+        max_value=10**15 - 1,
+        help_text=_("A number announced in advance; without one the system chooses and records it."),
+    )
+
+    def __init__(self, *args, now: datetime, jurisdictions, rate_percent: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = month_choices(now)
+        self.fields["rate_percent"].initial = rate_percent
+        self.fields["jurisdiction"].choices = [(unit.pk, unit.name) for unit in jurisdictions]
+        if len(jurisdictions) == 1:
+            self.fields["jurisdiction"].widget = forms.HiddenInput()
+            self.fields["jurisdiction"].initial = jurisdictions[0].pk
+
+
+class RecheckRecordForm(forms.Form):
+    method = forms.ChoiceField(label=_("How"), choices=RecheckMethod.choices, widget=forms.RadioSelect)
+    method_other = forms.CharField(
+        label=_("Other method"), max_length=100, required=False, help_text=_("Name it when the method is other.")
+    )
+    result = forms.ChoiceField(label=_("Result"), choices=RecheckResult.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("What was found"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when it failed: the case reopens and the enterprise reads it."),
+    )

@@ -1,0 +1,390 @@
+"""The joint review meeting (联审会办) and the monthly re-check (复查) in the browser.
+
+Views parse, call ``supervision.services.meetings`` and ``supervision.rechecks`` and render; who sees what comes
+from ``supervision.meetings`` and ``supervision.rechecks`` (built on ``cases_visible_to``), and every write is
+checked again by its service, whose refusal is shown as a message.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Count, Q, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from cases.permissions import supervises
+from enterprises.access import UnitTree, roles_for_user
+from enterprises.models import Unit
+from supervision import rechecks
+from supervision.meetings import (
+    agenda_items_for,
+    flags_visible_to,
+    jurisdiction_units,
+    leaders_chairing,
+    may_run_meeting,
+    may_see_meetings,
+    meetings_visible_to,
+)
+from supervision.models import AgendaItem, FlagState, ItemOutcome, MeetingState, RecheckSample
+from supervision.services import meetings as services
+from workflow import clock
+
+from ..actions import perform
+from ..forms import assignable_memberships
+from ..meeting_forms import (
+    CloseMeetingForm,
+    DecisionForm,
+    DrawForm,
+    MeetingForm,
+    RecheckRecordForm,
+    SubCaseFormSet,
+    person,
+)
+from .supervision import refused
+
+User = get_user_model()
+
+MEETINGS_PAGE_SIZE = 20
+FLAGS_PAGE_SIZE = 20
+SAMPLES_PAGE_SIZE = 20
+ITEMS_PAGE_SIZE = 50
+
+
+# --- the meetings list ---------------------------------------------------------------------------------------
+
+
+def meetings_listed(user):
+    """Planned meetings first, soonest first; then the held ones, latest first; with their item counts."""
+    planned = Q(state=MeetingState.PLANNED)
+    return (
+        meetings_visible_to(user)
+        .annotate(
+            items_count=Count("items", distinct=True),
+            open_count=Count("items", filter=Q(items__outcome=ItemOutcome.OPEN), distinct=True),
+            planned_first=models.Case(When(planned, then=Value(0)), default=Value(1)),
+        )
+        .order_by("planned_first", models.Case(When(planned, then="held_on")), "-held_on", "-id")
+    )
+
+
+def pool_of(user):
+    """Pending flags on no open agenda: what the next meeting planned takes first."""
+    return (
+        flags_visible_to(user)
+        .filter(state=FlagState.PENDING)
+        .exclude(agenda_items__outcome=ItemOutcome.OPEN)
+        .order_by("-times_deferred", "flagged_at", "id")
+    )
+
+
+def meeting_form_for(user, data=None) -> MeetingForm:
+    """The choices of a supervisor's jurisdictions: their leaders and active units."""
+    jurisdictions = rechecks.recheck_jurisdictions(user)
+    units = UnitTree().subtree([unit.pk for unit in jurisdictions])
+    leaders = sorted(leaders_chairing(units), key=person)
+    active = Unit.objects.filter(pk__in=units, is_active=True).order_by("kind", "name")
+    return MeetingForm(
+        data,
+        jurisdictions=jurisdictions,
+        leaders=leaders,
+        units=list(active),
+        initial={"held_on": timezone.localdate()},
+    )
+
+
+def render_meetings(request: HttpRequest, form: MeetingForm | None, status: int = 200) -> HttpResponse:
+    user = request.user
+    meetings = Paginator(meetings_listed(user), MEETINGS_PAGE_SIZE).get_page(request.GET.get("page"))
+    pool = Paginator(pool_of(user), FLAGS_PAGE_SIZE).get_page(request.GET.get("flags_page"))
+    return render(
+        request, "web/meetings/meetings.html", {"meetings": meetings, "pool": pool, "form": form}, status=status
+    )
+
+
+@login_required
+def meetings(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not may_see_meetings(user):
+        return refused(request, _("Only officials take part in the joint review meeting."))
+    supervisor = roles_for_user(user).is_supervisor
+    if request.method != "POST":
+        return render_meetings(request, meeting_form_for(user) if supervisor else None)
+    if not supervisor:
+        return refused(request, _("Only supervisors plan joint review meetings."))
+    form = meeting_form_for(user, request.POST)
+    if not form.is_valid():
+        return render_meetings(request, form, status=400)
+    data = form.cleaned_data
+    meeting = perform(
+        request,
+        lambda: services.meeting_create(
+            acting_user=user,
+            jurisdiction=Unit.objects.get(pk=data["jurisdiction"]),
+            held_on=data["held_on"],
+            chair=User.objects.get(pk=data["chair"]),
+            participating_units=list(Unit.objects.filter(pk__in=data["participating_units"])),
+            title=data["title"],
+            location=data["location"],
+        ),
+        success=_("The meeting is planned; its agenda holds the cases waiting for it."),
+    )
+    return redirect("web:meeting", meeting_id=meeting.pk) if meeting else redirect("web:meetings")
+
+
+# --- one meeting ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AgendaRow:
+    item: AgendaItem
+    decision_form: DecisionForm | None = None
+    sub_case_forms: SubCaseFormSet | None = None
+
+
+class MeetingPage:
+    """One meeting as one person sees it; the forms share the unit and people choices built once."""
+
+    def __init__(self, request: HttpRequest, meeting_id: int) -> None:
+        self.request = request
+        self.user = request.user
+        meeting = meetings_visible_to(self.user).filter(pk=meeting_id).first()
+        if meeting is None:
+            raise Http404
+        self.meeting = meeting
+        self.runs = meeting.state == MeetingState.PLANNED and may_run_meeting(self.user, meeting)
+        self._choices = None
+
+    def choices(self) -> tuple[list, list, dict, dict]:
+        """Units of the jurisdiction and the cadres and heads in them, for the sub-case rows."""
+        if self._choices is None:
+            units = jurisdiction_units(self.meeting.jurisdiction)
+            memberships = assignable_memberships(units)
+            unit_by_id = {m.unit_id: m.unit for m in memberships}
+            unit_by_id.update({unit.pk: unit for unit in Unit.objects.filter(pk__in=units, is_active=True)})
+            people = {m.user_id: m.user for m in memberships}
+            unit_choices = sorted(((pk, unit.name) for pk, unit in unit_by_id.items()), key=lambda c: c[1])
+            assignee_choices = [(m.user_id, f"{person(m.user)} · {m.unit.name}") for m in memberships]
+            self._choices = (unit_choices, list(dict(assignee_choices).items()), unit_by_id, people)
+        return self._choices
+
+    def forms_for(self, item: AgendaItem, data=None) -> tuple[DecisionForm, SubCaseFormSet]:
+        unit_choices, assignee_choices, _units, _people = self.choices()
+        prefix = f"item-{item.pk}"
+        decision = DecisionForm(data, prefix=prefix)
+        rows = SubCaseFormSet(
+            data,
+            prefix=f"{prefix}-sub",
+            form_kwargs={"unit_choices": unit_choices, "assignee_choices": assignee_choices},
+        )
+        return decision, rows
+
+    def render(self, bound: dict | None = None, status: int = 200) -> HttpResponse:
+        rows = []
+        for item in agenda_items_for(self.user, self.meeting):
+            row = AgendaRow(item=item)
+            if self.runs and item.outcome == ItemOutcome.OPEN:
+                row.decision_form, row.sub_case_forms = (bound or {}).get(item.pk) or self.forms_for(item)
+            rows.append(row)
+        meeting = self.meeting
+        api = {"pk": meeting.pk}
+        context = {
+            "meeting": meeting,
+            "rows": rows,
+            "runs": self.runs,
+            "close_form": (bound or {}).get("close") or CloseMeetingForm(),
+            "agenda_url": f"{reverse('api:meeting-print', kwargs=api)}?part=agenda",
+            "minutes_url": f"{reverse('api:meeting-print', kwargs=api)}?part=minutes",
+            "xlsx_url": reverse("api:meeting-minutes-xlsx", kwargs=api),
+            "now": timezone.now(),
+        }
+        return render(self.request, "web/meetings/meeting.html", context, status=status)
+
+
+@login_required
+def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    if not may_see_meetings(request.user):
+        return refused(request, _("Only officials take part in the joint review meeting."))
+    return MeetingPage(request, meeting_id).render()
+
+
+def sub_case_rows(page: MeetingPage, forms: SubCaseFormSet) -> list[dict]:
+    """The filled rows as the service's keyword arguments; blank rows are left out."""
+    _unit_choices, _assignee_choices, units, people = page.choices()
+    return [
+        {
+            "unit": units[row["unit"]],
+            "assignee": people.get(row["assignee"]) if row.get("assignee") else None,
+            "title": row["title"],
+            "description": row["description"],
+            "resolution_workdays": row["resolution_workdays"],
+        }
+        for row in forms.cleaned_data
+        if row
+    ]
+
+
+@login_required
+@require_POST
+def meeting_decide(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
+    page = MeetingPage(request, meeting_id)
+    item = agenda_items_for(request.user, page.meeting).filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    decision, rows = page.forms_for(item, request.POST)
+    if not (decision.is_valid() and rows.is_valid()):
+        return page.render(bound={item.pk: (decision, rows)}, status=400)
+    perform(
+        request,
+        lambda: services.meeting_item_decide(
+            item=item,
+            acting_user=request.user,
+            decision=decision.cleaned_data["decision"],
+            decision_public=decision.cleaned_data["decision_public"],
+            sub_cases=sub_case_rows(page, rows),
+        ),
+        success=_("The decision on %(number)s is recorded.") % {"number": item.flag.case.number},
+    )
+    return redirect(f"{reverse('web:meeting', kwargs={'meeting_id': meeting_id})}#item-{item.pk}")
+
+
+@login_required
+@require_POST
+def meeting_refresh(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    page = MeetingPage(request, meeting_id)
+    added = perform(
+        request,
+        lambda: services.meeting_agenda_refresh(meeting=page.meeting, acting_user=request.user),
+        success=_("The agenda is up to date."),
+    )
+    if added:
+        messages.info(
+            request, ngettext("%(count)d case added.", "%(count)d cases added.", len(added)) % {"count": len(added)}
+        )
+    return redirect("web:meeting", meeting_id=meeting_id)
+
+
+@login_required
+@require_POST
+def meeting_close(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    page = MeetingPage(request, meeting_id)
+    form = CloseMeetingForm(request.POST)
+    if not form.is_valid():
+        return page.render(bound={"close": form}, status=400)
+    perform(
+        request,
+        lambda: services.meeting_close(
+            meeting=page.meeting, acting_user=request.user, notes=form.cleaned_data["notes"]
+        ),
+        success=_("The meeting is closed as held."),
+    )
+    return redirect("web:meeting", meeting_id=meeting_id)
+
+
+# --- re-checks -----------------------------------------------------------------------------------------------
+
+
+def draw_form_for(user, data=None) -> DrawForm:
+    now = clock.now()
+    return DrawForm(
+        data,
+        now=now,
+        jurisdictions=rechecks.recheck_jurisdictions(user),
+        rate_percent=rechecks.default_rate_percent(),
+        initial={"period": rechecks.previous_month(now).label},
+    )
+
+
+def render_rechecks(request: HttpRequest, form: DrawForm | None, status: int = 200) -> HttpResponse:
+    samples = rechecks.recheck_samples_with_counts(request.user).order_by("-period_start", "-id")
+    page = Paginator(samples, SAMPLES_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/meetings/rechecks.html", {"page": page, "form": form}, status=status)
+
+
+@login_required
+def recheck_samples(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not rechecks.may_read_rechecks(user):
+        return refused(request, _("Only supervisors and leaders can see re-checks."))
+    supervisor = roles_for_user(user).is_supervisor
+    if request.method != "POST":
+        return render_rechecks(request, draw_form_for(user) if supervisor else None)
+    if not supervisor:
+        return refused(request, _("Only supervisors draw re-check samples."))
+    form = draw_form_for(user, request.POST)
+    if not form.is_valid():
+        return render_rechecks(request, form, status=400)
+    data = form.cleaned_data
+    sample = perform(
+        request,
+        lambda: rechecks.recheck_sample_draw(
+            acting_user=user,
+            period=rechecks.month_parse(data["period"]),
+            jurisdiction=Unit.objects.get(pk=data["jurisdiction"]),
+            rate_percent=data["rate_percent"],
+            seed=data["seed"],
+        ),
+        success=_("The sample is drawn. Record each re-check as it is made."),
+    )
+    return redirect("web:recheck-sample", sample_id=sample.pk) if sample else redirect("web:rechecks")
+
+
+def visible_sample(user, sample_id: int) -> RecheckSample:
+    sample = rechecks.recheck_samples_with_counts(user).filter(pk=sample_id).first()
+    if sample is None:
+        raise Http404
+    return sample
+
+
+def render_sample(request: HttpRequest, sample: RecheckSample, bound: dict | None = None, status: int = 200):
+    user = request.user
+    items = Paginator(rechecks.recheck_items_visible_to(user, sample), ITEMS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        (
+            item,
+            (bound or {}).get(item.pk) or RecheckRecordForm(prefix=f"item-{item.pk}")
+            if not item.result and supervises(item.case, user)
+            else None,
+        )
+        for item in items
+    ]
+    context = {"sample": sample, "page": items, "rows": rows}
+    return render(request, "web/meetings/recheck_sample.html", context, status=status)
+
+
+@login_required
+def recheck_sample(request: HttpRequest, sample_id: int) -> HttpResponse:
+    if not rechecks.may_read_rechecks(request.user):
+        return refused(request, _("Only supervisors and leaders can see re-checks."))
+    return render_sample(request, visible_sample(request.user, sample_id))
+
+
+@login_required
+@require_POST
+def recheck_record(request: HttpRequest, sample_id: int, item_id: int) -> HttpResponse:
+    user = request.user
+    if not rechecks.may_read_rechecks(user):
+        return refused(request, _("Only supervisors and leaders can see re-checks."))
+    sample = visible_sample(user, sample_id)
+    item = rechecks.recheck_items_visible_to(user, sample).filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    form = RecheckRecordForm(request.POST, prefix=f"item-{item.pk}")
+    if not form.is_valid():
+        return render_sample(request, sample, bound={item.pk: form}, status=400)
+    perform(
+        request,
+        lambda: rechecks.recheck_record(item=item, acting_user=user, **form.cleaned_data),
+        success=_("The re-check of %(number)s is recorded.") % {"number": item.case.number},
+    )
+    return redirect(f"{reverse('web:recheck-sample', kwargs={'sample_id': sample.pk})}#item-{item.pk}")
