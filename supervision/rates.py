@@ -166,7 +166,8 @@ def within(column: str, period: Period) -> Q:
 
 def upheld_appeal_q() -> Q:
     """Cases whose rating an upheld appeal took out of the rates (the rating itself stays on the case)."""
-    return Q(Exists(Appeal.objects.filter(case_id=OuterRef("pk"), state=AppealState.UPHELD)))
+    upheld = Appeal.objects.filter(case_id=OuterRef("pk"), rated_at=OuterRef("closed_at"), state=AppealState.UPHELD)
+    return Q(Exists(upheld))
 
 
 def rated_cases_q(closed: Q) -> Q:

@@ -90,7 +90,8 @@ class Rectification(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("rectifications")
         ordering = ["due_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["case"], name="one_rectification_per_rating"),
+            # A rating is the case's close at ``rated_at``: a case reopened by a failed re-check is rated anew.
+            models.UniqueConstraint(fields=["case", "rated_at"], name="one_rectification_per_rating"),
             models.CheckConstraint(condition=Q(satisfaction__lte=BAD_RATING), name="rectification_of_bad_rating"),
             models.CheckConstraint(
                 condition=Q(state__in=["accepted", "cancelled"], closed_at__isnull=False)
@@ -194,7 +195,7 @@ class AppealState(models.TextChoices):
 class Appeal(ConcurrentTransitionMixin, models.Model):
     """The responsible unit disputes a bad rating; a supervisor of the jurisdiction upholds or rejects it.
 
-    A rating is appealed once: the decision is final. The case keeps its rating
+    A rating (one close of the case, ``rated_at``) is appealed once: the decision is final. The case keeps its rating
     either way (the record stays); an upheld appeal only takes it out of the rates.
     """
 
@@ -205,6 +206,9 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=AppealKind.choices)
     reason = models.TextField(_("reason"))
     satisfaction = models.PositiveSmallIntegerField(_("rating appealed"), choices=Satisfaction.choices)
+    rated_at = models.DateTimeField(
+        _("rated at"), help_text=_("When the appealed rating was given: the close it belongs to.")
+    )
     state = FSMField(
         _("state"), max_length=20, choices=AppealState.choices, default=AppealState.PENDING, protected=True
     )
@@ -229,7 +233,7 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
         ordering = ["-filed_at", "-id"]
         constraints = [
             # Also the "one pending appeal" and "a rejected appeal is not filed again" rules, under any race.
-            models.UniqueConstraint(fields=["case"], name="one_appeal_per_rating"),
+            models.UniqueConstraint(fields=["case", "rated_at"], name="one_appeal_per_rating"),
             models.CheckConstraint(
                 condition=Q(state="pending") | Q(decided_at__isnull=False), name="appeal_decided_has_decided_at"
             ),

@@ -255,7 +255,9 @@ def appeal_file(*, case: Case, acting_user, kind: str, reason: str) -> Appeal:
     with transaction.atomic():
         # The case row's lock makes two filings for one rating take turns; the second finds the first.
         current = Case.objects.select_for_update().select_related("enterprise").get(pk=case.pk)
-        previous = Appeal.objects.filter(case=current).values_list("state", flat=True).first()
+        previous = (
+            Appeal.objects.filter(case=current, rated_at=current.closed_at).values_list("state", flat=True).first()
+        )
         if previous is not None:
             message, code = PREVIOUS_APPEAL[previous]
             raise Conflict(message, code=code)
@@ -265,6 +267,7 @@ def appeal_file(*, case: Case, acting_user, kind: str, reason: str) -> Appeal:
             kind=kind,
             reason=reason,
             satisfaction=current.satisfaction,
+            rated_at=current.closed_at,
             filed_by=acting_user,
             filed_at=now,
         )
@@ -308,7 +311,11 @@ def appeal_decide(*, appeal: Appeal, acting_user, uphold: bool, note: str) -> Ap
         if uphold:
             cancelled = (
                 Rectification.objects.select_for_update()
-                .filter(case_id=current.case_id, state__in=[RectificationState.OPEN, RectificationState.SUBMITTED])
+                .filter(
+                    case_id=current.case_id,
+                    rated_at=current.rated_at,
+                    state__in=[RectificationState.OPEN, RectificationState.SUBMITTED],
+                )
                 .first()
             )
             if cancelled is not None:

@@ -19,8 +19,9 @@ from config.errors import Conflict, NotPermitted
 from enterprises.models import Enterprise, EnterpriseContact, Role, UnitMembership
 from notifications.models import Notification
 from supervision import rechecks
-from supervision.models import RecheckItem, RecheckSample
+from supervision.models import RecheckItem, RecheckSample, Rectification, RectificationState
 from supervision.rechecks import Candidate, draw, population_digest, sample_size
+from supervision.services import ratings
 from workflow import services
 from workflow.models import ClockKind, DeadlineCycle
 from workflow.services import case_reopen_after_recheck
@@ -637,3 +638,47 @@ def test_it_lists_samples_and_shows_one_in_a_constant_number_of_queries(district
 
     assert listed.data["count"] == size
     assert len(shown.data["items"]) == size
+
+
+def test_it_treats_the_rating_after_a_failed_recheck_as_a_new_rating_with_its_own_rectification(district):
+    """An upheld appeal of the first, bad rating neither blocks nor hides the second one."""
+    case = assigned(district, district.carol, district.industry)
+    act(
+        at(2026, 10, 13, 10),
+        services.case_resolve,
+        case,
+        acting_user=district.carol,
+        resolution_type="solved",
+        reply="已办理。",
+    )
+    act(CLOSED_AT, services.case_close, case, acting_user=district.bob, satisfaction=2)
+    with travel(at(2026, 10, 15, 10)):
+        appeal = ratings.appeal_file(
+            case=Case.objects.get(pk=case.pk), acting_user=district.hank, kind="mistaken", reason="误评。"
+        )
+        ratings.appeal_decide(appeal=appeal, acting_user=district.sam, uphold=True, note="企业确认误评。")
+    act(CHECKED_AT, case_reopen_after_recheck, case, acting_user=district.sam, finding="仍未解决。", method="phone")
+    act(
+        at(2026, 11, 24, 10),
+        services.case_resolve,
+        case,
+        acting_user=district.carol,
+        resolution_type="solved",
+        reply="已再次办理。",
+    )
+
+    closed_again = act(at(2026, 11, 25, 10), services.case_close, case, acting_user=district.bob, satisfaction=1)
+
+    assert closed_again.state == CaseState.CLOSED
+    assert list(Rectification.objects.filter(case=case).order_by("rated_at").values_list("state", "satisfaction")) == [
+        (RectificationState.CANCELLED, 2),
+        (RectificationState.OPEN, 1),
+    ]
+    with travel(at(2026, 11, 25, 11)):
+        november = district.client(district.sam).get(RATES_URL, {"period": "2026-11"}).data
+        second = ratings.appeal_file(
+            case=Case.objects.get(pk=case.pk), acting_user=district.hank, kind="malicious", reason="恶意差评。"
+        )
+    (industry,) = [row for row in november["rows"] if row["unit"]["id"] == district.industry.pk]
+    assert industry["ratios"]["satisfaction"] == {"numerator": 0, "denominator": 1, "rate": 0.0}
+    assert second.satisfaction == 1

@@ -76,7 +76,7 @@ RECTIFICATION_ACTIONS = {
 }
 
 
-def may_appeal(case: Case, user, *, appealed: set[int], calendar: WorkCalendar, now: datetime) -> bool:
+def may_appeal(case: Case, user, *, appealed: set[tuple], calendar: WorkCalendar, now: datetime) -> bool:
     """The appeal service's own rule, read without a query: who answers for the case, a bad rating not yet
     appealed, within the window."""
     return (
@@ -84,7 +84,7 @@ def may_appeal(case: Case, user, *, appealed: set[int], calendar: WorkCalendar, 
         and case.state == CaseState.CLOSED
         and case.satisfaction is not None
         and case.satisfaction <= BAD_RATING
-        and case.pk not in appealed
+        and (case.pk, case.closed_at) not in appealed
         and now <= services.appeal_window_ends_at(case, calendar)
     )
 
@@ -100,7 +100,7 @@ def rectification_rows(request: HttpRequest, page, bound: dict | None = None) ->
     """Each row with the forms its transitions offer this user, and the appeal form where they may appeal."""
     user, now, calendar = request.user, clock.now(), work_calendar()
     bound = bound or {}
-    appealed = set(Appeal.objects.filter(case_id__in=[row.case_id for row in page]).values_list("case_id", flat=True))
+    appealed = set(Appeal.objects.filter(case_id__in=[row.case_id for row in page]).values_list("case_id", "rated_at"))
     rows = []
     for rectification in page:
         offered = {transition.name for transition in rectification.get_available_user_state_transitions(user)}

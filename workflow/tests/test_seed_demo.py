@@ -140,6 +140,7 @@ def test_it_routes_a_case_filed_by_enterprise_to_cadre():
     assert response.data["assignee"]["username"] == "cadre"
 
 
+@pytest.mark.django_db
 def test_it_gives_the_demo_leader_key_projects_with_one_task_force_short_of_five():
     projects = KeyProject.objects.filter(leader__username="leader").annotate(seats=Count("task_force"))
     assert sorted(project.seats for project in projects) == [2, 5]
