@@ -278,8 +278,13 @@ def meeting_item_decide(
         # The parent's lock: its resolution waits for this decision, and this decision for its resolution.
         parent = Case.objects.select_for_update().select_related("enterprise", "category").get(pk=item.flag.case_id)
         calendar = work_calendar()
+        covered = jurisdiction_units(meeting.jurisdiction)
         filed = []
         for index, sub_case in enumerate(sub_cases):
+            unit = sub_case.get("unit")
+            if unit is not None and unit.pk not in covered:
+                message = _("A sub-case goes to a unit within the meeting's jurisdiction.")
+                raise InvalidInput(message, code="unit_outside", fields={"sub_cases": {index: {"unit": [message]}}})
             try:
                 filed.append(sub_case_file(parent=parent, acting_user=acting_user, calendar=calendar, **sub_case))
             except InvalidInput as error:

@@ -416,6 +416,20 @@ def test_it_writes_nothing_when_one_sub_case_is_invalid(district, frozen):
     assert not events(case, EventAction.MEETING_DECISION)
 
 
+def test_it_refuses_a_sub_case_for_a_unit_of_another_district(district, frozen):
+    case = yixin_case(district)
+    flagged(district, case)
+    meeting = planned(district)
+    frozen.move_to(MEETING_DAY_10)
+    bodies = sub_case_bodies(district)
+    bodies[0]["unit"], bodies[0]["assignee"] = district.other_bureau.pk, None
+
+    response = decide(district, meeting, meeting["items"][0]["id"], sub_cases=bodies)
+
+    assert (response.status_code, response.data["code"]) == (400, "unit_outside")
+    assert not Case.objects.filter(parent=case).exists()
+
+
 def test_it_refuses_to_resolve_the_parent_while_a_sub_case_is_open_and_allows_it_after(district, frozen):
     parent, (commerce, industry) = decided_with_sub_cases(district, frozen)
     carol = district.client(district.carol)
