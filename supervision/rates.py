@@ -96,7 +96,8 @@ class Part(StrEnum):
 
 # --- periods -------------------------------------------------------------------------------------------------
 
-PERIOD_PATTERN = re.compile(r"(?P<year>\d{4})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?")
+# Years the system can have figures for: from the first Huiyin could hold to far past any plan.
+PERIOD_PATTERN = re.compile(r"(?P<year>2\d{3})(?:-(?:Q(?P<quarter>[1-4])|(?P<month>0[1-9]|1[0-2])))?")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from supervision.models import AppealKind, AppealState, RectificationState
 
+from .supervision_forms import MAX_ID
+
 ANY = [("", _("All"))]
 
 
@@ -40,7 +42,7 @@ class ReturnRectificationForm(forms.Form):
 
 
 class AppealForm(forms.Form):
-    case = forms.IntegerField(widget=forms.HiddenInput)
+    case = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
     kind = forms.ChoiceField(label=_("The rating is"), choices=AppealKind.choices, widget=forms.RadioSelect)
     reason = forms.CharField(label=_("Why it should not count"), widget=forms.Textarea(attrs={"rows": 3}))
     next = forms.CharField(widget=forms.HiddenInput, required=False)

@@ -152,14 +152,18 @@ class RatesForm(forms.Form):
         return period, rates.By(data.get("by") or rates.By.UNIT), data.get("chart") or "score"
 
 
+# The largest primary key the databases hold; a larger number in the address names nothing.
+MAX_ID = 2**63 - 1
+
+
 class FigureForm(forms.Form):
     """The figure a drill-down lists: the drill-down API's parameters."""
 
     period = forms.CharField(label=_("Period"))
     metric = forms.ChoiceField(label=_("Figure"), choices=[(name, name) for name in (*rates.RATES, *rates.COUNTS)])
     part = forms.ChoiceField(label=_("Part"), choices=[(part.value, part.value) for part in rates.Part], required=False)
-    unit = forms.IntegerField(label=_("Unit"), required=False)
-    cadre = forms.IntegerField(label=_("Cadre"), required=False)
+    unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1, max_value=MAX_ID)
+    cadre = forms.IntegerField(label=_("Cadre"), required=False, min_value=1, max_value=MAX_ID)
 
     def clean_period(self) -> rates.Period:
         try:

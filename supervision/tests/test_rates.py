@@ -300,9 +300,10 @@ def test_it_places_periods_by_the_day_in_shanghai(district):
     assert (period_parse("2026-Q4").start, period_parse("2026-Q4").end) == (at(2026, 10, 1), at(2027, 1, 1))
     assert (period_parse("2026-12").start, period_parse("2026-12").end) == (at(2026, 12, 1), at(2027, 1, 1))
     assert (period_parse("2026").start, period_parse("2026").end) == (at(2026, 1, 1), at(2027, 1, 1))
-    with travel(at(2026, 12, 2)):
-        refused = district.client(district.sam).get(URL, {"period": "2026-13"})
-    assert (refused.status_code, refused.data["code"], list(refused.data["fields"])) == (400, "period", ["period"])
+    for impossible in ("2026-13", "9999-Q4", "0000"):
+        with travel(at(2026, 12, 2)):
+            refused = district.client(district.sam).get(URL, {"period": impossible})
+        assert (refused.status_code, refused.data["code"], list(refused.data["fields"])) == (400, "period", ["period"])
 
 
 def ranked_history(district) -> Unit:

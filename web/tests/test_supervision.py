@@ -383,6 +383,9 @@ def test_it_explains_a_drill_down_link_that_names_no_figure(district):
     )
     assert count_denominator.status_code == 400
     assert "This figure is a count; it has no denominator." in count_denominator.content.decode()
+    for impossible in ({"period": "9999-Q4"}, {"period": "2026-10", "cadre": "9" * 23}):
+        response = browser(district.sam).get("/supervision/rates/cases/", {"metric": "response", **impossible})
+        assert response.status_code == 400
 
 
 def test_it_reads_the_rankings_in_a_fixed_number_of_queries(district, django_assert_num_queries):
