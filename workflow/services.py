@@ -6,7 +6,7 @@ django-fsm transition, writes exactly one event row and creates the
 notifications. Either all of that commits or none of it does.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -765,6 +765,10 @@ def bump_version(case: Case) -> None:
     Case.objects.filter(pk=case.pk).update(version=case.version)
 
 
+# The furthest an extension may reach from today: beyond it a deadline means nothing to anyone.
+EXTENSION_MAX_SPAN = timedelta(days=366)
+
+
 def extension_request_create(*, case: Case, acting_user, requested_due_date: date, reason: str) -> ExtensionRequest:
     """The assignee asks for a later resolution deadline (延期), at most ``max_extensions`` times."""
     if case.state != CaseState.ASSIGNED:
@@ -789,6 +793,9 @@ def extension_request_create(*, case: Case, acting_user, requested_due_date: dat
         ):
             message = _("Choose a working day after the current deadline.")
             raise InvalidInput(message, code="extension_date", fields={"requested_due_date": [message]})
+        if requested_due_date > calendar.local_date(clock.now()) + EXTENSION_MAX_SPAN:
+            message = _("An extension reaches at most a year ahead; ask again later if more time is needed.")
+            raise InvalidInput(message, code="extension_too_far", fields={"requested_due_date": [message]})
         extension = ExtensionRequest.objects.create(
             case=current,
             requested_by=acting_user,

@@ -202,6 +202,15 @@ def test_it_requests_the_ledger_with_the_chosen_filters_and_lists_the_download(
     assert f'id="ledger-job-{job.pk}"' in page and "Done" in page
 
 
+def test_it_refuses_a_ledger_filter_with_an_impossible_day(district):
+    client = signed_in(district.sam, "en")
+
+    for field, day in (("filed_from", "0001-01-01"), ("filed_to", "9999-12-31")):
+        response = client.post(LEDGER, {field: day})
+        assert response.status_code == 400
+    assert not LedgerExport.objects.exists()
+
+
 def test_it_keeps_each_ledger_job_to_its_requester_and_refuses_the_enterprise(district):
     LedgerExport.objects.create(requested_by=district.carol, language="zh-hans", expires_at=NOW)
 

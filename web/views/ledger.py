@@ -1,12 +1,13 @@
 """The problem ledger (问题台账) from the browser: request it with the case list's filters, follow my jobs,
 download the file when it is written. The job and the file are ``supervision.services.ledger``'s."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
@@ -25,6 +26,10 @@ from .supervision import refused
 JOBS_PAGE_SIZE = 20
 
 
+# Days a case can have been filed on; beyond them a date is a typing slip, not a filter.
+FILING_DAYS = [MinValueValidator(date(2000, 1, 1)), MaxValueValidator(date(2999, 12, 30))]
+
+
 class LedgerFilterForm(forms.Form):
     """A few of the case list's filters, under its parameter names, so other pages can link here with theirs."""
 
@@ -35,11 +40,15 @@ class LedgerFilterForm(forms.Form):
     category = forms.ModelChoiceField(label=gettext_lazy("Category"), queryset=Category.objects.none(), required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
     filed_from = forms.DateField(
-        label=gettext_lazy("Filed from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Filed from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=FILING_DAYS,
     )
     filed_to = forms.DateField(
         label=gettext_lazy("Filed until"),
         required=False,
+        validators=FILING_DAYS,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=gettext_lazy("Included."),
     )

@@ -135,6 +135,15 @@ class TestAsking:
         assert_refused(response, 409, "extension_pending")
         assert ExtensionRequest.objects.filter(case_id=case.pk).count() == 1
 
+    def test_it_refuses_a_date_more_than_a_year_ahead(self, district):
+        case = carols_case(district)
+
+        with travel(WEDNESDAY_10):
+            response = ask(district, district.carol, case, "2099-12-30")
+
+        assert_refused(response, 400, "extension_too_far")
+        assert not ExtensionRequest.objects.filter(case_id=case.pk).exists()
+
     def test_it_refuses_a_third_extension_after_two_approvals(self, district):
         case = carols_case(district)
         approved(district, case, "2026-12-02", TUESDAY_10)
