@@ -97,7 +97,11 @@ def meetings_visible_to(user) -> QuerySet[Meeting]:
 
 def agenda_items_for(user, meeting: Meeting) -> QuerySet[AgendaItem]:
     """The meeting's items whose case the user may see, in agenda order, with everything a row shows."""
-    sub_cases = Case.objects.select_related("responsible_unit", "assignee").order_by("number")
+    sub_cases = (
+        Case.objects.filter(pk__in=cases_visible_to(user).values("pk"))
+        .select_related("responsible_unit", "assignee")
+        .order_by("number")
+    )
     return (
         AgendaItem.objects.filter(meeting=meeting, flag__case__in=cases_visible_to(user))
         .select_related(

@@ -571,6 +571,10 @@ def case_resolve(*, case: Case, acting_user, resolution_type: str, reply: str) -
     return case
 
 
+# A parent in these states counted on its sub-cases being done; reopening one would undo that unseen.
+SETTLED_STATES = (CaseState.RESOLVED, CaseState.CLOSED)
+
+
 def case_reopen(*, case: Case, acting_user, reason: str) -> Case:
     """The enterprise rejects the solution (不认可); after two rounds only a supervisor can reopen."""
     by_enterprise = is_filing_enterprise(case, acting_user) and not supervises(case, acting_user)
@@ -581,6 +585,11 @@ def case_reopen(*, case: Case, acting_user, reason: str) -> Case:
             "which decides on the case from here."
         )
     ensure_may(case, acting_user=acting_user, action=EventAction.REOPEN, refuse=refuse)
+    if case.parent_id and Case.objects.filter(pk=case.parent_id, state__in=SETTLED_STATES).exists():
+        raise Conflict(
+            _("The case this sub-case belongs to is already resolved. File a follow-up case to raise it again."),
+            code="parent_resolved",
+        )
     reason = required_text(reason, "reason", _("Say why the solution is not accepted."))
     with transaction.atomic():
         case = run_transition(

@@ -447,6 +447,24 @@ def test_it_refuses_to_resolve_the_parent_while_a_sub_case_is_open_and_allows_it
     assert (resolved.status_code, resolved.data["state"]) == (200, "resolved")
 
 
+def test_it_refuses_to_reopen_a_sub_case_once_its_parent_is_resolved(district, frozen):
+    parent, (commerce, industry) = decided_with_sub_cases(district, frozen)
+    commerce = services.case_resolve(
+        case=commerce, acting_user=district.dave, resolution_type="solved", reply="已调剂。"
+    )
+    services.case_resolve(case=industry, acting_user=district.hank, resolution_type="solved", reply="已增容。")
+    services.case_resolve(
+        case=Case.objects.get(pk=parent.pk), acting_user=district.carol, resolution_type="solved", reply="已解决。"
+    )
+
+    response = district.client(district.alice).post(
+        f"{CASES}{commerce.pk}/reopen/", {"reason": "原料仍未到货。"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert (response.status_code, response.data["code"]) == (409, "parent_resolved")
+    assert Case.objects.get(pk=commerce.pk).state == "resolved"
+
+
 def test_it_tells_the_parents_assignee_and_unit_head_when_the_last_sub_case_is_answered(district, frozen):
     parent, (commerce, industry) = decided_with_sub_cases(district, frozen)
 

@@ -157,8 +157,11 @@ class CasePage:
             if self.sees_internal
             else []
         )
+        # A sub-case's assignee in another unit may not see the parent: then not even its title.
+        parent_visible = bool(case.parent_id) and cases_visible_to(user).filter(pk=case.parent_id).exists()
         return {
             "case": case,
+            "parent_visible": parent_visible,
             "sees_internal": self.sees_internal,
             "timeline": [item for item in timeline if item["event"].action != EventAction.COMMENT or item["comment"]],
             "attachments": list(attachments_for_user(user, case, sees_internal=self.sees_internal)),
