@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
 from cases.models import Case, CaseState, EventAction
-from config.errors import Conflict, InvalidInput, NotPermitted
+from config.errors import ApplicationError, Conflict, InvalidInput, NotPermitted
 from enterprises.access import overseers_of
 from enterprises.models import Role
 from notifications.services import Message, notifications_create
@@ -230,24 +230,35 @@ PREVIOUS_APPEAL = {
 }
 
 
-def appeal_file(*, case: Case, acting_user, kind: str, reason: str) -> Appeal:
-    """The responsible unit's head or the case's assignee disputes a bad rating, within the appeal window."""
-    if not answers_for(unit_id=case.responsible_unit_id, assignee_id=case.assignee_id, user=acting_user):
-        raise NotPermitted(
+def appeal_refusal(case: Case, user, *, calendar, now: datetime) -> ApplicationError | None:
+    """Why ``user`` may not appeal the case's rating now, or None: the one rule for the service and the pages.
+
+    Whether this rating was appealed before is read under the case's lock by the service, and from one
+    query per page by the pages.
+    """
+    if not answers_for(unit_id=case.responsible_unit_id, assignee_id=case.assignee_id, user=user):
+        return NotPermitted(
             _("Only the head of the responsible unit or the case's assignee can appeal its rating."),
             code="not_responsible",
         )
     if case.state != CaseState.CLOSED or case.satisfaction is None:
-        raise Conflict(_("This case has no rating to appeal."), code="no_rating")
+        return Conflict(_("This case has no rating to appeal."), code="no_rating")
     if case.satisfaction > BAD_RATING:
-        raise Conflict(_("Only a rating of dissatisfied or very dissatisfied can be appealed."), code="rating_not_bad")
-    calendar = work_calendar()
-    now = clock.now()
+        return Conflict(_("Only a rating of dissatisfied or very dissatisfied can be appealed."), code="rating_not_bad")
     if now > appeal_window_ends_at(case, calendar):
         message = _("A rating can be appealed within %(days)d working days; that time has passed.") % {
             "days": settings.HUIYIN["APPEAL_WINDOW_WORKDAYS"]
         }
-        raise Conflict(message, code="appeal_window_closed")
+        return Conflict(message, code="appeal_window_closed")
+    return None
+
+
+def appeal_file(*, case: Case, acting_user, kind: str, reason: str) -> Appeal:
+    """The responsible unit's head or the case's assignee disputes a bad rating, within the appeal window."""
+    now = clock.now()
+    refusal = appeal_refusal(case, acting_user, calendar=work_calendar(), now=now)
+    if refusal is not None:
+        raise refusal
     if kind not in AppealKind.values:
         message = _("Say whether the rating is mistaken or malicious.")
         raise InvalidInput(message, code="kind", fields={"kind": [message]})

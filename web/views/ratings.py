@@ -19,11 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases.models import Case, CaseState
+from cases.models import Case
 from config.errors import NotFound
 from enterprises.access import roles_for_user
-from supervision.models import BAD_RATING, Appeal, Rectification, RectificationState
-from supervision.permissions import answers_for
+from supervision.models import Appeal, Rectification, RectificationState
 from supervision.selectors import (
     appeals_visible_to,
     cases_seen_officially,
@@ -77,16 +76,10 @@ RECTIFICATION_ACTIONS = {
 
 
 def may_appeal(case: Case, user, *, appealed: set[tuple], calendar: WorkCalendar, now: datetime) -> bool:
-    """The appeal service's own rule, read without a query: who answers for the case, a bad rating not yet
-    appealed, within the window."""
-    return (
-        answers_for(unit_id=case.responsible_unit_id, assignee_id=case.assignee_id, user=user)
-        and case.state == CaseState.CLOSED
-        and case.satisfaction is not None
-        and case.satisfaction <= BAD_RATING
-        and (case.pk, case.closed_at) not in appealed
-        and now <= services.appeal_window_ends_at(case, calendar)
-    )
+    """The appeal service's own rule; ``appealed`` holds the (case, rating time) pairs already appealed."""
+    return (case.pk, case.closed_at) not in appealed and services.appeal_refusal(
+        case, user, calendar=calendar, now=now
+    ) is None
 
 
 @dataclass
