@@ -38,7 +38,7 @@ from workflow import services
 from workflow.api import available_actions
 
 from ..actions import perform
-from ..forms import (
+from ..forms.cases import (
     AcceptForm,
     AssignForm,
     AttachmentForm,
@@ -51,7 +51,7 @@ from ..forms import (
     WithdrawForm,
     assignable_memberships,
 )
-from ..meeting_forms import FlagForm
+from ..forms.meetings import FlagForm
 
 User = get_user_model()
 

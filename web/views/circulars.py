@@ -48,7 +48,7 @@ from supervision.services import circulars as services
 from workflow import clock
 
 from ..actions import perform
-from ..circular_forms import CircularActionForm, CircularCreateForm, CircularEditForm, ConfirmedActionForm
+from ..forms.circulars import CircularActionForm, CircularCreateForm, CircularEditForm, ConfirmedActionForm
 from .supervision import refused
 
 CIRCULARS_PAGE_SIZE = 20

@@ -39,8 +39,8 @@ from supervision.services import meetings as services
 from workflow import clock
 
 from ..actions import perform
-from ..forms import assignable_memberships
-from ..meeting_forms import (
+from ..forms.cases import assignable_memberships
+from ..forms.meetings import (
     CloseMeetingForm,
     DecisionForm,
     DrawForm,

@@ -35,7 +35,7 @@ from workflow.calendar import WorkCalendar
 from workflow.selectors import work_calendar
 
 from ..actions import perform
-from ..rating_forms import (
+from ..forms.ratings import (
     AcceptRectificationForm,
     AppealDecisionForm,
     AppealFilterForm,

@@ -43,7 +43,7 @@ from workflow.services import case_urge, extension_decide
 
 from ..actions import perform
 from ..charts import bar_chart, line_chart
-from ..supervision_forms import DecisionForm, FigureForm, OverdueFilterForm, RatesForm, UrgeForm
+from ..forms.supervision import DecisionForm, FigureForm, OverdueFilterForm, RatesForm, UrgeForm
 
 User = get_user_model()
 

@@ -25,7 +25,7 @@ from workflow.api import available_actions, fileable_enterprises
 from workflow.routing import routes_for_cases
 
 from ..actions import perform
-from ..forms import AssignForm, FileCaseForm, assignable_memberships, assignment_value
+from ..forms.cases import AssignForm, FileCaseForm, assignable_memberships, assignment_value
 from ..queries import dispatch_list, enterprise_cases, open_counts, queue_of, served_enterprises
 from .cases import PAGE_ACTIONS, case_as_seen, visible_case_or_404
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import Unit
 from supervision.services.circulars import DEFAULT_WORST_COUNT, MAX_WORST_COUNT, TITLE_MAX_LENGTH
 
-from .supervision_forms import period_choices
+from .supervision import period_choices
 
 
 class CircularCreateForm(forms.Form):

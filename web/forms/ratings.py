@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supervision.models import AppealKind, AppealState, RectificationState
 
-from .supervision_forms import MAX_ID
+from .supervision import MAX_ID
 
 ANY = [("", _("All"))]
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supervision.models import FlagKind, RecheckMethod, RecheckResult
 
-from .forms import VersionedForm
+from .cases import VersionedForm
 
 SUB_CASE_ROWS = 3
 MONTHS_OFFERED = 12
