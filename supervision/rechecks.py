@@ -38,7 +38,7 @@ MONTH_LABEL = re.compile(r"\d{4}-\d{2}")
 
 
 def default_rate_percent() -> int:
-    rate = settings.HUIYIN.get("RECHECK_RATE_PERCENT", 5)
+    rate = settings.HUIYIN["RECHECK_RATE_PERCENT"]
     if not isinstance(rate, int) or not 1 <= rate <= 100:
         raise ImproperlyConfigured("HUIYIN['RECHECK_RATE_PERCENT'] must be a whole number from 1 to 100.")
     return rate

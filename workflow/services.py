@@ -1007,7 +1007,7 @@ def case_urge_overdue(*, cycle: DeadlineCycle, calendar: WorkCalendar, now: date
         if current.state != CaseState.ASSIGNED or current.urging_level != UrgingLevel.NONE:
             return False
         overdue_workdays = calendar.workdays_between(cycle.due_at, now)
-        answer_due_at = calendar.add_workdays(now, settings.WORKFLOW_AUTO_URGE_ANSWER_WORKDAYS).due_at
+        answer_due_at = calendar.add_workdays(now, settings.HUIYIN["AUTO_URGE_ANSWER_WORKDAYS"]).due_at
         # The note is part of the record, so it is written once, in the site's language, not per reader.
         with translation.override(settings.LANGUAGE_CODE):
             note = _(

@@ -114,7 +114,7 @@ def sweep(now: datetime | None = None, *, limit: int = BATCH_SIZE) -> SweepRepor
 
 
 def auto_urge(now: datetime, *, calendar, limit: int = BATCH_SIZE) -> SweepReport:
-    """Urge (催办) assigned cases whose resolution clock is ``WORKFLOW_AUTO_URGE_AFTER_WORKDAYS`` late.
+    """Urge (催办) assigned cases whose resolution clock is ``HUIYIN["AUTO_URGE_AFTER_WORKDAYS"]`` working days late.
 
     Only clocks nobody has urged yet: each is claimed once (``DeadlineCycle.urged_at``), so a case a
     supervisor lowered or cleared stays as they left it until a new resolution clock starts (an
@@ -122,7 +122,7 @@ def auto_urge(now: datetime, *, calendar, limit: int = BATCH_SIZE) -> SweepRepor
     the next sweep tries it again. Keyset batches keep a failing case from holding up the rest.
     """
     report = SweepReport()
-    after = settings.WORKFLOW_AUTO_URGE_AFTER_WORKDAYS
+    after = settings.HUIYIN["AUTO_URGE_AFTER_WORKDAYS"]
     if after <= 0:
         return report
     cutoff = overdue_cutoff(calendar, now, after)

@@ -224,7 +224,7 @@ HUIYIN = {
     "ATTACHMENT_MAX_BYTES": int(os.environ.get("HUIYIN_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))),
     "ENTERPRISE_REOPEN_LIMIT": 2,
     # Share of a month's closed cases drawn for the monthly re-check (复查), in percent (docs/rechecks.md).
-    "RECHECK_RATE_PERCENT": 5,
+    "RECHECK_RATE_PERCENT": int(os.environ.get("HUIYIN_RECHECK_RATE_PERCENT", "5")),
     # Official working hours, Asia/Shanghai: reminders wait for them, deadlines end with them.
     "WORKING_HOURS": os.environ.get("HUIYIN_WORKING_HOURS", "08:30-12:00,13:30-17:30"),
     # A rating of 2 or 1 opens a rectification (整改) due this many working days after the rating.
@@ -235,14 +235,13 @@ HUIYIN = {
     # face inside a .ttc collection.
     "CIRCULAR_PDF_FONT": os.environ.get("HUIYIN_CIRCULAR_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
     "CIRCULAR_PDF_FONT_INDEX": int(os.environ.get("HUIYIN_CIRCULAR_PDF_FONT_INDEX", "0")),
+    # The sweep urges (催办) an assigned case this many working days past its resolution deadline; 0 turns it off.
+    "AUTO_URGE_AFTER_WORKDAYS": int(os.environ.get("HUIYIN_AUTO_URGE_AFTER_WORKDAYS", "3")),
+    # Working days the assignee has to answer an automatic urging.
+    "AUTO_URGE_ANSWER_WORKDAYS": int(os.environ.get("HUIYIN_AUTO_URGE_ANSWER_WORKDAYS", "2")),
+    # Days a finished ledger export stays downloadable before the cleanup task deletes its file.
+    "LEDGER_RETENTION_DAYS": int(os.environ.get("HUIYIN_LEDGER_RETENTION_DAYS", "7")),
 }
-
-# The sweep urges (催办) an assigned case this many working days past its resolution deadline; 0 turns it off.
-WORKFLOW_AUTO_URGE_AFTER_WORKDAYS = int(os.environ.get("WORKFLOW_AUTO_URGE_AFTER_WORKDAYS", "3"))
-# Working days the assignee has to answer an automatic urging.
-WORKFLOW_AUTO_URGE_ANSWER_WORKDAYS = int(os.environ.get("WORKFLOW_AUTO_URGE_ANSWER_WORKDAYS", "2"))
-# Days a finished ledger export stays downloadable before the cleanup task deletes its file.
-SUPERVISION_LEDGER_RETENTION_DAYS = int(os.environ.get("SUPERVISION_LEDGER_RETENTION_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

@@ -34,7 +34,7 @@ TIDY_BATCH = 500
 
 
 def retention() -> timedelta:
-    return timedelta(days=settings.SUPERVISION_LEDGER_RETENTION_DAYS)
+    return timedelta(days=settings.HUIYIN["LEDGER_RETENTION_DAYS"])
 
 
 def ledger_export_request(*, acting_user, filters: dict, language: str) -> LedgerExport:

@@ -147,14 +147,14 @@ def test_it_urges_again_when_an_extended_deadline_runs_out_too(district, case):
 
 
 def test_it_follows_the_setting(district, case, settings):
-    settings.WORKFLOW_AUTO_URGE_AFTER_WORKDAYS = 1
+    settings.HUIYIN = {**settings.HUIYIN, "AUTO_URGE_AFTER_WORKDAYS": 1}
 
     assert swept(THURSDAY_26).urged == 1
     assert reload(case).urging_level == UrgingLevel.URGED
 
 
 def test_it_can_be_turned_off(district, case, settings):
-    settings.WORKFLOW_AUTO_URGE_AFTER_WORKDAYS = 0
+    settings.HUIYIN = {**settings.HUIYIN, "AUTO_URGE_AFTER_WORKDAYS": 0}
 
     assert swept(TUESDAY_1).urged == 0
     assert reload(case).urging_level == UrgingLevel.NONE
