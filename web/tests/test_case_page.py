@@ -62,6 +62,14 @@ def test_it_shows_the_urging_level_to_officials_only(district):
     assert "督办" not in signed_in(district.alice).get(case_url(case)).content.decode()
 
 
+def test_it_leads_a_supervisor_from_the_case_page_to_its_urging_form_and_back(district):
+    case = assigned_case(district)
+    link = f'href="/supervision/overdue/{case.pk}/urge/?next=/cases/{case.pk}/"'
+    assert link in signed_in(district.sam, "en").get(case_url(case)).content.decode()
+    assert link not in signed_in(district.carol, "en").get(case_url(case)).content.decode()
+    assert link not in signed_in(district.otto, "en").get(case_url(case)).content.decode()
+
+
 def test_it_never_shows_an_internal_note_or_file_to_the_enterprise(district):
     case = assigned_case(district)
     carol = signed_in(district.carol)

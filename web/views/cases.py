@@ -162,6 +162,7 @@ class CasePage:
         return {
             "case": case,
             "parent_visible": parent_visible,
+            "may_urge": "urge" in self.transitions,
             "sees_internal": self.sees_internal,
             "timeline": [item for item in timeline if item["event"].action != EventAction.COMMENT or item["comment"]],
             "attachments": list(attachments_for_user(user, case, sees_internal=self.sees_internal)),
