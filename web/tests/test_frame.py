@@ -4,9 +4,11 @@ from datetime import datetime
 
 import pytest
 from django.test import Client
+from django.urls import URLPattern, reverse
 from django.utils import translation
 
 from notifications.models import Notification
+from web import urls
 from web.templatetags.huiyin import deadline_text
 from workflow.calendar import SHANGHAI, WorkCalendar
 from workflow.tests.helpers import assigned_case
@@ -93,3 +95,21 @@ def test_it_shows_the_inbox_in_constant_queries(district, django_assert_max_num_
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/inbox/")
     assert response.content.decode().count("inbox__item--unread") == 6
+
+
+def test_it_sends_a_visitor_to_the_login_page_from_every_page(district):
+    """No page of anyone's work opens without signing in, whatever its address holds."""
+    anonymous = Client()
+    for pattern in urls.urlpatterns:
+        assert isinstance(pattern, URLPattern)
+        if pattern.name in ("login", "logout"):
+            continue
+        arguments = {
+            name: (1 if converter.regex == "[0-9]+" else "accept")
+            for name, converter in pattern.pattern.converters.items()
+        }
+        address = reverse(f"web:{pattern.name}", kwargs=arguments)
+        for method in (anonymous.get, anonymous.post):
+            response = method(address)
+            assert response.status_code == 302, (method.__name__, address, response.status_code)
+            assert response["Location"].startswith("/login/"), address

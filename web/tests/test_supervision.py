@@ -507,6 +507,19 @@ def test_it_links_the_board_to_the_export_of_the_same_list(district):
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def test_it_links_the_board_to_a_ledger_of_the_same_unit_prefilled(district):
+    yixin_case(district, filed=local(2))
+    client = browser(district.sam)
+    page = client.get(OVERDUE, {"unit": district.commerce.pk}).content.decode()
+    ledger_url = re.search(r'href="(/supervision/ledger/\?[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert ledger_url == f"/supervision/ledger/?overdue=on&unit={district.commerce.pk}"
+
+    ledger = client.get(ledger_url).content.decode()
+
+    assert re.search(rf'<option value="{district.commerce.pk}" selected>', ledger)
+    assert re.search(r'name="overdue"[^>]*checked', ledger)
+
+
 def test_it_offers_the_rankings_in_the_menu_only_to_those_who_may_read_them(district):
     assert 'href="/supervision/rates/"' in browser(district.sam).get(OVERDUE).content.decode()
     assert 'href="/supervision/rates/"' in browser(district.dora).get(RATES).content.decode()

@@ -115,6 +115,12 @@ def urge_form_for(case: Case, *, next_url: str, data=None) -> UrgeForm:
     )
 
 
+def ledger_url_for(filters: dict) -> str:
+    """The ledger page prefilled with what the board shows: overdue cases of the chosen unit and category."""
+    chosen = {"overdue": "on", **{name: filters[name] for name in ("unit", "category") if filters.get(name)}}
+    return f"{reverse('web:ledger')}?{urlencode(chosen)}"
+
+
 @login_required
 def overdue_board(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -152,6 +158,7 @@ def overdue_board(request: HttpRequest) -> HttpResponse:
             "total": page.paginator.count,
             "query": query,
             "export_url": f"{reverse('api:overdue-export')}?{query}" if query else reverse("api:overdue-export"),
+            "ledger_url": ledger_url_for(filters),
             "now": now,
             "work_calendar": calendar,
         },
