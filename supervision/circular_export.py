@@ -160,19 +160,23 @@ def summary_pairs(circular: Circular) -> list[tuple[str, object]]:
     ]
 
 
+def overdue_case_cells(case: dict) -> list:
+    """One overdue case of the snapshot as the workbook, the PDF and the page show it."""
+    return [
+        case["number"],
+        case["title"],
+        case["enterprise"],
+        person_name(case["assignee"]),
+        in_language(CLOCKS.get(case["clock"], (case["clock"], case["clock"]))),
+        local_text(case["due_at"]),
+        case["workdays"],
+        in_language(URGING.get(case["urging_level"], URGING[0])),
+    ]
+
+
 def overdue_rows(circular: Circular) -> list[list]:
     return [
-        [
-            unit_name(group["unit"]),
-            case["number"],
-            case["title"],
-            case["enterprise"],
-            person_name(case["assignee"]),
-            in_language(CLOCKS.get(case["clock"], (case["clock"], case["clock"]))),
-            local_text(case["due_at"]),
-            case["workdays"],
-            in_language(URGING.get(case["urging_level"], URGING[0])),
-        ]
+        [unit_name(group["unit"]), *overdue_case_cells(case)]
         for group in circular.content["overdue_by_unit"]
         for case in group["cases"]
     ]

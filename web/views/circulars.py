@@ -19,19 +19,16 @@ from config.errors import NotFound
 from enterprises.access import roles_for_user
 from enterprises.models import Role, Unit, UnitMembership
 from supervision.circular_export import (
-    CLOCKS,
     OVERDUE_HEADERS,
     PEOPLE_HEADERS,
     RANKING_HEADERS,
     RETURNED_HEADERS,
     SECTION_NUMBERS,
-    URGING,
     WORST_HEADERS,
     issue_line,
     local_date_text,
-    local_text,
+    overdue_case_cells,
     people_rows,
-    person_name,
     ranking_rows,
     returned_rows,
     summary_pairs,
@@ -169,22 +166,7 @@ def overdue_groups(circular: Circular) -> list[dict]:
             "count": group["count"],
             "max_workdays": group["max_workdays"],
             "headers": [t(header) for header in headers],
-            "rows": labelled(
-                headers,
-                [
-                    [
-                        case["number"],
-                        case["title"],
-                        case["enterprise"],
-                        person_name(case["assignee"]),
-                        in_language(CLOCKS.get(case["clock"], (case["clock"], case["clock"]))),
-                        local_text(case["due_at"]),
-                        case["workdays"],
-                        in_language(URGING.get(case["urging_level"], URGING[0])),
-                    ]
-                    for case in group["cases"]
-                ],
-            ),
+            "rows": labelled(headers, [overdue_case_cells(case) for case in group["cases"]]),
         }
         for group in circular.content["overdue_by_unit"]
     ]
