@@ -1,7 +1,9 @@
 """The forms of the case pages. They parse and label input; the workflow services decide."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category, ResolutionType, Satisfaction, Visibility
@@ -109,8 +111,14 @@ class AssignForm(VersionedForm):
         return self.memberships[self.cleaned_data["assignment"]]
 
 
-class CommentForm(forms.Form):
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}))
+def largest_attachment() -> str:
+    """The configured limit as people read it ("20.0 MB"), so the help text never promises another."""
+    return filesizeformat(settings.HUIYIN["ATTACHMENT_MAX_BYTES"])
+
+
+class VisibilityForm(forms.Form):
+    """A message or file whose readers an official chooses; the enterprise's are always public."""
+
     visibility = forms.ChoiceField(
         label=_("Who may read it"),
         choices=Visibility.choices,
@@ -122,6 +130,11 @@ class CommentForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not officials_only_allowed:
             del self.fields["visibility"]
+
+
+class CommentForm(VisibilityForm):
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}))
+    field_order = ["body", "visibility"]
 
 
 def checked_upload(upload) -> None:
@@ -132,19 +145,13 @@ def checked_upload(upload) -> None:
         raise forms.ValidationError(refusal.message, code=refusal.code) from None
 
 
-class AttachmentForm(forms.Form):
-    file = forms.FileField(label=_("File"), help_text=_("Documents and images up to 20 MB."))
-    visibility = forms.ChoiceField(
-        label=_("Who may read it"),
-        choices=Visibility.choices,
-        initial=Visibility.PUBLIC,
-        widget=forms.RadioSelect,
-    )
+class AttachmentForm(VisibilityForm):
+    file = forms.FileField(label=_("File"))
+    field_order = ["file", "visibility"]
 
-    def __init__(self, *args, officials_only_allowed: bool = False, **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        if not officials_only_allowed:
-            del self.fields["visibility"]
+        self.fields["file"].help_text = _("Documents and images up to %(size)s.") % {"size": largest_attachment()}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -203,11 +210,13 @@ class FileCaseForm(forms.Form):
     attachments = MultipleFileField(
         label=_("Attachments (optional)"),
         required=False,
-        help_text=_("Documents and images up to 20 MB each; you can choose several."),
     )
 
     def __init__(self, *args, enterprises, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = _(
+            "Documents and images up to %(size)s each; you can choose several."
+        ) % {"size": largest_attachment()}
         self.fields["enterprise"].queryset = enterprises
         self.sole_enterprise = enterprises[0] if len(enterprises) == 1 else None
         if self.sole_enterprise is not None:

@@ -156,3 +156,9 @@ def test_it_keeps_withdrawn_problems_in_my_list_as_closed(district):
     services.case_withdraw(case=case, acting_user=district.alice, reason="已解决")
     page = signed_in(district.alice).get("/my/cases/").content.decode()
     assert case.number in page and "state--closed" in page
+
+
+def test_it_states_the_configured_attachment_limit(district, settings):
+    settings.HUIYIN = {**settings.HUIYIN, "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024}
+    page = signed_in(district.alice, "en").get("/my/cases/new/").content.decode()
+    assert "Documents and images up to 5.0\xa0MB each" in page
