@@ -76,6 +76,7 @@ test-deps: install $(VENV)/.installed-dev ## Install what the tests need: Chromi
 
 .PHONY: lint
 lint: $(VENV)/.installed-dev ## ruff lint and format check, missing migrations
+	@mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run -v0
