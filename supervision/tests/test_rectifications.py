@@ -59,8 +59,11 @@ def test_it_opens_a_rectification_due_five_working_days_after_a_bad_rating_over_
     event = CaseEvent.objects.get(case=bad.case, action=EventAction.RECTIFICATION)
     assert (event.actor, event.is_internal, event.data["state"]) == (None, True, "open")
 
-    body = district.client(district.sam).get(url(bad)).data
+    with travel(MONDAY):
+        body = district.client(district.sam).get(url(bad)).data
     assert (body["state"], body["due_at"], body["is_overdue"]) == ("open", "2026-11-26T17:30:00+08:00", False)
+    with travel(AFTER):
+        assert district.client(district.sam).get(url(bad)).data["is_overdue"] is True
 
 
 def test_it_counts_the_deadline_past_the_national_day_holiday_and_its_make_up_saturday(district):
