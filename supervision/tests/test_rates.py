@@ -499,6 +499,9 @@ def test_it_counts_a_case_in_every_period_it_sits_past_its_deadline_and_an_early
 
     assert counted == {"2026-10": (0, 1, 0.0), "2026-11": (0, 1, 0.0), "2026-12": (1, 2, 0.5), "2026-Q4": (1, 2, 0.5)}
     assert drill(district, district.sam, when=december_3, metric="on_time", period="2026-12") == ids(early)
+    assert drill(
+        district, district.sam, when=december_3, metric="on_time", part="denominator", period="2026-11"
+    ) == ids(stuck)
 
 
 def test_it_counts_a_reopened_case_once_and_late_when_its_second_answer_is_late(district):

@@ -337,7 +337,7 @@ def test_it_ranks_units_with_links_from_every_figure_to_its_cases(district):
     assert 'class="chart__bar"' in page and "<title>工业和信息化局: 75.00</title>" in page
     assert page.count('class="chart__point"') == 12
     assert "Satisfaction rate: (Very satisfied + Satisfied + Fairly satisfied)" in page
-    assert "<small class=\"muted\">Very satisfied + Satisfied + Fairly satisfied</small>" in page
+    assert '<small class="muted">Very satisfied + Satisfied + Fairly satisfied</small>' in page
 
     drill = browser(district.sam).get(satisfaction.replace("&amp;", "&")).content.decode()
     assert case_link(closed) in drill

@@ -270,13 +270,13 @@ class TestRouting:
             False,
         )
 
-    def test_it_keeps_a_breach_with_the_unit_that_held_the_case_and_gives_another_unit_a_fresh_clock(
-        self, district
-    ):
+    def test_it_keeps_a_breach_with_the_unit_that_held_the_case_and_gives_another_unit_a_fresh_clock(self, district):
         with travel(MONDAY_9):
             case = file_case(district, district.alice)  # carol of the Industry Bureau, due Wednesday 25
         with travel(at(2026, 11, 27, 10)):  # two days late, the dispatcher moves it to the Commerce Bureau
-            post(district, district.dora, case, "reassign", {"assignee": district.dave.pk, "unit": district.commerce.pk})
+            post(
+                district, district.dora, case, "reassign", {"assignee": district.dave.pk, "unit": district.commerce.pk}
+            )
 
         [industry_clock, commerce_clock] = cycles(case, "resolution")
         assert (industry_clock.unit, industry_clock.outcome, industry_clock.breached) == (
