@@ -57,7 +57,7 @@ L = {
     "item": ("项目", "Item"),
     "value": ("内容", "Value"),
     "filed": ("受理诉求（件）", "Requests filed"),
-    "resolved": ("办结（件）", "Resolved"),
+    "due": ("应办结（件）", "Due for resolution"),
     "resolved_on_time": ("按期办结（件）", "Resolved on time"),
     "on_time_rate": ("按期办结率", "On-time rate"),
     "satisfaction_rate": ("满意率", "Satisfaction rate"),
@@ -148,7 +148,7 @@ def summary_pairs(circular: Circular) -> list[tuple[str, object]]:
     summary = circular.content["summary"]
     return [
         (t("filed"), summary["filed"]),
-        (t("resolved"), summary["resolved"]),
+        (t("due"), summary["due"]),
         (t("resolved_on_time"), summary["resolved_on_time"]),
         (t("on_time_rate"), percent(summary["on_time_rate"])),
         (t("satisfaction_rate"), percent(summary["satisfaction_rate"])),
@@ -424,12 +424,12 @@ def summary_sentence(circular: Circular) -> str:
     as_of = local_date_text(datetime.fromisoformat(circular.content["generated_at"]))
     return in_language(
         (
-            f"{when}，{circular.jurisdiction.name}共受理企业诉求{s['filed']}件，办结{s['resolved']}件，"
+            f"{when}，{circular.jurisdiction.name}共受理企业诉求{s['filed']}件，应办结{s['due']}件，"
             f"其中按期办结{s['resolved_on_time']}件，按期办结率{percent(s['on_time_rate'])}；"
             f"企业评价{s['rated']}件，满意率{percent(s['satisfaction_rate'])}；退单{s['sent_back']}件，"
             f"重办{s['reopened']}件。截至{as_of}，仍有{s['overdue']}件诉求逾期未办结，涉及{s['overdue_units']}个单位。",
-            f"In {when}, {circular.jurisdiction.name} received {s['filed']} enterprise requests and resolved "
-            f"{s['resolved']}, {s['resolved_on_time']} of them on time (on-time rate "
+            f"In {when}, {circular.jurisdiction.name} received {s['filed']} enterprise requests; {s['due']} were due "
+            f"for resolution, {s['resolved_on_time']} of them resolved on time (on-time rate "
             f"{percent(s['on_time_rate'])}); {s['rated']} were rated by the enterprise (satisfaction rate "
             f"{percent(s['satisfaction_rate'])}); {s['sent_back']} were sent back and {s['reopened']} reopened. "
             f"As of {as_of}, {s['overdue']} requests are overdue, in {s['overdue_units']} units.",

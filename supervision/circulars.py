@@ -294,7 +294,8 @@ def worst_performers(ranking: list[dict], count: int) -> list[dict]:
 def summary_section(
     *, rows: list[Row], period: Period, scope: frozenset[int], overdue_total: int, overdue_units: int
 ) -> dict:
-    """The headline numbers: filings, resolutions on time, ratings, send-backs, reopens and what is overdue now."""
+    """The headline numbers: filings, cases due and resolved on time, ratings, send-backs, reopens and what is
+    overdue now."""
     filed = Case.objects.filter(scope_q(scope), filed_at__gte=period.start, filed_at__lt=period.end).aggregate(
         n=Count("pk")
     )["n"]
@@ -302,13 +303,13 @@ def summary_section(
     def total(metric: str, part: str) -> float:
         return sum(getattr(row.ratios[metric], part) for row in rows)
 
-    resolved, on_time = int(total("on_time", "denominator")), int(total("on_time", "numerator"))
+    due, on_time = int(total("on_time", "denominator")), int(total("on_time", "numerator"))
     rated, satisfied = int(total("satisfaction", "denominator")), int(total("satisfaction", "numerator"))
     return {
         "filed": filed,
-        "resolved": resolved,
+        "due": due,
         "resolved_on_time": on_time,
-        "on_time_rate": rate(on_time, resolved),
+        "on_time_rate": rate(on_time, due),
         "rated": rated,
         "satisfied": satisfied,
         "satisfaction_rate": rate(satisfied, rated),

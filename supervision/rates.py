@@ -18,7 +18,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Case as Conditional
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,7 +35,7 @@ from .models import Appeal, AppealState, Rectification, RectificationState
 User = get_user_model()
 
 SCORED = ("response", "on_time", "resolution", "satisfaction")
-RATES = (*SCORED, "send_back", "reopen")
+RATES = (*SCORED, "good_rating", "send_back", "reopen")
 COUNTS = ("extension", "overdue", "no_answer", "appeal_upheld", "rectification_overdue", "recheck_failed")
 DEFAULT_WEIGHTS = {"response": 0.2, "on_time": 0.3, "resolution": 0.2, "satisfaction": 0.3}
 
@@ -44,17 +45,17 @@ FORMULAS = {
         "that were signed for, breached, or are past due (taken away before the deadline: not counted)"
     ),
     "on_time": gettext_lazy(
-        "On-time rate: resolutions by the deadline, approved extensions included / resolutions in the period"
+        "On-time rate (按期办结率): cases resolved by every resolution deadline of the unit that fell in the period "
+        "/ cases with such a deadline, resolved or not, including cases past an earlier deadline and still "
+        "unresolved in the period; each case counts once, and one missed deadline makes it late"
     ),
     "resolution": gettext_lazy(
         "Resolution rate: (solved + ½ × partly solved) / cases closed in the period, withdrawn ones excluded"
     ),
-    "satisfaction": gettext_lazy(
-        "Satisfaction rate: (very satisfied + satisfied + fairly satisfied) / cases closed in the period "
-        "with a rating, ratings taken out by an upheld appeal excluded; closed without an answer is reported apart"
-    ),
     "send_back": gettext_lazy("Send-back rate: send-backs in the period / assignments started in the period"),
-    "reopen": gettext_lazy("Reopen rate: reopens in the period / resolutions in the period"),
+    "reopen": gettext_lazy(
+        "Reopen rate: cases reopened in the period / cases resolved in the period, each case counted once"
+    ),
     "extension": gettext_lazy("Extensions: approved extensions in the period"),
     "overdue": gettext_lazy("Overdue now: cases being worked on past their resolution deadline"),
     "no_answer": gettext_lazy("No answer: cases closed in the period because the enterprise did not answer"),
@@ -72,6 +73,39 @@ FORMULAS = {
         "over the rates that have data"
     ),
 }
+# The two rating figures name the ratings they count, which come from the settings: see ``formulas()``.
+RATING_FORMULAS = {
+    "satisfaction": gettext_lazy(
+        "Satisfaction rate: (%(ratings)s) / cases closed in the period with a rating, ratings taken out by an "
+        "upheld appeal excluded; closed without an answer is reported apart"
+    ),
+    "good_rating": gettext_lazy("Good-rating rate (好评率): (%(ratings)s) / the satisfaction rate's rated cases"),
+}
+GOOD_RATINGS = (Satisfaction.VERY_SATISFIED, Satisfaction.SATISFIED)
+
+
+def satisfied_ratings() -> tuple[int, ...]:
+    """``HUIYIN["SATISFIED_RATINGS"]``: the ratings the satisfaction rate counts as satisfied, best first."""
+    chosen = settings.HUIYIN.get("SATISFIED_RATINGS", (5, 4, 3))
+    try:
+        ratings = tuple(sorted({int(rating) for rating in chosen}, reverse=True))
+    except (TypeError, ValueError):
+        ratings = ()
+    if not ratings or not set(ratings) <= set(Satisfaction.values):
+        raise ImproperlyConfigured("SATISFIED_RATINGS takes one or more ratings from 1 to 5, e.g. 5,4,3.")
+    return ratings
+
+
+def ratings_text(ratings: Iterable[int]) -> str:
+    return " + ".join(str(Satisfaction(rating).label) for rating in ratings)
+
+
+def formulas() -> dict[str, str]:
+    """Every figure's formula in the active language, the rating figures naming exactly what they count."""
+    texts = {name: str(text) for name, text in FORMULAS.items()}
+    texts["satisfaction"] = str(RATING_FORMULAS["satisfaction"]) % {"ratings": ratings_text(satisfied_ratings())}
+    texts["good_rating"] = str(RATING_FORMULAS["good_rating"]) % {"ratings": ratings_text(GOOD_RATINGS)}
+    return {name: texts[name] for name in (*RATES, *COUNTS, "score")}
 
 
 class Tier(StrEnum):
@@ -150,7 +184,9 @@ class Figure:
     """Which rows make a figure, and which timestamp places each row in the period.
 
     ``half`` rows are part of the numerator but weigh one half (partly solved cases).
-    A figure without a denominator is a plain count.
+    A figure without a denominator is a plain count. A ``per_case`` figure over clocks counts the
+    cases its rows belong to, each once, not the rows. With ``misses``, the numerator is the
+    denominator's cases that have none of those rows (a case with one missed deadline is late).
     """
 
     source: Source
@@ -159,6 +195,8 @@ class Figure:
     denominator: Q | None = None
     denominator_at: str = ""
     half: Q | None = None
+    per_case: bool = False
+    misses: Q | None = None
 
 
 def within(column: str, period: Period) -> Q:
@@ -176,6 +214,25 @@ def rated_cases_q(closed: Q) -> Q:
     return closed & Q(satisfaction__isnull=False) & ~upheld_appeal_q()
 
 
+def resolution_due_q(period: Period, now: datetime) -> Q:
+    """Resolution clocks that make a case due (应办结) in the period, and are decided.
+
+    Due in the period: its deadline fell in it, or fell before it and the clock still ran when the
+    period began. Decided: resolved (met), or missed — ended after its deadline, or still running past
+    it. A clock that ended before its deadline for another reason (sent back, moved to another unit,
+    extended, withdrawn) was no deadline of that unit's to meet, and one not yet due is not decided.
+    """
+    due = within("due_at", period) | (
+        Q(due_at__lt=period.start) & (Q(ended_at__isnull=True) | Q(ended_at__gte=period.start))
+    )
+    return Q(kind=ClockKind.RESOLUTION) & due & (Q(outcome=ClockOutcome.MET) | resolution_missed_q(now))
+
+
+def resolution_missed_q(now: datetime) -> Q:
+    """A resolution clock that ended after its deadline, or still runs past it."""
+    return Q(breached=True) | Q(ended_at__isnull=True, due_at__lt=now)
+
+
 def figures(period: Period, now: datetime) -> dict[str, Figure]:
     """The definitions of docs/rates.md, for one period, with "now" for what is running."""
     assigned = Q(kind=ClockKind.RESPONSE) & within("started_at", period)
@@ -183,6 +240,7 @@ def figures(period: Period, now: datetime) -> dict[str, Figure]:
         Q(outcome=ClockOutcome.MET) | Q(breached=True) | Q(ended_at__isnull=True, due_at__lt=now)
     )
     resolved = Q(kind=ClockKind.RESOLUTION, outcome=ClockOutcome.MET) & within("ended_at", period)
+    due = resolution_due_q(period, now)
     closed = within("closed_at", period)
     closed_counted = closed & ~Q(closure=Closure.WITHDRAWN)
     rated = rated_cases_q(closed)
@@ -197,10 +255,12 @@ def figures(period: Period, now: datetime) -> dict[str, Figure]:
         ),
         "on_time": Figure(
             source=cycles,
-            numerator=resolved & Q(breached=False),
-            numerator_at="ended_at",
-            denominator=resolved,
-            denominator_at="ended_at",
+            numerator=due,
+            numerator_at="due_at",
+            denominator=due,
+            denominator_at="due_at",
+            per_case=True,
+            misses=resolution_missed_q(now),
         ),
         "resolution": Figure(
             source=cases,
@@ -212,7 +272,14 @@ def figures(period: Period, now: datetime) -> dict[str, Figure]:
         ),
         "satisfaction": Figure(
             source=cases,
-            numerator=rated & Q(satisfaction__gte=Satisfaction.FAIRLY_SATISFIED),
+            numerator=rated & Q(satisfaction__in=satisfied_ratings()),
+            numerator_at="closed_at",
+            denominator=rated,
+            denominator_at="closed_at",
+        ),
+        "good_rating": Figure(
+            source=cases,
+            numerator=rated & Q(satisfaction__in=GOOD_RATINGS),
             numerator_at="closed_at",
             denominator=rated,
             denominator_at="closed_at",
@@ -230,6 +297,7 @@ def figures(period: Period, now: datetime) -> dict[str, Figure]:
             numerator_at="started_at",
             denominator=resolved,
             denominator_at="ended_at",
+            per_case=True,
         ),
         "extension": Figure(
             source=cycles,
@@ -330,15 +398,27 @@ def grouped_counts(
     own = {name: figure for name, figure in definitions.items() if figure.source == source}
     annotations, wanted = {}, []
     for name, figure in own.items():
-        for suffix, q in (("n", figure.numerator), ("h", figure.half), ("d", figure.denominator)):
+        counted = "case" if figure.per_case else "pk"
+        parts = (("h", figure.half), ("d", figure.denominator))
+        if figure.misses is not None:
+            parts += (("m", figure.denominator & figure.misses),)
+        else:
+            parts += (("n", figure.numerator),)
+        for suffix, q in parts:
             if q is not None:
-                annotations[f"{name}_{suffix}"] = Count("pk", filter=q)
+                annotations[f"{name}_{suffix}"] = Count(counted, filter=q, distinct=figure.per_case)
                 wanted.append(q)
     rows = MODEL[source].objects.filter(reduce(or_, wanted))
     if scope is not None:
         rows = rows.filter(**{f"{UNIT_COLUMN[source]}__in": scope})
     grouped = rows.values(*columns).annotate(**annotations).order_by()
-    return {tuple(row[column] for column in columns): row for row in grouped}
+    result = {}
+    for row in grouped:
+        for name, figure in own.items():
+            if figure.misses is not None:
+                row[f"{name}_n"] = row[f"{name}_d"] - row.pop(f"{name}_m")
+        result[tuple(row[column] for column in columns)] = row
+    return result
 
 
 def build_row(unit: Unit, cadre: AbstractBaseUser | None, counted: dict[str, int]) -> Row:
@@ -441,13 +521,16 @@ def figure_cases(
     if unit_id is not None and scope is not None and unit_id not in scope:
         raise NotPermitted(_("This unit is outside your jurisdiction."))
     source = figure.source
-    rows = MODEL[source].objects.filter(q)
+    judged = Q()
     if scope is not None:
-        rows = rows.filter(**{f"{UNIT_COLUMN[source]}__in": scope})
+        judged &= Q(**{f"{UNIT_COLUMN[source]}__in": scope})
     if unit_id is not None:
-        rows = rows.filter(**{UNIT_COLUMN[source]: unit_id})
+        judged &= Q(**{UNIT_COLUMN[source]: unit_id})
     if cadre_id is not None:
-        rows = rows.filter(**{CADRE_COLUMN[source]: cadre_id})
+        judged &= Q(**{CADRE_COLUMN[source]: cadre_id})
+    rows = MODEL[source].objects.filter(q, judged)
+    if figure.per_case:
+        return case_rows(rows, figure=figure, part=part, judged=judged, at=at)
     if source == Source.CYCLES:
         rows = rows.values(
             "case_id", "due_at", "outcome", "breached", number=F("case__number"), title=F("case__title"), at=F(at)
@@ -457,3 +540,24 @@ def figure_cases(
     else:
         rows = rows.values("number", "title", "resolution_type", "satisfaction", "closure", case_id=F("pk"), at=F(at))
     return rows.order_by("at", "case_id", "pk")
+
+
+def case_rows(rows: QuerySet, *, figure: Figure, part: Part, judged: Q, at: str) -> QuerySet:
+    """A per-case figure's clocks, one row per case: its latest counted moment (for the on-time rate, its
+    latest counted deadline), when it was last resolved on them (None while running), and whether one of
+    them was missed."""
+    missed = figure.misses if figure.misses is not None else Q(pk__in=[])
+    if figure.misses is not None and part == Part.NUMERATOR:
+        late = DeadlineCycle.objects.filter(figure.denominator & figure.misses, judged).values("case_id")
+        rows = rows.exclude(case_id__in=late)
+    return (
+        rows.values("case_id", number=F("case__number"), title=F("case__title"))
+        .annotate(
+            at=Max(at),
+            resolved_at=Max("ended_at", filter=Q(outcome=ClockOutcome.MET)),
+            deadlines=Count("pk"),
+            missed=Count("pk", filter=missed),
+        )
+        .annotate(breached=Conditional(When(missed__gt=0, then=Value(True)), default=Value(False)))
+        .order_by("at", "case_id")
+    )

@@ -9,8 +9,10 @@ Rules (docs/deadlines.md):
 - an assignment stops routing and starts the assignee's response clock and,
   unless one runs, the unit's resolution clock;
 - a send-back stops the unit's clocks and starts the dispatcher's routing clock;
-- a reassignment gives the new assignee a fresh response clock and keeps the
-  resolution deadline (the new unit inherits it);
+- a reassignment gives the new assignee a fresh response clock; within the same
+  unit the resolution clock carries on; to another unit the old unit's resolution
+  clock ends (a breach stays theirs) and the new unit's starts, with the same due
+  time inside one bureau's hierarchy and a fresh one for an unrelated unit;
 - resolving stops response, first reply and resolution, and starts the
   enterprise's confirmation clock; a reopen, or a failed re-check of a closed
   case, starts a new resolution cycle;
@@ -22,6 +24,7 @@ from datetime import datetime, time
 from django.db.models import F, Q
 
 from cases.models import Case
+from enterprises.models import Unit
 
 from .calendar import Deadline, WorkCalendar
 from .models import ClockKind, ClockOutcome, DeadlineCycle, DeadlinePolicy
@@ -170,8 +173,23 @@ class CaseClocks:
             responsible=assignee,
             unit=unit,
         )
-        if ClockKind.RESOLUTION in self.running and resolution_due is None:
+        running = self.running.get(ClockKind.RESOLUTION)
+        if running is not None and resolution_due is None and running.unit_id == unit.pk:
             self.hand_over(ClockKind.RESOLUTION, responsible=assignee, unit=unit)
+        elif running is not None and resolution_due is None:
+            # Another unit answers from now on. The old unit's clock ends here, so a breach already past stays
+            # theirs. A section of the same bureau keeps the bureau's deadline (moving a case inside one
+            # organisation never buys time); an unrelated unit gets a clock of its own, as the policy gives.
+            self.stop(ClockKind.RESOLUTION, ClockOutcome.REASSIGNED)
+            same_line = units_in_one_line(running.unit_id, unit.pk)
+            self.start(
+                ClockKind.RESOLUTION,
+                workdays=running.workdays if same_line else self.workdays("resolution_workdays"),
+                started_by=action,
+                due=Deadline(due_at=running.due_at, provisional=running.provisional) if same_line else None,
+                responsible=assignee,
+                unit=unit,
+            )
         else:
             self.start(
                 ClockKind.RESOLUTION,
@@ -224,6 +242,23 @@ class CaseClocks:
     def on_closed(self, outcome: ClockOutcome) -> None:
         """Every running clock ends: met when the enterprise confirmed, otherwise with how it closed."""
         self.stop_all(outcome)
+
+
+def units_in_one_line(first_id: int | None, second_id: int | None) -> bool:
+    """Whether one unit lies above the other in the hierarchy (a bureau and its section), or both are one."""
+    if first_id is None or second_id is None:
+        return False
+    return first_id in _unit_lineage(second_id) or second_id in _unit_lineage(first_id)
+
+
+def _unit_lineage(unit_id: int) -> set[int]:
+    """The unit and every unit above it: a few rows, read only when a case changes unit."""
+    lineage: set[int] = set()
+    current: int | None = unit_id
+    while current is not None and current not in lineage:
+        lineage.add(current)
+        current = Unit.objects.filter(pk=current).values_list("parent_id", flat=True).first()
+    return lineage
 
 
 def fixed_due(calendar: WorkCalendar, due_at: datetime | None) -> Deadline | None:

@@ -239,6 +239,8 @@ HUIYIN = {
     "AUTO_URGE_AFTER_WORKDAYS": int(os.environ.get("HUIYIN_AUTO_URGE_AFTER_WORKDAYS", "3")),
     # Working days the assignee has to answer an automatic urging.
     "AUTO_URGE_ANSWER_WORKDAYS": int(os.environ.get("HUIYIN_AUTO_URGE_ANSWER_WORKDAYS", "2")),
+    # The ratings the satisfaction rate (满意率) counts as satisfied: 5 非常满意, 4 满意, 3 基本满意 (docs/rates.md).
+    "SATISFIED_RATINGS": env_list("HUIYIN_SATISFIED_RATINGS", "5,4,3"),
     # Days a finished ledger export stays downloadable before the cleanup task deletes its file.
     "LEDGER_RETENTION_DAYS": int(os.environ.get("HUIYIN_LEDGER_RETENTION_DAYS", "7")),
 }

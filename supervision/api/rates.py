@@ -73,15 +73,22 @@ class TableSerializer(serializers.Serializer):
     rows = RowSerializer(many=True)
 
     def get_formulas(self, table) -> dict[str, str]:
-        return {name: str(text) for name, text in rates.FORMULAS.items()}
+        return rates.formulas()
 
 
 class FigureCaseSerializer(serializers.Serializer):
     case_id = serializers.IntegerField()
     number = serializers.CharField()
     title = serializers.CharField()
-    at = serializers.DateTimeField(help_text="The moment that placed the row in the period.")
-    due_at = serializers.DateTimeField(required=False)
+    at = serializers.DateTimeField(
+        help_text="The moment that placed the row in the period; for the on-time rate, the case's latest counted "
+        "deadline."
+    )
+    due_at = serializers.DateTimeField(required=False, help_text="Of a clock or a rectification.")
+    resolved_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Per-case figures: when the case was last resolved; null: not yet."
+    )
+    deadlines = serializers.IntegerField(required=False, help_text="Per-case figures: the case's deadlines counted.")
     outcome = serializers.CharField(required=False)
     breached = serializers.BooleanField(required=False)
     resolution_type = serializers.CharField(required=False)
@@ -128,7 +135,7 @@ class RatesViewSet(viewsets.GenericViewSet):
         return Response(TableSerializer(table).data)
 
     @extend_schema(
-        summary="The cases behind one figure: one row per counted row",
+        summary="The cases behind one figure: one row per counted row (per case for on_time and reopen)",
         parameters=[CasesQuery],
         responses=FigureCasesPageSerializer,
     )

@@ -150,6 +150,9 @@ def test_it_generates_a_draft_with_the_overdue_cases_by_unit_and_by_person(distr
     summary = content["summary"]
     assert (summary["filed"], summary["overdue"], summary["overdue_units"]) == (5, 4, 2)
     assert (summary["sent_back"], summary["reopened"]) == (1, 1)
+    # Due for resolution (应办结): road, permit and loan, past their deadlines and unresolved, and pole,
+    # answered on Tuesday 10 before its deadline of the 18th (its reopened clock is not due yet): 1 / 4.
+    assert (summary["due"], summary["resolved_on_time"], summary["on_time_rate"]) == (4, 1, 0.25)
 
 
 def test_it_lists_returned_cases_by_unit_and_ranks_the_units_like_the_rates_table(district, history):

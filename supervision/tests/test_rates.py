@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -226,9 +227,11 @@ def test_it_counts_send_backs_reopens_and_what_is_overdue_now(district):
 
     industry = unit_row(body, district.industry)
     assert figure(industry, "send_back") == (1, 4, 0.25)
-    # Resolutions: the reopened case twice and ``once``: 3, one reopen.
-    assert figure(industry, "reopen") == (1, 3, pytest.approx(1 / 3))
-    assert figure(industry, "on_time") == (3, 3, 1.0)
+    # Cases resolved: ``reopened`` (twice, one case) and ``once``: 2, one of them reopened.
+    assert figure(industry, "reopen") == (1, 2, 0.5)
+    # Due in November: ``reopened`` (both its deadlines met), ``once``, and ``waiting``, which sits past
+    # its deadline of the 11th unresolved: missed. ``sent_back`` left before its deadline: not counted. 2 / 3.
+    assert figure(industry, "on_time") == (2, 3, pytest.approx(2 / 3))
     # ``waiting`` was never signed for and is past its response deadline: decided, and failed.
     # ``sent_back`` left before its deadline: not counted. 2 / 3.
     assert figure(industry, "response") == (2, 3, pytest.approx(2 / 3))
@@ -236,12 +239,17 @@ def test_it_counts_send_backs_reopens_and_what_is_overdue_now(district):
     # Dave got the returned case on Monday 11:00; due the 11th as well.
     commerce = unit_row(body, district.commerce)
     assert (figure(commerce, "send_back"), commerce["counts"]["overdue"]) == ((0, 1, 0.0), 1)
+    assert figure(commerce, "on_time") == (0, 1, 0.0)
     unit = district.industry.pk
     assert drill(district, district.sam, when=friday_13, metric="overdue", unit=unit) == ids(waiting)
     assert drill(district, district.sam, when=friday_13, metric="send_back", unit=unit) == ids(sent_back)
     assert drill(district, district.sam, when=friday_13, metric="reopen", unit=unit) == ids(reopened)
     assert drill(district, district.sam, when=friday_13, metric="reopen", part="denominator", unit=unit) == ids(
-        reopened, reopened, once
+        reopened, once
+    )
+    assert drill(district, district.sam, when=friday_13, metric="on_time", unit=unit) == ids(reopened, once)
+    assert drill(district, district.sam, when=friday_13, metric="on_time", part="denominator", unit=unit) == ids(
+        reopened, once, waiting
     )
 
 
@@ -427,3 +435,176 @@ def test_it_computes_the_table_in_a_constant_number_of_queries(district):
     # cases, rectifications), then the units; by cadre, the units and the people.
     assert two == ((8, 2), (9, 2))
     assert six == ((8, 6), (9, 6))
+
+
+# --- the on-time rate as a supervision office counts it (按期办结数 / 应办结数) ------------------------------
+
+
+def test_it_counts_unfinished_overdue_cases_as_missed_and_ranks_the_unit_that_finished_everything_first(district):
+    """Industry resolves 1 of 5 on time and sits on 4 overdue; Commerce resolves all 5, one a day late.
+
+    All ten are assigned Monday 2 November and signed for at once: resolution due Wednesday 11, 17:30.
+    Counting by hand on Friday 20: Industry 1 / 5, Commerce 4 / 5, so Commerce ranks first.
+    """
+    carol, dave = district.carol, district.dave
+    industry = [assigned(district, carol, district.industry) for _ in range(5)]
+    commerce = [assigned(district, dave, district.commerce) for _ in range(5)]
+    for case, cadre in [*((case, carol) for case in industry), *((case, dave) for case in commerce)]:
+        act(at(2026, 11, 2, 10), services.case_accept, case, acting_user=cadre)
+    resolved(at(2026, 11, 10, 10), industry[0], carol)
+    for case in commerce[:4]:
+        resolved(at(2026, 11, 10, 10), case, dave)
+    resolved(at(2026, 11, 12, 10), commerce[4], dave)  # a day late
+
+    body = table(district, district.sam, "2026-11")
+
+    assert figure(unit_row(body, district.industry), "on_time") == (1, 5, 0.2)
+    assert figure(unit_row(body, district.commerce), "on_time") == (4, 5, 0.8)
+    bureaus = [row["unit"]["id"] for row in body["rows"] if row["tier"] == "bureau" and row["rank"] is not None]
+    assert bureaus == [district.commerce.pk, district.industry.pk]
+    assert drill(district, district.sam, metric="on_time", unit=district.industry.pk) == ids(industry[0])
+    assert drill(district, district.sam, metric="on_time", part="denominator", unit=district.industry.pk) == ids(
+        *industry
+    )
+    assert drill(district, district.sam, metric="on_time", unit=district.commerce.pk) == ids(*commerce[:4])
+    with travel(FRIDAY_20):
+        rows = (
+            district.client(district.sam)
+            .get(
+                f"{URL}cases/",
+                {"period": "2026-11", "metric": "on_time", "part": "denominator", "unit": district.commerce.pk},
+            )
+            .data["results"]
+        )
+    late = [row for row in rows if row["breached"]]
+    assert [(row["case_id"], row["resolved_at"]) for row in late] == [(commerce[4].pk, "2026-11-12T10:00:00+08:00")]
+    assert {row["at"] for row in rows} == {"2026-11-11T17:30:00+08:00"}
+
+
+def test_it_counts_a_case_in_every_period_it_sits_past_its_deadline_and_an_early_answer_in_the_month_it_is_due(
+    district,
+):
+    carol = district.carol
+    # Assigned Monday 19 October, due Wednesday 28 October (20, 21, 22, 23, 26, 27, 28), never resolved.
+    stuck = assigned(district, carol, district.industry, when=at(2026, 10, 19, 9))
+    # Assigned Friday 20 November, due Tuesday 1 December, answered early on Monday 23 November.
+    early = assigned(district, carol, district.industry, when=at(2026, 11, 20, 9))
+    resolved(at(2026, 11, 23, 10), early, carol)
+    december_3 = at(2026, 12, 3, 12)
+
+    counted = {
+        period: figure(unit_row(table(district, district.sam, period, when=december_3), district.industry), "on_time")
+        for period in ("2026-10", "2026-11", "2026-12", "2026-Q4")
+    }
+
+    assert counted == {"2026-10": (0, 1, 0.0), "2026-11": (0, 1, 0.0), "2026-12": (1, 2, 0.5), "2026-Q4": (1, 2, 0.5)}
+    assert drill(district, district.sam, when=december_3, metric="on_time", period="2026-12") == ids(early)
+    assert drill(
+        district, district.sam, when=december_3, metric="on_time", part="denominator", period="2026-11"
+    ) == ids(stuck)
+
+
+def test_it_counts_a_reopened_case_once_and_late_when_its_second_answer_is_late(district):
+    carol = district.carol
+    reopened = assigned(district, carol, district.industry)  # due Wednesday 11
+    resolved(at(2026, 11, 3, 10), reopened, carol)
+    act(at(2026, 11, 4, 10), services.case_reopen, reopened, acting_user=district.bob, reason="问题仍未解决")
+    # Five working days from Wednesday 4: due Wednesday 11 again; answered Thursday 12.
+    resolved(at(2026, 11, 12, 10), reopened, carol)
+
+    row = unit_row(table(district, district.sam, "2026-11"), district.industry)
+
+    assert figure(row, "on_time") == (0, 1, 0.0)
+    assert figure(row, "reopen") == (1, 1, 1.0)
+    with travel(FRIDAY_20):
+        (only,) = (
+            district.client(district.sam)
+            .get(f"{URL}cases/", {"period": "2026-11", "metric": "on_time", "part": "denominator"})
+            .data["results"]
+        )
+    assert (only["case_id"], only["deadlines"], only["breached"]) == (reopened.pk, 2, True)
+
+
+def test_it_keeps_a_missed_deadline_missed_when_more_time_is_approved_after_it(district):
+    carol = district.carol
+    case = assigned(district, carol, district.industry)  # due Wednesday 11
+    with travel(at(2026, 11, 12, 10)):
+        extension = services.extension_request_create(
+            case=Case.objects.get(pk=case.pk),
+            acting_user=carol,
+            requested_due_date=date(2026, 11, 18),
+            reason="补充材料",
+        )
+        services.extension_decide(extension=extension, acting_user=district.sam, approve=True)
+    resolved(at(2026, 11, 16, 10), case, carol)  # before the extended date
+
+    row = unit_row(table(district, district.sam, "2026-11"), district.industry)
+
+    # The deadline of the 11th passed unmet before the extension: the case is late, counted once.
+    assert figure(row, "on_time") == (0, 1, 0.0)
+    assert row["counts"]["extension"] == 1
+
+
+def test_it_keeps_a_breach_with_the_unit_that_held_the_case_when_the_deadline_passed(district):
+    carol, dave = district.carol, district.dave
+    case = assigned(district, carol, district.industry)  # due Wednesday 11
+    # Friday 13, two days late, the dispatcher gives it to the Commerce Bureau: a clock of its own,
+    # seven working days from Friday 13: Tuesday 24 November.
+    act(
+        at(2026, 11, 13, 10),
+        services.case_reassign,
+        case,
+        acting_user=district.dora,
+        assignee=dave,
+        unit=district.commerce,
+    )
+    resolved(at(2026, 11, 18, 10), case, dave)
+
+    body = table(district, district.sam, "2026-11", when=at(2026, 11, 27, 12))
+
+    assert figure(unit_row(body, district.industry), "on_time") == (0, 1, 0.0)
+    assert figure(unit_row(body, district.commerce), "on_time") == (1, 1, 1.0)
+    assert drill(
+        district,
+        district.sam,
+        when=at(2026, 11, 27, 12),
+        metric="on_time",
+        part="denominator",
+        unit=district.industry.pk,
+    ) == ids(case)
+
+
+# --- which ratings count as satisfied -------------------------------------------------------------------
+
+
+def rated_history(district) -> None:
+    """Five cases rated 5, 4, 3, 2 and 1 on Wednesday 4 November."""
+    carol = district.carol
+    for satisfaction in (5, 4, 3, 2, 1):
+        case = resolved(at(2026, 11, 3, 10), assigned(district, carol, district.industry), carol)
+        rated(at(2026, 11, 4, 10), case, district, satisfaction)
+
+
+def test_it_counts_the_satisfied_ratings_the_settings_name_and_says_so_in_the_formula(district, settings):
+    rated_history(district)
+
+    default = table(district, district.sam, "2026-11")
+    settings.HUIYIN = {**settings.HUIYIN, "SATISFIED_RATINGS": ["5", "4"]}
+    strict = table(district, district.sam, "2026-11")
+
+    assert figure(unit_row(default, district.industry), "satisfaction") == (3, 5, 0.6)
+    assert figure(unit_row(strict, district.industry), "satisfaction") == (2, 5, 0.4)
+    assert default["formulas"]["satisfaction"].startswith("满意率：（非常满意 + 满意 + 基本满意）")
+    assert strict["formulas"]["satisfaction"].startswith("满意率：（非常满意 + 满意）")
+    assert figure(unit_row(default, district.industry), "good_rating") == (2, 5, 0.4)
+    assert "好评率" in default["formulas"]["good_rating"]
+    assert drill(district, district.sam, metric="good_rating", unit=district.industry.pk) == sorted(
+        Case.objects.filter(satisfaction__in=[5, 4]).values_list("pk", flat=True)
+    )
+
+
+def test_it_refuses_a_setting_that_names_no_real_rating(district, settings):
+    settings.HUIYIN = {**settings.HUIYIN, "SATISFIED_RATINGS": ["6"]}
+
+    with pytest.raises(ImproperlyConfigured):
+        table(district, district.sam, "2026-11")

@@ -332,10 +332,12 @@ def test_it_ranks_units_with_links_from_every_figure_to_its_cases(district):
     assert satisfaction in page
     assert f"/supervision/rates/cases/?period=2026-11&amp;metric=overdue&amp;part=numerator&amp;unit={industry}" in page
     assert "100.0%" in page
-    # Score: 0.2 × ½ signed for in time (the overdue case never was) + 0.3 + 0.2 + 0.3 = 90.
-    assert 'class="chart__bar"' in page and "<title>工业和信息化局: 90.00</title>" in page
+    # Score: 0.2 × ½ signed for in time (the overdue case never was) + 0.3 × ½ on time (the overdue case
+    # is due and unresolved) + 0.2 + 0.3 = 75.
+    assert 'class="chart__bar"' in page and "<title>工业和信息化局: 75.00</title>" in page
     assert page.count('class="chart__point"') == 12
-    assert "Satisfaction rate: (very satisfied + satisfied + fairly satisfied)" in page
+    assert "Satisfaction rate: (Very satisfied + Satisfied + Fairly satisfied)" in page
+    assert '<small class="muted">Very satisfied + Satisfied + Fairly satisfied</small>' in page
 
     drill = browser(district.sam).get(satisfaction.replace("&amp;", "&")).content.decode()
     assert case_link(closed) in drill

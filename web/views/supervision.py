@@ -59,6 +59,7 @@ FIGURE_NAMES = {
     "on_time": gettext_lazy("On-time rate"),
     "resolution": gettext_lazy("Resolution rate"),
     "satisfaction": gettext_lazy("Satisfaction rate"),
+    "good_rating": gettext_lazy("Good-rating rate"),
     "send_back": gettext_lazy("Send-back rate"),
     "reopen": gettext_lazy("Reopen rate"),
     "extension": gettext_lazy("Approved extensions"),
@@ -284,6 +285,12 @@ class RankRow:
     cells: list[Cell] = field(default_factory=list)
 
 
+def counted_ratings(metric: str) -> str:
+    """The ratings a rating figure counts as satisfied, so its column says exactly what it counts."""
+    ratings = {"satisfaction": rates.satisfied_ratings(), "good_rating": rates.GOOD_RATINGS}.get(metric)
+    return rates.ratings_text(ratings) if ratings else ""
+
+
 def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{100 * rate:.1f}%"
 
@@ -368,11 +375,11 @@ def rankings(request: HttpRequest) -> HttpResponse:
             "by": by,
             "chart_name": FIGURE_NAMES[chart],
             "tiers": [(name, tier_rows) for name, tier_rows in tiers if tier_rows],
-            "headers": [FIGURE_NAMES[name] for name in (*rates.RATES, *rates.COUNTS)],
+            "headers": [(FIGURE_NAMES[name], counted_ratings(name)) for name in (*rates.RATES, *rates.COUNTS)],
             "bars": bar_chart(charted, maximum=100),
             "weeks": weeks,
             "line": line_chart([(f"{week.monday:%m-%d}", week.overdue) for week in weeks]),
-            "formulas": [(FIGURE_NAMES[name], text) for name, text in rates.FORMULAS.items()],
+            "formulas": [(FIGURE_NAMES[name], text) for name, text in rates.formulas().items()],
             "weights": [(FIGURE_NAMES[name], weight) for name, weight in table.weights.items() if weight],
         },
     )
@@ -419,6 +426,7 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
     except ApplicationError as refusal:
         form.add_error("part", refusal.message)
         return render(request, "web/supervision/figure_cases.html", {"form": form}, status=400)
+    figure = rates.figures(data["period"], clock.now())[data["metric"]]
     page = Paginator(rows, FIGURE_CASES_PAGE_SIZE).get_page(request.GET.get("page"))
     unit = Unit.objects.filter(pk=data["unit"]).first() if data.get("unit") else None
     cadres = User.objects.all() if scope is None else User.objects.filter(unit_memberships__unit_id__in=scope)
@@ -432,12 +440,13 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": [figure_row_display(row) for row in page],
             "figure_name": FIGURE_NAMES[data["metric"]],
-            "formula": rates.FORMULAS[data["metric"]],
+            "formula": rates.formulas()[data["metric"]],
             "part": part,
             "period": data["period"],
             "unit": unit,
             "cadre_name": person_name(cadre),
-            "is_clock": rates.figures(data["period"], clock.now())[data["metric"]].source == rates.Source.CYCLES,
+            "is_clock": figure.source == rates.Source.CYCLES,
+            "is_per_case": figure.per_case,
             "query": urlencode(query),
             "back_url": f"{reverse('web:rates')}?{urlencode({'period': data['period'].label})}",
         },

@@ -233,7 +233,7 @@ class TestRouting:
         routing = running(case, "routing")
         assert (routing.started_by, routing.due_at) == ("send-back", at(2026, 11, 18, 17, 30))
 
-    def test_it_gives_a_fresh_response_deadline_but_keeps_the_resolution_deadline_on_reassign(self, district):
+    def test_it_gives_a_fresh_response_deadline_but_keeps_the_resolution_deadline_within_one_bureau(self, district):
         with travel(MONDAY_9):
             case = file_case(district, district.alice)
         resolution_before = running(case, "resolution")
@@ -254,9 +254,43 @@ class TestRouting:
         [first_response, second_response] = cycles(case, "response")
         assert (first_response.responsible, first_response.outcome) == (district.carol, "reassigned")
         assert (second_response.responsible, second_response.started_by) == (district.carla, "reassign")
+        # The bureau's section keeps the bureau's deadline, on a clock of its own: what happened before
+        # the move stays the bureau's.
         resolution = running(case, "resolution")
-        assert resolution.pk == resolution_before.pk
-        assert (resolution.responsible, resolution.unit) == (district.carla, district.industry_office)
+        assert resolution.pk != resolution_before.pk
+        assert (resolution.responsible, resolution.unit, resolution.due_at) == (
+            district.carla,
+            district.industry_office,
+            resolution_before.due_at,
+        )
+        resolution_before.refresh_from_db()
+        assert (resolution_before.unit, resolution_before.outcome, resolution_before.breached) == (
+            district.industry,
+            "reassigned",
+            False,
+        )
+
+    def test_it_keeps_a_breach_with_the_unit_that_held_the_case_and_gives_another_unit_a_fresh_clock(self, district):
+        with travel(MONDAY_9):
+            case = file_case(district, district.alice)  # carol of the Industry Bureau, due Wednesday 25
+        with travel(at(2026, 11, 27, 10)):  # two days late, the dispatcher moves it to the Commerce Bureau
+            post(
+                district, district.dora, case, "reassign", {"assignee": district.dave.pk, "unit": district.commerce.pk}
+            )
+
+        [industry_clock, commerce_clock] = cycles(case, "resolution")
+        assert (industry_clock.unit, industry_clock.outcome, industry_clock.breached) == (
+            district.industry,
+            "reassigned",
+            True,
+        )
+        # Seven working days of its own from Friday 27: 30 November, 1, 2, 3, 4, 7, 8 December.
+        assert (commerce_clock.unit, commerce_clock.started_by, commerce_clock.due_at) == (
+            district.commerce,
+            "reassign",
+            at(2026, 12, 8, 17, 30),
+        )
+        assert detail(district, district.dave, case)["resolution_due_at"] == "2026-12-08T17:30:00+08:00"
 
 
 class TestWorking:
