@@ -24,7 +24,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import Case, CaseEvent, CaseState, Closure, Complexity, ResolutionType
+from cases.models import Case, CaseEvent, CaseState, Closure, ResolutionType
 from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitKind, UnitMembership
 from enterprises.services import service_assignment_change
 from notifications.models import Notification
@@ -337,17 +337,21 @@ class TestResolution:
         assert notified(case, "reminder_resolution_due_soon") == ["carol"]
 
     def test_it_moves_the_reminders_when_the_years_schedule_is_imported(self, district, tmp_path):
-        # Thu 10 Dec 2026, complex: 20 working days end Thu 7 Jan 2027 while 1 January counts.
-        case = worked(district, at(2026, 12, 10, 9), complexity=Complexity.COMPLEX)
+        # Tue 2 Feb 2027: 7 working days end Wed 17 Feb over the estimated 春节 (5-10 February off).
+        case = worked(district, at(2027, 2, 2, 9))
+        assert (case.resolution_due_at, case.deadlines_provisional) == (at(2027, 2, 17, 17, 30), True)
+        # The notice keeps 11 and 12 February off too (made up in the shape of one).
+        holidays = "".join(f"2027-02-{day:02},holiday,春节\n" for day in range(5, 14))
         schedule = tmp_path / "2027.csv"
-        schedule.write_text("date,type,name\n2027-01-01,holiday,元旦\n", encoding="utf-8")
-        with travel(at(2026, 12, 11, 10)):
+        schedule.write_text(f"date,type,name\n{holidays}2027-02-20,workday,春节\n", encoding="utf-8")
+        with travel(at(2027, 2, 3, 10)):
             call_command("import_holidays", str(schedule), "--year", "2027", stdout=StringIO())
 
-        # Now due Fri 8 Jan: the warning comes on Thursday 7, not Wednesday 6.
-        sweep_at(at(2027, 1, 6, 8, 30))
+        # Now due Fri 19 Feb: the warning comes on Thursday 18, not Tuesday 16.
+        sweep_at(at(2027, 2, 16, 8, 30))
+        sweep_at(at(2027, 2, 17, 8, 30))
         assert notified(case, "reminder_resolution_due_soon") == []
-        sweep_at(at(2027, 1, 7, 8, 30))
+        sweep_at(at(2027, 2, 18, 8, 30))
 
         assert notified(case, "reminder_resolution_due_soon") == ["carol"]
 
