@@ -21,10 +21,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from cases.models import Case, CaseState, Complexity
 from workflow.models import DeadlineCycle, DeadlinePolicy
+from workflow.tasks import recompute_provisional_deadlines
 
 from .helpers import CASES_URL, act, case_url
 
@@ -440,6 +442,39 @@ class TestCalendar:
         body = deadlines(district, district.alice, case)
         assert (body["resolution_due_at"], body["deadlines_provisional"]) == ("2027-01-04T17:30:00+08:00", True)
         assert running(case, "resolution").workdays == 20
+
+    def test_it_recounts_a_deadline_counted_monday_to_friday_before_the_estimate_existed(self, district):
+        with travel(at(2026, 12, 4, 10)):
+            case = file_case(district, district.alice, complexity=Complexity.COMPLEX)
+        # What the calendar gave before 2027 was estimated: Friday 1 January as the 20th working day.
+        DeadlineCycle.objects.filter(case=case, kind="resolution").update(due_at=at(2027, 1, 1, 17, 30))
+        Case.objects.filter(pk=case.pk).update(resolution_due_at=at(2027, 1, 1, 17, 30))
+
+        # Beat runs it every hour; eager here.
+        with travel(at(2026, 12, 7, 10)):
+            recompute_provisional_deadlines.delay()
+
+        body = deadlines(district, district.alice, case)
+        assert (body["resolution_due_at"], body["deadlines_provisional"]) == ("2027-01-04T17:30:00+08:00", True)
+
+    def test_it_recounts_provisional_deadlines_when_a_day_is_corrected_in_the_admin(
+        self, district, client, django_capture_on_commit_callbacks
+    ):
+        with travel(at(2027, 2, 2, 10)):
+            case = file_case(district, district.alice)
+        assert deadlines(district, district.alice, case)["resolution_due_at"] == "2027-02-17T17:30:00+08:00"
+        root = get_user_model().objects.create_superuser("root", "root@example.com", "root-pass-123")
+
+        with travel(at(2027, 2, 3, 10)), django_capture_on_commit_callbacks(execute=True):
+            client.force_login(root)
+            response = client.post(
+                "/admin/workflow/calendarday/add/", {"date": "2027-02-11", "name": "春节", "source": "通知"}
+            )
+        assert response.status_code == 302
+
+        # Thursday 11 February is off too: Wed 3, Thu 4, Fri 12, Mon 15, Tue 16, Wed 17, Thu 18.
+        body = deadlines(district, district.alice, case)
+        assert (body["resolution_due_at"], body["deadlines_provisional"]) == ("2027-02-18T17:30:00+08:00", True)
 
     def test_it_recounts_provisional_deadlines_when_the_years_schedule_is_imported(self, district, tmp_path):
         with travel(at(2027, 2, 2, 10)):
