@@ -206,6 +206,35 @@ class TestFirstReply:
         assert DeadlineCycle.objects.get(case_id=case.pk, kind="first_reply").breached is True
         assert notified(case, "reminder_first_reply_overdue") == ["carol"]
 
+    def test_it_tells_the_dispatchers_when_nobody_was_routed_the_case_whose_first_reply_is_overdue(self, district):
+        with travel(MONDAY_9):
+            case = opened_case(district, by=district.bob, enterprise=district.hongda)
+
+        # Routing was due Tue 17, the first reply Thu 19 17:30; nobody routed the case.
+        sweep_at(at(2026, 11, 18, 8, 30))
+        sweep_at(at(2026, 11, 19, 17))
+        assert notified(case, "reminder_first_reply_overdue") == []
+        sweep_at(at(2026, 11, 20, 8, 30))
+        sweep_at(at(2026, 11, 20, 10))
+        sweep_at(at(2026, 11, 23, 8, 30))
+
+        assert notified(case, "reminder_first_reply_overdue") == ["dora"]
+        [reminder] = Notification.objects.filter(about=f"case:{case.pk}", kind="reminder_first_reply_overdue")
+        assert "该诉求尚未分派承办人，请尽快分派给干部。" in reminder.body
+        assert notified(case, "reminder_routing_overdue") == ["dora"]
+
+    def test_it_tells_the_assignee_not_the_dispatchers_once_the_case_is_routed(self, district):
+        with travel(MONDAY_9):
+            case = opened_case(district, by=district.bob, enterprise=district.hongda)
+        with travel(at(2026, 11, 17, 10)):
+            services.case_assign(case=case, acting_user=district.dora, assignee=district.carol, unit=district.industry)
+
+        sweep_at(at(2026, 11, 20, 8, 30))
+
+        assert notified(case, "reminder_first_reply_overdue") == ["carol"]
+        [reminder] = Notification.objects.filter(about=f"case:{case.pk}", kind="reminder_first_reply_overdue")
+        assert "尚未分派" not in reminder.body
+
 
 class TestResolution:
     def test_it_reminds_the_assignee_the_morning_before_the_due_day(self, district):
