@@ -211,7 +211,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     deadlines_provisional = models.BooleanField(
         _("provisional deadlines"),
         default=False,
-        help_text=_("Counted Monday–Friday because the official holiday schedule of the year is not yet entered."),
+        help_text=_(
+            "Counted over a year whose official holiday schedule is not yet entered: its statutory holidays are "
+            "estimated, without make-up working days."
+        ),
     )
 
     class Meta:

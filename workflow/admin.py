@@ -23,20 +23,34 @@ class MissingScheduleWarningMixin:
         return super().changelist_view(request, extra_context)
 
 
+def enqueue_recompute() -> None:
+    """Provisional deadlines are recounted by a worker; if the broker is down, the hourly beat task does it."""
+    try:
+        recompute_provisional_deadlines.delay()
+    except Exception:
+        logger.exception("Could not enqueue the recount of provisional deadlines")
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(MissingScheduleWarningMixin, admin.ModelAdmin):
+    """A day corrected by hand in a year without a schedule moves the provisional deadlines counted over it."""
+
     list_display = ["date", "is_workday", "name", "source"]
     list_filter = ["is_workday"]
     date_hierarchy = "date"
     search_fields = ["name"]
 
+    def save_model(self, request: HttpRequest, obj: CalendarDay, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(enqueue_recompute)
 
-def enqueue_recompute() -> None:
-    """Provisional deadlines are recounted by a worker; if the broker is down, ``import_holidays`` does it too."""
-    try:
-        recompute_provisional_deadlines.delay()
-    except Exception:
-        logger.exception("Could not enqueue the recount of provisional deadlines")
+    def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
+        super().delete_model(request, obj)
+        transaction.on_commit(enqueue_recompute)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(enqueue_recompute)
 
 
 @admin.register(CalendarYear)

@@ -3,8 +3,9 @@
 Deadlines are counted in working days (工作日): weekends and statutory holidays
 are off, and some weekend days are make-up working days (调休). The official
 schedule is published by the State Council for one year at a time, so a year
-may have no data yet; such days fall back to Monday–Friday and every deadline
-that touches them is marked provisional.
+may have no data yet; its days off are then estimated from the law
+(``workflow.statutory``), without the make-up days nobody can foresee, and
+every deadline that touches such a year is marked provisional.
 
 Pure functions over aware datetimes: no database, no settings. The
 ``workflow.selectors.work_calendar`` loader feeds in the imported schedules.
@@ -14,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
 from functools import lru_cache
 from itertools import islice
 from types import MappingProxyType
@@ -21,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from chinese_calendar.constants import Holiday
+
+from . import statutory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -74,12 +78,25 @@ class WorkingHours:
 DEFAULT_WORKING_HOURS = WorkingHours.parse("08:30-12:00,13:30-17:30")
 
 
+class DaySource(StrEnum):
+    """Where the rule of a day comes from, most trusted first."""
+
+    ENTERED = "entered"  # an administrator's override: imported from the State Council notice, or a correction
+    OFFICIAL = "official"  # the schedule published in chinese_calendar
+    ESTIMATE = "estimate"  # the statutory holidays of a year without a schedule (workflow.statutory)
+    WEEKDAY = "weekday"  # nothing known: Monday–Friday
+
+
 @dataclass(frozen=True)
 class DayRule:
-    """Whether one date is worked, and the holiday it belongs to (also for a make-up day)."""
+    """Whether one date is worked, the holiday it belongs to (also for a make-up day), and who says so.
+
+    Rules handed to the calendar from outside are overrides, hence the default source.
+    """
 
     is_workday: bool
     name: str
+    source: DaySource = DaySource.ENTERED
 
 
 @dataclass(frozen=True)
@@ -102,18 +119,33 @@ def _published_rule(day: date) -> DayRule | None:
         return None
     # The library names holidays in English; imported schedules use the Chinese
     # names of the State Council notice, so show those everywhere.
-    return DayRule(is_workday=not is_day_off, name=Holiday(name).chinese if name else "")
+    return DayRule(is_workday=not is_day_off, name=Holiday(name).chinese if name else "", source=DaySource.OFFICIAL)
+
+
+def _estimated_rule(day: date) -> DayRule | None:
+    """The statutory estimate for ``day``, or None for a year the law in force does not cover."""
+    if not statutory.FIRST_YEAR <= day.year <= statutory.LAST_YEAR:
+        return None
+    day_off = statutory.estimated_days_off(day.year).get(day)
+    if day_off is not None:
+        return DayRule(is_workday=False, name=day_off.name, source=DaySource.ESTIMATE)
+    return DayRule(is_workday=day.weekday() < 5, name="", source=DaySource.ESTIMATE)
 
 
 def _library_covers(year: int) -> bool:
     return _published_rule(date(year, 1, 1)) is not None
 
 
+def _days_of(year: int) -> Iterator[date]:
+    first = date(year, 1, 1)
+    return (first + timedelta(days=offset) for offset in range(date(year, 12, 31).timetuple().tm_yday))
+
+
 _NO_OVERRIDES: Mapping[date, DayRule] = MappingProxyType({})
 
 
 class WorkCalendar:
-    """Which days are worked and when, with imported overrides on top of chinese_calendar."""
+    """Which days are worked and when: imported overrides, then chinese_calendar, then the statutory estimate."""
 
     def __init__(
         self,
@@ -128,13 +160,21 @@ class WorkCalendar:
         self.tz = tz
 
     def day_rule(self, day: date) -> DayRule:
-        """The override if an administrator entered one, else the official schedule, else Monday–Friday."""
+        """An administrator's override, else the published schedule, else the statutory estimate, else Monday–Friday.
+
+        An imported year is never estimated: the State Council's notice lists every day off of its year,
+        so a day it does not list follows Monday–Friday.
+        """
         if day in self.overrides:
             return self.overrides[day]
         published = _published_rule(day)
         if published is not None:
             return published
-        return DayRule(is_workday=day.weekday() < 5, name="")
+        if day.year not in self.official_years:
+            estimated = _estimated_rule(day)
+            if estimated is not None:
+                return estimated
+        return DayRule(is_workday=day.weekday() < 5, name="", source=DaySource.WEEKDAY)
 
     def is_workday(self, day: date) -> bool:
         return self.day_rule(day).is_workday
@@ -144,12 +184,26 @@ class WorkCalendar:
         return self.day_rule(day).name
 
     def is_official(self, day: date) -> bool:
-        """Whether ``day`` follows a published schedule rather than the Monday–Friday guess."""
+        """Whether ``day`` follows a published schedule rather than an estimate or the Monday–Friday guess."""
         return _library_covers(day.year) or day.year in self.official_years
 
     def uncovered_years(self, start: date, end: date) -> list[int]:
-        """Years between ``start`` and ``end`` (inclusive) whose schedule is a guess."""
+        """Years between ``start`` and ``end`` (inclusive) whose schedule is an estimate or a guess."""
         return [year for year in range(start.year, end.year + 1) if not self.is_official(date(year, 1, 1))]
+
+    def special_days(self, year: int) -> list[tuple[date, DayRule]]:
+        """The days of ``year`` that a plain Monday–Friday week does not tell: holidays and make-up working days.
+
+        Also the weekend days of a holiday, named; never an ordinary weekend.
+        """
+        return [
+            (day, rule)
+            for day in _days_of(year)
+            if (rule := self.day_rule(day)).name or rule.is_workday != (day.weekday() < 5)
+        ]
+
+    def workdays_in_year(self, year: int) -> int:
+        return sum(self.is_workday(day) for day in _days_of(year))
 
     def add_workdays(self, moment: datetime, n: int) -> Deadline:
         """The end of working hours on the ``n``-th working day after the day of ``moment``.

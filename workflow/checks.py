@@ -2,7 +2,8 @@
 
 The State Council publishes next year's schedule in the autumn and
 chinese_calendar ships it later, so from September on, deadlines may already
-be counted Monday–Friday over the new year until someone imports it.
+be counted over the new year's estimated statutory holidays, without its
+make-up working days, until someone imports it.
 """
 
 from collections.abc import Sequence
@@ -29,9 +30,16 @@ def missing_schedule_warnings(today: date | None = None) -> list[CheckMessage]:
     today = today or timezone.localdate(timezone=SHANGHAI)
     return [
         CheckWarning(
-            _("No official holiday schedule for %(year)s: deadlines reaching into it are provisional (Monday–Friday).")
+            _(
+                "No official holiday schedule for %(year)s: deadlines reaching into it are provisional "
+                "(statutory holidays estimated, no make-up working days)."
+            )
             % {"year": year},
-            hint=_("Import it with manage.py import_holidays FILE.csv --year %(year)s.") % {"year": year},
+            hint=_(
+                "Compare manage.py working_days %(year)s with the State Council's notice, then import the notice "
+                "with manage.py import_holidays FILE.csv --year %(year)s."
+            )
+            % {"year": year},
             obj=CalendarYear,
             id="workflow.W001",
         )

@@ -11,7 +11,7 @@ from cases.models import Complexity
 
 
 class CalendarDay(models.Model):
-    """One day whose status an administrator set, over the library's schedule and the Monday–Friday guess.
+    """One day whose status an administrator set, over the library's schedule and the statutory estimate.
 
     ``import_holidays`` writes the holidays and make-up working days (调休) of a
     year the library does not cover yet; a single correction can also be
@@ -156,7 +156,12 @@ class DeadlineCycle(models.Model):
     workdays = models.PositiveSmallIntegerField(_("working days"))
     due_at = models.DateTimeField(_("due at"))
     provisional = models.BooleanField(
-        _("provisional"), default=False, help_text=_("Counted Monday–Friday: the year's official schedule is missing.")
+        _("provisional"),
+        default=False,
+        help_text=_(
+            "Counted over a year without an official holiday schedule: its statutory holidays are estimated, "
+            "without make-up working days."
+        ),
     )
     due_fixed = models.BooleanField(
         _("due time set by hand"),

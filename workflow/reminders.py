@@ -31,7 +31,7 @@ from .models import ClockKind, DeadlineCycle
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-# Assignee: the person the clock counts against. Heads: the unit's heads.
+# Assignee: the person the clock counts against (the dispatchers while nobody is). Heads: the unit's heads.
 ASSIGNEE, ASSIGNEE_AND_HEADS, DISPATCHERS, LEADER, ENTERPRISE, AUTO_CLOSE, NOBODY = (
     "assignee",
     "assignee_and_heads",
@@ -163,11 +163,10 @@ class Audience:
         return self._dispatchers
 
     def of(self, cycle: DeadlineCycle, recipients: str) -> list:
-        assignee = [cycle.responsible] if cycle.responsible else []
         if recipients == ASSIGNEE:
-            return assignee
+            return self.assignee(cycle)
         if recipients == ASSIGNEE_AND_HEADS:
-            return assignee + self.heads.get(cycle.unit_id, [])
+            return self.assignee(cycle) + self.heads.get(cycle.unit_id, [])
         if recipients == DISPATCHERS:
             return self.dispatchers()
         if recipients == LEADER:
@@ -176,6 +175,14 @@ class Audience:
         if recipients == ENTERPRISE:
             return self.contacts.get(cycle.case.enterprise_id, [])
         return []
+
+    def assignee(self, cycle: DeadlineCycle) -> list:
+        """The person the clock counts against; while there is none, the dispatchers.
+
+        The first-reply clock starts at filing, before anyone is routed the case: until then the
+        dispatchers, who route it, are the ones who can get the enterprise its answer.
+        """
+        return [cycle.responsible] if cycle.responsible else self.dispatchers()
 
 
 def cycles_due(now: datetime, *, limit: int) -> QuerySet[DeadlineCycle]:

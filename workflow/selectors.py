@@ -2,14 +2,14 @@
 
 from django.conf import settings
 
-from .calendar import DayRule, WorkCalendar, WorkingHours
+from .calendar import DayRule, DaySource, WorkCalendar, WorkingHours
 from .models import CalendarDay, CalendarYear
 
 
 def work_calendar() -> WorkCalendar:
     """The calendar with every imported override and official year, and the configured working hours."""
     overrides = {
-        day: DayRule(is_workday=is_workday, name=name)
+        day: DayRule(is_workday=is_workday, name=name, source=DaySource.ENTERED)
         for day, is_workday, name in CalendarDay.objects.values_list("date", "is_workday", "name")
     }
     official_years = CalendarYear.objects.values_list("year", flat=True)
@@ -18,3 +18,8 @@ def work_calendar() -> WorkCalendar:
         official_years=official_years,
         hours=WorkingHours.parse(settings.HUIYIN["WORKING_HOURS"]),
     )
+
+
+def imported_schedule(year: int) -> CalendarYear | None:
+    """The record of an administrator entering ``year``'s official schedule, if anyone did."""
+    return CalendarYear.objects.filter(year=year).first()

@@ -201,9 +201,11 @@ def overdue_digest(now: datetime, *, calendar) -> int:
 
 
 def deadlines_recompute_provisional(*, limit: int = BATCH_SIZE) -> int:
-    """Recount running clocks that were guessed Monday–Friday, once a year's official schedule is in.
+    """Recount running clocks counted over a year without an official schedule, with the calendar as it is now.
 
-    A clock keeps its number of working days and its start; only the days counted change.
+    Run when a year's schedule is imported or a day is corrected, and hourly for what changes the calendar
+    outside the database (a new release with next year's schedule). A clock keeps its number of working
+    days and its start; only the days counted change.
     """
     calendar = work_calendar()
     changed, last_id = 0, 0

@@ -27,4 +27,8 @@ def sweep_deadlines() -> dict:
 
 @shared_task(acks_late=True, ignore_result=True)
 def recompute_provisional_deadlines() -> int:
-    return deadlines_recompute_provisional()
+    """Run by beat every hour and after an admin edit of the calendar; a clock whose count did not change is skipped."""
+    changed = deadlines_recompute_provisional()
+    if changed:
+        logger.info("Provisional deadlines: %d recomputed", changed)
+    return changed

@@ -133,6 +133,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "workflow.tasks.sweep_deadlines", "schedule": 120.0, "options": {"expires": 110}},
+    # Also done at once by an import or an admin edit of the calendar; hourly catches what changes the calendar
+    # outside the database: a new release of the estimate's rules or of chinese-calendar with next year's data.
+    "recompute-provisional-deadlines": {
+        "task": "workflow.tasks.recompute_provisional_deadlines",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
     "sweep-rectifications": {
         "task": "supervision.tasks.sweep_rectifications",
         "schedule": 300.0,

@@ -55,7 +55,12 @@ class Rectification(ConcurrentTransitionMixin, models.Model):
     )
     due_at = models.DateTimeField(_("due at"))
     provisional = models.BooleanField(
-        _("provisional"), default=False, help_text=_("Counted Monday–Friday: the year's official schedule is missing.")
+        _("provisional"),
+        default=False,
+        help_text=_(
+            "Counted over a year without an official holiday schedule: its statutory holidays are estimated, "
+            "without make-up working days."
+        ),
     )
     reminder_step = models.PositiveSmallIntegerField(_("reminder steps done"), default=0)
     remind_at = models.DateTimeField(

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from workflow.calendar import SHANGHAI, DayRule, Deadline, WorkCalendar, WorkingHours
+from workflow.calendar import SHANGHAI, DayRule, DaySource, Deadline, WorkCalendar, WorkingHours
 
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -83,7 +83,8 @@ def test_it_names_holidays_and_leaves_ordinary_days_unnamed(calendar):
     assert calendar.holiday_name(date(2026, 2, 17)) == "春节"
     assert calendar.holiday_name(date(2026, 3, 10)) == ""
     assert calendar.holiday_name(date(2026, 3, 14)) == ""
-    assert calendar.holiday_name(date(2027, 1, 1)) == ""
+    assert calendar.holiday_name(date(2027, 1, 1)) == "元旦"  # estimated
+    assert calendar.holiday_name(date(2027, 1, 4)) == ""
 
 
 def test_it_ends_three_working_days_from_national_day_eve_after_the_holiday(calendar):
@@ -110,14 +111,22 @@ def test_it_takes_the_start_day_in_shanghai_time(calendar):
     assert deadline.due_at.tzinfo == SHANGHAI
 
 
-def test_it_marks_a_deadline_reaching_into_2027_provisional_and_counts_monday_to_friday(calendar):
-    # Tuesday 29 December 2026. 2027 has no published schedule, so Friday 1 January
-    # is guessed a working day: 30, 31 Dec, 1 Jan, then Monday 4 and Tuesday 5 Jan.
+def test_it_marks_a_deadline_reaching_into_2027_provisional_and_counts_its_estimated_holidays(calendar):
+    # Tuesday 29 December 2026. 2027 has no published schedule, so its statutory holidays
+    # are estimated: Friday 1 January is 元旦. 30, 31 Dec, then Monday 4 to Wednesday 6 Jan.
     deadline = calendar.add_workdays(at(2026, 12, 29, 10), 5)
-    assert deadline == Deadline(due_at=at(2027, 1, 5, 17, 30), provisional=True)
+    assert deadline == Deadline(due_at=at(2027, 1, 6, 17, 30), provisional=True)
     assert not calendar.is_official(date(2027, 1, 1))
-    assert calendar.is_workday(date(2027, 1, 1))
+    assert calendar.day_rule(date(2027, 1, 1)) == DayRule(is_workday=False, name="元旦", source=DaySource.ESTIMATE)
     assert not calendar.is_workday(date(2027, 1, 2))
+    assert calendar.day_rule(date(2027, 1, 4)) == DayRule(is_workday=True, name="", source=DaySource.ESTIMATE)
+
+
+def test_it_ends_twenty_working_days_from_friday_4_december_2026_on_monday_4_january_2027(calendar):
+    # Dec 7-11 (5), 14-18 (10), 21-25 (15), 28-31 (19); Friday 1 January is 元旦, then the weekend; Monday 4 (20).
+    deadline = calendar.add_workdays(at(2026, 12, 4, 10), 20)
+    assert deadline == Deadline(due_at=at(2027, 1, 4, 17, 30), provisional=True)
+    assert deadline.due_at.astimezone(UTC) == datetime(2027, 1, 4, 9, 30, tzinfo=UTC)
 
 
 def test_it_is_not_provisional_until_the_due_day_leaves_the_covered_years(calendar):
@@ -126,9 +135,24 @@ def test_it_is_not_provisional_until_the_due_day_leaves_the_covered_years(calend
 
 
 def test_it_falls_back_to_monday_to_friday_before_2004_too(calendar):
+    # The statutory estimate follows the law in force from 2025 only.
     assert calendar.is_workday(date(2003, 10, 1))
+    assert calendar.day_rule(date(2003, 10, 1)).source == DaySource.WEEKDAY
     assert not calendar.is_official(date(2003, 10, 1))
     assert calendar.uncovered_years(date(2003, 6, 1), date(2004, 6, 1)) == [2003]
+
+
+def test_it_takes_an_override_then_the_published_schedule_then_the_estimate():
+    calendar = WorkCalendar(
+        overrides={
+            date(2026, 10, 8): DayRule(is_workday=False, name="防汛停工"),
+            date(2027, 2, 9): DayRule(is_workday=True, name="春节"),
+        }
+    )
+    assert calendar.day_rule(date(2026, 10, 8)) == DayRule(False, "防汛停工", DaySource.ENTERED)
+    assert calendar.day_rule(date(2026, 10, 10)) == DayRule(True, "国庆节", DaySource.OFFICIAL)
+    assert calendar.day_rule(date(2027, 2, 9)) == DayRule(True, "春节", DaySource.ENTERED)  # estimated 补假 otherwise
+    assert calendar.day_rule(date(2027, 2, 10)) == DayRule(False, "春节", DaySource.ESTIMATE)
 
 
 def test_it_lets_an_override_turn_a_day_off():
@@ -145,14 +169,18 @@ def test_it_lets_an_override_turn_a_day_on():
 
 
 def test_it_keeps_an_override_in_an_unpublished_year_provisional():
-    calendar = WorkCalendar(overrides={date(2027, 1, 1): DayRule(is_workday=False, name="元旦")})
+    # Sunday 3 January entered as a make-up working day, over the estimate.
+    calendar = WorkCalendar(overrides={date(2027, 1, 3): DayRule(is_workday=True, name="元旦")})
     deadline = calendar.add_workdays(at(2026, 12, 31, 10), 1)
-    assert deadline == Deadline(due_at=at(2027, 1, 4, 17, 30), provisional=True)
+    assert deadline == Deadline(due_at=at(2027, 1, 3, 17, 30), provisional=True)
 
 
-def test_it_trusts_an_imported_year():
+def test_it_trusts_an_imported_year_and_does_not_estimate_it():
+    # The notice lists every day off of its year: a day it leaves out is an ordinary day.
     calendar = WorkCalendar(official_years=[2027])
     assert calendar.is_official(date(2027, 6, 1))
+    assert calendar.is_workday(date(2027, 1, 1))
+    assert calendar.day_rule(date(2027, 2, 8)) == DayRule(True, "", DaySource.WEEKDAY)
     assert calendar.add_workdays(at(2026, 12, 29, 10), 5).provisional is False
     assert calendar.uncovered_years(date(2026, 1, 1), date(2028, 6, 1)) == [2028]
     assert WorkCalendar().uncovered_years(date(2026, 1, 1), date(2028, 6, 1)) == [2027, 2028]
@@ -218,7 +246,19 @@ def test_it_adds_working_hours_across_a_holiday_and_onto_a_makeup_saturday(calen
 
 
 def test_it_adds_working_hours_into_2027_provisionally(calendar):
-    assert calendar.add_working_hours(at(2026, 12, 31, 17), 1) == Deadline(at(2027, 1, 1, 9), provisional=True)
+    # 17:00-17:30 on 31 December, then 元旦 and the weekend, then 08:30-09:00 on Monday 4 January.
+    assert calendar.add_working_hours(at(2026, 12, 31, 17), 1) == Deadline(at(2027, 1, 4, 9), provisional=True)
+
+
+def test_it_lists_the_holidays_and_make_up_days_of_a_year(calendar):
+    special = dict(calendar.special_days(2026))
+    assert special[date(2026, 10, 10)] == DayRule(True, "国庆节", DaySource.OFFICIAL)  # make-up Saturday
+    assert special[date(2026, 10, 3)] == DayRule(False, "国庆节", DaySource.OFFICIAL)  # a Saturday of the holiday
+    assert date(2026, 10, 17) not in special  # an ordinary Saturday
+    assert date(2026, 10, 9) not in special  # an ordinary Friday
+    assert len(special) == 39  # 33 days off, 6 make-up days
+    # 261 weekdays, less the 19 weekdays among the 33 days off, plus the 6 make-up days.
+    assert calendar.workdays_in_year(2026) == 248
 
 
 @pytest.mark.parametrize("hours", [0, -2])

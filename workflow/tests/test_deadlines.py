@@ -5,8 +5,10 @@ under test. The rules: a deadline of n working days ends at 17:30 (Asia/Shanghai
 of the n-th working day after the day of the action; weekends and statutory
 holidays do not count, make-up days (调休) do. 2026 follows the State Council's
 notice of 4 November 2025: National Day 1-7 October off, Sunday 20 September and
-Saturday 10 October worked. 2027 has no official schedule yet, so it is counted
-Monday-Friday and marked provisional until an administrator imports it.
+Saturday 10 October worked. 2027 has no official schedule yet, so its statutory
+holidays are estimated (元旦 Friday 1 January; 春节 Friday 5 to Monday 8 February,
+the weekend given back on Tuesday 9 and Wednesday 10) without make-up days, and its
+deadlines are provisional until an administrator imports the schedule.
 
 Monday 16 November 2026 09:00 is the usual moment of filing:
   Tue 17 (1), Wed 18 (2), Thu 19 (3), Fri 20 (4), Mon 23 (5), Tue 24 (6), Wed 25 (7),
@@ -19,10 +21,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from cases.models import Case, CaseState, Complexity
 from workflow.models import DeadlineCycle, DeadlinePolicy
+from workflow.tasks import recompute_provisional_deadlines
 
 from .helpers import CASES_URL, act, case_url
 
@@ -453,33 +457,88 @@ class TestCalendar:
             case = file_case(district, district.alice, complexity=Complexity.COMPLEX)
 
         # From Thu 10 Dec: Fri 11 (1), Dec 14-18 (6), Dec 21-25 (11), Dec 28-31 (15),
-        # Fri 1 Jan (16, guessed a working day), Jan 4-7 (20).
+        # Fri 1 Jan (estimated 元旦), Jan 4-8 (20).
         assert deadlines(district, district.alice, case) == {
             "response_due_at": "2026-12-11T17:30:00+08:00",
             "first_reply_due_at": "2026-12-15T17:30:00+08:00",
-            "resolution_due_at": "2027-01-07T17:30:00+08:00",
+            "resolution_due_at": "2027-01-08T17:30:00+08:00",
             "confirmation_due_at": None,
             "deadlines_provisional": True,
         }
         assert running(case, "resolution").provisional is True
         assert running(case, "first_reply").provisional is False
 
-    def test_it_recounts_provisional_deadlines_when_the_years_schedule_is_imported(self, district, tmp_path):
-        with travel(at(2026, 12, 10, 10)):
+    def test_it_ends_twenty_working_days_from_friday_4_december_2026_on_monday_4_january_2027(self, district):
+        with travel(at(2026, 12, 4, 10)):
             case = file_case(district, district.alice, complexity=Complexity.COMPLEX)
-        schedule = tmp_path / "2027.csv"
-        schedule.write_text("date,type,name\n2027-01-01,holiday,元旦\n", encoding="utf-8")
 
-        with travel(at(2026, 12, 11, 10)):
+        # Dec 7-11 (5), 14-18 (10), 21-25 (15), 28-31 (19); Fri 1 Jan is estimated 元旦, then the weekend; Mon 4 (20).
+        body = deadlines(district, district.alice, case)
+        assert (body["resolution_due_at"], body["deadlines_provisional"]) == ("2027-01-04T17:30:00+08:00", True)
+        assert running(case, "resolution").workdays == 20
+
+    def test_it_recounts_a_deadline_counted_monday_to_friday_before_the_estimate_existed(self, district):
+        with travel(at(2026, 12, 4, 10)):
+            case = file_case(district, district.alice, complexity=Complexity.COMPLEX)
+        # What the calendar gave before 2027 was estimated: Friday 1 January as the 20th working day.
+        DeadlineCycle.objects.filter(case=case, kind="resolution").update(due_at=at(2027, 1, 1, 17, 30))
+        Case.objects.filter(pk=case.pk).update(resolution_due_at=at(2027, 1, 1, 17, 30))
+
+        # Beat runs it every hour; eager here.
+        with travel(at(2026, 12, 7, 10)):
+            recompute_provisional_deadlines.delay()
+
+        body = deadlines(district, district.alice, case)
+        assert (body["resolution_due_at"], body["deadlines_provisional"]) == ("2027-01-04T17:30:00+08:00", True)
+
+    def test_it_recounts_provisional_deadlines_when_a_day_is_corrected_in_the_admin(
+        self, district, client, django_capture_on_commit_callbacks
+    ):
+        with travel(at(2027, 2, 2, 10)):
+            case = file_case(district, district.alice)
+        assert deadlines(district, district.alice, case)["resolution_due_at"] == "2027-02-17T17:30:00+08:00"
+        root = get_user_model().objects.create_superuser("root", "root@example.com", "root-pass-123")
+
+        with travel(at(2027, 2, 3, 10)), django_capture_on_commit_callbacks(execute=True):
+            client.force_login(root)
+            response = client.post(
+                "/admin/workflow/calendarday/add/", {"date": "2027-02-11", "name": "春节", "source": "通知"}
+            )
+        assert response.status_code == 302
+
+        # Thursday 11 February is off too: Wed 3, Thu 4, Fri 12, Mon 15, Tue 16, Wed 17, Thu 18.
+        body = deadlines(district, district.alice, case)
+        assert (body["resolution_due_at"], body["deadlines_provisional"]) == ("2027-02-18T17:30:00+08:00", True)
+
+    def test_it_recounts_provisional_deadlines_when_the_years_schedule_is_imported(self, district, tmp_path):
+        with travel(at(2027, 2, 2, 10)):
+            case = file_case(district, district.alice)
+        # From Tue 2 Feb, with the estimate: Wed 3 (1), Thu 4 (2), Feb 5-10 off, Thu 11 (3), Fri 12 (4),
+        # Mon 15 (5), Tue 16 (6), Wed 17 (7).
+        body = deadlines(district, district.alice, case)
+        assert (body["first_reply_due_at"], body["resolution_due_at"], body["deadlines_provisional"]) == (
+            "2027-02-11T17:30:00+08:00",
+            "2027-02-17T17:30:00+08:00",
+            True,
+        )
+        # Made up in the shape of a notice: 春节 5-13 February off, Sunday 31 January and Saturday 20 February worked.
+        holidays = "".join(f"2027-02-{day:02},holiday,春节\n" for day in range(5, 14))
+        schedule = tmp_path / "2027.csv"
+        schedule.write_text(
+            f"date,type,name\n2027-01-31,workday,春节\n{holidays}2027-02-20,workday,春节\n", encoding="utf-8"
+        )
+
+        with travel(at(2027, 2, 3, 10)):
             call_command("import_holidays", str(schedule), "--year", "2027", stdout=StringIO())
 
-        # 1 January is now off: Jan 4-8 are working days 16-20.
+        # Wed 3 (1), Thu 4 (2), Feb 5-14 off, Mon 15 (3), Tue 16 (4), Wed 17 (5), Thu 18 (6), Fri 19 (7).
         body = deadlines(district, district.alice, case)
-        assert body["resolution_due_at"] == "2027-01-08T17:30:00+08:00"
+        assert body["first_reply_due_at"] == "2027-02-15T17:30:00+08:00"
+        assert body["resolution_due_at"] == "2027-02-19T17:30:00+08:00"
         assert body["deadlines_provisional"] is False
-        assert body["response_due_at"] == "2026-12-11T17:30:00+08:00"
+        assert body["response_due_at"] == "2027-02-03T17:30:00+08:00"
         resolution = running(case, "resolution")
-        assert (resolution.started_at, resolution.workdays, resolution.provisional) == (at(2026, 12, 10, 10), 20, False)
+        assert (resolution.started_at, resolution.workdays, resolution.provisional) == (at(2027, 2, 2, 10), 7, False)
 
     def test_it_keeps_a_due_time_the_dispatcher_set_when_the_years_schedule_is_imported(self, district, tmp_path):
         case = hongda_case(district, at(2026, 12, 10, 10))

@@ -60,8 +60,9 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
 def test_it_imports_a_year(tmp_path, encoding):
-    before = work_calendar().add_workdays(at(2026, 12, 30, 10), 3)
-    assert before == Deadline(due_at=at(2027, 1, 4, 17, 30), provisional=True)
+    # Estimated: 春节 5-8 February and the weekend given back on 9 and 10; then Thu 11, Fri 12, Mon 15.
+    before = work_calendar().add_workdays(at(2027, 2, 4, 10), 3)
+    assert before == Deadline(due_at=at(2027, 2, 15, 17, 30), provisional=True)
 
     output = import_holidays(write(tmp_path, SCHEDULE_2027, encoding))
 
@@ -77,9 +78,12 @@ def test_it_imports_a_year(tmp_path, encoding):
     assert calendar.is_workday(date(2027, 2, 20))  # make-up Saturday
     assert calendar.is_workday(date(2027, 2, 12))  # not listed: a Friday
     assert not calendar.is_workday(date(2027, 2, 13))  # not listed: a Saturday
+    assert calendar.is_workday(date(2027, 5, 3))  # given back by the estimate, not by this notice
     # 31 December, then 1–3 January off, then Monday 4 and Tuesday 5 January.
     after = calendar.add_workdays(at(2026, 12, 30, 10), 3)
     assert after == Deadline(due_at=at(2027, 1, 5, 17, 30), provisional=False)
+    # The notice's 春节 runs to Thursday 11 February: Fri 12, Mon 15, Tue 16.
+    assert calendar.add_workdays(at(2027, 2, 4, 10), 3) == Deadline(due_at=at(2027, 2, 16, 17, 30), provisional=False)
 
 
 @pytest.mark.parametrize(
@@ -209,7 +213,8 @@ def test_it_warns_only_for_years_within_120_days(now, warned_years):
     with time_machine.travel(now, tick=False), translation.override("en"):
         warnings = check_holiday_schedules(app_configs=None)
     assert [warning.msg for warning in warnings] == [
-        f"No official holiday schedule for {year}: deadlines reaching into it are provisional (Monday–Friday)."
+        f"No official holiday schedule for {year}: deadlines reaching into it are provisional "
+        "(statutory holidays estimated, no make-up working days)."
         for year in warned_years
     ]
 
@@ -241,6 +246,7 @@ def test_it_shows_the_warning_on_the_calendar_admin_pages(changelist):
         response = client.get(changelist)
     assert response.status_code == 200
     assert [str(message) for message in response.context["messages"]] == [
-        "No official holiday schedule for 2027: deadlines reaching into it are provisional (Monday–Friday). "
-        "Import it with manage.py import_holidays FILE.csv --year 2027."
+        "No official holiday schedule for 2027: deadlines reaching into it are provisional "
+        "(statutory holidays estimated, no make-up working days). Compare manage.py working_days 2027 with the "
+        "State Council's notice, then import the notice with manage.py import_holidays FILE.csv --year 2027."
     ]

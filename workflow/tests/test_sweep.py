@@ -24,7 +24,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import Case, CaseEvent, CaseState, Closure, Complexity, ResolutionType
+from cases.models import Case, CaseEvent, CaseState, Closure, ResolutionType
 from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitKind, UnitMembership
 from enterprises.services import service_assignment_change
 from notifications.models import Notification
@@ -206,6 +206,35 @@ class TestFirstReply:
         assert DeadlineCycle.objects.get(case_id=case.pk, kind="first_reply").breached is True
         assert notified(case, "reminder_first_reply_overdue") == ["carol"]
 
+    def test_it_tells_the_dispatchers_when_nobody_was_routed_the_case_whose_first_reply_is_overdue(self, district):
+        with travel(MONDAY_9):
+            case = opened_case(district, by=district.bob, enterprise=district.hongda)
+
+        # Routing was due Tue 17, the first reply Thu 19 17:30; nobody routed the case.
+        sweep_at(at(2026, 11, 18, 8, 30))
+        sweep_at(at(2026, 11, 19, 17))
+        assert notified(case, "reminder_first_reply_overdue") == []
+        sweep_at(at(2026, 11, 20, 8, 30))
+        sweep_at(at(2026, 11, 20, 10))
+        sweep_at(at(2026, 11, 23, 8, 30))
+
+        assert notified(case, "reminder_first_reply_overdue") == ["dora"]
+        [reminder] = Notification.objects.filter(about=f"case:{case.pk}", kind="reminder_first_reply_overdue")
+        assert "该诉求尚未分派承办人，请尽快分派给干部。" in reminder.body
+        assert notified(case, "reminder_routing_overdue") == ["dora"]
+
+    def test_it_tells_the_assignee_not_the_dispatchers_once_the_case_is_routed(self, district):
+        with travel(MONDAY_9):
+            case = opened_case(district, by=district.bob, enterprise=district.hongda)
+        with travel(at(2026, 11, 17, 10)):
+            services.case_assign(case=case, acting_user=district.dora, assignee=district.carol, unit=district.industry)
+
+        sweep_at(at(2026, 11, 20, 8, 30))
+
+        assert notified(case, "reminder_first_reply_overdue") == ["carol"]
+        [reminder] = Notification.objects.filter(about=f"case:{case.pk}", kind="reminder_first_reply_overdue")
+        assert "尚未分派" not in reminder.body
+
 
 class TestResolution:
     def test_it_reminds_the_assignee_the_morning_before_the_due_day(self, district):
@@ -337,17 +366,21 @@ class TestResolution:
         assert notified(case, "reminder_resolution_due_soon") == ["carol"]
 
     def test_it_moves_the_reminders_when_the_years_schedule_is_imported(self, district, tmp_path):
-        # Thu 10 Dec 2026, complex: 20 working days end Thu 7 Jan 2027 while 1 January counts.
-        case = worked(district, at(2026, 12, 10, 9), complexity=Complexity.COMPLEX)
+        # Tue 2 Feb 2027: 7 working days end Wed 17 Feb over the estimated 春节 (5-10 February off).
+        case = worked(district, at(2027, 2, 2, 9))
+        assert (case.resolution_due_at, case.deadlines_provisional) == (at(2027, 2, 17, 17, 30), True)
+        # The notice keeps 11 and 12 February off too (made up in the shape of one).
+        holidays = "".join(f"2027-02-{day:02},holiday,春节\n" for day in range(5, 14))
         schedule = tmp_path / "2027.csv"
-        schedule.write_text("date,type,name\n2027-01-01,holiday,元旦\n", encoding="utf-8")
-        with travel(at(2026, 12, 11, 10)):
+        schedule.write_text(f"date,type,name\n{holidays}2027-02-20,workday,春节\n", encoding="utf-8")
+        with travel(at(2027, 2, 3, 10)):
             call_command("import_holidays", str(schedule), "--year", "2027", stdout=StringIO())
 
-        # Now due Fri 8 Jan: the warning comes on Thursday 7, not Wednesday 6.
-        sweep_at(at(2027, 1, 6, 8, 30))
+        # Now due Fri 19 Feb: the warning comes on Thursday 18, not Tuesday 16.
+        sweep_at(at(2027, 2, 16, 8, 30))
+        sweep_at(at(2027, 2, 17, 8, 30))
         assert notified(case, "reminder_resolution_due_soon") == []
-        sweep_at(at(2027, 1, 7, 8, 30))
+        sweep_at(at(2027, 2, 18, 8, 30))
 
         assert notified(case, "reminder_resolution_due_soon") == ["carol"]
 

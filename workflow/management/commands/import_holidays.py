@@ -2,7 +2,9 @@
 
 The State Council publishes next year's holidays and make-up working days
 (调休) in the autumn. Until they are imported, deadlines reaching into that
-year are counted Monday–Friday and marked provisional.
+year are counted over its estimated statutory holidays (``workflow.statutory``)
+and marked provisional. ``working_days YEAR --format csv`` writes this
+command's file from the estimate, for an administrator to correct.
 """
 
 import csv
