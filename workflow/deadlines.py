@@ -8,7 +8,8 @@ Rules (docs/deadlines.md):
 - filing starts the routing clock (the dispatcher's) and the first-reply clock;
 - an assignment stops routing and starts the assignee's response clock and,
   unless one runs, the unit's resolution clock;
-- a send-back stops the unit's clocks and starts the dispatcher's routing clock;
+- a send-back stops the unit's clocks, hands the first-reply clock back to the
+  dispatchers and starts the dispatcher's routing clock;
 - a reassignment gives the new assignee a fresh response clock; within the same
   unit the resolution clock carries on; to another unit the old unit's resolution
   clock ends (a breach stays theirs) and the new unit's starts, with the same due
@@ -206,6 +207,9 @@ class CaseClocks:
     def on_sent_back(self) -> None:
         self.stop(ClockKind.RESPONSE, ClockOutcome.SENT_BACK)
         self.stop(ClockKind.RESOLUTION, ClockOutcome.SENT_BACK)
+        # The enterprise still waits for a first answer; it is nobody's in a unit now, so its reminder
+        # goes to the dispatchers until the case is routed again.
+        self.hand_over(ClockKind.FIRST_REPLY, responsible=None, unit=None)
         self.start(ClockKind.ROUTING, workdays=self.workdays("response_workdays"), started_by="send-back")
 
     def on_public_reply(self) -> None:

@@ -223,6 +223,17 @@ class TestFirstReply:
         assert "该诉求尚未分派承办人，请尽快分派给干部。" in reminder.body
         assert notified(case, "reminder_routing_overdue") == ["dora"]
 
+    def test_it_tells_the_dispatchers_not_the_cadre_who_sent_the_case_back(self, district):
+        case = filed(district)  # routed to carol at once
+        with travel(at(2026, 11, 17, 10)):
+            services.case_send_back(case=case, acting_user=district.carol, reason="不属于本局职责")
+
+        sweep_at(at(2026, 11, 20, 8, 30))  # the first reply was due Thu 19 17:30
+
+        assert notified(case, "reminder_first_reply_overdue") == ["dora"]
+        cycle = DeadlineCycle.objects.get(case_id=case.pk, kind="first_reply")
+        assert (cycle.responsible, cycle.unit) == (None, None)
+
     def test_it_tells_the_assignee_not_the_dispatchers_once_the_case_is_routed(self, district):
         with travel(MONDAY_9):
             case = opened_case(district, by=district.bob, enterprise=district.hongda)
