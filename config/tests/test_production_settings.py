@@ -7,9 +7,13 @@ import sys
 
 from django.conf import settings
 
+# SECRET_KEY is each test's to give; DJANGO_ALLOW_ASYNC_UNSAFE is the browser tests' switch for
+# Playwright's event loop, which check --deploy rightly refuses.
+LEFT_OUT = {"SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
 
 def run_with_production_settings(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {key: value for key, value in os.environ.items() if key != "SECRET_KEY"}
+    environment = {key: value for key, value in os.environ.items() if key not in LEFT_OUT}
     environment.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
     return subprocess.run(
         [sys.executable, *args], cwd=settings.BASE_DIR, env=environment, capture_output=True, text=True, timeout=60
