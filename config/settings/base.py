@@ -5,9 +5,11 @@ Production differences live in ``production.py`` and test differences in
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -36,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -46,11 +50,13 @@ INSTALLED_APPS = [
     "workflow",
     "notifications",
     "supervision",
+    "accounts",
     "web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -59,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a login that axes refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -95,12 +103,47 @@ def database_from_url(url: str) -> dict:
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'huiyin.sqlite3'}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out login is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Password guessing (django-axes) on /login/, /admin/login/ and the API's token endpoint: after
+# HUIYIN_LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that pair is refused
+# without checking the password until HUIYIN_LOGIN_LOCKOUT_MINUTES after the last counted failure.
+# The key is the pair, not the username alone (anyone could lock a known person out from anywhere)
+# nor the address alone (a whole bureau often shares one outgoing address).
+AXES_FAILURE_LIMIT = int(os.environ.get("HUIYIN_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("HUIYIN_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during the lock are refused but not counted, so the lock ends at the time the message names.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "web.views.common.locked_out"
+
+# Every response says where its page may load things from: our own origin only, no inline script
+# or style (the pages load htmx and huiyin.js from static files). The API docs widen it for themselves.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -187,7 +230,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous request gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -248,6 +291,12 @@ HUIYIN = {
     "AUTO_URGE_ANSWER_WORKDAYS": int(os.environ.get("HUIYIN_AUTO_URGE_ANSWER_WORKDAYS", "2")),
     # The ratings the satisfaction rate (满意率) counts as satisfied: 5 非常满意, 4 满意, 3 基本满意 (docs/rates.md).
     "SATISFIED_RATINGS": env_list("HUIYIN_SATISFIED_RATINGS", "5,4,3"),
+    # Reverse proxies in front of Django that append the client's address to X-Forwarded-For (0: none,
+    # REMOTE_ADDR is the client). Behind one nginx this is 1; left at 0 there, every client would look
+    # like the proxy and the login lockout would key on the username alone.
+    "TRUSTED_PROXIES": int(os.environ.get("HUIYIN_TRUSTED_PROXIES", "0")),
+    # An API token works for this many hours after it was issued; a login then issues a new one.
+    "API_TOKEN_LIFETIME_HOURS": int(os.environ.get("HUIYIN_API_TOKEN_LIFETIME_HOURS", "12")),
     # Days a finished ledger export stays downloadable before the cleanup task deletes its file.
     "LEDGER_RETENTION_DAYS": int(os.environ.get("HUIYIN_LEDGER_RETENTION_DAYS", "7")),
 }
@@ -257,4 +306,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Axes logs every failure and lockout as a warning; its info lines (clean-ups, a banner) are noise.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -9,10 +9,12 @@ parent case waits for its sub-cases. Flags are filed on Monday 23 November
 
 from datetime import date, datetime
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
@@ -555,7 +557,8 @@ def test_it_prints_the_agenda_and_the_minutes(district, frozen):
     assert "Minutes of the joint review meeting" in minutes_html
     assert DECISION in minutes_html and sub_cases[0].number in minutes_html
     assert "2026-12-02 17:30" in minutes_html, "due times in Beijing time"
-    assert "@media" in agenda_html or "@page" in agenda_html
+    assert "/static/supervision/meeting_print.css" in agenda_html, "print styles from a file: the CSP refuses inline"
+    assert "@page" in Path(finders.find("supervision/meeting_print.css")).read_text()
 
 
 def test_it_refuses_the_print_view_to_officials_outside_the_meeting(district):

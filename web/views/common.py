@@ -1,4 +1,5 @@
-"""Pages every signed-in person has: the start page that leads to their own work, and the inbox."""
+"""Pages every signed-in person has: the start page that leads to their own work, and the inbox; and the
+page a locked-out login gets."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -7,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.lockout import lockout_ends_at, lockout_message, retry_after_seconds
 from enterprises.access import roles_for_user
 from notifications.selectors import notifications_for_user
 from notifications.services import notifications_mark_read
@@ -14,6 +16,15 @@ from notifications.services import notifications_mark_read
 from ..navigation import navigation_for
 
 INBOX_PAGE_SIZE = 20
+
+
+def locked_out(request: HttpRequest, original_response: HttpResponse, credentials: dict | None) -> HttpResponse:
+    """What /login/ and /admin/login/ answer once axes has locked the username for this address
+    (``AXES_LOCKOUT_CALLABLE``): until when, in the person's language, instead of "wrong password"."""
+    ends_at = lockout_ends_at(request, credentials)
+    response = render(request, "web/locked_out.html", {"message": lockout_message(ends_at)}, status=429)
+    response["Retry-After"] = str(retry_after_seconds(ends_at))
+    return response
 
 
 @login_required

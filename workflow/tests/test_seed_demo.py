@@ -7,6 +7,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count
+from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -56,7 +57,8 @@ def only_unit_of(username: str, role: str) -> int:
 @pytest.mark.django_db
 def test_it_creates_demo_accounts_that_log_in_with_the_demo_password():
     for account in DEMO_ACCOUNTS:
-        user = authenticate(username=account.username, password=DEMO_PASSWORD)
+        # With a request, as django-axes requires of every password check.
+        user = authenticate(HttpRequest(), username=account.username, password=DEMO_PASSWORD)
         assert user is not None, account.username
         assert user.first_name == account.name
     admin = User.objects.get(username="admin")

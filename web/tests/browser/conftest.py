@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.conf import settings
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 
 from cases.models import Category
 from conftest import PASSWORD
@@ -70,14 +70,29 @@ def chromium():
         browser.close()
 
 
+def is_csp_violation(message: ConsoleMessage) -> bool:
+    """Chromium reports each thing the Content-Security-Policy refused as a console error."""
+    return message.type == "error" and "Content Security Policy" in message.text
+
+
 @pytest.fixture
-def browser_page(chromium, live_server):
+def csp_violations() -> list[str]:
+    """What the browser refused under the Content-Security-Policy; any left at the end fails the test,
+    because a refused inline script or style is a feature that silently does not work."""
+    violations: list[str] = []
+    yield violations
+    assert violations == [], "Content-Security-Policy violations"
+
+
+@pytest.fixture
+def browser_page(chromium, live_server, csp_violations):
     """A fresh browser profile in Beijing time and Chinese, as the district's users have it."""
     context = chromium.new_context(
         base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
+    page.on("console", lambda message: csp_violations.append(message.text) if is_csp_violation(message) else None)
     yield page
     context.close()
 
