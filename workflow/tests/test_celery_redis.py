@@ -7,9 +7,10 @@ receiver on 127.0.0.1. The workers run on the real clock, with shortened timeout
 the ``workers`` fixture in ``celery_harness``) so that recovery takes seconds instead of minutes.
 
 What must hold: a reminder arrives exactly once when two sweeps run at the same time; a
-notification is delivered after the worker sending it is killed with SIGKILL mid-request; the
-enterprise's notification arrives after Redis was down when its case was resolved; a webhook that
-fails once is retried by the worker.
+notification is delivered after the worker sending it is killed with SIGKILL mid-request; a
+webhook in flight when Redis goes down arrives once, and the worker survives; the enterprise's
+notification arrives after Redis was down when its case was resolved; a webhook that fails once is
+retried by the worker.
 """
 
 import hashlib
@@ -41,6 +42,7 @@ from .celery_harness import (  # noqa: F401 - the fixtures broker, mailbox, rece
     broker_fixture,
     mailbox_fixture,
     receiver_fixture,
+    redeliver_unacknowledged,
     redis_server_fixture,
     wait_for,
     workers_fixture,
@@ -204,6 +206,52 @@ def test_it_delivers_after_the_worker_is_killed_during_delivery(
     assert again.headers["X-Huiyin-Signature"] == expected
     assert json.loads(again.body)["kind"] == "case_resolved"
     assert mailbox.messages() == []
+
+
+def test_it_sends_a_webhook_once_when_redis_goes_down_during_the_send(
+    district, webhooks_to_localhost, broker, workers, receiver
+):
+    broker.stop()
+    broker.start(keep_data=True)  # as make demo runs it: a restart brings back what was not acknowledged
+    receiver.hold_first = True
+    webhook_for(district.alice, receiver)
+    case = assigned_case(district)
+    worker = workers.start(pool="prefork", concurrency=2)
+
+    resolve(district, case)
+
+    delivery = only_delivery(district.alice, "case_resolved")
+    assert receiver.arrived.wait(WAIT), worker.log_text()
+    broker.stop()  # the request is in flight
+    # Once it tries to reconnect, the worker has handled the loss: it has not cut the send short, nor died.
+    wait_for(lambda: "Cannot connect to redis" in worker.text(), "the worker to reconnect", details=worker.log_text)
+    receiver.release()
+    # The send needs no broker: it ends, and its outcome is recorded while Redis is still down.
+    wait_for(lambda: sent(delivery), "the send to be recorded", details=worker.log_text)
+    wait_for(lambda: receiver.requests[0].answered == 200, "the receiver to record its answer")
+
+    broker.start(keep_data=True)
+    # Redis hands the task out again: the worker could not acknowledge it while Redis was down.
+    redeliver_unacknowledged(broker.url)
+    wait_for(
+        lambda: len(worker.task_lines(DELIVER, "received")) == 2 and deliveries_settled(worker),
+        "the task to come back and finish",
+        details=worker.log_text,
+    )
+    # What beat does once a minute, after a send would count as dead (NOTIFICATIONS_SENDING_TIMEOUT, 3 s).
+    claimed_at = Delivery.objects.values_list("claimed_at", flat=True).get(pk=delivery.pk)
+    time.sleep(max(0.0, (claimed_at + timedelta(seconds=3.5) - timezone.now()).total_seconds()))
+    deliver_pending.delay()
+    wait_for(
+        lambda: worker.task_lines("notifications.tasks.deliver_pending", "succeeded"),
+        "the outbox to run",
+        details=worker.log_text,
+    )
+
+    assert len(receiver.requests) == 1, worker.log_text()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 1)
+    assert f"Delivery {delivery.pk} skipped" in worker.text()  # the task that came back found it sent
 
 
 def test_it_delivers_to_the_enterprise_when_redis_was_down_as_the_case_was_resolved(
