@@ -170,7 +170,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 NOTIFICATIONS_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "6"))
 NOTIFICATIONS_SENDING_TIMEOUT = int(os.environ.get("NOTIFICATIONS_SENDING_TIMEOUT", "600"))
-NOTIFICATIONS_QUEUE_LEASE = int(os.environ.get("NOTIFICATIONS_QUEUE_LEASE", "600"))
+# A delivery queued this long ago and still pending has lost its task (a broker restart without
+# persistence, a worker that died holding it): the outbox queues it again. A duplicate is harmless.
+NOTIFICATIONS_QUEUE_LEASE = int(os.environ.get("NOTIFICATIONS_QUEUE_LEASE", "120"))
 NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS = env_list("NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS", "")
 
 # E-mail: written to files under var/mail in development, SMTP in production.

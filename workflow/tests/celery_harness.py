@@ -439,6 +439,7 @@ def workers_fixture(request, transactional_db, broker, mailbox, tmp_path) -> Ite
         # presumed dead; a queued delivery not sent after 2 s may be queued again by the outbox.
         "CELERY_VISIBILITY_TIMEOUT": "5",
         "NOTIFICATIONS_SENDING_TIMEOUT": "3",
+        "NOTIFICATIONS_QUEUE_LEASE": "2",
         "NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
         # The workers use the real clock: with working hours all day long the sweep runs whenever CI does.
         "HUIYIN_WORKING_HOURS": "00:00-23:59",
