@@ -173,7 +173,15 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# A task that is running when the broker goes away runs to its end: a send needs the database and
+# the receiver, never the broker, and cutting it after the receiver got the request (as True does)
+# leaves the delivery "sending" until it is reclaimed and sent again. The acknowledgement is lost
+# instead; a task the broker hands out again finds its delivery claimed or sent and does nothing.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# With Celery 5.7.0 and kombu 5.7.0 on Redis, a worker subscribed to a broadcast (remote control, off
+# here; gossip, off with --without-gossip) that holds an unacknowledged task when the connection drops
+# dies with "Unrecoverable error: AttributeError ... 'hostname'" instead of reconnecting.
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {"task": "workflow.tasks.sweep_deadlines", "schedule": 120.0, "options": {"expires": 110}},
     # Also done at once by an import or an admin edit of the calendar; hourly catches what changes the calendar
@@ -203,7 +211,8 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
-    # A task a killed worker held comes back to the queue after this many seconds (acks_late).
+    # A task a worker took and never acknowledged (killed, or Redis went away meanwhile) comes back to
+    # the queue this many seconds later, if Redis kept it; longer than any task may run.
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
 }
 
@@ -211,7 +220,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 NOTIFICATIONS_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "6"))
 NOTIFICATIONS_SENDING_TIMEOUT = int(os.environ.get("NOTIFICATIONS_SENDING_TIMEOUT", "600"))
-NOTIFICATIONS_QUEUE_LEASE = int(os.environ.get("NOTIFICATIONS_QUEUE_LEASE", "600"))
+# A delivery queued this long ago and still pending has lost its task (a broker restart without
+# persistence, a worker that died holding it): the outbox queues it again. A duplicate is harmless.
+NOTIFICATIONS_QUEUE_LEASE = int(os.environ.get("NOTIFICATIONS_QUEUE_LEASE", "120"))
 NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS = env_list("NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS", "")
 
 # E-mail: written to files under var/mail in development, SMTP in production.

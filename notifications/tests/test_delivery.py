@@ -305,6 +305,19 @@ def test_it_does_not_record_over_a_delivery_another_worker_took_over(people, now
     assert delivery.claimed_at == timezone.now()
 
 
+def test_it_queues_again_within_two_minutes_a_delivery_whose_task_was_lost(people, now, time_machine):
+    delivery = email_delivery(people)  # queued at commit, and the broker restarts and forgets the task
+
+    time_machine.shift(timedelta(seconds=119))
+    assert deliver_pending() == 0  # a task this recent may still be on its way to a worker
+    time_machine.shift(timedelta(seconds=2))
+    assert deliver_pending() == 1
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 1)
+    assert len(mail.outbox) == 1
+
+
 def test_it_queues_at_most_a_batch_per_outbox_run(people, now, monkeypatch, time_machine):
     monkeypatch.setattr("notifications.tasks.OUTBOX_BATCH", 2)
     for n in range(3):

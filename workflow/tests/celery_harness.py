@@ -33,7 +33,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
-from kombu import pools
+from kombu import Connection, pools
 
 from config.celery import app
 
@@ -124,7 +124,13 @@ def start_process(command: list[str], log: Path, **kwargs) -> subprocess.Popen:
 
 
 class RedisServer:
-    """A private Redis on 127.0.0.1 that keeps nothing on disk; it can be stopped and started on the same port."""
+    """A private Redis on 127.0.0.1; it can be stopped and started on the same port.
+
+    By default it keeps nothing on disk, so a restart loses what was queued (a Redis run without
+    persistence). Started with ``keep_data``, it writes every change to an append-only file before
+    answering, as ``make demo`` runs it, so a restart brings back the queue and the tasks that
+    workers took but did not acknowledge.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.binary = redis_binary()
@@ -132,6 +138,7 @@ class RedisServer:
         self.port = free_port()
         self.log = directory / "redis.log"
         self.process: subprocess.Popen | None = None
+        self.keeps_data = False
 
     @property
     def url(self) -> str:
@@ -140,12 +147,18 @@ class RedisServer:
     def client(self) -> redis.Redis:
         return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2, socket_connect_timeout=2)
 
-    def start(self) -> None:
-        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    def start(self, *, keep_data: bool = False) -> None:
+        data = self.directory / "data"
+        if not (keep_data and self.keeps_data):
+            shutil.rmtree(data, ignore_errors=True)  # a fresh start does not load what an earlier one kept
+        data.mkdir(exist_ok=True)
+        persistence = ["--appendonly", "yes", "--appendfsync", "always"] if keep_data else ["--appendonly", "no"]
+        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *persistence]
         # Under faketime (make test's shifted-clock run) libfaketime makes redis-server fail at start
         # ("unexpected recursive calls to clock_gettime"); Redis keeps the real clock, which no test reads.
         env = {name: value for name, value in os.environ.items() if name not in ("LD_PRELOAD", "FAKETIME")}
-        self.process = start_process(command + ["--dir", str(self.directory)], self.log, env=env)
+        self.process = start_process(command + ["--dir", str(data)], self.log, env=env)
+        self.keeps_data = keep_data
         wait_for(self.answers, f"Redis to answer on port {self.port}", details=self.log_text)
 
     def answers(self) -> bool:
@@ -193,6 +206,16 @@ def celery_through(broker_url: str) -> Iterator[None]:
     finally:
         conf.task_always_eager, conf.broker_url = saved
         reset_connections()
+
+
+def redeliver_unacknowledged(broker_url: str) -> None:
+    """Put the tasks workers took but never acknowledged back on the queue.
+
+    Redis's transport does this by itself for tasks older than CELERY_VISIBILITY_TIMEOUT, but its
+    sweep runs only every ~100 s (kombu 5.7); a test calls this instead of waiting for it.
+    """
+    with Connection(broker_url, transport_options={"visibility_timeout": 0}) as broker:
+        broker.default_channel.qos.restore_visible(num=None, interval=1)
 
 
 def database_url() -> str:
@@ -383,7 +406,10 @@ def redis_server_fixture(tmp_path_factory) -> Iterator[RedisServer]:
 
 @pytest.fixture(name="broker")
 def broker_fixture(redis_server) -> Iterator[RedisServer]:
-    """The module's Redis, running and empty; this process's tasks go there instead of running eagerly."""
+    """The module's Redis, running, empty and keeping nothing on disk; this process's tasks go there
+    instead of running eagerly."""
+    if redis_server.keeps_data:  # a test restarted it with persistence
+        redis_server.stop()
     if not redis_server.running:  # a test that stopped it failed before starting it again
         redis_server.start()
     redis_server.flush()
@@ -413,6 +439,7 @@ def workers_fixture(request, transactional_db, broker, mailbox, tmp_path) -> Ite
         # presumed dead; a queued delivery not sent after 2 s may be queued again by the outbox.
         "CELERY_VISIBILITY_TIMEOUT": "5",
         "NOTIFICATIONS_SENDING_TIMEOUT": "3",
+        "NOTIFICATIONS_QUEUE_LEASE": "2",
         "NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
         # The workers use the real clock: with working hours all day long the sweep runs whenever CI does.
         "HUIYIN_WORKING_HOURS": "00:00-23:59",

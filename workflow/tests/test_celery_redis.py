@@ -7,9 +7,10 @@ receiver on 127.0.0.1. The workers run on the real clock, with shortened timeout
 the ``workers`` fixture in ``celery_harness``) so that recovery takes seconds instead of minutes.
 
 What must hold: a reminder arrives exactly once when two sweeps run at the same time; a
-notification is delivered after the worker sending it is killed with SIGKILL mid-request; the
-enterprise's notification arrives after Redis was down when its case was resolved; a webhook that
-fails once is retried by the worker.
+notification is delivered after the worker sending it is killed with SIGKILL mid-request; a
+webhook in flight when Redis goes down arrives once, and the worker survives; the enterprise's
+notification arrives after Redis was down when its case was resolved, and after a restart of Redis
+lost its task; a webhook that fails once is retried by the worker.
 """
 
 import hashlib
@@ -41,6 +42,7 @@ from .celery_harness import (  # noqa: F401 - the fixtures broker, mailbox, rece
     broker_fixture,
     mailbox_fixture,
     receiver_fixture,
+    redeliver_unacknowledged,
     redis_server_fixture,
     wait_for,
     workers_fixture,
@@ -206,6 +208,52 @@ def test_it_delivers_after_the_worker_is_killed_during_delivery(
     assert mailbox.messages() == []
 
 
+def test_it_sends_a_webhook_once_when_redis_goes_down_during_the_send(
+    district, webhooks_to_localhost, broker, workers, receiver
+):
+    broker.stop()
+    broker.start(keep_data=True)  # as make demo runs it: a restart brings back what was not acknowledged
+    receiver.hold_first = True
+    webhook_for(district.alice, receiver)
+    case = assigned_case(district)
+    worker = workers.start(pool="prefork", concurrency=2)
+
+    resolve(district, case)
+
+    delivery = only_delivery(district.alice, "case_resolved")
+    assert receiver.arrived.wait(WAIT), worker.log_text()
+    broker.stop()  # the request is in flight
+    # Once it tries to reconnect, the worker has handled the loss: it has not cut the send short, nor died.
+    wait_for(lambda: "Cannot connect to redis" in worker.text(), "the worker to reconnect", details=worker.log_text)
+    receiver.release()
+    # The send needs no broker: it ends, and its outcome is recorded while Redis is still down.
+    wait_for(lambda: sent(delivery), "the send to be recorded", details=worker.log_text)
+    wait_for(lambda: receiver.requests[0].answered == 200, "the receiver to record its answer")
+
+    broker.start(keep_data=True)
+    # Redis hands the task out again: the worker could not acknowledge it while Redis was down.
+    redeliver_unacknowledged(broker.url)
+    wait_for(
+        lambda: len(worker.task_lines(DELIVER, "received")) == 2 and deliveries_settled(worker),
+        "the task to come back and finish",
+        details=worker.log_text,
+    )
+    # What beat does once a minute, after a send would count as dead (NOTIFICATIONS_SENDING_TIMEOUT, 3 s).
+    claimed_at = Delivery.objects.values_list("claimed_at", flat=True).get(pk=delivery.pk)
+    time.sleep(max(0.0, (claimed_at + timedelta(seconds=3.5) - timezone.now()).total_seconds()))
+    deliver_pending.delay()
+    wait_for(
+        lambda: worker.task_lines("notifications.tasks.deliver_pending", "succeeded"),
+        "the outbox to run",
+        details=worker.log_text,
+    )
+
+    assert len(receiver.requests) == 1, worker.log_text()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 1)
+    assert f"Delivery {delivery.pk} skipped" in worker.text()  # the task that came back found it sent
+
+
 def test_it_delivers_to_the_enterprise_when_redis_was_down_as_the_case_was_resolved(
     district, workers, broker, mailbox, caplog
 ):
@@ -230,8 +278,8 @@ def test_it_delivers_to_the_enterprise_when_redis_was_down_as_the_case_was_resol
     assert "the outbox task will send them" in caplog.text
 
     broker.start()  # same port; the worker that kept running reconnects
-    # The outbox leaves a delivery it queued alone for NOTIFICATIONS_QUEUE_LEASE (2 s for these
-    # workers, 600 s by default), and the failed enqueue above counts as queued.
+    # The enqueue that failed above left the delivery unqueued: the first outbox run to reach the
+    # worker queues it, without waiting out NOTIFICATIONS_QUEUE_LEASE.
 
     def outbox_has_run() -> bool:
         if sent(delivery):
@@ -248,6 +296,36 @@ def test_it_delivers_to_the_enterprise_when_redis_was_down_as_the_case_was_resol
     assert case.number in message["Subject"]
     assert case.number in message.get_content()
     assert Notification.objects.filter(recipient=district.alice, kind="case_resolved").count() == 1
+
+
+def test_it_delivers_what_a_restart_of_redis_without_persistence_lost(district, broker, workers, mailbox):
+    give_email(district.alice, "alice@example.com")
+    case = assigned_case(district)
+
+    resolve(district, case)  # no worker runs yet: the task waits in Redis
+
+    delivery = only_delivery(district.alice, "case_resolved")
+    assert broker.client().llen("celery") == 1
+    broker.stop()
+    broker.start()  # keeping nothing on disk, as Redis ran in make demo before
+    assert broker.client().llen("celery") == 0
+    worker = workers.start(pool="prefork", concurrency=2)
+
+    def outbox_has_run() -> bool:
+        if sent(delivery):
+            return True
+        deliver_pending.delay()  # as beat would, until the lease (2 s for these workers) runs out
+        time.sleep(0.5)
+        return False
+
+    wait_for(outbox_has_run, "the lost delivery to be queued again and sent", details=worker.log_text)
+    wait_for(lambda: deliveries_settled(worker), "the worker to finish", details=worker.log_text)
+
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1
+    assert delivery.queued_at - delivery.created_at >= timedelta(seconds=2)  # queued again once the lease ran out
+    (message,) = mailbox.messages()
+    assert message["X-Huiyin-Delivery"] == str(delivery.pk)
 
 
 def test_it_retries_a_webhook_that_failed_and_sends_it(district, webhooks_to_localhost, workers, receiver):
