@@ -8,6 +8,7 @@ the district; leo leads it.
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from cases.models import Category
@@ -91,3 +92,12 @@ def district(db) -> District:
 def broker_assumed_up(monkeypatch):
     """A test that found the broker down must not make the next one skip its enqueues."""
     monkeypatch.setattr(notification_services, "_broker_down_until", None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_language():
+    """Each test starts in no activated language, like a fresh worker thread: a request's locale middleware
+    leaves the language it chose active in the thread, which would make later tests depend on the order."""
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -234,6 +234,14 @@ def delivery_send(*, delivery_id: int) -> bool:
         logger.info("Delivery %s skipped: not pending, not due yet, or claimed by another worker", delivery_id)
         return False
     delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
+    # The recorded error is part of the row administrators read: in the site's language, whatever the
+    # worker or the request that sends it happens to have active.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _delivery_send_claimed(delivery, claimed_at)
+
+
+def _delivery_send_claimed(delivery: Delivery, claimed_at: datetime) -> bool:
+    delivery_id = delivery.pk
     try:
         if not delivery.notification.recipient.is_active:
             raise PermanentError(_("The recipient's account is inactive."))
@@ -285,15 +293,13 @@ def deliveries_reclaim_stuck(*, now: datetime) -> int:
     One that has used up its attempts fails instead, so a message that kills workers cannot loop.
     """
     stuck = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - sending_timeout())
+    with translation.override(settings.LANGUAGE_CODE):
+        no_attempts_left = _("The worker sending it stopped, and no attempts are left.")
+        tried_again = _("The worker sending it stopped; it will be tried again.")
     failed = stuck.filter(attempts__gte=max_attempts()).update(
-        status=DeliveryStatus.FAILED, last_error=_("The worker sending it stopped, and no attempts are left.")
+        status=DeliveryStatus.FAILED, last_error=no_attempts_left
     )
-    retried = stuck.update(
-        status=DeliveryStatus.PENDING,
-        next_attempt_at=now,
-        queued_at=None,
-        last_error=_("The worker sending it stopped; it will be tried again."),
-    )
+    retried = stuck.update(status=DeliveryStatus.PENDING, next_attempt_at=now, queued_at=None, last_error=tried_again)
     if failed or retried:
         logger.warning("Reclaimed %d deliveries stuck in sending; %d of them failed for good", failed + retried, failed)
     return failed + retried
