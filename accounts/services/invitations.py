@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -126,6 +126,31 @@ def existing_user_refusal(person, *, acting_user, enterprise: Enterprise | None)
         )
 
 
+def person_to_invite(*, acting_user, username: str, name: str, email: str, enterprise: Enterprise | None):
+    """The account the invitation is for, locked: an existing one that may be invited, or a new one without a
+    usable password. The e-mail on file stays unless an administrator gives another; a name fills a blank one."""
+    person = get_user_model().objects.select_for_update().filter(username__iexact=username).first()
+    if person is None:
+        if not name:
+            refuse("name", _("Give the person's name."), "required")
+        person = get_user_model()(username=username, first_name=name, email=email)
+        person.set_unusable_password()
+        person.save()
+        return person
+    existing_user_refusal(person, acting_user=acting_user, enterprise=enterprise)
+    if email and person.email and email.lower() != person.email.lower() and not is_administrator(acting_user):
+        refuse(
+            "email",
+            _("The invitation goes to the address on file, %(email)s; only an administrator can change it.")
+            % {"email": person.email},
+        )
+    person.email = email or person.email
+    if name and not person.get_full_name():
+        person.first_name = name
+    person.save(update_fields=["email", "first_name"])
+    return person
+
+
 def invitation_create(
     *,
     acting_user,
@@ -163,56 +188,46 @@ def invitation_create(
     title = checked_line(title, field="title", limit=TITLE_LIMIT)
     phone = checked_line(phone, field="phone", limit=PHONE_LIMIT)
 
-    User = get_user_model()
-    with transaction.atomic():
-        now = timezone.now()
-        person = User.objects.select_for_update().filter(username__iexact=username).first()
-        if person is not None:
-            existing_user_refusal(person, acting_user=acting_user, enterprise=enterprise)
-            if email and person.email and email.lower() != person.email.lower() and not is_administrator(acting_user):
-                refuse(
-                    "email",
-                    _("The invitation goes to the address on file, %(email)s; only an administrator can change it.")
-                    % {"email": person.email},
-                )
-            person.email = email or person.email
-            if name and not person.get_full_name():
-                person.first_name = name
-            person.save(update_fields=["email", "first_name"])
-        else:
-            if not name:
-                refuse("name", _("Give the person's name."), "required")
-            person = User(username=username, first_name=name, email=email)
-            person.set_unusable_password()
-            person.save()
-        if kind == InvitationKind.CONTACT:
-            contact, _created = EnterpriseContact.objects.get_or_create(user=person, enterprise=enterprise)
-            if title or phone:
-                contact.title, contact.phone = title or contact.title, phone or contact.phone
-                contact.save(update_fields=["title", "phone"])
-        else:
-            UnitMembership.objects.get_or_create(user=person, unit=unit, role=role)
-        for previous in Invitation.objects.select_for_update().filter(user=person, state=InvitationState.PENDING):
-            previous.revoke(at=now)
-            previous.save()
-            record(previous, InvitationAction.REVOKED, actor=acting_user, at=now, reason="replaced")
-        invitation = Invitation.objects.create(
-            user=person,
-            kind=kind,
-            enterprise=enterprise,
-            unit=unit if kind == InvitationKind.OFFICIAL else None,
-            role=role if kind == InvitationKind.OFFICIAL else "",
-            email=person.email,
-            language=preference_for_user(person).language,
-            invited_by=acting_user,
-            created_at=now,
-            expires_at=now + invitation_lifetime(),
-            mail_status=MailStatus.PENDING if person.email else MailStatus.NONE,
-            mail_due_at=now if person.email else None,
-        )
-        record(invitation, InvitationAction.INVITED, actor=acting_user, at=now)
-        if person.email:
-            transaction.on_commit(lambda: invitation_mail_enqueue(invitation.pk))
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            person = person_to_invite(
+                acting_user=acting_user, username=username, name=name, email=email, enterprise=enterprise
+            )
+            if kind == InvitationKind.CONTACT:
+                contact, _created = EnterpriseContact.objects.get_or_create(user=person, enterprise=enterprise)
+                if title or phone:
+                    contact.title, contact.phone = title or contact.title, phone or contact.phone
+                    contact.save(update_fields=["title", "phone"])
+            else:
+                UnitMembership.objects.get_or_create(user=person, unit=unit, role=role)
+            for previous in Invitation.objects.select_for_update().filter(user=person, state=InvitationState.PENDING):
+                previous.revoke(at=now)
+                previous.save()
+                record(previous, InvitationAction.REVOKED, actor=acting_user, at=now, reason="replaced")
+            invitation = Invitation.objects.create(
+                user=person,
+                kind=kind,
+                enterprise=enterprise,
+                unit=unit if kind == InvitationKind.OFFICIAL else None,
+                role=role if kind == InvitationKind.OFFICIAL else "",
+                email=person.email,
+                language=preference_for_user(person).language,
+                invited_by=acting_user,
+                created_at=now,
+                expires_at=now + invitation_lifetime(),
+                mail_status=MailStatus.PENDING if person.email else MailStatus.NONE,
+                mail_due_at=now if person.email else None,
+            )
+            record(invitation, InvitationAction.INVITED, actor=acting_user, at=now)
+            if person.email:
+                transaction.on_commit(lambda: invitation_mail_enqueue(invitation.pk))
+    except IntegrityError:
+        # Someone invited the same new username, or the same person, in the same moment.
+        raise Conflict(
+            _("This person was invited by someone else at the same moment. Look at the invitations and try again."),
+            code="concurrent_invitation",
+        ) from None
     return IssuedInvitation(invitation=invitation, link=invitation_link(invitation))
 
 
