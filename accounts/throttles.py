@@ -66,6 +66,9 @@ class PasswordResetThrottle(BaseThrottle):
     """The same limit for ``POST auth/password/reset/``: 429 with Retry-After."""
 
     def allow_request(self, request, view) -> bool:
+        if request.method != "POST":
+            self.seconds = None
+            return True
         email = request.data.get("email", "") if hasattr(request.data, "get") else ""
         self.seconds = password_reset_wait(email=str(email), client=client_ip(request))
         return self.seconds is None

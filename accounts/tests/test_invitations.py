@@ -303,6 +303,7 @@ def test_it_applies_the_password_rules_when_the_link_is_used(district, clock, in
 
     assert answer.status_code == 400
     page = answer.content.decode()
+    assert "Choose your password" in page and "Your username:" in page
     assert "This password is too common." in page and "This password is entirely numeric." in page
     assert Invitation.objects.get().state == InvitationState.PENDING
 
@@ -393,3 +394,15 @@ def test_it_expires_a_pending_invitation_as_it_is_revoked_too_late(district, clo
 
     assert answer.status_code == 409
     assert answer.json()["message"] == "该邀请已过期。"
+
+
+def test_it_shows_an_invitation_and_its_trail_in_the_admin_without_its_link(district, clock, invite, admin_user):
+    created = invite().json()
+    token = link_path(created["link"]).rstrip("/").rsplit("/", 1)[1]
+
+    page = signed_in(admin_user, "en").get(f"/admin/accounts/invitation/{created['id']}/change/")
+
+    assert page.status_code == 200
+    assert "Invitation events" in page.content.decode() and token not in page.content.decode()
+    listing = signed_in(admin_user).get("/admin/accounts/invitation/")
+    assert listing.status_code == 200 and "13800000001" in listing.content.decode()

@@ -6,7 +6,7 @@ password from a reset link, with our templates.
 """
 
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -241,8 +241,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        update_session_auth_hash(self.request, form.user)
+        response = super().form_valid(form)  # keeps this session (update_session_auth_hash)
         messages.success(self.request, _("Your password was changed. Other sessions and your API token have ended."))
         return response
 
