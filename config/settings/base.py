@@ -150,6 +150,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {"expires": 540},
     },
+    "enterprises-masterdata-imports-tidy": {
+        "task": "enterprises.tasks.masterdata_imports_tidy_task",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
     "notifications-deliver-pending": {
         "task": "notifications.tasks.deliver_pending",
         "schedule": 60.0,
@@ -250,6 +255,8 @@ HUIYIN = {
     "SATISFIED_RATINGS": env_list("HUIYIN_SATISFIED_RATINGS", "5,4,3"),
     # Days a finished ledger export stays downloadable before the cleanup task deletes its file.
     "LEDGER_RETENTION_DAYS": int(os.environ.get("HUIYIN_LEDGER_RETENTION_DAYS", "7")),
+    # The largest master-data workbook the page accepts (50,000 enterprises with contacts and 包保 take ~5 MB).
+    "MASTERDATA_MAX_BYTES": int(os.environ.get("HUIYIN_MASTERDATA_MAX_BYTES", str(30 * 1024 * 1024))),
 }
 
 LOGGING = {

@@ -6,7 +6,6 @@ nothing. What the database holds and the file leaves out is reported, never dele
 ``--deactivate-missing`` marks it inactive (and ends 包保 periods the file no longer lists).
 """
 
-import sys
 import time
 from pathlib import Path
 
@@ -31,11 +30,9 @@ class TextProgress:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if self.live:
-            self.stream.write(f"\r{stage} {done}/{total}\033[K")
-            if done >= total:
-                self.stream.write("\n")
+            self.stream.write(f"\r{stage} {done}/{total}\033[K", ending="\n" if done >= total else "")
         elif done >= total:
-            self.stream.write(f"{stage} {done}/{total}\n")
+            self.stream.write(f"{stage} {done}/{total}")
         self.stream.flush()
 
 
@@ -62,7 +59,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, dry_run: bool, deactivate_missing: bool, language: str, **options) -> None:
         verbosity = options["verbosity"]
-        progress = TextProgress(sys.stderr) if verbosity else (lambda *args: None)
+        progress = TextProgress(self.stderr) if verbosity else (lambda *args: None)
         with translation.override(language):
             timings = {}
             started = time.monotonic()
