@@ -98,7 +98,7 @@ def enqueue(step: str, job_id: int) -> None:
 
 
 class JobProgress:
-    """Records the job's stage and counts on its row, at most once a second (and at every new stage)."""
+    """Records the job's stage and counts on its row, at most once a second (and at each stage's start and end)."""
 
     def __init__(self, job_id: int) -> None:
         self.job_id = job_id
@@ -107,7 +107,7 @@ class JobProgress:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
-        if stage == self.stage and now - self.written_at < PROGRESS_INTERVAL:
+        if stage == self.stage and done < total and now - self.written_at < PROGRESS_INTERVAL:
             return
         self.stage, self.written_at = stage, now
         MasterDataImport.objects.filter(pk=self.job_id).update(
