@@ -100,14 +100,17 @@ class Command(BaseCommand):
             counts = [line[key] for key in ("created", "changed", "ended", "missing", "unchanged")]
             self.stdout.write("\t".join([line["sheet"], *map(str, counts)]))
         missing_verb = _("deactivated") if plan.deactivate_missing else _("kept")
-        self.stdout.write(_("+ created, ~ changed, - ended, ? in Huiyin but not in the file"))
+        listed = []
         for sheet in SHEETS:
             report = plan.reports[sheet.key]
             sections = [("+", report.created), ("~", report.changed), ("-", report.ended)] if rows_shown else []
-            for mark, changes in [*sections, ("?", report.missing)]:
-                for change in changes:
-                    where = " " + _("row %(row)d") % {"row": change.row} if change.row else ""
-                    notes = [missing_verb] if mark == "?" else []
-                    notes += [change.detail] if change.detail else []
-                    extra = f" ({'; '.join(notes)})" if notes else ""
-                    self.stdout.write(f"{mark} {sheet.title}{where}: {change.key}{extra}")
+            listed += [(sheet, mark, changes) for mark, changes in [*sections, ("?", report.missing)] if changes]
+        if listed:
+            self.stdout.write(_("+ created, ~ changed, - ended, ? in Huiyin but not in the file"))
+        for sheet, mark, changes in listed:
+            for change in changes:
+                where = " " + _("row %(row)d") % {"row": change.row} if change.row else ""
+                notes = [missing_verb] if mark == "?" else []
+                notes += [change.detail] if change.detail else []
+                extra = f" ({'; '.join(notes)})" if notes else ""
+                self.stdout.write(f"{mark} {sheet.title}{where}: {change.key}{extra}")
