@@ -236,7 +236,14 @@ class Plan:
     def has_changes(self) -> bool:
         if any(report.changes for report in self.reports.values()):
             return True
-        return self.deactivate_missing and any(report.missing for report in self.reports.values())
+        missing = (
+            self.missing_units,
+            self.missing_people,
+            self.missing_enterprises,
+            self.missing_projects,
+            self.missing_services,
+        )
+        return self.deactivate_missing and any(missing)
 
     def summary(self) -> list[dict]:
         """Counts per sheet, for the command's table and the page."""
@@ -280,6 +287,8 @@ def shown_bool(value) -> str:
 
 
 class Planner:
+    """Checks the rows sheet by sheet into the plan, then, if nothing is wrong, compares them with the database."""
+
     def __init__(self, rows: dict[str, list[Row]], existing: Existing, plan: Plan) -> None:
         self.rows = rows
         self.existing = existing
