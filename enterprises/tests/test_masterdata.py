@@ -265,7 +265,7 @@ def test_it_names_a_missing_sheet_and_column(district):
     edited = BytesIO()
     workbook.save(edited)
 
-    rows, problems = read_workbook(edited)
+    _rows, problems = read_workbook(edited)
 
     assert [(problem.sheet, problem.row, problem.column) for problem in problems] == [
         ("企业", 1, "企业名称"),
