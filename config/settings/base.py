@@ -201,6 +201,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {"expires": 540},
     },
+    "enterprises-masterdata-imports-tidy": {
+        "task": "enterprises.tasks.masterdata_imports_tidy_task",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
     "notifications-deliver-pending": {
         "task": "notifications.tasks.deliver_pending",
         "schedule": 60.0,
@@ -310,6 +315,8 @@ HUIYIN = {
     "API_TOKEN_LIFETIME_HOURS": int(os.environ.get("HUIYIN_API_TOKEN_LIFETIME_HOURS", "12")),
     # Days a finished ledger export stays downloadable before the cleanup task deletes its file.
     "LEDGER_RETENTION_DAYS": int(os.environ.get("HUIYIN_LEDGER_RETENTION_DAYS", "7")),
+    # The largest master-data workbook the page accepts (50,000 enterprises with contacts and 包保 take ~5 MB).
+    "MASTERDATA_MAX_BYTES": int(os.environ.get("HUIYIN_MASTERDATA_MAX_BYTES", str(30 * 1024 * 1024))),
 }
 
 LOGGING = {
