@@ -41,6 +41,7 @@ MENU = (
     ),
     ("web:ledger", _("Ledger export"), lambda roles: roles.is_official),
     ("web:board", _("Listed cases"), lambda roles: Role.LEADER in roles.roles or roles.is_supervisor),
+    ("web:masterdata", _("Master data"), lambda roles: roles.is_superuser),
     ("web:invitations", _("Invitations"), lambda roles: roles.is_superuser or bool(roles.served_enterprise_ids)),
 )
 

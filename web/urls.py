@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, cases, circulars, common, ledger, meetings, ratings, supervision, work
+from .views import accounts, cases, circulars, common, ledger, masterdata, meetings, ratings, supervision, work
 
 app_name = "web"
 
@@ -62,6 +62,27 @@ urlpatterns = [
     path("supervision/appeals/new/", ratings.appeal_file, name="appeal-file"),
     path("supervision/appeals/<int:appeal_id>/decide/", ratings.appeal_decide, name="appeal-decide"),
     path("supervision/ledger/", ledger.ledger, name="ledger"),
+    path("masterdata/", masterdata.masterdata, name="masterdata"),
+    path("masterdata/template.xlsx", masterdata.masterdata_template, name="masterdata-template"),
+    path("masterdata/export.xlsx", masterdata.masterdata_export, name="masterdata-export"),
+    path("masterdata/imports/<int:import_id>/", masterdata.masterdata_import, name="masterdata-import"),
+    path(
+        "masterdata/imports/<int:import_id>/status/",
+        masterdata.masterdata_import_status,
+        name="masterdata-import-status",
+    ),
+    path(
+        "masterdata/imports/<int:import_id>/confirm/",
+        masterdata.masterdata_import_decide,
+        {"decision": "confirm"},
+        name="masterdata-import-confirm",
+    ),
+    path(
+        "masterdata/imports/<int:import_id>/cancel/",
+        masterdata.masterdata_import_decide,
+        {"decision": "cancel"},
+        name="masterdata-import-cancel",
+    ),
     path("supervision/meetings/", meetings.meetings, name="meetings"),
     path("supervision/meetings/<int:meeting_id>/", meetings.meeting, name="meeting"),
     path(

@@ -207,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 600.0,
         "options": {"expires": 540},
     },
+    "enterprises-masterdata-imports-tidy": {
+        "task": "enterprises.tasks.masterdata_imports_tidy_task",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
     "accounts-invitation-mails": {
         "task": "accounts.tasks.invitation_mails_send_due_task",
         "schedule": 60.0,
@@ -329,6 +334,8 @@ HUIYIN = {
     "API_TOKEN_LIFETIME_HOURS": int(os.environ.get("HUIYIN_API_TOKEN_LIFETIME_HOURS", "12")),
     # Days a finished ledger export stays downloadable before the cleanup task deletes its file.
     "LEDGER_RETENTION_DAYS": int(os.environ.get("HUIYIN_LEDGER_RETENTION_DAYS", "7")),
+    # The largest master-data workbook the page accepts (50,000 enterprises with contacts and 包保 take ~5 MB).
+    "MASTERDATA_MAX_BYTES": int(os.environ.get("HUIYIN_MASTERDATA_MAX_BYTES", str(30 * 1024 * 1024))),
     # Days an invitation's link works (docs/accounts.md).
     "INVITATION_DAYS": int(os.environ.get("HUIYIN_INVITATION_DAYS", "7")),
     # Password-reset e-mails asked for one address, and from one client address, in any rolling hour.
