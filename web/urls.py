@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import cases, circulars, common, ledger, masterdata, meetings, ratings, supervision, work
+from .views import accounts, cases, circulars, common, ledger, masterdata, meetings, ratings, supervision, work
 
 app_name = "web"
 
@@ -13,6 +13,19 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", accounts.PasswordChangeView.as_view(), name="password-change"),
+    path("password/reset/", accounts.password_reset, name="password-reset"),
+    path("password/reset/sent/", accounts.password_reset_sent, name="password-reset-sent"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("password/reset/done/", accounts.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
+    path("invitations/", accounts.invitations, name="invitations"),
+    path("invitations/new/", accounts.invitation_new, name="invitation-new"),
+    path("invitations/<int:invitation_id>/revoke/", accounts.invitation_revoke, name="invitation-revoke"),
+    path("join/<int:invitation_id>/<str:token>/", accounts.invitation_accept, name="invitation-accept"),
     path("inbox/", common.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", common.inbox_read, name="inbox-read"),
     path("inbox/read-all/", common.inbox_read_all, name="inbox-read-all"),
