@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import ApplicationError
+from config.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH
 
 
 class Pagination(PageNumberPagination):
@@ -69,7 +70,12 @@ def exception_handler(exc, context):
         message = _("Please correct the highlighted fields: %(detail)s") % {"detail": first_message(fields)}
         return error_response(status_code=status.HTTP_400_BAD_REQUEST, code="invalid", message=message, fields=fields)
     if isinstance(exc, exceptions.ParseError):
-        message = _("The request body could not be read. Send valid JSON (or a form) and try again.")
+        if exc.get_codes() == JSON_TOO_DEEP:
+            message = _("The JSON body nests more than %(depth)d levels deep; no request needs that many.") % {
+                "depth": MAX_JSON_DEPTH
+            }
+        else:
+            message = _("The request body could not be read. Send valid JSON (or a form) and try again.")
         return error_response(status_code=400, code="parse_error", message=message)
     if isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()

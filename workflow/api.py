@@ -18,7 +18,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from cases.models import (
@@ -44,6 +44,7 @@ from cases.selectors import (
     user_sees_internal,
 )
 from config.errors import Conflict, InvalidInput, NotFound
+from config.parsers import JSONParser
 from enterprises.access import roles_for_user
 from enterprises.api import PersonSerializer
 from enterprises.models import Enterprise, Unit

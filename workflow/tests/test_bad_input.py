@@ -217,6 +217,53 @@ def test_it_answers_parse_error_in_the_default_language_too(district, assigned):
     assert_error(response, 400, "parse_error")
 
 
+DEEP_ARRAY = "[" * 1000 + "]" * 1000
+DEEP_OBJECT = '{"a":' * 1000 + "1" + "}" * 1000
+
+
+@pytest.mark.parametrize("document", [DEEP_ARRAY, DEEP_OBJECT], ids=["array", "object"])
+@pytest.mark.parametrize(
+    ("user", "url"),
+    [
+        ("alice", CASES),
+        ("carol", "{case}/resolve/"),
+        ("carol", "{case}/comments/"),
+        ("carol", "{case}/attachments/"),
+        ("sam", "/api/v1/supervision/flags/"),
+        ("sam", "/api/v1/supervision/ledger/"),
+        ("sam", "/api/v1/supervision/circulars/"),
+        ("carol", "/api/v1/supervision/appeals/"),
+    ],
+)
+def test_it_answers_parse_error_to_json_nested_a_thousand_levels_deep(district, assigned, user, url, document):
+    url = url.format(case=f"{CASES}{assigned.pk}")
+
+    with nothing_written():
+        response = district.client(getattr(district, user)).post(url, document, content_type="application/json")
+
+    assert_error(response, 400, "parse_error")
+
+
+def test_it_names_the_nesting_limit_to_json_that_decodes_but_nests_too_deep(district, assigned):
+    document = {"resolution_type": "solved", "reply": "已协调"}
+    for _level in range(40):
+        document = {"reply": document}
+
+    with nothing_written():
+        response = post(district, district.carol, f"{CASES}{assigned.pk}/resolve/", document, HTTP_ACCEPT_LANGUAGE="en")
+
+    body = assert_error(response, 400, "parse_error")
+    assert "32 levels" in body["message"]
+
+
+def test_it_refuses_deep_json_on_the_preferences_too(district):
+    response = district.client(district.alice).put(
+        "/api/v1/notifications/preferences/", DEEP_ARRAY, content_type="application/json"
+    )
+
+    assert_error(response, 400, "parse_error")
+
+
 def test_it_refuses_a_json_list_instead_of_an_object(district, assigned):
     with nothing_written():
         response = post(district, district.carol, f"{CASES}{assigned.pk}/resolve/", ["solved", "已解决"])
