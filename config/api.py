@@ -1,27 +1,70 @@
-"""API plumbing shared by every app: pagination and one error format.
+"""API plumbing shared by every app: pagination, id fields and filters, and one error format.
 
 Every error body is ``{"code": ..., "message": ..., "fields": {...}}`` with the
 message in the request's language, so a client can show it to a person as is.
 """
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.defaults import page_not_found
-from rest_framework import exceptions, status
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import ApplicationError
+from config.limits import MAX_ID
 from config.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+ID_MESSAGE = gettext_lazy("Enter a valid id: a whole number from 1 to 9223372036854775807.")
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+class IdFormField(forms.IntegerField):
+    """An id in a query string or a form: a whole number that a row can have, or a 400 that says so."""
+
+    default_error_messages = {"invalid": ID_MESSAGE, "min_value": ID_MESSAGE, "max_value": ID_MESSAGE}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+@extend_schema_field(ID_SCHEMA)
+class IdFilter(django_filters.Filter):
+    """The filter for every id in a query string (``?enterprise=``, ``?unit=``…), instead of NumberFilter.
+
+    NumberFilter reads any decimal, however large, and hands it to the database, where SQLite's
+    integers overflow (a 500); this one takes only what an id can be.
+    """
+
+    field_class = IdFormField
+
+
+class IdField(serializers.IntegerField):
+    """An id in a body or a query serializer: bounded like ``IdFilter``, with the same message."""
+
+    default_error_messages = {
+        "invalid": ID_MESSAGE,
+        "min_value": ID_MESSAGE,
+        "max_value": ID_MESSAGE,
+        "max_string_length": ID_MESSAGE,
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 def first_message(detail) -> str:

@@ -43,6 +43,7 @@ from cases.selectors import (
     official_cases_q,
     user_sees_internal,
 )
+from config.api import IdFilter
 from config.errors import Conflict, InvalidInput, NotFound
 from config.parsers import JSONParser
 from enterprises.access import roles_for_user
@@ -394,13 +395,21 @@ class AttachmentInput(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)
 
 
+@extend_schema_field({"type": "integer", "enum": UrgingLevel.values})
+class UrgingLevelFilter(django_filters.TypedChoiceFilter):
+    """A level of the urging ladder (0–3); anything else is a 400, not a number for the database."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=UrgingLevel.choices, coerce=int, method="filter_urging", **kwargs)
+
+
 class CaseFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=CaseState.choices)
-    category = django_filters.NumberFilter(field_name="category_id")
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
-    assignee = django_filters.NumberFilter(field_name="assignee_id")
-    unit = django_filters.NumberFilter(field_name="responsible_unit_id")
-    parent = django_filters.NumberFilter(field_name="parent_id", label="sub-cases of this case")
+    category = IdFilter(field_name="category_id")
+    enterprise = IdFilter(field_name="enterprise_id")
+    assignee = IdFilter(field_name="assignee_id")
+    unit = IdFilter(field_name="responsible_unit_id")
+    parent = IdFilter(field_name="parent_id", label="sub-cases of this case")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
     returned = django_filters.BooleanFilter(method="filter_returned", label="returned")
     filed_after = django_filters.IsoDateTimeFilter(field_name="filed_at", lookup_expr="gte")
@@ -411,10 +420,8 @@ class CaseFilter(django_filters.FilterSet):
     closed_before = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
     due_before = django_filters.IsoDateTimeFilter(field_name="resolution_due_at", lookup_expr="lt")
     search = django_filters.CharFilter(method="filter_search", label="number or title contains")
-    urging_level = django_filters.NumberFilter(
-        method="filter_urging", label="urging level (3: the leader's board of 挂牌督办 cases)"
-    )
-    urging_level_min = django_filters.NumberFilter(method="filter_urging", label="urging level at least")
+    urging_level = UrgingLevelFilter(label="urging level (3: the leader's board of 挂牌督办 cases)")
+    urging_level_min = UrgingLevelFilter(label="urging level at least")
 
     class Meta:
         model = Case

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.selectors import case_for_user
+from config.api import IdField, IdFilter
 from config.errors import NotFound, NotPermitted
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
@@ -191,7 +192,7 @@ class CloseResultSerializer(serializers.Serializer):
 
 
 class FlagInput(serializers.Serializer):
-    case = serializers.IntegerField(help_text="A case you may see, still being worked on.")
+    case = IdField(help_text="A case you may see, still being worked on.")
     kind = serializers.ChoiceField(choices=FlagKind.choices)
     reason = serializers.CharField()
 
@@ -235,7 +236,7 @@ class SubCaseInput(serializers.Serializer):
 
 
 class MeetingDecisionInput(serializers.Serializer):
-    item = serializers.IntegerField(help_text="The agenda item decided.")
+    item = IdField(help_text="The agenda item decided.")
     decision = serializers.CharField(help_text="The minutes (纪要) of this item.")
     decision_public = serializers.BooleanField(default=False, help_text="Show the minutes to the enterprise.")
     sub_cases = SubCaseInput(many=True, required=False, default=list)
@@ -258,7 +259,7 @@ def parsed(input_class, request: Request, data=None) -> dict:
 class FlagFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=FlagState.choices)
     kind = django_filters.ChoiceFilter(choices=FlagKind.choices)
-    case = django_filters.NumberFilter(field_name="case_id")
+    case = IdFilter(field_name="case_id")
 
     class Meta:
         model = MeetingFlag
@@ -300,7 +301,7 @@ class FlagViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixi
 
 class MeetingFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=MeetingState.choices)
-    jurisdiction = django_filters.NumberFilter(field_name="jurisdiction_id")
+    jurisdiction = IdFilter(field_name="jurisdiction_id")
 
     class Meta:
         model = Meeting

@@ -12,7 +12,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api import Pagination
+from config.api import IdField, Pagination
 from enterprises.api import PersonSerializer
 from workflow import clock
 
@@ -32,8 +32,8 @@ class CasesQuery(RatesQuery):
     by = None
     metric = serializers.ChoiceField(choices=[*rates.RATES, *rates.COUNTS])
     part = serializers.ChoiceField(choices=[choice.value for choice in rates.Part], default=rates.Part.NUMERATOR)
-    unit = serializers.IntegerField(required=False, help_text="Omitted: every unit you may see.")
-    cadre = serializers.IntegerField(required=False)
+    unit = IdField(required=False, help_text="Omitted: every unit you may see.")
+    cadre = IdField(required=False)
 
 
 class PeriodSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config.api import IdField, IdFilter
 from enterprises.api import PersonSerializer
 from workflow.api import CaseRefSerializer, NamedSerializer
 
@@ -133,7 +134,7 @@ class ReturnInput(serializers.Serializer):
 
 
 class AppealInput(serializers.Serializer):
-    case = serializers.IntegerField(help_text="The closed case whose rating is appealed.")
+    case = IdField(help_text="The closed case whose rating is appealed.")
     kind = serializers.ChoiceField(choices=AppealKind.choices, required=False, help_text="Required.")
     reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required.")
 
@@ -151,8 +152,8 @@ def parse(input_class: type[serializers.Serializer], request) -> dict:
 
 class RectificationFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=RectificationState.choices)
-    unit = django_filters.NumberFilter(field_name="unit_id")
-    case = django_filters.NumberFilter(field_name="case_id")
+    unit = IdFilter(field_name="unit_id")
+    case = IdFilter(field_name="case_id")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
 
     class Meta:
@@ -214,8 +215,8 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
 class AppealFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=AppealState.choices)
-    unit = django_filters.NumberFilter(field_name="unit_id")
-    case = django_filters.NumberFilter(field_name="case_id")
+    unit = IdFilter(field_name="unit_id")
+    case = IdFilter(field_name="case_id")
 
     class Meta:
         model = Appeal

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api import Pagination
+from config.api import IdField, Pagination
 from config.errors import NotFound, NotPermitted
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
@@ -24,7 +24,7 @@ from ..models import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
 
 class SampleQuery(serializers.Serializer):
     period = serializers.CharField(required=False, help_text='A month, "2026-10".')
-    jurisdiction = serializers.IntegerField(required=False, help_text="The unit the sample was drawn for.")
+    jurisdiction = IdField(required=False, help_text="The unit the sample was drawn for.")
 
 
 class DrawInput(serializers.Serializer):

@@ -3,9 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.limits import MAX_ID
 from supervision.models import AppealKind, AppealState, RectificationState
-
-from .supervision import MAX_ID
 
 ANY = [("", _("All"))]
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category, UrgingLevel
 from config.errors import InvalidInput
+from config.limits import MAX_ID
 from enterprises.models import Enterprise, Role, Unit
 from enterprises.selectors import enterprises_visible_to
 from supervision import rates
@@ -150,10 +151,6 @@ class RatesForm(forms.Form):
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         period = rates.period_parse(data["period"]) if data.get("period") else rates.period_of_month(self.now)
         return period, rates.By(data.get("by") or rates.By.UNIT), data.get("chart") or "score"
-
-
-# The largest primary key the databases hold; a larger number in the address names nothing.
-MAX_ID = 2**63 - 1
 
 
 class FigureForm(forms.Form):
