@@ -1,12 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from cases.api import CategoryViewSet
-from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
-from notifications.api import NotificationViewSet
+from enterprises.api import EnterpriseViewSet, MeView, TokenView, UnitViewSet
+from notifications.api import NotificationViewSet, PreferenceView
 from supervision.api.circulars import CircularViewSet
 from supervision.api.ledger import LedgerExportViewSet
 from supervision.api.meetings import FlagViewSet, MeetingViewSet
@@ -34,8 +33,10 @@ router.register("supervision/circulars", CircularViewSet, basename="circular")
 router.register("supervision/ledger", LedgerExportViewSet, basename="ledger-export")
 
 api_patterns = [
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
+    # Before the router, whose notifications/{id}/ would otherwise take "preferences" for an id.
+    path("notifications/preferences/", PreferenceView.as_view(), name="notification-preferences"),
     *router.urls,
 ]
 

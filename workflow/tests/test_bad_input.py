@@ -256,6 +256,12 @@ def test_it_names_the_nesting_limit_to_json_that_decodes_but_nests_too_deep(dist
     assert "32 levels" in body["message"]
 
 
+def test_it_refuses_deep_json_when_signing_in_too(district):
+    response = district.client().post("/api/v1/auth/token/", DEEP_ARRAY, content_type="application/json")
+
+    assert_error(response, 400, "parse_error")
+
+
 def test_it_refuses_deep_json_on_the_preferences_too(district):
     response = district.client(district.alice).put(
         "/api/v1/notifications/preferences/", DEEP_ARRAY, content_type="application/json"
