@@ -43,6 +43,8 @@ def assigned(district):
         ("/api/v1/supervision/meetings/", "Only officials take part in the joint review meeting."),
         ("/api/v1/supervision/flags/", "Only officials take part in the joint review meeting."),
         ("/api/v1/supervision/ledger/", "Only officials can export the problem ledger."),
+        ("/api/v1/supervision/rectifications/", "Rectifications and appeals are for government officials."),
+        ("/api/v1/supervision/appeals/", "Rectifications and appeals are for government officials."),
     ],
 )
 def test_it_refuses_an_enterprise_user_with_403_in_the_browsable_api(district, url, message):

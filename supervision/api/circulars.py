@@ -8,7 +8,7 @@ not see is a 404, and enterprise users are refused the whole API.
 from io import BytesIO
 
 from django.http import FileResponse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
@@ -17,7 +17,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import Pagination
-from config.errors import NotPermitted
 from enterprises.access import roles_for_user
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
@@ -28,6 +27,7 @@ from ..circulars import circular_number, period_text
 from ..models import Circular, CircularPeriodKind, CircularState
 from ..selectors import circular_for_user, circulars_visible_to, manages_jurisdiction
 from ..services import circulars as services
+from .access import OfficialsOnly
 
 
 class CircularQuery(serializers.Serializer):
@@ -149,17 +149,14 @@ def parsed(serializer_class: type[serializers.Serializer], data) -> dict:
     return serializer.validated_data
 
 
-class CircularViewSet(viewsets.GenericViewSet):
+class CircularViewSet(OfficialsOnly, viewsets.GenericViewSet):
     """Drafts are generated, edited, regenerated and published by the supervisors of their jurisdiction."""
+
+    officials_only_message = gettext_lazy("Circulars are for government officials.")
 
     serializer_class = CircularDetailSerializer
     pagination_class = Pagination
     filter_backends: list = []
-
-    def check_permissions(self, request: Request) -> None:
-        super().check_permissions(request)
-        if not roles_for_user(request.user).is_official:
-            raise NotPermitted(_("Circulars are for government officials."), code="not_an_official")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.http import FileResponse, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from cases.selectors import case_for_user
 from config.api import IdField, IdFilter
-from config.errors import NotFound, NotPermitted
+from config.errors import NotFound
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
 from workflow.api import NamedSerializer
@@ -31,7 +31,6 @@ from workflow.calendar import SHANGHAI
 from ..meetings import (
     agenda_items_for,
     flags_visible_to,
-    may_see_meetings,
     meeting_title,
     meetings_visible_to,
     write_meeting_workbook,
@@ -39,19 +38,11 @@ from ..meetings import (
 from ..models import AgendaItem, FlagKind, FlagState, Meeting, MeetingFlag, MeetingState
 from ..overdue import in_language
 from ..services import meetings as services
+from .access import OfficialsOnly
 from .overdue import XLSX
 
 User = get_user_model()
 EXPORT_FILENAME = ("联审会办会", "joint-review")
-
-
-class OfficialsOnly:
-    """Flags and meetings are government business: enterprise users get 403, whatever they ask for."""
-
-    def check_permissions(self, request: Request) -> None:
-        super().check_permissions(request)
-        if not may_see_meetings(request.user):
-            raise NotPermitted(_("Only officials take part in the joint review meeting."), code="not_an_official")
 
 
 class MeetingCaseSerializer(serializers.Serializer):
@@ -276,6 +267,7 @@ class FlagFilter(django_filters.FilterSet):
     ),
 )
 class FlagViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    officials_only_message = gettext_lazy("Only officials take part in the joint review meeting.")
     serializer_class = FlagSerializer
     filterset_class = FlagFilter
     ordering_fields = ["flagged_at"]
@@ -318,6 +310,7 @@ class MeetingFilter(django_filters.FilterSet):
     ),
 )
 class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    officials_only_message = gettext_lazy("Only officials take part in the joint review meeting.")
     filterset_class = MeetingFilter
     ordering_fields = ["held_on", "created_at"]
 

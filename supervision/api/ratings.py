@@ -1,13 +1,14 @@
 """Rectifications after bad ratings (整改) and appeals of ratings (申诉): lists, details and actions.
 
-Rows come through ``supervision.selectors`` (cases the user sees as an official), so an
-enterprise user, another unit's cadre or another district's supervisor gets a 404; who may
-act is decided by the services, which refuse with 403 or 409.
+Enterprise users are refused both APIs (403), like every other supervision API. Rows come through
+``supervision.selectors`` (cases the user sees as an official), so another unit's cadre or another
+district's supervisor gets a 404; who may act is decided by the services, which refuse with 403 or 409.
 """
 
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -20,7 +21,9 @@ from workflow.api import CaseRefSerializer, NamedSerializer
 from ..models import Appeal, AppealKind, AppealState, Rectification, RectificationState
 from ..selectors import appeals_visible_to, cases_seen_officially, rectifications_visible_to, row_for_user
 from ..services import ratings as services
+from .access import OfficialsOnly
 
+GOVERNMENT_BUSINESS = gettext_lazy("Rectifications and appeals are for government officials.")
 RECTIFICATION_ACTIONS = {"submit": "submit", "accept": "accept", "send_back": "return"}
 APPEAL_ACTIONS = {"uphold": "decide", "reject": "decide"}
 
@@ -169,7 +172,8 @@ class RectificationFilter(django_filters.FilterSet):
     list=extend_schema(summary="Rectifications after bad ratings that the user may see, most urgent first"),
     retrieve=extend_schema(summary="One rectification"),
 )
-class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RectificationViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    officials_only_message = GOVERNMENT_BUSINESS
     serializer_class = RectificationSerializer
     filterset_class = RectificationFilter
     ordering_fields = ["due_at", "created_at"]
@@ -227,7 +231,8 @@ class AppealFilter(django_filters.FilterSet):
     list=extend_schema(summary="Appeals of ratings that the user may see; filter state=pending for the queue"),
     retrieve=extend_schema(summary="One appeal"),
 )
-class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AppealViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    officials_only_message = GOVERNMENT_BUSINESS
     serializer_class = AppealSerializer
     filterset_class = AppealFilter
     ordering_fields = ["filed_at"]
