@@ -432,6 +432,9 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_returned(self, queryset, name, value):
+        if not roles_for_user(self.request.user).is_official:
+            # A send-back is internal: to those outside government no case ever came back.
+            return queryset.none() if value else queryset
         returned = Q(state=CaseState.OPENED, sent_back_at__isnull=False)
         return queryset.filter(returned) if value else queryset.exclude(returned)
 
@@ -448,11 +451,27 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value)) if value else queryset
 
 
+# Columns that change with internal business (a send-back, a reassignment, an urging): ordering by them
+# would tell an enterprise what it may not see. Its cases' deadlines, number, state and filing are its own.
+INTERNAL_ORDERING_FIELDS = frozenset({"updated_at"})
+
+
 class ReturnedFirstOrdering(OrderingFilter):
-    """Without an explicit order, returned cases come first (the dispatcher's work), newest next."""
+    """Without an explicit order, returned cases come first for officials (the dispatcher's work), newest next.
+
+    Those outside government order only by what they may see: their default is newest first, as if
+    nothing was ever sent back, and an order by an internal column is ignored like an unknown one.
+    """
 
     def get_default_ordering(self, view):
         return None
+
+    def get_valid_fields(self, queryset, view, context=None):
+        fields = super().get_valid_fields(queryset, view, context or {})
+        request = (context or {}).get("request")
+        if request is not None and not roles_for_user(request.user).is_official:
+            fields = [field for field in fields if field[0] not in INTERNAL_ORDERING_FIELDS]
+        return fields
 
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)
@@ -463,6 +482,8 @@ class ReturnedFirstOrdering(OrderingFilter):
                 for field in ordering
             ]
             return queryset.order_by(*expressions, "-id")
+        if not roles_for_user(request.user).is_official:
+            return queryset.order_by("-filed_at", "-id")
         return queryset.order_by(F("sent_back_at").desc(nulls_last=True), "-filed_at", "-id")
 
 
