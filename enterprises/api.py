@@ -1,15 +1,19 @@
 """Read endpoints for enterprises, units and the current user."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from config import limits
+from config.api import SearchFilter
 from config.errors import NotPermitted
 
 from .access import roles_for_user
@@ -141,10 +145,25 @@ class MeSerializer(serializers.Serializer):
         return list(Enterprise.objects.filter(pk__in=ids).values("id", "name"))
 
 
+class LoginSerializer(AuthTokenSerializer):
+    """DRF's credentials, bounded like every text the API takes."""
+
+    username = serializers.CharField(label=gettext_lazy("Username"), write_only=True, max_length=limits.USERNAME)
+    password = serializers.CharField(
+        label=gettext_lazy("Password"),
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        write_only=True,
+        max_length=limits.PASSWORD,
+    )
+
+
 class TokenView(ObtainAuthToken):
-    """DRF's token login, reading JSON with the project's parsers: DRF's own view pins its plain JSON parser."""
+    """DRF's token login with bounded credentials, reading JSON with the project's parsers (DRF's own
+    view pins its plain JSON parser)."""
 
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    serializer_class = LoginSerializer
 
 
 class MeView(APIView):

@@ -43,6 +43,7 @@ from cases.selectors import (
     official_cases_q,
     user_sees_internal,
 )
+from config import limits
 from config.api import IdFilter
 from config.errors import Conflict, InvalidInput, NotFound
 from config.parsers import JSONParser
@@ -315,8 +316,8 @@ class CaseFileInput(serializers.Serializer):
         help_text="Optional for a user who acts for exactly one enterprise.",
     )
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    title = serializers.CharField(max_length=limits.TITLE)
+    description = serializers.CharField(max_length=limits.DESCRIPTION)
     complexity = serializers.ChoiceField(choices=Complexity.choices, default=Complexity.ORDINARY)
     follows_up = UserScopedField(cases_visible_to, required=False, allow_null=True)
 
@@ -340,22 +341,22 @@ class AssignInput(VersionedInput):
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True))
     response_due_at = serializers.DateTimeField(required=False, allow_null=True)
     resolution_due_at = serializers.DateTimeField(required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 
 class ReassignInput(VersionedInput):
     assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True), required=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 
 class ReasonInput(VersionedInput):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=limits.REASON)
 
 
 class ResolveInput(VersionedInput):
     resolution_type = serializers.ChoiceField(choices=ResolutionType.choices)
-    reply = serializers.CharField()
+    reply = serializers.CharField(max_length=limits.REPLY)
 
 
 class CloseInput(VersionedInput):
@@ -365,12 +366,12 @@ class CloseInput(VersionedInput):
         allow_null=True,
         help_text="Required from the enterprise: 5 very satisfied … 1 very dissatisfied.",
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 
 class UrgeInput(VersionedInput):
     level = serializers.ChoiceField(choices=UrgingLevel.choices, help_text="0 clears; 1 催办, 2 督办, 3 挂牌督办.")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
     answer_due_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="Required when raising the level."
     )
@@ -378,15 +379,15 @@ class UrgeInput(VersionedInput):
 
 class ExtensionInput(serializers.Serializer):
     requested_due_date = serializers.DateField(help_text="A working day after the current resolution deadline.")
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=limits.REASON)
 
 
 class DecisionInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 
 class CommentInput(serializers.Serializer):
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=limits.COMMENT)
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)
 
 
@@ -401,6 +402,14 @@ class UrgingLevelFilter(django_filters.TypedChoiceFilter):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(choices=UrgingLevel.choices, coerce=int, method="filter_urging", **kwargs)
+
+
+@extend_schema_field({"type": "string", "maxLength": limits.SEARCH})
+class SearchTextFilter(django_filters.CharFilter):
+    """What a search box holds: a longer text is a 400 naming the limit."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=limits.SEARCH, **kwargs)
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -419,7 +428,7 @@ class CaseFilter(django_filters.FilterSet):
     closed_after = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
     closed_before = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
     due_before = django_filters.IsoDateTimeFilter(field_name="resolution_due_at", lookup_expr="lt")
-    search = django_filters.CharFilter(method="filter_search", label="number or title contains")
+    search = SearchTextFilter(method="filter_search", label="number or title contains")
     urging_level = UrgingLevelFilter(label="urging level (3: the leader's board of 挂牌督办 cases)")
     urging_level_min = UrgingLevelFilter(label="urging level at least")
 

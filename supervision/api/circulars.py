@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config import limits
 from config.api import Pagination
 from enterprises.access import roles_for_user
 from enterprises.api import PersonSerializer
@@ -112,7 +113,9 @@ class CircularDetailSerializer(CircularListSerializer):
 
 
 class CircularCreateSerializer(serializers.Serializer):
-    period = serializers.CharField(required=False, help_text='"2026-11", "2026-Q4" or "2026"; or give start and end.')
+    period = serializers.CharField(
+        required=False, max_length=limits.PERIOD, help_text='"2026-11", "2026-Q4" or "2026"; or give start and end.'
+    )
     start = serializers.DateField(required=False, help_text="First day (Asia/Shanghai).")
     end = serializers.DateField(required=False, help_text="Last day, included.")
     jurisdiction = serializers.PrimaryKeyRelatedField(
@@ -125,11 +128,13 @@ class CircularCreateSerializer(serializers.Serializer):
 
 class CircularUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The version you read; a newer circular refuses the edit (409).")
-    title = serializers.CharField(required=False, max_length=services.TITLE_MAX_LENGTH)
-    introduction = serializers.CharField(required=False, allow_blank=True)
-    requirements = serializers.CharField(required=False, allow_blank=True, help_text="整改要求.")
+    title = serializers.CharField(required=False, max_length=limits.TITLE)
+    introduction = serializers.CharField(required=False, allow_blank=True, max_length=limits.CIRCULAR_TEXT)
+    requirements = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.CIRCULAR_TEXT, help_text="整改要求."
+    )
     unit_comments = serializers.DictField(
-        child=serializers.CharField(allow_blank=True),
+        child=serializers.CharField(allow_blank=True, max_length=limits.NOTE),
         required=False,
         help_text="Unit id → comment, merged into the existing ones; an empty comment removes one.",
     )

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.selectors import case_for_user
+from config import limits
 from config.api import IdField, IdFilter
 from config.errors import NotFound
 from enterprises.api import PersonSerializer
@@ -185,11 +186,11 @@ class CloseResultSerializer(serializers.Serializer):
 class FlagInput(serializers.Serializer):
     case = IdField(help_text="A case you may see, still being worked on.")
     kind = serializers.ChoiceField(choices=FlagKind.choices)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=limits.REASON)
 
 
 class NoteInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 
 class MeetingInput(serializers.Serializer):
@@ -203,8 +204,8 @@ class MeetingInput(serializers.Serializer):
     jurisdiction = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), required=False, help_text="Needed only by a supervisor of several."
     )
-    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    location = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.TITLE)
+    location = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.LOCATION)
 
 
 class SubCaseInput(serializers.Serializer):
@@ -216,8 +217,8 @@ class SubCaseInput(serializers.Serializer):
         default=None,
         help_text="A cadre or head of the unit; without one the unit's head receives it.",
     )
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    title = serializers.CharField(max_length=limits.TITLE)
+    description = serializers.CharField(max_length=limits.DESCRIPTION)
     resolution_workdays = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1, max_value=250
     )
@@ -228,13 +229,13 @@ class SubCaseInput(serializers.Serializer):
 
 class MeetingDecisionInput(serializers.Serializer):
     item = IdField(help_text="The agenda item decided.")
-    decision = serializers.CharField(help_text="The minutes (纪要) of this item.")
+    decision = serializers.CharField(max_length=limits.MINUTES, help_text="The minutes (纪要) of this item.")
     decision_public = serializers.BooleanField(default=False, help_text="Show the minutes to the enterprise.")
     sub_cases = SubCaseInput(many=True, required=False, default=list)
 
 
 class MeetingCloseInput(serializers.Serializer):
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.MINUTES)
 
 
 class PrintQuery(serializers.Serializer):

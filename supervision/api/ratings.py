@@ -14,6 +14,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config import limits
 from config.api import IdField, IdFilter
 from enterprises.api import PersonSerializer
 from workflow.api import CaseRefSerializer, NamedSerializer
@@ -121,16 +122,22 @@ class AppealSerializer(serializers.ModelSerializer):
 # before being told what the form lacks.
 class SubmitInput(serializers.Serializer):
     report = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Required: what was done to put it right."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.REPORT,
+        help_text="Required: what was done to put it right.",
     )
 
 
 class AcceptInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 
 class ReturnInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required.")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.REASON, help_text="Required."
+    )
     due_date = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="A new deadline (a working day); omitted: the same."
     )
@@ -139,12 +146,16 @@ class ReturnInput(serializers.Serializer):
 class AppealInput(serializers.Serializer):
     case = IdField(help_text="The closed case whose rating is appealed.")
     kind = serializers.ChoiceField(choices=AppealKind.choices, required=False, help_text="Required.")
-    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required.")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.REASON, help_text="Required."
+    )
 
 
 class DecideInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[("uphold", "uphold"), ("reject", "reject")])
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required.")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.NOTE, help_text="Required."
+    )
 
 
 def parse(input_class: type[serializers.Serializer], request) -> dict:

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config import limits
 from config.api import IdField, Pagination
 from config.errors import NotFound, NotPermitted
 from enterprises.api import PersonSerializer
@@ -23,12 +24,14 @@ from ..models import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
 
 
 class SampleQuery(serializers.Serializer):
-    period = serializers.CharField(required=False, help_text='A month, "2026-10".')
+    period = serializers.CharField(required=False, max_length=limits.PERIOD, help_text='A month, "2026-10".')
     jurisdiction = IdField(required=False, help_text="The unit the sample was drawn for.")
 
 
 class DrawInput(serializers.Serializer):
-    period = serializers.CharField(required=False, help_text='The month to sample, "2026-10"; default last month.')
+    period = serializers.CharField(
+        required=False, max_length=limits.PERIOD, help_text='The month to sample, "2026-10"; default last month.'
+    )
     jurisdiction = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), required=False, help_text="Needed only by a supervisor of several."
     )
@@ -46,13 +49,18 @@ class DrawInput(serializers.Serializer):
 class RecordInput(serializers.Serializer):
     method = serializers.ChoiceField(choices=RecheckMethod.choices)
     method_other = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=100, help_text="How, when the method is other."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.METHOD_OTHER,
+        help_text="How, when the method is other.",
     )
     result = serializers.ChoiceField(choices=RecheckResult.choices)
     note = serializers.CharField(
         required=False,
         allow_blank=True,
         default="",
+        max_length=limits.NOTE,
         help_text="What the re-check found; required when it failed, and then shown to the enterprise.",
     )
 
