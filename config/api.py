@@ -14,12 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.defaults import page_not_found
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, filters, serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config import limits
 from config.errors import ApplicationError
 from config.limits import MAX_ID
 from config.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH
@@ -66,23 +65,6 @@ class IdField(serializers.IntegerField):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
-
-
-class SearchFilter(filters.SearchFilter):
-    """DRF's search, as long as a search box: DRF makes a condition of every word, so a longer query
-    is a query too large for the database (a 500), not a search; it is a 400 instead."""
-
-    def get_search_terms(self, request):
-        if len(request.query_params.get(self.search_param, "")) > limits.SEARCH:
-            message = _("A search has at most %(limit)d characters.") % {"limit": limits.SEARCH}
-            raise exceptions.ValidationError({self.search_param: [message]})
-        return super().get_search_terms(request)
-
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        for parameter in parameters:
-            parameter["schema"]["maxLength"] = limits.SEARCH
-        return parameters
 
 
 def first_message(detail) -> str:

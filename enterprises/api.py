@@ -7,14 +7,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from config import limits
-from config.api import SearchFilter
 from config.errors import NotPermitted
+from config.filters import OrderingFilter, SearchFilter
 
 from .access import roles_for_user
 from .models import LOCAL_UNIT_KINDS, Enterprise, Unit

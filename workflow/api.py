@@ -14,10 +14,9 @@ from django.http import FileResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -46,6 +45,7 @@ from cases.selectors import (
 from config import limits
 from config.api import IdFilter
 from config.errors import Conflict, InvalidInput, NotFound
+from config.filters import OrderingFilter
 from config.parsers import JSONParser
 from enterprises.access import roles_for_user
 from enterprises.api import PersonSerializer
@@ -612,7 +612,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request=CommentInput,
         responses={201: CommentSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def comments(self, request, pk=None):
         case = self.get_object()
         if request.method == "GET":
@@ -628,7 +628,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request={"multipart/form-data": AttachmentInput},
         responses={201: AttachmentSerializer},
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
     def attachments(self, request, pk=None):
         case = self.get_object()
         context = self.get_serializer_context()
@@ -648,7 +654,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request=ExtensionInput,
         responses={201: ExtensionSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def extensions(self, request, pk=None):
         case = self.get_object()
         if request.method == "GET":
@@ -658,8 +664,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         extension = services.extension_request_create(case=case, acting_user=request.user, **data)
         return Response(ExtensionSerializer(extension).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Download an attachment", responses={(200, "application/octet-stream"): bytes})
-    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
+    @extend_schema(
+        summary="Download an attachment",
+        parameters=[OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)],
+        responses={(200, "application/octet-stream"): bytes},
+    )
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)", filter_backends=[])
     def download(self, request, pk=None, attachment_id=None):
         case = self.get_object()
         attachment = attachments_for_user(request.user, case).filter(pk=attachment_id).first()

@@ -10,7 +10,7 @@ from io import BytesIO
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -237,7 +237,13 @@ class CircularViewSet(OfficialsOnly, viewsets.GenericViewSet):
         file.seek(0)
         return FileResponse(file, as_attachment=True, filename=export_filename(circular, "xlsx"), content_type=XLSX)
 
-    @extend_schema(summary="The circular as PDF", responses={(200, PDF): OpenApiTypes.BINARY})
+    @extend_schema(
+        summary="The circular as PDF",
+        responses={
+            (200, PDF): OpenApiTypes.BINARY,
+            503: OpenApiResponse(description="The server lacks the Chinese font the PDF embeds."),
+        },
+    )
     @action(detail=True, methods=["get"])
     def pdf(self, request: Request, pk=None) -> FileResponse:
         circular = self.get_object()

@@ -268,6 +268,8 @@ class FlagFilter(django_filters.FilterSet):
     ),
 )
 class FlagViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Flags of the cases the user sees, for officials only: an enterprise user is refused (403)."""
+
     officials_only_message = gettext_lazy("Only officials take part in the joint review meeting.")
     serializer_class = FlagSerializer
     filterset_class = FlagFilter
@@ -311,6 +313,8 @@ class MeetingFilter(django_filters.FilterSet):
     ),
 )
 class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Meetings of the user's jurisdiction, for officials only: an enterprise user is refused (403)."""
+
     officials_only_message = gettext_lazy("Only officials take part in the joint review meeting.")
     filterset_class = MeetingFilter
     ordering_fields = ["held_on", "created_at"]
@@ -332,7 +336,7 @@ class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelM
         return self.render(meeting, status.HTTP_201_CREATED)
 
     @extend_schema(summary="The agenda in order, with decisions", responses=AgendaItemSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def agenda(self, request: Request, pk=None) -> Response:
         rows = agenda_items_for(request.user, self.get_object())
         return Response(AgendaItemSerializer(rows, many=True, context=self.get_serializer_context()).data)

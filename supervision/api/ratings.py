@@ -184,6 +184,8 @@ class RectificationFilter(django_filters.FilterSet):
     retrieve=extend_schema(summary="One rectification"),
 )
 class RectificationViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Rectifications of the cases the user sees as an official; an enterprise user is refused (403)."""
+
     officials_only_message = GOVERNMENT_BUSINESS
     serializer_class = RectificationSerializer
     filterset_class = RectificationFilter
@@ -243,6 +245,8 @@ class AppealFilter(django_filters.FilterSet):
     retrieve=extend_schema(summary="One appeal"),
 )
 class AppealViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Appeals of the cases the user sees as an official; an enterprise user is refused (403)."""
+
     officials_only_message = GOVERNMENT_BUSINESS
     serializer_class = AppealSerializer
     filterset_class = AppealFilter

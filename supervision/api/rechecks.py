@@ -5,7 +5,7 @@ user's jurisdiction; their items come through ``cases_visible_to``.
 """
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -202,6 +202,7 @@ class RecheckViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Record how a drawn case was re-checked and what was found (once; a failure reopens the case)",
+        parameters=[OpenApiParameter("item_id", int, OpenApiParameter.PATH)],
         request=RecordInput,
         responses=ItemSerializer,
     )
