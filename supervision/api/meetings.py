@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -264,7 +264,7 @@ class FlagFilter(django_filters.FilterSet):
     create=extend_schema(
         summary="Flag a case for the joint review meeting (大事集中会办)",
         request=FlagInput,
-        responses={201: FlagSerializer},
+        responses={201: FlagSerializer, 404: OpenApiResponse(description="No case with this id that the user sees.")},
     ),
 )
 class FlagViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

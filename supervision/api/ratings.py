@@ -9,7 +9,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -263,7 +263,10 @@ class AppealViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMi
     @extend_schema(
         summary="Appeal a bad rating as mistaken or malicious (the unit)",
         request=AppealInput,
-        responses={201: AppealSerializer},
+        responses={
+            201: AppealSerializer,
+            404: OpenApiResponse(description="No case with this id that the user sees as an official."),
+        },
     )
     def create(self, request):
         data = parse(AppealInput, request)
