@@ -43,7 +43,7 @@ from cases.selectors import (
     user_sees_internal,
 )
 from config import limits
-from config.api import IdFilter
+from config.api import DateTimeFilter, IdFilter
 from config.errors import Conflict, InvalidInput, NotFound
 from config.filters import OrderingFilter
 from config.parsers import JSONParser
@@ -421,13 +421,13 @@ class CaseFilter(django_filters.FilterSet):
     parent = IdFilter(field_name="parent_id", label="sub-cases of this case")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
     returned = django_filters.BooleanFilter(method="filter_returned", label="returned")
-    filed_after = django_filters.IsoDateTimeFilter(field_name="filed_at", lookup_expr="gte")
-    filed_before = django_filters.IsoDateTimeFilter(field_name="filed_at", lookup_expr="lt")
-    resolved_after = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="gte")
-    resolved_before = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="lt")
-    closed_after = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
-    closed_before = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
-    due_before = django_filters.IsoDateTimeFilter(field_name="resolution_due_at", lookup_expr="lt")
+    filed_after = DateTimeFilter(field_name="filed_at", lookup_expr="gte")
+    filed_before = DateTimeFilter(field_name="filed_at", lookup_expr="lt")
+    resolved_after = DateTimeFilter(field_name="resolved_at", lookup_expr="gte")
+    resolved_before = DateTimeFilter(field_name="resolved_at", lookup_expr="lt")
+    closed_after = DateTimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = DateTimeFilter(field_name="closed_at", lookup_expr="lt")
+    due_before = DateTimeFilter(field_name="resolution_due_at", lookup_expr="lt")
     search = SearchTextFilter(method="filter_search", label="number or title contains")
     urging_level = UrgingLevelFilter(label="urging level (3: the leader's board of 挂牌督办 cases)")
     urging_level_min = UrgingLevelFilter(label="urging level at least")

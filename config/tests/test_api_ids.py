@@ -1,9 +1,14 @@
-"""Ids that no row can have: a number too large for the database is a 400 in a filter or a body, a 404 in a path."""
+"""Ids and moments no row can have: a number too large for the database is a 400 in a filter or a body, a 404 in
+a path; a moment reaches the database in UTC, whatever offset it was written with."""
+
+from datetime import timedelta, timezone
 
 import django_filters
 import pytest
 
+from config.api import DateTimeFilter
 from config.urls import router
+from workflow import services
 
 BIG = "9999999999999999999999999"
 LIMIT = "9223372036854775807"
@@ -146,13 +151,50 @@ def test_it_answers_404_to_a_recheck_item_beyond_any_row(district):
     assert response.status_code == 404
 
 
+def declared_filters():
+    for _prefix, viewset, _basename in router.registry:
+        if getattr(viewset, "filterset_class", None):
+            for name, declared in viewset.filterset_class.base_filters.items():
+                yield f"{viewset.__name__}.{name}", declared
+
+
 def test_it_reads_every_id_in_a_query_string_with_the_bounded_id_filter():
     """A NumberFilter reads any decimal and hands it to the database; ids go through IdFilter instead."""
-    unbounded = [
-        f"{viewset.__name__}.{name}"
-        for _prefix, viewset, _basename in router.registry
-        if getattr(viewset, "filterset_class", None)
-        for name, declared in viewset.filterset_class.base_filters.items()
-        if isinstance(declared, django_filters.NumberFilter)
-    ]
-    assert unbounded == []
+    assert [name for name, declared in declared_filters() if isinstance(declared, django_filters.NumberFilter)] == []
+
+
+def test_it_reads_every_moment_in_a_query_string_in_utc():
+    assert [
+        name
+        for name, declared in declared_filters()
+        if isinstance(declared, django_filters.IsoDateTimeFilter) and not isinstance(declared, DateTimeFilter)
+    ] == []
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "0136-02-16T17:33:03-16:34",
+        "2026-11-01T00:00:00+15:59",
+        "0001-01-01T00:00:00+08:00",
+        "9999-12-31T23:59:59-10:00",
+    ],
+)
+def test_it_reads_any_offset_a_moment_is_written_with_or_refuses_it(district, moment):
+    """PostgreSQL refuses offsets beyond ±15:59; moments reach the database in UTC, or are a 400."""
+    response = district.client(district.sam).get("/api/v1/cases/", {"resolved_before": moment, "filed_after": moment})
+
+    assert response.status_code in (200, 400), response.content[:300]
+    if response.status_code == 400:
+        assert set(response.json()["fields"]) == {"resolved_before", "filed_after"}
+
+
+def test_it_filters_by_a_moment_written_with_a_far_offset_as_the_same_moment_in_utc(district):
+    case = services.case_file(
+        acting_user=district.alice, enterprise=district.yixin, category=district.financing, title="题", description="述"
+    )
+    just_after = (case.filed_at + timedelta(seconds=1)).astimezone(timezone(timedelta(hours=-15, minutes=-59)))
+
+    response = district.client(district.sam).get("/api/v1/cases/", {"filed_before": just_after.isoformat()})
+
+    assert [row["id"] for row in response.json()["results"]] == [case.pk]
