@@ -8,14 +8,17 @@ from datetime import UTC
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.defaults import page_not_found
+from django.views import defaults
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -111,12 +114,36 @@ def error_response(*, status_code: int, code: str, message: str, fields: dict | 
     return Response(body, status=status_code, headers=headers)
 
 
+def api_error(status_code: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(
+        {"code": code, "message": message}, status=status_code, json_dumps_params={"ensure_ascii": False}
+    )
+
+
 def not_found(request, exception=None):
     """API clients get the JSON error body for an unknown address too; pages keep Django's page."""
     if request.path.startswith("/api/"):
-        body = {"code": "not_found", "message": force_str(exceptions.NotFound.default_detail)}
-        return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
-    return page_not_found(request, exception)
+        return api_error(404, "not_found", force_str(exceptions.NotFound.default_detail))
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """What Django refuses before any view, such as a body over DATA_UPLOAD_MAX_MEMORY_SIZE, in the error body."""
+    if request.path.startswith("/api/"):
+        if isinstance(exception, RequestDataTooBig):
+            message = _("The request is larger than the %(size)s the server accepts; send files as attachments.") % {
+                "size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            }
+            return api_error(400, "request_too_large", message)
+        return api_error(400, "bad_request", _("The request could not be read."))
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request):
+    """Should the API fail after all, its clients still get the error body, never an HTML page."""
+    if request.path.startswith("/api/"):
+        return api_error(500, "server_error", _("Something went wrong on our side. Please try again later."))
+    return defaults.server_error(request)
 
 
 def exception_handler(exc, context):

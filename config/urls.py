@@ -40,7 +40,9 @@ api_patterns = [
     *router.urls,
 ]
 
+handler400 = "config.api.bad_request"
 handler404 = "config.api.not_found"
+handler500 = "config.api.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

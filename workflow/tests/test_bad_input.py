@@ -1,12 +1,14 @@
 """Bad input through the API: a clear 4xx with {"code", "message"} (and "fields" for 400), and nothing written."""
 
 import contextlib
+import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from cases.models import Attachment, Case, CaseEvent, CaseState, Comment
+from config.api import server_error
 from notifications.models import Notification
 from workflow import services
 
@@ -254,6 +256,29 @@ def test_it_names_the_nesting_limit_to_json_that_decodes_but_nests_too_deep(dist
 
     body = assert_error(response, 400, "parse_error")
     assert "32 levels" in body["message"]
+
+
+def test_it_answers_a_body_larger_than_the_server_accepts_with_the_error_body(district):
+    body = json.dumps({"category": district.financing.pk, "title": "标题", "description": "x" * 3_000_000})
+
+    with nothing_written():
+        response = district.client(district.alice).post(
+            CASES, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+        )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "request_too_large",
+        "message": "The request is larger than the 2.5\xa0MB the server accepts; send files as attachments.",
+    }
+
+
+def test_it_answers_a_server_error_on_the_api_with_the_error_body_and_keeps_the_page_for_pages(rf):
+    api = server_error(rf.get("/api/v1/cases/"))
+    page = server_error(rf.get("/queue/"))
+
+    assert (api.status_code, json.loads(api.content)["code"]) == (500, "server_error")
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
 
 
 def test_it_refuses_deep_json_when_signing_in_too(district):
