@@ -7,6 +7,7 @@ import django_filters
 from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -15,8 +16,11 @@ from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from config import limits
+from config.api import IdFilter
 from config.errors import InvalidInput, NotPermitted
 from enterprises.api import PersonSerializer
 from enterprises.models import Enterprise, Role, Unit
@@ -64,13 +68,31 @@ class LockedOut(exceptions.APIException):
         super().__init__(lockout_message(ends_at))
 
 
+class LoginSerializer(AuthTokenSerializer):
+    """DRF's credentials, bounded like every text the API takes."""
+
+    username = serializers.CharField(label=gettext_lazy("Username"), write_only=True, max_length=limits.USERNAME)
+    password = serializers.CharField(
+        label=gettext_lazy("Password"),
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        write_only=True,
+        max_length=limits.PASSWORD,
+    )
+
+
 class TokenView(ObtainAuthToken):
+    """DRF's token login with bounded credentials, reading JSON with the project's parsers (DRF's own view
+    pins its plain JSON parser), refusing a locked-out pair, and answering the token's expiry too."""
+
     # A stale token sent along with the password must not stand in the way of a new one.
     authentication_classes = ()
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    serializer_class = LoginSerializer
 
     @extend_schema(
         summary="Log in: a token for a username and password",
-        request=AuthTokenSerializer,
+        request=LoginSerializer,
         responses={
             200: IssuedTokenSerializer,
             400: OpenApiResponse(description="Wrong username or password."),
@@ -300,7 +322,7 @@ class InvitationInput(serializers.Serializer):
 
 class InvitationFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=InvitationState.choices, method="filter_state")
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+    enterprise = IdFilter(field_name="enterprise_id")
     kind = django_filters.ChoiceFilter(choices=InvitationKind.choices)
 
     class Meta:

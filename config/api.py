@@ -1,26 +1,99 @@
-"""API plumbing shared by every app: pagination and one error format.
+"""API plumbing shared by every app: pagination, id fields and filters, and one error format.
 
 Every error body is ``{"code": ..., "message": ..., "fields": {...}}`` with the
 message in the request's language, so a client can show it to a person as is.
 """
 
+from datetime import UTC
+
+import django_filters
+from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
-from django.views.defaults import page_not_found
-from rest_framework import exceptions, status
+from django.utils.translation import gettext_lazy
+from django.views import defaults
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import ApplicationError
+from config.limits import MAX_ID
+from config.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+ID_MESSAGE = gettext_lazy("Enter a valid id: a whole number from 1 to 9223372036854775807.")
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+class IdFormField(forms.IntegerField):
+    """An id in a query string or a form: a whole number that a row can have, or a 400 that says so."""
+
+    default_error_messages = {"invalid": ID_MESSAGE, "min_value": ID_MESSAGE, "max_value": ID_MESSAGE}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+@extend_schema_field(ID_SCHEMA)
+class IdFilter(django_filters.Filter):
+    """The filter for every id in a query string (``?enterprise=``, ``?unit=``…), instead of NumberFilter.
+
+    NumberFilter reads any decimal, however large, and hands it to the database, where SQLite's
+    integers overflow (a 500); this one takes only what an id can be.
+    """
+
+    field_class = IdFormField
+
+
+class UtcDateTimeFormField(django_filters.fields.IsoDateTimeField):
+    """A moment in ISO 8601, turned into UTC: whatever offset it was written with never reaches the database.
+
+    PostgreSQL refuses offsets beyond ±15:59 that Python reads ("-16:34", a 500 that also aborts the
+    transaction), and a moment near year 1 or 9999 cannot move to UTC at all; that one is a 400.
+    """
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None or timezone.is_naive(moment):
+            return moment
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise DjangoValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class DateTimeFilter(django_filters.IsoDateTimeFilter):
+    """The filter for every moment in a query string (``?filed_after=``…), instead of IsoDateTimeFilter."""
+
+    field_class = UtcDateTimeFormField
+
+
+class IdField(serializers.IntegerField):
+    """An id in a body or a query serializer: bounded like ``IdFilter``, with the same message."""
+
+    default_error_messages = {
+        "invalid": ID_MESSAGE,
+        "min_value": ID_MESSAGE,
+        "max_value": ID_MESSAGE,
+        "max_string_length": ID_MESSAGE,
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 def first_message(detail) -> str:
@@ -41,12 +114,36 @@ def error_response(*, status_code: int, code: str, message: str, fields: dict | 
     return Response(body, status=status_code, headers=headers)
 
 
+def api_error(status_code: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(
+        {"code": code, "message": message}, status=status_code, json_dumps_params={"ensure_ascii": False}
+    )
+
+
 def not_found(request, exception=None):
     """API clients get the JSON error body for an unknown address too; pages keep Django's page."""
     if request.path.startswith("/api/"):
-        body = {"code": "not_found", "message": force_str(exceptions.NotFound.default_detail)}
-        return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})
-    return page_not_found(request, exception)
+        return api_error(404, "not_found", force_str(exceptions.NotFound.default_detail))
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """What Django refuses before any view, such as a body over DATA_UPLOAD_MAX_MEMORY_SIZE, in the error body."""
+    if request.path.startswith("/api/"):
+        if isinstance(exception, RequestDataTooBig):
+            message = _("The request is larger than the %(size)s the server accepts; send files as attachments.") % {
+                "size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            }
+            return api_error(400, "request_too_large", message)
+        return api_error(400, "bad_request", _("The request could not be read."))
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request):
+    """Should the API fail after all, its clients still get the error body, never an HTML page."""
+    if request.path.startswith("/api/"):
+        return api_error(500, "server_error", _("Something went wrong on our side. Please try again later."))
+    return defaults.server_error(request)
 
 
 def exception_handler(exc, context):
@@ -69,7 +166,12 @@ def exception_handler(exc, context):
         message = _("Please correct the highlighted fields: %(detail)s") % {"detail": first_message(fields)}
         return error_response(status_code=status.HTTP_400_BAD_REQUEST, code="invalid", message=message, fields=fields)
     if isinstance(exc, exceptions.ParseError):
-        message = _("The request body could not be read. Send valid JSON (or a form) and try again.")
+        if exc.get_codes() == JSON_TOO_DEEP:
+            message = _("The JSON body nests more than %(depth)d levels deep; no request needs that many.") % {
+                "depth": MAX_JSON_DEPTH
+            }
+        else:
+            message = _("The request body could not be read. Send valid JSON (or a form) and try again.")
         return error_response(status_code=400, code="parse_error", message=message)
     if isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()

@@ -1,9 +1,17 @@
 """One exception root for every refusal a person can understand; the API maps it to HTTP."""
 
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import APIException
 
 
-class ApplicationError(Exception):
+class ApplicationError(APIException):
+    """A refusal with a message for the person and a code for the program.
+
+    It is a DRF ``APIException`` too: DRF calls a view's permission check and lookup on its own while it
+    builds the browsable API's forms or answers OPTIONS, and there it catches only its own exceptions, so
+    a refusal of ours would otherwise end as a server error. Pages catch it as usual.
+    """
+
     status_code = 400
     default_code = "invalid"
     default_message = _("The request cannot be carried out.")
@@ -12,7 +20,7 @@ class ApplicationError(Exception):
         self.message = message or self.default_message
         self.code = code or self.default_code
         self.fields = fields or {}
-        super().__init__(str(self.message))
+        super().__init__(detail=self.message, code=self.code)
 
 
 class InvalidInput(ApplicationError):

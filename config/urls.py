@@ -8,7 +8,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import InvitationViewSet, LogoutView, PasswordChangeView, PasswordResetView, TokenView
 from cases.api import CategoryViewSet
 from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
-from notifications.api import NotificationViewSet
+from notifications.api import NotificationViewSet, PreferenceView
 from supervision.api.circulars import CircularViewSet
 from supervision.api.ledger import LedgerExportViewSet
 from supervision.api.meetings import FlagViewSet, MeetingViewSet
@@ -42,10 +42,14 @@ api_patterns = [
     path("auth/password/", PasswordChangeView.as_view(), name="auth-password"),
     path("auth/password/reset/", PasswordResetView.as_view(), name="auth-password-reset"),
     path("me/", MeView.as_view(), name="me"),
+    # Before the router, whose notifications/{id}/ would otherwise take "preferences" for an id.
+    path("notifications/preferences/", PreferenceView.as_view(), name="notification-preferences"),
     *router.urls,
 ]
 
+handler400 = "config.api.bad_request"
 handler404 = "config.api.not_found"
+handler500 = "config.api.server_error"
 
 # Swagger UI and ReDoc style their widgets with inline styles, and ReDoc runs its search in a worker
 # made from a blob: URL. Their scripts still come from our static files only (Swagger's settings script

@@ -4,11 +4,11 @@ from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import NotPermitted
+from config.filters import OrderingFilter, SearchFilter
 
 from .access import roles_for_user
 from .models import LOCAL_UNIT_KINDS, Enterprise, Unit

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -89,19 +89,33 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def read_all(self, request):
         return Response({"marked": notifications_mark_read(notifications=self.get_queryset())})
 
-    @extend_schema(request=PreferenceSerializer, responses=PreferenceSerializer)
-    @action(
-        detail=False,
-        methods=["get", "put", "patch"],
-        url_path="preferences",
-        serializer_class=PreferenceSerializer,
-    )
-    def preferences(self, request):
-        """How the current user is told besides the inbox, which is always on."""
-        preference = preference_for_user(request.user)
-        if request.method == "GET":
-            return Response(PreferenceSerializer(preference).data)
-        serializer = PreferenceSerializer(preference, data=request.data, partial=request.method == "PATCH")
+
+class PreferenceView(generics.GenericAPIView):
+    """How the current user is told besides the inbox, which is always on: their own row, never another's.
+
+    A view of its own rather than an action of the inbox's viewset, so that the object is the user's
+    preference for every method DRF asks about, OPTIONS included.
+    """
+
+    serializer_class = PreferenceSerializer
+
+    def get_object(self) -> NotificationPreference:
+        return preference_for_user(self.request.user)
+
+    @extend_schema(summary="My delivery preferences")
+    def get(self, request):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(summary="Replace my delivery preferences")
+    def put(self, request):
+        return self.save(request, partial=False)
+
+    @extend_schema(summary="Change some of my delivery preferences")
+    def patch(self, request):
+        return self.save(request, partial=True)
+
+    def save(self, request, *, partial: bool) -> Response:
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         preference = preference_update(user=request.user, data=serializer.validated_data)
-        return Response(PreferenceSerializer(preference).data)
+        return Response(self.get_serializer(preference).data)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from cases.models import Case, CaseState, Closure, EventAction
 from cases.permissions import supervises
 from cases.selectors import cases_visible_to
+from config import limits
 from config.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import UnitTree, roles_for_user
 from enterprises.models import Role, Unit, UnitMembership
@@ -280,15 +281,17 @@ def recheck_record(
     if method not in RecheckMethod.values:
         message = _("Choose how the case was re-checked: by phone, by a visit, or another way.")
         raise InvalidInput(message, code="method", fields={"method": [message]})
-    method_other = (method_other or "").strip() if method == RecheckMethod.OTHER else ""
+    method_other = method_other if method == RecheckMethod.OTHER else ""
     if method == RecheckMethod.OTHER:
-        required_text(method_other, "method_other", _("Say how the case was re-checked."))
+        method_other = required_text(
+            method_other, "method_other", _("Say how the case was re-checked."), limit=limits.METHOD_OTHER
+        )
     if result not in RecheckResult.values:
         message = _("Choose whether the re-check passed or failed.")
         raise InvalidInput(message, code="result", fields={"result": [message]})
-    note = (note or "").strip()
+    note = limits.checked_text(note, field="note", limit=limits.NOTE)
     if result == RecheckResult.FAILED:
-        note = required_text(note, "note", _("Say what the re-check found."))
+        note = required_text(note, "note", _("Say what the re-check found."), limit=limits.NOTE)
     with transaction.atomic():
         item = RecheckItem.objects.select_for_update().get(pk=item.pk)
         if item.result:

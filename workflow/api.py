@@ -14,11 +14,10 @@ from django.http import FileResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from cases.models import (
@@ -43,7 +42,11 @@ from cases.selectors import (
     official_cases_q,
     user_sees_internal,
 )
+from config import limits
+from config.api import DateTimeFilter, IdFilter
 from config.errors import Conflict, InvalidInput, NotFound
+from config.filters import OrderingFilter
+from config.parsers import JSONParser
 from enterprises.access import roles_for_user
 from enterprises.api import PersonSerializer
 from enterprises.models import Enterprise, Unit
@@ -313,8 +316,8 @@ class CaseFileInput(serializers.Serializer):
         help_text="Optional for a user who acts for exactly one enterprise.",
     )
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True))
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    title = serializers.CharField(max_length=limits.TITLE)
+    description = serializers.CharField(max_length=limits.DESCRIPTION)
     complexity = serializers.ChoiceField(choices=Complexity.choices, default=Complexity.ORDINARY)
     follows_up = UserScopedField(cases_visible_to, required=False, allow_null=True)
 
@@ -338,22 +341,22 @@ class AssignInput(VersionedInput):
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True))
     response_due_at = serializers.DateTimeField(required=False, allow_null=True)
     resolution_due_at = serializers.DateTimeField(required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 
 class ReassignInput(VersionedInput):
     assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True), required=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 
 class ReasonInput(VersionedInput):
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=limits.REASON)
 
 
 class ResolveInput(VersionedInput):
     resolution_type = serializers.ChoiceField(choices=ResolutionType.choices)
-    reply = serializers.CharField()
+    reply = serializers.CharField(max_length=limits.REPLY)
 
 
 class CloseInput(VersionedInput):
@@ -363,12 +366,12 @@ class CloseInput(VersionedInput):
         allow_null=True,
         help_text="Required from the enterprise: 5 very satisfied … 1 very dissatisfied.",
     )
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 
 class UrgeInput(VersionedInput):
     level = serializers.ChoiceField(choices=UrgingLevel.choices, help_text="0 clears; 1 催办, 2 督办, 3 挂牌督办.")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
     answer_due_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="Required when raising the level."
     )
@@ -376,15 +379,15 @@ class UrgeInput(VersionedInput):
 
 class ExtensionInput(serializers.Serializer):
     requested_due_date = serializers.DateField(help_text="A working day after the current resolution deadline.")
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=limits.REASON)
 
 
 class DecisionInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 
 class CommentInput(serializers.Serializer):
-    body = serializers.CharField()
+    body = serializers.CharField(max_length=limits.COMMENT)
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)
 
 
@@ -393,27 +396,41 @@ class AttachmentInput(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PUBLIC)
 
 
+@extend_schema_field({"type": "integer", "enum": UrgingLevel.values})
+class UrgingLevelFilter(django_filters.TypedChoiceFilter):
+    """A level of the urging ladder (0–3); anything else is a 400, not a number for the database."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=UrgingLevel.choices, coerce=int, method="filter_urging", **kwargs)
+
+
+@extend_schema_field({"type": "string", "maxLength": limits.SEARCH})
+class SearchTextFilter(django_filters.CharFilter):
+    """What a search box holds: a longer text is a 400 naming the limit."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=limits.SEARCH, **kwargs)
+
+
 class CaseFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=CaseState.choices)
-    category = django_filters.NumberFilter(field_name="category_id")
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
-    assignee = django_filters.NumberFilter(field_name="assignee_id")
-    unit = django_filters.NumberFilter(field_name="responsible_unit_id")
-    parent = django_filters.NumberFilter(field_name="parent_id", label="sub-cases of this case")
+    category = IdFilter(field_name="category_id")
+    enterprise = IdFilter(field_name="enterprise_id")
+    assignee = IdFilter(field_name="assignee_id")
+    unit = IdFilter(field_name="responsible_unit_id")
+    parent = IdFilter(field_name="parent_id", label="sub-cases of this case")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
     returned = django_filters.BooleanFilter(method="filter_returned", label="returned")
-    filed_after = django_filters.IsoDateTimeFilter(field_name="filed_at", lookup_expr="gte")
-    filed_before = django_filters.IsoDateTimeFilter(field_name="filed_at", lookup_expr="lt")
-    resolved_after = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="gte")
-    resolved_before = django_filters.IsoDateTimeFilter(field_name="resolved_at", lookup_expr="lt")
-    closed_after = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="gte")
-    closed_before = django_filters.IsoDateTimeFilter(field_name="closed_at", lookup_expr="lt")
-    due_before = django_filters.IsoDateTimeFilter(field_name="resolution_due_at", lookup_expr="lt")
-    search = django_filters.CharFilter(method="filter_search", label="number or title contains")
-    urging_level = django_filters.NumberFilter(
-        method="filter_urging", label="urging level (3: the leader's board of 挂牌督办 cases)"
-    )
-    urging_level_min = django_filters.NumberFilter(method="filter_urging", label="urging level at least")
+    filed_after = DateTimeFilter(field_name="filed_at", lookup_expr="gte")
+    filed_before = DateTimeFilter(field_name="filed_at", lookup_expr="lt")
+    resolved_after = DateTimeFilter(field_name="resolved_at", lookup_expr="gte")
+    resolved_before = DateTimeFilter(field_name="resolved_at", lookup_expr="lt")
+    closed_after = DateTimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = DateTimeFilter(field_name="closed_at", lookup_expr="lt")
+    due_before = DateTimeFilter(field_name="resolution_due_at", lookup_expr="lt")
+    search = SearchTextFilter(method="filter_search", label="number or title contains")
+    urging_level = UrgingLevelFilter(label="urging level (3: the leader's board of 挂牌督办 cases)")
+    urging_level_min = UrgingLevelFilter(label="urging level at least")
 
     class Meta:
         model = Case
@@ -424,6 +441,9 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_returned(self, queryset, name, value):
+        if not roles_for_user(self.request.user).is_official:
+            # A send-back is internal: to those outside government no case ever came back.
+            return queryset.none() if value else queryset
         returned = Q(state=CaseState.OPENED, sent_back_at__isnull=False)
         return queryset.filter(returned) if value else queryset.exclude(returned)
 
@@ -440,11 +460,27 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value)) if value else queryset
 
 
+# Columns that change with internal business (a send-back, a reassignment, an urging): ordering by them
+# would tell an enterprise what it may not see. Its cases' deadlines, number, state and filing are its own.
+INTERNAL_ORDERING_FIELDS = frozenset({"updated_at"})
+
+
 class ReturnedFirstOrdering(OrderingFilter):
-    """Without an explicit order, returned cases come first (the dispatcher's work), newest next."""
+    """Without an explicit order, returned cases come first for officials (the dispatcher's work), newest next.
+
+    Those outside government order only by what they may see: their default is newest first, as if
+    nothing was ever sent back, and an order by an internal column is ignored like an unknown one.
+    """
 
     def get_default_ordering(self, view):
         return None
+
+    def get_valid_fields(self, queryset, view, context=None):
+        fields = super().get_valid_fields(queryset, view, context or {})
+        request = (context or {}).get("request")
+        if request is not None and not roles_for_user(request.user).is_official:
+            fields = [field for field in fields if field[0] not in INTERNAL_ORDERING_FIELDS]
+        return fields
 
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)
@@ -455,6 +491,8 @@ class ReturnedFirstOrdering(OrderingFilter):
                 for field in ordering
             ]
             return queryset.order_by(*expressions, "-id")
+        if not roles_for_user(request.user).is_official:
+            return queryset.order_by("-filed_at", "-id")
         return queryset.order_by(F("sent_back_at").desc(nulls_last=True), "-filed_at", "-id")
 
 
@@ -574,7 +612,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request=CommentInput,
         responses={201: CommentSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def comments(self, request, pk=None):
         case = self.get_object()
         if request.method == "GET":
@@ -590,7 +628,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request={"multipart/form-data": AttachmentInput},
         responses={201: AttachmentSerializer},
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
     def attachments(self, request, pk=None):
         case = self.get_object()
         context = self.get_serializer_context()
@@ -610,7 +654,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         request=ExtensionInput,
         responses={201: ExtensionSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def extensions(self, request, pk=None):
         case = self.get_object()
         if request.method == "GET":
@@ -620,8 +664,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         extension = services.extension_request_create(case=case, acting_user=request.user, **data)
         return Response(ExtensionSerializer(extension).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Download an attachment", responses={(200, "application/octet-stream"): bytes})
-    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)")
+    @extend_schema(
+        summary="Download an attachment",
+        parameters=[OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)],
+        # Served with the type it was uploaded as: a document or an image.
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)", filter_backends=[])
     def download(self, request, pk=None, attachment_id=None):
         case = self.get_object()
         attachment = attachments_for_user(request.user, case).filter(pk=attachment_id).first()

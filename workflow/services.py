@@ -36,6 +36,7 @@ from cases.models import (
 )
 from cases.permissions import enterprise_may_reopen, is_filing_enterprise, supervises
 from cases.selectors import cases_visible_to
+from config import limits
 from config.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import overseers_of, roles_for_user
 from enterprises.models import Enterprise, Role, Unit, UnitMembership
@@ -99,8 +100,9 @@ TRANSITION_METHOD = {
 }
 
 
-def required_text(value: str | None, field: str, message: str) -> str:
-    text = (value or "").strip()
+def required_text(value: str | None, field: str, message: str, *, limit: int) -> str:
+    """A text that must be given, within its limit (``config.limits``)."""
+    text = limits.checked_text(value, field=field, limit=limit)
     if not text:
         raise InvalidInput(message, code="required", fields={field: [message]})
     return text
@@ -258,8 +260,8 @@ def case_file(
         raise InvalidInput(message, code="enterprise_inactive", fields={"enterprise": [message]})
     if not category.is_active:
         raise InvalidInput(_("This category is no longer in use."), code="category_inactive")
-    title = required_text(title, "title", _("Give the problem a short title."))
-    description = required_text(description, "description", _("Describe the problem."))
+    title = required_text(title, "title", _("Give the problem a short title."), limit=limits.TITLE)
+    description = required_text(description, "description", _("Describe the problem."), limit=limits.DESCRIPTION)
     if follows_up is not None:
         if not cases_visible_to(acting_user).filter(pk=follows_up.pk).exists():
             raise InvalidInput(_("The case to follow up does not exist."), code="follow_up_unknown")
@@ -336,8 +338,10 @@ def sub_case_file(
         )
     if parent.state not in SUB_CASE_OPEN_STATES:
         raise Conflict(_("Sub-cases can be added only to a case that is still being worked on."), code="invalid_state")
-    title = required_text(title, "title", _("Give the sub-case a short title."))
-    description = required_text(description, "description", _("Describe what the unit must do."))
+    title = required_text(title, "title", _("Give the sub-case a short title."), limit=limits.TITLE)
+    description = required_text(
+        description, "description", _("Describe what the unit must do."), limit=limits.DESCRIPTION
+    )
     if not unit.is_active:
         message = _("This unit is no longer active.")
         raise InvalidInput(message, code="unit_inactive", fields={"unit": [message]})
@@ -427,6 +431,7 @@ def case_assign(
     """The dispatcher routes an opened (or returned) case to a cadre of a unit."""
     ensure_may(case, acting_user=acting_user, action=EventAction.ASSIGN)
     assignable_member(assignee=assignee, unit=unit)
+    note = limits.checked_text(note, field="note", limit=limits.NOTE)
     now = clock.now()
     for field, due_at in (("response_due_at", response_due_at), ("resolution_due_at", resolution_due_at)):
         if due_at is not None and due_at <= now:
@@ -470,7 +475,7 @@ def case_accept(*, case: Case, acting_user) -> Case:
 def case_send_back(*, case: Case, acting_user, reason: str) -> Case:
     """The assignee returns the case to the dispatcher (退单), with a reason."""
     ensure_may(case, acting_user=acting_user, action=EventAction.SEND_BACK)
-    reason = required_text(reason, "reason", _("Say why the case is sent back."))
+    reason = required_text(reason, "reason", _("Say why the case is sent back."), limit=limits.REASON)
     with transaction.atomic():
         unit = case.responsible_unit
         case = run_transition(
@@ -496,6 +501,7 @@ def case_reassign(*, case: Case, acting_user, assignee, unit: Unit | None = None
         message = _("A unit head can reassign only within the units they head.")
         raise NotPermitted(message, code="outside_unit")
     assignable_member(assignee=assignee, unit=unit)
+    note = limits.checked_text(note, field="note", limit=limits.NOTE)
     with transaction.atomic():
         previous = case.assignee
         case = run_transition(
@@ -551,7 +557,7 @@ def case_resolve(*, case: Case, acting_user, resolution_type: str, reply: str) -
     if resolution_type not in ResolutionType.values:
         message = _("Choose how the problem was resolved.")
         raise InvalidInput(message, code="resolution_type", fields={"resolution_type": [message]})
-    reply = required_text(reply, "reply", _("Write the reply the enterprise will read."))
+    reply = required_text(reply, "reply", _("Write the reply the enterprise will read."), limit=limits.REPLY)
     with transaction.atomic():
         # Under the parent's lock: a joint review decision adding sub-cases waits for it, and vice versa.
         refuse_open_sub_cases(locked_copy(case))
@@ -590,7 +596,7 @@ def case_reopen(*, case: Case, acting_user, reason: str) -> Case:
             _("The case this sub-case belongs to is already resolved. File a follow-up case to raise it again."),
             code="parent_resolved",
         )
-    reason = required_text(reason, "reason", _("Say why the solution is not accepted."))
+    reason = required_text(reason, "reason", _("Say why the solution is not accepted."), limit=limits.REASON)
     with transaction.atomic():
         case = run_transition(
             case,
@@ -617,6 +623,7 @@ def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comm
     if as_enterprise and satisfaction not in Satisfaction.values:
         message = _("Rate the service from 1 (very dissatisfied) to 5 (very satisfied).")
         raise InvalidInput(message, code="satisfaction", fields={"satisfaction": [message]})
+    comment = limits.checked_text(comment, field="comment", limit=limits.NOTE)
     closure = Closure.CONFIRMED if as_enterprise else Closure.BY_SUPERVISOR
     rating = satisfaction if as_enterprise else None
     with transaction.atomic():
@@ -624,12 +631,12 @@ def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comm
             case,
             acting_user=acting_user,
             action=EventAction.CLOSE,
-            note=(comment or "").strip(),
+            note=comment,
             data={"closure": closure, "satisfaction": rating},
             clock_change=lambda clocks: clocks.on_closed(ClockOutcome.MET if as_enterprise else ClockOutcome.CLOSED),
             closure=closure,
             satisfaction=rating,
-            comment=(comment or "").strip() if as_enterprise else "",
+            comment=comment if as_enterprise else "",
         )
         label = Satisfaction(rating).label if rating else ""
         notify(case, "case_closed", [case.assignee], f"v{case.version}", rating=label)
@@ -640,7 +647,7 @@ def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comm
 def case_withdraw(*, case: Case, acting_user, reason: str) -> Case:
     """The enterprise withdraws a problem that no longer needs solving (撤回)."""
     ensure_may(case, acting_user=acting_user, action=EventAction.WITHDRAW)
-    reason = required_text(reason, "reason", _("Say why the case is withdrawn."))
+    reason = required_text(reason, "reason", _("Say why the case is withdrawn."), limit=limits.REASON)
     with transaction.atomic():
         assignee = case.assignee
         case = run_transition(
@@ -664,7 +671,7 @@ def case_reopen_after_recheck(*, case: Case, acting_user, finding: str, method: 
     transaction, so the re-check result and the reopening commit together.
     """
     ensure_may(case, acting_user=acting_user, action=EventAction.RECHECK_REOPEN)
-    finding = required_text(finding, "note", _("Say what the re-check found."))
+    finding = required_text(finding, "note", _("Say what the re-check found."), limit=limits.NOTE)
     with transaction.atomic():
         case = run_transition(
             case,
@@ -696,7 +703,7 @@ def allowed_visibility(*, case: Case, acting_user, visibility: str) -> str:
 
 def comment_add(*, case: Case, acting_user, body: str, visibility: str = Visibility.PUBLIC) -> Comment:
     """A public reply reaches the other side at once; an internal note stays among officials."""
-    body = required_text(body, "body", _("The comment is empty."))
+    body = required_text(body, "body", _("The comment is empty."), limit=limits.COMMENT)
     visibility = allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
     refuse_closed(case)
     with transaction.atomic():
@@ -784,7 +791,7 @@ def extension_request_create(*, case: Case, acting_user, requested_due_date: dat
         raise Conflict(_("Only a case being worked on can get more time."), code="invalid_state")
     if case.assignee_id != acting_user.pk:
         raise NotPermitted(_("Only the assignee can ask for more time."), code="not_assignee")
-    reason = required_text(reason, "reason", _("Say why more time is needed."))
+    reason = required_text(reason, "reason", _("Say why more time is needed."), limit=limits.REASON)
     with transaction.atomic():
         current = locked_copy(case)
         now = clock.now()
@@ -834,9 +841,9 @@ def extension_request_create(*, case: Case, acting_user, requested_due_date: dat
 
 def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool, note: str = "") -> ExtensionRequest:
     """A supervisor (or the unit head, where the policy allows) approves or rejects; approval moves the deadline."""
-    note = (note or "").strip()
+    note = limits.checked_text(note, field="note", limit=limits.NOTE)
     if not approve:
-        note = required_text(note, "note", _("Say why the request is rejected."))
+        note = required_text(note, "note", _("Say why the request is rejected."), limit=limits.NOTE)
     with transaction.atomic():
         current = Case.objects.select_for_update().select_related("enterprise").get(pk=extension.case_id)
         extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
@@ -967,7 +974,7 @@ def case_urge(*, case: Case, acting_user, level: int, note: str, answer_due_at: 
     if level not in UrgingLevel.values:
         message = _("Choose an urging level.")
         raise InvalidInput(message, code="urging_level", fields={"level": [message]})
-    note = required_text(note, "note", _("Say why the urging level changes."))
+    note = required_text(note, "note", _("Say why the urging level changes."), limit=limits.NOTE)
     with transaction.atomic():
         current = locked_copy(case)
         if current.state not in URGEABLE_STATES:

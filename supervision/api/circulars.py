@@ -8,16 +8,16 @@ not see is a 404, and enterprise users are refused the whole API.
 from io import BytesIO
 
 from django.http import FileResponse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config import limits
 from config.api import Pagination
-from config.errors import NotPermitted
 from enterprises.access import roles_for_user
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
@@ -28,6 +28,7 @@ from ..circulars import circular_number, period_text
 from ..models import Circular, CircularPeriodKind, CircularState
 from ..selectors import circular_for_user, circulars_visible_to, manages_jurisdiction
 from ..services import circulars as services
+from .access import OfficialsOnly
 
 
 class CircularQuery(serializers.Serializer):
@@ -112,7 +113,9 @@ class CircularDetailSerializer(CircularListSerializer):
 
 
 class CircularCreateSerializer(serializers.Serializer):
-    period = serializers.CharField(required=False, help_text='"2026-11", "2026-Q4" or "2026"; or give start and end.')
+    period = serializers.CharField(
+        required=False, max_length=limits.PERIOD, help_text='"2026-11", "2026-Q4" or "2026"; or give start and end.'
+    )
     start = serializers.DateField(required=False, help_text="First day (Asia/Shanghai).")
     end = serializers.DateField(required=False, help_text="Last day, included.")
     jurisdiction = serializers.PrimaryKeyRelatedField(
@@ -125,11 +128,13 @@ class CircularCreateSerializer(serializers.Serializer):
 
 class CircularUpdateSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The version you read; a newer circular refuses the edit (409).")
-    title = serializers.CharField(required=False, max_length=services.TITLE_MAX_LENGTH)
-    introduction = serializers.CharField(required=False, allow_blank=True)
-    requirements = serializers.CharField(required=False, allow_blank=True, help_text="整改要求.")
+    title = serializers.CharField(required=False, max_length=limits.TITLE)
+    introduction = serializers.CharField(required=False, allow_blank=True, max_length=limits.CIRCULAR_TEXT)
+    requirements = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.CIRCULAR_TEXT, help_text="整改要求."
+    )
     unit_comments = serializers.DictField(
-        child=serializers.CharField(allow_blank=True),
+        child=serializers.CharField(allow_blank=True, max_length=limits.NOTE),
         required=False,
         help_text="Unit id → comment, merged into the existing ones; an empty comment removes one.",
     )
@@ -149,17 +154,14 @@ def parsed(serializer_class: type[serializers.Serializer], data) -> dict:
     return serializer.validated_data
 
 
-class CircularViewSet(viewsets.GenericViewSet):
+class CircularViewSet(OfficialsOnly, viewsets.GenericViewSet):
     """Drafts are generated, edited, regenerated and published by the supervisors of their jurisdiction."""
+
+    officials_only_message = gettext_lazy("Circulars are for government officials.")
 
     serializer_class = CircularDetailSerializer
     pagination_class = Pagination
     filter_backends: list = []
-
-    def check_permissions(self, request: Request) -> None:
-        super().check_permissions(request)
-        if not roles_for_user(request.user).is_official:
-            raise NotPermitted(_("Circulars are for government officials."), code="not_an_official")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -235,7 +237,13 @@ class CircularViewSet(viewsets.GenericViewSet):
         file.seek(0)
         return FileResponse(file, as_attachment=True, filename=export_filename(circular, "xlsx"), content_type=XLSX)
 
-    @extend_schema(summary="The circular as PDF", responses={(200, PDF): OpenApiTypes.BINARY})
+    @extend_schema(
+        summary="The circular as PDF",
+        responses={
+            (200, PDF): OpenApiTypes.BINARY,
+            503: OpenApiResponse(description="The server lacks the Chinese font the PDF embeds."),
+        },
+    )
     @action(detail=True, methods=["get"])
     def pdf(self, request: Request, pk=None) -> FileResponse:
         circular = self.get_object()

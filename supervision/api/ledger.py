@@ -5,7 +5,7 @@ from django.http import FileResponse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -109,7 +109,14 @@ class LedgerExportViewSet(
         body = self.get_serializer(job).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
-    @extend_schema(summary="Download a finished ledger", responses={(200, XLSX): OpenApiTypes.BINARY})
+    @extend_schema(
+        summary="Download a finished ledger",
+        responses={
+            (200, XLSX): OpenApiTypes.BINARY,
+            409: OpenApiResponse(description="The export is not ready yet, or it failed."),
+            410: OpenApiResponse(description="The export expired and its file was deleted."),
+        },
+    )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk=None) -> FileResponse:
         job = self.get_object()

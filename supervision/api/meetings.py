@@ -12,16 +12,18 @@ from django.contrib.auth import get_user_model
 from django.http import FileResponse, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.selectors import case_for_user
-from config.errors import NotFound, NotPermitted
+from config import limits
+from config.api import IdField, IdFilter
+from config.errors import NotFound
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
 from workflow.api import NamedSerializer
@@ -30,7 +32,6 @@ from workflow.calendar import SHANGHAI
 from ..meetings import (
     agenda_items_for,
     flags_visible_to,
-    may_see_meetings,
     meeting_title,
     meetings_visible_to,
     write_meeting_workbook,
@@ -38,19 +39,11 @@ from ..meetings import (
 from ..models import AgendaItem, FlagKind, FlagState, Meeting, MeetingFlag, MeetingState
 from ..overdue import in_language
 from ..services import meetings as services
+from .access import OfficialsOnly
 from .overdue import XLSX
 
 User = get_user_model()
 EXPORT_FILENAME = ("联审会办会", "joint-review")
-
-
-class OfficialsOnly:
-    """Flags and meetings are government business: enterprise users get 403, whatever they ask for."""
-
-    def check_permissions(self, request: Request) -> None:
-        super().check_permissions(request)
-        if not may_see_meetings(request.user):
-            raise NotPermitted(_("Only officials take part in the joint review meeting."), code="not_an_official")
 
 
 class MeetingCaseSerializer(serializers.Serializer):
@@ -191,13 +184,13 @@ class CloseResultSerializer(serializers.Serializer):
 
 
 class FlagInput(serializers.Serializer):
-    case = serializers.IntegerField(help_text="A case you may see, still being worked on.")
+    case = IdField(help_text="A case you may see, still being worked on.")
     kind = serializers.ChoiceField(choices=FlagKind.choices)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=limits.REASON)
 
 
 class NoteInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 
 class MeetingInput(serializers.Serializer):
@@ -211,8 +204,8 @@ class MeetingInput(serializers.Serializer):
     jurisdiction = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), required=False, help_text="Needed only by a supervisor of several."
     )
-    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    location = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.TITLE)
+    location = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.LOCATION)
 
 
 class SubCaseInput(serializers.Serializer):
@@ -224,8 +217,8 @@ class SubCaseInput(serializers.Serializer):
         default=None,
         help_text="A cadre or head of the unit; without one the unit's head receives it.",
     )
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    title = serializers.CharField(max_length=limits.TITLE)
+    description = serializers.CharField(max_length=limits.DESCRIPTION)
     resolution_workdays = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1, max_value=250
     )
@@ -235,14 +228,14 @@ class SubCaseInput(serializers.Serializer):
 
 
 class MeetingDecisionInput(serializers.Serializer):
-    item = serializers.IntegerField(help_text="The agenda item decided.")
-    decision = serializers.CharField(help_text="The minutes (纪要) of this item.")
+    item = IdField(help_text="The agenda item decided.")
+    decision = serializers.CharField(max_length=limits.MINUTES, help_text="The minutes (纪要) of this item.")
     decision_public = serializers.BooleanField(default=False, help_text="Show the minutes to the enterprise.")
     sub_cases = SubCaseInput(many=True, required=False, default=list)
 
 
 class MeetingCloseInput(serializers.Serializer):
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.MINUTES)
 
 
 class PrintQuery(serializers.Serializer):
@@ -258,7 +251,7 @@ def parsed(input_class, request: Request, data=None) -> dict:
 class FlagFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=FlagState.choices)
     kind = django_filters.ChoiceFilter(choices=FlagKind.choices)
-    case = django_filters.NumberFilter(field_name="case_id")
+    case = IdFilter(field_name="case_id")
 
     class Meta:
         model = MeetingFlag
@@ -271,10 +264,13 @@ class FlagFilter(django_filters.FilterSet):
     create=extend_schema(
         summary="Flag a case for the joint review meeting (大事集中会办)",
         request=FlagInput,
-        responses={201: FlagSerializer},
+        responses={201: FlagSerializer, 404: OpenApiResponse(description="No case with this id that the user sees.")},
     ),
 )
 class FlagViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Flags of the cases the user sees, for officials only: an enterprise user is refused (403)."""
+
+    officials_only_message = gettext_lazy("Only officials take part in the joint review meeting.")
     serializer_class = FlagSerializer
     filterset_class = FlagFilter
     ordering_fields = ["flagged_at"]
@@ -300,7 +296,7 @@ class FlagViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixi
 
 class MeetingFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=MeetingState.choices)
-    jurisdiction = django_filters.NumberFilter(field_name="jurisdiction_id")
+    jurisdiction = IdFilter(field_name="jurisdiction_id")
 
     class Meta:
         model = Meeting
@@ -317,6 +313,9 @@ class MeetingFilter(django_filters.FilterSet):
     ),
 )
 class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Meetings of the user's jurisdiction, for officials only: an enterprise user is refused (403)."""
+
+    officials_only_message = gettext_lazy("Only officials take part in the joint review meeting.")
     filterset_class = MeetingFilter
     ordering_fields = ["held_on", "created_at"]
 
@@ -337,7 +336,7 @@ class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelM
         return self.render(meeting, status.HTTP_201_CREATED)
 
     @extend_schema(summary="The agenda in order, with decisions", responses=AgendaItemSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def agenda(self, request: Request, pk=None) -> Response:
         rows = agenda_items_for(request.user, self.get_object())
         return Response(AgendaItemSerializer(rows, many=True, context=self.get_serializer_context()).data)

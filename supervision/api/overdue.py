@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.models import Case
-from config.api import Pagination
+from config.api import IdField, Pagination
 from config.errors import InvalidInput, NotPermitted
 from enterprises.api import PersonSerializer
 from supervision.overdue import (
@@ -39,10 +39,10 @@ EXPORT_FILENAME = ("逾期清单", "overdue")
 
 
 class OverdueQuery(serializers.Serializer):
-    unit = serializers.IntegerField(required=False, help_text="Responsible unit id (that unit only, not sub-units).")
-    assignee = serializers.IntegerField(required=False, help_text="Assignee (cadre) user id.")
-    category = serializers.IntegerField(required=False)
-    enterprise = serializers.IntegerField(required=False)
+    unit = IdField(required=False, help_text="Responsible unit id (that unit only, not sub-units).")
+    assignee = IdField(required=False, help_text="Assignee (cadre) user id.")
+    category = IdField(required=False)
+    enterprise = IdField(required=False)
     min_workdays = serializers.IntegerField(
         required=False, min_value=1, max_value=1000, help_text="At least this many working days overdue."
     )

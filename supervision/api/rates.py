@@ -12,7 +12,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api import Pagination
+from config import limits
+from config.api import IdField, Pagination
 from enterprises.api import PersonSerializer
 from workflow import clock
 
@@ -20,7 +21,9 @@ from .. import rates
 
 
 class RatesQuery(serializers.Serializer):
-    period = serializers.CharField(required=False, help_text='"2026-11", "2026-Q4" or "2026"; default this month.')
+    period = serializers.CharField(
+        required=False, max_length=limits.PERIOD, help_text='"2026-11", "2026-Q4" or "2026"; default this month.'
+    )
     by = serializers.ChoiceField(choices=[choice.value for choice in rates.By], default=rates.By.UNIT)
 
     def period_value(self, now: datetime) -> rates.Period:
@@ -32,8 +35,8 @@ class CasesQuery(RatesQuery):
     by = None
     metric = serializers.ChoiceField(choices=[*rates.RATES, *rates.COUNTS])
     part = serializers.ChoiceField(choices=[choice.value for choice in rates.Part], default=rates.Part.NUMERATOR)
-    unit = serializers.IntegerField(required=False, help_text="Omitted: every unit you may see.")
-    cadre = serializers.IntegerField(required=False)
+    unit = IdField(required=False, help_text="Omitted: every unit you may see.")
+    cadre = IdField(required=False)
 
 
 class PeriodSerializer(serializers.Serializer):

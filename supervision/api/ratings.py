@@ -1,25 +1,30 @@
 """Rectifications after bad ratings (整改) and appeals of ratings (申诉): lists, details and actions.
 
-Rows come through ``supervision.selectors`` (cases the user sees as an official), so an
-enterprise user, another unit's cadre or another district's supervisor gets a 404; who may
-act is decided by the services, which refuse with 403 or 409.
+Enterprise users are refused both APIs (403), like every other supervision API. Rows come through
+``supervision.selectors`` (cases the user sees as an official), so another unit's cadre or another
+district's supervisor gets a 404; who may act is decided by the services, which refuse with 403 or 409.
 """
 
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from config import limits
+from config.api import IdField, IdFilter
 from enterprises.api import PersonSerializer
 from workflow.api import CaseRefSerializer, NamedSerializer
 
 from ..models import Appeal, AppealKind, AppealState, Rectification, RectificationState
 from ..selectors import appeals_visible_to, cases_seen_officially, rectifications_visible_to, row_for_user
 from ..services import ratings as services
+from .access import OfficialsOnly
 
+GOVERNMENT_BUSINESS = gettext_lazy("Rectifications and appeals are for government officials.")
 RECTIFICATION_ACTIONS = {"submit": "submit", "accept": "accept", "send_back": "return"}
 APPEAL_ACTIONS = {"uphold": "decide", "reject": "decide"}
 
@@ -117,30 +122,40 @@ class AppealSerializer(serializers.ModelSerializer):
 # before being told what the form lacks.
 class SubmitInput(serializers.Serializer):
     report = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Required: what was done to put it right."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.REPORT,
+        help_text="Required: what was done to put it right.",
     )
 
 
 class AcceptInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 
 class ReturnInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required.")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.REASON, help_text="Required."
+    )
     due_date = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="A new deadline (a working day); omitted: the same."
     )
 
 
 class AppealInput(serializers.Serializer):
-    case = serializers.IntegerField(help_text="The closed case whose rating is appealed.")
+    case = IdField(help_text="The closed case whose rating is appealed.")
     kind = serializers.ChoiceField(choices=AppealKind.choices, required=False, help_text="Required.")
-    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required.")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.REASON, help_text="Required."
+    )
 
 
 class DecideInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[("uphold", "uphold"), ("reject", "reject")])
-    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="Required.")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=limits.NOTE, help_text="Required."
+    )
 
 
 def parse(input_class: type[serializers.Serializer], request) -> dict:
@@ -151,8 +166,8 @@ def parse(input_class: type[serializers.Serializer], request) -> dict:
 
 class RectificationFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=RectificationState.choices)
-    unit = django_filters.NumberFilter(field_name="unit_id")
-    case = django_filters.NumberFilter(field_name="case_id")
+    unit = IdFilter(field_name="unit_id")
+    case = IdFilter(field_name="case_id")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
 
     class Meta:
@@ -168,7 +183,10 @@ class RectificationFilter(django_filters.FilterSet):
     list=extend_schema(summary="Rectifications after bad ratings that the user may see, most urgent first"),
     retrieve=extend_schema(summary="One rectification"),
 )
-class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RectificationViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Rectifications of the cases the user sees as an official; an enterprise user is refused (403)."""
+
+    officials_only_message = GOVERNMENT_BUSINESS
     serializer_class = RectificationSerializer
     filterset_class = RectificationFilter
     ordering_fields = ["due_at", "created_at"]
@@ -214,8 +232,8 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 
 class AppealFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=AppealState.choices)
-    unit = django_filters.NumberFilter(field_name="unit_id")
-    case = django_filters.NumberFilter(field_name="case_id")
+    unit = IdFilter(field_name="unit_id")
+    case = IdFilter(field_name="case_id")
 
     class Meta:
         model = Appeal
@@ -226,7 +244,10 @@ class AppealFilter(django_filters.FilterSet):
     list=extend_schema(summary="Appeals of ratings that the user may see; filter state=pending for the queue"),
     retrieve=extend_schema(summary="One appeal"),
 )
-class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AppealViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Appeals of the cases the user sees as an official; an enterprise user is refused (403)."""
+
+    officials_only_message = GOVERNMENT_BUSINESS
     serializer_class = AppealSerializer
     filterset_class = AppealFilter
     ordering_fields = ["filed_at"]
@@ -242,7 +263,10 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(
         summary="Appeal a bad rating as mistaken or malicious (the unit)",
         request=AppealInput,
-        responses={201: AppealSerializer},
+        responses={
+            201: AppealSerializer,
+            404: OpenApiResponse(description="No case with this id that the user sees as an official."),
+        },
     )
     def create(self, request):
         data = parse(AppealInput, request)

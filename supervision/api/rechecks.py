@@ -5,13 +5,14 @@ user's jurisdiction; their items come through ``cases_visible_to``.
 """
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api import Pagination
+from config import limits
+from config.api import IdField, Pagination
 from config.errors import NotFound, NotPermitted
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
@@ -23,12 +24,14 @@ from ..models import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
 
 
 class SampleQuery(serializers.Serializer):
-    period = serializers.CharField(required=False, help_text='A month, "2026-10".')
-    jurisdiction = serializers.IntegerField(required=False, help_text="The unit the sample was drawn for.")
+    period = serializers.CharField(required=False, max_length=limits.PERIOD, help_text='A month, "2026-10".')
+    jurisdiction = IdField(required=False, help_text="The unit the sample was drawn for.")
 
 
 class DrawInput(serializers.Serializer):
-    period = serializers.CharField(required=False, help_text='The month to sample, "2026-10"; default last month.')
+    period = serializers.CharField(
+        required=False, max_length=limits.PERIOD, help_text='The month to sample, "2026-10"; default last month.'
+    )
     jurisdiction = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), required=False, help_text="Needed only by a supervisor of several."
     )
@@ -46,13 +49,18 @@ class DrawInput(serializers.Serializer):
 class RecordInput(serializers.Serializer):
     method = serializers.ChoiceField(choices=RecheckMethod.choices)
     method_other = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=100, help_text="How, when the method is other."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=limits.METHOD_OTHER,
+        help_text="How, when the method is other.",
     )
     result = serializers.ChoiceField(choices=RecheckResult.choices)
     note = serializers.CharField(
         required=False,
         allow_blank=True,
         default="",
+        max_length=limits.NOTE,
         help_text="What the re-check found; required when it failed, and then shown to the enterprise.",
     )
 
@@ -194,6 +202,7 @@ class RecheckViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Record how a drawn case was re-checked and what was found (once; a failure reopens the case)",
+        parameters=[OpenApiParameter("item_id", int, OpenApiParameter.PATH)],
         request=RecordInput,
         responses=ItemSerializer,
     )

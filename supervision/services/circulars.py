@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
+from config import limits
 from config.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import UnitTree, roles_for_user
 from enterprises.models import Role, Unit, UnitMembership
@@ -41,7 +42,6 @@ User = get_user_model()
 
 DEFAULT_WORST_COUNT = 3
 MAX_WORST_COUNT = 20
-TITLE_MAX_LENGTH = 200
 
 
 def ensure_supervises(user, jurisdiction_id: int) -> None:
@@ -168,7 +168,7 @@ def checked_unit_comments(current: Circular, comments: dict) -> dict[str, str]:
         if unit_id not in named:
             message = _("The circular does not name unit %(unit)s; comment only on the units it names.") % {"unit": key}
             raise InvalidInput(message, code="unit_not_named", fields={"unit_comments": [message]})
-        text = (text or "").strip()
+        text = limits.checked_text(text, field="unit_comments", limit=limits.NOTE)
         if text:
             merged[str(unit_id)] = text
         else:
@@ -191,14 +191,14 @@ def circular_update(
         current = locked_draft(circular, acting_user=acting_user, version=version)
         if title is not None:
             title = title.strip()
-            if not title or len(title) > TITLE_MAX_LENGTH:
-                message = _("A circular needs a title of at most %(max)d characters.") % {"max": TITLE_MAX_LENGTH}
+            if not title or len(title) > limits.TITLE:
+                message = _("A circular needs a title of at most %(max)d characters.") % {"max": limits.TITLE}
                 raise InvalidInput(message, code="title", fields={"title": [message]})
             current.title = title
         if introduction is not None:
-            current.introduction = introduction.strip()
+            current.introduction = limits.checked_text(introduction, field="introduction", limit=limits.CIRCULAR_TEXT)
         if requirements is not None:
-            current.requirements = requirements.strip()
+            current.requirements = limits.checked_text(requirements, field="requirements", limit=limits.CIRCULAR_TEXT)
         if unit_comments is not None:
             current.unit_comments = checked_unit_comments(current, unit_comments)
         current.version += 1

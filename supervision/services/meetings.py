@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent, EventAction
 from cases.permissions import supervises
+from config import limits
 from config.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import roles_for_user
 from enterprises.models import Unit
@@ -35,7 +36,7 @@ def flag_create(*, case: Case, acting_user, kind: str, reason: str) -> MeetingFl
     if kind not in FlagKind.values:
         message = _("Say whether the case needs a leader's decision or several departments.")
         raise InvalidInput(message, code="flag_kind", fields={"kind": [message]})
-    reason = required_text(reason, "reason", _("Say why the case needs the joint review meeting."))
+    reason = required_text(reason, "reason", _("Say why the case needs the joint review meeting."), limit=limits.REASON)
     with transaction.atomic():
         current = Case.objects.select_for_update().select_related("enterprise").get(pk=case.pk)
         if current.state not in FLAGGABLE_STATES:
@@ -72,7 +73,7 @@ def flag_withdraw(*, flag: MeetingFlag, acting_user, note: str) -> MeetingFlag:
         raise NotPermitted(
             _("Only a supervisor whose jurisdiction covers the case can withdraw its flag."), code="not_supervisor"
         )
-    note = required_text(note, "note", _("Say why the flag is withdrawn."))
+    note = required_text(note, "note", _("Say why the flag is withdrawn."), limit=limits.NOTE)
     with transaction.atomic():
         flag = MeetingFlag.objects.select_for_update().select_related("case").get(pk=flag.pk)
         if flag.state != FlagState.PENDING:
@@ -143,12 +144,14 @@ def meeting_create(
     if outside:
         message = _("Outside the meeting's jurisdiction: %(units)s.") % {"units": "、".join(outside)}
         raise InvalidInput(message, code="unit_outside", fields={"participating_units": [message]})
+    title = limits.checked_text(title, field="title", limit=limits.TITLE)
+    location = limits.checked_text(location, field="location", limit=limits.LOCATION)
     with transaction.atomic():
         meeting = Meeting.objects.create(
             jurisdiction=jurisdiction,
-            title=(title or "").strip(),
+            title=title,
             held_on=held_on,
-            location=(location or "").strip(),
+            location=location,
             chair=chair,
             created_by=acting_user,
             created_at=now,
@@ -267,7 +270,7 @@ def meeting_item_decide(
     meeting marked them public.
     """
     ensure_runs(item.meeting, acting_user)
-    decision = required_text(decision, "decision", _("Write down what the meeting decided."))
+    decision = required_text(decision, "decision", _("Write down what the meeting decided."), limit=limits.MINUTES)
     with transaction.atomic():
         meeting = locked_planned(item.meeting)
         now = clock.now()
@@ -326,6 +329,7 @@ def meeting_close(*, meeting: Meeting, acting_user, notes: str = "") -> tuple[Me
     Returns the meeting and the items it put on the next meeting's agenda.
     """
     ensure_runs(meeting, acting_user)
+    notes = limits.checked_text(notes, field="notes", limit=limits.MINUTES)
     with transaction.atomic():
         meeting = locked_planned(meeting)
         now = clock.now()
@@ -368,6 +372,6 @@ def meeting_close(*, meeting: Meeting, acting_user, notes: str = "") -> tuple[Me
                 for flag in flags
             )
         meeting.state, meeting.closed_by, meeting.closed_at = MeetingState.HELD, acting_user, now
-        meeting.notes = (notes or "").strip() or meeting.notes
+        meeting.notes = notes or meeting.notes
         meeting.save(update_fields=["state", "closed_by", "closed_at", "notes"])
     return meeting, rolled

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
 from cases.models import Case, CaseState, EventAction
+from config import limits
 from config.errors import ApplicationError, Conflict, InvalidInput, NotPermitted
 from enterprises.access import overseers_of
 from enterprises.models import Role
@@ -153,7 +154,7 @@ def rectification_open_on_rating(sender, *, case: Case, rating: int | None, at: 
 def rectification_submit(*, rectification: Rectification, acting_user, report: str) -> Rectification:
     """The unit's head or the assignee reports what was done; the supervisors of the jurisdiction are told."""
     ensure_may(rectification, acting_user=acting_user, method="submit")
-    report = required_text(report, "report", _("Say what was done to put it right."))
+    report = required_text(report, "report", _("Say what was done to put it right."), limit=limits.REPORT)
     with transaction.atomic():
         current = locked_rectification(rectification)
         ensure_may(current, acting_user=acting_user, method="submit")
@@ -168,7 +169,7 @@ def rectification_submit(*, rectification: Rectification, acting_user, report: s
 def rectification_accept(*, rectification: Rectification, acting_user, note: str = "") -> Rectification:
     """A supervisor of the jurisdiction finds it done; the unit is told."""
     ensure_may(rectification, acting_user=acting_user, method="accept")
-    note = (note or "").strip()
+    note = limits.checked_text(note, field="note", limit=limits.NOTE)
     with transaction.atomic():
         current = locked_rectification(rectification)
         ensure_may(current, acting_user=acting_user, method="accept")
@@ -185,7 +186,7 @@ def rectification_return(
 ) -> Rectification:
     """A supervisor returns the report with a reason; the unit works on to the same deadline or a new one."""
     ensure_may(rectification, acting_user=acting_user, method="send_back")
-    reason = required_text(reason, "reason", _("Say what is still missing."))
+    reason = required_text(reason, "reason", _("Say what is still missing."), limit=limits.REASON)
     calendar = work_calendar()
     now = clock.now()
     due_at, provisional = rectification.due_at, rectification.provisional
@@ -262,7 +263,7 @@ def appeal_file(*, case: Case, acting_user, kind: str, reason: str) -> Appeal:
     if kind not in AppealKind.values:
         message = _("Say whether the rating is mistaken or malicious.")
         raise InvalidInput(message, code="kind", fields={"kind": [message]})
-    reason = required_text(reason, "reason", _("Say why the rating should not count."))
+    reason = required_text(reason, "reason", _("Say why the rating should not count."), limit=limits.REASON)
     with transaction.atomic():
         # The case row's lock makes two filings for one rating take turns; the second finds the first.
         current = Case.objects.select_for_update().select_related("enterprise").get(pk=case.pk)
@@ -300,7 +301,7 @@ def appeal_decide(*, appeal: Appeal, acting_user, uphold: bool, note: str) -> Ap
     rectification is cancelled, the rating itself stays on the case) or rejects it (the rating counts)."""
     method = "uphold" if uphold else "reject"
     ensure_may(appeal, acting_user=acting_user, method=method)
-    note = required_text(note, "note", _("Give the reason for the decision."))
+    note = required_text(note, "note", _("Give the reason for the decision."), limit=limits.NOTE)
     with transaction.atomic():
         current = (
             Appeal.objects.select_for_update(of=("self",)).select_related("case", "case__enterprise").get(pk=appeal.pk)

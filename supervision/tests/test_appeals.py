@@ -119,10 +119,28 @@ def test_it_refuses_incomplete_appeals(district, bad):
     assert Appeal.objects.count() == 0
 
 
+def test_it_refuses_the_enterprise_every_appeal_address_in_its_language(district, bad):
+    filed = appeal(district, district.carol, bad).data["id"]
+    client = district.client(district.alice)
+
+    answers = [
+        appeal(district, district.alice, bad),
+        client.get(APPEALS),
+        client.get(f"{APPEALS}{filed}/"),
+        decide(district, district.alice, filed, "uphold"),
+        client.get(APPEALS, HTTP_ACCEPT_LANGUAGE="en"),
+    ]
+
+    assert [response.status_code for response in answers] == [403] * 5
+    assert answers[1].data["message"] == "整改和申诉仅供机关工作人员使用。"
+    assert answers[4].data["message"] == "Rectifications and appeals are for government officials."
+    assert Appeal.objects.get(pk=filed).state == AppealState.PENDING
+
+
 def test_it_hides_appeals_from_the_enterprise_other_units_and_other_districts(district, bad):
     filed = appeal(district, district.carol, bad).data["id"]
 
-    for user in (district.alice, district.dave, district.otto):
+    for user in (district.dave, district.otto):
         client = district.client(user)
         assert appeal(district, user, bad).status_code == 404
         assert client.get(APPEALS).data["count"] == 0

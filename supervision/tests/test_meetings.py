@@ -21,9 +21,11 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseEvent, CaseState, EventAction
+from config.errors import InvalidInput
 from enterprises.models import Role, UnitMembership
 from notifications.models import Notification
 from supervision.models import AgendaItem, FlagState, ItemOutcome, MeetingFlag
+from supervision.services import meetings as meeting_services
 from workflow import services
 from workflow.calendar import SHANGHAI
 
@@ -313,6 +315,44 @@ def test_it_refuses_a_meeting_in_the_past_a_chair_who_is_no_leader_or_a_unit_out
 def test_it_lets_only_supervisors_plan_a_meeting(district):
     assert plan(district, user=district.hank).status_code == 403
     assert plan(district, user=district.alice).status_code == 403
+
+
+def test_it_files_no_sub_case_when_one_of_a_decisions_sub_cases_is_too_long(district, frozen):
+    case = yixin_case(district)
+    flagged(district, case)
+    meeting = planned(district)
+    frozen.move_to(MEETING_DAY_10)
+    item = AgendaItem.objects.select_related("meeting").get(meeting_id=meeting["id"])
+    first, second = sub_case_bodies(district)
+    sub_cases = [
+        {**first, "unit": district.commerce, "assignee": district.dave},
+        {**second, "unit": district.industry, "description": "长" * 10_001, "resolution_due_date": date(2026, 12, 4)},
+    ]
+
+    with pytest.raises(InvalidInput) as refused:
+        meeting_services.meeting_item_decide(
+            item=item, acting_user=district.sam, decision=DECISION, sub_cases=sub_cases
+        )
+
+    assert refused.value.code == "too_long"
+    assert "10000" in refused.value.fields["sub_cases"][1]["description"][0]
+    assert not Case.objects.filter(parent=case).exists()
+    assert AgendaItem.objects.get(pk=item.pk).outcome == ItemOutcome.OPEN
+    assert MeetingFlag.objects.get(case=case).state == FlagState.PENDING
+    assert not events(case, EventAction.MEETING_DECISION)
+
+
+def test_it_refuses_minutes_longer_than_ten_thousand_characters(district, frozen):
+    case = yixin_case(district)
+    flagged(district, case)
+    meeting = planned(district)
+    frozen.move_to(MEETING_DAY_10)
+
+    response = decide(district, meeting, agenda(district, meeting)[0]["id"], decision="长" * 10_001)
+
+    assert response.status_code == 400
+    assert response.data["fields"]["decision"]
+    assert agenda(district, meeting)[0]["outcome"] == ItemOutcome.OPEN
 
 
 def test_it_records_decisions_only_from_the_meeting_day_on(district):

@@ -197,8 +197,24 @@ def test_it_refuses_an_empty_report(district, bad):
     assert (response.status_code, response.data["message"]) == (400, "Say what was done to put it right.")
 
 
+def test_it_refuses_the_enterprise_every_rectification_address_in_its_language(district, bad):
+    client = district.client(district.alice)
+    answers = [
+        client.get(RECTIFICATIONS),
+        client.get(url(bad)),
+        client.post(url(bad, "submit"), {"report": "x"}, format="json"),
+        client.get(RECTIFICATIONS, HTTP_ACCEPT_LANGUAGE="en"),
+    ]
+
+    assert [response.status_code for response in answers] == [403] * 4
+    assert {response.data["code"] for response in answers} == {"not_an_official"}
+    assert answers[0].data["message"] == "整改和申诉仅供机关工作人员使用。"
+    assert answers[3].data["message"] == "Rectifications and appeals are for government officials."
+    assert Rectification.objects.get(pk=bad.pk).state == RectificationState.OPEN
+
+
 def test_it_hides_rectifications_from_the_enterprise_other_units_and_other_districts(district, bad):
-    for user in (district.alice, district.dave, district.otto):
+    for user in (district.dave, district.otto):
         client = district.client(user)
         assert client.get(RECTIFICATIONS).data["count"] == 0
         assert client.get(url(bad)).status_code == 404

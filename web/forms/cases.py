@@ -7,6 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category, ResolutionType, Satisfaction, Visibility
+from config import limits
 from config.errors import InvalidInput
 from enterprises.models import Role, UnitMembership
 from workflow.attachments import content_type_for_upload
@@ -25,23 +26,32 @@ class AcceptForm(VersionedForm):
 
 
 class ReasonForm(VersionedForm):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=_("Reason"), max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class SendBackForm(ReasonForm):
     reason = forms.CharField(
         label=_("Why is this case not yours?"),
         help_text=_("The dispatcher reads this to route the case again."),
+        max_length=limits.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class ReopenForm(ReasonForm):
-    reason = forms.CharField(label=_("Why is the solution not acceptable?"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Why is the solution not acceptable?"),
+        max_length=limits.REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class WithdrawForm(ReasonForm):
-    reason = forms.CharField(label=_("Why do you withdraw the problem?"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Why do you withdraw the problem?"),
+        max_length=limits.REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class ResolveForm(VersionedForm):
@@ -49,6 +59,7 @@ class ResolveForm(VersionedForm):
     reply = forms.CharField(
         label=_("Reply to the enterprise"),
         help_text=_("The enterprise reads this reply and confirms or rejects it."),
+        max_length=limits.REPLY,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
@@ -62,7 +73,12 @@ class CloseForm(VersionedForm):
         coerce=int,
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(label=_("Comment (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=limits.NOTE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def __init__(self, *args, rates: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -93,7 +109,10 @@ class AssignForm(VersionedForm):
 
     assignment = forms.ChoiceField(label=_("Assign to"))
     note = forms.CharField(
-        label=_("Note for the assignee (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note for the assignee (optional)"),
+        required=False,
+        max_length=limits.NOTE,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, memberships: list[UnitMembership], **kwargs) -> None:
@@ -133,7 +152,7 @@ class VisibilityForm(forms.Form):
 
 
 class CommentForm(VisibilityForm):
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(label=_("Message"), max_length=limits.COMMENT, widget=forms.Textarea(attrs={"rows": 3}))
     field_order = ["body", "visibility"]
 
 
@@ -165,7 +184,9 @@ class ExtensionForm(forms.Form):
         help_text=_("A working day after the current deadline."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    reason = forms.CharField(label=_("Why is more time needed?"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Why is more time needed?"), max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -201,10 +222,11 @@ class FileCaseForm(forms.Form):
         queryset=Category.objects.filter(is_active=True),
         empty_label=None,
     )
-    title = forms.CharField(label=_("Title"), max_length=200, help_text=_("One line that names the problem."))
+    title = forms.CharField(label=_("Title"), max_length=limits.TITLE, help_text=_("One line that names the problem."))
     description = forms.CharField(
         label=_("Description"),
         help_text=_("What happened, since when, and what you need."),
+        max_length=limits.DESCRIPTION,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     attachments = MultipleFileField(

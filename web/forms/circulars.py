@@ -10,8 +10,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config import limits
 from enterprises.models import Unit
-from supervision.services.circulars import DEFAULT_WORST_COUNT, MAX_WORST_COUNT, TITLE_MAX_LENGTH
+from supervision.services.circulars import DEFAULT_WORST_COUNT, MAX_WORST_COUNT
 
 from .supervision import period_choices
 
@@ -46,10 +47,18 @@ class CircularEditForm(forms.Form):
     """The wording of a draft and a comment per unit it names; an empty comment removes one."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
-    introduction = forms.CharField(label=_("Introduction"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    title = forms.CharField(label=_("Title"), max_length=limits.TITLE)
+    introduction = forms.CharField(
+        label=_("Introduction"),
+        required=False,
+        max_length=limits.CIRCULAR_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     requirements = forms.CharField(
-        label=_("Requirements (整改要求)"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Requirements (整改要求)"),
+        required=False,
+        max_length=limits.CIRCULAR_TEXT,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
 
     def __init__(self, data=None, *, circular, named: dict[int, str]) -> None:
@@ -65,6 +74,7 @@ class CircularEditForm(forms.Form):
             self.fields[f"comment_{unit_id}"] = forms.CharField(
                 label=_("Comment on %(unit)s") % {"unit": name},
                 required=False,
+                max_length=limits.NOTE,
                 initial=circular.unit_comments.get(str(unit_id), ""),
                 widget=forms.Textarea(attrs={"rows": 2}),
             )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import CaseState, Category
+from config import limits
 from enterprises.models import Unit
 from workflow.calendar import SHANGHAI
 
@@ -37,7 +38,7 @@ class LedgerFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=gettext_lazy("Included."),
     )
-    search = forms.CharField(label=gettext_lazy("Number or title contains"), required=False, max_length=100)
+    search = forms.CharField(label=gettext_lazy("Number or title contains"), required=False, max_length=limits.SEARCH)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config import limits
 from supervision.models import FlagKind, RecheckMethod, RecheckResult
 
 from .cases import VersionedForm
@@ -23,6 +24,7 @@ class FlagForm(VersionedForm):
     reason = forms.CharField(
         label=_("Reason"),
         help_text=_("What the meeting must decide, and which departments it needs."),
+        max_length=limits.REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -36,8 +38,8 @@ class MeetingForm(forms.Form):
     participating_units = forms.TypedMultipleChoiceField(
         label=_("Participating units"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
-    title = forms.CharField(label=_("Title (optional)"), max_length=200, required=False)
-    location = forms.CharField(label=_("Location (optional)"), max_length=200, required=False)
+    title = forms.CharField(label=_("Title (optional)"), max_length=limits.TITLE, required=False)
+    location = forms.CharField(label=_("Location (optional)"), max_length=limits.LOCATION, required=False)
 
     def __init__(self, *args, jurisdictions, leaders, units, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -57,6 +59,7 @@ class DecisionForm(forms.Form):
     decision = forms.CharField(
         label=_("Minutes (纪要)"),
         help_text=_("What the meeting decided on this case."),
+        max_length=limits.MINUTES,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     decision_public = forms.BooleanField(
@@ -77,8 +80,10 @@ class SubCaseForm(forms.Form):
         empty_value=None,
         help_text=_("Without one the unit's head receives it."),
     )
-    title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("What the unit must do"), widget=forms.Textarea(attrs={"rows": 2}))
+    title = forms.CharField(label=_("Title"), max_length=limits.TITLE)
+    description = forms.CharField(
+        label=_("What the unit must do"), max_length=limits.DESCRIPTION, widget=forms.Textarea(attrs={"rows": 2})
+    )
     resolution_workdays = forms.IntegerField(label=_("Working days to resolve"), min_value=1, max_value=250)
 
     def __init__(self, *args, unit_choices, assignee_choices, **kwargs) -> None:
@@ -92,7 +97,10 @@ SubCaseFormSet = forms.formset_factory(SubCaseForm, extra=SUB_CASE_ROWS, max_num
 
 class CloseMeetingForm(forms.Form):
     notes = forms.CharField(
-        label=_("General record (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("General record (optional)"),
+        required=False,
+        max_length=limits.MINUTES,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     confirm = forms.BooleanField(
         label=_("Yes, the meeting was held: undecided items go to the next meeting"),
@@ -137,12 +145,16 @@ class DrawForm(forms.Form):
 class RecheckRecordForm(forms.Form):
     method = forms.ChoiceField(label=_("How"), choices=RecheckMethod.choices, widget=forms.RadioSelect)
     method_other = forms.CharField(
-        label=_("Other method"), max_length=100, required=False, help_text=_("Name it when the method is other.")
+        label=_("Other method"),
+        max_length=limits.METHOD_OTHER,
+        required=False,
+        help_text=_("Name it when the method is other."),
     )
     result = forms.ChoiceField(label=_("Result"), choices=RecheckResult.choices, widget=forms.RadioSelect)
     note = forms.CharField(
         label=_("What was found"),
         required=False,
+        max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required when it failed: the case reopens and the enterprise reads it."),
     )

@@ -3,9 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config import limits
 from supervision.models import AppealKind, AppealState, RectificationState
-
-from .supervision import MAX_ID
 
 ANY = [("", _("All"))]
 
@@ -22,17 +21,22 @@ class AppealFilterForm(forms.Form):
 class SubmitReportForm(forms.Form):
     report = forms.CharField(
         label=_("What was done"),
+        max_length=limits.REPORT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The supervisors read it before accepting the rectification."),
     )
 
 
 class AcceptRectificationForm(forms.Form):
-    note = forms.CharField(label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note (optional)"), required=False, max_length=limits.NOTE, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReturnRectificationForm(forms.Form):
-    reason = forms.CharField(label=_("What is still missing"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("What is still missing"), max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 2})
+    )
     due_date = forms.DateField(
         label=_("New deadline (optional)"),
         required=False,
@@ -42,9 +46,11 @@ class ReturnRectificationForm(forms.Form):
 
 
 class AppealForm(forms.Form):
-    case = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    case = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=limits.MAX_ID)
     kind = forms.ChoiceField(label=_("The rating is"), choices=AppealKind.choices, widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("Why it should not count"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Why it should not count"), max_length=limits.REASON, widget=forms.Textarea(attrs={"rows": 3})
+    )
     next = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
@@ -54,6 +60,7 @@ class AppealDecisionForm(forms.Form):
     )
     note = forms.CharField(
         label=_("Reason for the decision"),
+        max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The unit reads it."),
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category, UrgingLevel
+from config import limits
 from config.errors import InvalidInput
 from enterprises.models import Enterprise, Role, Unit
 from enterprises.selectors import enterprises_visible_to
@@ -74,6 +75,7 @@ class UrgeForm(forms.Form):
     level = forms.TypedChoiceField(label=_("Urging level"), choices=UrgingLevel.choices, coerce=int)
     note = forms.CharField(
         label=_("Note"),
+        max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Why the level changes; the people urged read it."),
     )
@@ -106,6 +108,7 @@ class DecisionForm(forms.Form):
     note = forms.CharField(
         label=_("Note"),
         required=False,
+        max_length=limits.NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required to reject; the cadre reads it."),
     )
@@ -152,18 +155,14 @@ class RatesForm(forms.Form):
         return period, rates.By(data.get("by") or rates.By.UNIT), data.get("chart") or "score"
 
 
-# The largest primary key the databases hold; a larger number in the address names nothing.
-MAX_ID = 2**63 - 1
-
-
 class FigureForm(forms.Form):
     """The figure a drill-down lists: the drill-down API's parameters."""
 
     period = forms.CharField(label=_("Period"))
     metric = forms.ChoiceField(label=_("Figure"), choices=[(name, name) for name in (*rates.RATES, *rates.COUNTS)])
     part = forms.ChoiceField(label=_("Part"), choices=[(part.value, part.value) for part in rates.Part], required=False)
-    unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1, max_value=MAX_ID)
-    cadre = forms.IntegerField(label=_("Cadre"), required=False, min_value=1, max_value=MAX_ID)
+    unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1, max_value=limits.MAX_ID)
+    cadre = forms.IntegerField(label=_("Cadre"), required=False, min_value=1, max_value=limits.MAX_ID)
 
     def clean_period(self) -> rates.Period:
         try:

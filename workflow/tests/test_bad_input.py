@@ -1,12 +1,14 @@
 """Bad input through the API: a clear 4xx with {"code", "message"} (and "fields" for 400), and nothing written."""
 
 import contextlib
+import json
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from cases.models import Attachment, Case, CaseEvent, CaseState, Comment
+from config.api import server_error
 from notifications.models import Notification
 from workflow import services
 
@@ -212,6 +214,82 @@ def test_it_answers_parse_error_to_a_body_that_is_not_json(district, assigned, u
 def test_it_answers_parse_error_in_the_default_language_too(district, assigned):
     response = district.client(district.carol).post(
         f"{CASES}{assigned.pk}/resolve/", "{not json", content_type="application/json"
+    )
+
+    assert_error(response, 400, "parse_error")
+
+
+DEEP_ARRAY = "[" * 1000 + "]" * 1000
+DEEP_OBJECT = '{"a":' * 1000 + "1" + "}" * 1000
+
+
+@pytest.mark.parametrize("document", [DEEP_ARRAY, DEEP_OBJECT], ids=["array", "object"])
+@pytest.mark.parametrize(
+    ("user", "url"),
+    [
+        ("alice", CASES),
+        ("carol", "{case}/resolve/"),
+        ("carol", "{case}/comments/"),
+        ("carol", "{case}/attachments/"),
+        ("sam", "/api/v1/supervision/flags/"),
+        ("sam", "/api/v1/supervision/ledger/"),
+        ("sam", "/api/v1/supervision/circulars/"),
+        ("carol", "/api/v1/supervision/appeals/"),
+    ],
+)
+def test_it_answers_parse_error_to_json_nested_a_thousand_levels_deep(district, assigned, user, url, document):
+    url = url.format(case=f"{CASES}{assigned.pk}")
+
+    with nothing_written():
+        response = district.client(getattr(district, user)).post(url, document, content_type="application/json")
+
+    assert_error(response, 400, "parse_error")
+
+
+def test_it_names_the_nesting_limit_to_json_that_decodes_but_nests_too_deep(district, assigned):
+    document = {"resolution_type": "solved", "reply": "已协调"}
+    for _level in range(40):
+        document = {"reply": document}
+
+    with nothing_written():
+        response = post(district, district.carol, f"{CASES}{assigned.pk}/resolve/", document, HTTP_ACCEPT_LANGUAGE="en")
+
+    body = assert_error(response, 400, "parse_error")
+    assert "32 levels" in body["message"]
+
+
+def test_it_answers_a_body_larger_than_the_server_accepts_with_the_error_body(district):
+    body = json.dumps({"category": district.financing.pk, "title": "标题", "description": "x" * 3_000_000})
+
+    with nothing_written():
+        response = district.client(district.alice).post(
+            CASES, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+        )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "request_too_large",
+        "message": "The request is larger than the 2.5\xa0MB the server accepts; send files as attachments.",
+    }
+
+
+def test_it_answers_a_server_error_on_the_api_with_the_error_body_and_keeps_the_page_for_pages(rf):
+    api = server_error(rf.get("/api/v1/cases/"))
+    page = server_error(rf.get("/queue/"))
+
+    assert (api.status_code, json.loads(api.content)["code"]) == (500, "server_error")
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
+
+
+def test_it_refuses_deep_json_when_signing_in_too(district):
+    response = district.client().post("/api/v1/auth/token/", DEEP_ARRAY, content_type="application/json")
+
+    assert_error(response, 400, "parse_error")
+
+
+def test_it_refuses_deep_json_on_the_preferences_too(district):
+    response = district.client(district.alice).put(
+        "/api/v1/notifications/preferences/", DEEP_ARRAY, content_type="application/json"
     )
 
     assert_error(response, 400, "parse_error")

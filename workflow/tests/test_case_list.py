@@ -7,6 +7,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -17,6 +18,7 @@ from enterprises.credit_code import check_character
 from enterprises.models import Enterprise, EnterpriseContact
 from enterprises.services import service_assignment_change
 from workflow import services
+from workflow.api import case_list_filtered
 
 CASES = "/api/v1/cases/"
 
@@ -210,6 +212,47 @@ def test_it_applies_filters_within_what_the_user_may_see(district, board):
     assert listed(district, board, user=district.hank, state="assigned") == ["b3", "a1"]
     assert listed(district, board, user=district.alice) == ["a3", "a2", "a1"]
     assert listed(district, board, user=district.bob, overdue="true") == ["b1"]
+
+
+@pytest.fixture
+def alices_three(district):
+    """Three of alice's cases filed a day apart, all routed to carol; carol sends back the oldest (c1)."""
+    start = timezone.now() - timedelta(days=10)
+    cases = {
+        f"c{n}": file_case(
+            district, district.alice, district.yixin, district.infrastructure, f"问题{n}", start + timedelta(days=n)
+        )
+        for n in (1, 2, 3)
+    }
+    services.case_send_back(case=cases["c1"], acting_user=district.carol, reason="属于街道职责")
+    return {key: case.number for key, case in cases.items()}, None
+
+
+def test_it_reveals_no_send_back_to_the_enterprise_through_the_returned_filter(district, alices_three):
+    assert listed(district, alices_three, user=district.alice, returned="true") == []
+    assert listed(district, alices_three, user=district.alice, returned="false") == ["c3", "c2", "c1"]
+    assert listed(district, alices_three, user=district.dora, returned="true") == ["c1"]
+
+
+def test_it_orders_the_enterprises_list_as_if_nothing_was_sent_back(district, alices_three):
+    assert listed(district, alices_three, user=district.alice) == ["c3", "c2", "c1"]
+    assert listed(district, alices_three, user=district.dora) == ["c1", "c3", "c2"]
+
+
+def test_it_ignores_an_enterprises_order_by_the_time_of_the_last_internal_change(district, alices_three):
+    assert listed(district, alices_three, user=district.alice, ordering="-updated_at") == ["c3", "c2", "c1"]
+    assert listed(district, alices_three, user=district.carol, ordering="-updated_at")[0] == "c1"
+
+
+def test_it_lets_the_enterprise_order_by_its_cases_public_deadlines_and_filing(district, alices_three):
+    assert listed(district, alices_three, user=district.alice, ordering="filed_at") == ["c1", "c2", "c3"]
+    assert listed(district, alices_three, user=district.alice, ordering="-resolution_due_at")[:2] == ["c3", "c2"]
+
+
+def test_it_exports_the_order_an_official_sees_in_the_ledger(district, alices_three):
+    keys = {number: key for key, number in alices_three[0].items()}
+    ordered = [keys[case.number] for case in case_list_filtered(district.dora, QueryDict())]
+    assert ordered == ["c1", "c3", "c2"]
 
 
 # Query counts

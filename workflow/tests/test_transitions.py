@@ -10,9 +10,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, CaseState, Closure, ResolutionType
+from enterprises.services import service_assignment_change
 from notifications.models import Notification
 
 from .helpers import (
@@ -141,6 +143,42 @@ class TestFile:
         assert response.data["enterprise"]["id"] == district.yixin.pk
         assert response.data["filed_by"]["username"] == "carol"
         assert response.data["assignee"]["username"] == "carol"
+
+    def test_it_lets_the_leader_who_serves_the_enterprise_file_on_its_behalf(self, district):
+        """三级包保: the leader (包保领导) serves the enterprise as the cadre does, and files for it the same way."""
+        response = file_case(district, district.leo, **filing(district, enterprise=district.yixin.pk))
+
+        assert response.status_code == 201, response.data
+        assert response.data["enterprise"]["id"] == district.yixin.pk
+        assert response.data["filed_by"]["username"] == "leo"
+        assert response.data["assignee"]["username"] == "carol"
+        assert [row["id"] for row in district.client(district.alice).get(CASES_URL).data["results"]] == [
+            response.data["id"]
+        ]
+
+    def test_it_lets_the_local_contact_who_serves_the_enterprise_file_on_its_behalf(self, district):
+        tina = get_user_model().objects.create_user(username="tina", first_name="田娜")
+        service_assignment_change(
+            enterprise=district.yixin,
+            unit=district.industry,
+            cadre=district.carol,
+            leader=district.leo,
+            local_contact=tina,
+        )
+
+        response = file_case(district, tina, **filing(district, enterprise=district.yixin.pk))
+
+        assert response.status_code == 201, response.data
+        assert response.data["filed_by"]["username"] == "tina"
+
+    def test_it_refuses_a_leader_once_another_leader_serves_the_enterprise(self, district):
+        service_assignment_change(enterprise=district.yixin, unit=district.industry, cadre=district.carol)
+
+        response = file_case(district, district.leo, **filing(district, enterprise=district.yixin.pk))
+
+        assert_refused(response, 400)
+        assert "enterprise" in response.data["fields"]
+        assert not Case.objects.exists()
 
     @pytest.mark.parametrize("person", ["bob", "dave"])
     def test_it_refuses_to_file_for_an_enterprise_the_user_does_not_act_for(self, district, person):
