@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "notifications",
     "supervision",
     "accounts",
+    "ops",
     "web",
 ]
 
