@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from .services import token_expires_at, token_has_expired
+from .services.tokens import token_expires_at, token_has_expired
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):

@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import LogoutView, TokenView
+from accounts.api import InvitationViewSet, LogoutView, PasswordChangeView, PasswordResetView, TokenView
 from cases.api import CategoryViewSet
 from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet
@@ -24,6 +24,7 @@ router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("units", UnitViewSet, basename="unit")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("extensions", ExtensionViewSet, basename="extension")
 router.register("supervision/overdue", OverdueViewSet, basename="overdue")
 router.register("supervision/rates", RatesViewSet, basename="rates")
@@ -38,6 +39,8 @@ router.register("supervision/ledger", LedgerExportViewSet, basename="ledger-expo
 api_patterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("auth/password/", PasswordChangeView.as_view(), name="auth-password"),
+    path("auth/password/reset/", PasswordResetView.as_view(), name="auth-password-reset"),
     path("me/", MeView.as_view(), name="me"),
     *router.urls,
 ]

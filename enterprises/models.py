@@ -1,8 +1,11 @@
 """Who is served and who serves: enterprises, government units, people's roles, and 包保."""
 
+from uuid import uuid4
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -251,6 +254,8 @@ class KeyProject(models.Model):
         verbose_name_plural = _("key projects")
         ordering = ["name"]
         indexes = [models.Index(fields=["leader"], condition=Q(is_active=True), name="active_project_by_leader")]
+        # The master-data workbook names a project by its name and enterprise: two alike could not be told apart.
+        constraints = [models.UniqueConstraint(fields=["enterprise", "name"], name="one_project_name_per_enterprise")]
 
     def __str__(self) -> str:
         return self.name
@@ -289,3 +294,59 @@ class TaskForceMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} · {self.user}"
+
+
+class MasterDataImportState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to be checked")
+    CHECKING = "checking", _("Being checked")
+    READY = "ready", _("Checked: waiting for confirmation")
+    REJECTED = "rejected", _("Refused: the workbook has problems")
+    CONFIRMED = "confirmed", _("Confirmed: waiting to be imported")
+    IMPORTING = "importing", _("Being imported")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+def masterdata_upload_path(instance: "MasterDataImport", filename: str) -> str:
+    """A random stored name: the upload is reached only through its job, and deleted when the job ends."""
+    return f"masterdata-imports/{timezone.now():%Y/%m}/{uuid4().hex}.xlsx"
+
+
+class MasterDataImport(models.Model):
+    """One uploaded master-data workbook: checked in the background, previewed, confirmed, then imported.
+
+    The row stays as the record of who imported what; the file goes as soon as the job no longer needs it.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="masterdata_imports",
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    state = models.CharField(
+        _("state"), max_length=20, choices=MasterDataImportState.choices, default=MasterDataImportState.QUEUED
+    )
+    file = models.FileField(_("file"), upload_to=masterdata_upload_path, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    deactivate_missing = models.BooleanField(_("deactivate what the workbook leaves out"), default=False)
+    stage = models.CharField(_("stage"), max_length=100, blank=True)
+    progress_done = models.PositiveIntegerField(_("done"), default=0)
+    progress_total = models.PositiveIntegerField(_("to do"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("master data import")
+        verbose_name_plural = _("master data imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.created_at:%Y-%m-%d %H:%M} {self.state}"

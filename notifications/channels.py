@@ -61,6 +61,29 @@ def render(template: str, delivery: Delivery, preference: NotificationPreference
         ).strip()
 
 
+def email_send(message: EmailMessage) -> None:
+    """Send one e-mail through Django's mail backend, telling a refusal that will repeat (``PermanentError``)
+    from trouble that may pass (``TransientError``). Also used for the mails of accounts (invitations)."""
+    try:
+        message.send()
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _reply in error.recipients.values()]
+        text = _("The mail server refused the address: %(error)s") % {"error": error.recipients}
+        if codes and all(code >= 500 for code in codes):
+            raise PermanentError(text) from error
+        raise TransientError(text) from error
+    except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as error:
+        # Our account or sender address, not this message: once the settings are fixed, retries pass.
+        raise TransientError(_("The mail server refused our account: %(error)s") % {"error": error}) from error
+    except smtplib.SMTPResponseException as error:
+        text = _("The mail server refused the message: %(error)s") % {"error": error}
+        if error.smtp_code >= 500:
+            raise PermanentError(text) from error
+        raise TransientError(text) from error
+    except OSError as error:  # SMTPException, refused connections and timeouts alike
+        raise TransientError(_("The mail server could not be reached: %(error)s") % {"error": error}) from error
+
+
 class EmailChannel:
     """Through Django's mail backend, so settings choose console, file or SMTP."""
 
@@ -72,31 +95,15 @@ class EmailChannel:
         preference = preference_for_user(recipient)
         if not preference.email_enabled:
             raise PermanentError(_("The recipient turned e-mail off."))
-        message = EmailMessage(
-            # A header cannot hold a line break, and a template's output may.
-            subject=" ".join(notification.subject.split()),
-            body=render("notifications/email_body.txt", delivery, preference),
-            to=[recipient.email],
-            headers={"X-Huiyin-Delivery": str(delivery.pk)},
+        email_send(
+            EmailMessage(
+                # A header cannot hold a line break, and a template's output may.
+                subject=" ".join(notification.subject.split()),
+                body=render("notifications/email_body.txt", delivery, preference),
+                to=[recipient.email],
+                headers={"X-Huiyin-Delivery": str(delivery.pk)},
+            )
         )
-        try:
-            message.send()
-        except smtplib.SMTPRecipientsRefused as error:
-            codes = [code for code, _reply in error.recipients.values()]
-            text = _("The mail server refused the address: %(error)s") % {"error": error.recipients}
-            if codes and all(code >= 500 for code in codes):
-                raise PermanentError(text) from error
-            raise TransientError(text) from error
-        except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as error:
-            # Our account or sender address, not this message: once the settings are fixed, retries pass.
-            raise TransientError(_("The mail server refused our account: %(error)s") % {"error": error}) from error
-        except smtplib.SMTPResponseException as error:
-            text = _("The mail server refused the message: %(error)s") % {"error": error}
-            if error.smtp_code >= 500:
-                raise PermanentError(text) from error
-            raise TransientError(text) from error
-        except OSError as error:  # SMTPException, refused connections and timeouts alike
-            raise TransientError(_("The mail server could not be reached: %(error)s") % {"error": error}) from error
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ class NavItem:
     label: str
     url: str
     current: bool
+    work: bool = True
 
 
 # (url name, label, who sees it), in the order of the menu.
@@ -40,11 +41,17 @@ MENU = (
     ),
     ("web:ledger", _("Ledger export"), lambda roles: roles.is_official),
     ("web:board", _("Listed cases"), lambda roles: Role.LEADER in roles.roles or roles.is_supervisor),
+    ("web:masterdata", _("Master data"), lambda roles: roles.is_superuser),
+    ("web:invitations", _("Invitations"), lambda roles: roles.is_superuser or bool(roles.served_enterprise_ids)),
 )
+
+# The person's own account, after the work, for everyone; the start page never leads there.
+ACCOUNT_MENU = (("web:password-change", _("Change password")),)
 
 
 def navigation_for(roles: UserRoles, path: str) -> list[NavItem]:
     """The user's menu; the current item is the one whose address is the longest start of ``path``."""
-    shown = [(str(label), reverse(url_name)) for url_name, label, may_see in MENU if may_see(roles)]
-    current = max((url for _label, url in shown if path.startswith(url)), key=len, default=None)
-    return [NavItem(label=label, url=url, current=url == current) for label, url in shown]
+    shown = [(str(label), reverse(url_name), True) for url_name, label, may_see in MENU if may_see(roles)]
+    shown += [(str(label), reverse(url_name), False) for url_name, label in ACCOUNT_MENU]
+    current = max((url for _label, url, _work in shown if path.startswith(url)), key=len, default=None)
+    return [NavItem(label=label, url=url, current=url == current, work=work) for label, url, work in shown]

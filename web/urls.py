@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import cases, circulars, common, ledger, meetings, ratings, supervision, work
+from .views import accounts, cases, circulars, common, ledger, masterdata, meetings, ratings, supervision, work
 
 app_name = "web"
 
@@ -13,6 +13,19 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", accounts.PasswordChangeView.as_view(), name="password-change"),
+    path("password/reset/", accounts.password_reset, name="password-reset"),
+    path("password/reset/sent/", accounts.password_reset_sent, name="password-reset-sent"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("password/reset/done/", accounts.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
+    path("invitations/", accounts.invitations, name="invitations"),
+    path("invitations/new/", accounts.invitation_new, name="invitation-new"),
+    path("invitations/<int:invitation_id>/revoke/", accounts.invitation_revoke, name="invitation-revoke"),
+    path("join/<int:invitation_id>/<str:token>/", accounts.invitation_accept, name="invitation-accept"),
     path("inbox/", common.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", common.inbox_read, name="inbox-read"),
     path("inbox/read-all/", common.inbox_read_all, name="inbox-read-all"),
@@ -49,6 +62,27 @@ urlpatterns = [
     path("supervision/appeals/new/", ratings.appeal_file, name="appeal-file"),
     path("supervision/appeals/<int:appeal_id>/decide/", ratings.appeal_decide, name="appeal-decide"),
     path("supervision/ledger/", ledger.ledger, name="ledger"),
+    path("masterdata/", masterdata.masterdata, name="masterdata"),
+    path("masterdata/template.xlsx", masterdata.masterdata_template, name="masterdata-template"),
+    path("masterdata/export.xlsx", masterdata.masterdata_export, name="masterdata-export"),
+    path("masterdata/imports/<int:import_id>/", masterdata.masterdata_import, name="masterdata-import"),
+    path(
+        "masterdata/imports/<int:import_id>/status/",
+        masterdata.masterdata_import_status,
+        name="masterdata-import-status",
+    ),
+    path(
+        "masterdata/imports/<int:import_id>/confirm/",
+        masterdata.masterdata_import_decide,
+        {"decision": "confirm"},
+        name="masterdata-import-confirm",
+    ),
+    path(
+        "masterdata/imports/<int:import_id>/cancel/",
+        masterdata.masterdata_import_decide,
+        {"decision": "cancel"},
+        name="masterdata-import-cancel",
+    ),
     path("supervision/meetings/", meetings.meetings, name="meetings"),
     path("supervision/meetings/<int:meeting_id>/", meetings.meeting, name="meeting"),
     path(

@@ -114,7 +114,7 @@ AUTHENTICATION_BACKENDS = [
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "accounts.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -151,6 +151,12 @@ CONTENT_SECURITY_POLICY = {
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
+
+# Django's database sessions with the user's id in an indexed column, so that deactivating an account
+# ends all its sessions at once (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
+# A password-reset link works once, for this long after it was sent.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("HUIYIN_PASSWORD_RESET_HOURS", "24")) * 3600
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -203,6 +209,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.ledger_exports_tidy_task",
         "schedule": 600.0,
         "options": {"expires": 540},
+    },
+    "enterprises-masterdata-imports-tidy": {
+        "task": "enterprises.tasks.masterdata_imports_tidy_task",
+        "schedule": 600.0,
+        "options": {"expires": 540},
+    },
+    "accounts-invitation-mails": {
+        "task": "accounts.tasks.invitation_mails_send_due_task",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    "accounts-invitations-expire": {
+        "task": "accounts.tasks.invitations_expire_task",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
     },
     "notifications-deliver-pending": {
         "task": "notifications.tasks.deliver_pending",
@@ -280,6 +301,9 @@ SPECTACULAR_SETTINGS = {
         "MeetingStateEnum": "supervision.models.MeetingState",
         "AgendaItemOutcomeEnum": "supervision.models.ItemOutcome",
         "CircularStateEnum": "supervision.models.CircularState",
+        "InvitationStateEnum": "accounts.models.InvitationState",
+        "InvitationKindEnum": "accounts.models.InvitationKind",
+        "InvitationMailStatusEnum": "accounts.models.MailStatus",
     },
 }
 
@@ -313,6 +337,13 @@ HUIYIN = {
     "API_TOKEN_LIFETIME_HOURS": int(os.environ.get("HUIYIN_API_TOKEN_LIFETIME_HOURS", "12")),
     # Days a finished ledger export stays downloadable before the cleanup task deletes its file.
     "LEDGER_RETENTION_DAYS": int(os.environ.get("HUIYIN_LEDGER_RETENTION_DAYS", "7")),
+    # The largest master-data workbook the page accepts (50,000 enterprises with contacts and 包保 take ~5 MB).
+    "MASTERDATA_MAX_BYTES": int(os.environ.get("HUIYIN_MASTERDATA_MAX_BYTES", str(30 * 1024 * 1024))),
+    # Days an invitation's link works (docs/accounts.md).
+    "INVITATION_DAYS": int(os.environ.get("HUIYIN_INVITATION_DAYS", "7")),
+    # Password-reset e-mails asked for one address, and from one client address, in any rolling hour.
+    "PASSWORD_RESET_PER_ADDRESS": int(os.environ.get("HUIYIN_PASSWORD_RESET_PER_ADDRESS", "3")),
+    "PASSWORD_RESET_PER_CLIENT": int(os.environ.get("HUIYIN_PASSWORD_RESET_PER_CLIENT", "20")),
     # /healthz/ (config/health.py, docs/deploy.md). The deadline sweep runs every 2 minutes: three runs missed in
     # a row fail the check.
     "HEALTH_SWEEP_STALE_AFTER": int(os.environ.get("HUIYIN_HEALTH_SWEEP_STALE_AFTER", "360")),

@@ -423,23 +423,43 @@ def test_it_serves_static_files_itself_and_caches_the_hashed_ones_for_good(nginx
     assert nginx_site.backend.seen == []
 
 
-def test_it_lets_attachments_up_to_the_limit_through_and_refuses_larger_bodies(nginx_site):
+def body_limit(site: str, location: str | None = None) -> int:
+    """client_max_body_size of the server, or of ``location = PATH``, in bytes."""
+    if location is not None:
+        site = site[site.index(f"location = {location} {{") :]
+    return int(re.search(r"client_max_body_size (\d+)m;", site)[1]) * 1024 * 1024
+
+
+def test_it_lets_uploads_up_to_what_django_accepts_through_and_refuses_larger_bodies(nginx_site):
     site = (DEPLOY / "nginx" / "huiyin.conf").read_text()
-    limit = int(re.search(r"client_max_body_size (\d+)m;", site)[1]) * 1024 * 1024
-    largest_attachment = settings.HUIYIN["ATTACHMENT_MAX_BYTES"]
-    assert largest_attachment < limit <= largest_attachment + 1024 * 1024
+    mib = 1024 * 1024
+    attachment, workbook = settings.HUIYIN["ATTACHMENT_MAX_BYTES"], settings.HUIYIN["MASTERDATA_MAX_BYTES"]
+    limit, filing, masterdata = body_limit(site), body_limit(site, "/my/cases/new/"), body_limit(site, "/masterdata/")
+    # A little above what Django accepts, so that Django refuses a file slightly too large in the person's language.
+    assert attachment < limit <= attachment + mib
+    assert workbook < masterdata <= workbook + mib
+    assert 5 * attachment < filing <= 5 * attachment + mib  # the filing page takes several attachments at once
 
-    # The largest attachment Django accepts, in its multipart form, and one a little over what Django accepts
-    # (Django refuses it with a message in the person's language).
-    for size in (largest_attachment + 4096, limit):
+    def post(path: str, size: int) -> int:
         status, _headers, _body = nginx_site.request(
-            "POST", "/api/v1/cases/1/attachments/", body=b"x" * size, **{"Content-Type": "multipart/form-data"}
+            "POST", path, body=b"x" * size, **{"Content-Type": "multipart/form-data; boundary=x"}
         )
-        assert status == 200
-    refused = nginx_site.request("POST", "/api/v1/cases/1/attachments/", body=b"x" * (limit + 1))
+        return status
 
-    assert refused[0] == 413
-    assert [seen.body_bytes for seen in nginx_site.backend.seen] == [largest_attachment + 4096, limit]
+    assert post("/api/v1/cases/1/attachments/", attachment + 4096) == 200  # the largest file in its form
+    assert post("/api/v1/cases/1/attachments/", limit) == 200
+    assert post("/api/v1/cases/1/attachments/", limit + 1) == 413
+    assert post("/masterdata/", masterdata) == 200
+    assert post("/masterdata/", masterdata + 1) == 413
+    assert post("/my/cases/new/", limit + mib) == 200
+    assert post("/my/cases/new/", filing + 1) == 413
+    forwarded = [(seen.path, seen.body_bytes) for seen in nginx_site.backend.seen]
+    assert forwarded == [
+        ("/api/v1/cases/1/attachments/", attachment + 4096),
+        ("/api/v1/cases/1/attachments/", limit),
+        ("/masterdata/", masterdata),
+        ("/my/cases/new/", limit + mib),
+    ]
 
 
 def test_it_passes_the_health_probe_to_django(nginx_site):

@@ -97,12 +97,24 @@ def test_it_shows_the_inbox_in_constant_queries(district, django_assert_max_num_
     assert response.content.decode().count("inbox__item--unread") == 6
 
 
+# Pages for people who cannot log in (yet): they hold nothing but what their link or e-mail address opens.
+OPEN_PAGES = {
+    "login",
+    "logout",
+    "password-reset",
+    "password-reset-sent",
+    "password-reset-confirm",
+    "password-reset-complete",
+    "invitation-accept",
+}
+
+
 def test_it_sends_a_visitor_to_the_login_page_from_every_page(district):
     """No page of anyone's work opens without signing in, whatever its address holds."""
     anonymous = Client()
     for pattern in urls.urlpatterns:
         assert isinstance(pattern, URLPattern)
-        if pattern.name in ("login", "logout"):
+        if pattern.name in OPEN_PAGES:
             continue
         arguments = {
             name: (1 if converter.regex == "[0-9]+" else "accept")

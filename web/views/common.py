@@ -30,9 +30,9 @@ def locked_out(request: HttpRequest, original_response: HttpResponse, credential
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Straight to the first page of the person's own work; an account without a role gets an explanation."""
-    items = navigation_for(roles_for_user(request.user), request.path)
-    if items:
-        return redirect(items[0].url)
+    work = [item for item in navigation_for(roles_for_user(request.user), request.path) if item.work]
+    if work:
+        return redirect(work[0].url)
     return render(request, "web/no_role.html")
 
 

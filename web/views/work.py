@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import with_contact_status
 from cases.models import CaseState
 from cases.selectors import cases_visible_to
 from config.errors import ApplicationError
@@ -167,11 +168,15 @@ def queue_sign_for(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 def served(request: HttpRequest) -> HttpResponse:
-    """The enterprises the cadre serves, with their open and overdue cases; one enterprise's cases below."""
+    """The enterprises the cadre serves, with their open and overdue cases and whether someone of theirs can
+    log in (else: invite one); one enterprise's cases below."""
     if not roles_for_user(request.user).served_enterprise_ids:
         raise PermissionDenied
     now = timezone.now()
-    enterprises = page_of(request, served_enterprises(request.user).order_by("name"))
+    served_now = with_contact_status(served_enterprises(request.user))
+    without_contact = served_now.filter(has_active_contact=False)
+    only_without_contact = request.GET.get("without_contact") == "1"
+    enterprises = page_of(request, (without_contact if only_without_contact else served_now).order_by("name"))
     counts = open_counts(request.user, [enterprise.pk for enterprise in enterprises], now=now)
     rows = [{"enterprise": enterprise, "counts": counts.get(enterprise.pk, {})} for enterprise in enterprises]
     chosen = None
@@ -186,7 +191,16 @@ def served(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/served.html",
-        {"page": enterprises, "rows": rows, "chosen": chosen, "cases": cases, "now": now},
+        {
+            "page": enterprises,
+            "rows": rows,
+            "chosen": chosen,
+            "cases": cases,
+            "now": now,
+            "without_contact_count": without_contact.count(),
+            "only_without_contact": only_without_contact,
+            "query": "without_contact=1" if only_without_contact else "",
+        },
     )
 
 

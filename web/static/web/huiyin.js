@@ -5,3 +5,19 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// A "copy" button copies the text of the field it names; without the clipboard, the text is selected.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) {
+    return;
+  }
+  const field = document.getElementById(button.dataset.copy);
+  field.select();
+  try {
+    await navigator.clipboard.writeText(field.value);
+    button.textContent = button.dataset.copied;
+  } catch {
+    // Not a secure context, or refused: the selected text is there to copy by hand.
+  }
+});

@@ -1,0 +1,25 @@
+"""The session engine (SESSION_ENGINE = "accounts.sessions"): Django's database sessions, with the user's id
+kept in an indexed column so that all of a person's sessions can be found and ended at once.
+
+This is the extension Django documents ("Extending database-backed session engines"); the id is taken
+from the session data on every save, so a key cycled at login or by a password change stays covered.
+"""
+
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+
+
+class SessionStore(DatabaseSessionStore):
+    @classmethod
+    def get_model_class(cls):
+        from .models import UserSession
+
+        return UserSession
+
+    def create_model_instance(self, data):
+        session = super().create_model_instance(data)
+        try:
+            session.user_id = int(data.get(SESSION_KEY))
+        except (TypeError, ValueError):
+            session.user_id = None
+        return session
