@@ -68,12 +68,22 @@ demo: install ## Start Huiyin on http://127.0.0.1:8000 with demo data (SQLite by
 	@echo "Log in with any account above and the password huiyin-demo. Stop everything with Ctrl-C."
 	HOST=$(HOST) PORT=$(PORT) $(PY) scripts/run-demo
 
+# nginx for the test of deploy/nginx/huiyin.conf, unpacked from Debian's packages into var/nginx: installing the
+# package would start a server on port 80 of the machine. The test runs it on high ports and stops it.
+NGINX := var/nginx/usr/sbin/nginx
+$(NGINX): | $(APT_UPDATED)
+	@rm -rf var/nginx && mkdir -p var/nginx/debs
+	cd var/nginx/debs && apt-get download -qq nginx nginx-common
+	for deb in var/nginx/debs/*.deb; do dpkg-deb -x "$$deb" var/nginx; done
+
 .PHONY: test-deps
-test-deps: install $(VENV)/.installed-dev ## Install what the tests need: Chromium, PostgreSQL and Redis servers
+test-deps: install $(VENV)/.installed-dev ## Install what the tests need: Chromium, PostgreSQL and Redis servers, nginx
 	$(call apt_ensure,postgresql,ls /usr/lib/postgresql/*/bin/initdb)
 	$(call apt_ensure,redis-server,command -v redis-server)
 	$(call apt_ensure,chromium,test -x /usr/bin/chromium)
 	$(call apt_ensure,faketime,command -v faketime)
+	$(call apt_ensure,openssl,command -v openssl)
+	@command -v nginx >/dev/null || $(MAKE) --no-print-directory $(NGINX)
 
 .PHONY: lint
 lint: $(VENV)/.installed-dev ## ruff lint and format check, missing migrations

@@ -101,3 +101,12 @@ def fresh_language():
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+def pytest_runtest_setup(item):
+    """``@pytest.mark.postgres_only`` tests run on PostgreSQL (scripts/with-postgres) and are skipped on SQLite."""
+    if item.get_closest_marker("postgres_only"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("needs PostgreSQL: run it under scripts/with-postgres")

@@ -1,7 +1,8 @@
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from .models import Delivery, DeliveryStatus, Notification, NotificationPreference
@@ -42,3 +43,18 @@ def deliveries_due(*, now: datetime, limit: int, queued_before: datetime | None 
     if queued_before is not None:
         due = due.filter(Q(queued_at__isnull=True) | Q(queued_at__lt=queued_before))
     return list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+
+
+@dataclass(frozen=True)
+class Backlog:
+    due: int
+    oldest_due_at: datetime | None
+
+
+def outbox_backlog(*, now: datetime) -> Backlog:
+    """Pending deliveries whose time has come, and when the longest-waiting of them fell due, in one query
+    over the partial index of pending rows. One waiting long means no worker is sending."""
+    found = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now).aggregate(
+        due=Count("pk"), oldest=Min("next_attempt_at")
+    )
+    return Backlog(due=found["due"], oldest_due_at=found["oldest"])

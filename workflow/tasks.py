@@ -4,9 +4,14 @@ import logging
 
 from celery import shared_task
 
+from ops.services import heartbeat_record
+
 from .sweep import deadlines_recompute_provisional, sweep
 
 logger = logging.getLogger(__name__)
+
+# The heartbeat each finished sweep leaves; /healthz/ reads it to tell a stopped beat or worker from a quiet night.
+SWEEP_HEARTBEAT = "deadline-sweep"
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -22,6 +27,7 @@ def sweep_deadlines() -> dict:
             report.digests,
             report.urged,
         )
+    heartbeat_record(name=SWEEP_HEARTBEAT)
     return {"reminded": report.reminded, "failed": report.failed, "digests": report.digests, "urged": report.urged}
 
 

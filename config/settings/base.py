@@ -51,10 +51,13 @@ INSTALLED_APPS = [
     "notifications",
     "supervision",
     "accounts",
+    "ops",
     "web",
 ]
 
 MIDDLEWARE = [
+    # First: /healthz/ answers a load balancer before the HTTPS redirect, ALLOWED_HOSTS, sessions or login.
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -349,6 +352,14 @@ HUIYIN = {
     # Password-reset e-mails asked for one address, and from one client address, in any rolling hour.
     "PASSWORD_RESET_PER_ADDRESS": int(os.environ.get("HUIYIN_PASSWORD_RESET_PER_ADDRESS", "3")),
     "PASSWORD_RESET_PER_CLIENT": int(os.environ.get("HUIYIN_PASSWORD_RESET_PER_CLIENT", "20")),
+    # /healthz/ (config/health.py, docs/deploy.md). The deadline sweep runs every 2 minutes: three runs missed in
+    # a row fail the check.
+    "HEALTH_SWEEP_STALE_AFTER": int(os.environ.get("HUIYIN_HEALTH_SWEEP_STALE_AFTER", "360")),
+    # A delivery due this many seconds ago and still pending fails it: the outbox runs every minute and queues a
+    # lost task again after NOTIFICATIONS_QUEUE_LEASE, so a system whose workers run never comes near.
+    "HEALTH_OUTBOX_MAX_AGE": int(os.environ.get("HUIYIN_HEALTH_OUTBOX_MAX_AGE", "600")),
+    # From this many days before 1 January, next year's missing holiday schedule is warned about.
+    "HEALTH_SCHEDULE_WARN_DAYS": int(os.environ.get("HUIYIN_HEALTH_SCHEDULE_WARN_DAYS", "31")),
 }
 
 LOGGING = {
