@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "supervision",
     "accounts",
     "web",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [
