@@ -54,6 +54,7 @@ from workflow.models import ClockKind, ClockOutcome, DeadlineCycle, DeadlinePoli
 
 from . import vocabulary as words
 from .bulk import Table, reset_sequences
+from .records import supervision_records
 from .workdays import SHANGHAI, Workdays
 
 User = get_user_model()
@@ -313,6 +314,15 @@ class ScaleDataset:
         )
         self.build_cases()
         reset_sequences(table.model for table in self.tables.values())
+        people = self.people
+        supervision_records(
+            supervisor_id=people.supervisors[0],
+            leader_id=people.leaders[0],
+            unit_ids=people.bureaus + people.townships,
+            as_of=self.as_of,
+            flags=max(3, self.shape.cases // 10_000),
+            say=self.say,
+        )
         return {table.model._meta.label: table.written for table in self.tables.values()}
 
     # --- units and people --------------------------------------------------------------------------------------
