@@ -106,7 +106,7 @@ def wrk(url: str, headers: dict, seconds: int) -> tuple[float, str]:
     if "Non-2xx or 3xx responses" in output or "Socket errors" in output:
         raise BenchmarkError(f"wrk saw errors from {url}:\n{output}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    latency = re.search(r"50%\s+(\S+)", output).group(1)
+    latency = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE).group(1)
     return rate, latency
 
 
