@@ -72,7 +72,7 @@ class Command(BaseCommand):
         started = timer.perf_counter()
         dataset = ScaleDataset(shape=Shape.for_cases(cases), seed=seed, as_of=moment, say=self.say(started))
         written = dataset.run()
-        self.say(started)("bulk rows written")
+        self.say(started)("everything written")
         if connection.vendor == "postgresql":
             # The planner needs statistics, and index-only scans a visibility map, as on a database that has lived.
             # VACUUM cannot run inside a transaction (a test's): statistics alone then.
