@@ -102,6 +102,14 @@ test: test-deps lint ## Run every test: on SQLite today, and on a private Postgr
 	$(VENV)/bin/pytest
 	PG_PORT=$${PG_PORT:-55432} scripts/with-postgres scripts/with-clock-at "$(TEST_CLOCK)" $(VENV)/bin/pytest
 
+# The benchmarks run on a dataset built by seed_scale in the database DATABASE_URL names (docs/benchmarks.md).
+BENCH_ARGS ?= --http
+
+.PHONY: bench
+bench: $(VENV)/.installed-dev messages ## Time pages, lists and jobs against their floors on a seed_scale dataset
+	$(call apt_ensure,wrk,command -v wrk)
+	$(PY) manage.py bench $(BENCH_ARGS)
+
 .PHONY: format
 format: $(VENV)/.installed-dev ## Format the code with ruff
 	$(VENV)/bin/ruff format .

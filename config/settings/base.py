@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "ops",
     "web",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [

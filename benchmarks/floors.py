@@ -1,0 +1,357 @@
+"""The floors: for each list, one hand-written SQL query that returns the rows the page shows, in its order.
+
+A floor is what the database alone needs for the page: the page's rows (the columns the response shows,
+the same order, the same page) and the total for the paginator, in one statement. The page's ids are
+chosen first in a small ``page`` query (with ``count(*) OVER ()``), the shown columns are joined to
+those rows only. The SQL runs on PostgreSQL and SQLite alike; it names tables and columns directly,
+as a person writing it would.
+
+This module imports nothing of Django: the bare WSGI app of the HTTP benchmark (``wsgi_floor``) serves
+the queue's floor with psycopg alone.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+CASE_COLUMNS = (
+    ("id", "c.id"),
+    ("number", "c.number"),
+    ("title", "c.title"),
+    ("state", "c.state"),
+    ("complexity", "c.complexity"),
+    ("filed_at", "c.filed_at"),
+    ("assigned_at", "c.assigned_at"),
+    ("accepted_at", "c.accepted_at"),
+    ("resolved_at", "c.resolved_at"),
+    ("closed_at", "c.closed_at"),
+    ("response_due_at", "c.response_due_at"),
+    ("first_reply_due_at", "c.first_reply_due_at"),
+    ("resolution_due_at", "c.resolution_due_at"),
+    ("confirmation_due_at", "c.confirmation_due_at"),
+    ("deadlines_provisional", "c.deadlines_provisional"),
+    ("sent_back_at", "c.sent_back_at"),
+    ("urging_level", "c.urging_level"),
+    ("urging_answer_due_at", "c.urging_answer_due_at"),
+    ("version", "c.version"),
+    ("category_id", "cat.id"),
+    ("category", "cat.name_zh"),
+    ("enterprise_id", "e.id"),
+    ("enterprise", "e.name"),
+    ("assignee_id", "a.id"),
+    ("assignee_username", "a.username"),
+    ("assignee_first_name", "a.first_name"),
+    ("assignee_last_name", "a.last_name"),
+    ("unit_id", "ru.id"),
+    ("unit", "ru.name"),
+)
+CASE_JOINS = """
+JOIN cases_case c ON c.id = page.id
+JOIN cases_category cat ON cat.id = c.category_id
+JOIN enterprises_enterprise e ON e.id = c.enterprise_id
+LEFT JOIN auth_user a ON a.id = c.assignee_id
+LEFT JOIN enterprises_unit ru ON ru.id = c.responsible_unit_id
+"""
+
+
+@dataclass(frozen=True)
+class Query:
+    """One statement with its parameters and the names of the columns it returns (``total`` last)."""
+
+    sql: str
+    params: tuple
+    columns: tuple[str, ...]
+
+
+def select_list(columns) -> str:
+    return ", ".join(expression for _name, expression in columns)
+
+
+def names(columns, *more: str) -> tuple[str, ...]:
+    return (*(name for name, _expression in columns), *more, "total")
+
+
+def placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def in_scope(unit_ids: frozenset[int] | None, unit_column: str, township_column: str) -> str:
+    """A supervisor's jurisdiction: by responsible unit or by the enterprise's township; nothing when it
+    covers every unit. The ids are integers read from the database, written into the statement."""
+    if unit_ids is None:
+        return ""
+    listed = ", ".join(str(int(unit_id)) for unit_id in sorted(unit_ids)) or "NULL"
+    return f" AND ({unit_column} IN ({listed}) OR {township_column} IN ({listed}))"
+
+
+def case_list(page_sql: str, order: str, params: tuple, *extra) -> Query:
+    """Cases of a page chosen by ``page_sql`` (which selects ``id``, the order's columns and ``total``)."""
+    extra_columns = tuple(extra)
+    sql = (
+        f"WITH page AS ({page_sql}) "
+        f"SELECT {select_list(CASE_COLUMNS + extra_columns)}, page.total FROM page {CASE_JOINS} ORDER BY {order}"
+    )
+    return Query(sql, params, names(CASE_COLUMNS + extra_columns))
+
+
+def queue_api(*, assignee_id: int, page_size: int) -> Query:
+    """``GET cases/?assignee=me&state=assigned&state=resolved&ordering=resolution_due_at``."""
+    return case_list(
+        "SELECT c.id, c.resolution_due_at, count(*) OVER () AS total FROM cases_case c "
+        "WHERE c.assignee_id = %s AND c.state IN ('assigned', 'resolved') "
+        "ORDER BY c.resolution_due_at ASC NULLS LAST, c.id DESC LIMIT %s",
+        "page.resolution_due_at ASC NULLS LAST, page.id DESC",
+        (assignee_id, page_size),
+    )
+
+
+def queue_page(*, assignee_id: int, now: datetime, page_size: int) -> Query:
+    """``/queue/``: late cases first, then by resolution deadline."""
+    return case_list(
+        "SELECT c.id, (c.state IN ('opened', 'assigned') AND c.resolution_due_at < %s) AS late, c.resolution_due_at, "
+        "count(*) OVER () AS total FROM cases_case c "
+        "WHERE c.assignee_id = %s AND c.state IN ('assigned', 'resolved') "
+        "ORDER BY late DESC, c.resolution_due_at ASC NULLS LAST, c.id ASC LIMIT %s",
+        "page.late DESC, page.resolution_due_at ASC NULLS LAST, page.id ASC",
+        (now, assignee_id, page_size),
+        ("late", "page.late"),
+    )
+
+
+def overdue(*, now: datetime, scope: frozenset[int] | None, page_size: int) -> Query:
+    """The overdue review: open cases past the running clock of their holder, most overdue first, with the clock's
+    due time, the breaches so far and the last event."""
+    page = (
+        "SELECT c.id, CASE WHEN c.state = 'opened' THEN c.response_due_at ELSE c.resolution_due_at END AS due_at, "
+        "count(*) OVER () AS total FROM cases_case c JOIN enterprises_enterprise pe ON pe.id = c.enterprise_id "
+        "WHERE ((c.state = 'assigned' AND c.resolution_due_at < %s) OR (c.state = 'opened' AND c.response_due_at < %s))"
+        + in_scope(scope, "c.responsible_unit_id", "pe.township_id")
+        + " ORDER BY due_at, c.id LIMIT %s"
+    )
+    columns = (
+        ("id", "c.id"),
+        ("number", "c.number"),
+        ("title", "c.title"),
+        ("state", "c.state"),
+        ("enterprise_id", "e.id"),
+        ("enterprise", "e.name"),
+        ("category_id", "cat.id"),
+        ("category", "cat.name_zh"),
+        ("unit_id", "ru.id"),
+        ("unit", "ru.name"),
+        ("assignee_id", "a.id"),
+        ("assignee_username", "a.username"),
+        ("assignee_first_name", "a.first_name"),
+        ("assignee_last_name", "a.last_name"),
+        ("due_at", "page.due_at"),
+        (
+            "breached_clocks",
+            "(SELECT count(*) FROM workflow_deadlinecycle d WHERE d.case_id = c.id "
+            "AND (d.breached OR (d.ended_at IS NULL AND d.due_at < %s)))",
+        ),
+        ("last_action", "le.action"),
+        ("last_event_at", "le.created_at"),
+        ("last_event_note", "le.note"),
+        ("last_actor_username", "la.username"),
+        ("last_actor_first_name", "la.first_name"),
+        ("last_actor_last_name", "la.last_name"),
+        ("urging_level", "c.urging_level"),
+        ("urging_answer_due_at", "c.urging_answer_due_at"),
+    )
+    sql = (
+        f"WITH page AS ({page}) SELECT {select_list(columns)}, page.total FROM page {CASE_JOINS} "
+        "LEFT JOIN cases_caseevent le ON le.id = (SELECT ev.id FROM cases_caseevent ev WHERE ev.case_id = c.id "
+        "ORDER BY ev.created_at DESC, ev.id DESC LIMIT 1) "
+        "LEFT JOIN auth_user la ON la.id = le.actor_id ORDER BY page.due_at, page.id"
+    )
+    return Query(sql, (now, now, page_size, now), names(columns))
+
+
+def search(*, condition: str, value: str, page_size: int) -> Query:
+    """``GET cases/?search=``, in the list's default order (returned first, newest next)."""
+    return case_list(
+        "SELECT c.id, c.sent_back_at, c.filed_at, count(*) OVER () AS total FROM cases_case c "
+        f"WHERE {condition} ORDER BY c.sent_back_at DESC NULLS LAST, c.filed_at DESC, c.id DESC LIMIT %s",
+        "page.sent_back_at DESC NULLS LAST, page.filed_at DESC, page.id DESC",
+        (value, page_size),
+    )
+
+
+def search_number(*, number: str, page_size: int) -> Query:
+    # Numbers of one year have one length, so the number contains the searched one only when it is it.
+    return search(condition="c.number = %s", value=number, page_size=page_size)
+
+
+def search_title(*, words: str, page_size: int) -> Query:
+    return search(condition="c.title LIKE %s", value=f"%{words}%", page_size=page_size)
+
+
+def dispatch(*, page_size: int) -> Query:
+    """``/dispatch/``: opened cases, returned ones first with why they came back, then by routing deadline; with
+    the route filing would take (the enterprise's serving cadre)."""
+    return case_list(
+        "SELECT c.id, c.sent_back_at, c.response_due_at, c.filed_at, count(*) OVER () AS total FROM cases_case c "
+        "WHERE c.state = 'opened' "
+        "ORDER BY c.sent_back_at DESC NULLS LAST, c.response_due_at ASC NULLS LAST, c.filed_at ASC, c.id ASC LIMIT %s",
+        "page.sent_back_at DESC NULLS LAST, page.response_due_at ASC NULLS LAST, page.filed_at ASC, page.id ASC",
+        (page_size,),
+        ("township", "(SELECT t.name FROM enterprises_unit t WHERE t.id = e.township_id)"),
+        (
+            "send_back_reason",
+            "(SELECT ev.note FROM cases_caseevent ev WHERE ev.case_id = c.id AND ev.action = 'send-back' "
+            "ORDER BY ev.created_at DESC, ev.id DESC LIMIT 1)",
+        ),
+        (
+            "serving_cadre",
+            "(SELECT s.cadre_id FROM enterprises_serviceassignment s WHERE s.enterprise_id = e.id "
+            "AND s.ended_at IS NULL)",
+        ),
+    )
+
+
+def my_cases(*, enterprise_ids: list[int], page_size: int) -> Query:
+    """``/my/cases/``: what waits for the enterprise's confirmation first, soonest due; then newest."""
+    return case_list(
+        "SELECT c.id, (c.state = 'resolved') AS waits, "
+        "CASE WHEN c.state = 'resolved' THEN c.confirmation_due_at END AS confirm_by, c.filed_at, "
+        f"count(*) OVER () AS total FROM cases_case c WHERE c.enterprise_id IN ({placeholders(enterprise_ids)}) "
+        "ORDER BY waits DESC, confirm_by ASC NULLS LAST, c.filed_at DESC, c.id DESC LIMIT %s",
+        "page.waits DESC, page.confirm_by ASC NULLS LAST, page.filed_at DESC, page.id DESC",
+        (*enterprise_ids, page_size),
+    )
+
+
+def served(*, user_id: int, now: datetime, page_size: int) -> Query:
+    """``/served/``: the enterprises the user serves (包联) by name, with their open and overdue cases."""
+    columns = (
+        ("id", "e.id"),
+        ("name", "e.name"),
+        ("industry", "e.industry"),
+        ("township", "t.name"),
+        ("open", "coalesce(k.open, 0)"),
+        ("overdue", "coalesce(k.overdue, 0)"),
+    )
+    sql = (
+        "WITH page AS (SELECT e.id, e.name, count(*) OVER () AS total FROM enterprises_enterprise e "
+        "WHERE e.id IN (SELECT s.enterprise_id FROM enterprises_serviceassignment s WHERE s.ended_at IS NULL "
+        "AND (s.cadre_id = %s OR s.local_contact_id = %s OR s.leader_id = %s)) ORDER BY e.name LIMIT %s) "
+        f"SELECT {select_list(columns)}, page.total FROM page "
+        "JOIN enterprises_enterprise e ON e.id = page.id JOIN enterprises_unit t ON t.id = e.township_id "
+        "LEFT JOIN (SELECT c.enterprise_id, count(*) AS open, "
+        "sum(CASE WHEN c.state IN ('opened', 'assigned') AND c.resolution_due_at < %s THEN 1 ELSE 0 END) AS overdue "
+        "FROM cases_case c WHERE c.enterprise_id IN (SELECT id FROM page) "
+        "AND c.state IN ('opened', 'assigned', 'resolved') GROUP BY c.enterprise_id) k ON k.enterprise_id = e.id "
+        "ORDER BY page.name"
+    )
+    return Query(sql, (user_id, user_id, user_id, page_size, now), names(columns))
+
+
+def inbox(*, user_id: int, now: datetime, page_size: int) -> Query:
+    columns = (
+        ("id", "n.id"),
+        ("subject", "n.subject"),
+        ("body", "n.body"),
+        ("visible_from", "n.visible_from"),
+        ("read_at", "n.read_at"),
+    )
+    sql = (
+        f"SELECT {select_list(columns)}, count(*) OVER () AS total FROM notifications_notification n "
+        "WHERE n.recipient_id = %s AND n.visible_from <= %s ORDER BY n.visible_from DESC, n.id DESC LIMIT %s"
+    )
+    return Query(sql, (user_id, now, page_size), names(columns))
+
+
+def rectifications(*, scope: frozenset[int] | None, page_size: int) -> Query:
+    """``/supervision/rectifications/``: soonest due first, with the case and who answers for it."""
+    columns = (
+        ("id", "r.id"),
+        ("state", "r.state"),
+        ("satisfaction", "r.satisfaction"),
+        ("rated_at", "r.rated_at"),
+        ("due_at", "r.due_at"),
+        ("report", "r.report"),
+        ("submitted_at", "r.submitted_at"),
+        ("decided_at", "r.decided_at"),
+        ("case_id", "c.id"),
+        ("number", "c.number"),
+        ("title", "c.title"),
+        ("enterprise", "e.name"),
+        ("unit", "u.name"),
+        ("assignee_username", "a.username"),
+        ("assignee_first_name", "a.first_name"),
+        ("assignee_last_name", "a.last_name"),
+    )
+    page = (
+        "SELECT r.id, r.due_at, count(*) OVER () AS total FROM supervision_rectification r "
+        "JOIN cases_case pc ON pc.id = r.case_id JOIN enterprises_enterprise pe ON pe.id = pc.enterprise_id "
+        "WHERE 1 = 1"
+        + in_scope(scope, "pc.responsible_unit_id", "pe.township_id")
+        + " ORDER BY r.due_at, r.id LIMIT %s"
+    )
+    sql = (
+        f"WITH page AS ({page}) SELECT {select_list(columns)}, page.total FROM page "
+        "JOIN supervision_rectification r ON r.id = page.id JOIN cases_case c ON c.id = r.case_id "
+        "JOIN enterprises_enterprise e ON e.id = c.enterprise_id JOIN enterprises_unit u ON u.id = r.unit_id "
+        "LEFT JOIN auth_user a ON a.id = r.assignee_id ORDER BY page.due_at, page.id"
+    )
+    return Query(sql, (page_size,), names(columns))
+
+
+def meetings(*, jurisdiction_ids: frozenset[int], page_size: int) -> Query:
+    """``/supervision/meetings/``: planned meetings first, soonest first; then held ones, latest first."""
+    columns = (
+        ("id", "m.id"),
+        ("title", "m.title"),
+        ("held_on", "m.held_on"),
+        ("state", "m.state"),
+        ("location", "m.location"),
+        ("jurisdiction", "j.name"),
+        ("chair_username", "ch.username"),
+        ("chair_first_name", "ch.first_name"),
+        ("items", "(SELECT count(*) FROM supervision_agendaitem i WHERE i.meeting_id = m.id)"),
+        (
+            "open_items",
+            "(SELECT count(*) FROM supervision_agendaitem i WHERE i.meeting_id = m.id AND i.outcome = 'open')",
+        ),
+    )
+    listed = ", ".join(str(int(unit_id)) for unit_id in sorted(jurisdiction_ids)) or "NULL"
+    sql = (
+        f"SELECT {select_list(columns)}, count(*) OVER () AS total FROM supervision_meeting m "
+        "JOIN enterprises_unit j ON j.id = m.jurisdiction_id JOIN auth_user ch ON ch.id = m.chair_id "
+        f"WHERE m.jurisdiction_id IN ({listed}) "
+        "ORDER BY CASE WHEN m.state = 'planned' THEN 0 ELSE 1 END, CASE WHEN m.state = 'planned' THEN m.held_on END, "
+        "m.held_on DESC, m.id DESC LIMIT %s"
+    )
+    return Query(sql, (page_size,), names(columns))
+
+
+def circulars(*, page_size: int) -> Query:
+    """``/supervision/circulars/``: the published ones, newest first (every official sees them)."""
+    columns = (
+        ("id", "ci.id"),
+        ("title", "ci.title"),
+        ("period", "ci.period_label"),
+        ("year", "ci.year"),
+        ("sequence", "ci.sequence"),
+        ("published_at", "ci.published_at"),
+        ("jurisdiction", "j.name"),
+    )
+    sql = (
+        f"SELECT {select_list(columns)}, count(*) OVER () AS total FROM supervision_circular ci "
+        "JOIN enterprises_unit j ON j.id = ci.jurisdiction_id WHERE ci.state = 'published' "
+        "ORDER BY ci.published_at DESC NULLS FIRST, ci.created_at DESC, ci.id DESC LIMIT %s"
+    )
+    return Query(sql, (page_size,), names(columns))
+
+
+def as_json(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def payload(query: Query, rows: list[tuple]) -> bytes:
+    """The floor's response body: the page's rows as objects and the total, as JSON."""
+    results = [dict(zip(query.columns[:-1], row[:-1], strict=True)) for row in rows]
+    body = {"count": rows[0][-1] if rows else 0, "results": results}
+    return json.dumps(body, ensure_ascii=False, default=as_json).encode()

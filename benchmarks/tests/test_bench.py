@@ -1,0 +1,60 @@
+import re
+from datetime import datetime
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+
+from benchmarks import suite
+
+AS_OF = datetime(2026, 12, 4, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+# Committed, not rolled back: the ledger's job is queued when the request's transaction commits. Serialized
+# rollback gives the next tests the categories and deadline policies of the data migrations back.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def dataset():
+    call_command("seed_scale", cases=300, as_of=AS_OF.isoformat(), stdout=StringIO())
+
+
+def table_rows(output: str) -> dict[str, list[str]]:
+    """The rows of the printed tables, by their first column (the work)."""
+    rows = {}
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) > 2 and not set(cells[1]) <= set("-:"):
+            rows[cells[0]] = cells
+    return rows
+
+
+def test_it_runs_every_benchmark_once_and_each_floor_returns_the_rows_of_its_page(dataset):
+    out = StringIO()
+    call_command("bench", quick=True, no_docs=True, stdout=out)
+
+    rows = table_rows(out.getvalue())
+    for benchmark in suite.LISTS:
+        row = rows[benchmark.work]
+        assert row[-1] == "yes", f"{benchmark.name}: floor and page returned different rows"
+        assert int(row[-2]) > 0, f"{benchmark.name}: the dataset gave the page no rows"
+        assert int(row[3]) > 0, f"{benchmark.name}: no queries counted"
+    for benchmark in suite.RATES:
+        assert re.match(r"\d+ rows", rows[benchmark.work][-1])
+    sweep = next(cells for work, cells in rows.items() if work.startswith("deadline sweep"))
+    assert sweep[-1].startswith("15 reminded, 0 failed")
+    ledger = rows["ledger export"]
+    assert ledger[-1].startswith("30 rows")
+
+
+def test_it_runs_only_the_benchmarks_asked_for(dataset):
+    out = StringIO()
+    call_command("bench", quick=True, only=["queue", "rates"], no_docs=True, stdout=out)
+
+    rows = table_rows(out.getvalue())
+    assert suite.LISTS[0].work in rows
+    assert "cadre's queue page (/queue/)" not in rows
+    assert {benchmark.work for benchmark in suite.RATES} <= set(rows)
+    assert "ledger export" not in rows
