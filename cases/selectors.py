@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from config.errors import NotFound
+from core.errors import NotFound
 from enterprises.access import UserRoles, roles_for_user
 
 from .models import Attachment, Case, CaseEvent, Comment, Visibility

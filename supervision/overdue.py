@@ -21,9 +21,9 @@ from cases.models import Case, CaseEvent, CaseState, EventAction, UrgingLevel
 from cases.selectors import cases_visible_to
 from enterprises.access import roles_for_user
 from enterprises.models import Role
-from workflow.calendar import SHANGHAI, WorkCalendar
 from workflow.deadlines import overdue_cutoff
 from workflow.models import ClockKind, DeadlineCycle
+from workflow.workdays import SHANGHAI, WorkCalendar
 
 # Enough for a district's whole backlog; beyond it the request would hold a worker for minutes.
 EXPORT_MAX_ROWS = 50_000

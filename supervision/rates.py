@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import Case, Closure, EventAction, ResolutionType, Satisfaction
-from config.errors import InvalidInput, NotPermitted
+from core.errors import InvalidInput, NotPermitted
 from enterprises.access import roles_for_user
 from enterprises.models import Role, Unit, UnitKind
 from workflow.models import ClockKind, ClockOutcome, DeadlineCycle

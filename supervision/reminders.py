@@ -23,10 +23,10 @@ from enterprises.access import jurisdictions
 from enterprises.models import Role
 from notifications.services import Message, notifications_create_many
 from workflow import clock
-from workflow.calendar import WorkCalendar
 from workflow.reminders import at_due, morning_before_due_day, morning_of_due_day
 from workflow.selectors import work_calendar
 from workflow.sweep import SweepReport
+from workflow.workdays import WorkCalendar
 
 from .models import Rectification, RectificationState
 

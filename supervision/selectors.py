@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from cases.models import Case
 from cases.selectors import official_cases_q
-from config.errors import NotFound
+from core.errors import NotFound
 from enterprises.access import UserRoles, roles_for_user
 
 from .models import Appeal, Circular, CircularState, Rectification

@@ -12,8 +12,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
 
-from workflow.calendar import SHANGHAI
 from workflow.models import ClockKind, DeadlineCycle
+from workflow.workdays import SHANGHAI
 
 WEEKS_SHOWN = 12
 

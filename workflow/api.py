@@ -42,11 +42,11 @@ from cases.selectors import (
     official_cases_q,
     user_sees_internal,
 )
-from config import limits
-from config.api import DateTimeFilter, IdFilter
-from config.errors import Conflict, InvalidInput, NotFound
-from config.filters import OrderingFilter
-from config.parsers import JSONParser
+from core import limits
+from core.api import DateTimeFilter, IdFilter
+from core.errors import Conflict, InvalidInput, NotFound
+from core.filters import OrderingFilter
+from core.parsers import JSONParser
 from enterprises.access import roles_for_user
 from enterprises.api import PersonSerializer
 from enterprises.models import Enterprise, Unit

@@ -27,9 +27,9 @@ from django.db.models import F, Q
 from cases.models import Case
 from enterprises.models import Unit
 
-from .calendar import Deadline, WorkCalendar
 from .models import ClockKind, ClockOutcome, DeadlineCycle, DeadlinePolicy
 from .reminders import next_remind_at
+from .workdays import Deadline, WorkCalendar
 
 CASE_COLUMN = {
     ClockKind.ROUTING: "response_due_at",

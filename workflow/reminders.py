@@ -25,8 +25,8 @@ from cases.models import Case
 from enterprises.models import EnterpriseContact, Role, ServiceAssignment, UnitMembership
 from notifications.services import Message
 
-from .calendar import WorkCalendar
 from .models import ClockKind, DeadlineCycle
+from .workdays import WorkCalendar
 
 logger = logging.getLogger(__name__)
 User = get_user_model()

@@ -2,8 +2,8 @@
 
 from django.conf import settings
 
-from .calendar import DayRule, DaySource, WorkCalendar, WorkingHours
 from .models import CalendarDay, CalendarYear
+from .workdays import DayRule, DaySource, WorkCalendar, WorkingHours
 
 
 def work_calendar() -> WorkCalendar:

@@ -36,21 +36,21 @@ from cases.models import (
 )
 from cases.permissions import enterprise_may_reopen, is_filing_enterprise, supervises
 from cases.selectors import cases_visible_to
-from config import limits
-from config.errors import Conflict, InvalidInput, NotPermitted
+from core import limits
+from core.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import overseers_of, roles_for_user
 from enterprises.models import Enterprise, Role, Unit, UnitMembership
 from notifications.services import Message, notifications_create
 
 from . import clock
 from .attachments import content_type_for_upload
-from .calendar import Deadline, WorkCalendar
 from .deadlines import CaseClocks, fixed_due, policy_for
 from .models import ClockKind, ClockOutcome, DeadlineCycle, ExtensionRequest, ExtensionState
 from .reminders import Audience
 from .routing import route_for
 from .selectors import work_calendar
 from .signals import case_closed
+from .workdays import Deadline, WorkCalendar
 
 User = get_user_model()
 
@@ -101,7 +101,7 @@ TRANSITION_METHOD = {
 
 
 def required_text(value: str | None, field: str, message: str, *, limit: int) -> str:
-    """A text that must be given, within its limit (``config.limits``)."""
+    """A text that must be given, within its limit (``core.limits``)."""
     text = limits.checked_text(value, field=field, limit=limit)
     if not text:
         raise InvalidInput(message, code="required", fields={field: [message]})

@@ -19,12 +19,12 @@ from notifications.models import Notification
 from notifications.services import Message, notifications_create, notifications_create_many
 
 from . import clock
-from .calendar import Deadline
 from .deadlines import CaseClocks, overdue_cutoff
 from .models import ClockKind, DeadlineCycle
 from .reminders import Audience, cycle_claim, cycles_due, next_remind_at, push_back
 from .selectors import work_calendar
 from .services import case_close_unanswered, case_urge_overdue
+from .workdays import Deadline
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
 from cases.models import Case, CaseState, EventAction
-from config import limits
-from config.errors import ApplicationError, Conflict, InvalidInput, NotPermitted
+from core import limits
+from core.errors import ApplicationError, Conflict, InvalidInput, NotPermitted
 from enterprises.access import overseers_of
 from enterprises.models import Role
 from notifications.services import Message, notifications_create

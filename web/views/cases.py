@@ -30,7 +30,7 @@ from cases.selectors import (
     events_for_user,
     user_sees_internal,
 )
-from config.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound
 from enterprises.access import roles_for_user
 from supervision.meetings import FLAGGABLE_STATES, may_flag, pending_flag_of
 from supervision.services.meetings import flag_create

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.models import Case
-from config.errors import NotFound
+from core.errors import NotFound
 from enterprises.access import roles_for_user
 from supervision.models import Appeal, Rectification, RectificationState
 from supervision.selectors import (
@@ -31,8 +31,8 @@ from supervision.selectors import (
 )
 from supervision.services import ratings as services
 from workflow import clock
-from workflow.calendar import WorkCalendar
 from workflow.selectors import work_calendar
+from workflow.workdays import WorkCalendar
 
 from ..actions import perform
 from ..forms.ratings import (

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import with_contact_status
 from cases.models import CaseState
 from cases.selectors import cases_visible_to
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from enterprises.access import roles_for_user
 from enterprises.models import Role
 from workflow import services

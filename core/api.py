@@ -25,9 +25,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import ApplicationError
-from config.limits import MAX_ID
-from config.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH
+from core.errors import ApplicationError
+from core.limits import MAX_ID
+from core.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH
 
 
 class Pagination(PageNumberPagination):

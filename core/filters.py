@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, filters
 
-from config import limits
+from core import limits
 
 
 class SearchFilter(filters.SearchFilter):
