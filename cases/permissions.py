@@ -24,7 +24,7 @@ def supervises(case, user) -> bool:
 
 
 def heads_responsible_unit(case, user) -> bool:
-    return roles_for_user(user).heads(case.responsible_unit_id)
+    return roles_for_user(user).heads_unit_or_above(case.responsible_unit_id)
 
 
 def can_assign(case, user) -> bool:

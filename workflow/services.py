@@ -40,13 +40,13 @@ from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import overseers_of, roles_for_user
 from enterprises.models import Enterprise, Role, Unit, UnitMembership
+from enterprises.selectors import enterprise_leaders, unit_heads
 from notifications.services import Message, notifications_create
 
 from . import clock
 from .attachments import content_type_for_upload
 from .deadlines import CaseClocks, fixed_due, policy_for
 from .models import ClockKind, ClockOutcome, DeadlineCycle, ExtensionRequest, ExtensionState
-from .reminders import Audience
 from .routing import route_for
 from .selectors import work_calendar
 from .signals import case_closed
@@ -497,7 +497,7 @@ def case_reassign(*, case: Case, acting_user, assignee, unit: Unit | None = None
     ensure_may(case, acting_user=acting_user, action=EventAction.REASSIGN)
     unit = unit or case.responsible_unit
     roles = roles_for_user(acting_user)
-    if not (roles.is_dispatcher or supervises(case, acting_user)) and not roles.heads(unit.pk):
+    if not (roles.is_dispatcher or supervises(case, acting_user)) and not roles.heads_unit_or_above(unit.pk):
         message = _("A unit head can reassign only within the units they head.")
         raise NotPermitted(message, code="outside_unit")
     assignable_member(assignee=assignee, unit=unit)
@@ -546,7 +546,7 @@ def parent_notify_when_sub_cases_done(sub_case: Case) -> None:
         return
     if parent.sub_cases.filter(state__in=SUB_CASE_OPEN_STATES).exists():
         return
-    heads = Audience(unit_ids={parent.responsible_unit_id}, enterprise_ids=set()).heads
+    heads = unit_heads([parent.responsible_unit_id])
     recipients = [parent.assignee, *heads.get(parent.responsible_unit_id, [])]
     notify(parent, "sub_cases_done", recipients, f"sub{sub_case.pk}v{sub_case.version}", last=sub_case)
 
@@ -772,7 +772,7 @@ def extension_deciders(case: Case, policy) -> list:
 def may_decide_extension(case: Case, user, policy) -> bool:
     if supervises(case, user):
         return True
-    return policy.unit_head_decides_extensions and roles_for_user(user).heads(case.responsible_unit_id)
+    return policy.unit_head_decides_extensions and roles_for_user(user).heads_unit_or_above(case.responsible_unit_id)
 
 
 def bump_version(case: Case) -> None:
@@ -905,10 +905,9 @@ def urging_audience(case: Case, level: int) -> list:
     recipients = [case.assignee] if level >= UrgingLevel.URGED and case.assignee else []
     if level < UrgingLevel.SUPERVISED:
         return recipients
-    audience = Audience(unit_ids={case.responsible_unit_id}, enterprise_ids={case.enterprise_id})
-    recipients += audience.heads.get(case.responsible_unit_id, [])
-    if level >= UrgingLevel.LISTED and case.enterprise_id in audience.leaders:
-        recipients.append(audience.leaders[case.enterprise_id])
+    recipients += unit_heads([case.responsible_unit_id]).get(case.responsible_unit_id, [])
+    if level >= UrgingLevel.LISTED:
+        recipients += enterprise_leaders([case.enterprise_id]).values()
     return recipients
 
 
