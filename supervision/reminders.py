@@ -78,11 +78,6 @@ class RectificationLadder(Ladder[Rectification]):
 RECTIFICATIONS = RectificationLadder()
 
 
-def next_remind_at(rectification: Rectification, calendar: WorkCalendar) -> datetime | None:
-    """When the next step is due; None when none is left."""
-    return RECTIFICATIONS.next_remind_at(rectification, calendar)
-
-
 def rectifications_sweep(now: datetime | None = None, *, limit: int = BATCH_SIZE) -> SweepReport:
     """Every rectification reminder due now, in batches; after hours it waits for the morning."""
     return RECTIFICATIONS.sweep(now=now or clock.now(), calendar=work_calendar(), limit=limit)

@@ -143,9 +143,6 @@ class Ladder(ABC, Generic[Row]):
         """Carry out a step that does something instead of telling someone; True if it did. None by default."""
         return False
 
-    def next_remind_at(self, row: Row, calendar: WorkCalendar) -> datetime | None:
-        return next_remind_at(self.steps(row), row, calendar)
-
     def due(self, now: datetime) -> QuerySet[Row]:
         return self.model._default_manager.filter(self.running, remind_at__lte=now)
 

@@ -17,7 +17,6 @@ from enterprises.selectors import dispatchers, enterprise_contacts, enterprise_l
 from notifications.services import Message
 
 from .ladder import Ladder, Step, at_due, morning_before_due_day, morning_of_due_day
-from .ladder import next_remind_at as ladder_next_remind_at
 from .models import ClockKind, DeadlineCycle
 from .workdays import WorkCalendar
 
@@ -72,11 +71,6 @@ STEPS: dict[str, tuple[Step[DeadlineCycle], ...]] = {
         Step("confirmation_expired", AUTO_CLOSE, at_due),
     ),
 }
-
-
-def next_remind_at(cycle: DeadlineCycle, calendar: WorkCalendar) -> datetime | None:
-    """When the clock's next step is due, from its due time and the steps already taken."""
-    return ladder_next_remind_at(STEPS[cycle.kind], cycle, calendar)
 
 
 @dataclass

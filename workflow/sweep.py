@@ -19,9 +19,9 @@ from notifications.services import Message, notifications_create
 
 from . import clock
 from .deadlines import CaseClocks, overdue_cutoff
-from .ladder import BATCH_SIZE, SweepReport
+from .ladder import BATCH_SIZE, SweepReport, next_remind_at
 from .models import ClockKind, DeadlineCycle
-from .reminders import ClockLadder, next_remind_at
+from .reminders import STEPS, ClockLadder
 from .selectors import work_calendar
 from .services import case_close_unanswered, case_urge_overdue
 from .workdays import Deadline
@@ -159,7 +159,7 @@ def deadlines_recompute_provisional(*, limit: int = BATCH_SIZE) -> int:
                 continue
             with transaction.atomic():
                 cycle.due_at, cycle.provisional = due.due_at, due.provisional
-                cycle.remind_at = next_remind_at(cycle, calendar)
+                cycle.remind_at = next_remind_at(STEPS[cycle.kind], cycle, calendar)
                 cycle.save(update_fields=["due_at", "provisional", "remind_at"])
                 CaseClocks(cycle.case, calendar=calendar, at=clock.now()).mirror()
             changed += 1
