@@ -32,6 +32,7 @@ from cases.models import (
     Satisfaction,
     UrgingLevel,
     Visibility,
+    resolution_overdue_q,
 )
 from cases.selectors import (
     attachments_for_user,
@@ -437,7 +438,7 @@ class CaseFilter(django_filters.FilterSet):
         fields = ["state", "category", "enterprise", "assignee", "unit", "complexity"]
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(state__in=[CaseState.OPENED, CaseState.ASSIGNED], resolution_due_at__lt=timezone.now())
+        overdue = resolution_overdue_q(timezone.now())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_returned(self, queryset, name, value):

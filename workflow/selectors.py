@@ -1,6 +1,10 @@
-"""Reads for the workflow: the working-day calendar as the administrators configured it."""
+"""Reads for the workflow: the working-day calendar as the administrators configured it, and what
+"late" means for a clock."""
+
+from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Q
 
 from .models import CalendarDay, CalendarYear
 from .workdays import DayRule, DaySource, WorkCalendar, WorkingHours
@@ -23,3 +27,22 @@ def work_calendar() -> WorkCalendar:
 def imported_schedule(year: int) -> CalendarYear | None:
     """The record of an administrator entering ``year``'s official schedule, if anyone did."""
     return CalendarYear.objects.filter(year=year).first()
+
+
+# What "late" means for a clock (``DeadlineCycle``), once: the rates, the overdue review, the trend line and
+# the supervisors' digest all ask these. For a case row's mirrored deadlines see ``cases.models``.
+
+
+def clock_running_late_q(now: datetime) -> Q:
+    """A clock still running past its due time (late even before the sweep marks it breached)."""
+    return Q(ended_at__isnull=True, due_at__lt=now)
+
+
+def clock_missed_q(now: datetime) -> Q:
+    """A clock that ended after its due time, or still runs past it."""
+    return Q(breached=True) | clock_running_late_q(now)
+
+
+def clock_late_at_q(moment: datetime) -> Q:
+    """A clock that was running late at ``moment``: due before it and not ended by then."""
+    return Q(due_at__lt=moment) & (Q(ended_at__isnull=True) | Q(ended_at__gt=moment))

@@ -22,7 +22,7 @@ from .deadlines import CaseClocks, overdue_cutoff
 from .ladder import BATCH_SIZE, SweepReport, next_remind_at
 from .models import ClockKind, DeadlineCycle
 from .reminders import STEPS, ClockLadder
-from .selectors import work_calendar
+from .selectors import clock_running_late_q, work_calendar
 from .services import case_close_unanswered, case_urge_overdue
 from .workdays import Deadline
 
@@ -101,7 +101,7 @@ def overdue_digest(now: datetime, *, calendar) -> int:
     # overdue gets none, and must not make every sweep load the whole district's backlog.
     waiting = frozenset().union(*supervisors.values())
     overdue = list(
-        DeadlineCycle.objects.filter(kind=ClockKind.RESOLUTION, ended_at__isnull=True, due_at__lte=now)
+        DeadlineCycle.objects.filter(clock_running_late_q(now), kind=ClockKind.RESOLUTION)
         .filter(Q(unit_id__in=waiting) | Q(case__enterprise__township_id__in=waiting))
         .select_related("case", "case__enterprise", "unit", "responsible")
         .order_by("due_at")

@@ -6,7 +6,6 @@ district's supervisor gets a 404; who may act is decided by the services, which 
 """
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -19,7 +18,7 @@ from core.api import IdField, IdFilter
 from enterprises.api import PersonSerializer
 from workflow.api import CaseRefSerializer, NamedSerializer
 
-from ..models import Appeal, AppealKind, AppealState, Rectification, RectificationState
+from ..models import Appeal, AppealKind, AppealState, Rectification, RectificationState, rectification_overdue_q
 from ..selectors import appeals_visible_to, cases_seen_officially, rectifications_visible_to, row_for_user
 from ..services import ratings as services
 from .access import OfficialsOnly
@@ -175,7 +174,7 @@ class RectificationFilter(django_filters.FilterSet):
         fields = ["state", "unit", "case"]
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(state=RectificationState.OPEN, due_at__lt=timezone.now())
+        overdue = rectification_overdue_q(timezone.now())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 

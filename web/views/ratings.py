@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from cases.models import Case
 from core.errors import NotFound
 from enterprises.access import roles_for_user
-from supervision.models import Appeal, Rectification, RectificationState
+from supervision.models import Appeal, Rectification, rectification_overdue_q
 from supervision.selectors import (
     appeals_visible_to,
     cases_seen_officially,
@@ -117,7 +117,7 @@ def filtered_rectifications(user, form: RectificationFilterForm):
     if chosen.get("state"):
         rows = rows.filter(state=chosen["state"])
     if chosen.get("overdue"):
-        rows = rows.filter(state=RectificationState.OPEN, due_at__lt=clock.now())
+        rows = rows.filter(rectification_overdue_q(clock.now()))
     return rows
 
 
