@@ -20,8 +20,8 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core import limits
-from core.api import IdFilter
 from core.errors import InvalidInput, NotPermitted
+from core.filters import IdFilter
 from enterprises.api import PersonSerializer
 from enterprises.models import Enterprise, Role, Unit
 

@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from enterprises.models import Enterprise, Unit, UnitKind
 
 from . import permissions
+from .states import UNRESOLVED_STATES, CaseState
 
 
 class Category(models.Model):
@@ -49,18 +50,6 @@ class Category(models.Model):
     @property
     def description(self) -> str:
         return self.description_en if (get_language() or "").startswith("en") else self.description_zh
-
-
-class CaseState(models.TextChoices):
-    OPENED = "opened", _("Opened")
-    ASSIGNED = "assigned", _("Assigned")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
-
-
-OPEN_STATES = (CaseState.OPENED, CaseState.ASSIGNED, CaseState.RESOLVED)
-# States in which a case is being worked on and can be late: the partial indexes on its deadlines cover these.
-UNRESOLVED_STATES = (CaseState.OPENED, CaseState.ASSIGNED)
 
 
 # What "overdue" means for a case row, once per clock whose due time the row mirrors. Lists, pages,

@@ -27,6 +27,12 @@ def enterprises_visible_to(user) -> QuerySet[Enterprise]:
     return enterprises.filter(pk__in=roles.contact_enterprise_ids)
 
 
+def enterprises_user_files_for(user) -> QuerySet[Enterprise]:
+    """The enterprises the user may file a problem for: their own, and those they serve (包保)."""
+    roles = roles_for_user(user)
+    return Enterprise.objects.filter(pk__in=roles.contact_enterprise_ids | roles.served_enterprise_ids)
+
+
 def units_visible_to(user) -> QuerySet[Unit]:
     return Unit.objects.filter(is_active=True).select_related("parent")
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from django.db import models
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 
-from cases.models import OPEN_STATES, Case, CaseEvent, CaseState, EventAction, resolution_overdue_q
+from cases.models import Case, CaseEvent, CaseState, EventAction, resolution_overdue_q
 from cases.selectors import cases_visible_to
+from cases.states import OPEN_STATES
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
 

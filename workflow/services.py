@@ -36,6 +36,7 @@ from cases.models import (
 )
 from cases.permissions import enterprise_may_reopen, is_filing_enterprise, supervises
 from cases.selectors import cases_visible_to
+from cases.states import UNRESOLVED_STATES
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import overseers_of, roles_for_user
@@ -54,8 +55,6 @@ from .workdays import Deadline, WorkCalendar
 
 User = get_user_model()
 
-# A sub-case counts as done once answered; until then its parent cannot be resolved.
-SUB_CASE_OPEN_STATES = (CaseState.OPENED, CaseState.ASSIGNED)
 
 REFUSED_IN_STATE = {
     EventAction.ASSIGN: gettext_lazy("Only an opened case can be assigned."),
@@ -336,7 +335,7 @@ def sub_case_file(
             _("Only a supervisor whose jurisdiction covers the case can assign its sub-cases."),
             code="not_supervisor",
         )
-    if parent.state not in SUB_CASE_OPEN_STATES:
+    if parent.state not in UNRESOLVED_STATES:
         raise Conflict(_("Sub-cases can be added only to a case that is still being worked on."), code="invalid_state")
     title = required_text(title, "title", _("Give the sub-case a short title."), limit=limits.TITLE)
     description = required_text(
@@ -525,7 +524,8 @@ def case_reassign(*, case: Case, acting_user, assignee, unit: Unit | None = None
 
 def refuse_open_sub_cases(case: Case) -> None:
     """A case the joint review meeting split into sub-cases is answered only once every sub-case is."""
-    remaining = case.sub_cases.filter(state__in=SUB_CASE_OPEN_STATES).count()
+    # A sub-case counts as done once answered (resolved); until then its parent cannot be resolved.
+    remaining = case.sub_cases.filter(state__in=UNRESOLVED_STATES).count()
     if remaining:
         message = ngettext(
             "%(count)d sub-case of the joint review meeting is still open; resolve it first.",
@@ -542,9 +542,9 @@ def parent_notify_when_sub_cases_done(sub_case: Case) -> None:
     lock sees the first as answered, so exactly one of them sends the notice.
     """
     parent = Case.objects.select_for_update().select_related("enterprise").get(pk=sub_case.parent_id)
-    if parent.state not in SUB_CASE_OPEN_STATES:
+    if parent.state not in UNRESOLVED_STATES:
         return
-    if parent.sub_cases.filter(state__in=SUB_CASE_OPEN_STATES).exists():
+    if parent.sub_cases.filter(state__in=UNRESOLVED_STATES).exists():
         return
     heads = unit_heads([parent.responsible_unit_id])
     recipients = [parent.assignee, *heads.get(parent.responsible_unit_id, [])]
@@ -892,14 +892,6 @@ def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool,
     return extension
 
 
-URGEABLE_STATES = (CaseState.OPENED, CaseState.ASSIGNED)
-
-
-def may_urge(case: Case, user) -> bool:
-    """What ``case_urge`` requires of the user and the case, so that the button and the server agree."""
-    return case.state in URGEABLE_STATES and supervises(case, user)
-
-
 def urging_audience(case: Case, level: int) -> list:
     """Each level reaches further up: the assignee, then the unit's heads, then the enterprise's 包联 leader."""
     recipients = [case.assignee] if level >= UrgingLevel.URGED and case.assignee else []
@@ -968,7 +960,7 @@ def case_urge(*, case: Case, acting_user, level: int, note: str, answer_due_at: 
             _("Only a supervisor whose jurisdiction covers this case can change its urging level."),
             code="not_supervisor",
         )
-    if case.state not in URGEABLE_STATES:
+    if case.state not in UNRESOLVED_STATES:
         raise Conflict(_("Only a case that is still open and unresolved can be urged."), code="invalid_state")
     if level not in UrgingLevel.values:
         message = _("Choose an urging level.")
@@ -976,7 +968,7 @@ def case_urge(*, case: Case, acting_user, level: int, note: str, answer_due_at: 
     note = required_text(note, "note", _("Say why the urging level changes."), limit=limits.NOTE)
     with transaction.atomic():
         current = locked_copy(case)
-        if current.state not in URGEABLE_STATES:
+        if current.state not in UNRESOLVED_STATES:
             raise Conflict(_("Only a case that is still open and unresolved can be urged."), code="invalid_state")
         previous = current.urging_level
         if previous == level:

@@ -7,7 +7,7 @@ import django_filters
 import pytest
 
 from config.urls import router
-from core.api import DateTimeFilter
+from core.filters import DateTimeFilter
 from workflow import services
 
 BIG = "9999999999999999999999999"

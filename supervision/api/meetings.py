@@ -22,8 +22,9 @@ from rest_framework.response import Response
 
 from cases.selectors import case_for_user
 from core import limits
-from core.api import IdField, IdFilter
+from core.api import IdField
 from core.errors import NotFound
+from core.filters import IdFilter
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
 from workflow.api import NamedSerializer

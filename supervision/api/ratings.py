@@ -13,13 +13,15 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from cases.selectors import cases_visible_officially_to
 from core import limits
-from core.api import IdField, IdFilter
+from core.api import IdField
+from core.filters import IdFilter
 from enterprises.api import PersonSerializer
 from workflow.api import CaseRefSerializer, NamedSerializer
 
 from ..models import Appeal, AppealKind, AppealState, Rectification, RectificationState, rectification_overdue_q
-from ..selectors import appeals_visible_to, cases_seen_officially, rectifications_visible_to, row_for_user
+from ..selectors import appeals_visible_to, rectifications_visible_to, row_for_user
 from ..services import ratings as services
 from .access import OfficialsOnly
 
@@ -269,7 +271,7 @@ class AppealViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMi
     )
     def create(self, request):
         data = parse(AppealInput, request)
-        case = row_for_user(cases_seen_officially(request.user).select_related("enterprise"), data.pop("case"))
+        case = row_for_user(cases_visible_officially_to(request.user).select_related("enterprise"), data.pop("case"))
         appeal = services.appeal_file(
             case=case, acting_user=request.user, kind=data.get("kind", ""), reason=data["reason"]
         )

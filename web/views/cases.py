@@ -35,7 +35,7 @@ from enterprises.access import roles_for_user
 from supervision.meetings import FLAGGABLE_STATES, may_flag, pending_flag_of
 from supervision.services.meetings import flag_create
 from workflow import services
-from workflow.api import available_actions
+from workflow.selectors import available_actions
 
 from ..actions import perform
 from ..forms.cases import (

@@ -20,12 +20,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.models import Case
+from cases.selectors import cases_visible_officially_to
 from core.errors import NotFound
 from enterprises.access import roles_for_user
 from supervision.models import Appeal, Rectification, rectification_overdue_q
 from supervision.selectors import (
     appeals_visible_to,
-    cases_seen_officially,
     rectifications_visible_to,
     row_for_user,
 )
@@ -181,7 +181,9 @@ def appeal_file(request: HttpRequest) -> HttpResponse:
         form.auto_id = f"appeal-{rectification.pk}-%s"
         return rectifications_page(request, bound={(rectification.pk, "appeal"): form}, status=400)
     try:
-        case = row_for_user(cases_seen_officially(request.user).select_related("enterprise"), form.cleaned_data["case"])
+        case = row_for_user(
+            cases_visible_officially_to(request.user).select_related("enterprise"), form.cleaned_data["case"]
+        )
     except NotFound:
         raise Http404 from None
     appeal = perform(

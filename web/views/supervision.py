@@ -36,9 +36,8 @@ from supervision.overdue import (
 )
 from supervision.trends import overdue_by_week
 from workflow import clock
-from workflow.api import extensions_visible_to
 from workflow.models import ClockOutcome
-from workflow.selectors import work_calendar
+from workflow.selectors import extensions_visible_to, work_calendar
 from workflow.services import case_urge, extension_decide
 
 from ..actions import perform
