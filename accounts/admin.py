@@ -9,7 +9,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .models import Invitation, InvitationEvent, InvitationState
 from .services.invitations import invitation_revoke

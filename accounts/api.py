@@ -19,9 +19,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from config import limits
-from config.api import IdFilter
-from config.errors import InvalidInput, NotPermitted
+from core import limits
+from core.errors import InvalidInput, NotPermitted
+from core.filters import IdFilter
 from enterprises.api import PersonSerializer
 from enterprises.models import Enterprise, Role, Unit
 

@@ -5,7 +5,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from config.errors import NotFound
+from core.errors import NotFound
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise, EnterpriseContact
 

@@ -1,5 +1,6 @@
 """The record of a case: its state machine, comments, attachments and the append-only event log."""
 
+from datetime import datetime
 from pathlib import PurePosixPath
 from uuid import uuid4
 
@@ -14,6 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from enterprises.models import Enterprise, Unit, UnitKind
 
 from . import permissions
+from .states import UNRESOLVED_STATES, CaseState
 
 
 class Category(models.Model):
@@ -50,14 +52,24 @@ class Category(models.Model):
         return self.description_en if (get_language() or "").startswith("en") else self.description_zh
 
 
-class CaseState(models.TextChoices):
-    OPENED = "opened", _("Opened")
-    ASSIGNED = "assigned", _("Assigned")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
+# What "overdue" means for a case row, once per clock whose due time the row mirrors. Lists, pages,
+# exports, rates and the boards ask these, so they never disagree; ``Case.is_overdue`` is the row's twin.
 
 
-OPEN_STATES = (CaseState.OPENED, CaseState.ASSIGNED, CaseState.RESOLVED)
+def resolution_overdue_q(now: datetime) -> Q:
+    """Cases being worked on past their resolution deadline: the cadre's lateness."""
+    return Q(state__in=UNRESOLVED_STATES, resolution_due_at__lt=now)
+
+
+def routing_overdue_q(now: datetime) -> Q:
+    """Opened cases (new or sent back) past their routing deadline: the dispatchers' lateness."""
+    return Q(state=CaseState.OPENED, response_due_at__lt=now)
+
+
+def holder_overdue_q(now: datetime) -> Q:
+    """Cases past the deadline of whoever holds them now: routing while opened, resolution once assigned.
+    The overdue review and the circular list these."""
+    return routing_overdue_q(now) | resolution_overdue_q(now)
 
 
 class Complexity(models.TextChoices):
@@ -267,8 +279,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
-    def is_overdue(self, now=None) -> bool:
-        if self.state not in (CaseState.OPENED, CaseState.ASSIGNED) or self.resolution_due_at is None:
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        """``resolution_overdue_q`` for one loaded row."""
+        if self.state not in UNRESOLVED_STATES or self.resolution_due_at is None:
             return False
         return self.resolution_due_at < (now or timezone.now())
 

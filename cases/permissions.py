@@ -9,6 +9,8 @@ from django.conf import settings
 
 from enterprises.access import roles_for_user
 
+from .states import UNRESOLVED_STATES
+
 
 def is_assignee(case, user) -> bool:
     return case.assignee_id is not None and case.assignee_id == user.pk
@@ -24,7 +26,7 @@ def supervises(case, user) -> bool:
 
 
 def heads_responsible_unit(case, user) -> bool:
-    return roles_for_user(user).heads(case.responsible_unit_id)
+    return roles_for_user(user).heads_unit_or_above(case.responsible_unit_id)
 
 
 def can_assign(case, user) -> bool:
@@ -73,3 +75,9 @@ def can_reopen_after_recheck(case, user) -> bool:
     Supervision's re-check service is the one caller; the case API never offers it as an action.
     """
     return supervises(case, user)
+
+
+def can_urge(case, user) -> bool:
+    """Urging (催办 → 督办 → 挂牌督办) is a supervisor's, for a case still being worked on. Not a transition:
+    the state stays."""
+    return case.state in UNRESOLVED_STATES and supervises(case, user)

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from config.errors import NotFound
+from core.errors import NotFound
 from enterprises.access import UserRoles, roles_for_user
 
 from .models import Attachment, Case, CaseEvent, Comment, Visibility
@@ -79,3 +79,10 @@ def events_for_user(user, case: Case, *, sees_internal: bool | None = None) -> Q
     if sees_internal is None:
         sees_internal = user_sees_internal(user, case)
     return events if sees_internal else events.filter(is_internal=False)
+
+
+def cases_visible_officially_to(user) -> QuerySet[Case]:
+    """The cases the user sees as an official, and so with what is internal to government: rectifications,
+    appeals, extensions and notes hang off these. An enterprise user sees none this way."""
+    official = official_cases_q(roles_for_user(user))
+    return Case.objects.all() if official is None else Case.objects.filter(official)

@@ -33,9 +33,9 @@ from redis.retry import Retry
 from config.celery import BEAT_STARTED_HEARTBEAT, app
 from notifications.selectors import outbox_backlog
 from ops.selectors import heartbeats_at
-from workflow.calendar import SHANGHAI, WorkCalendar
 from workflow.selectors import imported_schedule
 from workflow.tasks import SWEEP_HEARTBEAT
+from workflow.workdays import SHANGHAI, WorkCalendar
 
 PATH = "/healthz/"
 BROKER_TIMEOUT = 1.0  # seconds, to connect and to answer PING: a balancer's probe times out after a few

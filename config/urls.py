@@ -47,9 +47,9 @@ api_patterns = [
     *router.urls,
 ]
 
-handler400 = "config.api.bad_request"
-handler404 = "config.api.not_found"
-handler500 = "config.api.server_error"
+handler400 = "core.api.bad_request"
+handler404 = "core.api.not_found"
+handler500 = "core.api.server_error"
 
 # Swagger UI and ReDoc style their widgets with inline styles, and ReDoc runs its search in a worker
 # made from a blob: URL. Their scripts still come from our static files only (Swagger's settings script

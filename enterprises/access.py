@@ -47,7 +47,7 @@ class UserRoles:
     def is_contact_of(self, enterprise_id: int) -> bool:
         return enterprise_id in self.contact_enterprise_ids
 
-    def heads(self, unit_id: int | None) -> bool:
+    def heads_unit_or_above(self, unit_id: int | None) -> bool:
         """True for a unit head of this unit or of one above it."""
         return unit_id is not None and unit_id in self.head_unit_ids
 

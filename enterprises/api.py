@@ -7,8 +7,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import NotPermitted
-from config.filters import OrderingFilter, SearchFilter
+from core.errors import NotPermitted
+from core.filters import OrderingFilter, SearchFilter
 
 from .access import roles_for_user
 from .models import LOCAL_UNIT_KINDS, Enterprise, Unit

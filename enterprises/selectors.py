@@ -1,7 +1,14 @@
+"""Reads of who is served and who serves: enterprises and units a user may see, and the people a unit or an
+enterprise reaches."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 
-from .access import roles_for_user
-from .models import Enterprise, ServiceAssignment, Unit
+from .access import jurisdictions, roles_for_user
+from .models import Enterprise, EnterpriseContact, Role, ServiceAssignment, Unit, UnitMembership
 
 
 def current_service_prefetch() -> Prefetch:
@@ -20,5 +27,60 @@ def enterprises_visible_to(user) -> QuerySet[Enterprise]:
     return enterprises.filter(pk__in=roles.contact_enterprise_ids)
 
 
+def enterprises_user_files_for(user) -> QuerySet[Enterprise]:
+    """The enterprises the user may file a problem for: their own, and those they serve (包保)."""
+    roles = roles_for_user(user)
+    return Enterprise.objects.filter(pk__in=roles.contact_enterprise_ids | roles.served_enterprise_ids)
+
+
 def units_visible_to(user) -> QuerySet[Unit]:
     return Unit.objects.filter(is_active=True).select_related("parent")
+
+
+# --- who a unit or an enterprise reaches ------------------------------------------------------------------
+# Two meanings of "the unit's heads" exist, and each caller names the one it means: a unit's own reminders
+# reach its direct heads; who answers for a unit in the hierarchy (and may act on its cases) includes the
+# heads of the units above it, as ``UserRoles.heads_unit_or_above`` does for one person.
+
+
+def unit_heads(unit_ids: Iterable[int]) -> dict[int, list]:
+    """The active heads of exactly these units, not of the units above them: one query."""
+    heads: dict[int, list] = defaultdict(list)
+    memberships = UnitMembership.objects.filter(
+        unit_id__in=set(unit_ids), role=Role.UNIT_HEAD, user__is_active=True
+    ).select_related("user")
+    for membership in memberships.order_by("pk"):
+        heads[membership.unit_id].append(membership.user)
+    return heads
+
+
+def unit_heads_with_parents(unit_ids: Iterable[int]) -> dict[int, list]:
+    """The active heads of each unit or of any unit above it: who answers for the unit. Three queries."""
+    wanted = set(unit_ids)
+    heads: dict[int, list] = defaultdict(list)
+    for head, units in jurisdictions(Role.UNIT_HEAD).items():
+        for unit_id in wanted & units:
+            heads[unit_id].append(head)
+    return heads
+
+
+def enterprise_leaders(enterprise_ids: Iterable[int]) -> dict[int, object]:
+    """The 包保 leader each enterprise has now, if any: one query."""
+    current = ServiceAssignment.objects.filter(
+        enterprise_id__in=set(enterprise_ids), ended_at__isnull=True, leader__isnull=False
+    ).select_related("leader")
+    return {service.enterprise_id: service.leader for service in current}
+
+
+def enterprise_contacts(enterprise_ids: Iterable[int]) -> dict[int, list]:
+    """The active contact people of each enterprise: one query."""
+    contacts: dict[int, list] = defaultdict(list)
+    rows = EnterpriseContact.objects.filter(enterprise_id__in=set(enterprise_ids), user__is_active=True)
+    for contact in rows.select_related("user").order_by("pk"):
+        contacts[contact.enterprise_id].append(contact.user)
+    return contacts
+
+
+def dispatchers() -> QuerySet:
+    """Everyone who routes cases (调度室): one query when read."""
+    return get_user_model().objects.filter(unit_memberships__role=Role.DISPATCHER, is_active=True).distinct()

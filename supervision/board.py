@@ -5,8 +5,9 @@ sits on. Cases come through ``cases_visible_to``."""
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from cases.models import OPEN_STATES, Case, UrgingLevel
+from cases.models import Case, UrgingLevel
 from cases.selectors import cases_visible_to
+from cases.states import OPEN_STATES
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise, KeyProject, TaskForceMember
 

@@ -28,8 +28,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import HRFlowable, KeepTogether, LongTable, Paragraph, SimpleDocTemplate, Spacer, Table
 from reportlab.platypus import TableStyle as PdfTableStyle
 
-from config.errors import ApplicationError
-from workflow.calendar import SHANGHAI
+from core.errors import ApplicationError
+from workflow.workdays import SHANGHAI
 
 from .circulars import circular_number, period_text, tier_text
 from .models import Circular

@@ -16,10 +16,10 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from cases.models import Case
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 from enterprises.models import Unit
-from workflow.calendar import SHANGHAI, WorkCalendar
 from workflow.models import DeadlineCycle
+from workflow.workdays import SHANGHAI, WorkCalendar
 
 from .models import CircularPeriodKind
 from .overdue import in_language, overdue_cases

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
 
-from workflow.api import extensions_visible_to
 from workflow.deadlines import PolicyBook
 from workflow.models import ExtensionRequest, ExtensionState
+from workflow.selectors import extensions_visible_to
 from workflow.services import may_decide_extension
 
 # What "recently decided" covers: a month of decisions is what a desk looks back on.

@@ -19,9 +19,9 @@ from openpyxl import Workbook
 
 from cases.models import Case, Closure, Complexity, ResolutionType, Satisfaction, UrgingLevel
 from cases.selectors import official_cases_q
-from config.errors import InvalidInput, NotPermitted
+from core.errors import InvalidInput, NotPermitted
 from enterprises.access import roles_for_user
-from workflow.api import CASE_LIST_PARAMETERS, case_list_filtered
+from workflow.filters import CASE_LIST_PARAMETERS, case_list_filtered
 from workflow.models import ClockKind, DeadlineCycle, ExtensionRequest, ExtensionState
 
 from .overdue import in_language, shanghai_text

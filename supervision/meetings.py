@@ -15,15 +15,15 @@ from openpyxl import Workbook
 from cases.models import Case
 from cases.permissions import heads_responsible_unit, is_assignee, supervises
 from cases.selectors import cases_visible_to
+from cases.states import UNRESOLVED_STATES
 from enterprises.access import UnitTree, jurisdictions, roles_for_user
 from enterprises.models import Role, Unit
-from workflow.services import SUB_CASE_OPEN_STATES
 
 from .models import AgendaItem, FlagState, Meeting, MeetingFlag
 from .overdue import in_language, shanghai_text
 
 # A case goes to the meeting only while it is still being worked on: a resolved one waits for the enterprise.
-FLAGGABLE_STATES = SUB_CASE_OPEN_STATES
+FLAGGABLE_STATES = UNRESOLVED_STATES
 
 
 def may_see_meetings(user) -> bool:

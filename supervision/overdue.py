@@ -12,18 +12,19 @@ from datetime import datetime
 from typing import IO
 
 from django.db.models import Case as Conditional
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from openpyxl import Workbook
 
-from cases.models import Case, CaseEvent, CaseState, EventAction, UrgingLevel
+from cases.models import Case, CaseEvent, CaseState, EventAction, UrgingLevel, holder_overdue_q
 from cases.selectors import cases_visible_to
 from enterprises.access import roles_for_user
 from enterprises.models import Role
-from workflow.calendar import SHANGHAI, WorkCalendar
 from workflow.deadlines import overdue_cutoff
 from workflow.models import ClockKind, DeadlineCycle
+from workflow.selectors import clock_missed_q
+from workflow.workdays import SHANGHAI, WorkCalendar
 
 # Enough for a district's whole backlog; beyond it the request would hold a worker for minutes.
 EXPORT_MAX_ROWS = 50_000
@@ -55,13 +56,6 @@ def may_review_overdue(user) -> bool:
     return roles.is_dispatcher or roles.is_supervisor or Role.LEADER in roles.roles
 
 
-def overdue_q(before: datetime) -> Q:
-    """Open cases whose current holder's clock fell due before ``before``; matches the partial indexes."""
-    return Q(state=CaseState.ASSIGNED, resolution_due_at__lt=before) | Q(
-        state=CaseState.OPENED, response_due_at__lt=before
-    )
-
-
 def overdue_filtered(
     user,
     *,
@@ -76,9 +70,9 @@ def overdue_filtered(
     urging_level_min: int | None = None,
 ) -> QuerySet[Case]:
     """Overdue cases the user may see under the filters, bare: for counting as well as for listing."""
-    cases = cases_visible_to(user).filter(overdue_q(now))
+    cases = cases_visible_to(user).filter(holder_overdue_q(now))
     if min_workdays:
-        cases = cases.filter(overdue_q(overdue_cutoff(calendar, now, min_workdays)))
+        cases = cases.filter(holder_overdue_q(overdue_cutoff(calendar, now, min_workdays)))
     filters = {
         "responsible_unit_id": unit,
         "assignee_id": assignee,
@@ -114,7 +108,7 @@ def overdue_cases(user, *, now: datetime, calendar: WorkCalendar, **filters) -> 
     # A clock that is running past its due time counts before the sweep marks it breached.
     breaches = (
         DeadlineCycle.objects.filter(case=OuterRef("pk"))
-        .filter(Q(breached=True) | Q(ended_at__isnull=True, due_at__lt=now))
+        .filter(clock_missed_q(now))
         .order_by()
         .values("case")
         .annotate(n=Count("pk"))

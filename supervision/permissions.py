@@ -9,7 +9,7 @@ from enterprises.access import roles_for_user
 
 def answers_for(*, unit_id: int, assignee_id: int | None, user) -> bool:
     """The responsible unit speaks through its head (or a head above it) and the cadre who had the case."""
-    return roles_for_user(user).heads(unit_id) or (assignee_id is not None and assignee_id == user.pk)
+    return roles_for_user(user).heads_unit_or_above(unit_id) or (assignee_id is not None and assignee_id == user.pk)
 
 
 def supervises_unit_of(row, user) -> bool:

@@ -25,12 +25,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import Case, Closure, EventAction, ResolutionType, Satisfaction
-from config.errors import InvalidInput, NotPermitted
+from core.errors import InvalidInput, NotPermitted
 from enterprises.access import roles_for_user
 from enterprises.models import Role, Unit, UnitKind
 from workflow.models import ClockKind, ClockOutcome, DeadlineCycle
+from workflow.selectors import clock_missed_q, clock_running_late_q
 
-from .models import Appeal, AppealState, Rectification, RectificationState
+from .models import Appeal, AppealState, Rectification, rectification_overdue_q
 
 User = get_user_model()
 
@@ -230,15 +231,13 @@ def resolution_due_q(period: Period, now: datetime) -> Q:
 
 def resolution_missed_q(now: datetime) -> Q:
     """A resolution clock that ended after its deadline, or still runs past it."""
-    return Q(breached=True) | Q(ended_at__isnull=True, due_at__lt=now)
+    return clock_missed_q(now)
 
 
 def figures(period: Period, now: datetime) -> dict[str, Figure]:
     """The definitions of docs/rates.md, for one period, with "now" for what is running."""
     assigned = Q(kind=ClockKind.RESPONSE) & within("started_at", period)
-    response_counted = assigned & (
-        Q(outcome=ClockOutcome.MET) | Q(breached=True) | Q(ended_at__isnull=True, due_at__lt=now)
-    )
+    response_counted = assigned & (Q(outcome=ClockOutcome.MET) | clock_missed_q(now))
     resolved = Q(kind=ClockKind.RESOLUTION, outcome=ClockOutcome.MET) & within("ended_at", period)
     due = resolution_due_q(period, now)
     closed = within("closed_at", period)
@@ -306,7 +305,7 @@ def figures(period: Period, now: datetime) -> dict[str, Figure]:
         ),
         "overdue": Figure(
             source=cycles,
-            numerator=Q(kind=ClockKind.RESOLUTION, ended_at__isnull=True, due_at__lt=now),
+            numerator=Q(kind=ClockKind.RESOLUTION) & clock_running_late_q(now),
             numerator_at="due_at",
         ),
         "no_answer": Figure(source=cases, numerator=closed & Q(closure=Closure.NO_ANSWER), numerator_at="closed_at"),
@@ -315,7 +314,7 @@ def figures(period: Period, now: datetime) -> dict[str, Figure]:
         ),
         "rectification_overdue": Figure(
             source=Source.RECTIFICATIONS,
-            numerator=Q(state=RectificationState.OPEN, due_at__lt=now),
+            numerator=rectification_overdue_q(now),
             numerator_at="due_at",
         ),
         # A failed re-check starts the only resolution clocks started by "recheck-reopen", for the unit and

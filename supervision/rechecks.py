@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from cases.models import Case, CaseState, Closure, EventAction
 from cases.permissions import supervises
 from cases.selectors import cases_visible_to
-from config import limits
-from config.errors import Conflict, InvalidInput, NotPermitted
+from core import limits
+from core.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import UnitTree, roles_for_user
 from enterprises.models import Role, Unit, UnitMembership
 from workflow import clock

@@ -4,28 +4,21 @@ The enterprise never sees any of them."""
 
 from django.db.models import Q, QuerySet
 
-from cases.models import Case
-from cases.selectors import official_cases_q
-from config.errors import NotFound
+from cases.selectors import cases_visible_officially_to
+from core.errors import NotFound
 from enterprises.access import UserRoles, roles_for_user
 
 from .models import Appeal, Circular, CircularState, Rectification
 
 
-def cases_seen_officially(user) -> QuerySet[Case]:
-    """The part of the one visibility gate (``cases.selectors``) that shows a case to officials."""
-    official = official_cases_q(roles_for_user(user))
-    return Case.objects.all() if official is None else Case.objects.filter(official)
-
-
 def rectifications_visible_to(user) -> QuerySet[Rectification]:
-    return Rectification.objects.filter(case__in=cases_seen_officially(user)).select_related(
+    return Rectification.objects.filter(case__in=cases_visible_officially_to(user)).select_related(
         "case", "case__enterprise", "unit", "assignee", "submitted_by", "decided_by"
     )
 
 
 def appeals_visible_to(user) -> QuerySet[Appeal]:
-    return Appeal.objects.filter(case__in=cases_seen_officially(user)).select_related(
+    return Appeal.objects.filter(case__in=cases_visible_officially_to(user)).select_related(
         "case", "case__enterprise", "unit", "filed_by", "decided_by"
     )
 

@@ -12,8 +12,9 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
 
-from workflow.calendar import SHANGHAI
 from workflow.models import ClockKind, DeadlineCycle
+from workflow.selectors import clock_late_at_q
+from workflow.workdays import SHANGHAI
 
 WEEKS_SHOWN = 12
 
@@ -35,11 +36,6 @@ def week_ends(now: datetime, weeks: int) -> list[tuple[date, datetime]]:
     ]
 
 
-def running_late_at(moment: datetime) -> Q:
-    """A clock that had passed its due time and had not ended at ``moment``."""
-    return Q(due_at__lt=moment) & (Q(ended_at__isnull=True) | Q(ended_at__gt=moment))
-
-
 def overdue_by_week(*, now: datetime, scope: frozenset[int] | None, weeks: int = WEEKS_SHOWN) -> list[WeekPoint]:
     """The overdue backlog at the end of each of the last ``weeks`` weeks, in units of ``scope`` (None: all)."""
     ends = week_ends(now, weeks)
@@ -50,7 +46,7 @@ def overdue_by_week(*, now: datetime, scope: frozenset[int] | None, weeks: int =
     if scope is not None:
         clocks = clocks.filter(unit_id__in=scope)
     counts = clocks.aggregate(
-        **{f"week_{index}": Count("pk", filter=running_late_at(moment)) for index, (_monday, moment) in enumerate(ends)}
+        **{f"week_{index}": Count("pk", filter=clock_late_at_q(moment)) for index, (_monday, moment) in enumerate(ends)}
     )
     return [
         WeekPoint(monday=monday, counted_at=moment, overdue=counts[f"week_{index}"])

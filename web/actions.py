@@ -6,7 +6,7 @@ from typing import TypeVar
 from django.contrib import messages
 from django.http import HttpRequest
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 Result = TypeVar("Result")
 

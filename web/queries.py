@@ -8,8 +8,9 @@ from datetime import datetime
 from django.db import models
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 
-from cases.models import OPEN_STATES, Case, CaseEvent, CaseState, EventAction
+from cases.models import Case, CaseEvent, CaseState, EventAction, resolution_overdue_q
 from cases.selectors import cases_visible_to
+from cases.states import OPEN_STATES
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
 
@@ -33,10 +34,6 @@ def enterprise_cases(user) -> QuerySet[Case]:
     )
 
 
-def overdue_q(now: datetime) -> Q:
-    return Q(state__in=[CaseState.OPENED, CaseState.ASSIGNED], resolution_due_at__lt=now)
-
-
 def queue_of(user, *, now: datetime, state: str = "", overdue_only: bool = False) -> QuerySet[Case]:
     """A cadre's assigned cases, and for a unit head the cases of the units they head: late ones first,
     then by resolution deadline."""
@@ -47,8 +44,8 @@ def queue_of(user, *, now: datetime, state: str = "", overdue_only: bool = False
     states = [state] if state in QUEUE_STATES else list(QUEUE_STATES)
     cases = cases_visible_to(user).filter(mine, state__in=states)
     if overdue_only:
-        cases = cases.filter(overdue_q(now))
-    return cases.annotate(late=ExpressionWrapper(overdue_q(now), output_field=BooleanField())).order_by(
+        cases = cases.filter(resolution_overdue_q(now))
+    return cases.annotate(late=ExpressionWrapper(resolution_overdue_q(now), output_field=BooleanField())).order_by(
         F("late").desc(), F("resolution_due_at").asc(nulls_last=True), "id"
     )
 
@@ -81,7 +78,7 @@ def open_counts(user, enterprise_ids, *, now: datetime) -> dict[int, dict]:
         cases_visible_to(user)
         .filter(enterprise_id__in=list(enterprise_ids), state__in=OPEN_STATES)
         .values("enterprise_id")
-        .annotate(open=Count("id"), overdue=Count("id", filter=overdue_q(now)))
+        .annotate(open=Count("id"), overdue=Count("id", filter=resolution_overdue_q(now)))
         .order_by()
     )
     return {row["enterprise_id"]: row for row in rows}

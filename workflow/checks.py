@@ -16,9 +16,9 @@ from django.db.utils import OperationalError, ProgrammingError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .calendar import SHANGHAI
 from .models import CalendarYear
 from .selectors import work_calendar
+from .workdays import SHANGHAI
 
 # Farther than the longest deadline counted in working days, so the warning comes
 # while there is still time to import the schedule.

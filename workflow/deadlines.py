@@ -27,9 +27,10 @@ from django.db.models import F, Q
 from cases.models import Case
 from enterprises.models import Unit
 
-from .calendar import Deadline, WorkCalendar
+from .ladder import next_remind_at
 from .models import ClockKind, ClockOutcome, DeadlineCycle, DeadlinePolicy
-from .reminders import next_remind_at
+from .reminders import STEPS
+from .workdays import Deadline, WorkCalendar
 
 CASE_COLUMN = {
     ClockKind.ROUTING: "response_due_at",
@@ -113,7 +114,7 @@ class CaseClocks:
             responsible=responsible,
             unit=unit,
         )
-        cycle.remind_at = next_remind_at(cycle, self.calendar)
+        cycle.remind_at = next_remind_at(STEPS[kind], cycle, self.calendar)
         cycle.save(force_insert=True)
         self.running[kind] = cycle
         return cycle

@@ -1,37 +1,27 @@
-"""The reminder ladder: who hears about a clock, and when, before and after its deadline.
+"""The ladder of a case's clocks: who hears about a clock, and when, before and after its deadline.
 
-Each running clock (``DeadlineCycle``) carries ``remind_at``, the time of its
-next step, and ``reminder_step``, how many steps are done. The sweep reads only
-clocks whose ``remind_at`` has come (a partial index), so its cost grows with
-what is due, not with the number of cases.
-
-A step is claimed with a conditional UPDATE on ``reminder_step`` inside the
-same transaction as its notifications: two sweeps, a retried task or a second
-beat cannot both send it, and a crash before commit leaves it to the next
-sweep. The notification key (case, kind, cycle, recipient) is the second lock.
+Each running clock (``DeadlineCycle``) is a row on this ladder (``workflow.ladder`` is the engine): the
+steps of its kind say when, the audience says who, the message names the case. Overdue resolutions
+reach supervisors in one daily digest (``workflow.sweep.overdue_digest``), not one by one; an
+unanswered resolution closes by itself at the end of the enterprise's confirmation window.
 """
 
-import logging
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q
 from django.urls import reverse
 
-from cases.models import Case
-from enterprises.models import EnterpriseContact, Role, ServiceAssignment, UnitMembership
+from enterprises.selectors import dispatchers, enterprise_contacts, enterprise_leaders, unit_heads
 from notifications.services import Message
 
-from .calendar import WorkCalendar
+from .ladder import Ladder, Step, at_due, morning_before_due_day, morning_of_due_day
 from .models import ClockKind, DeadlineCycle
+from .workdays import WorkCalendar
 
-logger = logging.getLogger(__name__)
-User = get_user_model()
-
-# Assignee: the person the clock counts against (the dispatchers while nobody is). Heads: the unit's heads.
+# Who a step reaches. The assignee is the person the clock counts against (the dispatchers while nobody
+# is); the heads are the unit's own (direct) heads.
 ASSIGNEE, ASSIGNEE_AND_HEADS, DISPATCHERS, LEADER, ENTERPRISE, AUTO_CLOSE, NOBODY = (
     "assignee",
     "assignee_and_heads",
@@ -43,33 +33,10 @@ ASSIGNEE, ASSIGNEE_AND_HEADS, DISPATCHERS, LEADER, ENTERPRISE, AUTO_CLOSE, NOBOD
 )
 LEADER_AFTER_WORKDAYS = 3
 RESPONSE_WARNING_HOURS = 4
-FAILED_STEP_RETRY = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class Step:
-    kind: str
-    recipients: str
-    at: Callable[[DeadlineCycle, WorkCalendar], datetime]
-    before_due: bool = False  # a warning that makes no sense once the deadline has passed
-    marks_breach: bool = False
-
-
-def at_due(cycle: DeadlineCycle, calendar: WorkCalendar) -> datetime:
-    return cycle.due_at
 
 
 def response_warning(cycle: DeadlineCycle, calendar: WorkCalendar) -> datetime:
     return calendar.working_hours_before(cycle.due_at, RESPONSE_WARNING_HOURS)
-
-
-def morning_before_due_day(cycle: DeadlineCycle, calendar: WorkCalendar) -> datetime:
-    due_day = cycle.due_at.astimezone(calendar.tz).date()
-    return calendar.start_of_day(calendar.previous_workday(due_day))
-
-
-def morning_of_due_day(cycle: DeadlineCycle, calendar: WorkCalendar) -> datetime:
-    return calendar.start_of_day(cycle.due_at.astimezone(calendar.tz).date())
 
 
 def overdue_for_leader(cycle: DeadlineCycle, calendar: WorkCalendar) -> datetime:
@@ -86,7 +53,7 @@ def halfway(cycle: DeadlineCycle, calendar: WorkCalendar) -> datetime:
     return calendar.start_of_day(calendar.add_workdays(cycle.started_at, passed + 1).due_at.date())
 
 
-LADDER: dict[str, tuple[Step, ...]] = {
+STEPS: dict[str, tuple[Step[DeadlineCycle], ...]] = {
     ClockKind.ROUTING: (Step("routing_overdue", DISPATCHERS, at_due, marks_breach=True),),
     ClockKind.RESPONSE: (
         Step("response_due_soon", ASSIGNEE, response_warning, before_due=True),
@@ -96,7 +63,6 @@ LADDER: dict[str, tuple[Step, ...]] = {
     ClockKind.RESOLUTION: (
         Step("resolution_due_soon", ASSIGNEE, morning_before_due_day, before_due=True),
         Step("resolution_due_today", ASSIGNEE_AND_HEADS, morning_of_due_day, before_due=True),
-        # Overdue resolutions reach supervisors in one daily digest (``overdue_digest``), not one by one.
         Step("resolution_overdue", NOBODY, at_due, marks_breach=True),
         Step("resolution_overdue_leader", LEADER, overdue_for_leader),
     ),
@@ -107,133 +73,73 @@ LADDER: dict[str, tuple[Step, ...]] = {
 }
 
 
-def next_remind_at(cycle: DeadlineCycle, calendar: WorkCalendar) -> datetime | None:
-    """When the clock's next step is due, from its due time and the steps already taken."""
-    steps = LADDER[cycle.kind]
-    return steps[cycle.reminder_step].at(cycle, calendar) if cycle.reminder_step < len(steps) else None
+@dataclass
+class ClockAudience:
+    """Everyone a batch of clocks can reach, loaded in a few queries for the whole batch."""
+
+    heads: dict[int, list]
+    leaders: dict[int, object]
+    contacts: dict[int, list]
+    dispatchers: list
 
 
-def due_steps(cycle: DeadlineCycle, calendar: WorkCalendar, now: datetime) -> tuple[list[Step], int, datetime | None]:
-    """The steps to take now, the new step count, and when the next one is due (None: ladder done)."""
-    steps = LADDER[cycle.kind]
-    taken, position = [], cycle.reminder_step
-    while position < len(steps) and steps[position].at(cycle, calendar) <= now:
-        step = steps[position]
-        if not (step.before_due and cycle.due_at <= now):
-            taken.append(step)
-        position += 1
-    next_at = steps[position].at(cycle, calendar) if position < len(steps) else None
-    return taken, position, next_at
+class ClockLadder(Ladder[DeadlineCycle]):
+    """The reminders of running clocks. ``close`` closes an unanswered resolution (``case_close_unanswered``),
+    given by the sweep so that this module stays below the services."""
 
+    model = DeadlineCycle
+    running = Q(ended_at__isnull=True)
+    related = ("case", "case__enterprise", "responsible", "unit")
+    claim_fields = ("breached",)
 
-class Audience:
-    """Everyone a batch of reminders can reach, loaded in a few queries for the whole batch."""
+    def __init__(self, *, close: Callable[..., bool]) -> None:
+        self.close = close
 
-    def __init__(self, *, unit_ids: set[int], enterprise_ids: set[int]) -> None:
-        self.heads: dict[int, list] = defaultdict(list)
-        for membership in UnitMembership.objects.filter(
-            unit_id__in=unit_ids, role=Role.UNIT_HEAD, user__is_active=True
-        ).select_related("user"):
-            self.heads[membership.unit_id].append(membership.user)
-        self.leaders = {
-            service.enterprise_id: service.leader
-            for service in ServiceAssignment.objects.filter(
-                enterprise_id__in=enterprise_ids, ended_at__isnull=True, leader__isnull=False
-            ).select_related("leader")
-        }
-        self.contacts: dict[int, list] = defaultdict(list)
-        for contact in EnterpriseContact.objects.filter(
-            enterprise_id__in=enterprise_ids, user__is_active=True
-        ).select_related("user"):
-            self.contacts[contact.enterprise_id].append(contact.user)
-        self._dispatchers: list | None = None
+    def steps(self, row: DeadlineCycle) -> Sequence[Step]:
+        return STEPS[row.kind]
 
-    @classmethod
-    def for_cycles(cls, cycles: list[DeadlineCycle]) -> "Audience":
-        return cls(
-            unit_ids={cycle.unit_id for cycle in cycles if cycle.unit_id},
-            enterprise_ids={cycle.case.enterprise_id for cycle in cycles},
+    def audience_for(self, rows: Sequence[DeadlineCycle]) -> ClockAudience:
+        enterprise_ids = {row.case.enterprise_id for row in rows}
+        needs_dispatchers = any(row.kind == ClockKind.ROUTING or row.responsible_id is None for row in rows)
+        return ClockAudience(
+            heads=unit_heads(row.unit_id for row in rows if row.unit_id),
+            leaders=enterprise_leaders(enterprise_ids),
+            contacts=enterprise_contacts(enterprise_ids),
+            dispatchers=list(dispatchers()) if needs_dispatchers else [],
         )
 
-    def dispatchers(self) -> list:
-        if self._dispatchers is None:
-            self._dispatchers = list(
-                User.objects.filter(unit_memberships__role=Role.DISPATCHER, is_active=True).distinct()
-            )
-        return self._dispatchers
-
-    def of(self, cycle: DeadlineCycle, recipients: str) -> list:
-        if recipients == ASSIGNEE:
-            return self.assignee(cycle)
-        if recipients == ASSIGNEE_AND_HEADS:
-            return self.assignee(cycle) + self.heads.get(cycle.unit_id, [])
-        if recipients == DISPATCHERS:
-            return self.dispatchers()
-        if recipients == LEADER:
-            leader = self.leaders.get(cycle.case.enterprise_id)
+    def recipients(self, audience: ClockAudience, row: DeadlineCycle, step: Step) -> list:
+        # The first-reply clock runs from filing, before anyone is routed the case: until then (and after a
+        # send-back) the dispatchers, who route it, are the ones who can get the enterprise its answer.
+        assignee = [row.responsible] if row.responsible else audience.dispatchers
+        if step.audience == ASSIGNEE:
+            return assignee
+        if step.audience == ASSIGNEE_AND_HEADS:
+            return assignee + audience.heads.get(row.unit_id, [])
+        if step.audience == DISPATCHERS:
+            return audience.dispatchers
+        if step.audience == LEADER:
+            leader = audience.leaders.get(row.case.enterprise_id)
             return [leader] if leader else []
-        if recipients == ENTERPRISE:
-            return self.contacts.get(cycle.case.enterprise_id, [])
+        if step.audience == ENTERPRISE:
+            return audience.contacts.get(row.case.enterprise_id, [])
         return []
 
-    def assignee(self, cycle: DeadlineCycle) -> list:
-        """The person the clock counts against; while there is none, the dispatchers.
+    def message(self, row: DeadlineCycle, step: Step, *, calendar: WorkCalendar, now: datetime) -> Message:
+        case = row.case
+        return Message(
+            kind=f"reminder_{step.kind}",
+            key=f"case:{case.pk}:{step.kind}:cycle{row.pk}",
+            about=f"case:{case.pk}",
+            link=reverse("api:case-detail", kwargs={"pk": case.pk}),
+            context={"case": case, "cycle": row, "overdue_workdays": calendar.workdays_between(row.due_at, now)},
+        )
 
-        The first-reply clock starts at filing, before anyone is routed the case: until then the
-        dispatchers, who route it, are the ones who can get the enterprise its answer.
-        """
-        return [cycle.responsible] if cycle.responsible else self.dispatchers()
+    def on_steps(self, row: DeadlineCycle, steps: Sequence[Step], *, now: datetime) -> None:
+        row.breached = row.breached or any(step.marks_breach for step in steps)
 
-
-def cycles_due(now: datetime, *, limit: int) -> QuerySet[DeadlineCycle]:
-    return (
-        DeadlineCycle.objects.filter(ended_at__isnull=True, remind_at__lte=now)
-        .select_related("case", "case__enterprise", "responsible", "unit")
-        .order_by("remind_at", "id")[:limit]
-    )
-
-
-def cycle_claim(
-    cycle: DeadlineCycle, *, calendar: WorkCalendar, audience: Audience, now: datetime, close
-) -> list[tuple[list, Message]] | None:
-    """Claim the due steps of one clock and return the reminders they send; None if another sweep has them.
-
-    Call inside a transaction that also writes the returned reminders.
-    """
-    steps, position, next_at = due_steps(cycle, calendar, now)
-    breach = cycle.breached or any(step.marks_breach for step in steps)
-    claimed = DeadlineCycle.objects.filter(
-        pk=cycle.pk, reminder_step=cycle.reminder_step, ended_at__isnull=True
-    ).update(reminder_step=position, remind_at=next_at, breached=breach)
-    if not claimed:
-        return None
-    reminders = []
-    for step in steps:
-        if step.recipients == AUTO_CLOSE:
-            close(case_id=cycle.case_id, now=now)
-        else:
-            reminders.append(
-                (audience.of(cycle, step.recipients), reminder_message(cycle.case, step.kind, cycle, calendar, now))
-            )
-    return reminders
-
-
-def reminder_message(case: Case, kind: str, cycle: DeadlineCycle, calendar: WorkCalendar, now: datetime) -> Message:
-    return Message(
-        kind=f"reminder_{kind}",
-        key=f"case:{case.pk}:{kind}:cycle{cycle.pk}",
-        about=f"case:{case.pk}",
-        link=reverse("api:case-detail", kwargs={"pk": case.pk}),
-        context={
-            "case": case,
-            "cycle": cycle,
-            "overdue_workdays": calendar.workdays_between(cycle.due_at, now),
-        },
-    )
-
-
-def push_back(cycle: DeadlineCycle, now: datetime) -> None:
-    """A clock whose reminder failed waits an hour, so one bad row cannot stall the sweep."""
-    DeadlineCycle.objects.filter(pk=cycle.pk, reminder_step=cycle.reminder_step).update(
-        remind_at=now + FAILED_STEP_RETRY
-    )
+    def act(self, row: DeadlineCycle, step: Step, *, now: datetime) -> bool:
+        if step.audience != AUTO_CLOSE:
+            return False
+        self.close(case_id=row.case_id, now=now)
+        return True

@@ -1,9 +1,17 @@
-"""Reads for the workflow: the working-day calendar as the administrators configured it."""
+"""Reads for the workflow: the working-day calendar as the administrators configured it, and what
+"late" means for a clock."""
+
+from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Q, QuerySet
 
-from .calendar import DayRule, DaySource, WorkCalendar, WorkingHours
-from .models import CalendarDay, CalendarYear
+from cases.models import Case
+from cases.permissions import can_urge
+from cases.selectors import cases_visible_officially_to
+
+from .models import CalendarDay, CalendarYear, ExtensionRequest
+from .workdays import DayRule, DaySource, WorkCalendar, WorkingHours
 
 
 def work_calendar() -> WorkCalendar:
@@ -23,3 +31,58 @@ def work_calendar() -> WorkCalendar:
 def imported_schedule(year: int) -> CalendarYear | None:
     """The record of an administrator entering ``year``'s official schedule, if anyone did."""
     return CalendarYear.objects.filter(year=year).first()
+
+
+# What "late" means for a clock (``DeadlineCycle``), once: the rates, the overdue review, the trend line and
+# the supervisors' digest all ask these. For a case row's mirrored deadlines see ``cases.models``.
+
+
+def clock_running_late_q(now: datetime) -> Q:
+    """A clock still running past its due time (late even before the sweep marks it breached)."""
+    return Q(ended_at__isnull=True, due_at__lt=now)
+
+
+def clock_missed_q(now: datetime) -> Q:
+    """A clock that ended after its due time, or still runs past it."""
+    return Q(breached=True) | clock_running_late_q(now)
+
+
+def clock_late_at_q(moment: datetime) -> Q:
+    """A clock that was running late at ``moment``: due before it and not ended by then."""
+    return Q(due_at__lt=moment) & (Q(ended_at__isnull=True) | Q(ended_at__gt=moment))
+
+
+# The actions of a case with an address of their own (``POST cases/{id}/<name>/``), by transition.
+CASE_ACTION_NAMES = {
+    "assign": "assign",
+    "accept": "accept",
+    "send_back": "send-back",
+    "reassign": "reassign",
+    "resolve": "resolve",
+    "reopen": "reopen",
+    "close": "close",
+    "withdraw": "withdraw",
+}
+
+
+def available_actions(case: Case, user) -> list[str]:
+    """From django-fsm's transitions and their permission callables: the one source for API and pages.
+
+    Only transitions with an action endpoint are offered; reopening after a re-check happens through
+    the recorded re-check (``supervision/rechecks/``), never as an action of its own. Urging is not a
+    transition (the state stays), so it joins from the rule its service enforces.
+    """
+    actions = [
+        CASE_ACTION_NAMES[t.name]
+        for t in case.get_available_user_state_transitions(user)
+        if t.name in CASE_ACTION_NAMES
+    ]
+    if can_urge(case, user):
+        actions.append("urge")
+    return actions
+
+
+def extensions_visible_to(user) -> QuerySet[ExtensionRequest]:
+    """Extension requests of cases the user sees as an official; enterprise users see none."""
+    cases = cases_visible_officially_to(user)
+    return ExtensionRequest.objects.filter(case__in=cases).select_related("case", "requested_by", "decided_by")

@@ -36,26 +36,25 @@ from cases.models import (
 )
 from cases.permissions import enterprise_may_reopen, is_filing_enterprise, supervises
 from cases.selectors import cases_visible_to
-from config import limits
-from config.errors import Conflict, InvalidInput, NotPermitted
+from cases.states import UNRESOLVED_STATES
+from core import limits
+from core.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import overseers_of, roles_for_user
 from enterprises.models import Enterprise, Role, Unit, UnitMembership
+from enterprises.selectors import enterprise_leaders, unit_heads
 from notifications.services import Message, notifications_create
 
 from . import clock
 from .attachments import content_type_for_upload
-from .calendar import Deadline, WorkCalendar
 from .deadlines import CaseClocks, fixed_due, policy_for
 from .models import ClockKind, ClockOutcome, DeadlineCycle, ExtensionRequest, ExtensionState
-from .reminders import Audience
 from .routing import route_for
 from .selectors import work_calendar
 from .signals import case_closed
+from .workdays import Deadline, WorkCalendar
 
 User = get_user_model()
 
-# A sub-case counts as done once answered; until then its parent cannot be resolved.
-SUB_CASE_OPEN_STATES = (CaseState.OPENED, CaseState.ASSIGNED)
 
 REFUSED_IN_STATE = {
     EventAction.ASSIGN: gettext_lazy("Only an opened case can be assigned."),
@@ -101,7 +100,7 @@ TRANSITION_METHOD = {
 
 
 def required_text(value: str | None, field: str, message: str, *, limit: int) -> str:
-    """A text that must be given, within its limit (``config.limits``)."""
+    """A text that must be given, within its limit (``core.limits``)."""
     text = limits.checked_text(value, field=field, limit=limit)
     if not text:
         raise InvalidInput(message, code="required", fields={field: [message]})
@@ -336,7 +335,7 @@ def sub_case_file(
             _("Only a supervisor whose jurisdiction covers the case can assign its sub-cases."),
             code="not_supervisor",
         )
-    if parent.state not in SUB_CASE_OPEN_STATES:
+    if parent.state not in UNRESOLVED_STATES:
         raise Conflict(_("Sub-cases can be added only to a case that is still being worked on."), code="invalid_state")
     title = required_text(title, "title", _("Give the sub-case a short title."), limit=limits.TITLE)
     description = required_text(
@@ -497,7 +496,7 @@ def case_reassign(*, case: Case, acting_user, assignee, unit: Unit | None = None
     ensure_may(case, acting_user=acting_user, action=EventAction.REASSIGN)
     unit = unit or case.responsible_unit
     roles = roles_for_user(acting_user)
-    if not (roles.is_dispatcher or supervises(case, acting_user)) and not roles.heads(unit.pk):
+    if not (roles.is_dispatcher or supervises(case, acting_user)) and not roles.heads_unit_or_above(unit.pk):
         message = _("A unit head can reassign only within the units they head.")
         raise NotPermitted(message, code="outside_unit")
     assignable_member(assignee=assignee, unit=unit)
@@ -525,7 +524,8 @@ def case_reassign(*, case: Case, acting_user, assignee, unit: Unit | None = None
 
 def refuse_open_sub_cases(case: Case) -> None:
     """A case the joint review meeting split into sub-cases is answered only once every sub-case is."""
-    remaining = case.sub_cases.filter(state__in=SUB_CASE_OPEN_STATES).count()
+    # A sub-case counts as done once answered (resolved); until then its parent cannot be resolved.
+    remaining = case.sub_cases.filter(state__in=UNRESOLVED_STATES).count()
     if remaining:
         message = ngettext(
             "%(count)d sub-case of the joint review meeting is still open; resolve it first.",
@@ -542,11 +542,11 @@ def parent_notify_when_sub_cases_done(sub_case: Case) -> None:
     lock sees the first as answered, so exactly one of them sends the notice.
     """
     parent = Case.objects.select_for_update().select_related("enterprise").get(pk=sub_case.parent_id)
-    if parent.state not in SUB_CASE_OPEN_STATES:
+    if parent.state not in UNRESOLVED_STATES:
         return
-    if parent.sub_cases.filter(state__in=SUB_CASE_OPEN_STATES).exists():
+    if parent.sub_cases.filter(state__in=UNRESOLVED_STATES).exists():
         return
-    heads = Audience(unit_ids={parent.responsible_unit_id}, enterprise_ids=set()).heads
+    heads = unit_heads([parent.responsible_unit_id])
     recipients = [parent.assignee, *heads.get(parent.responsible_unit_id, [])]
     notify(parent, "sub_cases_done", recipients, f"sub{sub_case.pk}v{sub_case.version}", last=sub_case)
 
@@ -772,7 +772,7 @@ def extension_deciders(case: Case, policy) -> list:
 def may_decide_extension(case: Case, user, policy) -> bool:
     if supervises(case, user):
         return True
-    return policy.unit_head_decides_extensions and roles_for_user(user).heads(case.responsible_unit_id)
+    return policy.unit_head_decides_extensions and roles_for_user(user).heads_unit_or_above(case.responsible_unit_id)
 
 
 def bump_version(case: Case) -> None:
@@ -892,23 +892,14 @@ def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool,
     return extension
 
 
-URGEABLE_STATES = (CaseState.OPENED, CaseState.ASSIGNED)
-
-
-def may_urge(case: Case, user) -> bool:
-    """What ``case_urge`` requires of the user and the case, so that the button and the server agree."""
-    return case.state in URGEABLE_STATES and supervises(case, user)
-
-
 def urging_audience(case: Case, level: int) -> list:
     """Each level reaches further up: the assignee, then the unit's heads, then the enterprise's 包联 leader."""
     recipients = [case.assignee] if level >= UrgingLevel.URGED and case.assignee else []
     if level < UrgingLevel.SUPERVISED:
         return recipients
-    audience = Audience(unit_ids={case.responsible_unit_id}, enterprise_ids={case.enterprise_id})
-    recipients += audience.heads.get(case.responsible_unit_id, [])
-    if level >= UrgingLevel.LISTED and case.enterprise_id in audience.leaders:
-        recipients.append(audience.leaders[case.enterprise_id])
+    recipients += unit_heads([case.responsible_unit_id]).get(case.responsible_unit_id, [])
+    if level >= UrgingLevel.LISTED:
+        recipients += enterprise_leaders([case.enterprise_id]).values()
     return recipients
 
 
@@ -969,7 +960,7 @@ def case_urge(*, case: Case, acting_user, level: int, note: str, answer_due_at: 
             _("Only a supervisor whose jurisdiction covers this case can change its urging level."),
             code="not_supervisor",
         )
-    if case.state not in URGEABLE_STATES:
+    if case.state not in UNRESOLVED_STATES:
         raise Conflict(_("Only a case that is still open and unresolved can be urged."), code="invalid_state")
     if level not in UrgingLevel.values:
         message = _("Choose an urging level.")
@@ -977,7 +968,7 @@ def case_urge(*, case: Case, acting_user, level: int, note: str, answer_due_at: 
     note = required_text(note, "note", _("Say why the urging level changes."), limit=limits.NOTE)
     with transaction.atomic():
         current = locked_copy(case)
-        if current.state not in URGEABLE_STATES:
+        if current.state not in UNRESOLVED_STATES:
             raise Conflict(_("Only a case that is still open and unresolved can be urged."), code="invalid_state")
         previous = current.urging_level
         if previous == level:

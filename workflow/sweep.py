@@ -5,7 +5,6 @@ Celery task loops over it and tests call it directly.
 """
 
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -16,99 +15,31 @@ from cases.models import CaseState, UrgingLevel
 from enterprises.access import jurisdictions
 from enterprises.models import Role
 from notifications.models import Notification
-from notifications.services import Message, notifications_create, notifications_create_many
+from notifications.services import Message, notifications_create
 
 from . import clock
-from .calendar import Deadline
 from .deadlines import CaseClocks, overdue_cutoff
+from .ladder import BATCH_SIZE, SweepReport, next_remind_at
 from .models import ClockKind, DeadlineCycle
-from .reminders import Audience, cycle_claim, cycles_due, next_remind_at, push_back
-from .selectors import work_calendar
+from .reminders import STEPS, ClockLadder
+from .selectors import clock_running_late_q, work_calendar
 from .services import case_close_unanswered, case_urge_overdue
+from .workdays import Deadline
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
 DIGEST_LINES = 50
-
-
-@dataclass
-class SweepReport:
-    reminded: int = 0
-    skipped: int = 0
-    failed: int = 0
-    digests: int = 0
-    urged: int = 0
-    outside_working_hours: bool = False
-    errors: list[str] = field(default_factory=list)
-
-
-def sweep_batch(now: datetime, *, calendar, limit: int = BATCH_SIZE) -> SweepReport:
-    """One batch of clocks whose next reminder is due; the caller repeats while it comes back full.
-
-    The batch commits once and writes all its reminders in one go. If anything in it fails, it
-    is rolled back and redone one clock at a time, so that only the failing clock waits.
-    """
-    cycles = list(cycles_due(now, limit=limit))
-    if not cycles:
-        return SweepReport()
-    audience = Audience.for_cycles(cycles)
-    try:
-        with transaction.atomic():
-            report, reminders = SweepReport(), []
-            for cycle in cycles:
-                claimed = cycle_claim(cycle, calendar=calendar, audience=audience, now=now, close=case_close_unanswered)
-                if claimed is None:
-                    report.skipped += 1
-                else:
-                    report.reminded += 1
-                    reminders += claimed
-            notifications_create_many(items=reminders)
-        return report
-    except Exception:
-        logger.exception("A batch of %d reminders failed; retrying it one clock at a time", len(cycles))
-    return sweep_one_by_one(cycles, now=now, calendar=calendar, audience=audience)
-
-
-def sweep_one_by_one(cycles: list[DeadlineCycle], *, now: datetime, calendar, audience: Audience) -> SweepReport:
-    report = SweepReport()
-    for cycle in cycles:
-        try:
-            with transaction.atomic():
-                claimed = cycle_claim(cycle, calendar=calendar, audience=audience, now=now, close=case_close_unanswered)
-                if claimed is not None:
-                    notifications_create_many(items=claimed)
-        except Exception as error:
-            logger.exception("Reminder for clock %s of case %s failed; retrying later", cycle.pk, cycle.case_id)
-            push_back(cycle, now)
-            report.failed += 1
-            report.errors.append(f"{cycle.pk}: {error}")
-            continue
-        if claimed is None:
-            report.skipped += 1
-        else:
-            report.reminded += 1
-    return report
+CLOCKS = ClockLadder(close=case_close_unanswered)
 
 
 def sweep(now: datetime | None = None, *, limit: int = BATCH_SIZE) -> SweepReport:
     """Everything due now. Outside working hours nothing is sent: it all waits for the next working morning."""
     now = now or clock.now()
     calendar = work_calendar()
-    total = SweepReport()
-    if not calendar.is_working_time(now):
-        total.outside_working_hours = True
+    total = CLOCKS.sweep(now=now, calendar=calendar, limit=limit)
+    if total.outside_working_hours:
         return total
-    while True:
-        report = sweep_batch(now, calendar=calendar, limit=limit)
-        total.reminded += report.reminded
-        total.skipped += report.skipped
-        total.failed += report.failed
-        total.errors += report.errors
-        if report.reminded + report.skipped + report.failed < limit or report.reminded == 0:
-            break
-    urging = auto_urge(now, calendar=calendar, limit=limit)
-    total.urged, total.failed, total.errors = urging.urged, total.failed + urging.failed, total.errors + urging.errors
+    total.add(auto_urge(now, calendar=calendar, limit=limit))
     total.digests = overdue_digest(now, calendar=calendar)
     return total
 
@@ -170,7 +101,7 @@ def overdue_digest(now: datetime, *, calendar) -> int:
     # overdue gets none, and must not make every sweep load the whole district's backlog.
     waiting = frozenset().union(*supervisors.values())
     overdue = list(
-        DeadlineCycle.objects.filter(kind=ClockKind.RESOLUTION, ended_at__isnull=True, due_at__lte=now)
+        DeadlineCycle.objects.filter(clock_running_late_q(now), kind=ClockKind.RESOLUTION)
         .filter(Q(unit_id__in=waiting) | Q(case__enterprise__township_id__in=waiting))
         .select_related("case", "case__enterprise", "unit", "responsible")
         .order_by("due_at")
@@ -228,7 +159,7 @@ def deadlines_recompute_provisional(*, limit: int = BATCH_SIZE) -> int:
                 continue
             with transaction.atomic():
                 cycle.due_at, cycle.provisional = due.due_at, due.provisional
-                cycle.remind_at = next_remind_at(cycle, calendar)
+                cycle.remind_at = next_remind_at(STEPS[cycle.kind], cycle, calendar)
                 cycle.save(update_fields=["due_at", "provisional", "remind_at"])
                 CaseClocks(cycle.case, calendar=calendar, at=clock.now()).mirror()
             changed += 1

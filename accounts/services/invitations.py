@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
-from config.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitMembership
 from notifications.channels import PermanentError, email_send
 from notifications.selectors import preference_for_user

@@ -15,7 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from config.errors import Conflict, InvalidInput, NotPermitted
+from core.errors import Conflict, InvalidInput, NotPermitted
 from notifications.channels import absolute_link, email_send
 
 from ..mail import account_mail, beijing_time

@@ -18,7 +18,7 @@ from accounts.tasks import invitation_mails_send_due_task, invitations_expire_ta
 from enterprises.models import Enterprise, EnterpriseContact, Role, UnitMembership
 from enterprises.services import service_assignment_change
 from notifications.models import Delivery, Notification
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 from .helpers import link_path, signed_in
 

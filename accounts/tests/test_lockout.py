@@ -17,7 +17,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 TOKEN = "/api/v1/auth/token/"
 MONDAY_MORNING = datetime(2026, 12, 7, 9, 0, tzinfo=SHANGHAI)

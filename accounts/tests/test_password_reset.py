@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from accounts.models import PasswordResetRequest
 from accounts.tasks import invitations_expire_task
 from conftest import PASSWORD
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 from .helpers import reset_path
 

@@ -13,9 +13,9 @@ from rest_framework.test import APIClient
 from accounts.models import Invitation, InvitationState, UserSession
 from accounts.services.invitations import invitation_create
 from accounts.services.people import user_deactivate
-from config.errors import Conflict, NotPermitted
 from conftest import PASSWORD
-from workflow.calendar import SHANGHAI
+from core.errors import Conflict, NotPermitted
+from workflow.workdays import SHANGHAI
 
 from .helpers import signed_in
 

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import Invitation, InvitationState
 from accounts.services.invitations import invitation_accept, invitation_create
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from notifications.tests.test_races import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 TOKEN = "/api/v1/auth/token/"
 LOGOUT = "/api/v1/auth/logout/"

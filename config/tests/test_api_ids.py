@@ -6,8 +6,8 @@ from datetime import timedelta, timezone
 import django_filters
 import pytest
 
-from config.api import DateTimeFilter
 from config.urls import router
+from core.filters import DateTimeFilter
 from workflow import services
 
 BIG = "9999999999999999999999999"

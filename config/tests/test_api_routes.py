@@ -5,8 +5,8 @@ from django.urls import URLPattern, reverse
 from rest_framework import parsers
 from rest_framework.test import APIClient
 
-from config.parsers import JSONParser
 from config.urls import api_patterns
+from core.parsers import JSONParser
 from workflow import services
 
 

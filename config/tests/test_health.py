@@ -19,7 +19,6 @@ from config import health
 from config.celery import BEAT_STARTED_HEARTBEAT
 from notifications.models import Delivery, DeliveryChannel, DeliveryStatus, Notification
 from ops.services import heartbeat_record
-from workflow.calendar import SHANGHAI
 from workflow.models import CalendarYear
 from workflow.tasks import SWEEP_HEARTBEAT, sweep_deadlines
 from workflow.tests.celery_harness import (  # noqa: F401 - the fixtures broker and redis_server
@@ -27,6 +26,7 @@ from workflow.tests.celery_harness import (  # noqa: F401 - the fixtures broker 
     celery_through,
     redis_server_fixture,
 )
+from workflow.workdays import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 

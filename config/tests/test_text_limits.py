@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Comment
-from config import limits
-from config.errors import InvalidInput
+from core import limits
+from core.errors import InvalidInput
 from notifications.models import Notification
 from supervision.models import Meeting, MeetingFlag
 from supervision.services import meetings as meeting_services

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from config.errors import Conflict, InvalidInput, NotPermitted
+from core.errors import Conflict, InvalidInput, NotPermitted
 
 from ..models import MasterDataImport
 from ..models import MasterDataImportState as State

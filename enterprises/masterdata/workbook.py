@@ -13,7 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 
 from .schema import NO, NOTES_TITLE, SHEETS, YES, Sheet
 

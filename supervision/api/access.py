@@ -3,7 +3,7 @@
 from django.utils.functional import Promise
 from rest_framework.request import Request
 
-from config.errors import NotPermitted
+from core.errors import NotPermitted
 from enterprises.access import roles_for_user
 
 

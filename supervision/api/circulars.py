@@ -16,8 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config import limits
-from config.api import Pagination
+from core import limits
+from core.api import Pagination
 from enterprises.access import roles_for_user
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit

@@ -11,11 +11,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.errors import ApplicationError, Conflict, NotPermitted
+from core.errors import ApplicationError, Conflict, NotPermitted
 from supervision.ledger import may_export_ledger
 from supervision.models import ExportState, LedgerExport
 from supervision.services.ledger import ledger_export_request
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 from .overdue import XLSX
 

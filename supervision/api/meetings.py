@@ -21,13 +21,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.selectors import case_for_user
-from config import limits
-from config.api import IdField, IdFilter
-from config.errors import NotFound
+from core import limits
+from core.api import IdField
+from core.errors import NotFound
+from core.filters import IdFilter
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
 from workflow.api import NamedSerializer
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 from ..meetings import (
     agenda_items_for,

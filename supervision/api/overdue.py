@@ -17,8 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.models import Case
-from config.api import IdField, Pagination
-from config.errors import InvalidInput, NotPermitted
+from core.api import IdField, Pagination
+from core.errors import InvalidInput, NotPermitted
 from enterprises.api import PersonSerializer
 from supervision.overdue import (
     EXPORT_MAX_ROWS,
@@ -30,9 +30,9 @@ from supervision.overdue import (
     write_overdue_workbook,
 )
 from workflow.api import NamedSerializer
-from workflow.calendar import SHANGHAI
 from workflow.models import ClockKind
 from workflow.selectors import work_calendar
+from workflow.workdays import SHANGHAI
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_FILENAME = ("逾期清单", "overdue")

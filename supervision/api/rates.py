@@ -12,8 +12,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config import limits
-from config.api import IdField, Pagination
+from core import limits
+from core.api import IdField, Pagination
 from enterprises.api import PersonSerializer
 from workflow import clock
 

@@ -6,7 +6,6 @@ district's supervisor gets a 404; who may act is decided by the services, which 
 """
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -14,13 +13,15 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config import limits
-from config.api import IdField, IdFilter
+from cases.selectors import cases_visible_officially_to
+from core import limits
+from core.api import IdField
+from core.filters import IdFilter
 from enterprises.api import PersonSerializer
 from workflow.api import CaseRefSerializer, NamedSerializer
 
-from ..models import Appeal, AppealKind, AppealState, Rectification, RectificationState
-from ..selectors import appeals_visible_to, cases_seen_officially, rectifications_visible_to, row_for_user
+from ..models import Appeal, AppealKind, AppealState, Rectification, RectificationState, rectification_overdue_q
+from ..selectors import appeals_visible_to, rectifications_visible_to, row_for_user
 from ..services import ratings as services
 from .access import OfficialsOnly
 
@@ -175,7 +176,7 @@ class RectificationFilter(django_filters.FilterSet):
         fields = ["state", "unit", "case"]
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(state=RectificationState.OPEN, due_at__lt=timezone.now())
+        overdue = rectification_overdue_q(timezone.now())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
@@ -270,7 +271,7 @@ class AppealViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMi
     )
     def create(self, request):
         data = parse(AppealInput, request)
-        case = row_for_user(cases_seen_officially(request.user).select_related("enterprise"), data.pop("case"))
+        case = row_for_user(cases_visible_officially_to(request.user).select_related("enterprise"), data.pop("case"))
         appeal = services.appeal_file(
             case=case, acting_user=request.user, kind=data.get("kind", ""), reason=data["reason"]
         )

@@ -11,9 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config import limits
-from config.api import IdField, Pagination
-from config.errors import NotFound, NotPermitted
+from core import limits
+from core.api import IdField, Pagination
+from core.errors import NotFound, NotPermitted
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
 from workflow import clock

@@ -18,6 +18,7 @@ from .ratings import (
     AppealState,
     Rectification,
     RectificationState,
+    rectification_overdue_q,
 )
 from .rechecks import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
 
@@ -44,6 +45,7 @@ __all__ = [
     "AppealState",
     "Rectification",
     "RectificationState",
+    "rectification_overdue_q",
     "RecheckItem",
     "RecheckMethod",
     "RecheckResult",

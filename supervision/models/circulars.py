@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import Conflict
+from core.errors import Conflict
 from enterprises.models import Unit
 
 

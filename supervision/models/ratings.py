@@ -1,5 +1,7 @@
 """After the rating: rectifications of bad ratings (整改) and appeals of ratings (申诉). Rules in docs/ratings.md."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -23,6 +25,12 @@ class RectificationState(models.TextChoices):
 
 
 FINISHED_RECTIFICATION_STATES = (RectificationState.ACCEPTED, RectificationState.CANCELLED)
+
+
+def rectification_overdue_q(now: datetime) -> Q:
+    """Rectifications not reported (or returned to the unit) past their deadline; one reported and waiting for
+    a supervisor is not late."""
+    return Q(state=RectificationState.OPEN, due_at__lt=now)
 
 
 class Rectification(ConcurrentTransitionMixin, models.Model):
@@ -118,7 +126,8 @@ class Rectification(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_state_display()}"
 
-    def is_overdue(self, now=None) -> bool:
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        """``rectification_overdue_q`` for one loaded row."""
         return self.state == RectificationState.OPEN and self.due_at < (now or timezone.now())
 
     @transition(

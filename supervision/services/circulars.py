@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
-from config import limits
-from config.errors import Conflict, InvalidInput, NotPermitted
+from core import limits
+from core.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import UnitTree, roles_for_user
 from enterprises.models import Role, Unit, UnitMembership
 from notifications.services import Message, notifications_create_many

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 from notifications.services import Message, notifications_create
 
 from ..ledger import LEDGER_MAX_ROWS, ledger_cases, write_ledger_workbook

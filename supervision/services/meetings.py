@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent, EventAction
 from cases.permissions import supervises
-from config import limits
-from config.errors import Conflict, InvalidInput, NotPermitted
+from core import limits
+from core.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import roles_for_user
 from enterprises.models import Unit
 from workflow import clock

@@ -16,12 +16,13 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
 from cases.models import Case, CaseState, EventAction
-from config import limits
-from config.errors import ApplicationError, Conflict, InvalidInput, NotPermitted
+from core import limits
+from core.errors import ApplicationError, Conflict, InvalidInput, NotPermitted
 from enterprises.access import overseers_of
 from enterprises.models import Role
 from notifications.services import Message, notifications_create
 from workflow import clock
+from workflow.ladder import next_remind_at
 from workflow.selectors import work_calendar
 from workflow.services import record_event, required_text
 
@@ -34,7 +35,7 @@ from ..models import (
     RectificationState,
 )
 from ..permissions import answers_for
-from ..reminders import next_remind_at
+from ..reminders import STEPS
 
 REFUSED_IN_STATE = {
     "submit": gettext_lazy("Only an open rectification can be submitted."),
@@ -139,7 +140,7 @@ def rectification_open(*, case: Case, rating: int | None, at: datetime) -> Recti
         provisional=due.provisional,
         created_at=at,
     )
-    rectification.remind_at = next_remind_at(rectification, calendar)
+    rectification.remind_at = next_remind_at(STEPS, rectification, calendar)
     rectification.save(force_insert=True)
     record_rectification_event(rectification, actor=None, at=at)
     notify(rectification, "rectification_opened", the_unit(rectification), "opened")
@@ -202,7 +203,7 @@ def rectification_return(
         if due_date is None:
             due_at, provisional = current.due_at, current.provisional
         current.send_back(by=acting_user, reason=reason, due_at=due_at, provisional=provisional, at=now)
-        current.remind_at = next_remind_at(current, calendar)
+        current.remind_at = next_remind_at(STEPS, current, calendar)
         current.save()
         record_rectification_event(current, actor=acting_user, note=reason, at=now)
         notify(current, "rectification_returned", the_unit(current), f"returned{current.return_count}", reason=reason)

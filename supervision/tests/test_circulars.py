@@ -30,7 +30,7 @@ from notifications.models import Notification
 from supervision.circulars import worst_performers
 from supervision.models import Circular, CircularPublished, CircularState
 from workflow import services
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 URL = "/api/v1/supervision/circulars/"
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=SHANGHAI)

@@ -27,8 +27,8 @@ from supervision.ledger import ledger_cases, write_ledger_workbook
 from supervision.models import ExportState, LedgerExport
 from supervision.services.ledger import ledger_exports_tidy
 from workflow import services
-from workflow.calendar import SHANGHAI
 from workflow.tests.helpers import dispatch_only_category
+from workflow.workdays import SHANGHAI
 
 LEDGER = "/api/v1/supervision/ledger/"
 CASES = "/api/v1/cases/"

@@ -21,13 +21,13 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseEvent, CaseState, EventAction
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 from enterprises.models import Role, UnitMembership
 from notifications.models import Notification
 from supervision.models import AgendaItem, FlagState, ItemOutcome, MeetingFlag
 from supervision.services import meetings as meeting_services
 from workflow import services
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from cases.models import Case
 from workflow import services
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 OVERDUE = "/api/v1/supervision/overdue/"
 EXPORT = f"{OVERDUE}export/"

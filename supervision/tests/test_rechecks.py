@@ -15,7 +15,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 
 from cases.models import Case, CaseEvent, CaseState, Closure, EventAction, ResolutionType
-from config.errors import Conflict, NotPermitted
+from core.errors import Conflict, NotPermitted
 from enterprises.models import Enterprise, EnterpriseContact, Role, UnitMembership
 from notifications.models import Notification
 from supervision import rechecks

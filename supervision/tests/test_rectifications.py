@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, CaseEvent, CaseState, EventAction
-from config.errors import Conflict
+from core.errors import Conflict
 from supervision.models import Rectification, RectificationState
 from supervision.reminders import rectifications_sweep
 from supervision.services import ratings as supervision_services

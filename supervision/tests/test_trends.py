@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from cases.models import Case
 from supervision.trends import overdue_by_week
 from workflow import services
-from workflow.calendar import SHANGHAI
 from workflow.models import ClockKind, DeadlineCycle
+from workflow.workdays import SHANGHAI
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=SHANGHAI)
 

@@ -7,8 +7,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category, ResolutionType, Satisfaction, Visibility
-from config import limits
-from config.errors import InvalidInput
+from core import limits
+from core.errors import InvalidInput
 from enterprises.models import Role, UnitMembership
 from workflow.attachments import content_type_for_upload
 

@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config import limits
+from core import limits
 from enterprises.models import Unit
 from supervision.services.circulars import DEFAULT_WORST_COUNT, MAX_WORST_COUNT
 

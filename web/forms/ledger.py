@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import CaseState, Category
-from config import limits
+from core import limits
 from enterprises.models import Unit
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 # Days a case can have been filed on; beyond them a date is a typing slip, not a filter.
 FILING_DAYS = [MinValueValidator(date(2000, 1, 1)), MaxValueValidator(date(2999, 12, 30))]

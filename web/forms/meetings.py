@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config import limits
+from core import limits
 from supervision.models import FlagKind, RecheckMethod, RecheckResult
 
 from .cases import VersionedForm

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config import limits
+from core import limits
 from supervision.models import AppealKind, AppealState, RectificationState
 
 ANY = [("", _("All"))]

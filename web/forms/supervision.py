@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category, UrgingLevel
-from config import limits
-from config.errors import InvalidInput
+from core import limits
+from core.errors import InvalidInput
 from enterprises.models import Enterprise, Role, Unit
 from enterprises.selectors import enterprises_visible_to
 from supervision import rates

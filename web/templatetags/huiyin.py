@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from workflow.calendar import SHANGHAI, WorkCalendar
+from workflow.workdays import SHANGHAI, WorkCalendar
 
 register = template.Library()
 

@@ -13,7 +13,7 @@ from cases.models import Case
 from supervision.models import Circular, CircularState
 from supervision.services import circulars as circular_services
 from workflow import services
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 from .helpers import flashed, signed_in
 

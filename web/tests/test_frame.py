@@ -10,8 +10,8 @@ from django.utils import translation
 from notifications.models import Notification
 from web import urls
 from web.templatetags.huiyin import deadline_text
-from workflow.calendar import SHANGHAI, WorkCalendar
 from workflow.tests.helpers import assigned_case
+from workflow.workdays import SHANGHAI, WorkCalendar
 
 
 def at(*args) -> datetime:

@@ -14,7 +14,7 @@ from cases.models import Case, CaseState
 from supervision.models import AgendaItem, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
 from supervision.services import meetings as meeting_services
 from workflow import services
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 from .helpers import case_url, flashed, signed_in
 

@@ -12,7 +12,7 @@ import time_machine
 from supervision.models import Appeal, AppealState, LedgerExport, Rectification, RectificationState
 from supervision.services import ratings as rating_services
 from supervision.tests.helpers import rated_case
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 from .helpers import flashed, signed_in
 

@@ -14,7 +14,7 @@ from cases.models import Case, CaseState
 from supervision import rechecks
 from supervision.models import RecheckItem, RecheckSample
 from workflow import services
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 from .helpers import flashed, signed_in
 

@@ -16,8 +16,8 @@ from cases.models import Case, CaseEvent, EventAction, ResolutionType, UrgingLev
 from enterprises.models import Enterprise, KeyProject, ProjectStage, TaskForceLevel, TaskForceMember, Unit, UnitKind
 from enterprises.services import service_assignment_change
 from workflow import services
-from workflow.calendar import SHANGHAI
 from workflow.models import DeadlinePolicy, ExtensionRequest, ExtensionState
+from workflow.workdays import SHANGHAI
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=SHANGHAI)
 OVERDUE = "/supervision/overdue/"

@@ -28,7 +28,7 @@ from accounts.selectors import contacts_of, invitation_for_user, invitations_in_
 from accounts.services import invitations as services
 from accounts.services.people import password_reset_request
 from accounts.throttles import password_reset_wait, password_reset_wait_message
-from config.errors import ApplicationError, Conflict, InvalidInput, NotFound
+from core.errors import ApplicationError, Conflict, InvalidInput, NotFound
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
 

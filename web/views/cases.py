@@ -30,12 +30,12 @@ from cases.selectors import (
     events_for_user,
     user_sees_internal,
 )
-from config.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound
 from enterprises.access import roles_for_user
 from supervision.meetings import FLAGGABLE_STATES, may_flag, pending_flag_of
 from supervision.services.meetings import flag_create
 from workflow import services
-from workflow.api import available_actions
+from workflow.selectors import available_actions
 
 from ..actions import perform
 from ..forms.cases import (

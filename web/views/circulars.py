@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from config.errors import NotFound
+from core.errors import NotFound
 from enterprises.access import roles_for_user
 from enterprises.models import Role, Unit, UnitMembership
 from supervision.circular_export import (

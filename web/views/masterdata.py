@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from enterprises.masterdata.export import write_export, write_template
 from enterprises.masterdata.jobs import (
     WAITING,
@@ -22,7 +22,7 @@ from enterprises.masterdata.jobs import (
     may_manage_masterdata,
 )
 from enterprises.models import MasterDataImport
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 from ..actions import perform
 from ..forms.masterdata import MasterDataUploadForm

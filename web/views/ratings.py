@@ -20,19 +20,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.models import Case
-from config.errors import NotFound
+from cases.selectors import cases_visible_officially_to
+from core.errors import NotFound
 from enterprises.access import roles_for_user
-from supervision.models import Appeal, Rectification, RectificationState
+from supervision.models import Appeal, Rectification, rectification_overdue_q
 from supervision.selectors import (
     appeals_visible_to,
-    cases_seen_officially,
     rectifications_visible_to,
     row_for_user,
 )
 from supervision.services import ratings as services
 from workflow import clock
-from workflow.calendar import WorkCalendar
 from workflow.selectors import work_calendar
+from workflow.workdays import WorkCalendar
 
 from ..actions import perform
 from ..forms.ratings import (
@@ -117,7 +117,7 @@ def filtered_rectifications(user, form: RectificationFilterForm):
     if chosen.get("state"):
         rows = rows.filter(state=chosen["state"])
     if chosen.get("overdue"):
-        rows = rows.filter(state=RectificationState.OPEN, due_at__lt=clock.now())
+        rows = rows.filter(rectification_overdue_q(clock.now()))
     return rows
 
 
@@ -181,7 +181,9 @@ def appeal_file(request: HttpRequest) -> HttpResponse:
         form.auto_id = f"appeal-{rectification.pk}-%s"
         return rectifications_page(request, bound={(rectification.pk, "appeal"): form}, status=400)
     try:
-        case = row_for_user(cases_seen_officially(request.user).select_related("enterprise"), form.cleaned_data["case"])
+        case = row_for_user(
+            cases_visible_officially_to(request.user).select_related("enterprise"), form.cleaned_data["case"]
+        )
     except NotFound:
         raise Http404 from None
     appeal = perform(

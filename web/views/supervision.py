@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from cases.models import Case, Closure, ResolutionType, Satisfaction, UrgingLevel
 from cases.permissions import supervises
 from cases.selectors import case_for_user
-from config.errors import ApplicationError, Conflict, NotFound, NotPermitted
+from core.errors import ApplicationError, Conflict, NotFound, NotPermitted
 from enterprises.access import roles_for_user
 from enterprises.models import TASK_FORCE_MINIMUM, Role, Unit
 from supervision import rates
@@ -36,9 +36,8 @@ from supervision.overdue import (
 )
 from supervision.trends import overdue_by_week
 from workflow import clock
-from workflow.api import extensions_visible_to
 from workflow.models import ClockOutcome
-from workflow.selectors import work_calendar
+from workflow.selectors import extensions_visible_to, work_calendar
 from workflow.services import case_urge, extension_decide
 
 from ..actions import perform

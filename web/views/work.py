@@ -18,12 +18,13 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import with_contact_status
 from cases.models import CaseState
 from cases.selectors import cases_visible_to
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from enterprises.access import roles_for_user
 from enterprises.models import Role
+from enterprises.selectors import enterprises_user_files_for
 from workflow import services
-from workflow.api import available_actions, fileable_enterprises
 from workflow.routing import routes_for_cases
+from workflow.selectors import available_actions
 
 from ..actions import perform
 from ..forms.cases import AssignForm, FileCaseForm, assignable_memberships, assignment_value
@@ -65,7 +66,7 @@ def file_with_attachments(*, user, data: dict, follows_up) -> object:
 def file_case(request: HttpRequest) -> HttpResponse:
     """File a problem for one's enterprise (or, for a cadre, an enterprise they serve); a follow-up links
     to a closed case of the same enterprise."""
-    enterprises = fileable_enterprises(request.user)
+    enterprises = enterprises_user_files_for(request.user)
     if not enterprises.exists():
         raise PermissionDenied
     source = request.POST if request.method == "POST" else request.GET

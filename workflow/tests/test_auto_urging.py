@@ -13,8 +13,8 @@ import time_machine
 from cases.models import Case, CaseEvent, EventAction, UrgingLevel
 from notifications.models import Notification
 from workflow import services
-from workflow.calendar import SHANGHAI
 from workflow.sweep import sweep
+from workflow.workdays import SHANGHAI
 
 from .helpers import act, assigned_case, notified, reload
 

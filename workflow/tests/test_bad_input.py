@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Attachment, Case, CaseEvent, CaseState, Comment
-from config.api import server_error
+from core.api import server_error
 from notifications.models import Notification
 from workflow import services
 

@@ -18,7 +18,7 @@ from enterprises.credit_code import check_character
 from enterprises.models import Enterprise, EnterpriseContact
 from enterprises.services import service_assignment_change
 from workflow import services
-from workflow.api import case_list_filtered
+from workflow.filters import case_list_filtered
 
 CASES = "/api/v1/cases/"
 

@@ -15,10 +15,10 @@ from django.test import Client
 from django.utils import translation
 
 from workflow import checks
-from workflow.calendar import SHANGHAI, Deadline
 from workflow.checks import check_holiday_schedules
 from workflow.models import CalendarDay, CalendarYear
 from workflow.selectors import work_calendar
+from workflow.workdays import SHANGHAI, Deadline
 
 pytestmark = pytest.mark.django_db
 

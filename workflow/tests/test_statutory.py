@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from workflow.calendar import WorkCalendar
 from workflow.statutory import estimated_days_off, statutory_holidays
+from workflow.workdays import WorkCalendar
 
 
 def off(year: int) -> dict[date, tuple[str, bool]]:

@@ -28,8 +28,8 @@ from cases.models import Case, CaseEvent, CaseState, Closure, ResolutionType
 from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitKind, UnitMembership
 from enterprises.services import service_assignment_change
 from notifications.models import Notification
+from workflow import ladder as ladder_module
 from workflow import services
-from workflow import sweep as sweep_module
 from workflow.models import DeadlineCycle
 from workflow.sweep import sweep
 
@@ -498,7 +498,7 @@ class TestSweeping:
 
     def test_it_retries_a_failing_reminder_an_hour_later_and_still_sends_the_others(self, district, monkeypatch):
         good, bad, also_good = (filed(district) for _ in range(3))
-        real_create = sweep_module.notifications_create_many
+        real_create = ladder_module.notifications_create_many
 
         def create_failing_for_one_case(*, items):
             items = list(items)
@@ -507,7 +507,7 @@ class TestSweeping:
             return real_create(items=items)
 
         # The batch fails as a whole, then goes one clock at a time: only the bad one waits.
-        monkeypatch.setattr(sweep_module, "notifications_create_many", create_failing_for_one_case)
+        monkeypatch.setattr(ladder_module, "notifications_create_many", create_failing_for_one_case)
 
         report = sweep_at(at(2026, 11, 18, 8, 30))
 

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from cases.models import Case, CaseEvent, EventAction, UrgingLevel
 from notifications.models import Notification
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 from .helpers import (
     CASES_URL,

@@ -9,9 +9,9 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from workflow.calendar import SHANGHAI
 from workflow.models import CalendarDay, CalendarYear
 from workflow.selectors import work_calendar
+from workflow.workdays import SHANGHAI
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 from enterprises.masterdata.apply import apply_plan
 from enterprises.masterdata.plan import Plan, plan_import
 from enterprises.masterdata.schema import SHEETS

@@ -41,6 +41,7 @@ from supervision.models import (
     RecheckSample,
     Rectification,
     RectificationState,
+    rectification_overdue_q,
 )
 from supervision.rates import period_of_month, within
 from supervision.rechecks import previous_month
@@ -327,7 +328,7 @@ class DemoSupervision:
             acting_user=supervisor,
             note=RECTIFICATION_ACCEPTED,
         )
-        overdue = Rectification.objects.filter(unit=industry, state=RectificationState.OPEN, due_at__lt=self.latest)
+        overdue = Rectification.objects.filter(rectification_overdue_q(self.latest), unit=industry)
         if not overdue.exclude(case__appeals__isnull=False).exists():
             raise CommandError("No overdue rectification is left in the Industry Bureau; reseed the demo.")
 
@@ -410,7 +411,7 @@ class Command(BaseCommand):
             f"{meetings[MeetingState.PLANNED]} planned; {waiting.count()} parent case waiting for its sub-cases."
         )
         rectifications = Counter(Rectification.objects.values_list("state", flat=True))
-        overdue = Rectification.objects.filter(state=RectificationState.OPEN, due_at__lt=now).count()
+        overdue = Rectification.objects.filter(rectification_overdue_q(now)).count()
         write(
             f"Rectifications: {rectifications[RectificationState.OPEN]} open ({overdue} overdue), "
             f"{rectifications[RectificationState.SUBMITTED]} submitted, "

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from cases.models import Case, CaseState
 from supervision.models import ItemOutcome, Meeting, MeetingState, RecheckItem
 from workflow import services
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 from .conftest import PHONE, log_in, screenshot
 

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from cases.models import ResolutionType
 from supervision.models import Circular, Rectification
 from workflow import services
-from workflow.calendar import SHANGHAI
+from workflow.workdays import SHANGHAI
 
 from .conftest import PHONE, log_in, screenshot
 

@@ -17,9 +17,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from workflow.calendar import DayRule
 from workflow.models import CalendarDay, CalendarYear
 from workflow.sweep import deadlines_recompute_provisional
+from workflow.workdays import DayRule
 
 HEADER = ["date", "type", "name"]
 IS_WORKDAY_BY_TYPE = {"holiday": False, "workday": True}

@@ -18,7 +18,16 @@ from django.db.models import Count, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from cases.models import Case, CaseState, Category, Closure, Complexity, ResolutionType, Visibility
+from cases.models import (
+    Case,
+    CaseState,
+    Category,
+    Closure,
+    Complexity,
+    ResolutionType,
+    Visibility,
+    resolution_overdue_q,
+)
 from enterprises.credit_code import ALPHABET, check_character
 from enterprises.models import (
     Enterprise,
@@ -1223,11 +1232,10 @@ class Command(BaseCommand):
 
     def write_summary(self) -> None:
         now = timezone.now()
-        open_states = (CaseState.OPENED, CaseState.ASSIGNED)
         counts = Case.objects.aggregate(
             total=Count("pk"),
             returned=Count("pk", filter=Q(state=CaseState.OPENED, sent_back_at__isnull=False)),
-            overdue=Count("pk", filter=Q(state__in=open_states, resolution_due_at__lt=now)),
+            overdue=Count("pk", filter=resolution_overdue_q(now)),
             signed_for=Count("pk", filter=Q(state=CaseState.ASSIGNED, accepted_at__isnull=False)),
             **{closure: Count("pk", filter=Q(closure=closure)) for closure in Closure.values},
         )

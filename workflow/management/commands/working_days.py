@@ -18,9 +18,9 @@ from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext as _
 
 from workflow import statutory
-from workflow.calendar import SHANGHAI, DayRule, DaySource, WorkCalendar
 from workflow.management.commands.import_holidays import HEADER
 from workflow.selectors import imported_schedule, work_calendar
+from workflow.workdays import SHANGHAI, DayRule, DaySource, WorkCalendar
 
 CSV_TYPE = {False: "holiday", True: "workday"}
 COLUMN_GAP = "  "

@@ -4,82 +4,29 @@ Every error body is ``{"code": ..., "message": ..., "fields": {...}}`` with the
 message in the request's language, so a client can show it to a person as is.
 """
 
-from datetime import UTC
-
-import django_filters
-from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import defaults
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import ApplicationError
-from config.limits import MAX_ID
-from config.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH
+from core.errors import ApplicationError
+from core.filters import ID_MESSAGE
+from core.limits import MAX_ID
+from core.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
-
-
-ID_MESSAGE = gettext_lazy("Enter a valid id: a whole number from 1 to 9223372036854775807.")
-ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
-
-
-class IdFormField(forms.IntegerField):
-    """An id in a query string or a form: a whole number that a row can have, or a 400 that says so."""
-
-    default_error_messages = {"invalid": ID_MESSAGE, "min_value": ID_MESSAGE, "max_value": ID_MESSAGE}
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
-
-
-@extend_schema_field(ID_SCHEMA)
-class IdFilter(django_filters.Filter):
-    """The filter for every id in a query string (``?enterprise=``, ``?unit=``…), instead of NumberFilter.
-
-    NumberFilter reads any decimal, however large, and hands it to the database, where SQLite's
-    integers overflow (a 500); this one takes only what an id can be.
-    """
-
-    field_class = IdFormField
-
-
-class UtcDateTimeFormField(django_filters.fields.IsoDateTimeField):
-    """A moment in ISO 8601, turned into UTC: whatever offset it was written with never reaches the database.
-
-    PostgreSQL refuses offsets beyond ±15:59 that Python reads ("-16:34", a 500 that also aborts the
-    transaction), and a moment near year 1 or 9999 cannot move to UTC at all; that one is a 400.
-    """
-
-    def to_python(self, value):
-        moment = super().to_python(value)
-        if moment is None or timezone.is_naive(moment):
-            return moment
-        try:
-            return moment.astimezone(UTC)
-        except OverflowError:
-            raise DjangoValidationError(self.error_messages["invalid"], code="invalid") from None
-
-
-class DateTimeFilter(django_filters.IsoDateTimeFilter):
-    """The filter for every moment in a query string (``?filed_after=``…), instead of IsoDateTimeFilter."""
-
-    field_class = UtcDateTimeFormField
 
 
 class IdField(serializers.IntegerField):

@@ -7,7 +7,7 @@ that quote a text or the exports that print it. docs/api.md explains each choice
 
 from django.utils.translation import gettext as _
 
-from config.errors import InvalidInput
+from core.errors import InvalidInput
 
 # The largest primary key either database holds (a BigAutoField is a signed 64-bit integer). A larger
 # number in a filter or a body names nothing; passed on to SQLite it would overflow its integers.

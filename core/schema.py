@@ -1,6 +1,6 @@
 """The OpenAPI schema's error responses: one ``Error`` body, documented on every operation it can answer.
 
-Every refusal has the body ``{code, message, fields}`` (``config.api``). Which statuses an operation can
+Every refusal has the body ``{code, message, fields}`` (``core.api``). Which statuses an operation can
 answer follows from its shape, so a postprocessing hook adds them once instead of each view listing them:
 
 - 401 and 403 everywhere: a missing or bad token, or a refusal (and CSRF for a signed-in browser);

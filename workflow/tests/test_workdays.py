@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from workflow.calendar import SHANGHAI, DayRule, DaySource, Deadline, WorkCalendar, WorkingHours
+from workflow.workdays import SHANGHAI, DayRule, DaySource, Deadline, WorkCalendar, WorkingHours
 
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -1,0 +1,150 @@
+"""The case list's filters and order, below the API: the API's list, the pages and the ledger export share
+them, so an export can never drift from the list a person saw."""
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import django_filters
+from django.db.models import F, Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+
+from cases.models import Case, CaseState, UrgingLevel, resolution_overdue_q
+from cases.selectors import cases_visible_to
+from core import limits
+from core.errors import InvalidInput
+from core.filters import DateTimeFilter, IdFilter, OrderingFilter
+from enterprises.access import roles_for_user
+
+CASE_ORDERING_FIELDS = ["filed_at", "number", "response_due_at", "resolution_due_at", "updated_at", "state"]
+
+
+@extend_schema_field({"type": "integer", "enum": UrgingLevel.values})
+class UrgingLevelFilter(django_filters.TypedChoiceFilter):
+    """A level of the urging ladder (0–3); anything else is a 400, not a number for the database."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=UrgingLevel.choices, coerce=int, method="filter_urging", **kwargs)
+
+
+@extend_schema_field({"type": "string", "maxLength": limits.SEARCH})
+class SearchTextFilter(django_filters.CharFilter):
+    """What a search box holds: a longer text is a 400 naming the limit."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=limits.SEARCH, **kwargs)
+
+
+class CaseFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=CaseState.choices)
+    category = IdFilter(field_name="category_id")
+    enterprise = IdFilter(field_name="enterprise_id")
+    assignee = IdFilter(field_name="assignee_id")
+    unit = IdFilter(field_name="responsible_unit_id")
+    parent = IdFilter(field_name="parent_id", label="sub-cases of this case")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
+    returned = django_filters.BooleanFilter(method="filter_returned", label="returned")
+    filed_after = DateTimeFilter(field_name="filed_at", lookup_expr="gte")
+    filed_before = DateTimeFilter(field_name="filed_at", lookup_expr="lt")
+    resolved_after = DateTimeFilter(field_name="resolved_at", lookup_expr="gte")
+    resolved_before = DateTimeFilter(field_name="resolved_at", lookup_expr="lt")
+    closed_after = DateTimeFilter(field_name="closed_at", lookup_expr="gte")
+    closed_before = DateTimeFilter(field_name="closed_at", lookup_expr="lt")
+    due_before = DateTimeFilter(field_name="resolution_due_at", lookup_expr="lt")
+    search = SearchTextFilter(method="filter_search", label="number or title contains")
+    urging_level = UrgingLevelFilter(label="urging level (3: the leader's board of 挂牌督办 cases)")
+    urging_level_min = UrgingLevelFilter(label="urging level at least")
+
+    class Meta:
+        model = Case
+        fields = ["state", "category", "enterprise", "assignee", "unit", "complexity"]
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = resolution_overdue_q(timezone.now())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_returned(self, queryset, name, value):
+        if not roles_for_user(self.request.user).is_official:
+            # A send-back is internal: to those outside government no case ever came back.
+            return queryset.none() if value else queryset
+        returned = Q(state=CaseState.OPENED, sent_back_at__isnull=False)
+        return queryset.filter(returned) if value else queryset.exclude(returned)
+
+    def filter_urging(self, queryset, name, value):
+        lookup = "urging_level" if name == "urging_level" else "urging_level__gte"
+        if not roles_for_user(self.request.user).is_official:
+            # To those who may not see the ladder, every case is at level 0: the filter reveals nothing.
+            matches = value == 0 if name == "urging_level" else value <= 0
+            return queryset if matches else queryset.none()
+        return queryset.filter(**{lookup: value})
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value)) if value else queryset
+
+
+# Columns that change with internal business (a send-back, a reassignment, an urging): ordering by them
+# would tell an enterprise what it may not see. Its cases' deadlines, number, state and filing are its own.
+INTERNAL_ORDERING_FIELDS = frozenset({"updated_at"})
+
+
+class ReturnedFirstOrdering(OrderingFilter):
+    """Without an explicit order, returned cases come first for officials (the dispatcher's work), newest next.
+
+    Those outside government order only by what they may see: their default is newest first, as if
+    nothing was ever sent back, and an order by an internal column is ignored like an unknown one.
+    """
+
+    def get_default_ordering(self, view):
+        return None
+
+    def get_valid_fields(self, queryset, view, context=None):
+        fields = super().get_valid_fields(queryset, view, context or {})
+        request = (context or {}).get("request")
+        if request is not None and not roles_for_user(request.user).is_official:
+            fields = [field for field in fields if field[0] not in INTERNAL_ORDERING_FIELDS]
+        return fields
+
+    def filter_queryset(self, request, queryset, view):
+        ordering = self.get_ordering(request, queryset, view)
+        if ordering:
+            # Cases without a deadline go last on every database (SQLite and PostgreSQL disagree otherwise).
+            expressions = [
+                F(field[1:]).desc(nulls_last=True) if field.startswith("-") else F(field).asc(nulls_last=True)
+                for field in ordering
+            ]
+            return queryset.order_by(*expressions, "-id")
+        if not roles_for_user(request.user).is_official:
+            return queryset.order_by("-filed_at", "-id")
+        return queryset.order_by(F("sent_back_at").desc(nulls_last=True), "-filed_at", "-id")
+
+
+# What the ordering needs of a view, for running it outside one (the ledger).
+CASE_LIST = SimpleNamespace(ordering_fields=CASE_ORDERING_FIELDS)
+
+
+@dataclass(frozen=True)
+class CaseListQuery:
+    """What the case list's filter and ordering read from a request, for running them outside one."""
+
+    user: object
+    query_params: QueryDict
+
+
+CASE_LIST_PARAMETERS = frozenset(CaseFilter.base_filters) | {ReturnedFirstOrdering.ordering_param}
+
+
+def case_list_filtered(user, params: QueryDict) -> QuerySet[Case]:
+    """The cases ``GET cases/`` lists for ``user`` with these query parameters, in its order, unpaginated.
+
+    The same FilterSet and ordering as the list, so an export (the ledger) can never drift from what
+    the user saw. Invalid values raise InvalidInput naming the fields, as the list answers 400.
+    """
+    query = CaseListQuery(user=user, query_params=params)
+    filterset = CaseFilter(params, queryset=cases_visible_to(user), request=query)
+    if not filterset.is_valid():
+        fields = {name: [str(error) for error in errors] for name, errors in filterset.errors.items()}
+        raise InvalidInput(_("Some filters are not valid."), code="invalid_filter", fields=fields)
+    return ReturnedFirstOrdering().filter_queryset(query, filterset.qs, CASE_LIST)
