@@ -38,7 +38,8 @@ class SearchTextFilter(django_filters.CharFilter):
 
 
 class CaseFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=CaseState.choices)
+    # No DISTINCT: the filter joins nothing, so it cannot repeat a row (django-filter adds one by default).
+    state = django_filters.MultipleChoiceFilter(choices=CaseState.choices, distinct=False)
     category = IdFilter(field_name="category_id")
     enterprise = IdFilter(field_name="enterprise_id")
     assignee = IdFilter(field_name="assignee_id")
