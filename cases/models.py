@@ -256,6 +256,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["state", "-filed_at"], name="case_state_filed"),
             models.Index(fields=["enterprise", "-filed_at"], name="case_enterprise_filed"),
             models.Index(fields=["assignee", "state"], name="case_assignee_state"),
+            # The cadre's queue, read in order and stopped at the page: their cases being worked on or
+            # waiting for the enterprise, by resolution deadline (ascending puts PostgreSQL's NULLs last).
+            models.Index(
+                F("assignee"),
+                F("resolution_due_at").asc(),
+                F("id").desc(),
+                condition=Q(state__in=["assigned", "resolved"]),
+                name="case_queue_by_due",
+            ),
             models.Index(fields=["responsible_unit", "state"], name="case_unit_state"),
             models.Index(fields=["category", "-filed_at"], name="case_category_filed"),
             models.Index(

@@ -7,6 +7,9 @@ from enterprises.access import UserRoles, roles_for_user
 
 from .models import Attachment, Case, CaseEvent, Comment, Visibility
 
+CASE_LIST_RELATED = ("enterprise", "category", "assignee", "responsible_unit")
+CASE_DETAIL_RELATED = ("filed_by", "follows_up", "parent")
+
 
 def official_cases_q(roles: UserRoles) -> Q | None:
     """Cases the user sees in an official capacity (and so with internal notes); None for all."""
@@ -29,9 +32,9 @@ def cases_visible_to(user) -> QuerySet[Case]:
     """Enterprise users: their enterprise's cases. Cadres: assigned and served. Unit heads: their
     units' subtree. Dispatchers: all. Supervisors and leaders: their jurisdiction."""
     roles = roles_for_user(user)
-    cases = Case.objects.select_related(
-        "enterprise", "category", "assignee", "responsible_unit", "filed_by", "follows_up", "parent"
-    )
+    # What every list shows; one case's page adds the rest (``case_for_user``). A join a list never reads
+    # costs the planner and the executor on every page of a million-case table.
+    cases = Case.objects.select_related(*CASE_LIST_RELATED)
     if roles.user_id is None:
         return cases.none()
     official = official_cases_q(roles)
@@ -43,10 +46,27 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return cases.filter(q)
 
 
+def cases_held_by(user, *, as_head: bool = True) -> QuerySet[Case]:
+    """The cases the user answers for: assigned to them and, as a unit head, held by the units they head.
+
+    A narrowing of ``cases_visible_to`` that needs none of its other branches (every case here is one the
+    gate shows an official). Asked for a cadre's queue, the gate's OR of every branch would make the
+    planner misjudge the rows (the queue's own condition repeats one branch) and sort them all; this
+    way the queue reads its index in order and stops at the page.
+    """
+    roles = roles_for_user(user)
+    if roles.user_id is None or not roles.is_official:
+        return Case.objects.none()
+    held = Q(assignee_id=roles.user_id)
+    if as_head and roles.head_unit_ids:
+        held |= Q(responsible_unit_id__in=roles.head_unit_ids)
+    return Case.objects.select_related(*CASE_LIST_RELATED).filter(held)
+
+
 def case_for_user(user, case_id) -> Case:
     """The case if the user may see it; otherwise NotFound, never a hint that it exists."""
     try:
-        return cases_visible_to(user).get(pk=int(case_id))
+        return cases_visible_to(user).select_related(*CASE_DETAIL_RELATED).get(pk=int(case_id))
     except (Case.DoesNotExist, TypeError, ValueError):
         raise NotFound() from None
 

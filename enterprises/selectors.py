@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from .access import jurisdictions, roles_for_user
 from .models import Enterprise, EnterpriseContact, Role, ServiceAssignment, Unit, UnitMembership
@@ -84,3 +84,28 @@ def enterprise_contacts(enterprise_ids: Iterable[int]) -> dict[int, list]:
 def dispatchers() -> QuerySet:
     """Everyone who routes cases (调度室): one query when read."""
     return get_user_model().objects.filter(unit_memberships__role=Role.DISPATCHER, is_active=True).distinct()
+
+
+# People a search for an assignee lists at a time: the box narrows them as one types.
+ASSIGNABLE_SHOWN = 30
+
+
+def assignable_memberships(
+    *, unit_ids: Iterable[int] | None = None, search: str = "", limit: int | None = None
+) -> QuerySet[UnitMembership]:
+    """Whom a case can go to, a cadre or head of an active unit, as (unit, person) memberships with both
+    selected: of the given units (None: every unit), whose name, username or unit contains ``search``."""
+    memberships = UnitMembership.objects.filter(
+        role__in=[Role.CADRE, Role.UNIT_HEAD], user__is_active=True, unit__is_active=True
+    ).select_related("user", "unit")
+    if unit_ids is not None:
+        memberships = memberships.filter(unit_id__in=list(unit_ids))
+    if search:
+        memberships = memberships.filter(
+            Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search)
+            | Q(user__username__icontains=search)
+            | Q(unit__name__icontains=search)
+        )
+    memberships = memberships.order_by("unit__name", "-role", "user__first_name", "user__username")
+    return memberships[:limit] if limit is not None else memberships

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 
 from cases.models import Case, CaseEvent, CaseState, EventAction, resolution_overdue_q
-from cases.selectors import cases_visible_to
+from cases.selectors import cases_held_by, cases_visible_to
 from cases.states import OPEN_STATES
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
@@ -37,16 +37,14 @@ def enterprise_cases(user) -> QuerySet[Case]:
 def queue_of(user, *, now: datetime, state: str = "", overdue_only: bool = False) -> QuerySet[Case]:
     """A cadre's assigned cases, and for a unit head the cases of the units they head: late ones first,
     then by resolution deadline."""
-    roles = roles_for_user(user)
-    mine = Q(assignee_id=user.pk)
-    if roles.head_unit_ids:
-        mine |= Q(responsible_unit_id__in=roles.head_unit_ids)
     states = [state] if state in QUEUE_STATES else list(QUEUE_STATES)
-    cases = cases_visible_to(user).filter(mine, state__in=states)
+    cases = cases_held_by(user).filter(state__in=states)
     if overdue_only:
         cases = cases.filter(resolution_overdue_q(now))
+    # Late ones come first by the deadline alone: a late case's deadline is before now, every other one's
+    # after it, and a resolved case has none (it waits for the enterprise). So the queue's index serves it.
     return cases.annotate(late=ExpressionWrapper(resolution_overdue_q(now), output_field=BooleanField())).order_by(
-        F("late").desc(), F("resolution_due_at").asc(nulls_last=True), "id"
+        F("resolution_due_at").asc(nulls_last=True), "id"
     )
 
 

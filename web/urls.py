@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, cases, circulars, common, ledger, masterdata, meetings, ratings, supervision, work
+from .views import accounts, cases, circulars, common, ledger, lookups, masterdata, meetings, ratings, supervision, work
 
 app_name = "web"
 
@@ -37,6 +37,7 @@ urlpatterns = [
     path("queue/<int:case_id>/sign-for/", work.queue_sign_for, name="queue-sign-for"),
     path("served/", work.served, name="served"),
     path("dispatch/", work.dispatch, name="dispatch"),
+    path("lookups/assignable/", lookups.assignable, name="assignable"),
     path("supervision/overdue/", supervision.overdue_board, name="overdue"),
     path("supervision/overdue/<int:case_id>/urge/", supervision.overdue_urge, name="overdue-urge"),
     path("supervision/extensions/", supervision.extensions, name="extensions"),

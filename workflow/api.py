@@ -33,6 +33,7 @@ from cases.models import (
 from cases.selectors import (
     attachments_for_user,
     case_for_user,
+    cases_held_by,
     cases_visible_to,
     comments_for_user,
     events_for_user,
@@ -62,6 +63,38 @@ class NamedSerializer(serializers.Serializer):
 class CaseRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
     number = serializers.CharField()
+
+
+# What a case in a list shows and what its available actions read (the transitions' conditions and
+# permissions): nothing more leaves the database for a page of a list. A test pins that a page of cases in
+# every state, as every role, reads none of the rest.
+CASE_LIST_COLUMNS = (
+    *("id", "number", "title", "state", "version", "complexity", "deadlines_provisional", "closure"),
+    *("filed_at", "assigned_at", "accepted_at", "resolved_at", "closed_at", "sent_back_at"),
+    *("response_due_at", "first_reply_due_at", "resolution_due_at", "confirmation_due_at"),
+    *("urging_level", "urging_answer_due_at", "parent_id", "enterprise_reopen_count"),
+    *("enterprise__id", "enterprise__name", "enterprise__township_id"),
+    *("category__id", "category__name_zh", "category__name_en"),
+    *("assignee__id", "assignee__username", "assignee__first_name", "assignee__last_name"),
+    *("responsible_unit__id", "responsible_unit__name"),
+)
+_DATETIME = serializers.DateTimeField()
+
+
+def moment(value: datetime | None) -> str | None:
+    """A moment as every DateTimeField of the API writes it (ISO 8601 in Beijing time)."""
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def person_dict(user) -> dict | None:
+    """``PersonSerializer``'s answer, written out."""
+    if user is None:
+        return None
+    return {"id": user.pk, "username": user.get_username(), "name": user.get_full_name() or user.get_username()}
+
+
+def named_dict(row) -> dict | None:
+    return None if row is None else {"id": row.pk, "name": row.name}
 
 
 class CaseListSerializer(serializers.ModelSerializer):
@@ -108,6 +141,50 @@ class CaseListSerializer(serializers.ModelSerializer):
             "version",
             "available_actions",
         ]
+
+    def to_representation(self, case: Case) -> dict:
+        """The fields above, written out by hand: DRF's field-by-field machinery costs a quarter of a
+        millisecond a row, most of a queue page's time at province scale. The declared fields still
+        describe the API (the schema) and a test holds this to what they would give."""
+        user = self.context["request"].user
+        official = roles_for_user(user).is_official
+        labels = self.labels()
+        return {
+            "id": case.pk,
+            "number": case.number,
+            "title": case.title,
+            "state": case.state,
+            "state_display": labels[case.state],
+            "category": {"id": case.category_id, "name": case.category.name},
+            "enterprise": {"id": case.enterprise_id, "name": case.enterprise.name},
+            "assignee": person_dict(case.assignee),
+            "responsible_unit": named_dict(case.responsible_unit),
+            "complexity": case.complexity,
+            "filed_at": moment(case.filed_at),
+            "assigned_at": moment(case.assigned_at),
+            "accepted_at": moment(case.accepted_at),
+            "resolved_at": moment(case.resolved_at),
+            "closed_at": moment(case.closed_at),
+            "response_due_at": moment(case.response_due_at),
+            "first_reply_due_at": moment(case.first_reply_due_at),
+            "resolution_due_at": moment(case.resolution_due_at),
+            "confirmation_due_at": moment(case.confirmation_due_at),
+            "deadlines_provisional": case.deadlines_provisional,
+            "is_overdue": case.is_overdue(),
+            "is_returned": official and case.state == CaseState.OPENED and case.sent_back_at is not None,
+            "urging_level": case.urging_level if official else None,
+            "urging_level_display": labels[case.urging_level] if official else None,
+            "urging_answer_due_at": moment(case.urging_answer_due_at) if official else None,
+            "version": case.version,
+            "available_actions": available_actions(case, user),
+        }
+
+    def labels(self) -> dict:
+        """The states' and urging levels' names in the request's language, translated once per response."""
+        if "labels" not in self.context:
+            choices = [*CaseState.choices, *UrgingLevel.choices]
+            self.context["labels"] = {value: str(label) for value, label in choices}
+        return self.context["labels"]
 
     def get_is_overdue(self, case) -> bool:
         return case.is_overdue()
@@ -233,6 +310,10 @@ class CaseDetailSerializer(CaseListSerializer):
             "events",
             "extension_requests",
         ]
+
+    def to_representation(self, case: Case) -> dict:
+        """One case with DRF's own machinery: its cost is nothing beside the case's comments and timeline."""
+        return serializers.ModelSerializer.to_representation(self, case)
 
     def sees_internal(self, case) -> bool:
         cache = self.context.setdefault("sees_internal", {})
@@ -373,7 +454,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     ordering_fields = CASE_ORDERING_FIELDS
 
     def get_queryset(self):
-        return cases_visible_to(self.request.user)
+        if self.action != "list":
+            return cases_visible_to(self.request.user)
+        if self.request.query_params.get("assignee") == str(self.request.user.pk):
+            # One's own assignments (the queue): the gate narrowed to them, which plans as the index reads.
+            return cases_held_by(self.request.user, as_head=False).only(*CASE_LIST_COLUMNS)
+        return cases_visible_to(self.request.user).only(*CASE_LIST_COLUMNS)
 
     def get_serializer_class(self):
         return CaseListSerializer if self.action == "list" else CaseDetailSerializer

@@ -17,7 +17,10 @@ from core import limits
 from core.errors import InvalidInput
 from core.filters import DateTimeFilter, IdFilter, OrderingFilter
 from enterprises.access import roles_for_user
+from enterprises.models import Enterprise
 
+# Above this many enterprises matching a search, they stay a subquery rather than a list of ids.
+SEARCH_ENTERPRISES_INLINE = 500
 CASE_ORDERING_FIELDS = ["filed_at", "number", "response_due_at", "resolution_due_at", "updated_at", "state"]
 
 
@@ -38,7 +41,8 @@ class SearchTextFilter(django_filters.CharFilter):
 
 
 class CaseFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=CaseState.choices)
+    # No DISTINCT: the filter joins nothing, so it cannot repeat a row (django-filter adds one by default).
+    state = django_filters.MultipleChoiceFilter(choices=CaseState.choices, distinct=False)
     category = IdFilter(field_name="category_id")
     enterprise = IdFilter(field_name="enterprise_id")
     assignee = IdFilter(field_name="assignee_id")
@@ -53,7 +57,7 @@ class CaseFilter(django_filters.FilterSet):
     closed_after = DateTimeFilter(field_name="closed_at", lookup_expr="gte")
     closed_before = DateTimeFilter(field_name="closed_at", lookup_expr="lt")
     due_before = DateTimeFilter(field_name="resolution_due_at", lookup_expr="lt")
-    search = SearchTextFilter(method="filter_search", label="number or title contains")
+    search = SearchTextFilter(method="filter_search", label="number, title or enterprise name contains")
     urging_level = UrgingLevelFilter(label="urging level (3: the leader's board of 挂牌督办 cases)")
     urging_level_min = UrgingLevelFilter(label="urging level at least")
 
@@ -81,8 +85,19 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(**{lookup: value})
 
     def filter_search(self, queryset, name, value):
+        """Number, title or enterprise name. The matching enterprises are read first (their names have a
+        trigram index of their own), so that the condition on cases is an OR of three indexable tests: on
+        PostgreSQL the planner then combines the trigram indexes (cases migration 0009) for a rare term and
+        scans for a common one, where a subquery in the OR would force the scan every time."""
         value = value.strip()
-        return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value)) if value else queryset
+        if not value:
+            return queryset
+        named = Enterprise.objects.filter(name__icontains=value).order_by()
+        ids = list(named.values_list("pk", flat=True)[: SEARCH_ENTERPRISES_INLINE + 1])
+        by_enterprise = named.values("pk") if len(ids) > SEARCH_ENTERPRISES_INLINE else ids
+        return queryset.filter(
+            Q(number__icontains=value) | Q(title__icontains=value) | Q(enterprise_id__in=by_enterprise)
+        )
 
 
 # Columns that change with internal business (a send-back, a reassignment, an urging): ordering by them

@@ -7,7 +7,7 @@ sweep reads only rows whose reminder has come, through a partial index: its cost
 is due, not with the size of the tables.
 
 A batch is claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` and moved up its ladders with one
-bulk UPDATE, in the transaction that writes its notifications: a second sweep, a second beat or a
+UPDATE joined to a VALUES list, in the transaction that writes its notifications: a second sweep, a second beat or a
 retried task skips the rows this one holds and, once it commits, finds them no longer due. (SQLite
 has no row locks; its write transactions take the database lock at BEGIN, which serialises sweeps
 just as well.) The notification keys are unique as well: a second line of defence. A batch that
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 
 from notifications.services import Message, notifications_create_many
@@ -182,6 +182,36 @@ class Ladder(ABC, Generic[Row]):
                     )
         return reminders
 
+    def _write_climbed(self, rows: Sequence[Row]) -> None:
+        """Write each row's new step (and what ``on_steps`` changed) in one UPDATE joined to a VALUES list.
+
+        Django's ``bulk_update`` builds a CASE of every row for every column: at a batch of 500, building
+        and planning it took longer than everything else the sweep does.
+        """
+        meta = self.model._meta
+        columns = [meta.get_field(name) for name in ("reminder_step", "remind_at", *self.claim_fields)]
+        quote = connection.ops.quote_name
+        postgres = connection.vendor == "postgresql"
+
+        def placeholder(model_field: models.Field) -> str:
+            # PostgreSQL types a VALUES column from its first row, where a NULL says nothing; SQLite needs no
+            # cast (and its casts would change how it stores a moment).
+            return f"CAST(%s AS {model_field.db_type(connection)})" if postgres else "%s"
+
+        row_sql = "(" + ", ".join(placeholder(field) for field in (meta.pk, *columns)) + ")"
+        params: list = []
+        for row in rows:
+            params.append(meta.pk.get_db_prep_value(row.pk, connection))
+            params += [field.get_db_prep_value(getattr(row, field.attname), connection) for field in columns]
+        table = quote(meta.db_table)
+        assignments = ", ".join(f"{quote(field.column)} = v.column{index}" for index, field in enumerate(columns, 2))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v "
+                f"WHERE {table}.{quote(meta.pk.column)} = v.column1",
+                params,
+            )
+
     def _sweep_batch(self, *, now: datetime, calendar: WorkCalendar, limit: int) -> tuple[SweepReport, int]:
         """One batch, committed once: claim, climb, write the reminders. If anything in it fails, the
         batch is rolled back and redone one row at a time."""
@@ -193,7 +223,7 @@ class Ladder(ABC, Generic[Row]):
                 if not rows:
                     return SweepReport(), 0
                 reminders = self._climb(rows, calendar=calendar, now=now)
-                self.model._default_manager.bulk_update(rows, ["reminder_step", "remind_at", *self.claim_fields])
+                self._write_climbed(rows)
                 notifications_create_many(items=reminders)
             return SweepReport(reminded=len(rows)), len(rows)
         except Exception:
@@ -209,7 +239,7 @@ class Ladder(ABC, Generic[Row]):
                     if not rows:
                         continue  # taken by another sweep meanwhile
                     reminders = self._climb(rows, calendar=calendar, now=now)
-                    self.model._default_manager.bulk_update(rows, ["reminder_step", "remind_at", *self.claim_fields])
+                    self._write_climbed(rows)
                     notifications_create_many(items=reminders)
             except Exception as error:
                 logger.exception("Reminder of %s %s failed; retrying in an hour", self.model.__name__, row_id)

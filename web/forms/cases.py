@@ -1,5 +1,7 @@
 """The forms of the case pages. They parse and label input; the workflow services decide."""
 
+from collections.abc import Iterable
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -10,6 +12,7 @@ from cases.models import Category, ResolutionType, Satisfaction, Visibility
 from core import limits
 from core.errors import InvalidInput
 from enterprises.models import Role, UnitMembership
+from enterprises.selectors import assignable_memberships
 from workflow.attachments import content_type_for_upload
 
 User = get_user_model()
@@ -87,27 +90,46 @@ class CloseForm(VersionedForm):
             del self.fields["comment"]
 
 
-def assignable_memberships(unit_ids=None) -> list[UnitMembership]:
-    """Everyone a case can be assigned to, as (unit, person) memberships, in one query."""
-    memberships = UnitMembership.objects.filter(
-        role__in=[Role.CADRE, Role.UNIT_HEAD], user__is_active=True, unit__is_active=True
-    ).select_related("user", "unit")
-    if unit_ids is not None:
-        memberships = memberships.filter(unit_id__in=unit_ids)
-    return list(memberships.order_by("unit__name", "-role", "user__first_name", "user__username"))
-
-
 def assignment_value(unit_id: int, user_id: int) -> str:
     return f"{unit_id}:{user_id}"
+
+
+def assignment_choices(memberships: Iterable[UnitMembership]) -> list:
+    """Choices grouped by unit, a unit head marked as such."""
+    groups: dict = {}
+    for membership in memberships:
+        name = membership.user.get_full_name() or membership.user.get_username()
+        if membership.role == Role.UNIT_HEAD:
+            name = _("%(name)s (head)") % {"name": name}
+        value = assignment_value(membership.unit_id, membership.user_id)
+        groups.setdefault(membership.unit.name, []).append((value, name))
+    return list(groups.items())
+
+
+class SearchableSelect(forms.Select):
+    """A select with a search box above it whose typing replaces the options (htmx), for a choice among
+    thousands that no page should send whole. Without JavaScript the options first shown remain."""
+
+    template_name = "web/widgets/searchable_select.html"
+
+    def __init__(self, *args, search_url: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.search_url = search_url
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["search_url"] = self.search_url
+        return context
 
 
 class AssignForm(VersionedForm):
     """One choice names a person and the unit they work in, so the two can never disagree.
 
-    The choices are grouped by unit; a unit head is marked as such.
+    The select first offers a few people (the suggested route, the unit's people); the search box finds
+    anyone else assignable, and whatever is chosen is checked against the units the user may give it to.
     """
 
-    assignment = forms.ChoiceField(label=_("Assign to"))
+    assignment = forms.CharField(label=_("Assign to"), widget=SearchableSelect())
     note = forms.CharField(
         label=_("Note for the assignee (optional)"),
         required=False,
@@ -115,19 +137,26 @@ class AssignForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, memberships: list[UnitMembership], **kwargs) -> None:
+    def __init__(
+        self, *args, offered: Iterable[UnitMembership], unit_ids: frozenset[int] | None, search_url: str, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.memberships = {assignment_value(m.unit_id, m.user_id): m for m in memberships}
-        groups: dict = {}
-        for value, membership in self.memberships.items():
-            name = membership.user.get_full_name() or membership.user.get_username()
-            if membership.role == Role.UNIT_HEAD:
-                name = _("%(name)s (head)") % {"name": name}
-            groups.setdefault(membership.unit.name, []).append((value, name))
-        self.fields["assignment"].choices = [("", _("Choose a cadre")), *groups.items()]
+        self.unit_ids = unit_ids
+        widget = self.fields["assignment"].widget
+        widget.search_url = search_url
+        widget.choices = [("", _("Choose a cadre")), *assignment_choices(offered)]
 
     def clean_assignment(self) -> UnitMembership:
-        return self.memberships[self.cleaned_data["assignment"]]
+        unit_id, _colon, user_id = self.cleaned_data["assignment"].partition(":")
+        membership = None
+        if unit_id.isdigit() and user_id.isdigit() and len(unit_id) < 19 and len(user_id) < 19:
+            chosen = assignable_memberships(unit_ids=self.unit_ids)
+            membership = chosen.filter(unit_id=int(unit_id), user_id=int(user_id)).first()
+        if membership is None:
+            raise forms.ValidationError(_("Choose a cadre or the head of a unit you may give the case to."))
+        # A re-shown form keeps the choice it was sent.
+        self.fields["assignment"].widget.choices = [("", _("Choose a cadre")), *assignment_choices([membership])]
+        return membership
 
 
 def largest_attachment() -> str:

@@ -1,8 +1,11 @@
 """The dispatcher's page: opened cases, returned ones first, each with the route filing would take."""
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
 
 from cases.models import CaseState
+from enterprises.models import Role, UnitMembership
 from enterprises.services import service_assignment_change
 from workflow import services
 from workflow.tests.helpers import opened_case, reload
@@ -89,3 +92,84 @@ def test_it_lists_dispatch_in_a_fixed_number_of_queries(district, django_assert_
     dora = signed_in(district.dora)
     with django_assert_num_queries(12):
         dora.get("/dispatch/")
+
+
+def many_cadres(district, count: int) -> None:
+    """``count`` more cadres of the Commerce Bureau, each named 商务干部N."""
+    User = get_user_model()
+    for n in range(count):
+        cadre = User.objects.create_user(username=f"commerce{n}", first_name=f"商务干部{n}")
+        UnitMembership.objects.create(user=cadre, unit=district.commerce, role=Role.CADRE)
+
+
+def test_it_offers_the_suggested_units_people_and_lets_the_search_find_everyone_else(district):
+    many_cadres(district, 40)
+    case = opened_case(district)  # Yixin's, routed to carol's Industry Bureau by its 包保
+
+    page = signed_in(district.dora).get("/dispatch/").content.decode()
+
+    row = next(item for item in page.split('<li class="card dispatch-item') if case.number in item)
+    assert f'value="{district.industry.pk}:{district.carol.pk}" selected' in row
+    assert "商务干部" not in page  # forty cadres of another unit are not sent with every row
+    assert 'hx-get="/lookups/assignable/"' in row
+
+
+def test_it_finds_assignable_people_by_name_or_unit_for_those_who_route(district):
+    many_cadres(district, 40)
+    dora = signed_in(district.dora)
+
+    by_name = dora.get("/lookups/assignable/", {"q": "陈静"}).content.decode()
+    by_unit = dora.get("/lookups/assignable/", {"q": "商务局"}).content.decode()
+
+    assert f'<option value="{district.industry.pk}:{district.carol.pk}">陈静</option>' in by_name
+    assert "商务干部" not in by_name
+    people = by_unit.count('<option value="') - by_unit.count('<option value="">')
+    assert people == 30  # the first thirty; typing more narrows them
+    assert '<optgroup label="商务局">' in by_unit
+    nobody = dora.get("/lookups/assignable/", {"q": "不存在的人"}).content.decode()
+    assert "没有找到" in nobody
+
+
+def test_it_lets_a_unit_head_find_only_the_people_of_the_units_they_head(district):
+    found = signed_in(district.hank).get("/lookups/assignable/", {"q": ""}).content.decode()
+
+    assert f"{district.industry.pk}:{district.carol.pk}" in found
+    assert f"{district.industry_office.pk}:{district.carla.pk}" in found  # a section below the bureau
+    assert str(district.dave.pk) not in found.replace(f"{district.industry.pk}:", "")
+    assert "刘德" not in found
+    for outsider in (district.carol, district.alice):
+        assert signed_in(outsider).get("/lookups/assignable/", {"q": "陈"}).status_code == 403
+    assert Client().get("/lookups/assignable/").status_code == 302
+
+
+def test_it_assigns_to_someone_the_search_found_though_the_form_did_not_offer_them(district):
+    many_cadres(district, 3)
+    case = opened_case(district)
+    newcomer = get_user_model().objects.get(username="commerce2")
+
+    response = signed_in(district.dora).post(
+        f"/cases/{case.pk}/assign/",
+        {"assign-version": case.version, "assign-assignment": f"{district.commerce.pk}:{newcomer.pk}"},
+    )
+
+    assert response.status_code == 302
+    assert (reload(case).assignee, reload(case).responsible_unit) == (newcomer, district.commerce)
+
+
+def test_it_refuses_a_unit_head_giving_the_case_to_someone_of_another_unit(district):
+    case = services.case_file(
+        acting_user=district.alice,
+        enterprise=district.yixin,
+        category=district.infrastructure,
+        title="原料供应不足",
+        description="需要协调。",
+    )
+
+    response = signed_in(district.hank).post(
+        f"/cases/{case.pk}/reassign/",
+        {"reassign-version": case.version, "reassign-assignment": f"{district.commerce.pk}:{district.dave.pk}"},
+    )
+
+    assert response.status_code == 400
+    assert "请选择您可以交办的单位的干部或负责人" in response.content.decode()
+    assert reload(case).assignee == district.carol

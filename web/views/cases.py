@@ -32,9 +32,11 @@ from cases.selectors import (
 )
 from core.errors import Conflict, NotFound
 from enterprises.access import roles_for_user
+from enterprises.selectors import assignable_memberships
 from supervision.meetings import FLAGGABLE_STATES, may_flag, pending_flag_of
 from supervision.services.meetings import flag_create
 from workflow import services
+from workflow.routing import route_for
 from workflow.selectors import available_actions
 
 from ..actions import perform
@@ -49,7 +51,6 @@ from ..forms.cases import (
     ResolveForm,
     SendBackForm,
     WithdrawForm,
-    assignable_memberships,
 )
 from ..forms.meetings import FlagForm
 
@@ -108,13 +109,22 @@ class CasePage:
     def is_open(self) -> bool:
         return self.case.state != CaseState.CLOSED
 
-    def memberships(self, *, reassign: bool):
-        """Whom the case can go to: anyone for dispatchers and supervisors, a head's own units otherwise."""
+    def assignment(self, *, reassign: bool) -> dict:
+        """Whom the case can go to: anyone for dispatchers and supervisors, a head's own units otherwise.
+        The form first offers the people of the case's unit (or of the units the head heads); its search
+        box finds anyone else the user may give the case to."""
+        overseer = self.roles.is_dispatcher or supervises(self.case, self.user)
+        unit_ids = None if overseer or not reassign else self.roles.head_unit_ids
         if self._memberships is None:
-            overseer = self.roles.is_dispatcher or supervises(self.case, self.user)
-            unit_ids = None if overseer or not reassign else self.roles.head_unit_ids
-            self._memberships = assignable_memberships(unit_ids)
-        return self._memberships
+            if unit_ids is not None:
+                shown = unit_ids
+            elif self.case.responsible_unit_id is not None:
+                shown = {self.case.responsible_unit_id}
+            else:  # an opened case: the unit filing would have routed it to
+                route = route_for(enterprise=self.case.enterprise, category=self.case.category)
+                shown = {route.cadre_unit.pk} if route.cadre else set()
+            self._memberships = list(assignable_memberships(unit_ids=shown))
+        return {"offered": self._memberships, "unit_ids": unit_ids, "search_url": reverse("web:assignable")}
 
     def rates(self) -> bool:
         return is_filing_enterprise(self.case, self.user)
@@ -214,7 +224,7 @@ PAGE_ACTIONS: dict[str, PageAction] = {
         ),
         gettext_lazy("Assigned."),
         offered_transition("assign"),
-        lambda page: {"memberships": page.memberships(reassign=False)},
+        lambda page: page.assignment(reassign=False),
     ),
     "reassign": PageAction(
         AssignForm,
@@ -227,7 +237,7 @@ PAGE_ACTIONS: dict[str, PageAction] = {
         ),
         gettext_lazy("Reassigned."),
         offered_transition("reassign"),
-        lambda page: {"memberships": page.memberships(reassign=True)},
+        lambda page: page.assignment(reassign=True),
     ),
     "close": PageAction(
         CloseForm,

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from cases.permissions import supervises
 from enterprises.access import UnitTree, roles_for_user
 from enterprises.models import Unit
+from enterprises.selectors import assignable_memberships
 from supervision import rechecks
 from supervision.meetings import (
     agenda_items_for,
@@ -39,7 +40,6 @@ from supervision.services import meetings as services
 from workflow import clock
 
 from ..actions import perform
-from ..forms.cases import assignable_memberships
 from ..forms.meetings import (
     CloseMeetingForm,
     DecisionForm,
@@ -167,7 +167,7 @@ class MeetingPage:
         """Units of the jurisdiction and the cadres and heads in them, for the sub-case rows."""
         if self._choices is None:
             units = jurisdiction_units(self.meeting.jurisdiction)
-            memberships = assignable_memberships(units)
+            memberships = list(assignable_memberships(unit_ids=units))
             unit_by_id = {m.unit_id: m.unit for m in memberships}
             unit_by_id.update({unit.pk: unit for unit in Unit.objects.filter(pk__in=units, is_active=True)})
             people = {m.user_id: m.user for m in memberships}

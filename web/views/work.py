@@ -21,13 +21,13 @@ from cases.selectors import cases_visible_to
 from core.errors import ApplicationError
 from enterprises.access import roles_for_user
 from enterprises.models import Role
-from enterprises.selectors import enterprises_user_files_for
+from enterprises.selectors import assignable_memberships, enterprises_user_files_for
 from workflow import services
 from workflow.routing import routes_for_cases
 from workflow.selectors import available_actions
 
 from ..actions import perform
-from ..forms.cases import AssignForm, FileCaseForm, assignable_memberships, assignment_value
+from ..forms.cases import AssignForm, FileCaseForm, assignment_value
 from ..queries import dispatch_list, enterprise_cases, open_counts, queue_of, served_enterprises
 from .cases import PAGE_ACTIONS, case_as_seen, visible_case_or_404
 
@@ -213,17 +213,30 @@ def dispatch(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     page = page_of(request, dispatch_list(request.user))
     routes = routes_for_cases(page)
-    memberships = assignable_memberships()
-    assignable = {assignment_value(m.unit_id, m.user_id) for m in memberships}
+    # Each form first offers the people of the suggested unit; its search box finds anyone else.
+    suggested_units = {route.cadre_unit.pk for route in routes.values() if route.cadre}
+    by_unit: dict[int, list] = {}
+    for membership in assignable_memberships(unit_ids=suggested_units):
+        by_unit.setdefault(membership.unit_id, []).append(membership)
+    search_url = reverse("web:assignable")
     rows = []
     for case in page:
         route = routes[case.pk]
-        suggested = assignment_value(route.cadre_unit.pk, route.cadre.pk) if route.cadre else ""
+        offered = by_unit.get(route.cadre_unit.pk, []) if route.cadre else []
+        # The serving cadre, if they are still assignable in that unit.
+        suggested = next(
+            (assignment_value(m.unit_id, m.user_id) for m in offered if route.cadre and m.user_id == route.cadre.pk), ""
+        )
         form = AssignForm(
-            memberships=memberships,
+            offered=offered,
+            unit_ids=None,
+            search_url=search_url,
             prefix="assign",
             auto_id=f"id_case{case.pk}_%s",
-            initial={"version": case.version, "assignment": suggested if suggested in assignable else ""},
+            initial={
+                "version": case.version,
+                "assignment": suggested,
+            },
         )
         rows.append(
             {"case": case, "route": route, "form": form, "offered": "assign" in available_actions(case, request.user)}

@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Case, Visibility
+from cases.selectors import cases_visible_to
 from enterprises.credit_code import check_character
 from enterprises.models import Enterprise, EnterpriseContact
 from enterprises.services import service_assignment_change
@@ -351,6 +352,87 @@ def test_it_lists_a_full_page_of_filtered_cases_in_the_same_number_of_queries(di
 
     assert len(body["results"]) == 30
     assert count == LIST_QUERIES, sql
+
+
+def cases_in_every_state(district, filers) -> None:
+    """Opened, assigned, signed for, resolved, closed with a rating, closed by a supervisor, withdrawn, and a
+    sub-case: every state and the columns each state's transitions read."""
+    add_cases(district, filers, 9)
+    returned = Case.objects.filter(state="assigned", accepted_at__isnull=True).first()
+    services.case_send_back(case=returned, acting_user=returned.assignee, reason="不属于本单位职责")
+    for n, case in enumerate(Case.objects.filter(state="resolved")[:2]):
+        if n == 0:
+            services.case_close(case=case, acting_user=case.enterprise.contacts.first().user, satisfaction=4)
+        else:
+            services.case_close(case=case, acting_user=district.sam)
+    withdrawn = file_case(district, district.alice, district.yixin, district.infrastructure, "撤回的问题")
+    services.case_withdraw(case=withdrawn, acting_user=district.alice, reason="已自行解决")
+    parent = Case.objects.filter(state="assigned", enterprise=district.yixin).first()
+    services.sub_case_file(
+        parent=parent,
+        acting_user=district.sam,
+        unit=district.industry,
+        assignee=district.carol,
+        title="子案件",
+        description="协调供电。",
+        resolution_workdays=5,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("dora", LIST_QUERIES),
+        ("alice", LIST_QUERIES),
+        ("carol", LIST_QUERIES),
+        ("hank", LIST_QUERIES_WITH_UNIT_TREE),
+        ("sam", LIST_QUERIES_WITH_UNIT_TREE),
+    ],
+)
+def test_it_reads_no_column_beyond_the_lists_for_cases_in_every_state(district, filers, name, expected):
+    """The list loads only the columns it shows and its actions read: one more would be a query per case."""
+    cases_in_every_state(district, filers)
+    assert set(Case.objects.values_list("state", flat=True)) == {"opened", "assigned", "resolved", "closed"}
+    user = get_user_model().objects.get(username=name)
+
+    count, body, sql = measure(user, CASES, {"page_size": 100})
+
+    visible = set(cases_visible_to(user).values_list("state", flat=True))
+    assert {row["state"] for row in body["results"]} == visible
+    assert len(visible) >= 2
+    assert count == expected, sql
+
+
+def test_it_serves_a_cadres_own_queue_from_their_assignments_in_as_few_queries(district, filers):
+    cases_in_every_state(district, filers)
+    carol = district.carol
+    assigned_to_carol = Case.objects.filter(assignee=carol, state__in=["assigned", "resolved"]).order_by("pk")
+
+    params = {"assignee": carol.pk, "state": ["assigned", "resolved"], "ordering": "resolution_due_at"}
+    count, body, sql = measure(carol, CASES, {**params, "page_size": 100})
+
+    assert sorted(row["id"] for row in body["results"]) == [case.pk for case in assigned_to_carol]
+    assert body["count"] == assigned_to_carol.count() > 1
+    assert count == LIST_QUERIES, sql
+    others = measure(carol, CASES, {**params, "assignee": district.dave.pk})[1]
+    assert {row["assignee"]["username"] for row in others["results"]} <= {"dave"}
+
+
+def test_it_writes_a_listed_case_as_the_declared_fields_would(district, filers):
+    """The list's hand-written representation holds to the fields it declares, which the schema shows."""
+    from rest_framework.request import Request
+    from rest_framework.serializers import ModelSerializer
+    from rest_framework.test import APIRequestFactory
+
+    from workflow.api import CaseListSerializer
+
+    cases_in_every_state(district, filers)
+    for user in (district.dora, district.alice, district.carol, district.sam):
+        request = Request(APIRequestFactory().get(CASES))
+        request.user = get_user_model().objects.get(pk=user.pk)
+        for case in Case.objects.select_related("enterprise", "category", "assignee", "responsible_unit"):
+            serializer = CaseListSerializer(case, context={"request": request})
+            assert serializer.data == ModelSerializer.to_representation(serializer, case), (user, case.state)
 
 
 def busy_case(district, comments: int) -> Case:

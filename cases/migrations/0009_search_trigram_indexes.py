@@ -1,0 +1,44 @@
+"""Search by case number, title and enterprise name through trigram indexes on PostgreSQL.
+
+The list's search is ``icontains``, which PostgreSQL runs as ``UPPER(column::text) LIKE UPPER('%…%')``:
+no B-tree serves a pattern that starts with a wildcard, so at a million cases every search read the whole
+table. A GIN index of trigrams of the same expression serves it. SQLite has no trigram index; there the
+search stays a scan, fast enough at a district's size.
+"""
+
+from django.contrib.postgres.operations import TrigramExtension
+from django.db import migrations
+
+INDEXES = (
+    ("case_number_trgm", "cases_case", "number"),
+    ("case_title_trgm", "cases_case", "title"),
+    ("enterprise_name_trgm", "enterprises_enterprise", "name"),
+)
+
+
+def create_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name, table, column in INDEXES:
+        schema_editor.execute(
+            f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
+        )
+
+
+def drop_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name, _table, _column in INDEXES:
+        schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("cases", "0008_queue_index"),
+        ("enterprises", "0003_key_project_natural_key_and_masterdata_imports"),
+    ]
+
+    operations = [
+        TrigramExtension(),
+        migrations.RunPython(create_indexes, drop_indexes),
+    ]
