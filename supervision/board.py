@@ -11,7 +11,7 @@ from cases.states import OPEN_STATES
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise, KeyProject, TaskForceMember
 
-from .overdue import with_last_event
+from .overdue.selectors import with_last_event
 
 
 def listed_cases(user) -> QuerySet[Case]:

@@ -32,8 +32,8 @@ from core.errors import ApplicationError
 from workflow.workdays import SHANGHAI
 
 from .circulars import circular_number, period_text, tier_text
+from .exports import in_language
 from .models import Circular
-from .overdue import in_language
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"

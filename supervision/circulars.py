@@ -21,8 +21,9 @@ from enterprises.models import Unit
 from workflow.models import DeadlineCycle
 from workflow.workdays import SHANGHAI, WorkCalendar
 
+from .exports import in_language
 from .models import CircularPeriodKind
-from .overdue import in_language, overdue_cases
+from .overdue.selectors import overdue_cases
 from .rates import RANKED_TIERS, Period, Row, Tier, figures, period_parse, unit_table
 
 # Explicit dates may span at most a year: a circular is a periodic document, not an archive.

@@ -24,7 +24,7 @@ from enterprises.access import roles_for_user
 from workflow.filters import CASE_LIST_PARAMETERS, case_list_filtered
 from workflow.models import ClockKind, DeadlineCycle, ExtensionRequest, ExtensionState
 
-from .overdue import in_language, shanghai_text
+from .exports import in_language, shanghai_text
 
 LEDGER_CHUNK_ROWS = 2_000
 # Far above a district's cases, below the sheet limit of 1,048,576 rows.

@@ -19,8 +19,8 @@ from cases.states import UNRESOLVED_STATES
 from enterprises.access import UnitTree, jurisdictions, roles_for_user
 from enterprises.models import Role, Unit
 
+from .exports import in_language, shanghai_text
 from .models import AgendaItem, FlagState, Meeting, MeetingFlag
-from .overdue import in_language, shanghai_text
 
 # A case goes to the meeting only while it is still being worked on: a resolved one waits for the enterprise.
 FLAGGABLE_STATES = UNRESOLVED_STATES

@@ -17,7 +17,7 @@ from supervision.models import ExportState, LedgerExport
 from supervision.services.ledger import ledger_export_request
 from workflow.workdays import SHANGHAI
 
-from .overdue import XLSX
+from ..exports import XLSX
 
 FILENAME = {"en": "ledger"}
 DEFAULT_FILENAME = "问题台账"

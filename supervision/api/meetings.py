@@ -30,6 +30,7 @@ from enterprises.models import Unit
 from workflow.api import NamedSerializer
 from workflow.workdays import SHANGHAI
 
+from ..exports import XLSX, in_language
 from ..meetings import (
     agenda_items_for,
     flags_visible_to,
@@ -38,10 +39,8 @@ from ..meetings import (
     write_meeting_workbook,
 )
 from ..models import AgendaItem, FlagKind, FlagState, Meeting, MeetingFlag, MeetingState
-from ..overdue import in_language
 from ..services import meetings as services
 from .access import OfficialsOnly
-from .overdue import XLSX
 
 User = get_user_model()
 EXPORT_FILENAME = ("联审会办会", "joint-review")

@@ -60,7 +60,8 @@ class OverdueFilterForm(forms.Form):
         )
 
     def filters(self) -> dict:
-        """The keyword filters of ``supervision.overdue.overdue_cases``; none when the form is unbound or invalid."""
+        """The keyword filters of ``overdue_cases`` (``supervision.overdue.selectors``); none when the form is unbound
+        or invalid."""
         if not self.is_bound or not self.is_valid():
             return {}
         data = self.cleaned_data

@@ -38,8 +38,8 @@ from supervision.circular_export import (
     worst_rows,
 )
 from supervision.circulars import circular_number, named_units, period_text, tier_text
+from supervision.exports import in_language
 from supervision.models import Circular, CircularState
-from supervision.overdue import in_language
 from supervision.selectors import circular_for_user, circulars_visible_to, manages_jurisdiction
 from supervision.services import circulars as services
 from workflow import clock

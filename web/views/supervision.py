@@ -26,10 +26,10 @@ from enterprises.models import TASK_FORCE_MINIMUM, Role, Unit
 from supervision import rates
 from supervision.board import listed_cases, served_enterprises, served_projects
 from supervision.extensions import extensions_decided_recently, extensions_to_decide
-from supervision.overdue import (
+from supervision.overdue.permissions import may_review_overdue
+from supervision.overdue.selectors import (
     last_action_display,
     last_actor_name,
-    may_review_overdue,
     overdue_cases,
     overdue_filtered,
     overdue_summary,

@@ -1,6 +1,6 @@
 """The overdue review for supervisors, leaders and dispatchers: a paginated list and its spreadsheet export.
 
-Views parse the query, call ``supervision.overdue`` and render; the cases come
+Views parse the query, call the selectors and the export and render; the cases come
 through ``cases_visible_to``, so a supervisor sees only their jurisdiction.
 """
 
@@ -20,21 +20,16 @@ from cases.models import Case
 from core.api import IdField, Pagination
 from core.errors import InvalidInput, NotPermitted
 from enterprises.api import PersonSerializer
-from supervision.overdue import (
-    EXPORT_MAX_ROWS,
-    in_language,
-    last_action_display,
-    last_actor_name,
-    may_review_overdue,
-    overdue_cases,
-    write_overdue_workbook,
-)
 from workflow.api import NamedSerializer
 from workflow.models import ClockKind
 from workflow.selectors import work_calendar
 from workflow.workdays import SHANGHAI
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from ..exports import XLSX, in_language
+from .exports import EXPORT_MAX_ROWS, write_overdue_workbook
+from .permissions import may_review_overdue
+from .selectors import last_action_display, last_actor_name, overdue_cases
+
 EXPORT_FILENAME = ("逾期清单", "overdue")
 
 

@@ -1,4 +1,4 @@
-"""The overdue review: open cases whose running clock ran out, for those who oversee them, and its ledger export.
+"""The overdue review: open cases whose running clock ran out, for those who oversee them.
 
 A case is overdue on the clock that is the current holder's to meet: an
 assigned case on its resolution clock, an opened one (new or sent back) on the
@@ -7,57 +7,23 @@ partial indexes over open states, so the review is a plain indexed query; the
 working days late are counted in Python with the calendar, a page at a time.
 """
 
-from collections.abc import Iterable
 from datetime import datetime
-from typing import IO
 
+from django.contrib.auth.models import User
 from django.db.models import Case as Conditional
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from django.utils.translation import get_language
-from openpyxl import Workbook
 
-from cases.models import Case, CaseEvent, CaseState, EventAction, UrgingLevel, holder_overdue_q
+from cases.models import Case, CaseEvent, CaseState, EventAction, holder_overdue_q
 from cases.selectors import cases_visible_to
-from enterprises.access import roles_for_user
-from enterprises.models import Role
 from workflow.deadlines import overdue_cutoff
 from workflow.models import ClockKind, DeadlineCycle
 from workflow.selectors import clock_missed_q
-from workflow.workdays import SHANGHAI, WorkCalendar
-
-# Enough for a district's whole backlog; beyond it the request would hold a worker for minutes.
-EXPORT_MAX_ROWS = 50_000
-EXPORT_CHUNK_ROWS = 2_000
-
-# The ledger's column headers. The Chinese ones are the form the district's offices file and
-# compare, so they are written out here rather than left to a translation that might drift.
-EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("案件编号", "Case number"),
-    ("标题", "Title"),
-    ("企业", "Enterprise"),
-    ("类别", "Category"),
-    ("责任单位", "Responsible unit"),
-    ("承办人", "Assignee"),
-    ("办结时限", "Due"),
-    ("逾期环节", "Overdue clock"),
-    ("逾期工作日", "Working days overdue"),
-    ("最近办理", "Last action"),
-    ("最近办理时间", "Last action at"),
-    ("督办等级", "Urging level"),
-    ("督办答复时限", "Urging answer due"),
-)
-EXPORT_SHEET_TITLE = ("逾期清单", "Overdue cases")
-
-
-def may_review_overdue(user) -> bool:
-    """Supervisors and leaders review their jurisdiction; dispatchers route everything, so they see all."""
-    roles = roles_for_user(user)
-    return roles.is_dispatcher or roles.is_supervisor or Role.LEADER in roles.roles
+from workflow.workdays import WorkCalendar
 
 
 def overdue_filtered(
-    user,
+    user: User,
     *,
     now: datetime,
     calendar: WorkCalendar,
@@ -97,7 +63,7 @@ def with_last_event(cases: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def overdue_cases(user, *, now: datetime, calendar: WorkCalendar, **filters) -> QuerySet[Case]:
+def overdue_cases(user: User, *, now: datetime, calendar: WorkCalendar, **filters: int | None) -> QuerySet[Case]:
     """Overdue cases the user may see, most overdue first, each with its clock, last event and breaches.
 
     ``filters`` are those of ``overdue_filtered``. Everything a row shows is
@@ -150,44 +116,3 @@ def last_actor_name(case: Case) -> str | None:
 
 def last_action_display(case: Case) -> str:
     return str(EventAction(case.last_action).label) if case.last_action else ""
-
-
-def shanghai_text(moment: datetime | None) -> str:
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def in_language(labels: tuple[str, str]) -> str:
-    """The Chinese or the English label, the way ``Category.name`` chooses."""
-    chinese, english = labels
-    return english if (get_language() or "").startswith("en") else chinese
-
-
-def write_overdue_workbook(cases: QuerySet[Case], *, calendar: WorkCalendar, now: datetime, file: IO[bytes]) -> None:
-    """Write the ledger into ``file`` chunk by chunk: write-only openpyxl keeps one row in memory, not the sheet."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=in_language(EXPORT_SHEET_TITLE))
-    sheet.append([in_language(labels) for labels in EXPORT_COLUMNS])
-    for row in overdue_rows(cases.iterator(chunk_size=EXPORT_CHUNK_ROWS), calendar=calendar, now=now):
-        sheet.append(row)
-    workbook.save(file)
-
-
-def overdue_rows(cases: Iterable[Case], *, calendar: WorkCalendar, now: datetime) -> Iterable[list]:
-    for case in cases:
-        actor = last_actor_name(case)
-        action = last_action_display(case)
-        yield [
-            case.number,
-            case.title,
-            case.enterprise.name,
-            case.category.name,
-            case.responsible_unit.name if case.responsible_unit else "",
-            (case.assignee.get_full_name() or case.assignee.get_username()) if case.assignee else "",
-            shanghai_text(case.due_at),
-            str(ClockKind(case.clock).label),
-            calendar.workdays_between(case.due_at, now),
-            f"{action} · {actor}" if action and actor else action,
-            shanghai_text(case.last_event_at),
-            str(UrgingLevel(case.urging_level).label),
-            shanghai_text(case.urging_answer_due_at),
-        ]
