@@ -22,9 +22,10 @@ from cases.permissions import supervises
 from cases.selectors import case_for_user
 from core.errors import ApplicationError, Conflict, NotFound, NotPermitted
 from enterprises.access import roles_for_user
-from enterprises.models import TASK_FORCE_MINIMUM, Role, Unit
+from enterprises.models import TASK_FORCE_MINIMUM, Unit
 from supervision import rates
-from supervision.board import listed_cases, served_enterprises, served_projects
+from supervision.board.permissions import may_see_board
+from supervision.board.selectors import served_enterprises, served_projects
 from supervision.extensions import extensions_decided_recently, extensions_to_decide
 from supervision.overdue.permissions import may_review_overdue
 from supervision.overdue.selectors import (
@@ -35,6 +36,7 @@ from supervision.overdue.selectors import (
     overdue_summary,
 )
 from supervision.trends import overdue_by_week
+from supervision.urging.selectors import listed_cases
 from workflow import clock
 from workflow.models import ClockOutcome
 from workflow.selectors import extensions_visible_to, work_calendar
@@ -458,8 +460,7 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
 @login_required
 def leader_board(request: HttpRequest) -> HttpResponse:
     user = request.user
-    roles = roles_for_user(user)
-    if not (Role.LEADER in roles.roles or roles.is_supervisor):
+    if not may_see_board(user):
         return refused(request, _("Only leaders and supervisors have a board of listed cases."))
     listed = Paginator(listed_cases(user), LISTED_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(case, last_action_display(case), last_actor_name(case)) for case in listed]

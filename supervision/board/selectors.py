@@ -1,26 +1,17 @@
-"""The leader's board: cases listed for supervision (挂牌督办) in the jurisdiction, the enterprises the
-leader serves (包联) with their open cases, and the key projects whose task force (专班) the leader heads or
-sits on. Cases come through ``cases_visible_to``."""
+"""The enterprises the user serves (包联) and the key projects whose task force (专班) the user heads or sits on,
+each with its open cases as the user sees them through ``cases_visible_to``."""
 
+from django.contrib.auth.models import User
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from cases.models import Case, UrgingLevel
 from cases.selectors import cases_visible_to
 from cases.states import OPEN_STATES
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise, KeyProject, TaskForceMember
 
-from .overdue.selectors import with_last_event
 
-
-def listed_cases(user) -> QuerySet[Case]:
-    """Open cases at the top of the urging ladder that the user may see, the answer due soonest first."""
-    cases = cases_visible_to(user).filter(urging_level=UrgingLevel.LISTED, state__in=OPEN_STATES)
-    return with_last_event(cases).order_by(F("urging_answer_due_at").asc(nulls_last=True), "id")
-
-
-def served_enterprises(user) -> QuerySet[Enterprise]:
+def served_enterprises(user: User) -> QuerySet[Enterprise]:
     """The enterprises the user serves now (包保), by name, each with ``open_cases`` as the user sees them."""
     open_cases = (
         cases_visible_to(user).filter(state__in=OPEN_STATES).order_by(F("resolution_due_at").asc(nulls_last=True), "id")
@@ -32,7 +23,7 @@ def served_enterprises(user) -> QuerySet[Enterprise]:
     )
 
 
-def served_projects(user) -> QuerySet[KeyProject]:
+def served_projects(user: User) -> QuerySet[KeyProject]:
     """Active key projects the user leads or serves on, with their task force and ``open_cases``: the open cases
     of the project's enterprise that the user may see."""
     open_cases = (
