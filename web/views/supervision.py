@@ -21,12 +21,12 @@ from cases.models import Case, Closure, ResolutionType, Satisfaction, UrgingLeve
 from cases.permissions import supervises
 from cases.selectors import case_for_user
 from core.errors import ApplicationError, Conflict, NotFound, NotPermitted
-from enterprises.access import roles_for_user
 from enterprises.models import TASK_FORCE_MINIMUM, Unit
 from supervision import rates
 from supervision.board.permissions import may_see_board
 from supervision.board.selectors import served_enterprises, served_projects
-from supervision.extensions import extensions_decided_recently, extensions_to_decide
+from supervision.extensions.permissions import may_see_extension_desk
+from supervision.extensions.selectors import extensions_decided_recently, extensions_to_decide
 from supervision.overdue.permissions import may_review_overdue
 from supervision.overdue.selectors import (
     last_action_display,
@@ -219,11 +219,6 @@ def overdue_urge(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 # --- extensions ----------------------------------------------------------------------------------------------
-
-
-def may_see_extension_desk(user) -> bool:
-    roles = roles_for_user(user)
-    return roles.is_supervisor or bool(roles.head_unit_ids)
 
 
 @login_required

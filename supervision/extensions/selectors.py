@@ -6,6 +6,7 @@ service enforces; the policies it reads are loaded once for the whole list.
 
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from workflow.deadlines import PolicyBook
@@ -18,7 +19,7 @@ RECENT_DECISIONS = timedelta(days=30)
 CASE_COLUMNS = ("case__enterprise", "case__category", "case__responsible_unit", "case__assignee")
 
 
-def extensions_to_decide(user) -> list[ExtensionRequest]:
+def extensions_to_decide(user: User) -> list[ExtensionRequest]:
     """Pending requests of cases the user sees that the user may decide, longest waiting first.
 
     A case has at most one pending request, so the list is bounded by the open
@@ -34,7 +35,7 @@ def extensions_to_decide(user) -> list[ExtensionRequest]:
     return [request for request in pending if may_decide_extension(request.case, user, policies.for_case(request.case))]
 
 
-def extensions_decided_recently(user, *, now: datetime) -> QuerySet[ExtensionRequest]:
+def extensions_decided_recently(user: User, *, now: datetime) -> QuerySet[ExtensionRequest]:
     """Approved or rejected requests of cases the user sees, decided in the last month, newest first."""
     return (
         extensions_visible_to(user)
