@@ -12,10 +12,10 @@ from notifications.api import NotificationViewSet, PreferenceView
 from supervision.api.circulars import CircularViewSet
 from supervision.api.ledger import LedgerExportViewSet
 from supervision.api.meetings import FlagViewSet, MeetingViewSet
-from supervision.api.rates import RatesViewSet
 from supervision.api.ratings import AppealViewSet, RectificationViewSet
 from supervision.api.rechecks import RecheckViewSet
 from supervision.overdue.api import OverdueViewSet
+from supervision.rates.api import RatesViewSet
 from workflow.api import CaseViewSet, ExtensionViewSet
 
 router = DefaultRouter()

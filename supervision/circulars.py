@@ -24,7 +24,9 @@ from workflow.workdays import SHANGHAI, WorkCalendar
 from .exports import in_language
 from .models import CircularPeriodKind
 from .overdue.selectors import overdue_cases
-from .rates import RANKED_TIERS, Period, Row, Tier, figures, period_parse, unit_table
+from .rates.figures import figures
+from .rates.periods import Period, period_parse
+from .rates.selectors import RANKED_TIERS, Row, Tier, unit_table
 
 # Explicit dates may span at most a year: a circular is a periodic document, not an archive.
 MAX_PERIOD_DAYS = 366

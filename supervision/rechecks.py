@@ -31,7 +31,7 @@ from workflow import clock
 from workflow.services import case_reopen_after_recheck, record_event, required_text
 
 from .models import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
-from .rates import Period, period_of_month, period_parse, within
+from .rates.periods import Period, period_of_month, period_parse, within
 
 # Seeds stay below 10^15 so that they are exact as JSON numbers in every client (JavaScript included).
 SEED_LIMIT = 10**15

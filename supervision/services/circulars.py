@@ -35,7 +35,7 @@ from ..circulars import (
     unit_facts,
 )
 from ..models import Circular, CircularNumberSequence, CircularPublished, CircularState
-from ..rates import Period
+from ..rates.periods import Period
 from ..selectors import manages_jurisdiction
 
 User = get_user_model()

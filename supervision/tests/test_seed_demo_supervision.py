@@ -26,7 +26,7 @@ from supervision.models import (
     Rectification,
     RectificationState,
 )
-from supervision.rates import period_of_month, within
+from supervision.rates.periods import period_of_month, within
 from supervision.rechecks import previous_month
 from workflow.management.commands.seed_demo import INDUSTRY_BUREAU
 

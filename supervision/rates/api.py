@@ -1,7 +1,7 @@
 """Rates and rankings for supervisors, leaders and dispatchers, and the cases behind every figure.
 
-The view parses the query, asks ``supervision.rates`` and renders; who may see
-which units is decided there too (``rated_units_for_user``).
+The view parses the query, asks the selectors and renders; who may see which
+units is the permissions' ``rated_units_for_user``.
 """
 
 from datetime import datetime
@@ -17,24 +17,27 @@ from core.api import IdField, Pagination
 from enterprises.api import PersonSerializer
 from workflow import clock
 
-from .. import rates
+from .figures import COUNTS, RATES, formulas
+from .periods import Period, period_of_month, period_parse
+from .permissions import rated_units_for_user
+from .selectors import By, Part, cadre_table, figure_cases, unit_table
 
 
 class RatesQuery(serializers.Serializer):
     period = serializers.CharField(
         required=False, max_length=limits.PERIOD, help_text='"2026-11", "2026-Q4" or "2026"; default this month.'
     )
-    by = serializers.ChoiceField(choices=[choice.value for choice in rates.By], default=rates.By.UNIT)
+    by = serializers.ChoiceField(choices=[choice.value for choice in By], default=By.UNIT)
 
-    def period_value(self, now: datetime) -> rates.Period:
+    def period_value(self, now: datetime) -> Period:
         text = self.validated_data.get("period")
-        return rates.period_parse(text) if text else rates.period_of_month(now)
+        return period_parse(text) if text else period_of_month(now)
 
 
 class CasesQuery(RatesQuery):
     by = None
-    metric = serializers.ChoiceField(choices=[*rates.RATES, *rates.COUNTS])
-    part = serializers.ChoiceField(choices=[choice.value for choice in rates.Part], default=rates.Part.NUMERATOR)
+    metric = serializers.ChoiceField(choices=[*RATES, *COUNTS])
+    part = serializers.ChoiceField(choices=[choice.value for choice in Part], default=Part.NUMERATOR)
     unit = IdField(required=False, help_text="Omitted: every unit you may see.")
     cadre = IdField(required=False)
 
@@ -76,7 +79,7 @@ class TableSerializer(serializers.Serializer):
     rows = RowSerializer(many=True)
 
     def get_formulas(self, table) -> dict[str, str]:
-        return rates.formulas()
+        return formulas()
 
 
 class FigureCaseSerializer(serializers.Serializer):
@@ -130,9 +133,9 @@ class RatesViewSet(viewsets.GenericViewSet):
 
     @extend_schema(summary="Rates and rankings of units or cadres in a period", parameters=[RatesQuery])
     def list(self, request):
-        scope = rates.rated_units_for_user(request.user)
+        scope = rated_units_for_user(request.user)
         query = self.parse(RatesQuery, request)
-        build = rates.unit_table if query.validated_data["by"] == rates.By.UNIT else rates.cadre_table
+        build = unit_table if query.validated_data["by"] == By.UNIT else cadre_table
         now = clock.now()
         table = build(period=query.period_value(now), now=now, scope=scope)
         return Response(TableSerializer(table).data)
@@ -144,14 +147,14 @@ class RatesViewSet(viewsets.GenericViewSet):
     )
     @action(detail=False, methods=["get"])
     def cases(self, request):
-        scope = rates.rated_units_for_user(request.user)
+        scope = rated_units_for_user(request.user)
         query = self.parse(CasesQuery, request)
         data, now = query.validated_data, clock.now()
-        rows = rates.figure_cases(
+        rows = figure_cases(
             period=query.period_value(now),
             now=now,
             metric=data["metric"],
-            part=rates.Part(data["part"]),
+            part=Part(data["part"]),
             scope=scope,
             unit_id=data.get("unit"),
             cadre_id=data.get("cadre"),

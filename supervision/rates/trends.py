@@ -26,7 +26,7 @@ class WeekPoint:
     overdue: int
 
 
-def week_ends(now: datetime, weeks: int) -> list[tuple[date, datetime]]:
+def _week_ends(now: datetime, weeks: int) -> list[tuple[date, datetime]]:
     """(Monday, moment counted at) of the last ``weeks`` weeks, oldest first; the current week counts at now."""
     this_monday = now.astimezone(SHANGHAI).date() - timedelta(days=now.astimezone(SHANGHAI).weekday())
     mondays = [this_monday - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
@@ -38,7 +38,7 @@ def week_ends(now: datetime, weeks: int) -> list[tuple[date, datetime]]:
 
 def overdue_by_week(*, now: datetime, scope: frozenset[int] | None, weeks: int = WEEKS_SHOWN) -> list[WeekPoint]:
     """The overdue backlog at the end of each of the last ``weeks`` weeks, in units of ``scope`` (None: all)."""
-    ends = week_ends(now, weeks)
+    ends = _week_ends(now, weeks)
     first, last = ends[0][1], ends[-1][1]
     clocks = DeadlineCycle.objects.filter(kind=ClockKind.RESOLUTION, due_at__lt=last).filter(
         Q(ended_at__isnull=True) | Q(ended_at__gt=first)
