@@ -13,9 +13,9 @@ from supervision.api.circulars import CircularViewSet
 from supervision.api.ledger import LedgerExportViewSet
 from supervision.api.meetings import FlagViewSet, MeetingViewSet
 from supervision.api.ratings import AppealViewSet, RectificationViewSet
-from supervision.api.rechecks import RecheckViewSet
 from supervision.overdue.api import OverdueViewSet
 from supervision.rates.api import RatesViewSet
+from supervision.rechecks.api import RecheckViewSet
 from workflow.api import CaseViewSet, ExtensionViewSet
 
 router = DefaultRouter()

@@ -3,17 +3,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import (
-    AgendaItem,
-    Appeal,
-    Circular,
-    CircularNumberSequence,
-    Meeting,
-    MeetingFlag,
-    RecheckItem,
-    RecheckSample,
-    Rectification,
-)
+from .models import AgendaItem, Appeal, Circular, CircularNumberSequence, Meeting, MeetingFlag, Rectification
+from .rechecks.models import RecheckItem, RecheckSample
 
 
 @admin.register(Rectification)

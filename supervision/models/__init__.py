@@ -1,5 +1,6 @@
 """Supervision's own records, one module per mechanism; everything is importable from ``supervision.models``."""
 
+from ..rechecks.models import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
 from .circulars import (
     Circular,
     CircularNumberSequence,
@@ -20,7 +21,6 @@ from .ratings import (
     RectificationState,
     rectification_overdue_q,
 )
-from .rechecks import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
 
 __all__ = [
     "Circular",

@@ -22,12 +22,12 @@ from supervision.models import (
     Meeting,
     MeetingFlag,
     MeetingState,
-    RecheckSample,
     Rectification,
     RectificationState,
 )
 from supervision.rates.periods import period_of_month, within
-from supervision.rechecks import previous_month
+from supervision.rechecks.models import RecheckSample
+from supervision.rechecks.sampling import previous_month
 from workflow.management.commands.seed_demo import INDUSTRY_BUREAU
 
 COUNTED_MODELS = (Case, CaseEvent, Notification, MeetingFlag, Meeting, Rectification, Appeal, Circular, RecheckSample)

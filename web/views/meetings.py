@@ -21,10 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from cases.permissions import supervises
 from enterprises.access import UnitTree, roles_for_user
 from enterprises.models import Unit
-from supervision import rechecks
 from supervision.meetings import (
     agenda_items_for,
     flags_visible_to,
@@ -34,7 +32,12 @@ from supervision.meetings import (
     may_see_meetings,
     meetings_visible_to,
 )
-from supervision.models import AgendaItem, FlagState, ItemOutcome, MeetingState, RecheckSample
+from supervision.models import AgendaItem, FlagState, ItemOutcome, MeetingState
+from supervision.rechecks import services as recheck_services
+from supervision.rechecks.models import RecheckSample
+from supervision.rechecks.permissions import may_draw_sample, may_read_rechecks, may_record_recheck
+from supervision.rechecks.sampling import default_rate_percent, month_parse, previous_month
+from supervision.rechecks.selectors import recheck_items_visible_to, recheck_jurisdictions, recheck_samples_with_counts
 from supervision.services import meetings as services
 from workflow import clock
 
@@ -88,7 +91,7 @@ def pool_of(user):
 
 def meeting_form_for(user, data=None) -> MeetingForm:
     """The choices of a supervisor's jurisdictions: their leaders and active units."""
-    jurisdictions = rechecks.recheck_jurisdictions(user)
+    jurisdictions = recheck_jurisdictions(user)
     units = UnitTree().subtree([unit.pk for unit in jurisdictions])
     leaders = sorted(leaders_chairing(units), key=person)
     active = Unit.objects.filter(pk__in=units, is_active=True).order_by("kind", "name")
@@ -297,14 +300,14 @@ def draw_form_for(user, data=None) -> DrawForm:
     return DrawForm(
         data,
         now=now,
-        jurisdictions=rechecks.recheck_jurisdictions(user),
-        rate_percent=rechecks.default_rate_percent(),
-        initial={"period": rechecks.previous_month(now).label},
+        jurisdictions=recheck_jurisdictions(user),
+        rate_percent=default_rate_percent(),
+        initial={"period": previous_month(now).label},
     )
 
 
 def render_rechecks(request: HttpRequest, form: DrawForm | None, status: int = 200) -> HttpResponse:
-    samples = rechecks.recheck_samples_with_counts(request.user).order_by("-period_start", "-id")
+    samples = recheck_samples_with_counts(request.user).order_by("-period_start", "-id")
     page = Paginator(samples, SAMPLES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/meetings/rechecks.html", {"page": page, "form": form}, status=status)
 
@@ -312,12 +315,12 @@ def render_rechecks(request: HttpRequest, form: DrawForm | None, status: int = 2
 @login_required
 def recheck_samples(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not rechecks.may_read_rechecks(user):
+    if not may_read_rechecks(user):
         return refused(request, _("Only supervisors and leaders can see re-checks."))
-    supervisor = roles_for_user(user).is_supervisor
+    draws = may_draw_sample(user)
     if request.method != "POST":
-        return render_rechecks(request, draw_form_for(user) if supervisor else None)
-    if not supervisor:
+        return render_rechecks(request, draw_form_for(user) if draws else None)
+    if not draws:
         return refused(request, _("Only supervisors draw re-check samples."))
     form = draw_form_for(user, request.POST)
     if not form.is_valid():
@@ -325,9 +328,9 @@ def recheck_samples(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     sample = perform(
         request,
-        lambda: rechecks.recheck_sample_draw(
+        lambda: recheck_services.recheck_sample_draw(
             acting_user=user,
-            period=rechecks.month_parse(data["period"]),
+            period=month_parse(data["period"]),
             jurisdiction=Unit.objects.get(pk=data["jurisdiction"]),
             rate_percent=data["rate_percent"],
             seed=data["seed"],
@@ -338,7 +341,7 @@ def recheck_samples(request: HttpRequest) -> HttpResponse:
 
 
 def visible_sample(user, sample_id: int) -> RecheckSample:
-    sample = rechecks.recheck_samples_with_counts(user).filter(pk=sample_id).first()
+    sample = recheck_samples_with_counts(user).filter(pk=sample_id).first()
     if sample is None:
         raise Http404
     return sample
@@ -346,14 +349,12 @@ def visible_sample(user, sample_id: int) -> RecheckSample:
 
 def render_sample(request: HttpRequest, sample: RecheckSample, bound: dict | None = None, status: int = 200):
     user = request.user
-    items = Paginator(rechecks.recheck_items_visible_to(user, sample), ITEMS_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    items = Paginator(recheck_items_visible_to(user, sample=sample), ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         (
             item,
             (bound or {}).get(item.pk) or RecheckRecordForm(prefix=f"item-{item.pk}")
-            if not item.result and supervises(item.case, user)
+            if not item.result and may_record_recheck(item.case, user)
             else None,
         )
         for item in items
@@ -364,7 +365,7 @@ def render_sample(request: HttpRequest, sample: RecheckSample, bound: dict | Non
 
 @login_required
 def recheck_sample(request: HttpRequest, sample_id: int) -> HttpResponse:
-    if not rechecks.may_read_rechecks(request.user):
+    if not may_read_rechecks(request.user):
         return refused(request, _("Only supervisors and leaders can see re-checks."))
     return render_sample(request, visible_sample(request.user, sample_id))
 
@@ -373,10 +374,10 @@ def recheck_sample(request: HttpRequest, sample_id: int) -> HttpResponse:
 @require_POST
 def recheck_record(request: HttpRequest, sample_id: int, item_id: int) -> HttpResponse:
     user = request.user
-    if not rechecks.may_read_rechecks(user):
+    if not may_read_rechecks(user):
         return refused(request, _("Only supervisors and leaders can see re-checks."))
     sample = visible_sample(user, sample_id)
-    item = rechecks.recheck_items_visible_to(user, sample).filter(pk=item_id).first()
+    item = recheck_items_visible_to(user, sample=sample).filter(pk=item_id).first()
     if item is None:
         raise Http404
     form = RecheckRecordForm(request.POST, prefix=f"item-{item.pk}")
@@ -384,7 +385,7 @@ def recheck_record(request: HttpRequest, sample_id: int, item_id: int) -> HttpRe
         return render_sample(request, sample, bound={item.pk: form}, status=400)
     perform(
         request,
-        lambda: rechecks.recheck_record(item=item, acting_user=user, **form.cleaned_data),
+        lambda: recheck_services.recheck_record(item=item, acting_user=user, **form.cleaned_data),
         success=_("The re-check of %(number)s is recorded.") % {"number": item.case.number},
     )
     return redirect(f"{reverse('web:recheck-sample', kwargs={'sample_id': sample.pk})}#item-{item.pk}")

@@ -19,8 +19,11 @@ from enterprises.models import Unit
 from workflow import clock
 from workflow.api import NamedSerializer
 
-from .. import rechecks
-from ..models import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
+from .models import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
+from .permissions import ensure_may_draw, may_read_rechecks
+from .sampling import SEED_LIMIT, month_parse, previous_month
+from .selectors import recheck_items_visible_to, recheck_samples_with_counts
+from .services import recheck_record, recheck_sample_draw
 
 
 class SampleQuery(serializers.Serializer):
@@ -41,7 +44,7 @@ class DrawInput(serializers.Serializer):
     seed = serializers.IntegerField(
         required=False,
         min_value=0,
-        max_value=rechecks.SEED_LIMIT - 1,
+        max_value=SEED_LIMIT - 1,
         help_text="Give one to draw reproducibly; default a random seed, which is recorded.",
     )
 
@@ -139,7 +142,7 @@ class SampleDetailSerializer(SampleSerializer):
         fields = [*SampleSerializer.Meta.fields, "items"]
 
     def get_items(self, sample) -> list[dict]:
-        rows = rechecks.recheck_items_visible_to(self.context["request"].user, sample)
+        rows = recheck_items_visible_to(self.context["request"].user, sample=sample)
         return ItemSerializer(rows, many=True).data
 
 
@@ -152,13 +155,13 @@ class RecheckViewSet(viewsets.GenericViewSet):
 
     def check_permissions(self, request: Request) -> None:
         super().check_permissions(request)
-        if not rechecks.may_read_rechecks(request.user):
+        if not may_read_rechecks(request.user):
             raise NotPermitted(_("Only supervisors and leaders can see re-checks."), code="not_an_overseer")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return RecheckSample.objects.none()
-        return rechecks.recheck_samples_with_counts(self.request.user).order_by("-period_start", "-id")
+        return recheck_samples_with_counts(self.request.user).order_by("-period_start", "-id")
 
     def get_object(self) -> RecheckSample:
         try:
@@ -175,7 +178,7 @@ class RecheckViewSet(viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         samples = self.get_queryset()
         if "period" in query.validated_data:
-            samples = samples.filter(period=rechecks.month_parse(query.validated_data["period"]).label)
+            samples = samples.filter(period=month_parse(query.validated_data["period"]).label)
         if "jurisdiction" in query.validated_data:
             samples = samples.filter(jurisdiction_id=query.validated_data["jurisdiction"])
         page = self.paginate_queryset(samples)
@@ -191,13 +194,13 @@ class RecheckViewSet(viewsets.GenericViewSet):
         responses={201: SampleDetailSerializer},
     )
     def create(self, request: Request) -> Response:
-        rechecks.ensure_may_draw(request.user)
+        ensure_may_draw(request.user)
         data = DrawInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         text = values.pop("period", None)
-        period = rechecks.month_parse(text) if text else rechecks.previous_month(clock.now())
-        sample = rechecks.recheck_sample_draw(acting_user=request.user, period=period, **values)
+        period = month_parse(text) if text else previous_month(clock.now())
+        sample = recheck_sample_draw(acting_user=request.user, period=period, **values)
         return self.render_detail(self.get_queryset().get(pk=sample.pk), status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -209,11 +212,11 @@ class RecheckViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path=r"items/(?P<item_id>\d+)")
     def record(self, request: Request, pk=None, item_id=None) -> Response:
         sample = self.get_object()
-        item = rechecks.recheck_items_visible_to(request.user, sample).filter(pk=item_id).first()
+        item = recheck_items_visible_to(request.user, sample=sample).filter(pk=item_id).first()
         if item is None:
             raise NotFound(_("This case is not in the sample."))
         data = RecordInput(data=request.data)
         data.is_valid(raise_exception=True)
-        rechecks.recheck_record(item=item, acting_user=request.user, **data.validated_data)
-        fresh = rechecks.recheck_items_visible_to(request.user, sample).get(pk=item.pk)
+        recheck_record(item=item, acting_user=request.user, **data.validated_data)
+        fresh = recheck_items_visible_to(request.user, sample=sample).get(pk=item.pk)
         return Response(ItemSerializer(fresh).data)
