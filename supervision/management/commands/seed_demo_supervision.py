@@ -38,13 +38,13 @@ from supervision.models import (
     Meeting,
     MeetingFlag,
     MeetingState,
-    RecheckSample,
     Rectification,
     RectificationState,
     rectification_overdue_q,
 )
 from supervision.rates.periods import period_of_month, within
-from supervision.rechecks import previous_month
+from supervision.rechecks.models import RecheckSample
+from supervision.rechecks.sampling import previous_month
 from supervision.services.circulars import circular_create, circular_publish, circular_update
 from supervision.services.meetings import flag_create, meeting_close, meeting_create, meeting_item_decide
 from supervision.services.ratings import (
