@@ -12,9 +12,9 @@ from notifications.api import NotificationViewSet, PreferenceView
 from supervision.api.circulars import CircularViewSet
 from supervision.api.ledger import LedgerExportViewSet
 from supervision.api.meetings import FlagViewSet, MeetingViewSet
-from supervision.api.ratings import AppealViewSet, RectificationViewSet
 from supervision.overdue.api import OverdueViewSet
 from supervision.rates.api import RatesViewSet
+from supervision.ratings.api import AppealViewSet, RectificationViewSet
 from supervision.rechecks.api import RecheckViewSet
 from workflow.api import CaseViewSet, ExtensionViewSet
 

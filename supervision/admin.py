@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import AgendaItem, Appeal, Circular, CircularNumberSequence, Meeting, MeetingFlag, Rectification
+from .models import AgendaItem, Circular, CircularNumberSequence, Meeting, MeetingFlag
+from .ratings.models import Appeal, Rectification
 from .rechecks.models import RecheckItem, RecheckSample
 
 

@@ -1,34 +1,12 @@
-"""Reads of supervision's records, each through one gate: rectifications and appeals only for officials who
-see the case, circulars as published to every official and drafts to the supervisors of their jurisdiction.
-The enterprise never sees any of them."""
+"""Reads of circulars through one gate: published ones for every official, drafts for the supervisors of their
+jurisdiction. The enterprise never sees any of them."""
 
 from django.db.models import Q, QuerySet
 
-from cases.selectors import cases_visible_officially_to
 from core.errors import NotFound
 from enterprises.access import UserRoles, roles_for_user
 
-from .models import Appeal, Circular, CircularState, Rectification
-
-
-def rectifications_visible_to(user) -> QuerySet[Rectification]:
-    return Rectification.objects.filter(case__in=cases_visible_officially_to(user)).select_related(
-        "case", "case__enterprise", "unit", "assignee", "submitted_by", "decided_by"
-    )
-
-
-def appeals_visible_to(user) -> QuerySet[Appeal]:
-    return Appeal.objects.filter(case__in=cases_visible_officially_to(user)).select_related(
-        "case", "case__enterprise", "unit", "filed_by", "decided_by"
-    )
-
-
-def row_for_user(rows: QuerySet, row_id):
-    """The row if the user may see it; otherwise NotFound, never a hint that it exists."""
-    try:
-        return rows.get(pk=int(row_id))
-    except (rows.model.DoesNotExist, TypeError, ValueError):
-        raise NotFound() from None
+from .models import Circular, CircularState
 
 
 def manages_jurisdiction(roles: UserRoles, jurisdiction_id: int) -> bool:

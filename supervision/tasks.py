@@ -5,21 +5,12 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from .reminders import rectifications_sweep
+from .ratings.tasks import sweep_rectifications
 from .services.ledger import ledger_export_run, ledger_exports_tidy
 
+__all__ = ["ledger_export_write", "ledger_exports_tidy_task", "sweep_rectifications"]
+
 logger = logging.getLogger(__name__)
-
-
-@shared_task(acks_late=True, ignore_result=True)
-def sweep_rectifications() -> dict:
-    """Run by beat every few minutes; overlapping runs are harmless (every step is claimed)."""
-    report = rectifications_sweep()
-    if report.reminded or report.failed:
-        logger.info(
-            "Rectification sweep: %d reminded, %d skipped, %d failed", report.reminded, report.skipped, report.failed
-        )
-    return {"reminded": report.reminded, "failed": report.failed}
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -1,5 +1,15 @@
 """Supervision's own records, one module per mechanism; everything is importable from ``supervision.models``."""
 
+from ..ratings.models import (
+    FINISHED_RECTIFICATION_STATES,
+    Appeal,
+    AppealKind,
+    AppealState,
+    Rectification,
+    RectificationState,
+    rectification_overdue_q,
+)
+from ..ratings.permissions import BAD_RATING
 from ..rechecks.models import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
 from .circulars import (
     Circular,
@@ -11,16 +21,6 @@ from .circulars import (
 )
 from .ledger import ExportState, LedgerExport
 from .meetings import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
-from .ratings import (
-    BAD_RATING,
-    FINISHED_RECTIFICATION_STATES,
-    Appeal,
-    AppealKind,
-    AppealState,
-    Rectification,
-    RectificationState,
-    rectification_overdue_q,
-)
 
 __all__ = [
     "Circular",

@@ -17,7 +17,7 @@ from cases.models import Closure, EventAction, ResolutionType, Satisfaction
 from workflow.models import ClockKind, ClockOutcome
 from workflow.selectors import clock_missed_q, clock_running_late_q
 
-from ..models import Appeal, AppealState, rectification_overdue_q
+from ..ratings.models import Appeal, AppealState, rectification_overdue_q
 from .periods import Period, within
 
 SCORED = ("response", "on_time", "resolution", "satisfaction")

@@ -25,7 +25,7 @@ from core.errors import InvalidInput, NotPermitted
 from enterprises.models import Unit, UnitKind
 from workflow.models import ClockOutcome, DeadlineCycle
 
-from ..models import Rectification
+from ..ratings.models import Rectification
 from .figures import COUNTS, RATES, SCORED, Figure, Source, figures
 from .periods import Period
 

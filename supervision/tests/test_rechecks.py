@@ -18,11 +18,11 @@ from cases.models import Case, CaseEvent, CaseState, Closure, EventAction, Resol
 from core.errors import Conflict, NotPermitted
 from enterprises.models import Enterprise, EnterpriseContact, Role, UnitMembership
 from notifications.models import Notification
-from supervision.models import Rectification, RectificationState
+from supervision.ratings import services as ratings
+from supervision.ratings.models import Rectification, RectificationState
 from supervision.rechecks import services as recheck_services
 from supervision.rechecks.models import RecheckItem, RecheckSample
 from supervision.rechecks.sampling import Candidate, draw, population_digest, sample_size
-from supervision.services import ratings
 from workflow import services
 from workflow.models import ClockKind, DeadlineCycle
 from workflow.services import case_reopen_after_recheck

@@ -13,19 +13,9 @@ from rest_framework.test import APIClient
 from cases.models import Case, CaseEvent, CaseState, Closure
 from enterprises.models import Unit
 from notifications.models import Notification
-from supervision.models import (
-    Appeal,
-    AppealState,
-    Circular,
-    CircularState,
-    FlagKind,
-    Meeting,
-    MeetingFlag,
-    MeetingState,
-    Rectification,
-    RectificationState,
-)
+from supervision.models import Circular, CircularState, FlagKind, Meeting, MeetingFlag, MeetingState
 from supervision.rates.periods import period_of_month, within
+from supervision.ratings.models import Appeal, AppealState, Rectification, RectificationState
 from supervision.rechecks.models import RecheckSample
 from supervision.rechecks.sampling import previous_month
 from workflow.management.commands.seed_demo import INDUSTRY_BUREAU

@@ -9,15 +9,15 @@ The enterprise is never told: rectifications and appeals are government business
 from datetime import date, datetime
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_fsm import can_proceed, has_transition_perm
 
-from cases.models import Case, CaseState, EventAction
+from cases.models import Case, EventAction
 from core import limits
-from core.errors import ApplicationError, Conflict, InvalidInput, NotPermitted
+from core.errors import Conflict, InvalidInput
 from enterprises.access import overseers_of
 from enterprises.models import Role
 from notifications.services import Message, notifications_create
@@ -26,58 +26,26 @@ from workflow.ladder import next_remind_at
 from workflow.selectors import work_calendar
 from workflow.services import record_event, required_text
 
-from ..models import (
-    BAD_RATING,
-    Appeal,
-    AppealKind,
-    AppealState,
-    Rectification,
-    RectificationState,
-)
-from ..permissions import answers_for
-from ..reminders import STEPS
-
-REFUSED_IN_STATE = {
-    "submit": gettext_lazy("Only an open rectification can be submitted."),
-    "accept": gettext_lazy("Only a submitted rectification can be accepted."),
-    "send_back": gettext_lazy("Only a submitted rectification can be returned."),
-    "uphold": gettext_lazy("This appeal was already decided."),
-    "reject": gettext_lazy("This appeal was already decided."),
-}
-REFUSED_TO_USER = {
-    "submit": gettext_lazy("Only the head of the responsible unit or the case's assignee can report on it."),
-    "accept": gettext_lazy("Only a supervisor whose jurisdiction covers the unit can accept a rectification."),
-    "send_back": gettext_lazy("Only a supervisor whose jurisdiction covers the unit can return a rectification."),
-    "uphold": gettext_lazy("Only a supervisor whose jurisdiction covers the unit can decide on the appeal."),
-    "reject": gettext_lazy("Only a supervisor whose jurisdiction covers the unit can decide on the appeal."),
-}
-CONFLICT_CODE = {"uphold": "appeal_decided", "reject": "appeal_decided"}
+from .models import Appeal, AppealKind, AppealState, Rectification, RectificationState
+from .permissions import BAD_RATING, appeal_refusal, ensure_may
+from .reminders import STEPS
 
 
-def ensure_may(row: Rectification | Appeal, *, acting_user, method: str) -> None:
-    """State first (409), then the user (403), before any input is looked at; again under the lock."""
-    transition_method = getattr(row, method)
-    if not can_proceed(transition_method):
-        raise Conflict(REFUSED_IN_STATE[method], code=CONFLICT_CODE.get(method, "invalid_state"))
-    if not has_transition_perm(transition_method, acting_user):
-        raise NotPermitted(REFUSED_TO_USER[method])
-
-
-def unit_heads(unit_id: int) -> list:
+def _unit_heads(unit_id: int) -> list[User]:
     return overseers_of(Role.UNIT_HEAD, unit_id=unit_id, township_id=None)
 
 
-def supervisors_of(row: Rectification | Appeal) -> list:
+def _supervisors_of(row: Rectification | Appeal) -> list[User]:
     return overseers_of(Role.SUPERVISOR, unit_id=row.unit_id, township_id=row.case.enterprise.township_id)
 
 
-def the_unit(rectification: Rectification) -> list:
+def _the_unit(rectification: Rectification) -> list[User]:
     """Who answers for a rectification: the cadre who had the case and the heads over the unit."""
     assignee = [rectification.assignee] if rectification.assignee else []
-    return assignee + unit_heads(rectification.unit_id)
+    return assignee + _unit_heads(rectification.unit_id)
 
 
-def notify(row: Rectification | Appeal, kind: str, recipients, occurrence: str, **context) -> None:
+def _notify(row: Rectification | Appeal, kind: str, recipients: list[User], occurrence: str, **context: object) -> None:
     name = "rectification" if isinstance(row, Rectification) else "appeal"
     notifications_create(
         recipients=recipients,
@@ -91,7 +59,9 @@ def notify(row: Rectification | Appeal, kind: str, recipients, occurrence: str, 
     )
 
 
-def record_rectification_event(rectification: Rectification, *, actor, note: str = "", at: datetime) -> None:
+def _record_rectification_event(
+    rectification: Rectification, *, actor: User | None, note: str = "", at: datetime
+) -> None:
     record_event(
         rectification.case,
         actor=actor,
@@ -107,7 +77,7 @@ def record_rectification_event(rectification: Rectification, *, actor, note: str
     )
 
 
-def locked_rectification(rectification: Rectification) -> Rectification:
+def _locked_rectification(rectification: Rectification) -> Rectification:
     return (
         # Only this row is locked; the case and people come along unlocked (and the assignee
         # through an outer join, which PostgreSQL cannot lock).
@@ -142,48 +112,50 @@ def rectification_open(*, case: Case, rating: int | None, at: datetime) -> Recti
     )
     rectification.remind_at = next_remind_at(STEPS, rectification, calendar)
     rectification.save(force_insert=True)
-    record_rectification_event(rectification, actor=None, at=at)
-    notify(rectification, "rectification_opened", the_unit(rectification), "opened")
+    _record_rectification_event(rectification, actor=None, at=at)
+    _notify(rectification, "rectification_opened", _the_unit(rectification), "opened")
     return rectification
 
 
-def rectification_open_on_rating(sender, *, case: Case, rating: int | None, at: datetime, **kwargs) -> None:
+def rectification_open_on_rating(
+    sender: type, *, case: Case, rating: int | None, at: datetime, **kwargs: object
+) -> None:
     """Receiver of ``workflow.signals.case_closed`` (connected in ``SupervisionConfig.ready``)."""
     rectification_open(case=case, rating=rating, at=at)
 
 
-def rectification_submit(*, rectification: Rectification, acting_user, report: str) -> Rectification:
+def rectification_submit(*, rectification: Rectification, acting_user: User, report: str) -> Rectification:
     """The unit's head or the assignee reports what was done; the supervisors of the jurisdiction are told."""
     ensure_may(rectification, acting_user=acting_user, method="submit")
     report = required_text(report, "report", _("Say what was done to put it right."), limit=limits.REPORT)
     with transaction.atomic():
-        current = locked_rectification(rectification)
+        current = _locked_rectification(rectification)
         ensure_may(current, acting_user=acting_user, method="submit")
         now = clock.now()
         current.submit(by=acting_user, report=report, at=now)
         current.save()
-        record_rectification_event(current, actor=acting_user, note=report, at=now)
-        notify(current, "rectification_submitted", supervisors_of(current), f"submitted{current.return_count}")
+        _record_rectification_event(current, actor=acting_user, note=report, at=now)
+        _notify(current, "rectification_submitted", _supervisors_of(current), f"submitted{current.return_count}")
     return current
 
 
-def rectification_accept(*, rectification: Rectification, acting_user, note: str = "") -> Rectification:
+def rectification_accept(*, rectification: Rectification, acting_user: User, note: str = "") -> Rectification:
     """A supervisor of the jurisdiction finds it done; the unit is told."""
     ensure_may(rectification, acting_user=acting_user, method="accept")
     note = limits.checked_text(note, field="note", limit=limits.NOTE)
     with transaction.atomic():
-        current = locked_rectification(rectification)
+        current = _locked_rectification(rectification)
         ensure_may(current, acting_user=acting_user, method="accept")
         now = clock.now()
         current.accept(by=acting_user, note=note, at=now)
         current.save()
-        record_rectification_event(current, actor=acting_user, note=note, at=now)
-        notify(current, "rectification_accepted", the_unit(current), "accepted")
+        _record_rectification_event(current, actor=acting_user, note=note, at=now)
+        _notify(current, "rectification_accepted", _the_unit(current), "accepted")
     return current
 
 
 def rectification_return(
-    *, rectification: Rectification, acting_user, reason: str, due_date: date | None = None
+    *, rectification: Rectification, acting_user: User, reason: str, due_date: date | None = None
 ) -> Rectification:
     """A supervisor returns the report with a reason; the unit works on to the same deadline or a new one."""
     ensure_may(rectification, acting_user=acting_user, method="send_back")
@@ -198,25 +170,19 @@ def rectification_return(
             message = _("Choose a working day from today on.")
             raise InvalidInput(message, code="due_date", fields={"due_date": [message]})
     with transaction.atomic():
-        current = locked_rectification(rectification)
+        current = _locked_rectification(rectification)
         ensure_may(current, acting_user=acting_user, method="send_back")
         if due_date is None:
             due_at, provisional = current.due_at, current.provisional
         current.send_back(by=acting_user, reason=reason, due_at=due_at, provisional=provisional, at=now)
         current.remind_at = next_remind_at(STEPS, current, calendar)
         current.save()
-        record_rectification_event(current, actor=acting_user, note=reason, at=now)
-        notify(current, "rectification_returned", the_unit(current), f"returned{current.return_count}", reason=reason)
+        _record_rectification_event(current, actor=acting_user, note=reason, at=now)
+        _notify(current, "rectification_returned", _the_unit(current), f"returned{current.return_count}", reason=reason)
     return current
 
 
 # --- appeals ------------------------------------------------------------------------------------------------
-
-
-def appeal_window_ends_at(case: Case, calendar=None) -> datetime:
-    """The end of the last working day on which the rating may be appealed."""
-    calendar = calendar or work_calendar()
-    return calendar.add_workdays(case.closed_at, settings.HUIYIN["APPEAL_WINDOW_WORKDAYS"]).due_at
 
 
 PREVIOUS_APPEAL = {
@@ -232,30 +198,7 @@ PREVIOUS_APPEAL = {
 }
 
 
-def appeal_refusal(case: Case, user, *, calendar, now: datetime) -> ApplicationError | None:
-    """Why ``user`` may not appeal the case's rating now, or None: the one rule for the service and the pages.
-
-    Whether this rating was appealed before is read under the case's lock by the service, and from one
-    query per page by the pages.
-    """
-    if not answers_for(unit_id=case.responsible_unit_id, assignee_id=case.assignee_id, user=user):
-        return NotPermitted(
-            _("Only the head of the responsible unit or the case's assignee can appeal its rating."),
-            code="not_responsible",
-        )
-    if case.state != CaseState.CLOSED or case.satisfaction is None:
-        return Conflict(_("This case has no rating to appeal."), code="no_rating")
-    if case.satisfaction > BAD_RATING:
-        return Conflict(_("Only a rating of dissatisfied or very dissatisfied can be appealed."), code="rating_not_bad")
-    if now > appeal_window_ends_at(case, calendar):
-        message = _("A rating can be appealed within %(days)d working days; that time has passed.") % {
-            "days": settings.HUIYIN["APPEAL_WINDOW_WORKDAYS"]
-        }
-        return Conflict(message, code="appeal_window_closed")
-    return None
-
-
-def appeal_file(*, case: Case, acting_user, kind: str, reason: str) -> Appeal:
+def appeal_file(*, case: Case, acting_user: User, kind: str, reason: str) -> Appeal:
     """The responsible unit's head or the case's assignee disputes a bad rating, within the appeal window."""
     now = clock.now()
     refusal = appeal_refusal(case, acting_user, calendar=work_calendar(), now=now)
@@ -293,11 +236,11 @@ def appeal_file(*, case: Case, acting_user, kind: str, reason: str) -> Appeal:
             is_internal=True,
             at=now,
         )
-        notify(appeal, "appeal_filed", supervisors_of(appeal), "filed")
+        _notify(appeal, "appeal_filed", _supervisors_of(appeal), "filed")
     return appeal
 
 
-def appeal_decide(*, appeal: Appeal, acting_user, uphold: bool, note: str) -> Appeal:
+def appeal_decide(*, appeal: Appeal, acting_user: User, uphold: bool, note: str) -> Appeal:
     """A supervisor of the jurisdiction upholds the appeal (the rating stops counting, its open
     rectification is cancelled, the rating itself stays on the case) or rejects it (the rating counts)."""
     method = "uphold" if uphold else "reject"
@@ -334,9 +277,9 @@ def appeal_decide(*, appeal: Appeal, acting_user, uphold: bool, note: str) -> Ap
             if cancelled is not None:
                 cancelled.cancel(at=now)
                 cancelled.save()
-                record_rectification_event(cancelled, actor=acting_user, note=note, at=now)
-        recipients = [current.filed_by, *unit_heads(current.unit_id)]
+                _record_rectification_event(cancelled, actor=acting_user, note=note, at=now)
+        recipients = [current.filed_by, *_unit_heads(current.unit_id)]
         if current.case.assignee:
             recipients.append(current.case.assignee)
-        notify(current, "appeal_decided", recipients, "decided", upheld=uphold, rectification_cancelled=cancelled)
+        _notify(current, "appeal_decided", recipients, "decided", upheld=uphold, rectification_cancelled=cancelled)
     return current

@@ -1,7 +1,7 @@
 """Rectifications after bad ratings (整改) and appeals of ratings (申诉): lists, details and actions.
 
 Enterprise users are refused both APIs (403), like every other supervision API. Rows come through
-``supervision.selectors`` (cases the user sees as an official), so another unit's cadre or another
+the selectors (cases the user sees as an official), so another unit's cadre or another
 district's supervisor gets a 404; who may act is decided by the services, which refuse with 403 or 409.
 """
 
@@ -20,10 +20,10 @@ from core.filters import IdFilter
 from enterprises.api import PersonSerializer
 from workflow.api import CaseRefSerializer, NamedSerializer
 
-from ..models import Appeal, AppealKind, AppealState, Rectification, RectificationState, rectification_overdue_q
-from ..selectors import appeals_visible_to, rectifications_visible_to, row_for_user
-from ..services import ratings as services
-from .access import OfficialsOnly
+from ..api.access import OfficialsOnly
+from . import services
+from .models import Appeal, AppealKind, AppealState, Rectification, RectificationState, rectification_overdue_q
+from .selectors import appeals_visible_to, rectifications_visible_to, row_for_user
 
 GOVERNMENT_BUSINESS = gettext_lazy("Rectifications and appeals are for government officials.")
 RECTIFICATION_ACTIONS = {"submit": "submit", "accept": "accept", "send_back": "return"}

@@ -11,10 +11,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.models import Satisfaction
 
-from .. import permissions
-
-# Ratings at or below this one open a rectification and may be appealed: 2 不满意, 1 非常不满意.
-BAD_RATING = Satisfaction.DISSATISFIED
+from .permissions import BAD_RATING, may_decide_appeal, may_decide_rectification, may_report_rectification
 
 
 class RectificationState(models.TextChoices):
@@ -134,7 +131,7 @@ class Rectification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RectificationState.OPEN,
         target=RectificationState.SUBMITTED,
-        permission=permissions.may_report_rectification,
+        permission=may_report_rectification,
     )
     def submit(self, *, by, report: str, at) -> None:
         """The unit's head or the assignee reports what was done; reminders pause while a supervisor looks."""
@@ -149,7 +146,7 @@ class Rectification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RectificationState.SUBMITTED,
         target=RectificationState.ACCEPTED,
-        permission=permissions.may_decide_rectification,
+        permission=may_decide_rectification,
     )
     def accept(self, *, by, note: str, at) -> None:
         """A supervisor of the jurisdiction finds the rectification done."""
@@ -164,7 +161,7 @@ class Rectification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RectificationState.SUBMITTED,
         target=RectificationState.OPEN,
-        permission=permissions.may_decide_rectification,
+        permission=may_decide_rectification,
     )
     def send_back(self, *, by, reason: str, due_at, provisional: bool, at) -> None:
         """A supervisor returns the report as not enough; the unit works on, to the same or a new deadline.
@@ -264,7 +261,7 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=AppealState.PENDING,
         target=AppealState.UPHELD,
-        permission=permissions.may_decide_appeal,
+        permission=may_decide_appeal,
     )
     def uphold(self, *, by, note: str, at) -> None:
         """The rating was mistaken or malicious: it stops counting in the rates."""
@@ -276,7 +273,7 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=AppealState.PENDING,
         target=AppealState.REJECTED,
-        permission=permissions.may_decide_appeal,
+        permission=may_decide_appeal,
     )
     def reject(self, *, by, note: str, at) -> None:
         """The rating stands and keeps counting; it cannot be appealed again."""
