@@ -11,7 +11,7 @@ from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet, PreferenceView
 from supervision.api.circulars import CircularViewSet
 from supervision.api.ledger import LedgerExportViewSet
-from supervision.api.meetings import FlagViewSet, MeetingViewSet
+from supervision.meetings.api import FlagViewSet, MeetingViewSet
 from supervision.overdue.api import OverdueViewSet
 from supervision.rates.api import RatesViewSet
 from supervision.ratings.api import AppealViewSet, RectificationViewSet

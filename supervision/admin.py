@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import AgendaItem, Circular, CircularNumberSequence, Meeting, MeetingFlag
+from .meetings.models import AgendaItem, Meeting, MeetingFlag
+from .models import Circular, CircularNumberSequence
 from .ratings.models import Appeal, Rectification
 from .rechecks.models import RecheckItem, RecheckSample
 

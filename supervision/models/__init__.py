@@ -1,5 +1,6 @@
 """Supervision's own records, one module per mechanism; everything is importable from ``supervision.models``."""
 
+from ..meetings.models import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
 from ..ratings.models import (
     FINISHED_RECTIFICATION_STATES,
     Appeal,
@@ -20,7 +21,6 @@ from .circulars import (
     CircularState,
 )
 from .ledger import ExportState, LedgerExport
-from .meetings import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
 
 __all__ = [
     "Circular",

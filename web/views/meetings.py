@@ -1,8 +1,8 @@
 """The joint review meeting (联审会办) and the monthly re-check (复查) in the browser.
 
-Views parse, call ``supervision.services.meetings`` and ``supervision.rechecks`` and render; who sees what comes
-from ``supervision.meetings`` and ``supervision.rechecks`` (built on ``cases_visible_to``), and every write is
-checked again by its service, whose refusal is shown as a message.
+Views parse, call the services of ``supervision.meetings`` and ``supervision.rechecks`` and render; who sees
+what comes from their selectors (built on ``cases_visible_to``) and permissions, and every write is checked
+again by its service, whose refusal is shown as a message.
 """
 
 from dataclasses import dataclass
@@ -21,24 +21,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from enterprises.access import UnitTree, roles_for_user
+from enterprises.access import UnitTree
 from enterprises.models import Unit
-from supervision.meetings import (
+from supervision.meetings import services
+from supervision.meetings.models import AgendaItem, FlagState, ItemOutcome, MeetingState
+from supervision.meetings.permissions import may_plan_meetings, may_run_meeting, may_see_meetings
+from supervision.meetings.selectors import (
     agenda_items_for,
     flags_visible_to,
     jurisdiction_units,
     leaders_chairing,
-    may_run_meeting,
-    may_see_meetings,
     meetings_visible_to,
 )
-from supervision.models import AgendaItem, FlagState, ItemOutcome, MeetingState
 from supervision.rechecks import services as recheck_services
 from supervision.rechecks.models import RecheckSample
 from supervision.rechecks.permissions import may_draw_sample, may_read_rechecks, may_record_recheck
 from supervision.rechecks.sampling import default_rate_percent, month_parse, previous_month
 from supervision.rechecks.selectors import recheck_items_visible_to, recheck_jurisdictions, recheck_samples_with_counts
-from supervision.services import meetings as services
 from workflow import clock
 
 from ..actions import perform
@@ -118,10 +117,10 @@ def meetings(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not may_see_meetings(user):
         return refused(request, _("Only officials take part in the joint review meeting."))
-    supervisor = roles_for_user(user).is_supervisor
+    plans = may_plan_meetings(user)
     if request.method != "POST":
-        return render_meetings(request, meeting_form_for(user) if supervisor else None)
-    if not supervisor:
+        return render_meetings(request, meeting_form_for(user) if plans else None)
+    if not plans:
         return refused(request, _("Only supervisors plan joint review meetings."))
     form = meeting_form_for(user, request.POST)
     if not form.is_valid():
@@ -163,7 +162,7 @@ class MeetingPage:
         if meeting is None:
             raise Http404
         self.meeting = meeting
-        self.runs = meeting.state == MeetingState.PLANNED and may_run_meeting(self.user, meeting)
+        self.runs = meeting.state == MeetingState.PLANNED and may_run_meeting(meeting, self.user)
         self._choices = None
 
     def choices(self) -> tuple[list, list, dict, dict]:
@@ -192,7 +191,7 @@ class MeetingPage:
 
     def render(self, bound: dict | None = None, status: int = 200) -> HttpResponse:
         rows = []
-        for item in agenda_items_for(self.user, self.meeting):
+        for item in agenda_items_for(self.user, meeting=self.meeting):
             row = AgendaRow(item=item)
             if self.runs and item.outcome == ItemOutcome.OPEN:
                 row.decision_form, row.sub_case_forms = (bound or {}).get(item.pk) or self.forms_for(item)
@@ -239,7 +238,7 @@ def sub_case_rows(page: MeetingPage, forms: SubCaseFormSet) -> list[dict]:
 @require_POST
 def meeting_decide(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
     page = MeetingPage(request, meeting_id)
-    item = agenda_items_for(request.user, page.meeting).filter(pk=item_id).first()
+    item = agenda_items_for(request.user, meeting=page.meeting).filter(pk=item_id).first()
     if item is None:
         raise Http404
     decision, rows = page.forms_for(item, request.POST)

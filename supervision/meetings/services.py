@@ -8,12 +8,12 @@ except the one that tells the enterprise its case was taken up by the meeting.
 
 from datetime import date, datetime
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent, EventAction
-from cases.permissions import supervises
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import roles_for_user
@@ -22,11 +22,12 @@ from workflow import clock
 from workflow.selectors import work_calendar
 from workflow.services import record_event, required_text, sub_case_file
 
-from ..meetings import FLAGGABLE_STATES, in_units_q, jurisdiction_units, leaders_chairing, may_flag, may_run_meeting
-from ..models import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
+from .models import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
+from .permissions import FLAGGABLE_STATES, ensure_runs, may_flag, may_plan_meetings, may_withdraw_flag
+from .selectors import in_units_q, jurisdiction_units, leaders_chairing
 
 
-def flag_create(*, case: Case, acting_user, kind: str, reason: str) -> MeetingFlag:
+def flag_create(*, case: Case, acting_user: User, kind: str, reason: str) -> MeetingFlag:
     """Flag an open case for the joint review meeting (大事集中会办); one pending flag per case."""
     if not may_flag(case, acting_user):
         raise NotPermitted(
@@ -67,9 +68,9 @@ def flag_create(*, case: Case, acting_user, kind: str, reason: str) -> MeetingFl
     return flag
 
 
-def flag_withdraw(*, flag: MeetingFlag, acting_user, note: str) -> MeetingFlag:
+def flag_withdraw(*, flag: MeetingFlag, acting_user: User, note: str) -> MeetingFlag:
     """A supervisor takes a case off the meeting's list, with a note; it leaves a planned agenda too."""
-    if not supervises(flag.case, acting_user):
+    if not may_withdraw_flag(flag, acting_user):
         raise NotPermitted(
             _("Only a supervisor whose jurisdiction covers the case can withdraw its flag."), code="not_supervisor"
         )
@@ -103,7 +104,7 @@ def flag_withdraw(*, flag: MeetingFlag, acting_user, note: str) -> MeetingFlag:
     return flag
 
 
-def default_jurisdiction(acting_user) -> Unit:
+def _default_jurisdiction(acting_user: User) -> Unit:
     """The top unit of the supervisor's jurisdiction; a supervisor of several must choose."""
     supervised = roles_for_user(acting_user).supervised_unit_ids
     tops = list(Unit.objects.filter(pk__in=supervised).exclude(parent_id__in=supervised)[:2])
@@ -115,24 +116,24 @@ def default_jurisdiction(acting_user) -> Unit:
 
 def meeting_create(
     *,
-    acting_user,
+    acting_user: User,
     held_on: date,
-    chair,
+    chair: User,
     participating_units: list[Unit],
     jurisdiction: Unit | None = None,
     title: str = "",
     location: str = "",
 ) -> Meeting:
     """A supervisor plans a meeting of their jurisdiction; its agenda takes every pending flag not on another."""
-    roles = roles_for_user(acting_user)
-    if not roles.is_supervisor:
+    if not may_plan_meetings(acting_user):
         raise NotPermitted(_("Only supervisors plan joint review meetings."), code="not_supervisor")
-    jurisdiction = jurisdiction or default_jurisdiction(acting_user)
+    roles = roles_for_user(acting_user)
+    jurisdiction = jurisdiction or _default_jurisdiction(acting_user)
     if not roles.supervises(jurisdiction.pk, None):
         message = _("You can plan meetings only for your own jurisdiction.")
         raise NotPermitted(message, code="outside_jurisdiction")
     now = clock.now()
-    if held_on < work_calendar_date(now):
+    if held_on < _work_calendar_date(now):
         message = _("A meeting is planned for today or a later day.")
         raise InvalidInput(message, code="date_past", fields={"held_on": [message]})
     units = jurisdiction_units(jurisdiction)
@@ -157,26 +158,26 @@ def meeting_create(
             created_at=now,
         )
         meeting.participating_units.set(participating_units)
-        agenda_fill(meeting=meeting, acting_user=acting_user, unit_ids=units, at=now)
+        _agenda_fill(meeting=meeting, acting_user=acting_user, unit_ids=units, at=now)
     return meeting
 
 
-def work_calendar_date(moment: datetime) -> date:
+def _work_calendar_date(moment: datetime) -> date:
     """Today in Shanghai: a meeting's date is a day of the district, not of the server."""
     return work_calendar().local_date(moment)
 
 
-def meeting_agenda_refresh(*, meeting: Meeting, acting_user) -> list[AgendaItem]:
+def meeting_agenda_refresh(*, meeting: Meeting, acting_user: User) -> list[AgendaItem]:
     """Append the flags raised since the agenda was built; the items already there keep their order."""
     ensure_runs(meeting, acting_user)
     with transaction.atomic():
-        meeting = locked_planned(meeting)
-        return agenda_fill(
+        meeting = _locked_planned(meeting)
+        return _agenda_fill(
             meeting=meeting, acting_user=acting_user, unit_ids=jurisdiction_units(meeting.jurisdiction), at=clock.now()
         )
 
 
-def agenda_fill(*, meeting: Meeting, acting_user, unit_ids: frozenset[int], at: datetime) -> list[AgendaItem]:
+def _agenda_fill(*, meeting: Meeting, acting_user: User, unit_ids: frozenset[int], at: datetime) -> list[AgendaItem]:
     """Put the jurisdiction's pending flags that are on no open agenda at the end of this one.
 
     Cases put off before come first, most often deferred first, then by when they were flagged.
@@ -188,11 +189,16 @@ def agenda_fill(*, meeting: Meeting, acting_user, unit_ids: frozenset[int], at: 
         .select_related("case")
         .order_by("-times_deferred", "flagged_at", "id")
     )
-    return agenda_append(meeting=meeting, flags=pool, acting_user=acting_user, at=at)
+    return _agenda_append(meeting=meeting, flags=pool, acting_user=acting_user, at=at)
 
 
-def agenda_append(
-    *, meeting: Meeting, flags: list[MeetingFlag], acting_user, at: datetime, deferred_by: Meeting | None = None
+def _agenda_append(
+    *,
+    meeting: Meeting,
+    flags: list[MeetingFlag],
+    acting_user: User,
+    at: datetime,
+    deferred_by: Meeting | None = None,
 ) -> list[AgendaItem]:
     """Add the flags to the end of the agenda in the given order, each with an internal event on its case."""
     if not flags:
@@ -237,22 +243,15 @@ def agenda_append(
     return items
 
 
-def ensure_runs(meeting: Meeting, acting_user) -> None:
-    if not may_run_meeting(acting_user, meeting):
-        raise NotPermitted(
-            _("Only the supervision office of the meeting's jurisdiction can do this."), code="not_supervisor"
-        )
-
-
-def locked_planned(meeting: Meeting) -> Meeting:
+def _locked_planned(meeting: Meeting) -> Meeting:
     meeting = Meeting.objects.select_for_update().select_related("jurisdiction").get(pk=meeting.pk)
     if meeting.state != MeetingState.PLANNED:
         raise Conflict(_("This meeting was already held; its minutes are final."), code="meeting_held")
     return meeting
 
 
-def ensure_held_day_reached(meeting: Meeting, now: datetime) -> None:
-    if work_calendar_date(now) < meeting.held_on:
+def _ensure_held_day_reached(meeting: Meeting, now: datetime) -> None:
+    if _work_calendar_date(now) < meeting.held_on:
         raise Conflict(
             _("The meeting takes place on %(day)s; decisions are recorded from that day on.")
             % {"day": f"{meeting.held_on:%Y-%m-%d}"},
@@ -261,7 +260,7 @@ def ensure_held_day_reached(meeting: Meeting, now: datetime) -> None:
 
 
 def meeting_item_decide(
-    *, item: AgendaItem, acting_user, decision: str, decision_public: bool = False, sub_cases: list[dict]
+    *, item: AgendaItem, acting_user: User, decision: str, decision_public: bool = False, sub_cases: list[dict]
 ) -> AgendaItem:
     """Record the meeting's decision (纪要) on one item and file the sub-cases it assigns to units.
 
@@ -272,9 +271,9 @@ def meeting_item_decide(
     ensure_runs(item.meeting, acting_user)
     decision = required_text(decision, "decision", _("Write down what the meeting decided."), limit=limits.MINUTES)
     with transaction.atomic():
-        meeting = locked_planned(item.meeting)
+        meeting = _locked_planned(item.meeting)
         now = clock.now()
-        ensure_held_day_reached(meeting, now)
+        _ensure_held_day_reached(meeting, now)
         item = AgendaItem.objects.select_for_update().select_related("flag").get(pk=item.pk)
         if item.outcome != ItemOutcome.OPEN:
             raise Conflict(_("This item was already decided."), code="item_decided")
@@ -323,7 +322,7 @@ def meeting_item_decide(
     return item
 
 
-def meeting_close(*, meeting: Meeting, acting_user, notes: str = "") -> tuple[Meeting, list[AgendaItem]]:
+def meeting_close(*, meeting: Meeting, acting_user: User, notes: str = "") -> tuple[Meeting, list[AgendaItem]]:
     """Close the meeting as held; undecided items roll over to the next planned meeting, or back to the pool.
 
     Returns the meeting and the items it put on the next meeting's agenda.
@@ -331,9 +330,9 @@ def meeting_close(*, meeting: Meeting, acting_user, notes: str = "") -> tuple[Me
     ensure_runs(meeting, acting_user)
     notes = limits.checked_text(notes, field="notes", limit=limits.MINUTES)
     with transaction.atomic():
-        meeting = locked_planned(meeting)
+        meeting = _locked_planned(meeting)
         now = clock.now()
-        ensure_held_day_reached(meeting, now)
+        _ensure_held_day_reached(meeting, now)
         undecided = list(
             AgendaItem.objects.filter(meeting=meeting, outcome=ItemOutcome.OPEN)
             .select_related("flag", "flag__case")
@@ -355,7 +354,9 @@ def meeting_close(*, meeting: Meeting, acting_user, notes: str = "") -> tuple[Me
             .first()
         )
         if following is not None:
-            rolled = agenda_append(meeting=following, flags=flags, acting_user=acting_user, at=now, deferred_by=meeting)
+            rolled = _agenda_append(
+                meeting=following, flags=flags, acting_user=acting_user, at=now, deferred_by=meeting
+            )
         else:
             rolled = []
             CaseEvent.objects.bulk_create(

@@ -1,6 +1,6 @@
 """The joint review meeting's API: flags, meetings, their agenda, decisions, closing, print views and export.
 
-Views parse, call ``supervision.services`` or ``supervision.meetings`` and
+Views parse, call the services or the selectors and the export, and
 render. Cases are reached only through ``cases_visible_to``: a case the user
 does not see is a 404, and an agenda shows only the items of cases they see.
 """
@@ -30,17 +30,12 @@ from enterprises.models import Unit
 from workflow.api import NamedSerializer
 from workflow.workdays import SHANGHAI
 
+from ..api.access import OfficialsOnly
 from ..exports import XLSX, in_language
-from ..meetings import (
-    agenda_items_for,
-    flags_visible_to,
-    meeting_title,
-    meetings_visible_to,
-    write_meeting_workbook,
-)
-from ..models import AgendaItem, FlagKind, FlagState, Meeting, MeetingFlag, MeetingState
-from ..services import meetings as services
-from .access import OfficialsOnly
+from . import services
+from .exports import meeting_title, write_meeting_workbook
+from .models import AgendaItem, FlagKind, FlagState, Meeting, MeetingFlag, MeetingState
+from .selectors import agenda_items_for, flags_visible_to, meetings_visible_to
 
 User = get_user_model()
 EXPORT_FILENAME = ("联审会办会", "joint-review")
@@ -173,7 +168,7 @@ class MeetingDetailSerializer(MeetingSerializer):
         fields = [*MeetingSerializer.Meta.fields, "items"]
 
     def get_items(self, meeting) -> list[dict]:
-        rows = agenda_items_for(self.context["request"].user, meeting)
+        rows = agenda_items_for(self.context["request"].user, meeting=meeting)
         return AgendaItemSerializer(rows, many=True, context=self.context).data
 
 
@@ -338,7 +333,7 @@ class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelM
     @extend_schema(summary="The agenda in order, with decisions", responses=AgendaItemSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def agenda(self, request: Request, pk=None) -> Response:
-        rows = agenda_items_for(request.user, self.get_object())
+        rows = agenda_items_for(request.user, meeting=self.get_object())
         return Response(AgendaItemSerializer(rows, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(
@@ -361,11 +356,11 @@ class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelM
     def decide(self, request: Request, pk=None) -> Response:
         meeting = self.get_object()
         data = parsed(MeetingDecisionInput, request)
-        item = agenda_items_for(request.user, meeting).filter(pk=data.pop("item")).first()
+        item = agenda_items_for(request.user, meeting=meeting).filter(pk=data.pop("item")).first()
         if item is None:
             raise NotFound()
         services.meeting_item_decide(item=item, acting_user=request.user, **data)
-        fresh = agenda_items_for(request.user, meeting).get(pk=item.pk)
+        fresh = agenda_items_for(request.user, meeting=meeting).get(pk=item.pk)
         return Response(AgendaItemSerializer(fresh, context=self.get_serializer_context()).data)
 
     @extend_schema(
@@ -395,7 +390,7 @@ class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelM
         meeting = self.get_object()
         now = timezone.now()
         file = TemporaryFile()
-        write_meeting_workbook(meeting, agenda_items_for(request.user, meeting), now=now, file=file)
+        write_meeting_workbook(meeting, agenda_items_for(request.user, meeting=meeting), now=now, file=file)
         file.seek(0)
         filename = f"{in_language(EXPORT_FILENAME)}-{meeting.held_on:%Y-%m-%d}.xlsx"
         return FileResponse(file, as_attachment=True, filename=filename, content_type=XLSX)
@@ -414,7 +409,7 @@ class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelM
             {
                 "meeting": meeting,
                 "title": meeting_title(meeting),
-                "items": agenda_items_for(request.user, meeting),
+                "items": agenda_items_for(request.user, meeting=meeting),
                 "minutes": part == "minutes",
                 "printed_at": timezone.now().astimezone(SHANGHAI),
             },
