@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from .circulars.models import Circular, CircularNumberSequence
 from .meetings.models import AgendaItem, Meeting, MeetingFlag
-from .models import Circular, CircularNumberSequence
 from .ratings.models import Appeal, Rectification
 from .rechecks.models import RecheckItem, RecheckSample
 

@@ -33,10 +33,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from notifications.models import Notification
+from supervision.circulars import services as circular_services
 from supervision.meetings import services as meeting_services
 from supervision.ratings import services as rating_services
 from supervision.ratings.models import Rectification
-from supervision.services import circulars as circular_services
 from supervision.services.ledger import ledger_export_request
 from workflow import services
 

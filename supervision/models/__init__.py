@@ -1,5 +1,13 @@
 """Supervision's own records, one module per mechanism; everything is importable from ``supervision.models``."""
 
+from ..circulars.models import (
+    Circular,
+    CircularNumberSequence,
+    CircularPeriodKind,
+    CircularPublished,
+    CircularQuerySet,
+    CircularState,
+)
 from ..meetings.models import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
 from ..ratings.models import (
     FINISHED_RECTIFICATION_STATES,
@@ -12,14 +20,6 @@ from ..ratings.models import (
 )
 from ..ratings.permissions import BAD_RATING
 from ..rechecks.models import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
-from .circulars import (
-    Circular,
-    CircularNumberSequence,
-    CircularPeriodKind,
-    CircularPublished,
-    CircularQuerySet,
-    CircularState,
-)
 from .ledger import ExportState, LedgerExport
 
 __all__ = [

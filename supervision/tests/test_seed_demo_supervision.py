@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 from cases.models import Case, CaseEvent, CaseState, Closure
 from enterprises.models import Unit
 from notifications.models import Notification
+from supervision.circulars.models import Circular, CircularState
 from supervision.meetings.models import FlagKind, Meeting, MeetingFlag, MeetingState
-from supervision.models import Circular, CircularState
 from supervision.rates.periods import period_of_month, within
 from supervision.ratings.models import Appeal, AppealState, Rectification, RectificationState
 from supervision.rechecks.models import RecheckSample

@@ -1,20 +1,16 @@
 """Reads of circulars through one gate: published ones for every official, drafts for the supervisors of their
 jurisdiction. The enterprise never sees any of them."""
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from core.errors import NotFound
-from enterprises.access import UserRoles, roles_for_user
+from enterprises.access import roles_for_user
 
 from .models import Circular, CircularState
 
 
-def manages_jurisdiction(roles: UserRoles, jurisdiction_id: int) -> bool:
-    """Drafts belong to the supervisors whose jurisdiction covers the circular's whole jurisdiction."""
-    return roles.is_superuser or (roles.is_supervisor and jurisdiction_id in roles.supervised_unit_ids)
-
-
-def circulars_visible_to(user) -> QuerySet[Circular]:
+def circulars_visible_to(user: User) -> QuerySet[Circular]:
     """Published circulars: every government official. Drafts: the supervisors of their jurisdiction.
 
     Enterprise users see none: a circular is internal government business.
@@ -31,7 +27,7 @@ def circulars_visible_to(user) -> QuerySet[Circular]:
     return circulars.filter(visible)
 
 
-def circular_for_user(user, circular_id) -> Circular:
+def circular_for_user(user: User, circular_id: int | str) -> Circular:
     """The circular if the user may see it; otherwise NotFound, never a hint that a draft exists."""
     try:
         return circulars_visible_to(user).get(pk=int(circular_id))

@@ -1,6 +1,6 @@
 """Overdue circulars (督办通报): drafts for supervisors, published circulars for every official, and their exports.
 
-Views parse, call ``supervision.services`` or the selector, and render. Every
+Views parse, call the services or the selectors, and render. Every
 circular reached here comes through ``circulars_visible_to``; one the user may
 not see is a 404, and enterprise users are refused the whole API.
 """
@@ -18,17 +18,18 @@ from rest_framework.response import Response
 
 from core import limits
 from core.api import Pagination
-from enterprises.access import roles_for_user
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
 from workflow.api import NamedSerializer
 
-from ..circular_export import PDF, XLSX, export_filename, write_circular_pdf, write_circular_workbook
-from ..circulars import circular_number, period_text
-from ..models import Circular, CircularPeriodKind, CircularState
-from ..selectors import circular_for_user, circulars_visible_to, manages_jurisdiction
-from ..services import circulars as services
-from .access import OfficialsOnly
+from ..api.access import OfficialsOnly
+from ..exports import XLSX
+from . import services
+from .exports import PDF, export_filename, write_circular_pdf, write_circular_workbook
+from .models import Circular, CircularPeriodKind, CircularState
+from .permissions import may_change_circular
+from .selectors import circular_for_user, circulars_visible_to
+from .snapshot import circular_number, period_text
 
 
 class CircularQuery(serializers.Serializer):
@@ -105,9 +106,7 @@ class CircularDetailSerializer(CircularListSerializer):
     def get_available_actions(self, circular: Circular) -> list[str]:
         """What the user may do now: the same rules the services enforce."""
         exports = ["xlsx", "pdf"]
-        if circular.is_published or not manages_jurisdiction(
-            roles_for_user(self.context["request"].user), circular.jurisdiction_id
-        ):
+        if not may_change_circular(circular, self.context["request"].user):
             return exports
         return ["edit", "regenerate", "publish", "delete", *exports]
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth.models import User
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
@@ -21,12 +22,12 @@ from enterprises.models import Unit
 from workflow.models import DeadlineCycle
 from workflow.workdays import SHANGHAI, WorkCalendar
 
-from .exports import in_language
+from ..exports import in_language
+from ..overdue.selectors import overdue_cases
+from ..rates.figures import figures
+from ..rates.periods import Period, period_parse
+from ..rates.selectors import RANKED_TIERS, Row, Tier, unit_table
 from .models import CircularPeriodKind
-from .overdue.selectors import overdue_cases
-from .rates.figures import figures
-from .rates.periods import Period, period_parse
-from .rates.selectors import RANKED_TIERS, Row, Tier, unit_table
 
 # Explicit dates may span at most a year: a circular is a periodic document, not an archive.
 MAX_PERIOD_DAYS = 366
@@ -139,35 +140,35 @@ def default_requirements() -> str:
 # --- the snapshot --------------------------------------------------------------------------------------------
 
 
-def person_ref(user) -> dict | None:
+def _person_ref(user: User | None) -> dict | None:
     return {"id": user.pk, "name": user.get_full_name() or user.get_username()} if user else None
 
 
-def unit_ref(unit: Unit | None) -> dict | None:
+def _unit_ref(unit: Unit | None) -> dict | None:
     return {"id": unit.pk, "name": unit.name} if unit else None
 
 
-def iso(moment: datetime | None) -> str | None:
+def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def rate(numerator: float, denominator: int) -> float | None:
+def _rate(numerator: float, denominator: int) -> float | None:
     return round(numerator / denominator, 4) if denominator else None
 
 
-def scope_q(scope: frozenset[int]) -> Q:
+def _scope_q(scope: frozenset[int]) -> Q:
     """A case belongs to a jurisdiction through its responsible unit or its enterprise's township."""
     return Q(responsible_unit_id__in=scope) | Q(enterprise__township_id__in=scope)
 
 
-def overdue_section(
-    acting_user, *, scope: frozenset[int], now: datetime, calendar: WorkCalendar
+def _overdue_section(
+    acting_user: User, *, scope: frozenset[int], now: datetime, calendar: WorkCalendar
 ) -> tuple[list[dict], list[dict], int]:
     """Overdue cases grouped by unit and by person, most overdue first; and how many there are."""
     by_unit: dict[int | None, dict] = {}
     by_person: dict[tuple[int | None, int | None], dict] = {}
     total = 0
-    cases = overdue_cases(acting_user, now=now, calendar=calendar).filter(scope_q(scope))
+    cases = overdue_cases(acting_user, now=now, calendar=calendar).filter(_scope_q(scope))
     for case in cases.iterator(chunk_size=2000):
         total += 1
         workdays = calendar.workdays_between(case.due_at, now)
@@ -177,17 +178,17 @@ def overdue_section(
             "number": case.number,
             "title": case.title,
             "enterprise": case.enterprise.name,
-            "assignee": person_ref(assignee),
+            "assignee": _person_ref(assignee),
             "clock": case.clock,
-            "due_at": iso(case.due_at),
+            "due_at": _iso(case.due_at),
             "workdays": workdays,
             "urging_level": case.urging_level,
         }
-        group = by_unit.setdefault(unit.pk if unit else None, {"unit": unit_ref(unit), "cases": []})
+        group = by_unit.setdefault(unit.pk if unit else None, {"unit": _unit_ref(unit), "cases": []})
         group["cases"].append(row)
         person_key = (assignee.pk if assignee else None, unit.pk if unit else None)
         person = by_person.setdefault(
-            person_key, {"person": person_ref(assignee), "unit": unit_ref(unit), "case_numbers": [], "workdays": []}
+            person_key, {"person": _person_ref(assignee), "unit": _unit_ref(unit), "case_numbers": [], "workdays": []}
         )
         person["case_numbers"].append(case.number)
         person["workdays"].append(workdays)
@@ -215,7 +216,7 @@ def overdue_section(
     return units, people, total
 
 
-def returned_section(*, period: Period, now: datetime, scope: frozenset[int]) -> list[dict]:
+def _returned_section(*, period: Period, now: datetime, scope: frozenset[int]) -> list[dict]:
     """Cases sent back (退单) or reopened (不认可) in the period, by the unit that had them: the rates' own rows."""
     definitions = figures(period, now)
     by_unit: dict[int, dict] = {}
@@ -252,7 +253,7 @@ def returned_section(*, period: Period, now: datetime, scope: frozenset[int]) ->
                     "title": row["title"],
                     "enterprise": row["enterprise"],
                     "kind": kind,
-                    "at": iso(row["at"]),
+                    "at": _iso(row["at"]),
                     "person": {"id": row["person_id"], "name": name or row["person_username"]}
                     if row["person_id"]
                     else None,
@@ -265,13 +266,13 @@ def returned_section(*, period: Period, now: datetime, scope: frozenset[int]) ->
     return groups
 
 
-def ranking_entry(row: Row) -> dict:
+def _ranking_entry(row: Row) -> dict:
     return {
         "tier": str(row.tier),
         "rank": row.rank,
-        "unit": unit_ref(row.unit),
+        "unit": _unit_ref(row.unit),
         "score": row.score,
-        "rates": {name: rate(row.ratios[name].numerator, row.ratios[name].denominator) for name in SCORED_RATES},
+        "rates": {name: _rate(row.ratios[name].numerator, row.ratios[name].denominator) for name in SCORED_RATES},
         "overdue": row.counts["overdue"],
     }
 
@@ -294,12 +295,12 @@ def worst_performers(ranking: list[dict], count: int) -> list[dict]:
     return worst
 
 
-def summary_section(
+def _summary_section(
     *, rows: list[Row], period: Period, scope: frozenset[int], overdue_total: int, overdue_units: int
 ) -> dict:
     """The headline numbers: filings, cases due and resolved on time, ratings, send-backs, reopens and what is
     overdue now."""
-    filed = Case.objects.filter(scope_q(scope), filed_at__gte=period.start, filed_at__lt=period.end).aggregate(
+    filed = Case.objects.filter(_scope_q(scope), filed_at__gte=period.start, filed_at__lt=period.end).aggregate(
         n=Count("pk")
     )["n"]
 
@@ -312,10 +313,10 @@ def summary_section(
         "filed": filed,
         "due": due,
         "resolved_on_time": on_time,
-        "on_time_rate": rate(on_time, due),
+        "on_time_rate": _rate(on_time, due),
         "rated": rated,
         "satisfied": satisfied,
-        "satisfaction_rate": rate(satisfied, rated),
+        "satisfaction_rate": _rate(satisfied, rated),
         "sent_back": int(total("send_back", "numerator")),
         "reopened": int(total("reopen", "numerator")),
         "overdue": overdue_total,
@@ -326,7 +327,7 @@ def summary_section(
 
 def circular_content(
     *,
-    acting_user,
+    acting_user: User,
     jurisdiction: Unit,
     scope: frozenset[int],
     period: Period,
@@ -335,16 +336,16 @@ def circular_content(
     calendar: WorkCalendar,
 ) -> dict:
     """The snapshot of every section, as of ``now``, for the units of ``scope`` (the jurisdiction's subtree)."""
-    overdue_by_unit, overdue_by_person, overdue_total = overdue_section(
+    overdue_by_unit, overdue_by_person, overdue_total = _overdue_section(
         acting_user, scope=scope, now=now, calendar=calendar
     )
     table = unit_table(period=period, now=now, scope=scope)
-    ranking = [ranking_entry(row) for row in table.rows if row.tier in RANKED_TIERS]
+    ranking = [_ranking_entry(row) for row in table.rows if row.tier in RANKED_TIERS]
     return {
-        "generated_at": iso(now),
-        "period": {"label": period.label, "start": iso(period.start), "end": iso(period.end)},
-        "jurisdiction": unit_ref(jurisdiction),
-        "summary": summary_section(
+        "generated_at": _iso(now),
+        "period": {"label": period.label, "start": _iso(period.start), "end": _iso(period.end)},
+        "jurisdiction": _unit_ref(jurisdiction),
+        "summary": _summary_section(
             rows=table.rows,
             period=period,
             scope=scope,
@@ -353,7 +354,7 @@ def circular_content(
         ),
         "overdue_by_unit": overdue_by_unit,
         "overdue_by_person": overdue_by_person,
-        "returned_by_unit": returned_section(period=period, now=now, scope=scope),
+        "returned_by_unit": _returned_section(period=period, now=now, scope=scope),
         "ranking": ranking,
         "weights": table.weights,
         "worst_count": worst_count,

@@ -31,11 +31,10 @@ from reportlab.platypus import TableStyle as PdfTableStyle
 from core.errors import ApplicationError
 from workflow.workdays import SHANGHAI
 
-from .circulars import circular_number, period_text, tier_text
-from .exports import in_language
+from ..exports import in_language
 from .models import Circular
+from .snapshot import circular_number, period_text, tier_text
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 RED = colors.HexColor("#D40000")
 URGING = {0: ("—", "—"), 1: ("催办", "Urged"), 2: ("督办", "Supervised"), 3: ("挂牌督办", "Listed")}
@@ -118,15 +117,15 @@ def local_date_text(moment: datetime) -> str:
     return in_language((f"{day.year}年{day.month}月{day.day}日", f"{day:%d %B %Y}"))
 
 
-def local_text(iso_text: str | None) -> str:
+def _local_text(iso_text: str | None) -> str:
     return datetime.fromisoformat(iso_text).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if iso_text else ""
 
 
-def percent(value: float | None) -> str:
+def _percent(value: float | None) -> str:
     return f"{100 * value:.1f}%" if value is not None else "—"
 
 
-def person_name(person: dict | None) -> str:
+def _person_name(person: dict | None) -> str:
     return person["name"] if person else t("nobody")
 
 
@@ -134,7 +133,7 @@ def unit_name(unit: dict | None) -> str:
     return unit["name"] if unit else t("unassigned")
 
 
-def number_or_draft(circular: Circular) -> str:
+def _number_or_draft(circular: Circular) -> str:
     return circular_number(circular.year, circular.sequence) or t("draft")
 
 
@@ -150,8 +149,8 @@ def summary_pairs(circular: Circular) -> list[tuple[str, object]]:
         (t("filed"), summary["filed"]),
         (t("due"), summary["due"]),
         (t("resolved_on_time"), summary["resolved_on_time"]),
-        (t("on_time_rate"), percent(summary["on_time_rate"])),
-        (t("satisfaction_rate"), percent(summary["satisfaction_rate"])),
+        (t("on_time_rate"), _percent(summary["on_time_rate"])),
+        (t("satisfaction_rate"), _percent(summary["satisfaction_rate"])),
         (t("sent_back"), summary["sent_back"]),
         (t("reopened"), summary["reopened"]),
         (t("overdue"), summary["overdue"]),
@@ -166,15 +165,15 @@ def overdue_case_cells(case: dict) -> list:
         case["number"],
         case["title"],
         case["enterprise"],
-        person_name(case["assignee"]),
+        _person_name(case["assignee"]),
         in_language(CLOCKS.get(case["clock"], (case["clock"], case["clock"]))),
-        local_text(case["due_at"]),
+        _local_text(case["due_at"]),
         case["workdays"],
         in_language(URGING.get(case["urging_level"], URGING[0])),
     ]
 
 
-def overdue_rows(circular: Circular) -> list[list]:
+def _overdue_rows(circular: Circular) -> list[list]:
     return [
         [unit_name(group["unit"]), *overdue_case_cells(case)]
         for group in circular.content["overdue_by_unit"]
@@ -185,7 +184,7 @@ def overdue_rows(circular: Circular) -> list[list]:
 def people_rows(circular: Circular) -> list[list]:
     return [
         [
-            person_name(person["person"]),
+            _person_name(person["person"]),
             unit_name(person["unit"]),
             person["count"],
             person["max_workdays"],
@@ -203,8 +202,8 @@ def returned_rows(circular: Circular) -> list[list]:
             case["number"],
             case["title"],
             case["enterprise"],
-            person_name(case["person"]),
-            local_text(case["at"]),
+            _person_name(case["person"]),
+            _local_text(case["at"]),
         ]
         for group in circular.content["returned_by_unit"]
         for case in group["cases"]
@@ -220,7 +219,7 @@ def ranking_rows(circular: Circular, entries: list[dict], *, rates_as_text: bool
             entry["unit"]["name"],
             entry["score"] if entry["score"] is not None else "—",
             *(
-                percent(entry["rates"][name]) if rates_as_text else entry["rates"][name]
+                _percent(entry["rates"][name]) if rates_as_text else entry["rates"][name]
                 for name in ("response", "on_time", "resolution", "satisfaction")
             ),
             entry["overdue"],
@@ -271,13 +270,13 @@ def write_circular_workbook(circular: Circular, file: IO[bytes]) -> None:
     header = Font(bold=True)
     summary.append([t("item"), t("value")])
     for label, value in [
-        (t("number"), number_or_draft(circular)),
+        (t("number"), _number_or_draft(circular)),
         (t("title"), circular.title),
         (t("period"), period_text(circular.period_kind, circular.period_start, circular.period_end)),
         (t("jurisdiction"), circular.jurisdiction.name),
         (t("issuer"), circular.issuing_unit.name),
-        (t("published_at"), local_text(circular.published_at.isoformat()) if circular.published_at else t("draft")),
-        (t("generated_at"), local_text(circular.content["generated_at"])),
+        (t("published_at"), _local_text(circular.published_at.isoformat()) if circular.published_at else t("draft")),
+        (t("generated_at"), _local_text(circular.content["generated_at"])),
         *summary_pairs(circular),
     ]:
         summary.append([label, value])
@@ -288,10 +287,10 @@ def write_circular_workbook(circular: Circular, file: IO[bytes]) -> None:
         cell.font = header
     for row in worst_rows(circular):
         summary.append(row)
-    sized(summary, (24, 60, 24, 12, 12, 40))
+    _sized(summary, (24, 60, 24, 12, 12, 40))
 
     sheets = (
-        ("sheet_overdue", OVERDUE_HEADERS, overdue_rows(circular), (20, 18, 30, 24, 10, 10, 17, 10, 10)),
+        ("sheet_overdue", OVERDUE_HEADERS, _overdue_rows(circular), (20, 18, 30, 24, 10, 10, 17, 10, 10)),
         ("sheet_people", PEOPLE_HEADERS, people_rows(circular), (12, 20, 10, 14, 60)),
         ("sheet_returned", RETURNED_HEADERS, returned_rows(circular), (20, 8, 18, 30, 24, 10, 17)),
         (
@@ -310,14 +309,14 @@ def write_circular_workbook(circular: Circular, file: IO[bytes]) -> None:
         for row in rows:
             sheet.append(row)
         sheet.freeze_panes = "A2"
-        sized(sheet, widths)
+        _sized(sheet, widths)
     for column in workbook[t("sheet_ranking")].iter_cols(min_col=5, max_col=8, min_row=2):
         for cell in column:
             cell.number_format = "0.0%"
     workbook.save(file)
 
 
-def sized(sheet, widths: tuple[int, ...]) -> None:
+def _sized(sheet, widths: tuple[int, ...]) -> None:
     for position, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = width
 
@@ -336,26 +335,26 @@ def font_settings() -> tuple[str, int]:
     return settings.HUIYIN["CIRCULAR_PDF_FONT"], int(settings.HUIYIN["CIRCULAR_PDF_FONT_INDEX"])
 
 
-def font_missing_message(path: str) -> str:
+def _font_missing_message(path: str) -> str:
     return _(
         "The PDF cannot be made: the Chinese font %(path)s is not on the server. Install the Debian package "
         "fonts-wqy-zenhei (make install does) or point HUIYIN_CIRCULAR_PDF_FONT to a TrueType CJK font."
     ) % {"path": path}
 
 
-def cjk_font() -> str:
+def _cjk_font() -> str:
     """Register the configured TrueType font once per process; its subset is embedded in every PDF."""
     path, index = font_settings()
     name = f"HuiyinCJK-{sha1(f'{path}:{index}'.encode()).hexdigest()[:8]}"
     if name in pdfmetrics.getRegisteredFontNames():
         return name
     if not Path(path).is_file():
-        raise PdfFontMissing(font_missing_message(path))
+        raise PdfFontMissing(_font_missing_message(path))
     pdfmetrics.registerFont(TTFont(name, path, subfontIndex=index))
     return name
 
 
-class Styles:
+class _Styles:
     def __init__(self, font: str) -> None:
         # Chinese breaks between any two characters (with its punctuation rules); English only between words,
         # and a run of Chinese inside English text is split where it must be (splitLongWords).
@@ -393,14 +392,14 @@ class Styles:
         self.header_cell = ParagraphStyle("header_cell", parent=self.cell, alignment=TA_CENTER)
 
 
-def paragraph(text: object, style: ParagraphStyle) -> Paragraph:
+def _paragraph(text: object, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
 
 
-def grid(headers: tuple[str, ...], rows: list[list], widths: tuple[float, ...], styles: Styles) -> Table:
+def _grid(headers: tuple[str, ...], rows: list[list], widths: tuple[float, ...], styles: _Styles) -> Table:
     """A table that breaks across pages with its header row repeated on each."""
-    data = [[paragraph(t(key), styles.header_cell) for key in headers]]
-    data += [[paragraph(value, styles.cell) for value in row] for row in rows]
+    data = [[_paragraph(t(key), styles.header_cell) for key in headers]]
+    data += [[_paragraph(value, styles.cell) for value in row] for row in rows]
     total = sum(widths)
     usable = A4[0] - 54 * mm
     table = LongTable(data, colWidths=[usable * width / total for width in widths], repeatRows=1)
@@ -425,13 +424,13 @@ def summary_sentence(circular: Circular) -> str:
     return in_language(
         (
             f"{when}，{circular.jurisdiction.name}共受理企业诉求{s['filed']}件，应办结{s['due']}件，"
-            f"其中按期办结{s['resolved_on_time']}件，按期办结率{percent(s['on_time_rate'])}；"
-            f"企业评价{s['rated']}件，满意率{percent(s['satisfaction_rate'])}；退单{s['sent_back']}件，"
+            f"其中按期办结{s['resolved_on_time']}件，按期办结率{_percent(s['on_time_rate'])}；"
+            f"企业评价{s['rated']}件，满意率{_percent(s['satisfaction_rate'])}；退单{s['sent_back']}件，"
             f"重办{s['reopened']}件。截至{as_of}，仍有{s['overdue']}件诉求逾期未办结，涉及{s['overdue_units']}个单位。",
             f"In {when}, {circular.jurisdiction.name} received {s['filed']} enterprise requests; {s['due']} were due "
             f"for resolution, {s['resolved_on_time']} of them resolved on time (on-time rate "
-            f"{percent(s['on_time_rate'])}); {s['rated']} were rated by the enterprise (satisfaction rate "
-            f"{percent(s['satisfaction_rate'])}); {s['sent_back']} were sent back and {s['reopened']} reopened. "
+            f"{_percent(s['on_time_rate'])}); {s['rated']} were rated by the enterprise (satisfaction rate "
+            f"{_percent(s['satisfaction_rate'])}); {s['sent_back']} were sent back and {s['reopened']} reopened. "
             f"As of {as_of}, {s['overdue']} requests are overdue, in {s['overdue_units']} units.",
         )
     )
@@ -444,39 +443,39 @@ def issue_line(circular: Circular) -> str:
     return in_language((f"〔{circular.year}〕第{circular.sequence}期", f"[{circular.year}] No. {circular.sequence}"))
 
 
-def pdf_story(circular: Circular, styles: Styles) -> list:
+def _pdf_story(circular: Circular, styles: _Styles) -> list:
     content = circular.content
     issued = circular.published_at or datetime.fromisoformat(content["generated_at"])
     header = [
-        paragraph(t("series"), styles.series),
-        paragraph(issue_line(circular), styles.number),
+        _paragraph(t("series"), styles.series),
+        _paragraph(issue_line(circular), styles.number),
         Spacer(1, 4 * mm),
         Table(
-            [[paragraph(circular.issuing_unit.name, styles.issuer), paragraph(local_date_text(issued), styles.date)]],
+            [[_paragraph(circular.issuing_unit.name, styles.issuer), _paragraph(local_date_text(issued), styles.date)]],
             colWidths=[(A4[0] - 54 * mm) / 2] * 2,
             style=[("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)],
         ),
         HRFlowable(width="100%", thickness=2, color=RED, spaceBefore=1, spaceAfter=1),
         HRFlowable(width="100%", thickness=0.6, color=RED, spaceBefore=0, spaceAfter=6),
-        paragraph(circular.title, styles.title),
+        _paragraph(circular.title, styles.title),
     ]
     story = [KeepTogether(header)]
     if circular.introduction:
-        story.append(paragraph(circular.introduction, styles.body))
+        story.append(_paragraph(circular.introduction, styles.body))
     sections = iter(enumerate(SECTION_NUMBERS, start=1))
 
     def heading(key: str) -> None:
         position, chinese = next(sections)
-        story.append(paragraph(in_language((f"{chinese}、", f"{position}. ")) + t(key), styles.heading))
+        story.append(_paragraph(in_language((f"{chinese}、", f"{position}. ")) + t(key), styles.heading))
 
     heading("section_summary")
-    story.append(paragraph(summary_sentence(circular), styles.body))
+    story.append(_paragraph(summary_sentence(circular), styles.body))
 
     heading("section_overdue")
     if content["overdue_by_unit"]:
         for group in content["overdue_by_unit"]:
             story.append(
-                paragraph(
+                _paragraph(
                     in_language(
                         (
                             f"{unit_name(group['unit'])}：逾期{group['count']}件，最长逾期{group['max_workdays']}个工作日。",
@@ -492,56 +491,56 @@ def pdf_story(circular: Circular, styles: Styles) -> list:
                     case["number"],
                     case["title"],
                     case["enterprise"],
-                    person_name(case["assignee"]),
+                    _person_name(case["assignee"]),
                     case["workdays"],
                     in_language(URGING.get(case["urging_level"], URGING[0])),
                 ]
                 for case in group["cases"]
             ]
             story.append(
-                grid(
+                _grid(
                     ("case_number", "case_title", "enterprise", "assignee", "workdays", "urging"),
                     rows,
                     (24, 26, 22, 13, 12, 14),
                     styles,
                 )
             )
-        story.append(paragraph(t("section_people"), styles.subheading))
-        story.append(grid(PEOPLE_HEADERS, people_rows(circular), (12, 20, 10, 12, 46), styles))
+        story.append(_paragraph(t("section_people"), styles.subheading))
+        story.append(_grid(PEOPLE_HEADERS, people_rows(circular), (12, 20, 10, 12, 46), styles))
     else:
-        story.append(paragraph(t("none"), styles.body))
+        story.append(_paragraph(t("none"), styles.body))
 
     heading("section_returned")
     if content["returned_by_unit"]:
-        story.append(grid(RETURNED_HEADERS, returned_rows(circular), (16, 8, 22, 22, 20, 10, 19), styles))
+        story.append(_grid(RETURNED_HEADERS, returned_rows(circular), (16, 8, 22, 22, 20, 10, 19), styles))
     else:
-        story.append(paragraph(t("none"), styles.body))
+        story.append(_paragraph(t("none"), styles.body))
 
     heading("section_ranking")
     for tier in dict.fromkeys(entry["tier"] for entry in content["ranking"]):
         entries = [entry for entry in content["ranking"] if entry["tier"] == tier]
-        story.append(paragraph(tier_text(tier), styles.subheading))
+        story.append(_paragraph(tier_text(tier), styles.subheading))
         # The subheading names the tier, so its column is left out.
         rows = [row[1:] for row in ranking_rows(circular, entries)]
-        story.append(grid(RANKING_HEADERS[1:], rows, (7, 26, 10, 10, 12, 10, 10, 10), styles))
+        story.append(_grid(RANKING_HEADERS[1:], rows, (7, 26, 10, 10, 12, 10, 10, 10), styles))
 
     heading("section_worst")
     if content["worst"]:
-        story.append(grid(WORST_HEADERS, worst_rows(circular), (14, 7, 22, 10, 10, 37), styles))
+        story.append(_grid(WORST_HEADERS, worst_rows(circular), (14, 7, 22, 10, 10, 37), styles))
     else:
-        story.append(paragraph(t("none"), styles.body))
+        story.append(_paragraph(t("none"), styles.body))
 
     heading("section_requirements")
     for line in (circular.requirements or t("none")).splitlines():
         if line.strip():
-            story.append(paragraph(line.strip(), styles.body))
+            story.append(_paragraph(line.strip(), styles.body))
     return story
 
 
 def write_circular_pdf(circular: Circular, file: IO[bytes]) -> None:
     """A4, GB/T 9704-style margins, the red header on the first page, page numbers, a watermark on drafts."""
-    font = cjk_font()
-    styles = Styles(font)
+    font = _cjk_font()
+    styles = _Styles(font)
     buffer = BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -552,7 +551,7 @@ def write_circular_pdf(circular: Circular, file: IO[bytes]) -> None:
         rightMargin=26 * mm,
         title=circular.title,
         author=circular.issuing_unit.name,
-        subject=number_or_draft(circular),
+        subject=_number_or_draft(circular),
     )
 
     def decorate(canvas, doc) -> None:
@@ -567,5 +566,5 @@ def write_circular_pdf(circular: Circular, file: IO[bytes]) -> None:
             canvas.drawCentredString(0, 0, t("draft"))
         canvas.restoreState()
 
-    document.build(pdf_story(circular, styles), onFirstPage=decorate, onLaterPages=decorate)
+    document.build(_pdf_story(circular, styles), onFirstPage=decorate, onLaterPages=decorate)
     file.write(buffer.getvalue())

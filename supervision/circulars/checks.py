@@ -8,7 +8,7 @@ from django.core.checks import CheckMessage, register
 from django.core.checks import Warning as CheckWarning
 from django.utils.translation import gettext_lazy as _
 
-from .circular_export import font_settings
+from .exports import font_settings
 
 
 @register()

@@ -6,9 +6,9 @@ supervises the circular's jurisdiction. Publishing takes the next number of the
 year and creates the notifications to the units it names in that same transaction.
 """
 
-from datetime import date
+from datetime import date, datetime
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -17,13 +17,16 @@ from django.utils.translation import gettext as _
 
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
-from enterprises.access import UnitTree, roles_for_user
+from enterprises.access import UnitTree
 from enterprises.models import Role, Unit, UnitMembership
 from notifications.services import Message, notifications_create_many
 from workflow import clock
 from workflow.selectors import work_calendar
 
-from ..circulars import (
+from ..rates.periods import Period
+from .models import Circular, CircularNumberSequence, CircularPublished, CircularState
+from .permissions import ensure_supervises, may_prepare_circulars
+from .snapshot import (
     circular_content,
     circular_number,
     circular_period,
@@ -34,25 +37,12 @@ from ..circulars import (
     period_text,
     unit_facts,
 )
-from ..models import Circular, CircularNumberSequence, CircularPublished, CircularState
-from ..rates.periods import Period
-from ..selectors import manages_jurisdiction
-
-User = get_user_model()
 
 DEFAULT_WORST_COUNT = 3
 MAX_WORST_COUNT = 20
 
 
-def ensure_supervises(user, jurisdiction_id: int) -> None:
-    if not manages_jurisdiction(roles_for_user(user), jurisdiction_id):
-        raise NotPermitted(
-            _("Only a supervisor whose jurisdiction covers the circular's can prepare, change or publish it."),
-            code="not_supervisor",
-        )
-
-
-def checked_worst_count(value: int | None) -> int:
+def _checked_worst_count(value: int | None) -> int:
     if value is None:
         return DEFAULT_WORST_COUNT
     if not 1 <= value <= MAX_WORST_COUNT:
@@ -61,14 +51,13 @@ def checked_worst_count(value: int | None) -> int:
     return value
 
 
-def supervision_of(user, jurisdiction: Unit | None) -> tuple[Unit, Unit]:
+def _supervision_of(user: User, jurisdiction: Unit | None) -> tuple[Unit, Unit]:
     """The jurisdiction the circular covers and the office that issues it.
 
     Without a choice, the user's one jurisdiction; a supervisor of several must choose.
     The issuer is the supervision unit whose membership covers the jurisdiction.
     """
-    roles = roles_for_user(user)
-    if not roles.is_supervisor:
+    if not may_prepare_circulars(user):
         raise NotPermitted(_("Only supervisors prepare circulars."), code="not_supervisor")
     memberships = list(
         UnitMembership.objects.filter(user=user, role=Role.SUPERVISOR).select_related("unit", "jurisdiction")
@@ -87,16 +76,16 @@ def supervision_of(user, jurisdiction: Unit | None) -> tuple[Unit, Unit]:
     return jurisdiction, jurisdiction  # a superuser without a supervision membership issues in its name
 
 
-def jurisdiction_scope(circular: Circular) -> frozenset[int]:
+def _jurisdiction_scope(circular: Circular) -> frozenset[int]:
     return UnitTree().subtree([circular.jurisdiction_id])
 
 
-def refresh_content(circular: Circular, *, acting_user, now) -> None:
+def _refresh_content(circular: Circular, *, acting_user: User, now: datetime) -> None:
     circular.content = circular_content(
         acting_user=acting_user,
         jurisdiction=circular.jurisdiction,
-        scope=jurisdiction_scope(circular),
-        period=circular_period_of(circular),
+        scope=_jurisdiction_scope(circular),
+        period=_circular_period_of(circular),
         worst_count=circular.worst_count,
         now=now,
         calendar=work_calendar(),
@@ -104,13 +93,13 @@ def refresh_content(circular: Circular, *, acting_user, now) -> None:
     circular.generated_at = now
 
 
-def circular_period_of(circular: Circular) -> Period:
+def _circular_period_of(circular: Circular) -> Period:
     return Period(label=circular.period_label, start=circular.period_start, end=circular.period_end)
 
 
 def circular_create(
     *,
-    acting_user,
+    acting_user: User,
     period: str | None = None,
     start: date | None = None,
     end: date | None = None,
@@ -118,8 +107,8 @@ def circular_create(
     worst_count: int | None = None,
 ) -> Circular:
     """A supervisor generates a draft for a period of their jurisdiction, with default wording to edit."""
-    jurisdiction, issuer = supervision_of(acting_user, jurisdiction)
-    worst_count = checked_worst_count(worst_count)
+    jurisdiction, issuer = _supervision_of(acting_user, jurisdiction)
+    worst_count = _checked_worst_count(worst_count)
     now = clock.now()
     chosen = circular_period(text=period, start=start, end=end, now=now)
     circular = Circular(
@@ -138,12 +127,12 @@ def circular_create(
         updated_at=now,
     )
     with transaction.atomic():
-        refresh_content(circular, acting_user=acting_user, now=now)
+        _refresh_content(circular, acting_user=acting_user, now=now)
         circular.save()
     return circular
 
 
-def locked_draft(circular: Circular, *, acting_user, version: int | None) -> Circular:
+def _locked_draft(circular: Circular, *, acting_user: User, version: int | None) -> Circular:
     """The current row, locked until commit: a supervisor of its jurisdiction's, a draft, and not changed since."""
     current = Circular.objects.select_for_update().select_related("jurisdiction").get(pk=circular.pk)
     ensure_supervises(acting_user, current.jurisdiction_id)
@@ -156,7 +145,7 @@ def locked_draft(circular: Circular, *, acting_user, version: int | None) -> Cir
     return current
 
 
-def checked_unit_comments(current: Circular, comments: dict) -> dict[str, str]:
+def _checked_unit_comments(current: Circular, comments: dict) -> dict[str, str]:
     """Comments only for units the circular names; an empty comment removes the unit's comment."""
     named = named_units(current.content)
     merged = dict(current.unit_comments)
@@ -179,7 +168,7 @@ def checked_unit_comments(current: Circular, comments: dict) -> dict[str, str]:
 def circular_update(
     *,
     circular: Circular,
-    acting_user,
+    acting_user: User,
     version: int,
     title: str | None = None,
     introduction: str | None = None,
@@ -188,7 +177,7 @@ def circular_update(
 ) -> Circular:
     """Edit the wording of a draft; ``version`` is the copy the editor read, a newer row refuses it."""
     with transaction.atomic():
-        current = locked_draft(circular, acting_user=acting_user, version=version)
+        current = _locked_draft(circular, acting_user=acting_user, version=version)
         if title is not None:
             title = title.strip()
             if not title or len(title) > limits.TITLE:
@@ -200,7 +189,7 @@ def circular_update(
         if requirements is not None:
             current.requirements = limits.checked_text(requirements, field="requirements", limit=limits.CIRCULAR_TEXT)
         if unit_comments is not None:
-            current.unit_comments = checked_unit_comments(current, unit_comments)
+            current.unit_comments = _checked_unit_comments(current, unit_comments)
         current.version += 1
         current.updated_at = clock.now()
         current.save()
@@ -208,15 +197,15 @@ def circular_update(
 
 
 def circular_regenerate(
-    *, circular: Circular, acting_user, version: int | None = None, worst_count: int | None = None
+    *, circular: Circular, acting_user: User, version: int | None = None, worst_count: int | None = None
 ) -> Circular:
     """Take the figures of a draft anew, as of now; comments on units it no longer names are dropped."""
     with transaction.atomic():
-        current = locked_draft(circular, acting_user=acting_user, version=version)
+        current = _locked_draft(circular, acting_user=acting_user, version=version)
         if worst_count is not None:
-            current.worst_count = checked_worst_count(worst_count)
+            current.worst_count = _checked_worst_count(worst_count)
         now = clock.now()
-        refresh_content(current, acting_user=acting_user, now=now)
+        _refresh_content(current, acting_user=acting_user, now=now)
         named = named_units(current.content)
         current.unit_comments = {key: text for key, text in current.unit_comments.items() if int(key) in named}
         current.version += 1
@@ -225,21 +214,21 @@ def circular_regenerate(
     return current
 
 
-def circular_delete(*, circular: Circular, acting_user, version: int | None = None) -> None:
+def circular_delete(*, circular: Circular, acting_user: User, version: int | None = None) -> None:
     """A draft that will not be published is deleted; a published circular stays for good."""
     with transaction.atomic():
-        current = locked_draft(circular, acting_user=acting_user, version=version)
+        current = _locked_draft(circular, acting_user=acting_user, version=version)
         current.delete()
 
 
-def circular_publish(*, circular: Circular, acting_user, version: int | None = None) -> Circular:
+def circular_publish(*, circular: Circular, acting_user: User, version: int | None = None) -> Circular:
     """Number the draft (督办通报〔year〕第N期, N the next of the year of issue), freeze it, tell the units it names.
 
     The sequence row's lock makes concurrent publishes take turns, and the unique
     (year, sequence) constraint backs it; the notifications commit with the number.
     """
     with transaction.atomic():
-        current = locked_draft(circular, acting_user=acting_user, version=version)
+        current = _locked_draft(circular, acting_user=acting_user, version=version)
         now = clock.now()
         year = timezone.localtime(now).year
         current.year = year
@@ -250,15 +239,15 @@ def circular_publish(*, circular: Circular, acting_user, version: int | None = N
         current.version += 1
         current.updated_at = now
         current.save()
-        notify_named_units(current)
+        _notify_named_units(current)
     return current
 
 
-lazy_number = lazy(circular_number, str)
-lazy_period_text = lazy(period_text, str)
+_lazy_number = lazy(circular_number, str)
+_lazy_period_text = lazy(period_text, str)
 
 
-def notify_named_units(circular: Circular) -> None:
+def _notify_named_units(circular: Circular) -> None:
     """The heads of every unit the circular names hear about it, each with what it says about their unit."""
     named = named_units(circular.content)
     if not named:
@@ -271,8 +260,8 @@ def notify_named_units(circular: Circular) -> None:
         heads[membership.unit_id].append(membership.user)
     link = reverse("api:circular-detail", kwargs={"pk": circular.pk})
     # Rendered later in each recipient's language, so the number and period are lazy.
-    number = lazy_number(circular.year, circular.sequence)
-    when = lazy_period_text(circular.period_kind, circular.period_start, circular.period_end)
+    number = _lazy_number(circular.year, circular.sequence)
+    when = _lazy_period_text(circular.period_kind, circular.period_start, circular.period_end)
     items = [
         (
             recipients,
