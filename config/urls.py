@@ -9,8 +9,8 @@ from accounts.api import InvitationViewSet, LogoutView, PasswordChangeView, Pass
 from cases.api import CategoryViewSet
 from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet, PreferenceView
-from supervision.api.ledger import LedgerExportViewSet
 from supervision.circulars.api import CircularViewSet
+from supervision.ledger.api import LedgerExportViewSet
 from supervision.meetings.api import FlagViewSet, MeetingViewSet
 from supervision.overdue.api import OverdueViewSet
 from supervision.rates.api import RatesViewSet

@@ -8,6 +8,7 @@ from ..circulars.models import (
     CircularQuerySet,
     CircularState,
 )
+from ..ledger.models import ExportState, LedgerExport
 from ..meetings.models import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
 from ..ratings.models import (
     FINISHED_RECTIFICATION_STATES,
@@ -20,7 +21,6 @@ from ..ratings.models import (
 )
 from ..ratings.permissions import BAD_RATING
 from ..rechecks.models import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
-from .ledger import ExportState, LedgerExport
 
 __all__ = [
     "Circular",

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from supervision.models import LedgerExport
+from supervision.ledger.models import LedgerExport
 from supervision.ratings import services as rating_services
 from supervision.ratings.models import Appeal, AppealState, Rectification, RectificationState
 from supervision.tests.helpers import rated_case

@@ -12,12 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.errors import ApplicationError, Conflict, NotPermitted
-from supervision.ledger import may_export_ledger
-from supervision.models import ExportState, LedgerExport
-from supervision.services.ledger import ledger_export_request
 from workflow.workdays import SHANGHAI
 
 from ..exports import XLSX
+from .models import ExportState, LedgerExport
+from .permissions import may_export_ledger
+from .selectors import ledger_exports_visible_to
+from .services import ledger_export_request
 
 FILENAME = {"en": "ledger"}
 DEFAULT_FILENAME = "问题台账"
@@ -86,8 +87,7 @@ class LedgerExportViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return LedgerExport.objects.none()
-        # Another user's job is a 404, as if it did not exist.
-        return LedgerExport.objects.filter(requested_by=self.request.user)
+        return ledger_exports_visible_to(self.request.user)
 
     def check_permissions(self, request: Request) -> None:
         super().check_permissions(request)
