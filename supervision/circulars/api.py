@@ -22,7 +22,7 @@ from enterprises.api import PersonSerializer
 from enterprises.models import Unit
 from workflow.api import NamedSerializer
 
-from ..api.access import OfficialsOnly
+from ..api import OfficialsOnly
 from ..exports import XLSX
 from . import services
 from .exports import PDF, export_filename, write_circular_pdf, write_circular_workbook

@@ -30,7 +30,7 @@ from enterprises.models import Unit
 from workflow.api import NamedSerializer
 from workflow.workdays import SHANGHAI
 
-from ..api.access import OfficialsOnly
+from ..api import OfficialsOnly
 from ..exports import XLSX, in_language
 from . import services
 from .exports import meeting_title, write_meeting_workbook

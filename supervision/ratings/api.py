@@ -20,7 +20,7 @@ from core.filters import IdFilter
 from enterprises.api import PersonSerializer
 from workflow.api import CaseRefSerializer, NamedSerializer
 
-from ..api.access import OfficialsOnly
+from ..api import OfficialsOnly
 from . import services
 from .models import Appeal, AppealKind, AppealState, Rectification, RectificationState, rectification_overdue_q
 from .selectors import appeals_visible_to, rectifications_visible_to, row_for_user

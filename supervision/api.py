@@ -1,4 +1,5 @@
-"""Supervision's records are government business: an enterprise user is refused the whole of each API, with 403."""
+"""What every supervision API shares: its records are government business, so an enterprise user is refused the
+whole of each API, with 403."""
 
 from django.utils.functional import Promise
 from rest_framework.request import Request
