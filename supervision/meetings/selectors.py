@@ -28,7 +28,7 @@ def jurisdiction_units(jurisdiction: Unit) -> frozenset[int]:
     return UnitTree().subtree([jurisdiction.pk])
 
 
-def in_units_q(unit_ids: Iterable[int], prefix: str = "") -> Q:
+def in_units_q(unit_ids: Iterable[int], *, prefix: str = "") -> Q:
     """Cases a jurisdiction covers: by responsible unit or by the enterprise's township, as supervisors see them."""
     unit_ids = list(unit_ids)
     return Q(**{f"{prefix}responsible_unit_id__in": unit_ids}) | Q(**{f"{prefix}enterprise__township_id__in": unit_ids})
