@@ -21,9 +21,6 @@ class RectificationState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled: the rating was appealed away")
 
 
-FINISHED_RECTIFICATION_STATES = (RectificationState.ACCEPTED, RectificationState.CANCELLED)
-
-
 def rectification_overdue_q(now: datetime) -> Q:
     """Rectifications not reported (or returned to the unit) past their deadline; one reported and waiting for
     a supervisor is not late."""
