@@ -49,7 +49,7 @@ from enterprises.models import (
     UnitMembership,
 )
 from notifications.models import Notification
-from supervision.models import Appeal, AppealKind, AppealState, Rectification, RectificationState
+from supervision.ratings.models import Appeal, AppealKind, AppealState, Rectification, RectificationState
 from workflow.models import ClockKind, ClockOutcome, DeadlineCycle, DeadlinePolicy, ExtensionRequest, ExtensionState
 
 from . import vocabulary as words

@@ -31,7 +31,7 @@ from rest_framework.authtoken.models import Token
 
 from cases.models import Case, CaseState
 from enterprises.models import EnterpriseContact, Role, ServiceAssignment, Unit, UnitMembership
-from supervision.models import LedgerExport
+from supervision.ledger.models import LedgerExport
 from workflow.models import ClockKind, DeadlineCycle
 
 from . import floors

@@ -9,13 +9,13 @@ from accounts.api import InvitationViewSet, LogoutView, PasswordChangeView, Pass
 from cases.api import CategoryViewSet
 from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet, PreferenceView
-from supervision.api.circulars import CircularViewSet
-from supervision.api.ledger import LedgerExportViewSet
-from supervision.api.meetings import FlagViewSet, MeetingViewSet
-from supervision.api.overdue import OverdueViewSet
-from supervision.api.rates import RatesViewSet
-from supervision.api.ratings import AppealViewSet, RectificationViewSet
-from supervision.api.rechecks import RecheckViewSet
+from supervision.circulars.api import CircularViewSet
+from supervision.ledger.api import LedgerExportViewSet
+from supervision.meetings.api import FlagViewSet, MeetingViewSet
+from supervision.overdue.api import OverdueViewSet
+from supervision.rates.api import RatesViewSet
+from supervision.ratings.api import AppealViewSet, RectificationViewSet
+from supervision.rechecks.api import RecheckViewSet
 from workflow.api import CaseViewSet, ExtensionViewSet
 
 router = DefaultRouter()

@@ -3,17 +3,10 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import (
-    AgendaItem,
-    Appeal,
-    Circular,
-    CircularNumberSequence,
-    Meeting,
-    MeetingFlag,
-    RecheckItem,
-    RecheckSample,
-    Rectification,
-)
+from .circulars.models import Circular, CircularNumberSequence
+from .meetings.models import AgendaItem, Meeting, MeetingFlag
+from .ratings.models import Appeal, Rectification
+from .rechecks.models import RecheckItem, RecheckSample
 
 
 @admin.register(Rectification)

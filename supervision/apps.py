@@ -12,7 +12,7 @@ class SupervisionConfig(AppConfig):
         from cases.models import Case
         from workflow.signals import case_closed
 
-        from . import checks  # noqa: F401  (registers the PDF font check)
-        from .services.ratings import rectification_open_on_rating
+        from .circulars import checks  # noqa: F401  (registers the PDF font check)
+        from .ratings.services import rectification_open_on_rating
 
         case_closed.connect(rectification_open_on_rating, sender=Case, dispatch_uid="supervision-rectification-open")

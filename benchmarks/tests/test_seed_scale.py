@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from benchmarks.dataset import Shape
 from cases.models import Case, CaseEvent, CaseState, EventAction, UrgingLevel
 from enterprises.models import Enterprise, EnterpriseContact, Role, ServiceAssignment, UnitMembership
-from supervision.models import Rectification
+from supervision.ratings.models import Rectification
 from workflow.models import ClockKind, DeadlineCycle
 
 AS_OF = datetime(2026, 12, 4, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -33,11 +33,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from notifications.models import Notification
-from supervision.models import Rectification
-from supervision.services import circulars as circular_services
-from supervision.services import meetings as meeting_services
-from supervision.services import ratings as rating_services
-from supervision.services.ledger import ledger_export_request
+from supervision.circulars import services as circular_services
+from supervision.ledger.services import ledger_export_request
+from supervision.meetings import services as meeting_services
+from supervision.ratings import services as rating_services
+from supervision.ratings.models import Rectification
 from workflow import services
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -10,8 +10,8 @@ from cases.models import Case, CaseEvent, Comment
 from core import limits
 from core.errors import InvalidInput
 from notifications.models import Notification
-from supervision.models import Meeting, MeetingFlag
-from supervision.services import meetings as meeting_services
+from supervision.meetings import services as meeting_services
+from supervision.meetings.models import Meeting, MeetingFlag
 from web.tests.helpers import case_url, signed_in
 from workflow import services
 from workflow.models import ExtensionRequest

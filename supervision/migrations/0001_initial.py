@@ -6,7 +6,7 @@ import django_fsm
 from django.conf import settings
 from django.db import migrations, models
 
-import supervision.models.ledger
+import supervision.ledger.models
 
 
 class Migration(migrations.Migration):
@@ -842,7 +842,7 @@ class Migration(migrations.Migration):
                 (
                     "file",
                     models.FileField(
-                        blank=True, upload_to=supervision.models.ledger.ledger_export_path, verbose_name="file"
+                        blank=True, upload_to=supervision.ledger.models.ledger_export_path, verbose_name="file"
                     ),
                 ),
                 ("error", models.TextField(blank=True, verbose_name="error")),

@@ -12,7 +12,7 @@ import time_machine
 
 from cases.models import Case, ResolutionType
 from notifications.models import Notification
-from supervision.models import Rectification
+from supervision.ratings.models import Rectification
 from workflow import services
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

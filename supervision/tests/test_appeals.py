@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, CaseEvent, EventAction
-from supervision.models import Appeal, AppealState, Rectification, RectificationState
+from supervision.ratings.models import Appeal, AppealState, Rectification, RectificationState
 from workflow import services
 
 from .helpers import APPEALS, at, post, rated_case, received, rectification_of, resolved_case, travel

@@ -18,6 +18,7 @@ from io import BytesIO
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core.checks import run_checks
 from django.db import connection
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -27,8 +28,8 @@ from cases.models import Case, UrgingLevel
 from enterprises.models import Role, UnitMembership
 from notifications import services as notification_services
 from notifications.models import Notification
-from supervision.circulars import worst_performers
-from supervision.models import Circular, CircularPublished, CircularState
+from supervision.circulars.models import Circular, CircularPublished, CircularState
+from supervision.circulars.snapshot import worst_performers
 from workflow import services
 from workflow.workdays import SHANGHAI
 
@@ -369,7 +370,7 @@ def test_it_publishes_nothing_when_the_notifications_cannot_be_written(district,
     def broken(**kwargs):
         raise RuntimeError("notifications down")
 
-    monkeypatch.setattr("supervision.services.circulars.notifications_create_many", broken)
+    monkeypatch.setattr("supervision.circulars.services.notifications_create_many", broken)
     client = district.client(district.sam)
     client.raise_request_exception = False
     response = client.post(detail_url(circular, "publish/"), {}, format="json")
@@ -528,6 +529,15 @@ def test_it_says_what_to_install_when_the_pdf_font_is_missing(district, history,
     assert response.json()["code"] == "pdf_font_missing"
     assert "fonts-wqy-zenhei" in response.json()["message"]
     assert "/nonexistent/wqy-zenhei.ttc" in response.json()["message"]
+
+
+def test_it_warns_at_start_up_when_the_pdf_font_is_missing(db, settings):
+    settings.HUIYIN = {**settings.HUIYIN, "CIRCULAR_PDF_FONT": "/nonexistent/wqy-zenhei.ttc"}
+
+    warnings = [message for message in run_checks() if message.id == "supervision.W001"]
+
+    assert len(warnings) == 1
+    assert "/nonexistent/wqy-zenhei.ttc" in warnings[0].msg
 
 
 # --- at the same moment --------------------------------------------------------------------------------------

@@ -23,9 +23,10 @@ from openpyxl import load_workbook
 
 from cases.models import Case, UrgingLevel
 from notifications.models import Notification
-from supervision.ledger import ledger_cases, write_ledger_workbook
-from supervision.models import ExportState, LedgerExport
-from supervision.services.ledger import ledger_exports_tidy
+from supervision.ledger.exports import write_ledger_workbook
+from supervision.ledger.models import ExportState, LedgerExport
+from supervision.ledger.selectors import ledger_cases
+from supervision.ledger.tasks import ledger_exports_tidy
 from workflow import services
 from workflow.tests.helpers import dispatch_only_category
 from workflow.workdays import SHANGHAI
@@ -318,7 +319,7 @@ def test_it_records_a_failed_job_and_tells_the_requester(
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("supervision.services.ledger.write_ledger_workbook", broken)
+    monkeypatch.setattr("supervision.ledger.exports.write_ledger_workbook", broken)
 
     job_id = request_ledger(district, district.sam, None, django_capture_on_commit_callbacks).json()["id"]
 
@@ -331,7 +332,7 @@ def test_it_records_a_failed_job_and_tells_the_requester(
 
 
 def test_it_writes_a_job_once_however_often_its_task_runs(district, ledger, django_capture_on_commit_callbacks):
-    from supervision.tasks import ledger_export_write
+    from supervision.ledger.tasks import ledger_export_write
 
     job_id = request_ledger(district, district.sam, None, django_capture_on_commit_callbacks).json()["id"]
     stored = LedgerExport.objects.get(pk=job_id).file.name
@@ -387,7 +388,7 @@ def add_cases(district, count: int) -> None:
 def queries_to_write(district) -> tuple[int, int]:
     sam = get_user_model().objects.get(pk=district.sam.pk)
     with CaptureQueriesContext(connection) as queries:
-        count = write_ledger_workbook(ledger_cases(sam, {}), now=NOW, file=BytesIO())
+        count = write_ledger_workbook(ledger_cases(sam, filters={}), now=NOW, file=BytesIO())
     return count, len(queries)
 
 

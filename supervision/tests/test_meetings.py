@@ -24,8 +24,8 @@ from cases.models import Case, CaseEvent, CaseState, EventAction
 from core.errors import InvalidInput
 from enterprises.models import Role, UnitMembership
 from notifications.models import Notification
-from supervision.models import AgendaItem, FlagState, ItemOutcome, MeetingFlag
-from supervision.services import meetings as meeting_services
+from supervision.meetings import services as meeting_services
+from supervision.meetings.models import AgendaItem, FlagState, ItemOutcome, MeetingFlag
 from workflow import services
 from workflow.workdays import SHANGHAI
 

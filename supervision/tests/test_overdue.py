@@ -349,7 +349,7 @@ def test_it_exports_english_headers_to_an_english_request(district, review):
 
 
 def test_it_refuses_an_export_over_the_limit_and_asks_to_narrow_the_filters(district, review, monkeypatch):
-    monkeypatch.setattr("supervision.api.overdue.EXPORT_MAX_ROWS", 3)
+    monkeypatch.setattr("supervision.overdue.api.EXPORT_MAX_ROWS", 3)
 
     response = district.client(district.sam).get(EXPORT, HTTP_ACCEPT_LANGUAGE="en")
 

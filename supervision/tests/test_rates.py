@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, ResolutionType
 from enterprises.models import Role, Unit, UnitKind, UnitMembership
-from supervision.rates import period_parse
+from supervision.rates.periods import period_parse
 from workflow import services
 
 pytestmark = pytest.mark.django_db

@@ -18,10 +18,11 @@ from cases.models import Case, CaseEvent, CaseState, Closure, EventAction, Resol
 from core.errors import Conflict, NotPermitted
 from enterprises.models import Enterprise, EnterpriseContact, Role, UnitMembership
 from notifications.models import Notification
-from supervision import rechecks
-from supervision.models import RecheckItem, RecheckSample, Rectification, RectificationState
-from supervision.rechecks import Candidate, draw, population_digest, sample_size
-from supervision.services import ratings
+from supervision.ratings import services as ratings
+from supervision.ratings.models import Rectification, RectificationState
+from supervision.rechecks import services as recheck_services
+from supervision.rechecks.models import RecheckItem, RecheckSample
+from supervision.rechecks.sampling import Candidate, draw, population_digest, sample_size
 from workflow import services
 from workflow.models import ClockKind, DeadlineCycle
 from workflow.services import case_reopen_after_recheck
@@ -271,14 +272,14 @@ def test_it_refuses_a_second_sample_for_the_same_month(district):
 
 def test_it_refuses_the_second_of_two_draws_at_the_same_moment(district, monkeypatch):
     october(district)
-    population = rechecks.recheck_population
+    population = recheck_services.recheck_population
 
     def another_supervisor_draws_meanwhile(**arguments):
         found = population(**arguments)
         samples_of(district, [Case.objects.get(pk=found[0].case_id)], ["2026-10"])
         return found
 
-    monkeypatch.setattr(rechecks, "recheck_population", another_supervisor_draws_meanwhile)
+    monkeypatch.setattr(recheck_services, "recheck_population", another_supervisor_draws_meanwhile)
 
     response = drawn(district, period="2026-10")
 

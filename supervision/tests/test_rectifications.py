@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, CaseEvent, CaseState, EventAction
 from core.errors import Conflict
-from supervision.models import Rectification, RectificationState
-from supervision.reminders import rectifications_sweep
-from supervision.services import ratings as supervision_services
+from supervision.ratings import services as supervision_services
+from supervision.ratings.models import Rectification, RectificationState
+from supervision.ratings.reminders import rectifications_sweep
 from workflow import services
 
 from .helpers import RECTIFICATIONS, at, post, rated_case, received, rectification_of, resolved_case, travel

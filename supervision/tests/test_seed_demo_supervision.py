@@ -13,21 +13,12 @@ from rest_framework.test import APIClient
 from cases.models import Case, CaseEvent, CaseState, Closure
 from enterprises.models import Unit
 from notifications.models import Notification
-from supervision.models import (
-    Appeal,
-    AppealState,
-    Circular,
-    CircularState,
-    FlagKind,
-    Meeting,
-    MeetingFlag,
-    MeetingState,
-    RecheckSample,
-    Rectification,
-    RectificationState,
-)
-from supervision.rates import period_of_month, within
-from supervision.rechecks import previous_month
+from supervision.circulars.models import Circular, CircularState
+from supervision.meetings.models import FlagKind, Meeting, MeetingFlag, MeetingState
+from supervision.rates.periods import period_of_month, within
+from supervision.ratings.models import Appeal, AppealState, Rectification, RectificationState
+from supervision.rechecks.models import RecheckSample
+from supervision.rechecks.sampling import previous_month
 from workflow.management.commands.seed_demo import INDUSTRY_BUREAU
 
 COUNTED_MODELS = (Case, CaseEvent, Notification, MeetingFlag, Meeting, Rectification, Appeal, Circular, RecheckSample)

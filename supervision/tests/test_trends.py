@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case
-from supervision.trends import overdue_by_week
+from supervision.rates.trends import overdue_by_week
 from workflow import services
 from workflow.models import ClockKind, DeadlineCycle
 from workflow.workdays import SHANGHAI

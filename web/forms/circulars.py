@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import limits
 from enterprises.models import Unit
-from supervision.services.circulars import DEFAULT_WORST_COUNT, MAX_WORST_COUNT
+from supervision.circulars.services import DEFAULT_WORST_COUNT, MAX_WORST_COUNT
 
 from .supervision import period_choices
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import limits
-from supervision.models import FlagKind, RecheckMethod, RecheckResult
+from supervision.meetings.models import FlagKind
+from supervision.rechecks.models import RecheckMethod, RecheckResult
 
 from .cases import VersionedForm
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core import limits
-from supervision.models import AppealKind, AppealState, RectificationState
+from supervision.ratings.models import AppealKind, AppealState, RectificationState
 
 ANY = [("", _("All"))]
 

@@ -17,7 +17,9 @@ from core import limits
 from core.errors import InvalidInput
 from enterprises.models import Enterprise, Role, Unit
 from enterprises.selectors import enterprises_visible_to
-from supervision import rates
+from supervision.rates.figures import COUNTS, RATES, SCORED
+from supervision.rates.periods import Period, period_of_month, period_parse
+from supervision.rates.selectors import By, Part
 
 User = get_user_model()
 
@@ -60,7 +62,8 @@ class OverdueFilterForm(forms.Form):
         )
 
     def filters(self) -> dict:
-        """The keyword filters of ``supervision.overdue.overdue_cases``; none when the form is unbound or invalid."""
+        """The keyword filters of ``overdue_cases`` (``supervision.overdue.selectors``); none when the form is unbound
+        or invalid."""
         if not self.is_bound or not self.is_valid():
             return {}
         data = self.cleaned_data
@@ -114,7 +117,7 @@ class DecisionForm(forms.Form):
     )
 
 
-CHART_FIGURES = ("score", *rates.SCORED)
+CHART_FIGURES = ("score", *SCORED)
 
 
 def period_choices(now: datetime) -> list[tuple[str, str]]:
@@ -138,7 +141,7 @@ def period_choices(now: datetime) -> list[tuple[str, str]]:
 class RatesForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), required=False)
     by = forms.ChoiceField(
-        label=_("Rank"), choices=[(rates.By.UNIT, _("By unit")), (rates.By.CADRE, _("By cadre"))], required=False
+        label=_("Rank"), choices=[(By.UNIT, _("By unit")), (By.CADRE, _("By cadre"))], required=False
     )
     chart = forms.ChoiceField(label=_("Bars show"), required=False)
 
@@ -148,24 +151,24 @@ class RatesForm(forms.Form):
         self.fields["period"].choices = period_choices(now)
         self.fields["chart"].choices = [(name, figure_names[name]) for name in CHART_FIGURES]
 
-    def choice(self) -> tuple[rates.Period, rates.By, str]:
+    def choice(self) -> tuple[Period, By, str]:
         """Period, table and bar figure chosen, or this month, by unit and the score."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        period = rates.period_parse(data["period"]) if data.get("period") else rates.period_of_month(self.now)
-        return period, rates.By(data.get("by") or rates.By.UNIT), data.get("chart") or "score"
+        period = period_parse(data["period"]) if data.get("period") else period_of_month(self.now)
+        return period, By(data.get("by") or By.UNIT), data.get("chart") or "score"
 
 
 class FigureForm(forms.Form):
     """The figure a drill-down lists: the drill-down API's parameters."""
 
     period = forms.CharField(label=_("Period"))
-    metric = forms.ChoiceField(label=_("Figure"), choices=[(name, name) for name in (*rates.RATES, *rates.COUNTS)])
-    part = forms.ChoiceField(label=_("Part"), choices=[(part.value, part.value) for part in rates.Part], required=False)
+    metric = forms.ChoiceField(label=_("Figure"), choices=[(name, name) for name in (*RATES, *COUNTS)])
+    part = forms.ChoiceField(label=_("Part"), choices=[(part.value, part.value) for part in Part], required=False)
     unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1, max_value=limits.MAX_ID)
     cadre = forms.IntegerField(label=_("Cadre"), required=False, min_value=1, max_value=limits.MAX_ID)
 
-    def clean_period(self) -> rates.Period:
+    def clean_period(self) -> Period:
         try:
-            return rates.period_parse(self.cleaned_data["period"])
+            return period_parse(self.cleaned_data["period"])
         except InvalidInput as refusal:
             raise ValidationError(refusal.message, code=refusal.code) from None

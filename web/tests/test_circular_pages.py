@@ -10,8 +10,8 @@ import pytest
 import time_machine
 
 from cases.models import Case
-from supervision.models import Circular, CircularState
-from supervision.services import circulars as circular_services
+from supervision.circulars import services as circular_services
+from supervision.circulars.models import Circular, CircularState
 from workflow import services
 from workflow.workdays import SHANGHAI
 

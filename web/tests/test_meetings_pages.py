@@ -11,8 +11,8 @@ import pytest
 import time_machine
 
 from cases.models import Case, CaseState
-from supervision.models import AgendaItem, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
-from supervision.services import meetings as meeting_services
+from supervision.meetings import services as meeting_services
+from supervision.meetings.models import AgendaItem, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
 from workflow import services
 from workflow.workdays import SHANGHAI
 

@@ -9,8 +9,9 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from supervision.models import Appeal, AppealState, LedgerExport, Rectification, RectificationState
-from supervision.services import ratings as rating_services
+from supervision.ledger.models import LedgerExport
+from supervision.ratings import services as rating_services
+from supervision.ratings.models import Appeal, AppealState, Rectification, RectificationState
 from supervision.tests.helpers import rated_case
 from workflow.workdays import SHANGHAI
 

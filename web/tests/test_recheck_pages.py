@@ -11,8 +11,9 @@ import pytest
 import time_machine
 
 from cases.models import Case, CaseState
-from supervision import rechecks
-from supervision.models import RecheckItem, RecheckSample
+from supervision.rechecks.models import RecheckItem, RecheckSample
+from supervision.rechecks.sampling import month_parse
+from supervision.rechecks.services import recheck_sample_draw
 from workflow import services
 from workflow.workdays import SHANGHAI
 
@@ -46,9 +47,7 @@ def frozen():
 
 
 def drawn(district, *, rate: int = 100) -> RecheckSample:
-    return rechecks.recheck_sample_draw(
-        acting_user=district.sam, period=rechecks.month_parse("2026-10"), rate_percent=rate, seed=7
-    )
+    return recheck_sample_draw(acting_user=district.sam, period=month_parse("2026-10"), rate_percent=rate, seed=7)
 
 
 def test_it_lets_sam_draw_last_months_sample_and_opens_it(district):
@@ -176,7 +175,7 @@ def test_it_reads_the_samples_in_a_fixed_number_of_queries(district, django_asse
             case = services.case_assign(case=case, acting_user=district.dora, assignee=cadre, unit=unit)
             case = services.case_resolve(case=case, acting_user=cadre, resolution_type="solved", reply="已办理。")
             services.case_close(case=case, acting_user=district.bob, satisfaction=5)
-    rechecks.recheck_sample_draw(acting_user=district.sam, period=rechecks.month_parse("2026-09"), seed=1)
+    recheck_sample_draw(acting_user=district.sam, period=month_parse("2026-09"), seed=1)
     with django_assert_num_queries(11):
         response = sam.get(RECHECKS)
     assert response.content.decode().count('<tr id="sample-') == 2

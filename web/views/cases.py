@@ -33,8 +33,9 @@ from cases.selectors import (
 from core.errors import Conflict, NotFound
 from enterprises.access import roles_for_user
 from enterprises.selectors import assignable_memberships
-from supervision.meetings import FLAGGABLE_STATES, may_flag, pending_flag_of
-from supervision.services.meetings import flag_create
+from supervision.meetings.permissions import FLAGGABLE_STATES, may_flag
+from supervision.meetings.selectors import pending_flag_of
+from supervision.meetings.services import flag_create
 from workflow import services
 from workflow.routing import route_for
 from workflow.selectors import available_actions
@@ -99,7 +100,9 @@ class CasePage:
     def pending_flag(self):
         """The case's flag waiting for the joint review meeting; read for officials only, once."""
         if self._pending_flag is None:
-            self._pending_flag = (pending_flag_of(self.user, self.case) if self.roles.is_official else None) or False
+            self._pending_flag = (
+                pending_flag_of(self.user, case=self.case) if self.roles.is_official else None
+            ) or False
         return self._pending_flag or None
 
     def may_flag(self) -> bool:

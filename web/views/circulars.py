@@ -1,5 +1,5 @@
 """The overdue circulars (督办通报) in the browser: the list, drafting, the document page with its edit form,
-regeneration, deletion and publication. Views parse, call ``supervision.services.circulars`` and the
+regeneration, deletion and publication. Views parse, call the services of ``supervision.circulars`` and the
 selector ``circulars_visible_to``, and render the stored snapshot with the exports' own labels.
 """
 
@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from core.errors import NotFound
 from enterprises.access import roles_for_user
 from enterprises.models import Role, Unit, UnitMembership
-from supervision.circular_export import (
+from supervision.circulars import services
+from supervision.circulars.exports import (
     OVERDUE_HEADERS,
     PEOPLE_HEADERS,
     RANKING_HEADERS,
@@ -37,11 +38,11 @@ from supervision.circular_export import (
     unit_name,
     worst_rows,
 )
-from supervision.circulars import circular_number, named_units, period_text, tier_text
-from supervision.models import Circular, CircularState
-from supervision.overdue import in_language
-from supervision.selectors import circular_for_user, circulars_visible_to, manages_jurisdiction
-from supervision.services import circulars as services
+from supervision.circulars.models import Circular, CircularState
+from supervision.circulars.permissions import may_change_circular, may_prepare_circulars
+from supervision.circulars.selectors import circular_for_user, circulars_visible_to
+from supervision.circulars.snapshot import circular_number, named_units, period_text, tier_text
+from supervision.exports import in_language
 from workflow import clock
 
 from ..actions import perform
@@ -91,7 +92,8 @@ def circulars(request: HttpRequest) -> HttpResponse:
     if not roles.is_official:
         return refused(request, _("Circulars are for government officials."))
     form, status = None, 200
-    if roles.is_supervisor:
+    prepares = may_prepare_circulars(user)
+    if prepares:
         form = CircularCreateForm(
             request.POST if request.method == "POST" else None,
             now=clock.now(),
@@ -119,7 +121,7 @@ def circulars(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     drafts = None
-    if roles.is_supervisor:
+    if prepares:
         drafts = Paginator(visible.filter(state=CircularState.DRAFT), CIRCULARS_PAGE_SIZE).get_page(
             request.GET.get("drafts_page")
         )
@@ -227,7 +229,7 @@ def document(circular: Circular) -> dict:
 
 def circular_context(request: HttpRequest, circular: Circular, bound: dict | None = None) -> dict:
     """The page and, for a supervisor of its jurisdiction while it is a draft, the forms that act on it."""
-    manages = not circular.is_published and manages_jurisdiction(roles_for_user(request.user), circular.jurisdiction_id)
+    manages = may_change_circular(circular, request.user)
     forms = {}
     if manages:
         initial = {"version": circular.version}

@@ -1,5 +1,5 @@
 """The problem ledger (问题台账) from the browser: request it with the case list's filters, follow my jobs,
-download the file when it is written. The job and the file are ``supervision.services.ledger``'s."""
+download the file when it is written. The job and the file are ``supervision.ledger``'s."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from supervision.ledger import may_export_ledger
-from supervision.models import LedgerExport
-from supervision.services.ledger import ledger_export_request
+from supervision.ledger.permissions import may_export_ledger
+from supervision.ledger.selectors import ledger_exports_visible_to
+from supervision.ledger.services import ledger_export_request
 
 from ..actions import perform
 from ..forms.ledger import LedgerFilterForm
@@ -46,5 +46,5 @@ def ledger(request: HttpRequest) -> HttpResponse:
         form = LedgerFilterForm(request.GET or None, auto_id="ledger-%s")
         if form.is_bound and not form.is_valid():
             status = 400
-    jobs = Paginator(LedgerExport.objects.filter(requested_by=user), JOBS_PAGE_SIZE).get_page(request.GET.get("page"))
+    jobs = Paginator(ledger_exports_visible_to(user), JOBS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/ledger.html", {"form": form, "jobs": jobs}, status=status)

@@ -1,8 +1,8 @@
 """The joint review meeting (联审会办) and the monthly re-check (复查) in the browser.
 
-Views parse, call ``supervision.services.meetings`` and ``supervision.rechecks`` and render; who sees what comes
-from ``supervision.meetings`` and ``supervision.rechecks`` (built on ``cases_visible_to``), and every write is
-checked again by its service, whose refusal is shown as a message.
+Views parse, call the services of ``supervision.meetings`` and ``supervision.rechecks`` and render; who sees
+what comes from their selectors (built on ``cases_visible_to``) and permissions, and every write is checked
+again by its service, whose refusal is shown as a message.
 """
 
 from dataclasses import dataclass
@@ -21,22 +21,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from cases.permissions import supervises
-from enterprises.access import UnitTree, roles_for_user
+from enterprises.access import UnitTree
 from enterprises.models import Unit
 from enterprises.selectors import assignable_memberships
-from supervision import rechecks
-from supervision.meetings import (
+from supervision.meetings import services
+from supervision.meetings.models import AgendaItem, FlagState, ItemOutcome, MeetingState
+from supervision.meetings.permissions import may_plan_meetings, may_run_meeting, may_see_meetings
+from supervision.meetings.selectors import (
     agenda_items_for,
     flags_visible_to,
     jurisdiction_units,
     leaders_chairing,
-    may_run_meeting,
-    may_see_meetings,
     meetings_visible_to,
 )
-from supervision.models import AgendaItem, FlagState, ItemOutcome, MeetingState, RecheckSample
-from supervision.services import meetings as services
+from supervision.rechecks import services as recheck_services
+from supervision.rechecks.models import RecheckSample
+from supervision.rechecks.permissions import may_draw_sample, may_read_rechecks, may_record_recheck
+from supervision.rechecks.sampling import default_rate_percent, month_parse, previous_month
+from supervision.rechecks.selectors import recheck_items_visible_to, recheck_jurisdictions, recheck_samples_with_counts
 from workflow import clock
 
 from ..actions import perform
@@ -88,7 +90,7 @@ def pool_of(user):
 
 def meeting_form_for(user, data=None) -> MeetingForm:
     """The choices of a supervisor's jurisdictions: their leaders and active units."""
-    jurisdictions = rechecks.recheck_jurisdictions(user)
+    jurisdictions = recheck_jurisdictions(user)
     units = UnitTree().subtree([unit.pk for unit in jurisdictions])
     leaders = sorted(leaders_chairing(units), key=person)
     active = Unit.objects.filter(pk__in=units, is_active=True).order_by("kind", "name")
@@ -115,10 +117,10 @@ def meetings(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not may_see_meetings(user):
         return refused(request, _("Only officials take part in the joint review meeting."))
-    supervisor = roles_for_user(user).is_supervisor
+    plans = may_plan_meetings(user)
     if request.method != "POST":
-        return render_meetings(request, meeting_form_for(user) if supervisor else None)
-    if not supervisor:
+        return render_meetings(request, meeting_form_for(user) if plans else None)
+    if not plans:
         return refused(request, _("Only supervisors plan joint review meetings."))
     form = meeting_form_for(user, request.POST)
     if not form.is_valid():
@@ -160,7 +162,7 @@ class MeetingPage:
         if meeting is None:
             raise Http404
         self.meeting = meeting
-        self.runs = meeting.state == MeetingState.PLANNED and may_run_meeting(self.user, meeting)
+        self.runs = meeting.state == MeetingState.PLANNED and may_run_meeting(meeting, self.user)
         self._choices = None
 
     def choices(self) -> tuple[list, list, dict, dict]:
@@ -189,7 +191,7 @@ class MeetingPage:
 
     def render(self, bound: dict | None = None, status: int = 200) -> HttpResponse:
         rows = []
-        for item in agenda_items_for(self.user, self.meeting):
+        for item in agenda_items_for(self.user, meeting=self.meeting):
             row = AgendaRow(item=item)
             if self.runs and item.outcome == ItemOutcome.OPEN:
                 row.decision_form, row.sub_case_forms = (bound or {}).get(item.pk) or self.forms_for(item)
@@ -236,7 +238,7 @@ def sub_case_rows(page: MeetingPage, forms: SubCaseFormSet) -> list[dict]:
 @require_POST
 def meeting_decide(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
     page = MeetingPage(request, meeting_id)
-    item = agenda_items_for(request.user, page.meeting).filter(pk=item_id).first()
+    item = agenda_items_for(request.user, meeting=page.meeting).filter(pk=item_id).first()
     if item is None:
         raise Http404
     decision, rows = page.forms_for(item, request.POST)
@@ -297,14 +299,14 @@ def draw_form_for(user, data=None) -> DrawForm:
     return DrawForm(
         data,
         now=now,
-        jurisdictions=rechecks.recheck_jurisdictions(user),
-        rate_percent=rechecks.default_rate_percent(),
-        initial={"period": rechecks.previous_month(now).label},
+        jurisdictions=recheck_jurisdictions(user),
+        rate_percent=default_rate_percent(),
+        initial={"period": previous_month(now).label},
     )
 
 
 def render_rechecks(request: HttpRequest, form: DrawForm | None, status: int = 200) -> HttpResponse:
-    samples = rechecks.recheck_samples_with_counts(request.user).order_by("-period_start", "-id")
+    samples = recheck_samples_with_counts(request.user).order_by("-period_start", "-id")
     page = Paginator(samples, SAMPLES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/meetings/rechecks.html", {"page": page, "form": form}, status=status)
 
@@ -312,12 +314,12 @@ def render_rechecks(request: HttpRequest, form: DrawForm | None, status: int = 2
 @login_required
 def recheck_samples(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not rechecks.may_read_rechecks(user):
+    if not may_read_rechecks(user):
         return refused(request, _("Only supervisors and leaders can see re-checks."))
-    supervisor = roles_for_user(user).is_supervisor
+    draws = may_draw_sample(user)
     if request.method != "POST":
-        return render_rechecks(request, draw_form_for(user) if supervisor else None)
-    if not supervisor:
+        return render_rechecks(request, draw_form_for(user) if draws else None)
+    if not draws:
         return refused(request, _("Only supervisors draw re-check samples."))
     form = draw_form_for(user, request.POST)
     if not form.is_valid():
@@ -325,9 +327,9 @@ def recheck_samples(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     sample = perform(
         request,
-        lambda: rechecks.recheck_sample_draw(
+        lambda: recheck_services.recheck_sample_draw(
             acting_user=user,
-            period=rechecks.month_parse(data["period"]),
+            period=month_parse(data["period"]),
             jurisdiction=Unit.objects.get(pk=data["jurisdiction"]),
             rate_percent=data["rate_percent"],
             seed=data["seed"],
@@ -338,7 +340,7 @@ def recheck_samples(request: HttpRequest) -> HttpResponse:
 
 
 def visible_sample(user, sample_id: int) -> RecheckSample:
-    sample = rechecks.recheck_samples_with_counts(user).filter(pk=sample_id).first()
+    sample = recheck_samples_with_counts(user).filter(pk=sample_id).first()
     if sample is None:
         raise Http404
     return sample
@@ -346,14 +348,12 @@ def visible_sample(user, sample_id: int) -> RecheckSample:
 
 def render_sample(request: HttpRequest, sample: RecheckSample, bound: dict | None = None, status: int = 200):
     user = request.user
-    items = Paginator(rechecks.recheck_items_visible_to(user, sample), ITEMS_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    items = Paginator(recheck_items_visible_to(user, sample=sample), ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         (
             item,
             (bound or {}).get(item.pk) or RecheckRecordForm(prefix=f"item-{item.pk}")
-            if not item.result and supervises(item.case, user)
+            if not item.result and may_record_recheck(item.case, user)
             else None,
         )
         for item in items
@@ -364,7 +364,7 @@ def render_sample(request: HttpRequest, sample: RecheckSample, bound: dict | Non
 
 @login_required
 def recheck_sample(request: HttpRequest, sample_id: int) -> HttpResponse:
-    if not rechecks.may_read_rechecks(request.user):
+    if not may_read_rechecks(request.user):
         return refused(request, _("Only supervisors and leaders can see re-checks."))
     return render_sample(request, visible_sample(request.user, sample_id))
 
@@ -373,10 +373,10 @@ def recheck_sample(request: HttpRequest, sample_id: int) -> HttpResponse:
 @require_POST
 def recheck_record(request: HttpRequest, sample_id: int, item_id: int) -> HttpResponse:
     user = request.user
-    if not rechecks.may_read_rechecks(user):
+    if not may_read_rechecks(user):
         return refused(request, _("Only supervisors and leaders can see re-checks."))
     sample = visible_sample(user, sample_id)
-    item = rechecks.recheck_items_visible_to(user, sample).filter(pk=item_id).first()
+    item = recheck_items_visible_to(user, sample=sample).filter(pk=item_id).first()
     if item is None:
         raise Http404
     form = RecheckRecordForm(request.POST, prefix=f"item-{item.pk}")
@@ -384,7 +384,7 @@ def recheck_record(request: HttpRequest, sample_id: int, item_id: int) -> HttpRe
         return render_sample(request, sample, bound={item.pk: form}, status=400)
     perform(
         request,
-        lambda: rechecks.recheck_record(item=item, acting_user=user, **form.cleaned_data),
+        lambda: recheck_services.recheck_record(item=item, acting_user=user, **form.cleaned_data),
         success=_("The re-check of %(number)s is recorded.") % {"number": item.case.number},
     )
     return redirect(f"{reverse('web:recheck-sample', kwargs={'sample_id': sample.pk})}#item-{item.pk}")

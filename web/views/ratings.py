@@ -1,12 +1,11 @@
 """After a bad rating, in the browser: rectifications (整改) with the unit's report and the supervisor's
 acceptance or return, and appeals (申诉) filed by the unit and decided by a supervisor.
 
-Rows come through ``supervision.selectors`` (the cases an official sees); the forms offered come from the
-rows' django-fsm transitions and the appeal service's own rule; every form calls ``supervision.services``.
+Rows come through ``supervision.ratings.selectors`` (the cases an official sees); the forms offered come from
+the rows' django-fsm transitions and the appeal's rule (``ratings.permissions``); every form calls the services.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,20 +18,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases.models import Case
 from cases.selectors import cases_visible_officially_to
 from core.errors import NotFound
 from enterprises.access import roles_for_user
-from supervision.models import Appeal, Rectification, rectification_overdue_q
-from supervision.selectors import (
+from supervision.ratings import services
+from supervision.ratings.models import Appeal, Rectification, rectification_overdue_q
+from supervision.ratings.permissions import may_appeal
+from supervision.ratings.selectors import (
     appeals_visible_to,
     rectifications_visible_to,
     row_for_user,
 )
-from supervision.services import ratings as services
 from workflow import clock
 from workflow.selectors import work_calendar
-from workflow.workdays import WorkCalendar
 
 from ..actions import perform
 from ..forms.ratings import (
@@ -73,13 +71,6 @@ RECTIFICATION_ACTIONS = {
         gettext_lazy("The rectification was returned to the unit."),
     ),
 }
-
-
-def may_appeal(case: Case, user, *, appealed: set[tuple], calendar: WorkCalendar, now: datetime) -> bool:
-    """The appeal service's own rule; ``appealed`` holds the (case, rating time) pairs already appealed."""
-    return (case.pk, case.closed_at) not in appealed and services.appeal_refusal(
-        case, user, calendar=calendar, now=now
-    ) is None
 
 
 @dataclass

@@ -21,20 +21,35 @@ from cases.models import Case, Closure, ResolutionType, Satisfaction, UrgingLeve
 from cases.permissions import supervises
 from cases.selectors import case_for_user
 from core.errors import ApplicationError, Conflict, NotFound, NotPermitted
-from enterprises.access import roles_for_user
-from enterprises.models import TASK_FORCE_MINIMUM, Role, Unit
-from supervision import rates
-from supervision.board import listed_cases, served_enterprises, served_projects
-from supervision.extensions import extensions_decided_recently, extensions_to_decide
-from supervision.overdue import (
+from enterprises.models import TASK_FORCE_MINIMUM, Unit
+from supervision.board.permissions import may_see_board
+from supervision.board.selectors import served_enterprises, served_projects
+from supervision.extensions.permissions import may_see_extension_desk
+from supervision.extensions.selectors import extensions_decided_recently, extensions_to_decide
+from supervision.overdue.permissions import may_review_overdue
+from supervision.overdue.selectors import (
     last_action_display,
     last_actor_name,
-    may_review_overdue,
     overdue_cases,
     overdue_filtered,
     overdue_summary,
 )
-from supervision.trends import overdue_by_week
+from supervision.rates.figures import (
+    COUNTS,
+    GOOD_RATINGS,
+    RATES,
+    Source,
+    figures,
+    formulas,
+    ratings_text,
+    satisfied_ratings,
+)
+from supervision.rates.periods import Period
+from supervision.rates.permissions import rated_units_for_user
+from supervision.rates.selectors import By, Part, Row, Tier, cadre_table, unit_table
+from supervision.rates.selectors import figure_cases as figure_case_rows
+from supervision.rates.trends import overdue_by_week
+from supervision.urging.selectors import listed_cases
 from workflow import clock
 from workflow.models import ClockOutcome
 from workflow.selectors import extensions_visible_to, work_calendar
@@ -69,9 +84,9 @@ FIGURE_NAMES = {
     "recheck_failed": gettext_lazy("Failed re-checks"),
 }
 TIER_NAMES = {
-    rates.Tier.BUREAU: gettext_lazy("Bureaus"),
-    rates.Tier.LOCAL: gettext_lazy("Townships and street offices"),
-    rates.Tier.OTHER: gettext_lazy("Other units (not ranked)"),
+    Tier.BUREAU: gettext_lazy("Bureaus"),
+    Tier.LOCAL: gettext_lazy("Townships and street offices"),
+    Tier.OTHER: gettext_lazy("Other units (not ranked)"),
 }
 
 
@@ -126,7 +141,7 @@ def overdue_board(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not may_review_overdue(user):
         return refused(request, _("Only supervisors, leaders and dispatchers can see the overdue list."))
-    scope = rates.rated_units_for_user(user)
+    scope = rated_units_for_user(user)
     # One moment and one calendar for the whole page, so the filter and every row count the same days.
     now, calendar = timezone.now(), work_calendar()
     form = OverdueFilterForm(request.GET or None, user=user, scope=scope)
@@ -219,11 +234,6 @@ def overdue_urge(request: HttpRequest, case_id: int) -> HttpResponse:
 # --- extensions ----------------------------------------------------------------------------------------------
 
 
-def may_see_extension_desk(user) -> bool:
-    roles = roles_for_user(user)
-    return roles.is_supervisor or bool(roles.head_unit_ids)
-
-
 @login_required
 def extensions(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -277,7 +287,7 @@ class Cell:
 
 @dataclass
 class RankRow:
-    row: rates.Row
+    row: Row
     name: str
     score_text: str
     missing_text: str = ""
@@ -286,8 +296,8 @@ class RankRow:
 
 def counted_ratings(metric: str) -> str:
     """The ratings a rating figure counts as satisfied, so its column says exactly what it counts."""
-    ratings = {"satisfaction": rates.satisfied_ratings(), "good_rating": rates.GOOD_RATINGS}.get(metric)
-    return rates.ratings_text(ratings) if ratings else ""
+    ratings = {"satisfaction": satisfied_ratings(), "good_rating": GOOD_RATINGS}.get(metric)
+    return ratings_text(ratings) if ratings else ""
 
 
 def percent(rate: float | None) -> str:
@@ -299,17 +309,17 @@ def count_text(number: float) -> str:
     return f"{number:g}"
 
 
-def figure_url(period: rates.Period, metric: str, part: rates.Part, row: rates.Row) -> str:
+def figure_url(period: Period, metric: str, part: Part, row: Row) -> str:
     query = {"period": period.label, "metric": metric, "part": part.value, "unit": row.unit.pk}
     if row.cadre is not None:
         query["cadre"] = row.cadre.pk
     return f"{reverse('web:rates-cases')}?{urlencode(query)}"
 
 
-def rank_row(row: rates.Row, period: rates.Period) -> RankRow:
+def rank_row(row: Row, period: Period) -> RankRow:
     name = row.unit.name if row.cadre is None else f"{person_name(row.cadre)} · {row.unit.name}"
     cells = []
-    for metric in rates.RATES:
+    for metric in RATES:
         ratio = row.ratios[metric]
         cells.append(
             Cell(
@@ -318,17 +328,17 @@ def rank_row(row: rates.Row, period: rates.Period) -> RankRow:
                 rate_text=percent(ratio.rate),
                 numerator_text=count_text(ratio.numerator),
                 denominator_text=str(ratio.denominator),
-                numerator_url=figure_url(period, metric, rates.Part.NUMERATOR, row),
-                denominator_url=figure_url(period, metric, rates.Part.DENOMINATOR, row),
+                numerator_url=figure_url(period, metric, Part.NUMERATOR, row),
+                denominator_url=figure_url(period, metric, Part.DENOMINATOR, row),
             )
         )
-    for metric in rates.COUNTS:
+    for metric in COUNTS:
         cells.append(
             Cell(
                 name=metric,
                 label=str(FIGURE_NAMES[metric]),
                 rate_text=str(row.counts[metric]),
-                numerator_url=figure_url(period, metric, rates.Part.NUMERATOR, row),
+                numerator_url=figure_url(period, metric, Part.NUMERATOR, row),
                 is_count=True,
             )
         )
@@ -349,16 +359,16 @@ def bar_value(row: RankRow, chart: str) -> tuple[float | None, str, str]:
 @login_required
 def rankings(request: HttpRequest) -> HttpResponse:
     try:
-        scope = rates.rated_units_for_user(request.user)
+        scope = rated_units_for_user(request.user)
     except NotPermitted as refusal:
         return refused(request, refusal.message)
     now = clock.now()
     form = RatesForm(request.GET or None, now=now, figure_names={k: str(v) for k, v in FIGURE_NAMES.items()})
     period, by, chart = form.choice()
-    build = rates.unit_table if by == rates.By.UNIT else rates.cadre_table
+    build = unit_table if by == By.UNIT else cadre_table
     table = build(period=period, now=now, scope=scope)
     rows = [rank_row(row, period) for row in table.rows]
-    tiers = [(TIER_NAMES[tier], [row for row in rows if row.row.tier == tier]) for tier in rates.Tier]
+    tiers = [(TIER_NAMES[tier], [row for row in rows if row.row.tier == tier]) for tier in Tier]
     charted = sorted(
         ((row.name, *bar_value(row, chart)) for row in rows),
         key=lambda item: (item[1] is None, -(item[1] or 0)),
@@ -374,11 +384,11 @@ def rankings(request: HttpRequest) -> HttpResponse:
             "by": by,
             "chart_name": FIGURE_NAMES[chart],
             "tiers": [(name, tier_rows) for name, tier_rows in tiers if tier_rows],
-            "headers": [(FIGURE_NAMES[name], counted_ratings(name)) for name in (*rates.RATES, *rates.COUNTS)],
+            "headers": [(FIGURE_NAMES[name], counted_ratings(name)) for name in (*RATES, *COUNTS)],
             "bars": bar_chart(charted, maximum=100),
             "weeks": weeks,
             "line": line_chart([(f"{week.monday:%m-%d}", week.overdue) for week in weeks]),
-            "formulas": [(FIGURE_NAMES[name], text) for name, text in rates.formulas().items()],
+            "formulas": [(FIGURE_NAMES[name], text) for name, text in formulas().items()],
             "weights": [(FIGURE_NAMES[name], weight) for name, weight in table.weights.items() if weight],
         },
     )
@@ -402,16 +412,16 @@ def figure_row_display(row: dict) -> dict:
 def figure_cases(request: HttpRequest) -> HttpResponse:
     """The cases behind one figure of the rankings, exactly those it counted."""
     try:
-        scope = rates.rated_units_for_user(request.user)
+        scope = rated_units_for_user(request.user)
     except NotPermitted as refusal:
         return refused(request, refusal.message)
     form = FigureForm(request.GET)
     if not form.is_valid():
         return render(request, "web/supervision/figure_cases.html", {"form": form}, status=400)
     data = form.cleaned_data
-    part = rates.Part(data.get("part") or rates.Part.NUMERATOR)
+    part = Part(data.get("part") or Part.NUMERATOR)
     try:
-        rows = rates.figure_cases(
+        rows = figure_case_rows(
             period=data["period"],
             now=clock.now(),
             metric=data["metric"],
@@ -425,7 +435,7 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
     except ApplicationError as refusal:
         form.add_error("part", refusal.message)
         return render(request, "web/supervision/figure_cases.html", {"form": form}, status=400)
-    figure = rates.figures(data["period"], clock.now())[data["metric"]]
+    figure = figures(data["period"], clock.now())[data["metric"]]
     page = Paginator(rows, FIGURE_CASES_PAGE_SIZE).get_page(request.GET.get("page"))
     unit = Unit.objects.filter(pk=data["unit"]).first() if data.get("unit") else None
     cadres = User.objects.all() if scope is None else User.objects.filter(unit_memberships__unit_id__in=scope)
@@ -439,12 +449,12 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": [figure_row_display(row) for row in page],
             "figure_name": FIGURE_NAMES[data["metric"]],
-            "formula": rates.formulas()[data["metric"]],
+            "formula": formulas()[data["metric"]],
             "part": part,
             "period": data["period"],
             "unit": unit,
             "cadre_name": person_name(cadre),
-            "is_clock": figure.source == rates.Source.CYCLES,
+            "is_clock": figure.source == Source.CYCLES,
             "is_per_case": figure.per_case,
             "query": urlencode(query),
             "back_url": f"{reverse('web:rates')}?{urlencode({'period': data['period'].label})}",
@@ -458,8 +468,7 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
 @login_required
 def leader_board(request: HttpRequest) -> HttpResponse:
     user = request.user
-    roles = roles_for_user(user)
-    if not (Role.LEADER in roles.roles or roles.is_supervisor):
+    if not may_see_board(user):
         return refused(request, _("Only leaders and supervisors have a board of listed cases."))
     listed = Paginator(listed_cases(user), LISTED_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(case, last_action_display(case), last_actor_name(case)) for case in listed]

@@ -24,9 +24,8 @@ from cases.models import Case, CaseState, Category, Closure, ResolutionType
 from enterprises.credit_code import check_character
 from enterprises.models import Enterprise, Role, Unit, UnitKind, UnitMembership
 from notifications.models import Notification
-from supervision.ledger import LEDGER_CHUNK_ROWS
-from supervision.models import LedgerExport
-from supervision.services.ledger import ledger_export_run, retention
+from supervision.ledger.exports import LEDGER_CHUNK_ROWS, ledger_export_run, retention
+from supervision.ledger.models import LedgerExport
 from workflow.management.commands.bench_sweep import QueryCounter
 from workflow.models import ClockKind, DeadlineCycle, ExtensionRequest, ExtensionState
 

@@ -26,34 +26,24 @@ from django.utils import timezone
 
 from cases.models import Case, CaseState, Closure, Complexity
 from enterprises.models import Unit
-from supervision.circulars import circular_number, named_units
-from supervision.models import (
+from supervision.circulars.models import Circular, CircularState
+from supervision.circulars.services import circular_create, circular_publish, circular_update
+from supervision.circulars.snapshot import circular_number, named_units
+from supervision.meetings.models import FlagKind, FlagState, Meeting, MeetingFlag, MeetingState
+from supervision.meetings.services import flag_create, meeting_close, meeting_create, meeting_item_decide
+from supervision.rates.periods import period_of_month, within
+from supervision.ratings.models import (
     Appeal,
     AppealKind,
     AppealState,
-    Circular,
-    CircularState,
-    FlagKind,
-    FlagState,
-    Meeting,
-    MeetingFlag,
-    MeetingState,
-    RecheckSample,
     Rectification,
     RectificationState,
     rectification_overdue_q,
 )
-from supervision.rates import period_of_month, within
-from supervision.rechecks import previous_month
-from supervision.services.circulars import circular_create, circular_publish, circular_update
-from supervision.services.meetings import flag_create, meeting_close, meeting_create, meeting_item_decide
-from supervision.services.ratings import (
-    appeal_decide,
-    appeal_file,
-    appeal_window_ends_at,
-    rectification_accept,
-    rectification_submit,
-)
+from supervision.ratings.permissions import appeal_window_ends_at
+from supervision.ratings.services import appeal_decide, appeal_file, rectification_accept, rectification_submit
+from supervision.rechecks.models import RecheckSample
+from supervision.rechecks.sampling import previous_month
 from workflow import clock
 from workflow.management.commands.seed_demo import DISTRICT, INDUSTRY_BUREAU, LAND_BUREAU, demo_data_exists
 from workflow.selectors import work_calendar

@@ -13,7 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from cases.models import Case, CaseState
-from supervision.models import ItemOutcome, Meeting, MeetingState, RecheckItem
+from supervision.meetings.models import ItemOutcome, Meeting, MeetingState
+from supervision.rechecks.models import RecheckItem
 from workflow import services
 from workflow.workdays import SHANGHAI
 

@@ -12,7 +12,8 @@ import time_machine
 from playwright.sync_api import expect
 
 from cases.models import ResolutionType
-from supervision.models import Circular, Rectification
+from supervision.circulars.models import Circular
+from supervision.ratings.models import Rectification
 from workflow import services
 from workflow.workdays import SHANGHAI
 

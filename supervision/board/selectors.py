@@ -1,0 +1,45 @@
+"""The enterprises the user serves (包联) and the key projects whose task force (专班) the user heads or sits on,
+each with its open cases as the user sees them through ``cases_visible_to``."""
+
+from django.contrib.auth.models import User
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from cases.selectors import cases_visible_to
+from cases.states import OPEN_STATES
+from enterprises.access import roles_for_user
+from enterprises.models import Enterprise, KeyProject, TaskForceMember
+
+
+def served_enterprises(user: User) -> QuerySet[Enterprise]:
+    """The enterprises the user serves now (包保), by name, each with ``open_cases`` as the user sees them."""
+    open_cases = (
+        cases_visible_to(user).filter(state__in=OPEN_STATES).order_by(F("resolution_due_at").asc(nulls_last=True), "id")
+    )
+    return (
+        Enterprise.objects.filter(pk__in=roles_for_user(user).served_enterprise_ids)
+        .prefetch_related(Prefetch("cases", queryset=open_cases, to_attr="open_cases"))
+        .order_by("name", "id")
+    )
+
+
+def served_projects(user: User) -> QuerySet[KeyProject]:
+    """Active key projects the user leads or serves on, with their task force and ``open_cases``: the open cases
+    of the project's enterprise that the user may see."""
+    open_cases = (
+        cases_visible_to(user)
+        .filter(state__in=OPEN_STATES, enterprise=OuterRef("enterprise_id"))
+        .order_by()
+        .values("enterprise")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    task_force = TaskForceMember.objects.select_related("user", "unit").order_by("level", "id")
+    return (
+        KeyProject.objects.filter(Q(leader=user) | Q(task_force__user=user), is_active=True)
+        .distinct()
+        .select_related("enterprise", "leader")
+        .prefetch_related(Prefetch("task_force", queryset=task_force, to_attr="members"))
+        .annotate(open_cases=Coalesce(Subquery(open_cases, output_field=IntegerField()), Value(0)))
+        .order_by("name", "id")
+    )

@@ -1,0 +1,45 @@
+"""Extension requests as a decider's desk shows them: what waits for this user, and what was decided lately.
+
+Who may decide is ``workflow.services.may_decide_extension``, the rule the
+service enforces; the policies it reads are loaded once for the whole list.
+"""
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+
+from workflow.deadlines import PolicyBook
+from workflow.models import ExtensionRequest, ExtensionState
+from workflow.selectors import extensions_visible_to
+from workflow.services import may_decide_extension
+
+# What "recently decided" covers: a month of decisions is what a desk looks back on.
+RECENT_DECISIONS = timedelta(days=30)
+CASE_COLUMNS = ("case__enterprise", "case__category", "case__responsible_unit", "case__assignee")
+
+
+def extensions_to_decide(user: User) -> list[ExtensionRequest]:
+    """Pending requests of cases the user sees that the user may decide, longest waiting first.
+
+    A case has at most one pending request, so the list is bounded by the open
+    cases the user oversees; it is filtered in Python with the service's own rule.
+    """
+    pending = (
+        extensions_visible_to(user)
+        .filter(state=ExtensionState.PENDING)
+        .select_related(*CASE_COLUMNS)
+        .order_by("created_at", "id")
+    )
+    policies = PolicyBook()
+    return [request for request in pending if may_decide_extension(request.case, user, policies.for_case(request.case))]
+
+
+def extensions_decided_recently(user: User, *, now: datetime) -> QuerySet[ExtensionRequest]:
+    """Approved or rejected requests of cases the user sees, decided in the last month, newest first."""
+    return (
+        extensions_visible_to(user)
+        .filter(state__in=[ExtensionState.APPROVED, ExtensionState.REJECTED], decided_at__gte=now - RECENT_DECISIONS)
+        .select_related(*CASE_COLUMNS)
+        .order_by("-decided_at", "-id")
+    )

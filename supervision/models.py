@@ -1,0 +1,25 @@
+"""The registry Django reads: every model of supervision, imported so that the app's models are loaded.
+
+Each model lives with its mechanism (``supervision/<mechanism>/models.py``) and
+is imported from there; the app label stays ``supervision`` and every table its
+name, since Django names both after the app, not the module.
+"""
+
+from .circulars.models import Circular, CircularNumberSequence
+from .ledger.models import LedgerExport
+from .meetings.models import AgendaItem, Meeting, MeetingFlag
+from .ratings.models import Appeal, Rectification
+from .rechecks.models import RecheckItem, RecheckSample
+
+__all__ = [
+    "AgendaItem",
+    "Appeal",
+    "Circular",
+    "CircularNumberSequence",
+    "LedgerExport",
+    "Meeting",
+    "MeetingFlag",
+    "RecheckItem",
+    "RecheckSample",
+    "Rectification",
+]

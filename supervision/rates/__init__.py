@@ -1,0 +1,1 @@
+"""Rates and rankings of units and cadres, and the overdue trend: docs/rates.md."""

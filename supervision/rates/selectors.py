@@ -1,0 +1,273 @@
+"""Rates and rankings of units and cadres, computed by aggregate queries, and the cases behind every figure.
+
+Every figure is a count of the rows one Q object matches (``figures``). The tables count them
+with ``Count(..., filter=q)`` in one grouped query per source; the drill-down
+filters the same rows with the same Q, so the cases behind a figure are exactly
+the ones it counts.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Case as Conditional
+from django.db.models import Count, F, Max, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from cases.models import Case
+from core.errors import InvalidInput, NotPermitted
+from enterprises.models import Unit, UnitKind
+from workflow.models import ClockOutcome, DeadlineCycle
+
+from ..ratings.models import Rectification
+from .figures import COUNTS, RATES, SCORED, Figure, Source, figures
+from .periods import Period
+
+DEFAULT_WEIGHTS = {"response": 0.2, "on_time": 0.3, "resolution": 0.2, "satisfaction": 0.3}
+
+
+class Tier(StrEnum):
+    BUREAU = "bureau"
+    LOCAL = "local"
+    OTHER = "other"
+
+
+TIER_OF_KIND = {UnitKind.BUREAU: Tier.BUREAU, UnitKind.TOWNSHIP: Tier.LOCAL, UnitKind.STREET: Tier.LOCAL}
+RANKED_TIERS = (Tier.BUREAU, Tier.LOCAL)
+
+
+class By(StrEnum):
+    UNIT = "unit"
+    CADRE = "cadre"
+
+
+class Part(StrEnum):
+    NUMERATOR = "numerator"
+    DENOMINATOR = "denominator"
+
+
+# The columns a row counts against, per source and table.
+UNIT_COLUMN = {Source.CYCLES: "unit_id", Source.CASES: "responsible_unit_id", Source.RECTIFICATIONS: "unit_id"}
+CADRE_COLUMN = {Source.CYCLES: "responsible_id", Source.CASES: "assignee_id", Source.RECTIFICATIONS: "assignee_id"}
+MODEL = {Source.CYCLES: DeadlineCycle, Source.CASES: Case, Source.RECTIFICATIONS: Rectification}
+
+
+# --- the tables ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ratio:
+    numerator: float
+    denominator: int
+
+    @property
+    def rate(self) -> float | None:
+        """None, not 0, when nothing was counted: no data is not a bad result."""
+        return self.numerator / self.denominator if self.denominator else None
+
+
+@dataclass
+class Row:
+    unit: Unit
+    cadre: User | None
+    tier: Tier
+    ratios: dict[str, Ratio]
+    counts: dict[str, int]
+    score: float | None = None
+    missing: tuple[str, ...] = ()
+    rank: int | None = None
+
+
+@dataclass
+class Table:
+    period: Period
+    by: By
+    weights: dict[str, float]
+    rows: list[Row]
+
+
+def ranking_weights() -> dict[str, float]:
+    """``HUIYIN["RANKING_WEIGHTS"]`` replaces the defaults as a whole; a weight of 0 leaves a rate out."""
+    weights = settings.HUIYIN.get("RANKING_WEIGHTS", DEFAULT_WEIGHTS)
+    unknown = set(weights) - set(SCORED)
+    if unknown or any(float(weight) < 0 for weight in weights.values()):
+        raise ImproperlyConfigured(f"RANKING_WEIGHTS takes non-negative weights for {', '.join(SCORED)}.")
+    return {name: float(weights.get(name, 0)) for name in SCORED}
+
+
+def _grouped_counts(
+    source: Source, definitions: dict[str, Figure], columns: tuple[str, ...], scope: frozenset[int] | None
+) -> dict[tuple, dict[str, int]]:
+    """One GROUP BY query over a source: per group, the numerator, half and denominator count of each figure."""
+    own = {name: figure for name, figure in definitions.items() if figure.source == source}
+    annotations, wanted = {}, []
+    for name, figure in own.items():
+        counted = "case" if figure.per_case else "pk"
+        parts = (("h", figure.half), ("d", figure.denominator))
+        if figure.misses is not None:
+            parts += (("m", figure.denominator & figure.misses),)
+        else:
+            parts += (("n", figure.numerator),)
+        for suffix, q in parts:
+            if q is not None:
+                annotations[f"{name}_{suffix}"] = Count(counted, filter=q, distinct=figure.per_case)
+                wanted.append(q)
+    rows = MODEL[source].objects.filter(reduce(or_, wanted))
+    if scope is not None:
+        rows = rows.filter(**{f"{UNIT_COLUMN[source]}__in": scope})
+    grouped = rows.values(*columns).annotate(**annotations).order_by()
+    result = {}
+    for row in grouped:
+        for name, figure in own.items():
+            if figure.misses is not None:
+                row[f"{name}_n"] = row[f"{name}_d"] - row.pop(f"{name}_m")
+        result[tuple(row[column] for column in columns)] = row
+    return result
+
+
+def _build_row(unit: Unit, cadre: User | None, counted: dict[str, int]) -> Row:
+    ratios = {}
+    for name in RATES:
+        half = counted.get(f"{name}_h", 0)
+        ratios[name] = Ratio(numerator=counted.get(f"{name}_n", 0) - half / 2, denominator=counted.get(f"{name}_d", 0))
+    counts = {name: counted.get(f"{name}_n", 0) for name in COUNTS}
+    return Row(unit=unit, cadre=cadre, tier=TIER_OF_KIND.get(unit.kind, Tier.OTHER), ratios=ratios, counts=counts)
+
+
+def _score_and_rank(rows: list[Row], weights: dict[str, float]) -> None:
+    """Weighted mean over the rates with data (weights renormalised); competition ranking within each tier."""
+    used = {name: weight for name, weight in weights.items() if weight > 0}
+    for row in rows:
+        row.missing = tuple(name for name in used if row.ratios[name].rate is None)
+        present = {name: weight for name, weight in used.items() if name not in row.missing}
+        total = sum(present.values())
+        if total:
+            row.score = round(100 * sum(weight * row.ratios[name].rate for name, weight in present.items()) / total, 2)
+    for tier in RANKED_TIERS:
+        scored = sorted((row for row in rows if row.tier == tier and row.score is not None), key=lambda r: -r.score)
+        for position, row in enumerate(scored, start=1):
+            previous = scored[position - 2] if position > 1 else None
+            row.rank = previous.rank if previous is not None and previous.score == row.score else position
+
+
+def _merged(parts: Iterable[dict[tuple, dict[str, int]]]) -> dict[tuple, dict[str, int]]:
+    result: dict[tuple, dict[str, int]] = {}
+    for part in parts:
+        for key, counted in part.items():
+            if None not in key:
+                result.setdefault(key, {}).update(counted)
+    return result
+
+
+def _ordered(table: Table, weights: dict[str, float]) -> Table:
+    _score_and_rank(table.rows, weights)
+    tier_order = list(Tier)
+    table.rows.sort(
+        key=lambda row: (
+            tier_order.index(row.tier),
+            row.rank is None,
+            row.rank or 0,
+            row.unit.name,
+            row.cadre.get_username() if row.cadre else "",
+        )
+    )
+    return table
+
+
+def unit_table(*, period: Period, now: datetime, scope: frozenset[int] | None) -> Table:
+    """One row per unit: every unit with figures, and every active unit of a ranked tier (unranked without data)."""
+    definitions = figures(period, now)
+    counted = _merged(_grouped_counts(source, definitions, (UNIT_COLUMN[source],), scope) for source in Source)
+    unit_ids = {unit_id for (unit_id,) in counted}
+    units = Unit.objects.filter(Q(pk__in=unit_ids) | Q(is_active=True, kind__in=list(TIER_OF_KIND)))
+    if scope is not None:
+        units = units.filter(pk__in=scope)
+    weights = ranking_weights()
+    rows = [_build_row(unit, None, counted.get((unit.pk,), {})) for unit in units]
+    return _ordered(Table(period=period, by=By.UNIT, weights=weights, rows=rows), weights)
+
+
+def cadre_table(*, period: Period, now: datetime, scope: frozenset[int] | None) -> Table:
+    """One row per cadre and unit they answered for: a cadre of two units is judged in each, in its tier."""
+    definitions = figures(period, now)
+    counted = _merged(
+        _grouped_counts(source, definitions, (CADRE_COLUMN[source], UNIT_COLUMN[source]), scope) for source in Source
+    )
+    units = Unit.objects.in_bulk({unit_id for _cadre, unit_id in counted})
+    cadres = User.objects.in_bulk({cadre_id for cadre_id, _unit in counted})
+    weights = ranking_weights()
+    rows = [_build_row(units[unit_id], cadres[cadre_id], values) for (cadre_id, unit_id), values in counted.items()]
+    return _ordered(Table(period=period, by=By.CADRE, weights=weights, rows=rows), weights)
+
+
+# --- the drill-down ------------------------------------------------------------------------------------------
+
+
+def figure_cases(
+    *,
+    period: Period,
+    now: datetime,
+    metric: str,
+    part: Part,
+    scope: frozenset[int] | None,
+    unit_id: int | None = None,
+    cadre_id: int | None = None,
+) -> QuerySet:
+    """The rows behind one figure, one per counted row, as dicts naming the case; filtered by the figure's own Q."""
+    figure = figures(period, now)[metric]
+    if part == Part.NUMERATOR:
+        q, at = figure.numerator, figure.numerator_at
+    else:
+        q, at = figure.denominator, figure.denominator_at
+    if q is None:
+        message = _("This figure is a count; it has no denominator.")
+        raise InvalidInput(message, code="part", fields={"part": [message]})
+    if unit_id is not None and scope is not None and unit_id not in scope:
+        raise NotPermitted(_("This unit is outside your jurisdiction."))
+    source = figure.source
+    judged = Q()
+    if scope is not None:
+        judged &= Q(**{f"{UNIT_COLUMN[source]}__in": scope})
+    if unit_id is not None:
+        judged &= Q(**{UNIT_COLUMN[source]: unit_id})
+    if cadre_id is not None:
+        judged &= Q(**{CADRE_COLUMN[source]: cadre_id})
+    rows = MODEL[source].objects.filter(q, judged)
+    if figure.per_case:
+        return _case_rows(rows, figure=figure, part=part, judged=judged, at=at)
+    if source == Source.CYCLES:
+        rows = rows.values(
+            "case_id", "due_at", "outcome", "breached", number=F("case__number"), title=F("case__title"), at=F(at)
+        )
+    elif source == Source.RECTIFICATIONS:
+        rows = rows.values("case_id", "due_at", "state", number=F("case__number"), title=F("case__title"), at=F(at))
+    else:
+        rows = rows.values("number", "title", "resolution_type", "satisfaction", "closure", case_id=F("pk"), at=F(at))
+    return rows.order_by("at", "case_id", "pk")
+
+
+def _case_rows(rows: QuerySet, *, figure: Figure, part: Part, judged: Q, at: str) -> QuerySet:
+    """A per-case figure's clocks, one row per case: its latest counted moment (for the on-time rate, its
+    latest counted deadline), when it was last resolved on them (None while running), and whether one of
+    them was missed."""
+    missed = figure.misses if figure.misses is not None else Q(pk__in=[])
+    if figure.misses is not None and part == Part.NUMERATOR:
+        late = DeadlineCycle.objects.filter(figure.denominator & figure.misses, judged).values("case_id")
+        rows = rows.exclude(case_id__in=late)
+    return (
+        rows.values("case_id", number=F("case__number"), title=F("case__title"))
+        .annotate(
+            at=Max(at),
+            resolved_at=Max("ended_at", filter=Q(outcome=ClockOutcome.MET)),
+            deadlines=Count("pk"),
+            missed=Count("pk", filter=missed),
+        )
+        .annotate(breached=Conditional(When(missed__gt=0, then=Value(True)), default=Value(False)))
+        .order_by("at", "case_id")
+    )

@@ -1,1 +1,0 @@
-"""Supervision's writes, one module per mechanism, each in the shape of ``workflow.services``."""
