@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from cases.models import Category
 from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitKind, UnitMembership
 from enterprises.services import service_assignment_change
-from notifications import services as notification_services
+from notifications import tasks as notification_tasks
 
 PASSWORD = "test-pass-123"
 
@@ -91,7 +91,7 @@ def district(db) -> District:
 @pytest.fixture(autouse=True)
 def broker_assumed_up(monkeypatch):
     """A test that found the broker down must not make the next one skip its enqueues."""
-    monkeypatch.setattr(notification_services, "_broker_down_until", None)
+    monkeypatch.setattr(notification_tasks, "_broker_down_until", None)
 
 
 @pytest.fixture(autouse=True)

@@ -25,8 +25,8 @@ from django_fsm import can_proceed, has_transition_perm
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitMembership
 from notifications.channels import PermanentError, email_send
+from notifications.delivery import BACKOFF, max_attempts, sending_timeout
 from notifications.selectors import preference_for_user
-from notifications.services import BACKOFF, max_attempts, sending_timeout
 
 from ..links import invitation_link, invitation_token_matches
 from ..mail import account_mail, beijing_time
@@ -350,7 +350,7 @@ def invitation_mail_record(invitation: Invitation, claimed_at: datetime, **chang
 def invitation_mail_send(*, invitation_id: int) -> bool:
     """Claim the e-mail of a pending invitation, send it with the link computed now, record the outcome.
 
-    Call it outside any transaction, as ``notifications.services.delivery_send``. Returns whether it sent.
+    Call it outside any transaction, as ``notifications.delivery.delivery_send``. Returns whether it sent.
     """
     claimed_at = timezone.now()
     if not invitation_mail_claim(invitation_id=invitation_id, now=claimed_at):
