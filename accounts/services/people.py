@@ -2,25 +2,20 @@
 asking for a password-reset e-mail. Rules in docs/accounts.md."""
 
 import logging
-from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, InvalidInput, NotPermitted
-from notifications.channels import absolute_link, email_send
 
-from ..mail import account_mail, beijing_time
+from ..mail import password_reset_mail_send
 from ..models import Invitation, InvitationAction, InvitationState, RevokeReason, UserSession
 from ..permissions import is_administrator
+from ..tasks import password_reset_mail_send_task
+from .expiry import invitation_event_record
 from .tokens import token_revoke
 
 logger = logging.getLogger(__name__)
@@ -36,8 +31,6 @@ def user_access_end(*, user, acting_user=None) -> None:
     """What a deactivated account still held: its sessions and API token end at once, and its pending
     invitations die, the ones it was sent (accepting would activate it again) and the ones it sent (their
     links were shown to it)."""
-    from .invitations import record
-
     user_sessions_end(user_ids=[user.pk])
     token_revoke(user=user)
     now = timezone.now()
@@ -49,7 +42,7 @@ def user_access_end(*, user, acting_user=None) -> None:
             reason = (
                 RevokeReason.ACCOUNT_DEACTIVATED if invitation.user_id == user.pk else RevokeReason.INVITER_DEACTIVATED
             )
-            record(invitation, InvitationAction.REVOKED, actor=acting_user, at=now, reason=reason)
+            invitation_event_record(invitation, InvitationAction.REVOKED, actor=acting_user, at=now, reason=reason)
 
 
 def user_deactivate(*, user, acting_user):
@@ -98,8 +91,6 @@ def password_reset_request(*, email: str, language: str) -> None:
     task, so the answer takes as long whether or not the address is known; a broker that is down makes the
     request send it itself.
     """
-    from ..tasks import password_reset_mail_send_task
-
     for person in reset_recipients(email.strip()):
 
         def queue(user_id=person.pk):
@@ -114,23 +105,3 @@ def password_reset_request(*, email: str, language: str) -> None:
                     logger.exception("A password-reset e-mail could not be sent")
 
         transaction.on_commit(queue)
-
-
-def password_reset_mail_send(*, user_id: int, language: str) -> bool:
-    """Send the reset link, made now with Django's token generator: it works once (setting the password
-    changes the hash it is made from) and for PASSWORD_RESET_TIMEOUT. Transient errors are the caller's to
-    retry (``notifications.channels.TransientError``)."""
-    person = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if person is None or not person.email or not person.has_usable_password():
-        return False
-    path = reverse(
-        "web:password-reset-confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(person.pk)),
-            "token": default_token_generator.make_token(person),
-        },
-    )
-    expires = timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
-    context = {"person": person, "link": absolute_link(path), "expires": beijing_time(expires)}
-    email_send(account_mail(template="password_reset", to=person.email, language=language, context=context))
-    return True
