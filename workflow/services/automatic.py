@@ -14,8 +14,8 @@ from cases.models import Case, CaseState, Closure, EventAction, UrgingLevel
 from .. import clock
 from ..models import ClockOutcome, DeadlineCycle
 from ..workdays import WorkCalendar
-from .shared import announce_closed, enterprise_contacts, notify, run_transition
-from .urging import urging_level_set
+from .shared import _announce_closed, _case_notify, _enterprise_contacts, _run_transition, case_lock
+from .urging import _urging_level_set
 
 
 def case_urge_overdue(*, cycle: DeadlineCycle, calendar: WorkCalendar, now: datetime) -> bool:
@@ -31,7 +31,7 @@ def case_urge_overdue(*, cycle: DeadlineCycle, calendar: WorkCalendar, now: date
         )
         if not claimed:
             return False
-        current = Case.objects.select_for_update().select_related("enterprise").get(pk=cycle.case_id)
+        current = case_lock(cycle.case_id)
         if current.state != CaseState.ASSIGNED or current.urging_level != UrgingLevel.NONE:
             return False
         overdue_workdays = calendar.workdays_between(cycle.due_at, now)
@@ -42,7 +42,7 @@ def case_urge_overdue(*, cycle: DeadlineCycle, calendar: WorkCalendar, now: date
                 "Overdue by %(days)d working days on its resolution deadline: urged automatically (催办). "
                 "Report progress by %(due)s."
             ) % {"days": overdue_workdays, "due": answer_due_at.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M")}
-        urging_level_set(
+        _urging_level_set(
             current,
             acting_user=None,
             level=UrgingLevel.URGED,
@@ -60,13 +60,16 @@ def case_close_unanswered(*, case_id: int, now: datetime | None = None) -> bool:
     Returns whether it closed; a case that moved on meanwhile is left alone.
     """
     with transaction.atomic():
-        case = Case.objects.select_for_update().filter(pk=case_id).select_related("enterprise").first()
+        try:
+            case = case_lock(case_id)
+        except Case.DoesNotExist:
+            return False
         now = now or clock.now()
-        if case is None or case.state != CaseState.RESOLVED or not case.confirmation_due_at:
+        if case.state != CaseState.RESOLVED or not case.confirmation_due_at:
             return False
         if case.confirmation_due_at > now:
             return False
-        case = run_transition(
+        case = _run_transition(
             case,
             acting_user=None,
             action=EventAction.CLOSE,
@@ -76,6 +79,6 @@ def case_close_unanswered(*, case_id: int, now: datetime | None = None) -> bool:
             satisfaction=None,
             comment="",
         )
-        notify(case, "case_closed", [case.assignee, *enterprise_contacts(case)], f"v{case.version}", rating="")
-        announce_closed(case, rating=None, closure=Closure.NO_ANSWER, acting_user=None)
+        _case_notify(case, "case_closed", [case.assignee, *_enterprise_contacts(case)], f"v{case.version}", rating="")
+        _announce_closed(case, rating=None, closure=Closure.NO_ANSWER, acting_user=None)
     return True

@@ -38,17 +38,16 @@ from ..models import ClockOutcome
 from ..routing import route_for
 from ..selectors import work_calendar
 from .shared import (
-    announce_closed,
-    assignable_member,
-    ensure_may,
-    enterprise_contacts,
-    locked_copy,
-    notify,
-    record_event,
-    required_text,
-    run_transition,
+    _announce_closed,
+    _assignable_member,
+    _case_notify,
+    _ensure_may,
+    _enterprise_contacts,
+    _run_transition,
+    case_event_record,
+    case_lock,
 )
-from .sub_cases import parent_notify_when_sub_cases_done, refuse_open_sub_cases
+from .sub_cases import _parent_notify_when_sub_cases_done, _refuse_open_sub_cases
 
 User = get_user_model()
 
@@ -75,8 +74,8 @@ def case_file(
         raise InvalidInput(message, code="enterprise_inactive", fields={"enterprise": [message]})
     if not category.is_active:
         raise InvalidInput(_("This category is no longer in use."), code="category_inactive")
-    title = required_text(title, "title", _("Give the problem a short title."), limit=limits.TITLE)
-    description = required_text(description, "description", _("Describe the problem."), limit=limits.DESCRIPTION)
+    title = limits.required_text(title, "title", _("Give the problem a short title."), limit=limits.TITLE)
+    description = limits.required_text(description, "description", _("Describe the problem."), limit=limits.DESCRIPTION)
     if follows_up is not None:
         if not cases_visible_to(acting_user).filter(pk=follows_up.pk).exists():
             raise InvalidInput(_("The case to follow up does not exist."), code="follow_up_unknown")
@@ -98,7 +97,7 @@ def case_file(
             follows_up=follows_up,
             filed_at=now,
         )
-        record_event(
+        case_event_record(
             case,
             actor=acting_user,
             action=EventAction.FILE,
@@ -111,7 +110,7 @@ def case_file(
         clocks.mirror()
         route = route_for(enterprise=enterprise, category=category)
         if route.automatic:
-            case = run_transition(
+            case = _run_transition(
                 case,
                 acting_user=None,
                 action=EventAction.ASSIGN,
@@ -123,7 +122,7 @@ def case_file(
                 assignee=route.cadre,
                 unit=route.cadre_unit,
             )
-            notify(case, "case_assigned", [route.cadre], f"v{case.version}")
+            _case_notify(case, "case_assigned", [route.cadre], f"v{case.version}")
     return case
 
 
@@ -138,8 +137,8 @@ def case_assign(
     note: str = "",
 ) -> Case:
     """The dispatcher routes an opened (or returned) case to a cadre of a unit."""
-    ensure_may(case, acting_user=acting_user, action=EventAction.ASSIGN)
-    assignable_member(assignee=assignee, unit=unit)
+    _ensure_may(case, acting_user=acting_user, action=EventAction.ASSIGN)
+    _assignable_member(assignee=assignee, unit=unit)
     note = limits.checked_text(note, field="note", limit=limits.NOTE)
     now = clock.now()
     for field, due_at in (("response_due_at", response_due_at), ("resolution_due_at", resolution_due_at)):
@@ -150,7 +149,7 @@ def case_assign(
         message = _("The resolution deadline cannot come before the response deadline.")
         raise InvalidInput(message, code="deadline_order", fields={"resolution_due_at": [message]})
     with transaction.atomic():
-        case = run_transition(
+        case = _run_transition(
             case,
             acting_user=acting_user,
             action=EventAction.ASSIGN,
@@ -166,14 +165,14 @@ def case_assign(
             assignee=assignee,
             unit=unit,
         )
-        notify(case, "case_assigned", [assignee], f"v{case.version}")
+        _case_notify(case, "case_assigned", [assignee], f"v{case.version}")
     return case
 
 
 def case_accept(*, case: Case, acting_user) -> Case:
     """The assignee signs for the case (签收)."""
     with transaction.atomic():
-        return run_transition(
+        return _run_transition(
             case,
             acting_user=acting_user,
             action=EventAction.ACCEPT,
@@ -183,11 +182,11 @@ def case_accept(*, case: Case, acting_user) -> Case:
 
 def case_send_back(*, case: Case, acting_user, reason: str) -> Case:
     """The assignee returns the case to the dispatcher (退单), with a reason."""
-    ensure_may(case, acting_user=acting_user, action=EventAction.SEND_BACK)
-    reason = required_text(reason, "reason", _("Say why the case is sent back."), limit=limits.REASON)
+    _ensure_may(case, acting_user=acting_user, action=EventAction.SEND_BACK)
+    reason = limits.required_text(reason, "reason", _("Say why the case is sent back."), limit=limits.REASON)
     with transaction.atomic():
         unit = case.responsible_unit
-        case = run_transition(
+        case = _run_transition(
             case,
             acting_user=acting_user,
             action=EventAction.SEND_BACK,
@@ -197,23 +196,23 @@ def case_send_back(*, case: Case, acting_user, reason: str) -> Case:
             clock_change=lambda clocks: clocks.on_sent_back(),
         )
         dispatchers = User.objects.filter(unit_memberships__role=Role.DISPATCHER, is_active=True).distinct()
-        notify(case, "case_sent_back", dispatchers, f"v{case.version}", reason=reason)
+        _case_notify(case, "case_sent_back", dispatchers, f"v{case.version}", reason=reason)
     return case
 
 
 def case_reassign(*, case: Case, acting_user, assignee, unit: Unit | None = None, note: str = "") -> Case:
     """Hand the case to another cadre. A unit head may do so only within the units they head."""
-    ensure_may(case, acting_user=acting_user, action=EventAction.REASSIGN)
+    _ensure_may(case, acting_user=acting_user, action=EventAction.REASSIGN)
     unit = unit or case.responsible_unit
     roles = roles_for_user(acting_user)
     if not (roles.is_dispatcher or supervises(case, acting_user)) and not roles.heads_unit_or_above(unit.pk):
         message = _("A unit head can reassign only within the units they head.")
         raise NotPermitted(message, code="outside_unit")
-    assignable_member(assignee=assignee, unit=unit)
+    _assignable_member(assignee=assignee, unit=unit)
     note = limits.checked_text(note, field="note", limit=limits.NOTE)
     with transaction.atomic():
         previous = case.assignee
-        case = run_transition(
+        case = _run_transition(
             case,
             acting_user=acting_user,
             action=EventAction.REASSIGN,
@@ -228,21 +227,21 @@ def case_reassign(*, case: Case, acting_user, assignee, unit: Unit | None = None
             assignee=assignee,
             unit=unit,
         )
-        notify(case, "case_assigned", [assignee], f"v{case.version}")
+        _case_notify(case, "case_assigned", [assignee], f"v{case.version}")
     return case
 
 
 def case_resolve(*, case: Case, acting_user, resolution_type: str, reply: str) -> Case:
     """Answer the enterprise with how the problem was handled; a parent waits for its sub-cases."""
-    ensure_may(case, acting_user=acting_user, action=EventAction.RESOLVE)
+    _ensure_may(case, acting_user=acting_user, action=EventAction.RESOLVE)
     if resolution_type not in ResolutionType.values:
         message = _("Choose how the problem was resolved.")
         raise InvalidInput(message, code="resolution_type", fields={"resolution_type": [message]})
-    reply = required_text(reply, "reply", _("Write the reply the enterprise will read."), limit=limits.REPLY)
+    reply = limits.required_text(reply, "reply", _("Write the reply the enterprise will read."), limit=limits.REPLY)
     with transaction.atomic():
         # Under the parent's lock: a joint review decision adding sub-cases waits for it, and vice versa.
-        refuse_open_sub_cases(locked_copy(case))
-        case = run_transition(
+        _refuse_open_sub_cases(case_lock(case.pk, version=case.version))
+        case = _run_transition(
             case,
             acting_user=acting_user,
             action=EventAction.RESOLVE,
@@ -252,14 +251,14 @@ def case_resolve(*, case: Case, acting_user, resolution_type: str, reply: str) -
             resolution_type=resolution_type,
             reply=reply,
         )
-        notify(case, "case_resolved", enterprise_contacts(case), f"v{case.version}")
+        _case_notify(case, "case_resolved", _enterprise_contacts(case), f"v{case.version}")
         if case.parent_id is not None:
-            parent_notify_when_sub_cases_done(case)
+            _parent_notify_when_sub_cases_done(case)
     return case
 
 
 # A parent in these states counted on its sub-cases being done; reopening one would undo that unseen.
-SETTLED_STATES = (CaseState.RESOLVED, CaseState.CLOSED)
+_SETTLED_STATES = (CaseState.RESOLVED, CaseState.CLOSED)
 
 
 def case_reopen(*, case: Case, acting_user, reason: str) -> Case:
@@ -271,15 +270,15 @@ def case_reopen(*, case: Case, acting_user, reason: str) -> Case:
             "This solution was already rejected twice. Please contact the supervision office, "
             "which decides on the case from here."
         )
-    ensure_may(case, acting_user=acting_user, action=EventAction.REOPEN, refuse=refuse)
-    if case.parent_id and Case.objects.filter(pk=case.parent_id, state__in=SETTLED_STATES).exists():
+    _ensure_may(case, acting_user=acting_user, action=EventAction.REOPEN, refuse=refuse)
+    if case.parent_id and Case.objects.filter(pk=case.parent_id, state__in=_SETTLED_STATES).exists():
         raise Conflict(
             _("The case this sub-case belongs to is already resolved. File a follow-up case to raise it again."),
             code="parent_resolved",
         )
-    reason = required_text(reason, "reason", _("Say why the solution is not accepted."), limit=limits.REASON)
+    reason = limits.required_text(reason, "reason", _("Say why the solution is not accepted."), limit=limits.REASON)
     with transaction.atomic():
-        case = run_transition(
+        case = _run_transition(
             case,
             acting_user=acting_user,
             action=EventAction.REOPEN,
@@ -288,13 +287,13 @@ def case_reopen(*, case: Case, acting_user, reason: str) -> Case:
             clock_change=lambda clocks: clocks.on_reopened(),
             by_enterprise=by_enterprise,
         )
-        notify(case, "case_reopened", [case.assignee], f"v{case.version}", reason=reason)
+        _case_notify(case, "case_reopened", [case.assignee], f"v{case.version}", reason=reason)
     return case
 
 
 def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comment: str = "") -> Case:
     """Cross the case off (销号): the enterprise confirms with a rating, or a supervisor closes it."""
-    ensure_may(case, acting_user=acting_user, action=EventAction.CLOSE)
+    _ensure_may(case, acting_user=acting_user, action=EventAction.CLOSE)
     as_enterprise = is_filing_enterprise(case, acting_user)
     if as_enterprise and satisfaction not in Satisfaction.values:
         message = _("Rate the service from 1 (very dissatisfied) to 5 (very satisfied).")
@@ -303,7 +302,7 @@ def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comm
     closure = Closure.CONFIRMED if as_enterprise else Closure.BY_SUPERVISOR
     rating = satisfaction if as_enterprise else None
     with transaction.atomic():
-        case = run_transition(
+        case = _run_transition(
             case,
             acting_user=acting_user,
             action=EventAction.CLOSE,
@@ -315,26 +314,26 @@ def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comm
             comment=comment if as_enterprise else "",
         )
         label = Satisfaction(rating).label if rating else ""
-        notify(case, "case_closed", [case.assignee], f"v{case.version}", rating=label)
-        announce_closed(case, rating=rating, closure=closure, acting_user=acting_user)
+        _case_notify(case, "case_closed", [case.assignee], f"v{case.version}", rating=label)
+        _announce_closed(case, rating=rating, closure=closure, acting_user=acting_user)
     return case
 
 
 def case_withdraw(*, case: Case, acting_user, reason: str) -> Case:
     """The enterprise withdraws a problem that no longer needs solving (撤回)."""
-    ensure_may(case, acting_user=acting_user, action=EventAction.WITHDRAW)
-    reason = required_text(reason, "reason", _("Say why the case is withdrawn."), limit=limits.REASON)
+    _ensure_may(case, acting_user=acting_user, action=EventAction.WITHDRAW)
+    reason = limits.required_text(reason, "reason", _("Say why the case is withdrawn."), limit=limits.REASON)
     with transaction.atomic():
         assignee = case.assignee
-        case = run_transition(
+        case = _run_transition(
             case,
             acting_user=acting_user,
             action=EventAction.WITHDRAW,
             note=reason,
             clock_change=lambda clocks: clocks.on_closed(ClockOutcome.WITHDRAWN),
         )
-        notify(case, "case_withdrawn", [assignee], f"v{case.version}", reason=reason)
-        announce_closed(case, rating=None, closure=Closure.WITHDRAWN, acting_user=acting_user)
+        _case_notify(case, "case_withdrawn", [assignee], f"v{case.version}", reason=reason)
+        _announce_closed(case, rating=None, closure=Closure.WITHDRAWN, acting_user=acting_user)
     return case
 
 
@@ -346,10 +345,10 @@ def case_reopen_after_recheck(*, case: Case, acting_user, finding: str, method: 
     and the unit's heads are told. Supervision's re-check service calls this inside its own
     transaction, so the re-check result and the reopening commit together.
     """
-    ensure_may(case, acting_user=acting_user, action=EventAction.RECHECK_REOPEN)
-    finding = required_text(finding, "note", _("Say what the re-check found."), limit=limits.NOTE)
+    _ensure_may(case, acting_user=acting_user, action=EventAction.RECHECK_REOPEN)
+    finding = limits.required_text(finding, "note", _("Say what the re-check found."), limit=limits.NOTE)
     with transaction.atomic():
-        case = run_transition(
+        case = _run_transition(
             case,
             acting_user=acting_user,
             action=EventAction.RECHECK_REOPEN,
@@ -358,5 +357,5 @@ def case_reopen_after_recheck(*, case: Case, acting_user, finding: str, method: 
             clock_change=lambda clocks: clocks.on_reopened(started_by=EventAction.RECHECK_REOPEN),
         )
         heads = overseers_of(Role.UNIT_HEAD, unit_id=case.responsible_unit_id, township_id=None)
-        notify(case, "case_recheck_failed", [case.assignee, *heads], f"v{case.version}", finding=finding)
+        _case_notify(case, "case_recheck_failed", [case.assignee, *heads], f"v{case.version}", finding=finding)
     return case

@@ -6,32 +6,26 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseState, EventAction
-from cases.permissions import supervises
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
-from enterprises.access import overseers_of, roles_for_user
+from enterprises.access import overseers_of
 from enterprises.models import Role
 
 from .. import clock
 from ..deadlines import CaseClocks, fixed_due, policy_for
 from ..models import ExtensionRequest, ExtensionState
+from ..permissions import may_decide_extension
 from ..selectors import work_calendar
-from .shared import bump_version, locked_copy, notify, record_event, required_text
+from .shared import _bump_version, _case_notify, case_event_record, case_lock
 
 
-def extension_deciders(case: Case, policy) -> list:
+def _extension_deciders(case: Case, policy) -> list:
     """Supervisors whose jurisdiction covers the case, and the unit's heads where the policy lets them decide."""
     township_id = case.enterprise.township_id
     deciders = overseers_of(Role.SUPERVISOR, unit_id=case.responsible_unit_id, township_id=township_id)
     if policy.unit_head_decides_extensions:
         deciders += overseers_of(Role.UNIT_HEAD, unit_id=case.responsible_unit_id, township_id=None)
     return deciders
-
-
-def may_decide_extension(case: Case, user, policy) -> bool:
-    if supervises(case, user):
-        return True
-    return policy.unit_head_decides_extensions and roles_for_user(user).heads_unit_or_above(case.responsible_unit_id)
 
 
 # The furthest an extension may reach from today: beyond it a deadline means nothing to anyone.
@@ -44,9 +38,9 @@ def extension_request_create(*, case: Case, acting_user, requested_due_date: dat
         raise Conflict(_("Only a case being worked on can get more time."), code="invalid_state")
     if case.assignee_id != acting_user.pk:
         raise NotPermitted(_("Only the assignee can ask for more time."), code="not_assignee")
-    reason = required_text(reason, "reason", _("Say why more time is needed."), limit=limits.REASON)
+    reason = limits.required_text(reason, "reason", _("Say why more time is needed."), limit=limits.REASON)
     with transaction.atomic():
-        current = locked_copy(case)
+        current = case_lock(case.pk, version=case.version)
         now = clock.now()
         calendar = work_calendar()
         policy = policy_for(current)
@@ -73,7 +67,7 @@ def extension_request_create(*, case: Case, acting_user, requested_due_date: dat
             requested_due_at=due_at,
             created_at=now,
         )
-        record_event(
+        case_event_record(
             current,
             actor=acting_user,
             action=EventAction.EXTENSION_REQUEST,
@@ -82,10 +76,10 @@ def extension_request_create(*, case: Case, acting_user, requested_due_date: dat
             is_internal=True,
             at=now,
         )
-        notify(
+        _case_notify(
             current,
             "extension_requested",
-            extension_deciders(current, policy),
+            _extension_deciders(current, policy),
             f"extension{extension.pk}",
             extension=extension,
         )
@@ -96,9 +90,9 @@ def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool,
     """A supervisor (or the unit head, where the policy allows) approves or rejects; approval moves the deadline."""
     note = limits.checked_text(note, field="note", limit=limits.NOTE)
     if not approve:
-        note = required_text(note, "note", _("Say why the request is rejected."), limit=limits.NOTE)
+        note = limits.required_text(note, "note", _("Say why the request is rejected."), limit=limits.NOTE)
     with transaction.atomic():
-        current = Case.objects.select_for_update().select_related("enterprise").get(pk=extension.case_id)
+        current = case_lock(extension.case_id)
         extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
         policy = policy_for(current)
         if not may_decide_extension(current, acting_user, policy):
@@ -120,8 +114,8 @@ def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool,
             due = fixed_due(clocks.calendar, extension.requested_due_at)
             clocks.on_extended(due=due, workdays=max(1, clocks.calendar.workdays_between(now, due.due_at)))
             clocks.mirror()
-        bump_version(current)
-        record_event(
+        _bump_version(current)
+        case_event_record(
             current,
             actor=acting_user,
             action=EventAction.EXTENSION_DECISION,
@@ -134,7 +128,7 @@ def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool,
             is_internal=True,
             at=now,
         )
-        notify(
+        _case_notify(
             current,
             "extension_decided",
             [extension.requested_by],

@@ -13,15 +13,15 @@ from .. import clock
 from ..attachments import content_type_for_upload
 from ..deadlines import CaseClocks
 from ..selectors import work_calendar
-from .shared import enterprise_contacts, notify, record_event, required_text
+from .shared import _case_notify, _enterprise_contacts, case_event_record
 
 
-def refuse_closed(case: Case) -> None:
+def _refuse_closed(case: Case) -> None:
     if case.state == CaseState.CLOSED:
         raise Conflict(_("This case is closed. File a follow-up case to raise the matter again."), code="case_closed")
 
 
-def allowed_visibility(*, case: Case, acting_user, visibility: str) -> str:
+def _allowed_visibility(*, case: Case, acting_user, visibility: str) -> str:
     if visibility not in Visibility.values:
         message = _("Choose a public reply or an internal note.")
         raise InvalidInput(message, code="visibility", fields={"visibility": [message]})
@@ -33,16 +33,16 @@ def allowed_visibility(*, case: Case, acting_user, visibility: str) -> str:
 
 def comment_add(*, case: Case, acting_user, body: str, visibility: str = Visibility.PUBLIC) -> Comment:
     """A public reply reaches the other side at once; an internal note stays among officials."""
-    body = required_text(body, "body", _("The comment is empty."), limit=limits.COMMENT)
-    visibility = allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
-    refuse_closed(case)
+    body = limits.required_text(body, "body", _("The comment is empty."), limit=limits.COMMENT)
+    visibility = _allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
+    _refuse_closed(case)
     with transaction.atomic():
         now = clock.now()
         comment = Comment.objects.create(
             case=case, author=acting_user, visibility=visibility, body=body, created_at=now
         )
         internal = visibility == Visibility.INTERNAL
-        record_event(
+        case_event_record(
             case,
             actor=acting_user,
             action=EventAction.COMMENT,
@@ -56,16 +56,16 @@ def comment_add(*, case: Case, acting_user, body: str, visibility: str = Visibil
                 clocks = CaseClocks(case, calendar=work_calendar(), at=now)
                 clocks.on_public_reply()
                 clocks.mirror()
-            recipients = [case.assignee] if from_enterprise else enterprise_contacts(case)
+            recipients = [case.assignee] if from_enterprise else _enterprise_contacts(case)
             author = acting_user.get_full_name() or acting_user.get_username()
-            notify(case, "case_replied", recipients, f"comment{comment.pk}", author=author, body=body)
+            _case_notify(case, "case_replied", recipients, f"comment{comment.pk}", author=author, body=body)
     return comment
 
 
 def attachment_add(*, case: Case, acting_user, upload, visibility: str = Visibility.PUBLIC) -> Attachment:
     """Store a document or image through Django's storage after checking its size and type."""
-    visibility = allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
-    refuse_closed(case)
+    visibility = _allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
+    _refuse_closed(case)
     content_type = content_type_for_upload(upload)
     with transaction.atomic():
         now = clock.now()
@@ -79,7 +79,7 @@ def attachment_add(*, case: Case, acting_user, upload, visibility: str = Visibil
             size=upload.size,
             created_at=now,
         )
-        record_event(
+        case_event_record(
             case,
             actor=acting_user,
             action=EventAction.ATTACH,

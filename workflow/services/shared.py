@@ -1,5 +1,8 @@
-"""What every case service shares: the row lock, the transition run under it, the event row, the
-notifications, and the checks of what a user typed.
+"""What every case service shares: the row lock, the transition run under it, the event row and the
+notifications.
+
+``case_lock`` and ``case_event_record`` are public: supervision's services lock the same rows and write
+the same event log. The rest is the workflow's own machinery (``_name``), for the modules beside this one.
 """
 
 from datetime import datetime
@@ -11,7 +14,6 @@ from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from cases.models import Case, CaseEvent, CaseState, EventAction
-from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.models import Role, Unit, UnitMembership
 from notifications.services import Message, notifications_create
@@ -25,7 +27,7 @@ from ..signals import case_closed
 User = get_user_model()
 
 
-REFUSED_IN_STATE = {
+_REFUSED_IN_STATE = {
     EventAction.ASSIGN: gettext_lazy("Only an opened case can be assigned."),
     EventAction.ACCEPT: gettext_lazy(
         "This case cannot be signed for: it is not assigned, or it was signed for already."
@@ -42,7 +44,7 @@ REFUSED_IN_STATE = {
 }
 
 
-REFUSED_TO_USER = {
+_REFUSED_TO_USER = {
     EventAction.ASSIGN: gettext_lazy("Only dispatchers and supervisors route cases."),
     EventAction.ACCEPT: gettext_lazy("Only the assignee can sign for this case."),
     EventAction.SEND_BACK: gettext_lazy("Only the assignee can send this case back."),
@@ -57,7 +59,7 @@ REFUSED_TO_USER = {
 }
 
 
-TRANSITION_METHOD = {
+_TRANSITION_METHOD = {
     EventAction.ASSIGN: "assign",
     EventAction.ACCEPT: "accept",
     EventAction.SEND_BACK: "send_back",
@@ -70,36 +72,28 @@ TRANSITION_METHOD = {
 }
 
 
-def required_text(value: str | None, field: str, message: str, *, limit: int) -> str:
-    """A text that must be given, within its limit (``core.limits``)."""
-    text = limits.checked_text(value, field=field, limit=limit)
-    if not text:
-        raise InvalidInput(message, code="required", fields={field: [message]})
-    return text
-
-
-def case_link(case: Case) -> str:
+def _case_link(case: Case) -> str:
     return reverse("api:case-detail", kwargs={"pk": case.pk})
 
 
-def notify(case: Case, kind: str, recipients, occurrence: str, **context) -> None:
+def _case_notify(case: Case, kind: str, recipients, occurrence: str, **context) -> None:
     notifications_create(
         recipients=recipients,
         message=Message(
             kind=kind,
             key=f"case:{case.pk}:{kind}:{occurrence}",
             about=f"case:{case.pk}",
-            link=case_link(case),
+            link=_case_link(case),
             context={"case": case, **context},
         ),
     )
 
 
-def enterprise_contacts(case: Case):
+def _enterprise_contacts(case: Case):
     return User.objects.filter(enterprise_contacts__enterprise_id=case.enterprise_id, is_active=True)
 
 
-def record_event(
+def case_event_record(
     case: Case,
     *,
     actor,
@@ -123,27 +117,35 @@ def record_event(
     )
 
 
-def locked_copy(case: Case) -> Case:
-    """The current row, locked until commit; a copy older than it is refused with 409."""
-    current = Case.objects.select_for_update().select_related("enterprise").get(pk=case.pk)
-    if current.version != case.version:
-        raise Conflict(_("Someone else changed this case a moment ago. Reload it and try again."), code="stale_case")
+def case_lock(case_id: int, *, version: int | None = None) -> Case:
+    """The case row, locked until the transaction ends, with its enterprise (the permission callables read it).
+
+    Every write that changes a case locks it here first, so two writers to one case take turns. Given the
+    ``version`` of the caller's copy, a row that changed since is refused with 409 (``stale_case``).
+    """
+    current = Case.objects.select_for_update().select_related("enterprise").get(pk=case_id)
+    if version is not None and current.version != version:
+        raise _stale_copy()
     return current
 
 
-def ensure_may(case: Case, *, acting_user, action: EventAction, refuse=None) -> None:
+def _stale_copy() -> Conflict:
+    return Conflict(_("Someone else changed this case a moment ago. Reload it and try again."), code="stale_case")
+
+
+def _ensure_may(case: Case, *, acting_user, action: EventAction, refuse=None) -> None:
     """State and permission first, so that a refused user learns nothing from input validation.
 
-    ``run_transition`` checks again under the row lock; this early check is on the caller's copy.
+    ``_run_transition`` checks again under the row lock; this early check is on the caller's copy.
     """
-    transition_method = getattr(case, TRANSITION_METHOD[action])
+    transition_method = getattr(case, _TRANSITION_METHOD[action])
     if not can_proceed(transition_method):
-        raise Conflict(REFUSED_IN_STATE[action], code="invalid_state")
+        raise Conflict(_REFUSED_IN_STATE[action], code="invalid_state")
     if acting_user is not None and not has_transition_perm(transition_method, acting_user):
-        raise NotPermitted(refuse or REFUSED_TO_USER[action])
+        raise NotPermitted(refuse or _REFUSED_TO_USER[action])
 
 
-def run_transition(
+def _run_transition(
     case: Case,
     *,
     acting_user,
@@ -157,9 +159,9 @@ def run_transition(
     **arguments,
 ) -> Case:
     """Lock, check, transition, bump the version, move the clocks, record. Call inside ``transaction.atomic``."""
-    current = locked_copy(case)
-    ensure_may(current, acting_user=acting_user, action=action, refuse=refuse)
-    transition_method = getattr(current, TRANSITION_METHOD[action])
+    current = case_lock(case.pk, version=case.version)
+    _ensure_may(current, acting_user=acting_user, action=action, refuse=refuse)
+    transition_method = getattr(current, _TRANSITION_METHOD[action])
     from_state = current.state
     now = clock.now()
     transition_method(at=now, **arguments)
@@ -167,9 +169,7 @@ def run_transition(
     try:
         current.save()
     except ConcurrentTransition:
-        raise Conflict(
-            _("Someone else changed this case a moment ago. Reload it and try again."), code="stale_case"
-        ) from None
+        raise _stale_copy() from None
     if clock_change is not None:
         clocks = CaseClocks(current, calendar=calendar or work_calendar(), at=now)
         clock_change(clocks)
@@ -179,7 +179,7 @@ def run_transition(
         current.extension_requests.filter(state=ExtensionState.PENDING).update(
             state=ExtensionState.LAPSED, decided_at=now
         )
-    record_event(
+    case_event_record(
         current,
         actor=acting_user,
         action=action,
@@ -192,7 +192,7 @@ def run_transition(
     return current
 
 
-def assignable_member(*, assignee, unit: Unit) -> None:
+def _assignable_member(*, assignee, unit: Unit) -> None:
     """The assignee must be a cadre or the head of the unit that becomes responsible."""
     if assignee is None or unit is None:
         message = _("Choose both a cadre and a unit.")
@@ -208,12 +208,12 @@ def assignable_member(*, assignee, unit: Unit) -> None:
         raise InvalidInput(message, code="assignee_not_in_unit", fields={"assignee": [message]})
 
 
-def announce_closed(case: Case, *, rating: int | None, closure: str, acting_user) -> None:
+def _announce_closed(case: Case, *, rating: int | None, closure: str, acting_user) -> None:
     """Tell the apps above the workflow (``workflow.signals``), still inside the closing transaction."""
     case_closed.send(sender=Case, case=case, rating=rating, closure=closure, acting_user=acting_user, at=case.closed_at)
 
 
-def bump_version(case: Case) -> None:
+def _bump_version(case: Case) -> None:
     """A change beside the state (a pending extension, a new deadline) still makes older copies stale."""
     case.version += 1
     Case.objects.filter(pk=case.pk).update(version=case.version)

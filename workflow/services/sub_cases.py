@@ -19,7 +19,7 @@ from .. import clock
 from ..deadlines import CaseClocks, fixed_due
 from ..selectors import work_calendar
 from ..workdays import Deadline, WorkCalendar
-from .shared import assignable_member, notify, record_event, required_text, run_transition
+from .shared import _assignable_member, _case_notify, _run_transition, case_event_record, case_lock
 
 
 def sub_case_file(
@@ -48,19 +48,19 @@ def sub_case_file(
         )
     if parent.state not in UNRESOLVED_STATES:
         raise Conflict(_("Sub-cases can be added only to a case that is still being worked on."), code="invalid_state")
-    title = required_text(title, "title", _("Give the sub-case a short title."), limit=limits.TITLE)
-    description = required_text(
+    title = limits.required_text(title, "title", _("Give the sub-case a short title."), limit=limits.TITLE)
+    description = limits.required_text(
         description, "description", _("Describe what the unit must do."), limit=limits.DESCRIPTION
     )
     if not unit.is_active:
         message = _("This unit is no longer active.")
         raise InvalidInput(message, code="unit_inactive", fields={"unit": [message]})
     if assignee is None:
-        assignee = unit_head_of(unit)
-    assignable_member(assignee=assignee, unit=unit)
+        assignee = _unit_head_of(unit)
+    _assignable_member(assignee=assignee, unit=unit)
     calendar = calendar or work_calendar()
     now = clock.now()
-    resolution_due = sub_case_due(
+    resolution_due = _sub_case_due(
         calendar, now=now, resolution_workdays=resolution_workdays, resolution_due_date=resolution_due_date
     )
     with transaction.atomic():
@@ -76,11 +76,11 @@ def sub_case_file(
             parent=parent,
             filed_at=now,
         )
-        record_event(case, actor=acting_user, action=EventAction.FILE, data={"parent": parent.number}, at=now)
+        case_event_record(case, actor=acting_user, action=EventAction.FILE, data={"parent": parent.number}, at=now)
         clocks = CaseClocks(case, calendar=calendar, at=now)
         clocks.on_filed()
         clocks.mirror()
-        case = run_transition(
+        case = _run_transition(
             case,
             acting_user=None,
             action=EventAction.ASSIGN,
@@ -92,11 +92,11 @@ def sub_case_file(
             assignee=assignee,
             unit=unit,
         )
-        notify(case, "case_assigned", [assignee], f"v{case.version}")
+        _case_notify(case, "case_assigned", [assignee], f"v{case.version}")
     return case
 
 
-def unit_head_of(unit: Unit):
+def _unit_head_of(unit: Unit):
     """The unit's longest-serving active head: who receives a sub-case nobody was named for."""
     membership = (
         UnitMembership.objects.filter(unit=unit, role=Role.UNIT_HEAD, user__is_active=True)
@@ -110,7 +110,7 @@ def unit_head_of(unit: Unit):
     return membership.user
 
 
-def sub_case_due(
+def _sub_case_due(
     calendar: WorkCalendar, *, now: datetime, resolution_workdays: int | None, resolution_due_date: date | None
 ) -> Deadline:
     """Exactly one of a number of working days or a working day in the future."""
@@ -128,7 +128,7 @@ def sub_case_due(
     return fixed_due(calendar, calendar.end_of_day(resolution_due_date))
 
 
-def refuse_open_sub_cases(case: Case) -> None:
+def _refuse_open_sub_cases(case: Case) -> None:
     """A case the joint review meeting split into sub-cases is answered only once every sub-case is."""
     # A sub-case counts as done once answered (resolved); until then its parent cannot be resolved.
     remaining = case.sub_cases.filter(state__in=UNRESOLVED_STATES).count()
@@ -141,17 +141,17 @@ def refuse_open_sub_cases(case: Case) -> None:
         raise Conflict(message, code="sub_cases_open")
 
 
-def parent_notify_when_sub_cases_done(sub_case: Case) -> None:
+def _parent_notify_when_sub_cases_done(sub_case: Case) -> None:
     """When the last open sub-case is answered, tell the parent's assignee and unit heads they can resolve it.
 
     The parent's row lock makes two sub-cases answered at once count each other: the second to
     lock sees the first as answered, so exactly one of them sends the notice.
     """
-    parent = Case.objects.select_for_update().select_related("enterprise").get(pk=sub_case.parent_id)
+    parent = case_lock(sub_case.parent_id)
     if parent.state not in UNRESOLVED_STATES:
         return
     if parent.sub_cases.filter(state__in=UNRESOLVED_STATES).exists():
         return
     heads = unit_heads([parent.responsible_unit_id])
     recipients = [parent.assignee, *heads.get(parent.responsible_unit_id, [])]
-    notify(parent, "sub_cases_done", recipients, f"sub{sub_case.pk}v{sub_case.version}", last=sub_case)
+    _case_notify(parent, "sub_cases_done", recipients, f"sub{sub_case.pk}v{sub_case.version}", last=sub_case)

@@ -14,10 +14,10 @@ from enterprises.selectors import enterprise_leaders, unit_heads
 
 from .. import clock
 from ..models import ClockKind, DeadlineCycle
-from .shared import bump_version, locked_copy, notify, record_event, required_text
+from .shared import _bump_version, _case_notify, case_event_record, case_lock
 
 
-def urging_audience(case: Case, level: int) -> list:
+def _urging_audience(case: Case, level: int) -> list:
     """Each level reaches further up: the assignee, then the unit's heads, then the enterprise's 包联 leader."""
     recipients = [case.assignee] if level >= UrgingLevel.URGED and case.assignee else []
     if level < UrgingLevel.SUPERVISED:
@@ -28,7 +28,7 @@ def urging_audience(case: Case, level: int) -> list:
     return recipients
 
 
-def urging_level_set(
+def _urging_level_set(
     current: Case, *, acting_user, level: int, note: str, answer_due_at: datetime | None, now: datetime, data=None
 ) -> None:
     """Move a locked case to ``level``, record it and tell those it concerns. Call inside ``transaction.atomic``.
@@ -40,11 +40,11 @@ def urging_level_set(
     previous = current.urging_level
     Case.objects.filter(pk=current.pk).update(urging_level=level, urging_answer_due_at=answer_due_at, updated_at=now)
     current.urging_level, current.urging_answer_due_at = level, answer_due_at
-    bump_version(current)
+    _bump_version(current)
     DeadlineCycle.objects.filter(
         case=current, kind=ClockKind.RESOLUTION, ended_at__isnull=True, urged_at__isnull=True
     ).update(urged_at=now)
-    record_event(
+    case_event_record(
         current,
         actor=acting_user,
         action=EventAction.URGE,
@@ -60,10 +60,10 @@ def urging_level_set(
         at=now,
     )
     raised = level > previous
-    notify(
+    _case_notify(
         current,
         "case_urged" if raised else "case_urging_lowered",
-        urging_audience(current, level if raised else previous),
+        _urging_audience(current, level if raised else previous),
         f"v{current.version}",
         level=UrgingLevel(level).label,
         previous_level=UrgingLevel(previous).label,
@@ -90,9 +90,9 @@ def case_urge(*, case: Case, acting_user, level: int, note: str, answer_due_at: 
     if level not in UrgingLevel.values:
         message = _("Choose an urging level.")
         raise InvalidInput(message, code="urging_level", fields={"level": [message]})
-    note = required_text(note, "note", _("Say why the urging level changes."), limit=limits.NOTE)
+    note = limits.required_text(note, "note", _("Say why the urging level changes."), limit=limits.NOTE)
     with transaction.atomic():
-        current = locked_copy(case)
+        current = case_lock(case.pk, version=case.version)
         if current.state not in UNRESOLVED_STATES:
             raise Conflict(_("Only a case that is still open and unresolved can be urged."), code="invalid_state")
         previous = current.urging_level
@@ -109,5 +109,7 @@ def case_urge(*, case: Case, acting_user, level: int, note: str, answer_due_at: 
             answer_due_at = None
         elif answer_due_at is None:
             answer_due_at = current.urging_answer_due_at
-        urging_level_set(current, acting_user=acting_user, level=level, note=note, answer_due_at=answer_due_at, now=now)
+        _urging_level_set(
+            current, acting_user=acting_user, level=level, note=note, answer_due_at=answer_due_at, now=now
+        )
     return current
