@@ -25,10 +25,12 @@ from cases.permissions import supervises
 from cases.selectors import cases_visible_to
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.limits import required_text
 from enterprises.access import UnitTree, roles_for_user
 from enterprises.models import Role, Unit, UnitMembership
 from workflow import clock
-from workflow.services import case_reopen_after_recheck, record_event, required_text
+from workflow.services import case_reopen_after_recheck
+from workflow.services.shared import case_event_record
 
 from .models import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
 from .rates import Period, period_of_month, period_parse, within
@@ -303,7 +305,7 @@ def recheck_record(
         if result == RecheckResult.FAILED:
             case_reopen_after_recheck(case=case, acting_user=acting_user, finding=note, method=method)
         else:
-            record_event(
+            case_event_record(
                 case,
                 actor=acting_user,
                 action=EventAction.RECHECK,

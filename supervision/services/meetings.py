@@ -16,11 +16,13 @@ from cases.models import Case, CaseEvent, EventAction
 from cases.permissions import supervises
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.limits import required_text
 from enterprises.access import roles_for_user
 from enterprises.models import Unit
 from workflow import clock
 from workflow.selectors import work_calendar
-from workflow.services import record_event, required_text, sub_case_file
+from workflow.services import sub_case_file
+from workflow.services.shared import case_event_record
 
 from ..meetings import FLAGGABLE_STATES, in_units_q, jurisdiction_units, leaders_chairing, may_flag, may_run_meeting
 from ..models import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
@@ -54,7 +56,7 @@ def flag_create(*, case: Case, acting_user, kind: str, reason: str) -> MeetingFl
             raise Conflict(
                 _("This case is already waiting for the joint review meeting."), code="already_flagged"
             ) from None
-        record_event(
+        case_event_record(
             current,
             actor=acting_user,
             action=EventAction.MEETING_FLAG,
@@ -90,7 +92,7 @@ def flag_withdraw(*, flag: MeetingFlag, acting_user, note: str) -> MeetingFlag:
             AgendaItem.objects.filter(flag=flag, outcome=ItemOutcome.OPEN).values_list("meeting_id", flat=True)
         )
         AgendaItem.objects.filter(flag=flag, outcome=ItemOutcome.OPEN).delete()
-        record_event(
+        case_event_record(
             flag.case,
             actor=acting_user,
             action=EventAction.MEETING_UNFLAG,
@@ -301,7 +303,7 @@ def meeting_item_decide(
         MeetingFlag.objects.filter(pk=item.flag_id).update(state=FlagState.DECIDED)
         numbers = [sub_case.number for sub_case in filed]
         data = {"meeting": meeting.pk, "held_on": meeting.held_on.isoformat(), "sub_cases": numbers}
-        record_event(
+        case_event_record(
             parent,
             actor=acting_user,
             action=EventAction.MEETING_DECISION,
@@ -311,7 +313,7 @@ def meeting_item_decide(
             is_internal=True,
             at=now,
         )
-        record_event(
+        case_event_record(
             parent,
             actor=acting_user,
             action=EventAction.JOINT_REVIEW,

@@ -18,13 +18,14 @@ from django_fsm import can_proceed, has_transition_perm
 from cases.models import Case, CaseState, EventAction
 from core import limits
 from core.errors import ApplicationError, Conflict, InvalidInput, NotPermitted
+from core.limits import required_text
 from enterprises.access import overseers_of
 from enterprises.models import Role
 from notifications.services import Message, notifications_create
 from workflow import clock
 from workflow.ladder import next_remind_at
 from workflow.selectors import work_calendar
-from workflow.services import record_event, required_text
+from workflow.services.shared import case_event_record
 
 from ..models import (
     BAD_RATING,
@@ -92,7 +93,7 @@ def notify(row: Rectification | Appeal, kind: str, recipients, occurrence: str, 
 
 
 def record_rectification_event(rectification: Rectification, *, actor, note: str = "", at: datetime) -> None:
-    record_event(
+    case_event_record(
         rectification.case,
         actor=actor,
         action=EventAction.RECTIFICATION,
@@ -284,7 +285,7 @@ def appeal_file(*, case: Case, acting_user, kind: str, reason: str) -> Appeal:
             filed_by=acting_user,
             filed_at=now,
         )
-        record_event(
+        case_event_record(
             current,
             actor=acting_user,
             action=EventAction.APPEAL,
@@ -311,7 +312,7 @@ def appeal_decide(*, appeal: Appeal, acting_user, uphold: bool, note: str) -> Ap
         now = clock.now()
         getattr(current, method)(by=acting_user, note=note, at=now)
         current.save()
-        record_event(
+        case_event_record(
             current.case,
             actor=acting_user,
             action=EventAction.APPEAL_DECISION,
