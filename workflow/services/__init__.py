@@ -6,10 +6,6 @@ the urging ladder, ``automatic`` what the sweep does by itself; ``shared`` is th
 with the two pieces supervision uses too: ``case_lock`` and ``case_event_record``.
 """
 
-# Until supervision imports them from their homes (the next commits).
-from core.limits import required_text
-from workflow.permissions import may_decide_extension
-
 from .automatic import case_close_unanswered, case_urge_overdue
 from .cases import (
     case_accept,
@@ -25,14 +21,10 @@ from .cases import (
 )
 from .extensions import extension_decide, extension_request_create
 from .messages import attachment_add, comment_add
-from .shared import case_event_record as record_event
 from .sub_cases import sub_case_file
 from .urging import case_urge
 
 __all__ = [
-    "may_decide_extension",
-    "record_event",
-    "required_text",
     "attachment_add",
     "case_accept",
     "case_assign",
