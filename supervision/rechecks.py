@@ -306,7 +306,7 @@ def recheck_record(
             case_reopen_after_recheck(case=case, acting_user=acting_user, finding=note, method=method)
         else:
             case_event_record(
-                case,
+                case=case,
                 actor=acting_user,
                 action=EventAction.RECHECK,
                 from_state=case.state,

@@ -57,7 +57,7 @@ def flag_create(*, case: Case, acting_user, kind: str, reason: str) -> MeetingFl
                 _("This case is already waiting for the joint review meeting."), code="already_flagged"
             ) from None
         case_event_record(
-            current,
+            case=current,
             actor=acting_user,
             action=EventAction.MEETING_FLAG,
             from_state=current.state,
@@ -93,7 +93,7 @@ def flag_withdraw(*, flag: MeetingFlag, acting_user, note: str) -> MeetingFlag:
         )
         AgendaItem.objects.filter(flag=flag, outcome=ItemOutcome.OPEN).delete()
         case_event_record(
-            flag.case,
+            case=flag.case,
             actor=acting_user,
             action=EventAction.MEETING_UNFLAG,
             from_state=flag.case.state,
@@ -304,7 +304,7 @@ def meeting_item_decide(
         numbers = [sub_case.number for sub_case in filed]
         data = {"meeting": meeting.pk, "held_on": meeting.held_on.isoformat(), "sub_cases": numbers}
         case_event_record(
-            parent,
+            case=parent,
             actor=acting_user,
             action=EventAction.MEETING_DECISION,
             from_state=parent.state,
@@ -314,7 +314,7 @@ def meeting_item_decide(
             at=now,
         )
         case_event_record(
-            parent,
+            case=parent,
             actor=acting_user,
             action=EventAction.JOINT_REVIEW,
             from_state=parent.state,

@@ -94,7 +94,7 @@ def notify(row: Rectification | Appeal, kind: str, recipients, occurrence: str, 
 
 def record_rectification_event(rectification: Rectification, *, actor, note: str = "", at: datetime) -> None:
     case_event_record(
-        rectification.case,
+        case=rectification.case,
         actor=actor,
         action=EventAction.RECTIFICATION,
         note=note,
@@ -286,7 +286,7 @@ def appeal_file(*, case: Case, acting_user, kind: str, reason: str) -> Appeal:
             filed_at=now,
         )
         case_event_record(
-            current,
+            case=current,
             actor=acting_user,
             action=EventAction.APPEAL,
             note=reason,
@@ -313,7 +313,7 @@ def appeal_decide(*, appeal: Appeal, acting_user, uphold: bool, note: str) -> Ap
         getattr(current, method)(by=acting_user, note=note, at=now)
         current.save()
         case_event_record(
-            current.case,
+            case=current.case,
             actor=acting_user,
             action=EventAction.APPEAL_DECISION,
             note=note,
