@@ -31,7 +31,7 @@ def case_urge_overdue(*, cycle: DeadlineCycle, calendar: WorkCalendar, now: date
         )
         if not claimed:
             return False
-        current = case_lock(cycle.case_id)
+        current = case_lock(case_id=cycle.case_id)
         if current.state != CaseState.ASSIGNED or current.urging_level != UrgingLevel.NONE:
             return False
         overdue_workdays = calendar.workdays_between(cycle.due_at, now)
@@ -61,7 +61,7 @@ def case_close_unanswered(*, case_id: int, now: datetime | None = None) -> bool:
     """
     with transaction.atomic():
         try:
-            case = case_lock(case_id)
+            case = case_lock(case_id=case_id)
         except Case.DoesNotExist:
             return False
         now = now or clock.now()

@@ -8,7 +8,7 @@ notifications. Either all of that commits or none of it does.
 
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,12 +49,10 @@ from .shared import (
 )
 from .sub_cases import _parent_notify_when_sub_cases_done, _refuse_open_sub_cases
 
-User = get_user_model()
-
 
 def case_file(
     *,
-    acting_user,
+    acting_user: User,
     enterprise: Enterprise,
     category: Category,
     title: str,
@@ -98,7 +96,7 @@ def case_file(
             filed_at=now,
         )
         case_event_record(
-            case,
+            case=case,
             actor=acting_user,
             action=EventAction.FILE,
             data={"follows_up": follows_up.number} if follows_up else None,
@@ -129,8 +127,8 @@ def case_file(
 def case_assign(
     *,
     case: Case,
-    acting_user,
-    assignee,
+    acting_user: User,
+    assignee: User,
     unit: Unit,
     response_due_at: datetime | None = None,
     resolution_due_at: datetime | None = None,
@@ -169,7 +167,7 @@ def case_assign(
     return case
 
 
-def case_accept(*, case: Case, acting_user) -> Case:
+def case_accept(*, case: Case, acting_user: User) -> Case:
     """The assignee signs for the case (签收)."""
     with transaction.atomic():
         return _run_transition(
@@ -180,7 +178,7 @@ def case_accept(*, case: Case, acting_user) -> Case:
         )
 
 
-def case_send_back(*, case: Case, acting_user, reason: str) -> Case:
+def case_send_back(*, case: Case, acting_user: User, reason: str) -> Case:
     """The assignee returns the case to the dispatcher (退单), with a reason."""
     _ensure_may(case, acting_user=acting_user, action=EventAction.SEND_BACK)
     reason = limits.required_text(reason, "reason", _("Say why the case is sent back."), limit=limits.REASON)
@@ -200,7 +198,7 @@ def case_send_back(*, case: Case, acting_user, reason: str) -> Case:
     return case
 
 
-def case_reassign(*, case: Case, acting_user, assignee, unit: Unit | None = None, note: str = "") -> Case:
+def case_reassign(*, case: Case, acting_user: User, assignee: User, unit: Unit | None = None, note: str = "") -> Case:
     """Hand the case to another cadre. A unit head may do so only within the units they head."""
     _ensure_may(case, acting_user=acting_user, action=EventAction.REASSIGN)
     unit = unit or case.responsible_unit
@@ -231,7 +229,7 @@ def case_reassign(*, case: Case, acting_user, assignee, unit: Unit | None = None
     return case
 
 
-def case_resolve(*, case: Case, acting_user, resolution_type: str, reply: str) -> Case:
+def case_resolve(*, case: Case, acting_user: User, resolution_type: str, reply: str) -> Case:
     """Answer the enterprise with how the problem was handled; a parent waits for its sub-cases."""
     _ensure_may(case, acting_user=acting_user, action=EventAction.RESOLVE)
     if resolution_type not in ResolutionType.values:
@@ -240,7 +238,7 @@ def case_resolve(*, case: Case, acting_user, resolution_type: str, reply: str) -
     reply = limits.required_text(reply, "reply", _("Write the reply the enterprise will read."), limit=limits.REPLY)
     with transaction.atomic():
         # Under the parent's lock: a joint review decision adding sub-cases waits for it, and vice versa.
-        _refuse_open_sub_cases(case_lock(case.pk, version=case.version))
+        _refuse_open_sub_cases(case_lock(case_id=case.pk, version=case.version))
         case = _run_transition(
             case,
             acting_user=acting_user,
@@ -261,7 +259,7 @@ def case_resolve(*, case: Case, acting_user, resolution_type: str, reply: str) -
 _SETTLED_STATES = (CaseState.RESOLVED, CaseState.CLOSED)
 
 
-def case_reopen(*, case: Case, acting_user, reason: str) -> Case:
+def case_reopen(*, case: Case, acting_user: User, reason: str) -> Case:
     """The enterprise rejects the solution (不认可); after two rounds only a supervisor can reopen."""
     by_enterprise = is_filing_enterprise(case, acting_user) and not supervises(case, acting_user)
     refuse = None
@@ -291,7 +289,7 @@ def case_reopen(*, case: Case, acting_user, reason: str) -> Case:
     return case
 
 
-def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comment: str = "") -> Case:
+def case_close(*, case: Case, acting_user: User, satisfaction: int | None = None, comment: str = "") -> Case:
     """Cross the case off (销号): the enterprise confirms with a rating, or a supervisor closes it."""
     _ensure_may(case, acting_user=acting_user, action=EventAction.CLOSE)
     as_enterprise = is_filing_enterprise(case, acting_user)
@@ -319,7 +317,7 @@ def case_close(*, case: Case, acting_user, satisfaction: int | None = None, comm
     return case
 
 
-def case_withdraw(*, case: Case, acting_user, reason: str) -> Case:
+def case_withdraw(*, case: Case, acting_user: User, reason: str) -> Case:
     """The enterprise withdraws a problem that no longer needs solving (撤回)."""
     _ensure_may(case, acting_user=acting_user, action=EventAction.WITHDRAW)
     reason = limits.required_text(reason, "reason", _("Say why the case is withdrawn."), limit=limits.REASON)
@@ -337,7 +335,7 @@ def case_withdraw(*, case: Case, acting_user, reason: str) -> Case:
     return case
 
 
-def case_reopen_after_recheck(*, case: Case, acting_user, finding: str, method: str) -> Case:
+def case_reopen_after_recheck(*, case: Case, acting_user: User, finding: str, method: str) -> Case:
     """A re-check (复查) found a closed case not really solved: it is worked again as a new cycle.
 
     The same assignee and unit get a new resolution clock (the policy's days after a reopen); the

@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -13,13 +14,13 @@ from enterprises.models import Role
 
 from .. import clock
 from ..deadlines import CaseClocks, fixed_due, policy_for
-from ..models import ExtensionRequest, ExtensionState
+from ..models import DeadlinePolicy, ExtensionRequest, ExtensionState
 from ..permissions import may_decide_extension
 from ..selectors import work_calendar
 from .shared import _bump_version, _case_notify, case_event_record, case_lock
 
 
-def _extension_deciders(case: Case, policy) -> list:
+def _extension_deciders(case: Case, policy: DeadlinePolicy) -> list[User]:
     """Supervisors whose jurisdiction covers the case, and the unit's heads where the policy lets them decide."""
     township_id = case.enterprise.township_id
     deciders = overseers_of(Role.SUPERVISOR, unit_id=case.responsible_unit_id, township_id=township_id)
@@ -32,7 +33,9 @@ def _extension_deciders(case: Case, policy) -> list:
 EXTENSION_MAX_SPAN = timedelta(days=366)
 
 
-def extension_request_create(*, case: Case, acting_user, requested_due_date: date, reason: str) -> ExtensionRequest:
+def extension_request_create(
+    *, case: Case, acting_user: User, requested_due_date: date, reason: str
+) -> ExtensionRequest:
     """The assignee asks for a later resolution deadline (延期), at most ``max_extensions`` times."""
     if case.state != CaseState.ASSIGNED:
         raise Conflict(_("Only a case being worked on can get more time."), code="invalid_state")
@@ -40,7 +43,7 @@ def extension_request_create(*, case: Case, acting_user, requested_due_date: dat
         raise NotPermitted(_("Only the assignee can ask for more time."), code="not_assignee")
     reason = limits.required_text(reason, "reason", _("Say why more time is needed."), limit=limits.REASON)
     with transaction.atomic():
-        current = case_lock(case.pk, version=case.version)
+        current = case_lock(case_id=case.pk, version=case.version)
         now = clock.now()
         calendar = work_calendar()
         policy = policy_for(current)
@@ -68,7 +71,7 @@ def extension_request_create(*, case: Case, acting_user, requested_due_date: dat
             created_at=now,
         )
         case_event_record(
-            current,
+            case=current,
             actor=acting_user,
             action=EventAction.EXTENSION_REQUEST,
             note=reason,
@@ -86,13 +89,15 @@ def extension_request_create(*, case: Case, acting_user, requested_due_date: dat
     return extension
 
 
-def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool, note: str = "") -> ExtensionRequest:
+def extension_decide(
+    *, extension: ExtensionRequest, acting_user: User, approve: bool, note: str = ""
+) -> ExtensionRequest:
     """A supervisor (or the unit head, where the policy allows) approves or rejects; approval moves the deadline."""
     note = limits.checked_text(note, field="note", limit=limits.NOTE)
     if not approve:
         note = limits.required_text(note, "note", _("Say why the request is rejected."), limit=limits.NOTE)
     with transaction.atomic():
-        current = case_lock(extension.case_id)
+        current = case_lock(case_id=extension.case_id)
         extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
         policy = policy_for(current)
         if not may_decide_extension(current, acting_user, policy):
@@ -116,7 +121,7 @@ def extension_decide(*, extension: ExtensionRequest, acting_user, approve: bool,
             clocks.mirror()
         _bump_version(current)
         case_event_record(
-            current,
+            case=current,
             actor=acting_user,
             action=EventAction.EXTENSION_DECISION,
             note=note,

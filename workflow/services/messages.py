@@ -1,5 +1,7 @@
 """Comments (a public reply or an internal note) and attachments on a case."""
 
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -21,7 +23,7 @@ def _refuse_closed(case: Case) -> None:
         raise Conflict(_("This case is closed. File a follow-up case to raise the matter again."), code="case_closed")
 
 
-def _allowed_visibility(*, case: Case, acting_user, visibility: str) -> str:
+def _allowed_visibility(*, case: Case, acting_user: User, visibility: str) -> str:
     if visibility not in Visibility.values:
         message = _("Choose a public reply or an internal note.")
         raise InvalidInput(message, code="visibility", fields={"visibility": [message]})
@@ -31,7 +33,7 @@ def _allowed_visibility(*, case: Case, acting_user, visibility: str) -> str:
     return visibility
 
 
-def comment_add(*, case: Case, acting_user, body: str, visibility: str = Visibility.PUBLIC) -> Comment:
+def comment_add(*, case: Case, acting_user: User, body: str, visibility: str = Visibility.PUBLIC) -> Comment:
     """A public reply reaches the other side at once; an internal note stays among officials."""
     body = limits.required_text(body, "body", _("The comment is empty."), limit=limits.COMMENT)
     visibility = _allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
@@ -43,7 +45,7 @@ def comment_add(*, case: Case, acting_user, body: str, visibility: str = Visibil
         )
         internal = visibility == Visibility.INTERNAL
         case_event_record(
-            case,
+            case=case,
             actor=acting_user,
             action=EventAction.COMMENT,
             data={"comment": comment.pk},
@@ -62,7 +64,9 @@ def comment_add(*, case: Case, acting_user, body: str, visibility: str = Visibil
     return comment
 
 
-def attachment_add(*, case: Case, acting_user, upload, visibility: str = Visibility.PUBLIC) -> Attachment:
+def attachment_add(
+    *, case: Case, acting_user: User, upload: UploadedFile, visibility: str = Visibility.PUBLIC
+) -> Attachment:
     """Store a document or image through Django's storage after checking its size and type."""
     visibility = _allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
     _refuse_closed(case)
@@ -80,7 +84,7 @@ def attachment_add(*, case: Case, acting_user, upload, visibility: str = Visibil
             created_at=now,
         )
         case_event_record(
-            case,
+            case=case,
             actor=acting_user,
             action=EventAction.ATTACH,
             data={"attachment": attachment.pk, "name": attachment.original_name},

@@ -5,9 +5,11 @@ notifications.
 the same event log. The rest is the workflow's own machinery (``_name``), for the modules beside this one.
 """
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,9 +25,7 @@ from ..deadlines import CaseClocks
 from ..models import ExtensionState
 from ..selectors import work_calendar
 from ..signals import case_closed
-
-User = get_user_model()
-
+from ..workdays import WorkCalendar
 
 _REFUSED_IN_STATE = {
     EventAction.ASSIGN: gettext_lazy("Only an opened case can be assigned."),
@@ -76,7 +76,7 @@ def _case_link(case: Case) -> str:
     return reverse("api:case-detail", kwargs={"pk": case.pk})
 
 
-def _case_notify(case: Case, kind: str, recipients, occurrence: str, **context) -> None:
+def _case_notify(case: Case, kind: str, recipients: Iterable[User | None], occurrence: str, **context: object) -> None:
     notifications_create(
         recipients=recipients,
         message=Message(
@@ -89,14 +89,14 @@ def _case_notify(case: Case, kind: str, recipients, occurrence: str, **context) 
     )
 
 
-def _enterprise_contacts(case: Case):
+def _enterprise_contacts(case: Case) -> QuerySet[User]:
     return User.objects.filter(enterprise_contacts__enterprise_id=case.enterprise_id, is_active=True)
 
 
 def case_event_record(
-    case: Case,
     *,
-    actor,
+    case: Case,
+    actor: User | None,
     action: str,
     from_state: str = "",
     note: str = "",
@@ -117,7 +117,7 @@ def case_event_record(
     )
 
 
-def case_lock(case_id: int, *, version: int | None = None) -> Case:
+def case_lock(*, case_id: int, version: int | None = None) -> Case:
     """The case row, locked until the transaction ends, with its enterprise (the permission callables read it).
 
     Every write that changes a case locks it here first, so two writers to one case take turns. Given the
@@ -133,7 +133,7 @@ def _stale_copy() -> Conflict:
     return Conflict(_("Someone else changed this case a moment ago. Reload it and try again."), code="stale_case")
 
 
-def _ensure_may(case: Case, *, acting_user, action: EventAction, refuse=None) -> None:
+def _ensure_may(case: Case, *, acting_user: User | None, action: EventAction, refuse: str | None = None) -> None:
     """State and permission first, so that a refused user learns nothing from input validation.
 
     ``_run_transition`` checks again under the row lock; this early check is on the caller's copy.
@@ -148,18 +148,18 @@ def _ensure_may(case: Case, *, acting_user, action: EventAction, refuse=None) ->
 def _run_transition(
     case: Case,
     *,
-    acting_user,
+    acting_user: User | None,
     action: EventAction,
     note: str = "",
     data: dict | None = None,
     is_internal: bool = False,
-    refuse=None,
-    clock_change=None,
-    calendar=None,
-    **arguments,
+    refuse: str | None = None,
+    clock_change: Callable[[CaseClocks], None] | None = None,
+    calendar: WorkCalendar | None = None,
+    **arguments: object,
 ) -> Case:
     """Lock, check, transition, bump the version, move the clocks, record. Call inside ``transaction.atomic``."""
-    current = case_lock(case.pk, version=case.version)
+    current = case_lock(case_id=case.pk, version=case.version)
     _ensure_may(current, acting_user=acting_user, action=action, refuse=refuse)
     transition_method = getattr(current, _TRANSITION_METHOD[action])
     from_state = current.state
@@ -180,7 +180,7 @@ def _run_transition(
             state=ExtensionState.LAPSED, decided_at=now
         )
     case_event_record(
-        current,
+        case=current,
         actor=acting_user,
         action=action,
         from_state=from_state,
@@ -192,7 +192,7 @@ def _run_transition(
     return current
 
 
-def _assignable_member(*, assignee, unit: Unit) -> None:
+def _assignable_member(*, assignee: User | None, unit: Unit | None) -> None:
     """The assignee must be a cadre or the head of the unit that becomes responsible."""
     if assignee is None or unit is None:
         message = _("Choose both a cadre and a unit.")
@@ -208,7 +208,7 @@ def _assignable_member(*, assignee, unit: Unit) -> None:
         raise InvalidInput(message, code="assignee_not_in_unit", fields={"assignee": [message]})
 
 
-def _announce_closed(case: Case, *, rating: int | None, closure: str, acting_user) -> None:
+def _announce_closed(case: Case, *, rating: int | None, closure: str, acting_user: User | None) -> None:
     """Tell the apps above the workflow (``workflow.signals``), still inside the closing transaction."""
     case_closed.send(sender=Case, case=case, rating=rating, closure=closure, acting_user=acting_user, at=case.closed_at)
 

@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,9 +26,9 @@ from .shared import _assignable_member, _case_notify, _run_transition, case_even
 def sub_case_file(
     *,
     parent: Case,
-    acting_user,
+    acting_user: User,
     unit: Unit,
-    assignee=None,
+    assignee: User | None = None,
     title: str,
     description: str,
     resolution_workdays: int | None = None,
@@ -76,7 +77,7 @@ def sub_case_file(
             parent=parent,
             filed_at=now,
         )
-        case_event_record(case, actor=acting_user, action=EventAction.FILE, data={"parent": parent.number}, at=now)
+        case_event_record(case=case, actor=acting_user, action=EventAction.FILE, data={"parent": parent.number}, at=now)
         clocks = CaseClocks(case, calendar=calendar, at=now)
         clocks.on_filed()
         clocks.mirror()
@@ -96,7 +97,7 @@ def sub_case_file(
     return case
 
 
-def _unit_head_of(unit: Unit):
+def _unit_head_of(unit: Unit) -> User:
     """The unit's longest-serving active head: who receives a sub-case nobody was named for."""
     membership = (
         UnitMembership.objects.filter(unit=unit, role=Role.UNIT_HEAD, user__is_active=True)
@@ -147,7 +148,7 @@ def _parent_notify_when_sub_cases_done(sub_case: Case) -> None:
     The parent's row lock makes two sub-cases answered at once count each other: the second to
     lock sees the first as answered, so exactly one of them sends the notice.
     """
-    parent = case_lock(sub_case.parent_id)
+    parent = case_lock(case_id=sub_case.parent_id)
     if parent.state not in UNRESOLVED_STATES:
         return
     if parent.sub_cases.filter(state__in=UNRESOLVED_STATES).exists():

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from ..models import ClockKind, DeadlineCycle
 from .shared import _bump_version, _case_notify, case_event_record, case_lock
 
 
-def _urging_audience(case: Case, level: int) -> list:
+def _urging_audience(case: Case, level: int) -> list[User]:
     """Each level reaches further up: the assignee, then the unit's heads, then the enterprise's 包联 leader."""
     recipients = [case.assignee] if level >= UrgingLevel.URGED and case.assignee else []
     if level < UrgingLevel.SUPERVISED:
@@ -29,7 +30,14 @@ def _urging_audience(case: Case, level: int) -> list:
 
 
 def _urging_level_set(
-    current: Case, *, acting_user, level: int, note: str, answer_due_at: datetime | None, now: datetime, data=None
+    current: Case,
+    *,
+    acting_user: User | None,
+    level: int,
+    note: str,
+    answer_due_at: datetime | None,
+    now: datetime,
+    data: dict | None = None,
 ) -> None:
     """Move a locked case to ``level``, record it and tell those it concerns. Call inside ``transaction.atomic``.
 
@@ -45,7 +53,7 @@ def _urging_level_set(
         case=current, kind=ClockKind.RESOLUTION, ended_at__isnull=True, urged_at__isnull=True
     ).update(urged_at=now)
     case_event_record(
-        current,
+        case=current,
         actor=acting_user,
         action=EventAction.URGE,
         from_state=current.state,
@@ -73,7 +81,7 @@ def _urging_level_set(
     )
 
 
-def case_urge(*, case: Case, acting_user, level: int, note: str, answer_due_at: datetime | None = None) -> Case:
+def case_urge(*, case: Case, acting_user: User, level: int, note: str, answer_due_at: datetime | None = None) -> Case:
     """A supervisor moves the case on the urging ladder (催办 → 督办 → 挂牌督办), up or down, with a note.
 
     Raising asks for the next answer by ``answer_due_at``; lowering keeps the current answer time
@@ -92,7 +100,7 @@ def case_urge(*, case: Case, acting_user, level: int, note: str, answer_due_at: 
         raise InvalidInput(message, code="urging_level", fields={"level": [message]})
     note = limits.required_text(note, "note", _("Say why the urging level changes."), limit=limits.NOTE)
     with transaction.atomic():
-        current = case_lock(case.pk, version=case.version)
+        current = case_lock(case_id=case.pk, version=case.version)
         if current.state not in UNRESOLVED_STATES:
             raise Conflict(_("Only a case that is still open and unresolved can be urged."), code="invalid_state")
         previous = current.urging_level
