@@ -5,6 +5,8 @@ from functools import partial
 from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,13 +23,13 @@ from .workbook import check_upload
 WAITING = (State.QUEUED, State.CHECKING, State.READY, State.CONFIRMED, State.IMPORTING)
 
 
-def may_manage_masterdata(user) -> bool:
+def may_manage_masterdata(user: User | AnonymousUser) -> bool:
     """Superusers only: an import creates accounts and gives roles, supervisors' included, so it is as
     powerful as the admin site itself."""
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
 
 
-def ensure_may_manage(user) -> None:
+def _ensure_may_manage(user: User) -> None:
     if not may_manage_masterdata(user):
         raise NotPermitted(_("Only administrators import and export master data."), code="not_an_administrator")
 
@@ -36,9 +38,11 @@ def max_upload_bytes() -> int:
     return settings.HUIYIN["MASTERDATA_MAX_BYTES"]
 
 
-def masterdata_import_upload(*, acting_user, upload, deactivate_missing: bool, language: str) -> MasterDataImport:
+def masterdata_import_upload(
+    *, acting_user: User, upload: UploadedFile, deactivate_missing: bool, language: str
+) -> MasterDataImport:
     """Refuse what is not an .xlsx of acceptable size at once, store the file and queue its check."""
-    ensure_may_manage(acting_user)
+    _ensure_may_manage(acting_user)
     name = PurePath(upload.name or "").name
     if not name.lower().endswith(".xlsx"):
         raise InvalidInput(
@@ -62,9 +66,9 @@ def masterdata_import_upload(*, acting_user, upload, deactivate_missing: bool, l
     return job
 
 
-def masterdata_import_confirm(*, acting_user, job: MasterDataImport) -> MasterDataImport:
+def masterdata_import_confirm(*, acting_user: User, job: MasterDataImport) -> MasterDataImport:
     """The administrator read the preview: queue the import. One import runs at a time."""
-    ensure_may_manage(acting_user)
+    _ensure_may_manage(acting_user)
     if job.state != State.READY or not job.report.get("has_changes"):
         raise Conflict(_("This workbook is not waiting for a confirmation."), code="import_not_ready")
     with transaction.atomic():
@@ -83,9 +87,9 @@ def masterdata_import_confirm(*, acting_user, job: MasterDataImport) -> MasterDa
     return job
 
 
-def masterdata_import_cancel(*, acting_user, job: MasterDataImport) -> MasterDataImport:
+def masterdata_import_cancel(*, acting_user: User, job: MasterDataImport) -> MasterDataImport:
     """Drop a checked workbook that will not be imported, and its file."""
-    ensure_may_manage(acting_user)
+    _ensure_may_manage(acting_user)
     if not MasterDataImport.objects.filter(pk=job.pk, state=State.READY).update(state=State.CANCELLED):
         raise Conflict(_("This workbook is not waiting for a confirmation."), code="import_not_ready")
     job.refresh_from_db()
