@@ -71,7 +71,7 @@ def _delivery_send_claimed(delivery: Delivery, claimed_at: datetime) -> bool:
             raise PermanentError(_("The recipient's account is inactive."))
         CHANNELS[delivery.channel].send(delivery)
     except PermanentError as error:
-        delivery_record(delivery, claimed_at, status=DeliveryStatus.FAILED, error=str(error))
+        _delivery_record(delivery, claimed_at, status=DeliveryStatus.FAILED, error=str(error))
         logger.warning("Delivery %s failed for good: %s", delivery_id, error)
         return False
     except Exception as error:
@@ -81,18 +81,18 @@ def _delivery_send_claimed(delivery: Delivery, claimed_at: datetime) -> bool:
             logger.exception("Delivery %s raised an unexpected error", delivery_id)
         message = str(error) or type(error).__name__
         if delivery.attempts >= max_attempts():
-            delivery_record(delivery, claimed_at, status=DeliveryStatus.FAILED, error=message)
+            _delivery_record(delivery, claimed_at, status=DeliveryStatus.FAILED, error=message)
             logger.warning("Delivery %s failed after %d attempts: %s", delivery_id, delivery.attempts, message)
         else:
             retry_at = timezone.now() + BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
-            delivery_record(delivery, claimed_at, status=DeliveryStatus.PENDING, error=message, retry_at=retry_at)
+            _delivery_record(delivery, claimed_at, status=DeliveryStatus.PENDING, error=message, retry_at=retry_at)
             logger.info("Delivery %s will be retried at %s: %s", delivery_id, retry_at.isoformat(), message)
         return False
-    delivery_record(delivery, claimed_at, status=DeliveryStatus.SENT)
+    _delivery_record(delivery, claimed_at, status=DeliveryStatus.SENT)
     return True
 
 
-def delivery_record(
+def _delivery_record(
     delivery: Delivery, claimed_at: datetime, *, status: str, error: str = "", retry_at: datetime | None = None
 ) -> None:
     """Write the outcome, unless the row was reclaimed meanwhile (this worker was presumed dead)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
@@ -36,7 +37,7 @@ class Message:
     not_before: datetime | None = None
 
 
-def message_render(message: Message, language: str) -> tuple[str, str]:
+def _message_render(message: Message, language: str) -> tuple[str, str]:
     with translation.override(language):
         context = message.context or {}
         subject = render_to_string(f"notifications/{message.kind}_subject.txt", context).strip()
@@ -44,7 +45,7 @@ def message_render(message: Message, language: str) -> tuple[str, str]:
     return subject, body
 
 
-def channels_for(user, preference: NotificationPreference) -> list[str]:
+def _channels_for(user: User, preference: NotificationPreference) -> list[str]:
     channels = []
     if preference.email_enabled and user.email:
         channels.append(DeliveryChannel.EMAIL)
@@ -53,18 +54,18 @@ def channels_for(user, preference: NotificationPreference) -> list[str]:
     return channels
 
 
-def notifications_create(*, recipients: Iterable, message: Message) -> list[Notification]:
+def notifications_create(*, recipients: Iterable[User | None], message: Message) -> list[Notification]:
     """One notification per distinct active recipient, in their language; an existing key is skipped."""
     return notifications_create_many(items=[(recipients, message)])
 
 
-def notifications_create_many(*, items: Iterable[tuple[Iterable, Message]]) -> list[Notification]:
+def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Message]]) -> list[Notification]:
     """Many messages at once, e.g. a batch of reminders, in a constant number of queries.
 
     Returns the notifications this call created. Runs in the caller's transaction; repeated keys
     (a second sweep, a retried task) are skipped before anything is rendered.
     """
-    wanted: dict[str, tuple[object, Message]] = {}
+    wanted: dict[str, tuple[User, Message]] = {}
     for recipients, message in items:
         for user in recipients:
             if user is not None and user.is_active:
@@ -84,7 +85,7 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable, Message]]) -> l
         for key, (user, message) in fresh.items():
             language = preferences[user.pk].language
             if (id(message), language) not in rendered:
-                rendered[id(message), language] = message_render(message, language)
+                rendered[id(message), language] = _message_render(message, language)
             subject, body = rendered[id(message), language]
             rows.append(
                 Notification(
@@ -113,7 +114,7 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable, Message]]) -> l
                 created_at=now,
             )
             for notification in created
-            for channel in channels_for(users[notification.recipient_id], preferences[notification.recipient_id])
+            for channel in _channels_for(users[notification.recipient_id], preferences[notification.recipient_id])
         ]
         if deliveries:
             Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
@@ -130,7 +131,7 @@ def notifications_mark_read(*, notifications: QuerySet[Notification]) -> int:
     return notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
-def preference_update(*, user, data: dict) -> NotificationPreference:
+def preference_update(*, user: User, data: dict) -> NotificationPreference:
     """Save a person's choices, creating their row with the defaults on the first change."""
     with transaction.atomic():
         default = preference_default(user)
