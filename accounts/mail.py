@@ -47,7 +47,7 @@ def account_mail(*, template: str, to: str, language: str, context: dict) -> Ema
 # --- the invitation's e-mail --------------------------------------------------------------------------------
 
 
-def invitation_mail_claim(*, invitation_id: int, now: datetime) -> bool:
+def _invitation_mail_claim(*, invitation_id: int, now: datetime) -> bool:
     return bool(
         Invitation.objects.filter(
             pk=invitation_id, state=InvitationState.PENDING, mail_status=MailStatus.PENDING, mail_due_at__lte=now
@@ -55,7 +55,7 @@ def invitation_mail_claim(*, invitation_id: int, now: datetime) -> bool:
     )
 
 
-def invitation_mail_record(invitation: Invitation, claimed_at: datetime, **changes) -> None:
+def _invitation_mail_record(invitation: Invitation, claimed_at: datetime, **changes: object) -> None:
     """Write the outcome, unless the claim was taken back meanwhile (this worker was presumed dead)."""
     recorded = Invitation.objects.filter(
         pk=invitation.pk, mail_status=MailStatus.SENDING, mail_claimed_at=claimed_at
@@ -70,7 +70,7 @@ def invitation_mail_send(*, invitation_id: int) -> bool:
     Call it outside any transaction, as ``notifications.delivery.delivery_send``. Returns whether it sent.
     """
     claimed_at = timezone.now()
-    if not invitation_mail_claim(invitation_id=invitation_id, now=claimed_at):
+    if not _invitation_mail_claim(invitation_id=invitation_id, now=claimed_at):
         return False
     invitation = Invitation.objects.select_related("user", "enterprise", "unit", "invited_by").get(pk=invitation_id)
     context = {
@@ -86,22 +86,22 @@ def invitation_mail_send(*, invitation_id: int) -> bool:
         try:
             email_send(message)
         except PermanentError as error:
-            invitation_mail_record(invitation, claimed_at, mail_status=MailStatus.FAILED, mail_error=str(error))
+            _invitation_mail_record(invitation, claimed_at, mail_status=MailStatus.FAILED, mail_error=str(error))
             logger.warning("The e-mail of invitation %s failed for good: %s", invitation_id, error)
             return False
         except Exception as error:
             # Transient errors, and bugs too: retried a bounded number of times, then recorded as failed.
             text = str(error) or type(error).__name__
             if invitation.mail_attempts >= max_attempts():
-                invitation_mail_record(invitation, claimed_at, mail_status=MailStatus.FAILED, mail_error=text)
+                _invitation_mail_record(invitation, claimed_at, mail_status=MailStatus.FAILED, mail_error=text)
             else:
                 retry_at = timezone.now() + BACKOFF[min(invitation.mail_attempts, len(BACKOFF)) - 1]
-                invitation_mail_record(
+                _invitation_mail_record(
                     invitation, claimed_at, mail_status=MailStatus.PENDING, mail_due_at=retry_at, mail_error=text
                 )
             logger.warning("The e-mail of invitation %s did not go out: %s", invitation_id, text)
             return False
-    invitation_mail_record(
+    _invitation_mail_record(
         invitation, claimed_at, mail_status=MailStatus.SENT, mail_sent_at=timezone.now(), mail_error=""
     )
     return True

@@ -7,6 +7,7 @@ task (``accounts.tasks``), which calls this module; it queues nothing, so it nev
 
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,12 +15,12 @@ from ..models import Invitation, InvitationAction, InvitationEvent, InvitationSt
 
 
 def invitation_event_record(
-    invitation: Invitation, action: str, *, actor, at: datetime, reason: str = ""
+    *, invitation: Invitation, action: str, actor: User | None, at: datetime, reason: str = ""
 ) -> InvitationEvent:
     return InvitationEvent.objects.create(invitation=invitation, action=action, actor=actor, reason=reason, at=at)
 
 
-def invitation_locked(invitation_id: int) -> Invitation:
+def invitation_locked(*, invitation_id: int) -> Invitation:
     return (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("user", "enterprise", "unit", "invited_by")
@@ -31,12 +32,12 @@ def invitation_expire(*, invitation_id: int, now: datetime | None = None) -> boo
     """Mark a pending invitation past its time as expired, with its audit row; False if nothing to do."""
     now = now or timezone.now()
     with transaction.atomic():
-        current = invitation_locked(invitation_id)
+        current = invitation_locked(invitation_id=invitation_id)
         if current.state != InvitationState.PENDING or not current.has_expired(now):
             return False
         current.expire(at=now)
         current.save()
-        invitation_event_record(current, InvitationAction.EXPIRED, actor=None, at=now)
+        invitation_event_record(invitation=current, action=InvitationAction.EXPIRED, actor=None, at=now)
     return True
 
 

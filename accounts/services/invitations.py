@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
@@ -56,39 +57,39 @@ def invitation_lifetime() -> timedelta:
     return timedelta(days=settings.HUIYIN["INVITATION_DAYS"])
 
 
-def refuse(field: str, message: str, code: str = "invalid") -> None:
+def _refuse(field: str, message: str, code: str = "invalid") -> None:
     raise InvalidInput(message, code=code, fields={field: [message]})
 
 
-def checked_line(value: str | None, *, field: str, limit: int, required: str = "") -> str:
+def _checked_line(value: str | None, *, field: str, limit: int, required: str = "") -> str:
     text = (value or "").strip()
     if required and not text:
-        refuse(field, required, "required")
+        _refuse(field, required, "required")
     if len(text) > limit:
-        refuse(field, _("At most %(limit)d characters.") % {"limit": limit}, "too_long")
+        _refuse(field, _("At most %(limit)d characters.") % {"limit": limit}, "too_long")
     return text
 
 
-def checked_username(value: str | None) -> str:
-    username = checked_line(value, field="username", limit=NAME_LIMIT, required=_("Choose a username."))
+def _checked_username(value: str | None) -> str:
+    username = _checked_line(value, field="username", limit=NAME_LIMIT, required=_("Choose a username."))
     try:
         get_user_model().username_validator(username)
     except ValidationError as error:
-        refuse("username", error.messages[0])
+        _refuse("username", error.messages[0])
     return username
 
 
-def checked_email(value: str | None) -> str:
+def _checked_email(value: str | None) -> str:
     email = (value or "").strip()
     if email:
         try:
             EmailValidator()(email)
         except ValidationError:
-            refuse("email", _("Enter a valid e-mail address."))
+            _refuse("email", _("Enter a valid e-mail address."))
     return email
 
 
-def existing_user_refusal(person, *, acting_user, enterprise: Enterprise | None) -> None:
+def _existing_user_refusal(person: User, *, acting_user: User, enterprise: Enterprise | None) -> None:
     """Invitations are for people who cannot log in yet (no usable password, e.g. from the master-data
     import) or any more (deactivated). A non-administrator may invite only someone who is, or will only be,
     a contact of enterprises they serve: the link is shown to the inviter, who could use it themselves."""
@@ -119,20 +120,22 @@ def existing_user_refusal(person, *, acting_user, enterprise: Enterprise | None)
         )
 
 
-def person_to_invite(*, acting_user, username: str, name: str, email: str, enterprise: Enterprise | None):
+def _person_to_invite(
+    *, acting_user: User, username: str, name: str, email: str, enterprise: Enterprise | None
+) -> User:
     """The account the invitation is for, locked: an existing one that may be invited, or a new one without a
     usable password. The e-mail on file stays unless an administrator gives another; a name fills a blank one."""
     person = get_user_model().objects.select_for_update().filter(username__iexact=username).first()
     if person is None:
         if not name:
-            refuse("name", _("Give the person's name."), "required")
+            _refuse("name", _("Give the person's name."), "required")
         person = get_user_model()(username=username, first_name=name, email=email)
         person.set_unusable_password()
         person.save()
         return person
-    existing_user_refusal(person, acting_user=acting_user, enterprise=enterprise)
+    _existing_user_refusal(person, acting_user=acting_user, enterprise=enterprise)
     if email and person.email and email.lower() != person.email.lower() and not is_administrator(acting_user):
-        refuse(
+        _refuse(
             "email",
             _("The invitation goes to the address on file, %(email)s; only an administrator can change it.")
             % {"email": person.email},
@@ -146,7 +149,7 @@ def person_to_invite(*, acting_user, username: str, name: str, email: str, enter
 
 def invitation_create(
     *,
-    acting_user,
+    acting_user: User,
     username: str,
     name: str = "",
     email: str = "",
@@ -166,25 +169,25 @@ def invitation_create(
         if not may_invite_for_enterprise(acting_user, enterprise.pk):
             raise NotPermitted(_("You can invite contacts only for the enterprises you serve."))
         if not enterprise.is_active:
-            refuse("enterprise", _("This enterprise is no longer active."))
+            _refuse("enterprise", _("This enterprise is no longer active."))
     else:
         kind = InvitationKind.OFFICIAL
         if not may_invite_officials(acting_user):
             raise NotPermitted(_("Only an administrator invites officials."))
         if unit is None or not unit.is_active:
-            refuse("unit", _("Choose an active unit."), "required")
+            _refuse("unit", _("Choose an active unit."), "required")
         if role not in Role.values:
-            refuse("role", _("Choose a role."), "required")
-    username = checked_username(username)
-    name = checked_line(name, field="name", limit=NAME_LIMIT)
-    email = checked_email(email)
-    title = checked_line(title, field="title", limit=TITLE_LIMIT)
-    phone = checked_line(phone, field="phone", limit=PHONE_LIMIT)
+            _refuse("role", _("Choose a role."), "required")
+    username = _checked_username(username)
+    name = _checked_line(name, field="name", limit=NAME_LIMIT)
+    email = _checked_email(email)
+    title = _checked_line(title, field="title", limit=TITLE_LIMIT)
+    phone = _checked_line(phone, field="phone", limit=PHONE_LIMIT)
 
     try:
         with transaction.atomic():
             now = timezone.now()
-            person = person_to_invite(
+            person = _person_to_invite(
                 acting_user=acting_user, username=username, name=name, email=email, enterprise=enterprise
             )
             if kind == InvitationKind.CONTACT:
@@ -198,7 +201,7 @@ def invitation_create(
                 previous.revoke(at=now)
                 previous.save()
                 invitation_event_record(
-                    previous, InvitationAction.REVOKED, actor=acting_user, at=now, reason="replaced"
+                    invitation=previous, action=InvitationAction.REVOKED, actor=acting_user, at=now, reason="replaced"
                 )
             invitation = Invitation.objects.create(
                 user=person,
@@ -214,9 +217,9 @@ def invitation_create(
                 mail_status=MailStatus.PENDING if person.email else MailStatus.NONE,
                 mail_due_at=now if person.email else None,
             )
-            invitation_event_record(invitation, InvitationAction.INVITED, actor=acting_user, at=now)
+            invitation_event_record(invitation=invitation, action=InvitationAction.INVITED, actor=acting_user, at=now)
             if person.email:
-                transaction.on_commit(lambda: invitation_mail_enqueue(invitation.pk))
+                transaction.on_commit(lambda: _invitation_mail_enqueue(invitation.pk))
     except IntegrityError:
         # Someone invited the same new username, or the same person, in the same moment.
         raise Conflict(
@@ -226,23 +229,25 @@ def invitation_create(
     return IssuedInvitation(invitation=invitation, link=invitation_link(invitation))
 
 
-def ensure_may_revoke(invitation: Invitation, acting_user) -> None:
+def _ensure_may_revoke(invitation: Invitation, acting_user: User) -> None:
     if not can_proceed(invitation.revoke):
         raise Conflict(REFUSED_IN_STATE[invitation.state], code="invalid_state")
     if not has_transition_perm(invitation.revoke, acting_user):
         raise NotPermitted(_("Only the inviter, whoever serves the enterprise, or an administrator can revoke it."))
 
 
-def invitation_revoke(*, invitation: Invitation, acting_user, reason: str = "withdrawn") -> Invitation:
+def invitation_revoke(*, invitation: Invitation, acting_user: User, reason: str = "withdrawn") -> Invitation:
     """Withdraw a pending invitation: its link stops working at once."""
     invitation_expire(invitation_id=invitation.pk)
     with transaction.atomic():
-        current = invitation_locked(invitation.pk)
-        ensure_may_revoke(current, acting_user)
+        current = invitation_locked(invitation_id=invitation.pk)
+        _ensure_may_revoke(current, acting_user)
         now = timezone.now()
         current.revoke(at=now)
         current.save()
-        invitation_event_record(current, InvitationAction.REVOKED, actor=acting_user, at=now, reason=reason)
+        invitation_event_record(
+            invitation=current, action=InvitationAction.REVOKED, actor=acting_user, at=now, reason=reason
+        )
     return current
 
 
@@ -260,7 +265,7 @@ def invitation_by_link(*, invitation_id: int, token: str) -> Invitation:
     return invitation
 
 
-def invitation_accept(*, invitation_id: int, token: str, password: str):
+def invitation_accept(*, invitation_id: int, token: str, password: str) -> User:
     """The invited person sets their password (Django's validators apply) and their account is active;
     the link is used up. Returns the user, for the page to log them in."""
     invitation = invitation_by_link(invitation_id=invitation_id, token=token)
@@ -271,7 +276,7 @@ def invitation_accept(*, invitation_id: int, token: str, password: str):
     except ValidationError as error:
         raise InvalidInput(error.messages[0], code="password", fields={"password": error.messages}) from None
     with transaction.atomic():
-        current = invitation_locked(invitation.pk)
+        current = invitation_locked(invitation_id=invitation.pk)
         if current.state != InvitationState.PENDING or not invitation_token_matches(current, token):
             raise Conflict(_("This invitation is no longer valid."), code="invalid_state")
         now = timezone.now()
@@ -281,11 +286,11 @@ def invitation_accept(*, invitation_id: int, token: str, password: str):
         person.set_password(password)
         person.is_active = True
         person.save(update_fields=["password", "is_active"])
-        invitation_event_record(current, InvitationAction.ACCEPTED, actor=person, at=now)
+        invitation_event_record(invitation=current, action=InvitationAction.ACCEPTED, actor=person, at=now)
     return person
 
 
-def invitation_mail_enqueue(invitation_id: int) -> None:
+def _invitation_mail_enqueue(invitation_id: int) -> None:
     """Queue the send; a broker that is down must not undo the invitation: the minute's sweep sends it."""
     try:
         invitation_mail_send_task.delay(invitation_id)

@@ -2,8 +2,10 @@
 asking for a password-reset e-mail. Rules in docs/accounts.md."""
 
 import logging
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,13 +23,13 @@ from .tokens import token_revoke
 logger = logging.getLogger(__name__)
 
 
-def user_sessions_end(*, user_ids) -> int:
+def user_sessions_end(*, user_ids: Iterable[int]) -> int:
     """Delete every session of these people: their next page request is a login page. One indexed delete."""
     deleted, _by_model = UserSession.objects.filter(user_id__in=list(user_ids)).delete()
     return deleted
 
 
-def user_access_end(*, user, acting_user=None) -> None:
+def user_access_end(*, user: User, acting_user: User | None = None) -> None:
     """What a deactivated account still held: its sessions and API token end at once, and its pending
     invitations die, the ones it was sent (accepting would activate it again) and the ones it sent (their
     links were shown to it)."""
@@ -42,10 +44,12 @@ def user_access_end(*, user, acting_user=None) -> None:
             reason = (
                 RevokeReason.ACCOUNT_DEACTIVATED if invitation.user_id == user.pk else RevokeReason.INVITER_DEACTIVATED
             )
-            invitation_event_record(invitation, InvitationAction.REVOKED, actor=acting_user, at=now, reason=reason)
+            invitation_event_record(
+                invitation=invitation, action=InvitationAction.REVOKED, actor=acting_user, at=now, reason=reason
+            )
 
 
-def user_deactivate(*, user, acting_user):
+def user_deactivate(*, user: User, acting_user: User) -> User:
     """An administrator closes an account: it can no longer log in, and whatever it had open ends now.
 
     The account, its roles and its history stay; a new invitation (from an administrator) opens it again.
@@ -63,7 +67,7 @@ def user_deactivate(*, user, acting_user):
     return user
 
 
-def password_change(*, user, new_password: str) -> None:
+def password_change(*, user: User, new_password: str) -> None:
     """Set a new password, checked by Django's validators. The old one was checked by whoever asks (as a
     login, counted by the lockout). The API token dies with it (``accounts.receivers``), and every other
     session with it (Django checks a session against the password hash)."""
@@ -75,7 +79,7 @@ def password_change(*, user, new_password: str) -> None:
     user.save(update_fields=["password"])
 
 
-def reset_recipients(email: str) -> list:
+def _reset_recipients(email: str) -> list[User]:
     """Active people with a usable password and this address, as Django's own reset form finds them.
 
     People without a usable password (the master-data import) get an invitation, not a reset.
@@ -91,7 +95,7 @@ def password_reset_request(*, email: str, language: str) -> None:
     task, so the answer takes as long whether or not the address is known; a broker that is down makes the
     request send it itself.
     """
-    for person in reset_recipients(email.strip()):
+    for person in _reset_recipients(email.strip()):
 
         def queue(user_id=person.pk):
             try:
