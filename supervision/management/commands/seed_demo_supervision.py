@@ -55,7 +55,7 @@ from supervision.services.ratings import (
     rectification_submit,
 )
 from workflow import clock
-from workflow.management.commands.seed_demo import DISTRICT, INDUSTRY_BUREAU, LAND_BUREAU, demo_data_exists
+from workflow.demo.district import DISTRICT, INDUSTRY_BUREAU, LAND_BUREAU, demo_data_exists
 from workflow.selectors import work_calendar
 from workflow.services import case_accept, case_resolve
 
