@@ -17,24 +17,14 @@ from workflow.demo.district import (
     CONTACT,
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
-    DISTRICT,
     INDUSTRY_BUREAU,
-    LAND_BUREAU,
     demo_data_exists,
     unit_names,
 )
 from workflow.demo.seed import demo_seed
 
 # Read from this command by the seeds' tests, which name the demo's accounts and its bureau.
-__all__ = [
-    "DEMO_ACCOUNTS",
-    "DEMO_PASSWORD",
-    "DISTRICT",
-    "INDUSTRY_BUREAU",
-    "LAND_BUREAU",
-    "Command",
-    "demo_data_exists",
-]
+__all__ = ["DEMO_ACCOUNTS", "DEMO_PASSWORD", "INDUSTRY_BUREAU", "Command"]
 
 
 class Command(BaseCommand):
