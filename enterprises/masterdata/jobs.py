@@ -21,7 +21,8 @@ from core.errors import InvalidInput
 from ..models import MasterDataImport
 from ..models import MasterDataImportState as State
 from .apply import apply_plan
-from .plan import Plan, plan_import
+from .plan import Plan
+from .planner import plan_import
 from .schema import SHEETS
 from .workbook import read_workbook
 
