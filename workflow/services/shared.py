@@ -104,6 +104,8 @@ def case_event_record(
     is_internal: bool = False,
     at: datetime,
 ) -> CaseEvent:
+    """One row of the case's append-only event log, in the transaction of the change it records: ``to_state``
+    is the case's state as it stands now, ``actor`` None for the system."""
     return CaseEvent.objects.create(
         case=case,
         actor=actor,
