@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
@@ -73,7 +73,7 @@ def _checked_line(value: str | None, *, field: str, limit: int, required: str = 
 def _checked_username(value: str | None) -> str:
     username = _checked_line(value, field="username", limit=NAME_LIMIT, required=_("Choose a username."))
     try:
-        get_user_model().username_validator(username)
+        User.username_validator(username)
     except ValidationError as error:
         _refuse("username", error.messages[0])
     return username
@@ -125,11 +125,11 @@ def _person_to_invite(
 ) -> User:
     """The account the invitation is for, locked: an existing one that may be invited, or a new one without a
     usable password. The e-mail on file stays unless an administrator gives another; a name fills a blank one."""
-    person = get_user_model().objects.select_for_update().filter(username__iexact=username).first()
+    person = User.objects.select_for_update().filter(username__iexact=username).first()
     if person is None:
         if not name:
             _refuse("name", _("Give the person's name."), "required")
-        person = get_user_model()(username=username, first_name=name, email=email)
+        person = User(username=username, first_name=name, email=email)
         person.set_unusable_password()
         person.save()
         return person

@@ -4,7 +4,7 @@ asking for a password-reset e-mail. Rules in docs/accounts.md."""
 import logging
 from collections.abc import Iterable
 
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -61,7 +61,7 @@ def user_deactivate(*, user: User, acting_user: User) -> User:
     with transaction.atomic():
         # An UPDATE, not save(): the receiver that ends the access of accounts deactivated in the admin's
         # user form would do it a second time.
-        get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+        User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
         user_access_end(user=user, acting_user=acting_user)
     return user
@@ -84,7 +84,7 @@ def _reset_recipients(email: str) -> list[User]:
 
     People without a usable password (the master-data import) get an invitation, not a reset.
     """
-    people = get_user_model().objects.filter(email__iexact=email, is_active=True)
+    people = User.objects.filter(email__iexact=email, is_active=True)
     return [person for person in people if person.has_usable_password()]
 
 
