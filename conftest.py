@@ -8,6 +8,7 @@ the district; leo leads it.
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -106,7 +107,5 @@ def fresh_language():
 def pytest_runtest_setup(item):
     """``@pytest.mark.postgres_only`` tests run on PostgreSQL (scripts/with-postgres) and are skipped on SQLite."""
     if item.get_closest_marker("postgres_only"):
-        from django.db import connection
-
         if connection.vendor != "postgresql":
             pytest.skip("needs PostgreSQL: run it under scripts/with-postgres")
