@@ -8,13 +8,14 @@ the district; leo leads it.
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import translation
 from rest_framework.test import APIClient
 
 from cases.models import Category
 from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitKind, UnitMembership
 from enterprises.services import service_assignment_change
-from notifications import services as notification_services
+from notifications import tasks as notification_tasks
 
 PASSWORD = "test-pass-123"
 
@@ -91,7 +92,7 @@ def district(db) -> District:
 @pytest.fixture(autouse=True)
 def broker_assumed_up(monkeypatch):
     """A test that found the broker down must not make the next one skip its enqueues."""
-    monkeypatch.setattr(notification_services, "_broker_down_until", None)
+    monkeypatch.setattr(notification_tasks, "_broker_down_until", None)
 
 
 @pytest.fixture(autouse=True)
@@ -106,7 +107,5 @@ def fresh_language():
 def pytest_runtest_setup(item):
     """``@pytest.mark.postgres_only`` tests run on PostgreSQL (scripts/with-postgres) and are skipped on SQLite."""
     if item.get_closest_marker("postgres_only"):
-        from django.db import connection
-
         if connection.vendor != "postgresql":
             pytest.skip("needs PostgreSQL: run it under scripts/with-postgres")

@@ -109,7 +109,7 @@ class TokenView(ObtainAuthToken):
         user = serializer.validated_data["user"]
         login_failures_forget(request, {"username": user.get_username()})
         token = token_issue(user=user)
-        return Response(IssuedTokenSerializer({"token": token.key, "expires_at": token_expires_at(token)}).data)
+        return Response(IssuedTokenSerializer({"token": token.key, "expires_at": token_expires_at(token=token)}).data)
 
 
 class LogoutView(APIView):
@@ -164,7 +164,7 @@ class PasswordChangeView(APIView):
         if request.auth is None:
             update_session_auth_hash(request._request, user)
         token = token_issue(user=user)
-        return Response(IssuedTokenSerializer({"token": token.key, "expires_at": token_expires_at(token)}).data)
+        return Response(IssuedTokenSerializer({"token": token.key, "expires_at": token_expires_at(token=token)}).data)
 
 
 class PasswordResetInput(serializers.Serializer):

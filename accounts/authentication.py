@@ -11,8 +11,8 @@ class ExpiringTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, key):
         user, token = super().authenticate_credentials(key)
-        if token_has_expired(token):
-            expired_at = timezone.localtime(token_expires_at(token)).strftime("%Y-%m-%d %H:%M")
+        if token_has_expired(token=token):
+            expired_at = timezone.localtime(token_expires_at(token=token)).strftime("%Y-%m-%d %H:%M")
             message = _(
                 "This API token expired at %(time)s (Beijing time). Log in again with POST /api/v1/auth/token/ "
                 "to get a new one."

@@ -13,6 +13,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from enterprises.models import Role
 
 from . import permissions
+from .sessions import SessionStore
 
 
 class InvitationKind(models.TextChoices):
@@ -217,9 +218,7 @@ class UserSession(AbstractBaseSession):
         db_table = "accounts_session"
 
     @classmethod
-    def get_session_store_class(cls):
-        from .sessions import SessionStore
-
+    def get_session_store_class(cls) -> type[SessionStore]:
         return SessionStore
 
 

@@ -2,6 +2,7 @@
 enterprise has a contact who can log in."""
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -13,7 +14,7 @@ from .models import Invitation, InvitationState
 from .permissions import is_administrator
 
 
-def invitations_visible_to(user) -> QuerySet[Invitation]:
+def invitations_visible_to(user: User | AnonymousUser) -> QuerySet[Invitation]:
     """Administrators: all. Others: the invitations they sent, and those of the enterprises they serve now
     (a cadre who takes over an enterprise sees who was invited for it)."""
     invitations = Invitation.objects.select_related("user", "enterprise", "unit", "invited_by")
@@ -35,7 +36,7 @@ def invitations_in_state(invitations: QuerySet[Invitation], state: str) -> Query
     return invitations.filter(state=state)
 
 
-def invitation_for_user(user, invitation_id) -> Invitation:
+def invitation_for_user(user: User | AnonymousUser, invitation_id: int | str) -> Invitation:
     """The invitation if the user may see it; otherwise NotFound, never a hint that it exists."""
     try:
         return invitations_visible_to(user).get(pk=int(invitation_id))

@@ -5,6 +5,7 @@ This is the extension Django documents ("Extending database-backed session engin
 from the session data on every save, so a key cycled at login or by a password change stays covered.
 """
 
+from django.apps import apps
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 
@@ -12,9 +13,8 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 class SessionStore(DatabaseSessionStore):
     @classmethod
     def get_model_class(cls):
-        from .models import UserSession
-
-        return UserSession
+        # From the app registry, as Django's own store finds its model: the model module imports this one.
+        return apps.get_model("accounts", "UserSession")
 
     def create_model_instance(self, data):
         session = super().create_model_instance(data)

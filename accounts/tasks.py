@@ -1,4 +1,5 @@
-"""Celery tasks of accounts: thin wrappers around the services."""
+"""Celery tasks of accounts: thin wrappers around the e-mails (``accounts.mail``) and the expiry of
+invitations (``accounts.services.expiry``), which never import this module; the services queue through it."""
 
 import logging
 
@@ -7,8 +8,8 @@ from django.utils import timezone
 
 from notifications.channels import TransientError
 
-from .services.invitations import invitation_mail_send, invitation_mails_send_due, invitations_expire
-from .services.people import password_reset_mail_send
+from .mail import invitation_mail_send, invitation_mails_send_due, password_reset_mail_send
+from .services.expiry import invitations_expire
 from .throttles import password_reset_requests_forget
 
 logger = logging.getLogger(__name__)

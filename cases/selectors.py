@@ -1,5 +1,6 @@
 """Reads of cases. ``cases_visible_to`` is the one gate every list, detail, action and download uses."""
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from core.errors import NotFound
@@ -28,7 +29,7 @@ def official_cases_q(roles: UserRoles) -> Q | None:
     return q
 
 
-def cases_visible_to(user) -> QuerySet[Case]:
+def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     """Enterprise users: their enterprise's cases. Cadres: assigned and served. Unit heads: their
     units' subtree. Dispatchers: all. Supervisors and leaders: their jurisdiction."""
     roles = roles_for_user(user)
@@ -46,7 +47,7 @@ def cases_visible_to(user) -> QuerySet[Case]:
     return cases.filter(q)
 
 
-def cases_held_by(user, *, as_head: bool = True) -> QuerySet[Case]:
+def cases_held_by(user: User | AnonymousUser, *, as_head: bool = True) -> QuerySet[Case]:
     """The cases the user answers for: assigned to them and, as a unit head, held by the units they head.
 
     A narrowing of ``cases_visible_to`` that needs none of its other branches (every case here is one the
@@ -63,7 +64,7 @@ def cases_held_by(user, *, as_head: bool = True) -> QuerySet[Case]:
     return Case.objects.select_related(*CASE_LIST_RELATED).filter(held)
 
 
-def case_for_user(user, case_id) -> Case:
+def case_for_user(user: User | AnonymousUser, case_id: int | str) -> Case:
     """The case if the user may see it; otherwise NotFound, never a hint that it exists."""
     try:
         return cases_visible_to(user).select_related(*CASE_DETAIL_RELATED).get(pk=int(case_id))
@@ -71,7 +72,7 @@ def case_for_user(user, case_id) -> Case:
         raise NotFound() from None
 
 
-def user_sees_internal(user, case: Case) -> bool:
+def user_sees_internal(user: User | AnonymousUser, case: Case) -> bool:
     """Internal notes reach only those who see the case as officials, never through an enterprise."""
     roles = roles_for_user(user)
     if not roles.is_official:
@@ -80,28 +81,34 @@ def user_sees_internal(user, case: Case) -> bool:
     return official is None or Case.objects.filter(official, pk=case.pk).exists()
 
 
-def comments_for_user(user, case: Case, *, sees_internal: bool | None = None) -> QuerySet[Comment]:
+def comments_for_user(
+    user: User | AnonymousUser, case: Case, *, sees_internal: bool | None = None
+) -> QuerySet[Comment]:
     comments = case.comments.select_related("author")
     if sees_internal is None:
         sees_internal = user_sees_internal(user, case)
     return comments if sees_internal else comments.filter(visibility=Visibility.PUBLIC)
 
 
-def attachments_for_user(user, case: Case, *, sees_internal: bool | None = None) -> QuerySet[Attachment]:
+def attachments_for_user(
+    user: User | AnonymousUser, case: Case, *, sees_internal: bool | None = None
+) -> QuerySet[Attachment]:
     attachments = case.attachments.select_related("uploaded_by")
     if sees_internal is None:
         sees_internal = user_sees_internal(user, case)
     return attachments if sees_internal else attachments.filter(visibility=Visibility.PUBLIC)
 
 
-def events_for_user(user, case: Case, *, sees_internal: bool | None = None) -> QuerySet[CaseEvent]:
+def events_for_user(
+    user: User | AnonymousUser, case: Case, *, sees_internal: bool | None = None
+) -> QuerySet[CaseEvent]:
     events = case.events.select_related("actor")
     if sees_internal is None:
         sees_internal = user_sees_internal(user, case)
     return events if sees_internal else events.filter(is_internal=False)
 
 
-def cases_visible_officially_to(user) -> QuerySet[Case]:
+def cases_visible_officially_to(user: User | AnonymousUser) -> QuerySet[Case]:
     """The cases the user sees as an official, and so with what is internal to government: rectifications,
     appeals, extensions and notes hang off these. An enterprise user sees none this way."""
     official = official_cases_q(roles_for_user(user))

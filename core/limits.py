@@ -56,3 +56,12 @@ def checked_text(value: str | None, *, field: str, limit: int) -> str:
         }
         raise InvalidInput(message, code="too_long", fields={field: [message]})
     return text
+
+
+def required_text(value: str | None, field: str, message: str, *, limit: int) -> str:
+    """A text that must be given (``message`` says what is missing), within its limit, without surrounding
+    blanks."""
+    text = checked_text(value, field=field, limit=limit)
+    if not text:
+        raise InvalidInput(message, code="required", fields={field: [message]})
+    return text

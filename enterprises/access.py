@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 
 from .models import EnterpriseContact, Role, ServiceAssignment, Unit, UnitMembership
@@ -78,7 +79,7 @@ class UnitTree:
         return frozenset(found)
 
 
-def roles_for_user(user) -> UserRoles:
+def roles_for_user(user: User | AnonymousUser) -> UserRoles:
     cached = getattr(user, CACHE_ATTRIBUTE, None)
     if cached is not None:
         return cached
@@ -118,13 +119,13 @@ def roles_for_user(user) -> UserRoles:
     return roles
 
 
-def forget_roles(user) -> None:
+def forget_roles(user: User | AnonymousUser) -> None:
     """Drop the cached roles, e.g. after a membership of this user object changed."""
     if hasattr(user, CACHE_ATTRIBUTE):
         delattr(user, CACHE_ATTRIBUTE)
 
 
-def jurisdictions(role: str) -> dict:
+def jurisdictions(role: str) -> dict[User, frozenset[int]]:
     """Every active user with ``role`` and the units they oversee (their jurisdiction's subtree, or their
     own unit's), in two queries whatever their number: for finding who must hear about a case."""
     memberships = list(UnitMembership.objects.filter(role=role, user__is_active=True).select_related("user"))
@@ -139,6 +140,6 @@ def jurisdictions(role: str) -> dict:
     return {users[user_id]: tree.subtree(unit_ids) for user_id, unit_ids in roots.items()}
 
 
-def overseers_of(role: str, *, unit_id: int | None, township_id: int | None) -> list:
+def overseers_of(role: str, *, unit_id: int | None, township_id: int | None) -> list[User]:
     """Users with ``role`` whose jurisdiction covers the unit or the township."""
     return [user for user, units in jurisdictions(role).items() if unit_id in units or township_id in units]

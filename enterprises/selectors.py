@@ -4,7 +4,7 @@ enterprise reaches."""
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, Q, QuerySet
 
 from .access import jurisdictions, roles_for_user
@@ -18,7 +18,7 @@ def current_service_prefetch() -> Prefetch:
     return Prefetch("service_assignments", queryset=current, to_attr="current_services")
 
 
-def enterprises_visible_to(user) -> QuerySet[Enterprise]:
+def enterprises_visible_to(user: User | AnonymousUser) -> QuerySet[Enterprise]:
     """Officials see every enterprise; an enterprise user only their own."""
     roles = roles_for_user(user)
     enterprises = Enterprise.objects.select_related("township").prefetch_related(current_service_prefetch())
@@ -27,13 +27,13 @@ def enterprises_visible_to(user) -> QuerySet[Enterprise]:
     return enterprises.filter(pk__in=roles.contact_enterprise_ids)
 
 
-def enterprises_user_files_for(user) -> QuerySet[Enterprise]:
+def enterprises_user_files_for(user: User | AnonymousUser) -> QuerySet[Enterprise]:
     """The enterprises the user may file a problem for: their own, and those they serve (包保)."""
     roles = roles_for_user(user)
     return Enterprise.objects.filter(pk__in=roles.contact_enterprise_ids | roles.served_enterprise_ids)
 
 
-def units_visible_to(user) -> QuerySet[Unit]:
+def units_visible_to(user: User | AnonymousUser) -> QuerySet[Unit]:
     return Unit.objects.filter(is_active=True).select_related("parent")
 
 
@@ -43,9 +43,9 @@ def units_visible_to(user) -> QuerySet[Unit]:
 # heads of the units above it, as ``UserRoles.heads_unit_or_above`` does for one person.
 
 
-def unit_heads(unit_ids: Iterable[int]) -> dict[int, list]:
+def unit_heads(unit_ids: Iterable[int]) -> dict[int, list[User]]:
     """The active heads of exactly these units, not of the units above them: one query."""
-    heads: dict[int, list] = defaultdict(list)
+    heads: dict[int, list[User]] = defaultdict(list)
     memberships = UnitMembership.objects.filter(
         unit_id__in=set(unit_ids), role=Role.UNIT_HEAD, user__is_active=True
     ).select_related("user")
@@ -54,17 +54,17 @@ def unit_heads(unit_ids: Iterable[int]) -> dict[int, list]:
     return heads
 
 
-def unit_heads_with_parents(unit_ids: Iterable[int]) -> dict[int, list]:
+def unit_heads_with_parents(unit_ids: Iterable[int]) -> dict[int, list[User]]:
     """The active heads of each unit or of any unit above it: who answers for the unit. Three queries."""
     wanted = set(unit_ids)
-    heads: dict[int, list] = defaultdict(list)
+    heads: dict[int, list[User]] = defaultdict(list)
     for head, units in jurisdictions(Role.UNIT_HEAD).items():
         for unit_id in wanted & units:
             heads[unit_id].append(head)
     return heads
 
 
-def enterprise_leaders(enterprise_ids: Iterable[int]) -> dict[int, object]:
+def enterprise_leaders(enterprise_ids: Iterable[int]) -> dict[int, User]:
     """The 包保 leader each enterprise has now, if any: one query."""
     current = ServiceAssignment.objects.filter(
         enterprise_id__in=set(enterprise_ids), ended_at__isnull=True, leader__isnull=False
@@ -72,18 +72,18 @@ def enterprise_leaders(enterprise_ids: Iterable[int]) -> dict[int, object]:
     return {service.enterprise_id: service.leader for service in current}
 
 
-def enterprise_contacts(enterprise_ids: Iterable[int]) -> dict[int, list]:
+def enterprise_contacts(enterprise_ids: Iterable[int]) -> dict[int, list[User]]:
     """The active contact people of each enterprise: one query."""
-    contacts: dict[int, list] = defaultdict(list)
+    contacts: dict[int, list[User]] = defaultdict(list)
     rows = EnterpriseContact.objects.filter(enterprise_id__in=set(enterprise_ids), user__is_active=True)
     for contact in rows.select_related("user").order_by("pk"):
         contacts[contact.enterprise_id].append(contact.user)
     return contacts
 
 
-def dispatchers() -> QuerySet:
+def dispatchers() -> QuerySet[User]:
     """Everyone who routes cases (调度室): one query when read."""
-    return get_user_model().objects.filter(unit_memberships__role=Role.DISPATCHER, is_active=True).distinct()
+    return User.objects.filter(unit_memberships__role=Role.DISPATCHER, is_active=True).distinct()
 
 
 # People a search for an assignee lists at a time: the box narrows them as one types.

@@ -2,11 +2,13 @@
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ServiceAssignment, Unit
+from .models import Enterprise, ServiceAssignment, Unit
 
 # Rows per statement when many periods change at once (a master-data import): well under SQLite's variable limit.
 CHUNK = 1_000
@@ -25,12 +27,12 @@ class ServiceChange:
 
 def service_assignment_change(
     *,
-    enterprise,
+    enterprise: Enterprise,
     unit: Unit,
-    cadre=None,
-    leader=None,
-    local_contact=None,
-    changed_by=None,
+    cadre: User | None = None,
+    leader: User | None = None,
+    local_contact: User | None = None,
+    changed_by: User | None = None,
     note: str = "",
 ) -> ServiceAssignment:
     """End the current 包保 period of the enterprise and start a new one; nothing is overwritten."""
@@ -45,7 +47,7 @@ def service_assignment_change(
 
 
 def service_assignments_change(
-    *, changes: Sequence[ServiceChange], changed_by=None, note: str = ""
+    *, changes: Sequence[ServiceChange], changed_by: User | None = None, note: str = ""
 ) -> list[ServiceAssignment]:
     """The same for many enterprises at once, in a statement per chunk rather than two per enterprise:
     every current period of these enterprises ends now, and the new ones start at that moment."""
@@ -70,7 +72,7 @@ def service_assignments_change(
         )
 
 
-def service_assignments_end(*, enterprise_ids: Iterable[int], now=None) -> int:
+def service_assignments_end(*, enterprise_ids: Iterable[int], now: datetime | None = None) -> int:
     """End the current 包保 period of these enterprises without a successor; the rows stay as history."""
     now = now or timezone.now()
     ids = list(enterprise_ids)

@@ -2,31 +2,32 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from .models import Delivery, DeliveryStatus, Notification, NotificationPreference
 
 
-def notifications_for_user(user) -> QuerySet[Notification]:
+def notifications_for_user(user: User) -> QuerySet[Notification]:
     """The inbox: what has become visible; a reminder held for the morning is not there at night."""
     return Notification.objects.filter(recipient=user, visible_from__lte=timezone.now())
 
 
-def unread_count_for_user(user) -> int:
+def unread_count_for_user(user: User) -> int:
     return notifications_for_user(user).filter(read_at__isnull=True).count()
 
 
-def preference_default(user) -> NotificationPreference:
+def preference_default(user: User) -> NotificationPreference:
     """The unsaved defaults: e-mail is on for someone who has an address."""
     return NotificationPreference(user=user, email_enabled=bool(user.email))
 
 
-def preference_for_user(user) -> NotificationPreference:
+def preference_for_user(user: User) -> NotificationPreference:
     return NotificationPreference.objects.filter(user=user).first() or preference_default(user)
 
 
-def preferences_for_users(users: Iterable) -> dict[int, NotificationPreference]:
+def preferences_for_users(users: Iterable[User]) -> dict[int, NotificationPreference]:
     """Preferences by user id in one query, the defaults for those who never changed theirs."""
     users = list(users)
     saved = {pref.user_id: pref for pref in NotificationPreference.objects.filter(user__in=[u.pk for u in users])}

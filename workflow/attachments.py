@@ -3,6 +3,7 @@
 from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -31,7 +32,7 @@ ALLOWED_TYPES: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
 }
 
 
-def content_type_for_upload(upload) -> str:
+def content_type_for_upload(upload: UploadedFile) -> str:
     """The content type to store, or InvalidInput saying why the file is refused."""
     limit = settings.HUIYIN["ATTACHMENT_MAX_BYTES"]
     if upload.size == 0:

@@ -22,6 +22,7 @@ Rules (docs/deadlines.md):
 
 from datetime import datetime, time
 
+from django.contrib.auth.models import User
 from django.db.models import F, Q
 
 from cases.models import Case
@@ -95,8 +96,8 @@ class CaseClocks:
         workdays: int,
         started_by: str,
         due: Deadline | None = None,
-        responsible=None,
-        unit=None,
+        responsible: User | None = None,
+        unit: Unit | None = None,
     ) -> DeadlineCycle:
         """Start a clock of ``workdays`` working days from now (or to a given due time)."""
         self.stop(kind, ClockOutcome.RECOMPUTED)
@@ -133,7 +134,7 @@ class CaseClocks:
         for kind in list(self.running):
             self.stop(kind, outcome)
 
-    def hand_over(self, kind: ClockKind, *, responsible, unit) -> None:
+    def hand_over(self, kind: ClockKind, *, responsible: User | None, unit: Unit | None) -> None:
         """The running clock keeps its due time but now counts against someone else."""
         cycle = self.running.get(kind)
         if cycle is not None:
@@ -159,8 +160,8 @@ class CaseClocks:
         self,
         *,
         action: str,
-        assignee,
-        unit,
+        assignee: User,
+        unit: Unit,
         response_due: Deadline | None = None,
         resolution_due: Deadline | None = None,
     ) -> None:

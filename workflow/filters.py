@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import django_filters
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -144,14 +145,14 @@ CASE_LIST = SimpleNamespace(ordering_fields=CASE_ORDERING_FIELDS)
 class CaseListQuery:
     """What the case list's filter and ordering read from a request, for running them outside one."""
 
-    user: object
+    user: User | AnonymousUser
     query_params: QueryDict
 
 
 CASE_LIST_PARAMETERS = frozenset(CaseFilter.base_filters) | {ReturnedFirstOrdering.ordering_param}
 
 
-def case_list_filtered(user, params: QueryDict) -> QuerySet[Case]:
+def case_list_filtered(user: User | AnonymousUser, params: QueryDict) -> QuerySet[Case]:
     """The cases ``GET cases/`` lists for ``user`` with these query parameters, in its order, unpaginated.
 
     The same FilterSet and ordering as the list, so an export (the ledger) can never drift from what

@@ -7,6 +7,8 @@ answer as its suggestion, so the two can never disagree.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
+
 from cases.models import Case, Category
 from enterprises.models import LOCAL_UNIT_KINDS, Enterprise, ServiceAssignment, Unit
 
@@ -25,7 +27,7 @@ class Route:
     service: ServiceAssignment | None
 
     @property
-    def cadre(self):
+    def cadre(self) -> User | None:
         service = self.service
         return service.cadre if service and service.cadre and service.cadre.is_active else None
 

@@ -4,6 +4,7 @@
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from cases.models import Case
@@ -65,7 +66,7 @@ CASE_ACTION_NAMES = {
 }
 
 
-def available_actions(case: Case, user) -> list[str]:
+def available_actions(case: Case, user: User | AnonymousUser) -> list[str]:
     """From django-fsm's transitions and their permission callables: the one source for API and pages.
 
     Only transitions with an action endpoint are offered; reopening after a re-check happens through
@@ -82,7 +83,7 @@ def available_actions(case: Case, user) -> list[str]:
     return actions
 
 
-def extensions_visible_to(user) -> QuerySet[ExtensionRequest]:
+def extensions_visible_to(user: User | AnonymousUser) -> QuerySet[ExtensionRequest]:
     """Extension requests of cases the user sees as an official; enterprise users see none."""
     cases = cases_visible_officially_to(user)
     return ExtensionRequest.objects.filter(case__in=cases).select_related("case", "requested_by", "decided_by")

@@ -24,7 +24,7 @@ from .models import ClockKind, DeadlineCycle
 from .reminders import STEPS, ClockLadder
 from .selectors import clock_running_late_q, work_calendar
 from .services import case_close_unanswered, case_urge_overdue
-from .workdays import Deadline
+from .workdays import Deadline, WorkCalendar
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def sweep(now: datetime | None = None, *, limit: int = BATCH_SIZE) -> SweepRepor
     return total
 
 
-def auto_urge(now: datetime, *, calendar, limit: int = BATCH_SIZE) -> SweepReport:
+def auto_urge(now: datetime, *, calendar: WorkCalendar, limit: int = BATCH_SIZE) -> SweepReport:
     """Urge (催办) assigned cases whose resolution clock is ``HUIYIN["AUTO_URGE_AFTER_WORKDAYS"]`` working days late.
 
     Only clocks nobody has urged yet: each is claimed once (``DeadlineCycle.urged_at``), so a case a
@@ -85,7 +85,7 @@ def auto_urge(now: datetime, *, calendar, limit: int = BATCH_SIZE) -> SweepRepor
             return report
 
 
-def overdue_digest(now: datetime, *, calendar) -> int:
+def overdue_digest(now: datetime, *, calendar: WorkCalendar) -> int:
     """Once a day, each supervisor gets one message listing every overdue case in their jurisdiction."""
     day = now.astimezone(calendar.tz).date()
     key = f"digest:overdue:{day.isoformat()}"

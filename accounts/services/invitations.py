@@ -1,37 +1,35 @@
-"""Invitations: invite, revoke, accept, expire, and the e-mail that carries the link.
+"""Invitations: invite, revoke, accept, and the queueing of the e-mail that carries the link.
 
 Same shape as ``workflow.services``: keyword-only, one transaction, the row re-read under a lock, state
-(409) and permission (403) checked on the server, an audit row per transition. The e-mail goes through the
-invitation row as its own outbox: claimed with a conditional UPDATE, sent outside any transaction with the
-link computed at that moment, transient errors retried like notifications' deliveries. Rules in
-docs/accounts.md.
+(409) and permission (403) checked on the server, an audit row per transition. Expiry, the lock and the
+audit row are in ``expiry``; the e-mail is sent by ``accounts.mail``, through the invitation row as its
+own outbox. Rules in docs/accounts.md.
 """
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitMembership
-from notifications.channels import PermanentError, email_send
 from notifications.selectors import preference_for_user
-from notifications.services import BACKOFF, max_attempts, sending_timeout
 
 from ..links import invitation_link, invitation_token_matches
-from ..mail import account_mail, beijing_time
-from ..models import Invitation, InvitationAction, InvitationEvent, InvitationKind, InvitationState, MailStatus
+from ..models import Invitation, InvitationAction, InvitationKind, InvitationState, MailStatus
 from ..permissions import is_administrator, may_invite_for_enterprise, may_invite_officials
+from ..tasks import invitation_mail_send_task
+from .expiry import invitation_event_record, invitation_expire, invitation_locked
 
 logger = logging.getLogger(__name__)
 
@@ -59,43 +57,39 @@ def invitation_lifetime() -> timedelta:
     return timedelta(days=settings.HUIYIN["INVITATION_DAYS"])
 
 
-def record(invitation: Invitation, action: str, *, actor, at: datetime, reason: str = "") -> InvitationEvent:
-    return InvitationEvent.objects.create(invitation=invitation, action=action, actor=actor, reason=reason, at=at)
-
-
-def refuse(field: str, message: str, code: str = "invalid") -> None:
+def _refuse(field: str, message: str, code: str = "invalid") -> None:
     raise InvalidInput(message, code=code, fields={field: [message]})
 
 
-def checked_line(value: str | None, *, field: str, limit: int, required: str = "") -> str:
+def _checked_line(value: str | None, *, field: str, limit: int, required: str = "") -> str:
     text = (value or "").strip()
     if required and not text:
-        refuse(field, required, "required")
+        _refuse(field, required, "required")
     if len(text) > limit:
-        refuse(field, _("At most %(limit)d characters.") % {"limit": limit}, "too_long")
+        _refuse(field, _("At most %(limit)d characters.") % {"limit": limit}, "too_long")
     return text
 
 
-def checked_username(value: str | None) -> str:
-    username = checked_line(value, field="username", limit=NAME_LIMIT, required=_("Choose a username."))
+def _checked_username(value: str | None) -> str:
+    username = _checked_line(value, field="username", limit=NAME_LIMIT, required=_("Choose a username."))
     try:
-        get_user_model().username_validator(username)
+        User.username_validator(username)
     except ValidationError as error:
-        refuse("username", error.messages[0])
+        _refuse("username", error.messages[0])
     return username
 
 
-def checked_email(value: str | None) -> str:
+def _checked_email(value: str | None) -> str:
     email = (value or "").strip()
     if email:
         try:
             EmailValidator()(email)
         except ValidationError:
-            refuse("email", _("Enter a valid e-mail address."))
+            _refuse("email", _("Enter a valid e-mail address."))
     return email
 
 
-def existing_user_refusal(person, *, acting_user, enterprise: Enterprise | None) -> None:
+def _existing_user_refusal(person: User, *, acting_user: User, enterprise: Enterprise | None) -> None:
     """Invitations are for people who cannot log in yet (no usable password, e.g. from the master-data
     import) or any more (deactivated). A non-administrator may invite only someone who is, or will only be,
     a contact of enterprises they serve: the link is shown to the inviter, who could use it themselves."""
@@ -126,20 +120,22 @@ def existing_user_refusal(person, *, acting_user, enterprise: Enterprise | None)
         )
 
 
-def person_to_invite(*, acting_user, username: str, name: str, email: str, enterprise: Enterprise | None):
+def _person_to_invite(
+    *, acting_user: User, username: str, name: str, email: str, enterprise: Enterprise | None
+) -> User:
     """The account the invitation is for, locked: an existing one that may be invited, or a new one without a
     usable password. The e-mail on file stays unless an administrator gives another; a name fills a blank one."""
-    person = get_user_model().objects.select_for_update().filter(username__iexact=username).first()
+    person = User.objects.select_for_update().filter(username__iexact=username).first()
     if person is None:
         if not name:
-            refuse("name", _("Give the person's name."), "required")
-        person = get_user_model()(username=username, first_name=name, email=email)
+            _refuse("name", _("Give the person's name."), "required")
+        person = User(username=username, first_name=name, email=email)
         person.set_unusable_password()
         person.save()
         return person
-    existing_user_refusal(person, acting_user=acting_user, enterprise=enterprise)
+    _existing_user_refusal(person, acting_user=acting_user, enterprise=enterprise)
     if email and person.email and email.lower() != person.email.lower() and not is_administrator(acting_user):
-        refuse(
+        _refuse(
             "email",
             _("The invitation goes to the address on file, %(email)s; only an administrator can change it.")
             % {"email": person.email},
@@ -153,7 +149,7 @@ def person_to_invite(*, acting_user, username: str, name: str, email: str, enter
 
 def invitation_create(
     *,
-    acting_user,
+    acting_user: User,
     username: str,
     name: str = "",
     email: str = "",
@@ -173,25 +169,25 @@ def invitation_create(
         if not may_invite_for_enterprise(acting_user, enterprise.pk):
             raise NotPermitted(_("You can invite contacts only for the enterprises you serve."))
         if not enterprise.is_active:
-            refuse("enterprise", _("This enterprise is no longer active."))
+            _refuse("enterprise", _("This enterprise is no longer active."))
     else:
         kind = InvitationKind.OFFICIAL
         if not may_invite_officials(acting_user):
             raise NotPermitted(_("Only an administrator invites officials."))
         if unit is None or not unit.is_active:
-            refuse("unit", _("Choose an active unit."), "required")
+            _refuse("unit", _("Choose an active unit."), "required")
         if role not in Role.values:
-            refuse("role", _("Choose a role."), "required")
-    username = checked_username(username)
-    name = checked_line(name, field="name", limit=NAME_LIMIT)
-    email = checked_email(email)
-    title = checked_line(title, field="title", limit=TITLE_LIMIT)
-    phone = checked_line(phone, field="phone", limit=PHONE_LIMIT)
+            _refuse("role", _("Choose a role."), "required")
+    username = _checked_username(username)
+    name = _checked_line(name, field="name", limit=NAME_LIMIT)
+    email = _checked_email(email)
+    title = _checked_line(title, field="title", limit=TITLE_LIMIT)
+    phone = _checked_line(phone, field="phone", limit=PHONE_LIMIT)
 
     try:
         with transaction.atomic():
             now = timezone.now()
-            person = person_to_invite(
+            person = _person_to_invite(
                 acting_user=acting_user, username=username, name=name, email=email, enterprise=enterprise
             )
             if kind == InvitationKind.CONTACT:
@@ -204,7 +200,9 @@ def invitation_create(
             for previous in Invitation.objects.select_for_update().filter(user=person, state=InvitationState.PENDING):
                 previous.revoke(at=now)
                 previous.save()
-                record(previous, InvitationAction.REVOKED, actor=acting_user, at=now, reason="replaced")
+                invitation_event_record(
+                    invitation=previous, action=InvitationAction.REVOKED, actor=acting_user, at=now, reason="replaced"
+                )
             invitation = Invitation.objects.create(
                 user=person,
                 kind=kind,
@@ -219,9 +217,9 @@ def invitation_create(
                 mail_status=MailStatus.PENDING if person.email else MailStatus.NONE,
                 mail_due_at=now if person.email else None,
             )
-            record(invitation, InvitationAction.INVITED, actor=acting_user, at=now)
+            invitation_event_record(invitation=invitation, action=InvitationAction.INVITED, actor=acting_user, at=now)
             if person.email:
-                transaction.on_commit(lambda: invitation_mail_enqueue(invitation.pk))
+                transaction.on_commit(lambda: _invitation_mail_enqueue(invitation.pk))
     except IntegrityError:
         # Someone invited the same new username, or the same person, in the same moment.
         raise Conflict(
@@ -231,50 +229,25 @@ def invitation_create(
     return IssuedInvitation(invitation=invitation, link=invitation_link(invitation))
 
 
-def locked(invitation_id: int) -> Invitation:
-    return (
-        Invitation.objects.select_for_update(of=("self",))
-        .select_related("user", "enterprise", "unit", "invited_by")
-        .get(pk=invitation_id)
-    )
-
-
-def invitation_expire(*, invitation_id: int, now: datetime | None = None) -> bool:
-    """Mark a pending invitation past its time as expired, with its audit row; False if nothing to do."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        current = locked(invitation_id)
-        if current.state != InvitationState.PENDING or not current.has_expired(now):
-            return False
-        current.expire(at=now)
-        current.save()
-        record(current, InvitationAction.EXPIRED, actor=None, at=now)
-    return True
-
-
-def invitations_expire(*, now: datetime, limit: int = 500) -> int:
-    """The hourly sweep; the pages and the link also expire an invitation the moment they meet it."""
-    due = Invitation.objects.filter(state=InvitationState.PENDING, expires_at__lte=now).order_by("expires_at")
-    return sum(invitation_expire(invitation_id=pk, now=now) for pk in due.values_list("pk", flat=True)[:limit])
-
-
-def ensure_may_revoke(invitation: Invitation, acting_user) -> None:
+def _ensure_may_revoke(invitation: Invitation, acting_user: User) -> None:
     if not can_proceed(invitation.revoke):
         raise Conflict(REFUSED_IN_STATE[invitation.state], code="invalid_state")
     if not has_transition_perm(invitation.revoke, acting_user):
         raise NotPermitted(_("Only the inviter, whoever serves the enterprise, or an administrator can revoke it."))
 
 
-def invitation_revoke(*, invitation: Invitation, acting_user, reason: str = "withdrawn") -> Invitation:
+def invitation_revoke(*, invitation: Invitation, acting_user: User, reason: str = "withdrawn") -> Invitation:
     """Withdraw a pending invitation: its link stops working at once."""
     invitation_expire(invitation_id=invitation.pk)
     with transaction.atomic():
-        current = locked(invitation.pk)
-        ensure_may_revoke(current, acting_user)
+        current = invitation_locked(invitation_id=invitation.pk)
+        _ensure_may_revoke(current, acting_user)
         now = timezone.now()
         current.revoke(at=now)
         current.save()
-        record(current, InvitationAction.REVOKED, actor=acting_user, at=now, reason=reason)
+        invitation_event_record(
+            invitation=current, action=InvitationAction.REVOKED, actor=acting_user, at=now, reason=reason
+        )
     return current
 
 
@@ -292,7 +265,7 @@ def invitation_by_link(*, invitation_id: int, token: str) -> Invitation:
     return invitation
 
 
-def invitation_accept(*, invitation_id: int, token: str, password: str):
+def invitation_accept(*, invitation_id: int, token: str, password: str) -> User:
     """The invited person sets their password (Django's validators apply) and their account is active;
     the link is used up. Returns the user, for the page to log them in."""
     invitation = invitation_by_link(invitation_id=invitation_id, token=token)
@@ -303,7 +276,7 @@ def invitation_accept(*, invitation_id: int, token: str, password: str):
     except ValidationError as error:
         raise InvalidInput(error.messages[0], code="password", fields={"password": error.messages}) from None
     with transaction.atomic():
-        current = locked(invitation.pk)
+        current = invitation_locked(invitation_id=invitation.pk)
         if current.state != InvitationState.PENDING or not invitation_token_matches(current, token):
             raise Conflict(_("This invitation is no longer valid."), code="invalid_state")
         now = timezone.now()
@@ -313,92 +286,13 @@ def invitation_accept(*, invitation_id: int, token: str, password: str):
         person.set_password(password)
         person.is_active = True
         person.save(update_fields=["password", "is_active"])
-        record(current, InvitationAction.ACCEPTED, actor=person, at=now)
+        invitation_event_record(invitation=current, action=InvitationAction.ACCEPTED, actor=person, at=now)
     return person
 
 
-# --- the e-mail ---------------------------------------------------------------------------------------------
-
-
-def invitation_mail_enqueue(invitation_id: int) -> None:
+def _invitation_mail_enqueue(invitation_id: int) -> None:
     """Queue the send; a broker that is down must not undo the invitation: the minute's sweep sends it."""
-    from ..tasks import invitation_mail_send_task
-
     try:
         invitation_mail_send_task.delay(invitation_id)
     except Exception as error:
         logger.warning("Could not queue the e-mail of invitation %s (%s); the sweep will send it", invitation_id, error)
-
-
-def invitation_mail_claim(*, invitation_id: int, now: datetime) -> bool:
-    return bool(
-        Invitation.objects.filter(
-            pk=invitation_id, state=InvitationState.PENDING, mail_status=MailStatus.PENDING, mail_due_at__lte=now
-        ).update(mail_status=MailStatus.SENDING, mail_claimed_at=now, mail_attempts=F("mail_attempts") + 1)
-    )
-
-
-def invitation_mail_record(invitation: Invitation, claimed_at: datetime, **changes) -> None:
-    """Write the outcome, unless the claim was taken back meanwhile (this worker was presumed dead)."""
-    recorded = Invitation.objects.filter(
-        pk=invitation.pk, mail_status=MailStatus.SENDING, mail_claimed_at=claimed_at
-    ).update(**changes)
-    if not recorded:
-        logger.warning("The e-mail of invitation %s was reclaimed while this worker sent it", invitation.pk)
-
-
-def invitation_mail_send(*, invitation_id: int) -> bool:
-    """Claim the e-mail of a pending invitation, send it with the link computed now, record the outcome.
-
-    Call it outside any transaction, as ``notifications.services.delivery_send``. Returns whether it sent.
-    """
-    claimed_at = timezone.now()
-    if not invitation_mail_claim(invitation_id=invitation_id, now=claimed_at):
-        return False
-    invitation = Invitation.objects.select_related("user", "enterprise", "unit", "invited_by").get(pk=invitation_id)
-    context = {
-        "invitation": invitation,
-        "person": invitation.user,
-        "inviter": invitation.invited_by,
-        "link": invitation_link(invitation),
-        "expires": beijing_time(invitation.expires_at),
-    }
-    message = account_mail(template="invitation", to=invitation.email, language=invitation.language, context=context)
-    # The recorded error is read by administrators, in the site's language.
-    with translation.override(settings.LANGUAGE_CODE):
-        try:
-            email_send(message)
-        except PermanentError as error:
-            invitation_mail_record(invitation, claimed_at, mail_status=MailStatus.FAILED, mail_error=str(error))
-            logger.warning("The e-mail of invitation %s failed for good: %s", invitation_id, error)
-            return False
-        except Exception as error:
-            # Transient errors, and bugs too: retried a bounded number of times, then recorded as failed.
-            text = str(error) or type(error).__name__
-            if invitation.mail_attempts >= max_attempts():
-                invitation_mail_record(invitation, claimed_at, mail_status=MailStatus.FAILED, mail_error=text)
-            else:
-                retry_at = timezone.now() + BACKOFF[min(invitation.mail_attempts, len(BACKOFF)) - 1]
-                invitation_mail_record(
-                    invitation, claimed_at, mail_status=MailStatus.PENDING, mail_due_at=retry_at, mail_error=text
-                )
-            logger.warning("The e-mail of invitation %s did not go out: %s", invitation_id, text)
-            return False
-    invitation_mail_record(
-        invitation, claimed_at, mail_status=MailStatus.SENT, mail_sent_at=timezone.now(), mail_error=""
-    )
-    return True
-
-
-def invitation_mails_send_due(*, now: datetime, limit: int = 100) -> int:
-    """The minute's sweep: take back e-mails a dead worker held, send those whose attempt is due.
-
-    Invitations are few (people joining), so the sweep sends them itself instead of queueing a task each.
-    """
-    Invitation.objects.filter(mail_status=MailStatus.SENDING, mail_claimed_at__lt=now - sending_timeout()).update(
-        mail_status=MailStatus.PENDING, mail_due_at=now
-    )
-    due = Invitation.objects.filter(
-        state=InvitationState.PENDING, mail_status=MailStatus.PENDING, mail_due_at__lte=now
-    ).order_by("mail_due_at", "pk")
-    return sum(invitation_mail_send(invitation_id=pk) for pk in due.values_list("pk", flat=True)[:limit])

@@ -2,42 +2,37 @@
 asking for a password-reset e-mail. Rules in docs/accounts.md."""
 
 import logging
-from datetime import timedelta
+from collections.abc import Iterable
 
-from django.conf import settings
-from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, InvalidInput, NotPermitted
-from notifications.channels import absolute_link, email_send
 
-from ..mail import account_mail, beijing_time
+from ..mail import password_reset_mail_send
 from ..models import Invitation, InvitationAction, InvitationState, RevokeReason, UserSession
 from ..permissions import is_administrator
+from ..tasks import password_reset_mail_send_task
+from .expiry import invitation_event_record
 from .tokens import token_revoke
 
 logger = logging.getLogger(__name__)
 
 
-def user_sessions_end(*, user_ids) -> int:
+def user_sessions_end(*, user_ids: Iterable[int]) -> int:
     """Delete every session of these people: their next page request is a login page. One indexed delete."""
     deleted, _by_model = UserSession.objects.filter(user_id__in=list(user_ids)).delete()
     return deleted
 
 
-def user_access_end(*, user, acting_user=None) -> None:
+def user_access_end(*, user: User, acting_user: User | None = None) -> None:
     """What a deactivated account still held: its sessions and API token end at once, and its pending
     invitations die, the ones it was sent (accepting would activate it again) and the ones it sent (their
     links were shown to it)."""
-    from .invitations import record
-
     user_sessions_end(user_ids=[user.pk])
     token_revoke(user=user)
     now = timezone.now()
@@ -49,10 +44,12 @@ def user_access_end(*, user, acting_user=None) -> None:
             reason = (
                 RevokeReason.ACCOUNT_DEACTIVATED if invitation.user_id == user.pk else RevokeReason.INVITER_DEACTIVATED
             )
-            record(invitation, InvitationAction.REVOKED, actor=acting_user, at=now, reason=reason)
+            invitation_event_record(
+                invitation=invitation, action=InvitationAction.REVOKED, actor=acting_user, at=now, reason=reason
+            )
 
 
-def user_deactivate(*, user, acting_user):
+def user_deactivate(*, user: User, acting_user: User) -> User:
     """An administrator closes an account: it can no longer log in, and whatever it had open ends now.
 
     The account, its roles and its history stay; a new invitation (from an administrator) opens it again.
@@ -64,13 +61,13 @@ def user_deactivate(*, user, acting_user):
     with transaction.atomic():
         # An UPDATE, not save(): the receiver that ends the access of accounts deactivated in the admin's
         # user form would do it a second time.
-        get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+        User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
         user_access_end(user=user, acting_user=acting_user)
     return user
 
 
-def password_change(*, user, new_password: str) -> None:
+def password_change(*, user: User, new_password: str) -> None:
     """Set a new password, checked by Django's validators. The old one was checked by whoever asks (as a
     login, counted by the lockout). The API token dies with it (``accounts.receivers``), and every other
     session with it (Django checks a session against the password hash)."""
@@ -82,12 +79,12 @@ def password_change(*, user, new_password: str) -> None:
     user.save(update_fields=["password"])
 
 
-def reset_recipients(email: str) -> list:
+def _reset_recipients(email: str) -> list[User]:
     """Active people with a usable password and this address, as Django's own reset form finds them.
 
     People without a usable password (the master-data import) get an invitation, not a reset.
     """
-    people = get_user_model().objects.filter(email__iexact=email, is_active=True)
+    people = User.objects.filter(email__iexact=email, is_active=True)
     return [person for person in people if person.has_usable_password()]
 
 
@@ -98,9 +95,7 @@ def password_reset_request(*, email: str, language: str) -> None:
     task, so the answer takes as long whether or not the address is known; a broker that is down makes the
     request send it itself.
     """
-    from ..tasks import password_reset_mail_send_task
-
-    for person in reset_recipients(email.strip()):
+    for person in _reset_recipients(email.strip()):
 
         def queue(user_id=person.pk):
             try:
@@ -114,23 +109,3 @@ def password_reset_request(*, email: str, language: str) -> None:
                     logger.exception("A password-reset e-mail could not be sent")
 
         transaction.on_commit(queue)
-
-
-def password_reset_mail_send(*, user_id: int, language: str) -> bool:
-    """Send the reset link, made now with Django's token generator: it works once (setting the password
-    changes the hash it is made from) and for PASSWORD_RESET_TIMEOUT. Transient errors are the caller's to
-    retry (``notifications.channels.TransientError``)."""
-    person = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if person is None or not person.email or not person.has_usable_password():
-        return False
-    path = reverse(
-        "web:password-reset-confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(person.pk)),
-            "token": default_token_generator.make_token(person),
-        },
-    )
-    expires = timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
-    context = {"person": person, "link": absolute_link(path), "expires": beijing_time(expires)}
-    email_send(account_mail(template="password_reset", to=person.email, language=language, context=context))
-    return True

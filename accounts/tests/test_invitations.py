@@ -14,6 +14,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import Invitation, InvitationAction, InvitationEvent, InvitationState, MailStatus
 from accounts.services import invitations as services
+from accounts.services.people import user_deactivate
 from accounts.tasks import invitation_mails_send_due_task, invitations_expire_task
 from enterprises.models import Enterprise, EnterpriseContact, Role, UnitMembership
 from enterprises.services import service_assignment_change
@@ -345,8 +346,6 @@ def test_it_sends_no_e_mail_for_an_invitation_revoked_before_it_went(district, c
 
 
 def test_it_lets_only_an_administrator_invite_a_deactivated_account_again(district, clock, admin_user, invite):
-    from accounts.services.people import user_deactivate
-
     user_deactivate(user=district.alice, acting_user=admin_user)
 
     assert invite(username="alice").status_code == 403

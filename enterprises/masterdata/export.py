@@ -1,6 +1,6 @@
 """The installation's master data as the workbook the import reads.
 
-It is built from the very snapshot the import compares a file with (``plan.Existing``, eight queries
+It is built from the very snapshot the import compares a file with (``existing.Existing``, eight queries
 whatever the number of enterprises), so an export re-imported changes nothing. Rows come in natural-key
 order, sorted here rather than by the database's collation, so that two exports of the same data are
 identical on SQLite and PostgreSQL alike.
@@ -8,7 +8,7 @@ identical on SQLite and PostgreSQL alike.
 
 from typing import IO
 
-from .plan import Existing
+from .existing import Existing
 from .schema import LEVELS, ROLES, STAGES, UNIT_KINDS, yes_no
 from .workbook import write_workbook
 

@@ -1,5 +1,6 @@
-"""The import from the page: an uploaded workbook is checked by a Celery job, previewed, confirmed, then
-imported by a second job, with its progress on the job's row for the page to poll.
+"""The jobs of the import from the page: an uploaded workbook is checked by a Celery job, previewed,
+confirmed (``services``), then imported by a second job, with its progress on the job's row for the page to
+poll. The tasks (``enterprises.tasks``) run these; this module queues nothing, so it never imports them.
 
 Each job is claimed with a conditional UPDATE (queued → checking, confirmed → importing), so a task
 delivered twice, or queued again by the tidy task after the broker lost it, runs once. The import reads
@@ -10,23 +11,20 @@ a problem remains. The stored upload is deleted as soon as the job no longer nee
 import logging
 import time
 from datetime import datetime, timedelta
-from functools import partial
-from pathlib import PurePath
 
-from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.errors import Conflict, InvalidInput, NotPermitted
+from core.errors import InvalidInput
 
 from ..models import MasterDataImport
 from ..models import MasterDataImportState as State
 from .apply import apply_plan
-from .plan import Plan, plan_import
+from .plan import Plan
+from .planner import plan_import
 from .schema import SHEETS
-from .workbook import check_upload, read_workbook
+from .workbook import read_workbook
 
 logger = logging.getLogger(__name__)
 
@@ -42,59 +40,6 @@ READY_FOR = timedelta(days=1)
 REQUEUE_AFTER = timedelta(minutes=5)
 # A running job older than this belonged to a worker that died.
 RUNNING_AT_MOST = timedelta(hours=1)
-WAITING = (State.QUEUED, State.CHECKING, State.READY, State.CONFIRMED, State.IMPORTING)
-
-
-def may_manage_masterdata(user) -> bool:
-    """Superusers only: an import creates accounts and gives roles, supervisors' included, so it is as
-    powerful as the admin site itself."""
-    return bool(user.is_authenticated and user.is_active and user.is_superuser)
-
-
-def ensure_may_manage(user) -> None:
-    if not may_manage_masterdata(user):
-        raise NotPermitted(_("Only administrators import and export master data."), code="not_an_administrator")
-
-
-def max_upload_bytes() -> int:
-    return settings.HUIYIN["MASTERDATA_MAX_BYTES"]
-
-
-def masterdata_import_upload(*, acting_user, upload, deactivate_missing: bool, language: str) -> MasterDataImport:
-    """Refuse what is not an .xlsx of acceptable size at once, store the file and queue its check."""
-    ensure_may_manage(acting_user)
-    name = PurePath(upload.name or "").name
-    if not name.lower().endswith(".xlsx"):
-        raise InvalidInput(
-            _("Upload the workbook as an .xlsx file (Excel 2007 or later); %(name)s is not one.") % {"name": name},
-            code="not_xlsx",
-        )
-    if upload.size > max_upload_bytes():
-        raise InvalidInput(
-            _("The workbook is %(size)d MB; at most %(limit)d MB can be imported.")
-            % {"size": -(-upload.size // 2**20), "limit": max_upload_bytes() // 2**20},
-            code="file_too_large",
-        )
-    check_upload(upload)
-    with transaction.atomic():
-        job = MasterDataImport(
-            requested_by=acting_user, language=language, file_name=name[:255], deactivate_missing=deactivate_missing
-        )
-        job.file.save("upload.xlsx", upload, save=False)
-        job.save()
-        transaction.on_commit(partial(enqueue, "check", job.pk))
-    return job
-
-
-def enqueue(step: str, job_id: int) -> None:
-    """A broker that is down must not fail the request that committed the job: the tidy task queues it later."""
-    from ..tasks import masterdata_import_check_task, masterdata_import_task  # the tasks module imports this one
-
-    task = masterdata_import_check_task if step == "check" else masterdata_import_task
-    try:
-        task.delay(job_id)
-    except Exception:
-        logger.warning("Could not queue master data %s %s (broker unavailable?); it will be queued again", step, job_id)
 
 
 class JobProgress:
@@ -185,27 +130,6 @@ def masterdata_import_check(*, job_id: int) -> bool:
     return True
 
 
-def masterdata_import_confirm(*, acting_user, job: MasterDataImport) -> MasterDataImport:
-    """The administrator read the preview: queue the import. One import runs at a time."""
-    ensure_may_manage(acting_user)
-    if job.state != State.READY or not job.report.get("has_changes"):
-        raise Conflict(_("This workbook is not waiting for a confirmation."), code="import_not_ready")
-    with transaction.atomic():
-        running = MasterDataImport.objects.filter(state__in=[State.CONFIRMED, State.IMPORTING]).exclude(pk=job.pk)
-        if running.exists():
-            raise Conflict(
-                _("Another import is running. Confirm this one when it has finished."), code="import_running"
-            )
-        claimed = MasterDataImport.objects.filter(pk=job.pk, state=State.READY).update(
-            state=State.CONFIRMED, confirmed_at=timezone.now()
-        )
-        if not claimed:
-            raise Conflict(_("This workbook is not waiting for a confirmation."), code="import_not_ready")
-        transaction.on_commit(partial(enqueue, "import", job.pk))
-    job.refresh_from_db()
-    return job
-
-
 def masterdata_import_run(*, job_id: int) -> bool:
     """Check the workbook again and write it, all or nothing; False if another worker has the job."""
     if not claim(job_id, waiting=State.CONFIRMED, running=State.IMPORTING):
@@ -229,29 +153,12 @@ def masterdata_import_run(*, job_id: int) -> bool:
     return True
 
 
-def masterdata_import_cancel(*, acting_user, job: MasterDataImport) -> MasterDataImport:
-    """Drop a checked workbook that will not be imported, and its file."""
-    ensure_may_manage(acting_user)
-    if not MasterDataImport.objects.filter(pk=job.pk, state=State.READY).update(state=State.CANCELLED):
-        raise Conflict(_("This workbook is not waiting for a confirmation."), code="import_not_ready")
-    job.refresh_from_db()
-    finish(job, State.CANCELLED)
-    return job
-
-
 def masterdata_imports_tidy(*, now: datetime) -> dict[str, int]:
-    """Cancel checked workbooks nobody confirmed, queue again jobs the broker lost, fail those whose worker died."""
+    """Cancel checked workbooks nobody confirmed and fail jobs whose worker died; the tidy task also queues
+    again the jobs the broker lost (``masterdata_imports_lost``)."""
     stale = list(MasterDataImport.objects.filter(state=State.READY, checked_at__lt=now - READY_FOR))
     for job in stale:
         finish(job, State.CANCELLED)
-    lost = 0
-    lost_jobs = MasterDataImport.objects.filter(
-        Q(state=State.QUEUED, created_at__lt=now - REQUEUE_AFTER)
-        | Q(state=State.CONFIRMED, confirmed_at__lt=now - REQUEUE_AFTER)
-    )
-    for job_id, state in lost_jobs.values_list("pk", "state"):
-        enqueue("check" if state == State.QUEUED else "import", job_id)
-        lost += 1
     dead = MasterDataImport.objects.filter(
         state__in=[State.CHECKING, State.IMPORTING], started_at__lt=now - RUNNING_AT_MOST
     )
@@ -260,4 +167,16 @@ def masterdata_imports_tidy(*, now: datetime) -> dict[str, int]:
         with translation.override(job.language):
             finish(job, State.FAILED, error=_("The job was interrupted. Upload the workbook again."))
         interrupted += 1
-    return {"cancelled": len(stale), "requeued": lost, "interrupted": interrupted}
+    return {"cancelled": len(stale), "interrupted": interrupted}
+
+
+def masterdata_imports_lost(*, now: datetime) -> list[tuple[str, int]]:
+    """The step and id of each job still waiting for its task long after it was queued: the broker lost it."""
+    lost_jobs = MasterDataImport.objects.filter(
+        Q(state=State.QUEUED, created_at__lt=now - REQUEUE_AFTER)
+        | Q(state=State.CONFIRMED, confirmed_at__lt=now - REQUEUE_AFTER)
+    )
+    return [
+        ("check" if state == State.QUEUED else "import", job_id)
+        for job_id, state in lost_jobs.values_list("pk", "state")
+    ]

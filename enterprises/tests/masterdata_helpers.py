@@ -5,7 +5,8 @@ from io import BytesIO
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from enterprises.masterdata.export import export_rows
-from enterprises.masterdata.plan import Plan, plan_import
+from enterprises.masterdata.plan import Plan
+from enterprises.masterdata.planner import plan_import
 from enterprises.masterdata.schema import SHEETS
 from enterprises.masterdata.workbook import read_workbook, write_workbook
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from notifications import services
+from notifications import services, tasks
 from notifications.models import Delivery, DeliveryChannel, DeliveryStatus, Notification, NotificationPreference
 from notifications.services import notifications_create
 from notifications.tasks import deliver, deliver_pending
@@ -211,7 +211,7 @@ def test_it_stops_asking_a_refusing_broker_for_a_while(
     assert refusing.call_count == 1
     assert list(Delivery.objects.values_list("queued_at", flat=True)) == [None, None]
 
-    time_machine.shift(services.BROKER_RETRY_AFTER + timedelta(seconds=1))
+    time_machine.shift(tasks.BROKER_RETRY_AFTER + timedelta(seconds=1))
     with django_capture_on_commit_callbacks(execute=True):
         notifications_create(recipients=[people.alice], message=ping(key="thing:1:third"))
     assert refusing.call_count == 2

@@ -9,17 +9,11 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from notifications.channels import CHANNELS, PermanentError, TransientError
+from notifications.delivery import deliveries_reclaim_stuck, delivery_claim, delivery_send, sending_timeout
 from notifications.models import Delivery, DeliveryChannel, DeliveryStatus, NotificationPreference
 from notifications.selectors import deliveries_due
-from notifications.services import (
-    deliveries_reclaim_stuck,
-    delivery_claim,
-    delivery_send,
-    notifications_create,
-    queue_lease,
-    sending_timeout,
-)
-from notifications.tasks import deliver, deliver_pending
+from notifications.services import notifications_create
+from notifications.tasks import deliver, deliver_pending, queue_lease
 
 from .conftest import ping
 

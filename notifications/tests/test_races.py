@@ -11,8 +11,9 @@ import pytest
 from django.core import mail
 from django.db import connection, transaction
 
+from notifications.delivery import delivery_send
 from notifications.models import Delivery, DeliveryStatus, Notification
-from notifications.services import delivery_send, notifications_create
+from notifications.services import notifications_create
 from notifications.tasks import deliver
 
 from .conftest import ping

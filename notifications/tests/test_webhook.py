@@ -11,8 +11,9 @@ import pytest
 from django.utils import timezone
 
 from notifications import channels
+from notifications.delivery import delivery_send
 from notifications.models import Delivery, DeliveryStatus, NotificationPreference, WebhookFormat
-from notifications.services import delivery_send, notifications_create
+from notifications.services import notifications_create
 from notifications.tasks import deliver_pending
 
 from .conftest import SECRET, ping

@@ -1,6 +1,6 @@
 """Extension requests as a decider's desk shows them: what waits for this user, and what was decided lately.
 
-Who may decide is ``workflow.services.may_decide_extension``, the rule the
+Who may decide is ``workflow.permissions.may_decide_extension``, the rule the
 service enforces; the policies it reads are loaded once for the whole list.
 """
 
@@ -11,8 +11,8 @@ from django.db.models import QuerySet
 
 from workflow.deadlines import PolicyBook
 from workflow.models import ExtensionRequest, ExtensionState
+from workflow.permissions import may_decide_extension
 from workflow.selectors import extensions_visible_to
-from workflow.services import may_decide_extension
 
 # What "recently decided" covers: a month of decisions is what a desk looks back on.
 RECENT_DECISIONS = timedelta(days=30)

@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 from cases.models import Case, CaseEvent, EventAction
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.limits import required_text
 from enterprises.access import roles_for_user
 from enterprises.models import Unit
 from workflow import clock
 from workflow.selectors import work_calendar
-from workflow.services import record_event, required_text, sub_case_file
+from workflow.services import sub_case_file
+from workflow.services.shared import case_event_record
 
 from .models import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
 from .permissions import FLAGGABLE_STATES, ensure_runs, may_flag, may_plan_meetings, may_withdraw_flag
@@ -55,8 +57,8 @@ def flag_create(*, case: Case, acting_user: User, kind: str, reason: str) -> Mee
             raise Conflict(
                 _("This case is already waiting for the joint review meeting."), code="already_flagged"
             ) from None
-        record_event(
-            current,
+        case_event_record(
+            case=current,
             actor=acting_user,
             action=EventAction.MEETING_FLAG,
             from_state=current.state,
@@ -91,8 +93,8 @@ def flag_withdraw(*, flag: MeetingFlag, acting_user: User, note: str) -> Meeting
             AgendaItem.objects.filter(flag=flag, outcome=ItemOutcome.OPEN).values_list("meeting_id", flat=True)
         )
         AgendaItem.objects.filter(flag=flag, outcome=ItemOutcome.OPEN).delete()
-        record_event(
-            flag.case,
+        case_event_record(
+            case=flag.case,
             actor=acting_user,
             action=EventAction.MEETING_UNFLAG,
             from_state=flag.case.state,
@@ -300,8 +302,8 @@ def meeting_item_decide(
         MeetingFlag.objects.filter(pk=item.flag_id).update(state=FlagState.DECIDED)
         numbers = [sub_case.number for sub_case in filed]
         data = {"meeting": meeting.pk, "held_on": meeting.held_on.isoformat(), "sub_cases": numbers}
-        record_event(
-            parent,
+        case_event_record(
+            case=parent,
             actor=acting_user,
             action=EventAction.MEETING_DECISION,
             from_state=parent.state,
@@ -310,8 +312,8 @@ def meeting_item_decide(
             is_internal=True,
             at=now,
         )
-        record_event(
-            parent,
+        case_event_record(
+            case=parent,
             actor=acting_user,
             action=EventAction.JOINT_REVIEW,
             from_state=parent.state,

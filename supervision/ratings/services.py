@@ -18,13 +18,14 @@ from django.utils.translation import gettext_lazy
 from cases.models import Case, EventAction
 from core import limits
 from core.errors import Conflict, InvalidInput
+from core.limits import required_text
 from enterprises.access import overseers_of
 from enterprises.models import Role
 from notifications.services import Message, notifications_create
 from workflow import clock
 from workflow.ladder import next_remind_at
 from workflow.selectors import work_calendar
-from workflow.services import record_event, required_text
+from workflow.services.shared import case_event_record
 
 from .models import Appeal, AppealKind, AppealState, Rectification, RectificationState
 from .permissions import BAD_RATING, appeal_refusal, ensure_may
@@ -62,8 +63,8 @@ def _notify(row: Rectification | Appeal, kind: str, recipients: list[User], occu
 def _record_rectification_event(
     rectification: Rectification, *, actor: User | None, note: str = "", at: datetime
 ) -> None:
-    record_event(
-        rectification.case,
+    case_event_record(
+        case=rectification.case,
         actor=actor,
         action=EventAction.RECTIFICATION,
         note=note,
@@ -227,8 +228,8 @@ def appeal_file(*, case: Case, acting_user: User, kind: str, reason: str) -> App
             filed_by=acting_user,
             filed_at=now,
         )
-        record_event(
-            current,
+        case_event_record(
+            case=current,
             actor=acting_user,
             action=EventAction.APPEAL,
             note=reason,
@@ -254,8 +255,8 @@ def appeal_decide(*, appeal: Appeal, acting_user: User, uphold: bool, note: str)
         now = clock.now()
         getattr(current, method)(by=acting_user, note=note, at=now)
         current.save()
-        record_event(
-            current.case,
+        case_event_record(
+            case=current.case,
             actor=acting_user,
             action=EventAction.APPEAL_DECISION,
             note=note,

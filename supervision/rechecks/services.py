@@ -8,11 +8,13 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, EventAction
 from core import limits
+from core.limits import required_text
 from core.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import roles_for_user
 from enterprises.models import Unit
 from workflow import clock
-from workflow.services import case_reopen_after_recheck, record_event, required_text
+from workflow.services import case_reopen_after_recheck
+from workflow.services.shared import case_event_record
 
 from ..rates.periods import Period
 from .models import RecheckItem, RecheckMethod, RecheckResult, RecheckSample
@@ -148,8 +150,8 @@ def recheck_record(
         if result == RecheckResult.FAILED:
             case_reopen_after_recheck(case=case, acting_user=acting_user, finding=note, method=method)
         else:
-            record_event(
-                case,
+            case_event_record(
+                case=case,
                 actor=acting_user,
                 action=EventAction.RECHECK,
                 from_state=case.state,

@@ -26,7 +26,7 @@ from rest_framework.test import APIClient
 
 from cases.models import Case, UrgingLevel
 from enterprises.models import Role, UnitMembership
-from notifications import services as notification_services
+from notifications import tasks as notification_tasks
 from notifications.models import Notification
 from supervision.circulars.models import Circular, CircularPublished, CircularState
 from supervision.circulars.snapshot import worst_performers
@@ -572,7 +572,7 @@ def publish_at_once(district, circular_ids: list[int]) -> list[tuple[int, dict]]
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_gives_two_circulars_published_at_once_two_numbers(district, monkeypatch):
-    monkeypatch.setattr(notification_services, "_broker_down_until", None)
+    monkeypatch.setattr(notification_tasks, "_broker_down_until", None)
     ids = [draft(district)["id"], draft(district, period="2026-Q4")["id"]]
 
     outcomes = publish_at_once(district, ids)

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import Invitation, InvitationState
 from accounts.services.invitations import invitation_create
+from accounts.services.people import user_deactivate
 from enterprises.models import Enterprise, EnterpriseContact
 from enterprises.services import service_assignment_change
 
@@ -48,8 +49,6 @@ def test_it_marks_the_served_enterprises_without_a_contact_who_can_log_in(distri
 
 
 def test_it_counts_a_deactivated_contact_as_nobody(district, admin_user):
-    from accounts.services.people import user_deactivate
-
     user_deactivate(user=district.alice, acting_user=admin_user)
 
     page = signed_in(district.carol, "en").get("/served/").content.decode()

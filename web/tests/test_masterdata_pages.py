@@ -12,8 +12,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from enterprises.masterdata import jobs
-from enterprises.masterdata.jobs import masterdata_import_check, masterdata_imports_tidy
+from enterprises.masterdata.jobs import masterdata_import_check
 from enterprises.models import Enterprise, MasterDataImport, MasterDataImportState, ServiceAssignment
+from enterprises.tasks import masterdata_imports_tidy_task
 from enterprises.tests.masterdata_helpers import district_rows, row_of, set_cell, upload
 
 from .helpers import signed_in
@@ -265,7 +266,7 @@ def test_it_tidies_previews_nobody_confirmed_and_jobs_a_worker_lost(district, ad
         started_at=now - timedelta(hours=2),
     )
 
-    report = masterdata_imports_tidy(now=now)
+    report = masterdata_imports_tidy_task()
 
     assert report == {"cancelled": 1, "requeued": 0, "interrupted": 1}
     stale.refresh_from_db()

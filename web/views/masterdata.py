@@ -1,6 +1,6 @@
 """Master data from the browser, for administrators: the template and the export to download, a workbook to
 upload, its preview with the problems or the changes, the confirmation and the import's progress. The jobs
-are ``enterprises.masterdata.jobs``'s; these views parse, call and render."""
+are ``enterprises.masterdata``'s (``services`` and ``jobs``); these views parse, call and render."""
 
 from io import BytesIO
 
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from enterprises.masterdata.export import write_export, write_template
-from enterprises.masterdata.jobs import (
+from enterprises.masterdata.services import (
     WAITING,
     masterdata_import_cancel,
     masterdata_import_confirm,

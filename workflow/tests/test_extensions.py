@@ -14,9 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, CaseEvent, CaseState
+from enterprises.models import Role, Unit, UnitKind, UnitMembership
 from workflow.models import DeadlineCycle, DeadlinePolicy, ExtensionRequest
 
 from .helpers import act, assigned_case, case_url, notified, reload
@@ -408,12 +412,6 @@ class TestVersion:
 
 
 def test_it_finds_the_deciders_in_the_same_number_of_queries_however_many_officials_there_are(district):
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from enterprises.models import Role, Unit, UnitKind, UnitMembership
-
     def officials(count: int) -> None:
         for number in range(count):
             unit = Unit.objects.create(name=f"科室{len(Unit.objects.all())}-{number}", kind=UnitKind.BUREAU)

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import InvalidInput
 from enterprises.masterdata.apply import apply_plan
-from enterprises.masterdata.plan import Plan, plan_import
+from enterprises.masterdata.plan import Plan
+from enterprises.masterdata.planner import plan_import
 from enterprises.masterdata.schema import SHEETS
 from enterprises.masterdata.workbook import read_workbook
 

@@ -45,7 +45,7 @@ from supervision.ratings.services import appeal_decide, appeal_file, rectificati
 from supervision.rechecks.models import RecheckSample
 from supervision.rechecks.sampling import previous_month
 from workflow import clock
-from workflow.management.commands.seed_demo import DISTRICT, INDUSTRY_BUREAU, LAND_BUREAU, demo_data_exists
+from workflow.demo.district import DISTRICT, INDUSTRY_BUREAU, LAND_BUREAU, demo_data_exists
 from workflow.selectors import work_calendar
 from workflow.services import case_accept, case_resolve
 

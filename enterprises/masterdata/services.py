@@ -1,0 +1,97 @@
+"""The administrator's writes on a master-data import from the page: upload a workbook, confirm its import,
+or cancel it. Each queues its job after commit through ``enterprises.tasks``; the jobs are ``jobs``'s."""
+
+from functools import partial
+from pathlib import PurePath
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import Conflict, InvalidInput, NotPermitted
+
+from ..models import MasterDataImport
+from ..models import MasterDataImportState as State
+from ..tasks import masterdata_import_enqueue
+from .jobs import finish
+from .workbook import check_upload
+
+# Jobs still on their way: queued, running, or waiting for the administrator's confirmation.
+WAITING = (State.QUEUED, State.CHECKING, State.READY, State.CONFIRMED, State.IMPORTING)
+
+
+def may_manage_masterdata(user: User | AnonymousUser) -> bool:
+    """Superusers only: an import creates accounts and gives roles, supervisors' included, so it is as
+    powerful as the admin site itself."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def _ensure_may_manage(user: User) -> None:
+    if not may_manage_masterdata(user):
+        raise NotPermitted(_("Only administrators import and export master data."), code="not_an_administrator")
+
+
+def max_upload_bytes() -> int:
+    return settings.HUIYIN["MASTERDATA_MAX_BYTES"]
+
+
+def masterdata_import_upload(
+    *, acting_user: User, upload: UploadedFile, deactivate_missing: bool, language: str
+) -> MasterDataImport:
+    """Refuse what is not an .xlsx of acceptable size at once, store the file and queue its check."""
+    _ensure_may_manage(acting_user)
+    name = PurePath(upload.name or "").name
+    if not name.lower().endswith(".xlsx"):
+        raise InvalidInput(
+            _("Upload the workbook as an .xlsx file (Excel 2007 or later); %(name)s is not one.") % {"name": name},
+            code="not_xlsx",
+        )
+    if upload.size > max_upload_bytes():
+        raise InvalidInput(
+            _("The workbook is %(size)d MB; at most %(limit)d MB can be imported.")
+            % {"size": -(-upload.size // 2**20), "limit": max_upload_bytes() // 2**20},
+            code="file_too_large",
+        )
+    check_upload(upload)
+    with transaction.atomic():
+        job = MasterDataImport(
+            requested_by=acting_user, language=language, file_name=name[:255], deactivate_missing=deactivate_missing
+        )
+        job.file.save("upload.xlsx", upload, save=False)
+        job.save()
+        transaction.on_commit(partial(masterdata_import_enqueue, "check", job.pk))
+    return job
+
+
+def masterdata_import_confirm(*, acting_user: User, job: MasterDataImport) -> MasterDataImport:
+    """The administrator read the preview: queue the import. One import runs at a time."""
+    _ensure_may_manage(acting_user)
+    if job.state != State.READY or not job.report.get("has_changes"):
+        raise Conflict(_("This workbook is not waiting for a confirmation."), code="import_not_ready")
+    with transaction.atomic():
+        running = MasterDataImport.objects.filter(state__in=[State.CONFIRMED, State.IMPORTING]).exclude(pk=job.pk)
+        if running.exists():
+            raise Conflict(
+                _("Another import is running. Confirm this one when it has finished."), code="import_running"
+            )
+        claimed = MasterDataImport.objects.filter(pk=job.pk, state=State.READY).update(
+            state=State.CONFIRMED, confirmed_at=timezone.now()
+        )
+        if not claimed:
+            raise Conflict(_("This workbook is not waiting for a confirmation."), code="import_not_ready")
+        transaction.on_commit(partial(masterdata_import_enqueue, "import", job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def masterdata_import_cancel(*, acting_user: User, job: MasterDataImport) -> MasterDataImport:
+    """Drop a checked workbook that will not be imported, and its file."""
+    _ensure_may_manage(acting_user)
+    if not MasterDataImport.objects.filter(pk=job.pk, state=State.READY).update(state=State.CANCELLED):
+        raise Conflict(_("This workbook is not waiting for a confirmation."), code="import_not_ready")
+    job.refresh_from_db()
+    finish(job, State.CANCELLED)
+    return job

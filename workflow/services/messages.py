@@ -1,0 +1,94 @@
+"""Comments (a public reply or an internal note) and attachments on a case."""
+
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from cases.models import Attachment, Case, CaseState, Comment, EventAction, Visibility
+from cases.permissions import is_filing_enterprise
+from core import limits
+from core.errors import Conflict, InvalidInput, NotPermitted
+from enterprises.access import roles_for_user
+
+from .. import clock
+from ..attachments import content_type_for_upload
+from ..deadlines import CaseClocks
+from ..selectors import work_calendar
+from .shared import _case_notify, _enterprise_contacts, case_event_record
+
+
+def _refuse_closed(case: Case) -> None:
+    if case.state == CaseState.CLOSED:
+        raise Conflict(_("This case is closed. File a follow-up case to raise the matter again."), code="case_closed")
+
+
+def _allowed_visibility(*, case: Case, acting_user: User, visibility: str) -> str:
+    if visibility not in Visibility.values:
+        message = _("Choose a public reply or an internal note.")
+        raise InvalidInput(message, code="visibility", fields={"visibility": [message]})
+    if visibility == Visibility.INTERNAL and not roles_for_user(acting_user).is_official:
+        message = _("Only officials can write internal notes.")
+        raise NotPermitted(message, code="internal_not_allowed")
+    return visibility
+
+
+def comment_add(*, case: Case, acting_user: User, body: str, visibility: str = Visibility.PUBLIC) -> Comment:
+    """A public reply reaches the other side at once; an internal note stays among officials."""
+    body = limits.required_text(body, "body", _("The comment is empty."), limit=limits.COMMENT)
+    visibility = _allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
+    _refuse_closed(case)
+    with transaction.atomic():
+        now = clock.now()
+        comment = Comment.objects.create(
+            case=case, author=acting_user, visibility=visibility, body=body, created_at=now
+        )
+        internal = visibility == Visibility.INTERNAL
+        case_event_record(
+            case=case,
+            actor=acting_user,
+            action=EventAction.COMMENT,
+            data={"comment": comment.pk},
+            is_internal=internal,
+            at=now,
+        )
+        if not internal:
+            from_enterprise = is_filing_enterprise(case, acting_user)
+            if not from_enterprise:
+                clocks = CaseClocks(case, calendar=work_calendar(), at=now)
+                clocks.on_public_reply()
+                clocks.mirror()
+            recipients = [case.assignee] if from_enterprise else _enterprise_contacts(case)
+            author = acting_user.get_full_name() or acting_user.get_username()
+            _case_notify(case, "case_replied", recipients, f"comment{comment.pk}", author=author, body=body)
+    return comment
+
+
+def attachment_add(
+    *, case: Case, acting_user: User, upload: UploadedFile, visibility: str = Visibility.PUBLIC
+) -> Attachment:
+    """Store a document or image through Django's storage after checking its size and type."""
+    visibility = _allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
+    _refuse_closed(case)
+    content_type = content_type_for_upload(upload)
+    with transaction.atomic():
+        now = clock.now()
+        attachment = Attachment.objects.create(
+            case=case,
+            uploaded_by=acting_user,
+            visibility=visibility,
+            file=upload,
+            original_name=upload.name[:255],
+            content_type=content_type,
+            size=upload.size,
+            created_at=now,
+        )
+        case_event_record(
+            case=case,
+            actor=acting_user,
+            action=EventAction.ATTACH,
+            data={"attachment": attachment.pk, "name": attachment.original_name},
+            is_internal=visibility == Visibility.INTERNAL,
+            at=now,
+        )
+    return attachment
