@@ -22,7 +22,7 @@ from enterprises.models import Unit
 from workflow import clock
 from workflow.selectors import work_calendar
 from workflow.services import sub_case_file
-from workflow.services.shared import case_event_record
+from workflow.services.shared import case_event_record, case_lock
 
 from .models import AgendaItem, FlagKind, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
 from .permissions import FLAGGABLE_STATES, ensure_runs, may_flag, may_plan_meetings, may_withdraw_flag
@@ -41,7 +41,7 @@ def flag_create(*, case: Case, acting_user: User, kind: str, reason: str) -> Mee
         raise InvalidInput(message, code="flag_kind", fields={"kind": [message]})
     reason = required_text(reason, "reason", _("Say why the case needs the joint review meeting."), limit=limits.REASON)
     with transaction.atomic():
-        current = Case.objects.select_for_update().select_related("enterprise").get(pk=case.pk)
+        current = case_lock(case_id=case.pk)
         if current.state not in FLAGGABLE_STATES:
             raise Conflict(_("Only a case that is still being worked on can go to the meeting."), code="invalid_state")
         if MeetingFlag.objects.filter(case=current, state=FlagState.PENDING).exists():
@@ -280,7 +280,7 @@ def meeting_item_decide(
         if item.outcome != ItemOutcome.OPEN:
             raise Conflict(_("This item was already decided."), code="item_decided")
         # The parent's lock: its resolution waits for this decision, and this decision for its resolution.
-        parent = Case.objects.select_for_update().select_related("enterprise", "category").get(pk=item.flag.case_id)
+        parent = case_lock(case_id=item.flag.case_id)
         calendar = work_calendar()
         covered = jurisdiction_units(meeting.jurisdiction)
         filed = []

@@ -25,7 +25,7 @@ from notifications.services import Message, notifications_create
 from workflow import clock
 from workflow.ladder import next_remind_at
 from workflow.selectors import work_calendar
-from workflow.services.shared import case_event_record
+from workflow.services.shared import case_event_record, case_lock
 
 from .models import Appeal, AppealKind, AppealState, Rectification, RectificationState
 from .permissions import BAD_RATING, appeal_refusal, ensure_may
@@ -211,7 +211,7 @@ def appeal_file(*, case: Case, acting_user: User, kind: str, reason: str) -> App
     reason = required_text(reason, "reason", _("Say why the rating should not count."), limit=limits.REASON)
     with transaction.atomic():
         # The case row's lock makes two filings for one rating take turns; the second finds the first.
-        current = Case.objects.select_for_update().select_related("enterprise").get(pk=case.pk)
+        current = case_lock(case_id=case.pk)
         previous = (
             Appeal.objects.filter(case=current, rated_at=current.closed_at).values_list("state", flat=True).first()
         )

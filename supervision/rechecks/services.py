@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case, EventAction
 from core import limits
-from core.limits import required_text
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.limits import required_text
 from enterprises.access import roles_for_user
 from enterprises.models import Unit
 from workflow import clock

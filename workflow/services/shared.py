@@ -120,12 +120,13 @@ def case_event_record(
 
 
 def case_lock(*, case_id: int, version: int | None = None) -> Case:
-    """The case row, locked until the transaction ends, with its enterprise (the permission callables read it).
+    """The case row, locked until the transaction ends, with its enterprise (the permission callables read it)
+    and its category (a sub-case takes its parent's).
 
     Every write that changes a case locks it here first, so two writers to one case take turns. Given the
     ``version`` of the caller's copy, a row that changed since is refused with 409 (``stale_case``).
     """
-    current = Case.objects.select_for_update().select_related("enterprise").get(pk=case_id)
+    current = Case.objects.select_for_update(of=("self",)).select_related("enterprise", "category").get(pk=case_id)
     if version is not None and current.version != version:
         raise _stale_copy()
     return current
