@@ -121,12 +121,15 @@ def queue_page(*, assignee_id: int, now: datetime, page_size: int) -> Query:
 def overdue(*, now: datetime, scope: frozenset[int] | None, page_size: int) -> Query:
     """The overdue review: open cases past the running clock of their holder, most overdue first, with the clock's
     due time, the breaches so far and the last event."""
+    # The best index for the question (cases migration 0011) is on the holder's due time itself, so the floor
+    # asks for that expression too; without a scope it needs no enterprise to join.
+    holder_due = "CASE WHEN c.state = 'opened' THEN c.response_due_at ELSE c.resolution_due_at END"
+    joined = "" if scope is None else " JOIN enterprises_enterprise pe ON pe.id = c.enterprise_id"
     page = (
-        "SELECT c.id, CASE WHEN c.state = 'opened' THEN c.response_due_at ELSE c.resolution_due_at END AS due_at, "
-        "count(*) OVER () AS total FROM cases_case c JOIN enterprises_enterprise pe ON pe.id = c.enterprise_id "
-        "WHERE ((c.state = 'assigned' AND c.resolution_due_at < %s) OR (c.state = 'opened' AND c.response_due_at < %s))"
+        f"SELECT c.id, {holder_due} AS due_at, count(*) OVER () AS total FROM cases_case c{joined} "
+        f"WHERE c.state IN ('opened', 'assigned') AND {holder_due} < %s"
         + in_scope(scope, "c.responsible_unit_id", "pe.township_id")
-        + " ORDER BY due_at, c.id LIMIT %s"
+        + f" ORDER BY {holder_due}, c.id LIMIT %s"
     )
     columns = (
         ("id", "c.id"),
@@ -164,7 +167,7 @@ def overdue(*, now: datetime, scope: frozenset[int] | None, page_size: int) -> Q
         "ORDER BY ev.created_at DESC, ev.id DESC LIMIT 1) "
         "LEFT JOIN auth_user la ON la.id = le.actor_id ORDER BY page.due_at, page.id"
     )
-    return Query(sql, (now, now, page_size, now), names(columns))
+    return Query(sql, (now, page_size, now), names(columns))
 
 
 def search(*, condition: str, value: str, page_size: int) -> Query:

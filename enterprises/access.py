@@ -27,6 +27,8 @@ class UserRoles:
     dispatcher_unit_ids: frozenset[int] = field(default_factory=frozenset)
     supervised_unit_ids: frozenset[int] = field(default_factory=frozenset)
     led_unit_ids: frozenset[int] = field(default_factory=frozenset)
+    # Supervised or led, every unit there is: the district's own supervisors and leaders, who see every case.
+    oversees_every_unit: bool = False
     roles: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -66,6 +68,9 @@ class UnitTree:
         self.children: dict[int | None, list[int]] = defaultdict(list)
         for unit_id, parent_id in Unit.objects.values_list("id", "parent_id"):
             self.children[parent_id].append(unit_id)
+
+    def every_unit(self) -> frozenset[int]:
+        return frozenset(unit_id for units in self.children.values() for unit_id in units)
 
     def subtree(self, root_ids: Iterable[int]) -> frozenset[int]:
         """The given units and every unit below them."""
@@ -114,6 +119,7 @@ def roles_for_user(user: User | AnonymousUser) -> UserRoles:
         supervised_unit_ids=below(Role.SUPERVISOR),
         led_unit_ids=below(Role.LEADER),
         roles=role_names,
+        oversees_every_unit=bool(tree) and (below(Role.SUPERVISOR) | below(Role.LEADER)) >= tree.every_unit(),
     )
     setattr(user, CACHE_ATTRIBUTE, roles)
     return roles

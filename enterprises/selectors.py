@@ -109,3 +109,13 @@ def assignable_memberships(
         )
     memberships = memberships.order_by("unit__name", "-role", "user__first_name", "user__username")
     return memberships[:limit] if limit is not None else memberships
+
+
+def officials_assignable(*, scope: Iterable[int] | None = None) -> QuerySet[User]:
+    """The cadres and unit heads of active units (of ``scope``'s units; None: every unit): who can hold a case."""
+    people = User.objects.filter(
+        unit_memberships__role__in=[Role.CADRE, Role.UNIT_HEAD], unit_memberships__unit__is_active=True
+    )
+    if scope is not None:
+        people = people.filter(unit_memberships__unit_id__in=list(scope))
+    return people.distinct().order_by("first_name", "username")

@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import Attachment, Case, CaseEvent, Comment, Visibility
+from cases.selectors import official_cases_q
+from enterprises.access import roles_for_user
 from enterprises.models import Role, UnitMembership
 from notifications.models import Notification
 from workflow import services
@@ -279,6 +281,20 @@ def test_it_shows_a_leader_without_jurisdiction_the_subtree_of_their_own_unit(di
     bureau_leader = overseer(district, "lin", Role.LEADER, district.industry)
 
     assert listed_keys(district, bureau_leader, cases) == {"yixin_carol", "yixin_carla", "hongda_carol"}
+
+
+def test_it_shows_a_supervisor_of_every_unit_every_case_with_no_condition_to_check(district, world):
+    """Overseeing both districts, every unit there is: the gate has nothing to narrow, and says so."""
+    cases, _attachments = world
+    everywhere = overseer(district, "eve", Role.SUPERVISOR, district.supervision, district.district)
+    UnitMembership.objects.create(
+        user=everywhere, unit=district.other_bureau, role=Role.SUPERVISOR, jurisdiction=district.other_district
+    )
+    district_only = overseer(district, "dan", Role.SUPERVISOR, district.supervision, district.district)
+
+    assert official_cases_q(roles_for_user(everywhere)) is None
+    assert official_cases_q(roles_for_user(district_only)) is not None
+    assert listed_keys(district, everywhere, cases) == ALL == listed_keys(district, district_only, cases)
 
 
 def test_it_follows_the_case_when_it_is_reassigned_away(district, world):

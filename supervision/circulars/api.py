@@ -28,7 +28,7 @@ from . import services
 from .exports import PDF, export_filename, write_circular_pdf, write_circular_workbook
 from .models import Circular, CircularPeriodKind, CircularState
 from .permissions import may_change_circular
-from .selectors import circular_for_user, circulars_visible_to
+from .selectors import circular_for_user, circulars_listed, circulars_visible_to
 from .snapshot import circular_number, period_text
 
 
@@ -84,7 +84,7 @@ class CircularListSerializer(serializers.ModelSerializer):
         return circular_number(circular.year, circular.sequence)
 
     def get_summary(self, circular: Circular) -> dict:
-        return circular.content.get("summary", {})
+        return circular.summary
 
 
 class CircularDetailSerializer(CircularListSerializer):
@@ -178,7 +178,7 @@ class CircularViewSet(OfficialsOnly, viewsets.GenericViewSet):
     )
     def list(self, request: Request) -> Response:
         query = parsed(CircularQuery, request.query_params)
-        circulars = self.get_queryset()
+        circulars = circulars_listed(request.user)
         if "state" in query:
             circulars = circulars.filter(state=query["state"])
         if "year" in query:

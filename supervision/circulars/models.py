@@ -111,6 +111,9 @@ class Circular(models.Model):
         help_text=_("Unit id → comment, for units the circular names."),
     )
     content = models.JSONField(_("content"), default=dict, editable=False)
+    # The snapshot's headline numbers, copied apart: at a province's size a snapshot runs to megabytes, and a
+    # list of circulars must not read them whole to show a number, a title and a few figures.
+    summary = models.JSONField(_("summary"), default=dict, editable=False)
     generated_at = models.DateTimeField(_("figures generated at"))
 
     year = models.PositiveSmallIntegerField(_("year of issue"), null=True, blank=True, editable=False)

@@ -27,6 +27,11 @@ def circulars_visible_to(user: User) -> QuerySet[Circular]:
     return circulars.filter(visible)
 
 
+def circulars_listed(user: User) -> QuerySet[Circular]:
+    """``circulars_visible_to`` for a list: without the snapshots, which only one circular's page reads."""
+    return circulars_visible_to(user).defer("content")
+
+
 def circular_for_user(user: User, circular_id: int | str) -> Circular:
     """The circular if the user may see it; otherwise NotFound, never a hint that a draft exists."""
     try:

@@ -90,6 +90,7 @@ def _refresh_content(circular: Circular, *, acting_user: User, now: datetime) ->
         now=now,
         calendar=work_calendar(),
     )
+    circular.summary = circular.content["summary"]
     circular.generated_at = now
 
 

@@ -14,7 +14,7 @@ from django.db.models import Case as Conditional
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from cases.models import Case, CaseEvent, CaseState, EventAction, holder_overdue_q
+from cases.models import Case, CaseEvent, CaseState, EventAction, holder_due, holder_overdue_q
 from cases.selectors import cases_visible_to
 from workflow.deadlines import overdue_cutoff
 from workflow.models import ClockKind, DeadlineCycle
@@ -83,7 +83,7 @@ def overdue_cases(user: User, *, now: datetime, calendar: WorkCalendar, **filter
     return (
         with_last_event(cases)
         .annotate(
-            due_at=Conditional(When(state=CaseState.OPENED, then=F("response_due_at")), default=F("resolution_due_at")),
+            due_at=holder_due(),
             clock=Conditional(
                 When(state=CaseState.OPENED, then=Value(ClockKind.ROUTING)), default=Value(ClockKind.RESOLUTION)
             ),

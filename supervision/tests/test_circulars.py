@@ -20,6 +20,8 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.checks import run_checks
 from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from rest_framework.test import APIClient
@@ -450,6 +452,22 @@ def test_it_lists_and_shows_circulars_in_a_constant_number_of_queries(district, 
     client = as_new_request(district.sam)
     with django_assert_num_queries(5):
         assert client.get(detail_url(first)).status_code == 200
+
+
+def test_it_lists_circulars_with_their_headline_numbers_without_reading_their_snapshots(district, history):
+    """A snapshot runs to megabytes at a province's size: a list reads only the summary copied beside it."""
+    circular = published(district)
+    browser = Client()
+    browser.force_login(district.carla)
+
+    with CaptureQueriesContext(connection) as queries:
+        listed = district.client(district.carla).get(URL).json()["results"]
+        page = browser.get("/supervision/circulars/")
+
+    assert listed[0]["summary"] == Circular.objects.get(pk=circular["id"]).content["summary"]
+    assert listed[0]["summary"]["filed"] == 5
+    assert all('"content"' not in query["sql"] for query in queries.captured_queries)
+    assert page.status_code == 200 and circular["number"] in page.content.decode()
 
 
 # --- exports -------------------------------------------------------------------------------------------------

@@ -9,33 +9,55 @@ from datetime import date, datetime
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category, UrgingLevel
 from core import limits
 from core.errors import InvalidInput
-from enterprises.models import Enterprise, Role, Unit
-from enterprises.selectors import enterprises_visible_to
+from enterprises.models import Unit
+from enterprises.selectors import enterprises_visible_to, officials_assignable
 from supervision.rates.figures import COUNTS, RATES, SCORED
 from supervision.rates.periods import Period, period_of_month, period_parse
 from supervision.rates.selectors import By, Part
+
+from .cases import SearchableSelect
 
 User = get_user_model()
 
 ANY = [("", _("All"))]
 
 
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user) -> str:
-        return user.get_full_name() or user.get_username()
+class SearchableChoiceField(forms.ModelChoiceField):
+    """One row of thousands (an enterprise, a person), chosen with a search box: the page sends only the row
+    chosen, the search (``web.views.lookups``) the rest; whatever comes back is checked against ``queryset``."""
+
+    def __init__(self, *, search_url: str, label_from=str, **kwargs) -> None:
+        super().__init__(queryset=None, widget=SearchableSelect(search_url=search_url), **kwargs)
+        self.label_from = label_from
+
+    def label_from_instance(self, obj) -> str:
+        return self.label_from(obj)
+
+    def offer(self, chosen) -> None:
+        """Show only "All" and the row chosen, never the whole queryset."""
+        self.widget.choices = [("", _("All")), *([(chosen.pk, self.label_from_instance(chosen))] if chosen else [])]
+
+
+def person_name(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 class OverdueFilterForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none(), required=False)
-    assignee = PersonChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False)
+    assignee = SearchableChoiceField(
+        label=_("Assignee"), search_url=reverse_lazy("web:lookup-people"), label_from=person_name, required=False
+    )
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
-    enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=Enterprise.objects.none(), required=False)
+    enterprise = SearchableChoiceField(
+        label=_("Enterprise"), search_url=reverse_lazy("web:lookup-enterprises"), required=False
+    )
     min_workdays = forms.IntegerField(
         label=_("At least working days overdue"), min_value=1, max_value=1000, required=False
     )
@@ -46,20 +68,16 @@ class OverdueFilterForm(forms.Form):
     def __init__(self, data, *, user, scope: frozenset[int] | None) -> None:
         super().__init__(data)
         units = Unit.objects.filter(is_active=True).order_by("kind", "name")
-        cadres = User.objects.filter(
-            unit_memberships__role__in=[Role.CADRE, Role.UNIT_HEAD], unit_memberships__unit__is_active=True
-        )
         if scope is not None:
             units = units.filter(pk__in=scope)
-            cadres = cadres.filter(unit_memberships__unit_id__in=scope)
-        for name in ("unit", "assignee", "category", "enterprise"):
+        for name in ("unit", "category"):
             self.fields[name].empty_label = _("All")
         self.fields["unit"].queryset = units
-        self.fields["assignee"].queryset = cadres.distinct().order_by("first_name", "username")
+        self.fields["assignee"].queryset = officials_assignable(scope=scope)
         self.fields["category"].queryset = Category.objects.filter(is_active=True)
-        self.fields["enterprise"].queryset = (
-            enterprises_visible_to(user).select_related(None).prefetch_related(None).only("id", "name")
-        )
+        self.fields["enterprise"].queryset = enterprises_visible_to(user).select_related(None).prefetch_related(None)
+        for name in ("assignee", "enterprise"):
+            self.fields[name].offer(None)
 
     def filters(self) -> dict:
         """The keyword filters of ``overdue_cases`` (``supervision.overdue.selectors``); none when the form is unbound
@@ -67,6 +85,8 @@ class OverdueFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return {}
         data = self.cleaned_data
+        for name in ("assignee", "enterprise"):
+            self.fields[name].offer(data.get(name))
         chosen = {name: data.get(name) for name in ("unit", "assignee", "category", "enterprise")}
         return {
             **{name: value.pk for name, value in chosen.items() if value is not None},

@@ -218,14 +218,41 @@ def test_it_reads_the_board_in_a_fixed_number_of_queries(district, django_assert
     yixin_case(district, filed=local(2))
     client = browser(district.sam)
     client.get(OVERDUE)  # the session and the calendar tables warm up alike for both sizes
-    with django_assert_num_queries(17):
+    # The enterprise and assignee filters read nothing: their options come from a search as one types.
+    with django_assert_num_queries(15):
         client.get(OVERDUE)
     for day in (3, 4, 5):
         yixin_case(district, filed=local(day), title=f"第{day}号问题")
         hongda_case(district, filed=local(day), title=f"宏达第{day}号问题")
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(15):
         response = client.get(OVERDUE)
     assert "7 overdue cases" in response.content.decode()
+
+
+def test_it_filters_the_board_by_a_person_or_an_enterprise_found_by_searching(district):
+    yixin_case(district, filed=local(2))
+    hongda_case(district, filed=local(3), title="宏达的问题")
+    client = browser(district.sam)
+
+    found = client.get("/lookups/people/", {"q": "陈静"}).content.decode()
+    enterprises = client.get("/lookups/enterprises/", {"q": "宏达"}).content.decode()
+    page = client.get(OVERDUE, {"assignee": district.carol.pk}).content.decode()
+
+    assert f'<option value="{district.carol.pk}">陈静</option>' in found and "刘德" not in found
+    assert f'<option value="{district.hongda.pk}">宏达机械制造有限公司</option>' in enterprises
+    assert "亿鑫" not in enterprises
+    # The chosen person stays chosen; nobody else's name is sent with the page.
+    assert f'<option value="{district.carol.pk}" selected>陈静</option>' in page
+    assert "宏达的问题" not in page and "刘德" not in page.split("<table")[0]
+    assert 'hx-get="/lookups/enterprises/"' in page
+
+
+def test_it_lets_only_those_who_read_the_board_search_its_people(district):
+    for user in (district.carol, district.alice):
+        assert browser(user).get("/lookups/people/", {"q": "陈"}).status_code == 403
+    assert browser(district.alice).get("/lookups/enterprises/", {"q": "宏达"}).status_code == 403
+    # A supervisor of another district finds nobody of this one.
+    assert "陈静" not in browser(district.otto).get("/lookups/people/", {"q": "陈静"}).content.decode()
 
 
 # --- extensions --------------------------------------------------------------------------------------------

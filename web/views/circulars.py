@@ -40,7 +40,7 @@ from supervision.circulars.exports import (
 )
 from supervision.circulars.models import Circular, CircularState
 from supervision.circulars.permissions import may_change_circular, may_prepare_circulars
-from supervision.circulars.selectors import circular_for_user, circulars_visible_to
+from supervision.circulars.selectors import circular_for_user, circulars_listed
 from supervision.circulars.snapshot import circular_number, named_units, period_text, tier_text
 from supervision.exports import in_language
 from workflow import clock
@@ -116,7 +116,7 @@ def circulars(request: HttpRequest) -> HttpResponse:
             status = 400
     elif request.method == "POST":
         return refused(request, _("Only supervisors prepare circulars."))
-    visible = circulars_visible_to(user)
+    visible = circulars_listed(user)
     published = Paginator(visible.filter(state=CircularState.PUBLISHED), CIRCULARS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -2,12 +2,20 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core import limits
+from core.errors import NotPermitted
 from enterprises.access import roles_for_user
-from enterprises.selectors import ASSIGNABLE_SHOWN, assignable_memberships
+from enterprises.selectors import (
+    ASSIGNABLE_SHOWN,
+    assignable_memberships,
+    enterprises_visible_to,
+    officials_assignable,
+)
+from supervision.rates.permissions import rated_units_for_user
 
 from ..forms.cases import assignment_choices
 
@@ -26,3 +34,43 @@ def assignable(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[: limits.SEARCH]
     found = assignable_memberships(unit_ids=unit_ids, search=search, limit=ASSIGNABLE_SHOWN)
     return render(request, "web/partials/assignable_options.html", {"groups": assignment_choices(found)})
+
+
+# Rows a filter's search lists at a time: typing narrows them.
+FILTER_SHOWN = 30
+
+
+def _search_text(request: HttpRequest) -> str:
+    return request.GET.get("q", "").strip()[: limits.SEARCH]
+
+
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    """The cadres and unit heads whose name or username contains ``q``, among the units whose figures the user
+    reads (a supervisor's jurisdiction; everyone's for a dispatcher): the overdue board's assignee filter."""
+    try:
+        scope = rated_units_for_user(request.user)
+    except NotPermitted:
+        raise PermissionDenied from None
+    search = _search_text(request)
+    found = officials_assignable(scope=scope)
+    if search:
+        found = found.filter(
+            Q(first_name__icontains=search) | Q(last_name__icontains=search) | Q(username__icontains=search)
+        )
+    choices = [(user.pk, user.get_full_name() or user.get_username()) for user in found[:FILTER_SHOWN]]
+    return render(request, "web/partials/filter_options.html", {"choices": choices})
+
+
+@login_required
+def enterprises(request: HttpRequest) -> HttpResponse:
+    """The enterprises the user may see whose name contains ``q`` (or whose credit code starts with it): the
+    overdue board's enterprise filter. Officials only: an enterprise user has no such filter."""
+    if not roles_for_user(request.user).is_official:
+        raise PermissionDenied
+    search = _search_text(request)
+    found = enterprises_visible_to(request.user).select_related(None).prefetch_related(None).order_by("name", "pk")
+    if search:
+        found = found.filter(Q(name__icontains=search) | Q(credit_code__startswith=search.upper()))
+    choices = list(found.values_list("pk", "name")[:FILTER_SHOWN])
+    return render(request, "web/partials/filter_options.html", {"choices": choices})
