@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0011_holder_due_index'),
-        ('enterprises', '0003_key_project_natural_key_and_masterdata_imports'),
-        ('supervision', '0003_circular_summary'),
+        ("cases", "0011_holder_due_index"),
+        ("enterprises", "0003_key_project_natural_key_and_masterdata_imports"),
+        ("supervision", "0003_circular_summary"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='rectification',
-            index=models.Index(fields=['due_at', 'id'], name='rectification_due_order'),
+            model_name="rectification",
+            index=models.Index(fields=["due_at", "id"], name="rectification_due_order"),
         ),
     ]

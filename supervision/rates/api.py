@@ -76,6 +76,10 @@ class TableSerializer(serializers.Serializer):
     by = serializers.CharField()
     weights = serializers.DictField(child=serializers.FloatField())
     formulas = serializers.SerializerMethodField()
+    counted_at = serializers.DateTimeField(
+        help_text="When the figures were counted: a ranking reads counts up to HUIYIN_RATES_SNAPSHOT_MINUTES old; "
+        "the drill-down lists the cases as of now."
+    )
     rows = RowSerializer(many=True)
 
     def get_formulas(self, table) -> dict[str, str]:
@@ -137,7 +141,7 @@ class RatesViewSet(viewsets.GenericViewSet):
         query = self.parse(RatesQuery, request)
         build = unit_table if query.validated_data["by"] == By.UNIT else cadre_table
         now = clock.now()
-        table = build(period=query.period_value(now), now=now, scope=scope)
+        table = build(period=query.period_value(now), now=now, scope=scope, recent=True)
         return Response(TableSerializer(table).data)
 
     @extend_schema(
