@@ -275,7 +275,7 @@ def cadre_table(*, period: Period, now: datetime, scope: frozenset[int] | None, 
     """One row per cadre and unit they answered for: a cadre of two units is judged in each, in its tier."""
     counted, counted_at = _counts(period=period, now=now, by=By.CADRE, scope=scope, recent=recent)
     units = Unit.objects.in_bulk({unit_id for _cadre, unit_id in counted})
-    cadres = User.objects.in_bulk({cadre_id for cadre_id, _unit in counted})
+    cadres = User.objects.only("username", "first_name", "last_name").in_bulk({cadre_id for cadre_id, _unit in counted})
     weights = ranking_weights()
     rows = [_build_row(units[unit_id], cadres[cadre_id], values) for (cadre_id, unit_id), values in counted.items()]
     return _ordered(Table(period=period, by=By.CADRE, weights=weights, rows=rows, counted_at=counted_at), weights)

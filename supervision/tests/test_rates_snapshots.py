@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, ResolutionType
 from enterprises.models import Role, UnitMembership
+from supervision.rates.api import TableSerializer, table_data
 from supervision.rates.models import RatesSnapshot
 from supervision.rates.periods import period_parse
 from supervision.rates.selectors import cadre_table, unit_table
@@ -152,3 +153,14 @@ def test_it_shows_on_the_rankings_page_as_of_when_the_figures_were_counted(distr
         page = client.get("/supervision/rates/", {"period": "2026-11"}).content.decode()
 
     assert "数据截至 2026-11-27 11:00" in page
+
+
+@pytest.mark.parametrize("build", [unit_table, cadre_table])
+def test_it_answers_the_rankings_api_exactly_as_its_documented_serializer_would(district, build):
+    random_history(district, seed=4)
+    with travel(NOW):
+        table = build(period=period_parse("2026-11"), now=NOW, scope=None)
+        served = table_data(table)
+
+    assert any(row["ratios"]["on_time"]["denominator"] for row in served["rows"])  # a history with figures
+    assert served == TableSerializer(table).data
