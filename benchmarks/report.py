@@ -137,7 +137,7 @@ def section(
     if http is not None:
         lines += [f"Over HTTP ({http.seconds} s per wrk run, alternating):", ""] + http_table(http) + [""]
     if timed:
-        lines += ["Rankings (the rates API as the supervisor of the district; no floor):", ""]
+        lines += ["Rankings (the rates API as the district supervisor, from a snapshot of counts; no floor):", ""]
         lines += timed_table(timed) + [""]
     if jobs:
         lines += ["Jobs, timed directly:", ""] + timed_table(jobs) + [""]

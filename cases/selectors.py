@@ -12,22 +12,28 @@ CASE_LIST_RELATED = ("enterprise", "category", "assignee", "responsible_unit")
 CASE_DETAIL_RELATED = ("filed_by", "follows_up", "parent")
 
 
-def official_cases_q(roles: UserRoles) -> Q | None:
-    """Cases the user sees in an official capacity (and so with internal notes); None for all."""
+def official_cases_q(roles: UserRoles, *, through: str = "") -> Q | None:
+    """Cases the user sees in an official capacity (and so with internal notes); None for all.
+
+    ``through`` names the case from another row ("case__" for a rectification, "flag__case__" for an agenda
+    item), so that rows hanging off a case are gated by the same condition, joined, not by a list of cases.
+    """
     # Overseeing every unit covers every case: each case's enterprise lies in a township, itself a unit. Saying
     # so spares the database a join of every enterprise on every count of a district-wide supervisor's lists.
     if roles.is_superuser or roles.is_dispatcher or roles.oversees_every_unit:
         return None
     overseen = roles.supervised_unit_ids | roles.led_unit_ids
-    q = Q(pk__in=[])
+    q = Q(**{f"{through}pk__in": []})
     if roles.user_id is not None and roles.is_official:
-        q |= Q(assignee_id=roles.user_id)
+        q |= Q(**{f"{through}assignee_id": roles.user_id})
     if roles.served_enterprise_ids:
-        q |= Q(enterprise_id__in=roles.served_enterprise_ids)
+        q |= Q(**{f"{through}enterprise_id__in": roles.served_enterprise_ids})
     if roles.head_unit_ids:
-        q |= Q(responsible_unit_id__in=roles.head_unit_ids)
+        q |= Q(**{f"{through}responsible_unit_id__in": roles.head_unit_ids})
     if overseen:
-        q |= Q(responsible_unit_id__in=overseen) | Q(enterprise__township_id__in=overseen)
+        q |= Q(**{f"{through}responsible_unit_id__in": overseen}) | Q(
+            **{f"{through}enterprise__township_id__in": overseen}
+        )
     return q
 
 
@@ -108,6 +114,15 @@ def events_for_user(
     if sees_internal is None:
         sees_internal = user_sees_internal(user, case)
     return events if sees_internal else events.filter(is_internal=False)
+
+
+def rows_of_cases_visible_officially_to(user: User | AnonymousUser, rows: QuerySet, *, through: str) -> QuerySet:
+    """``rows`` (rectifications, appeals, extension requests…) of the cases the user sees as an official."""
+    roles = roles_for_user(user)
+    if roles.user_id is None or not roles.is_official:
+        return rows.none()
+    official = official_cases_q(roles, through=through)
+    return rows if official is None else rows.filter(official)
 
 
 def cases_visible_officially_to(user: User | AnonymousUser) -> QuerySet[Case]:

@@ -8,6 +8,7 @@ name, since Django names both after the app, not the module.
 from .circulars.models import Circular, CircularNumberSequence
 from .ledger.models import LedgerExport
 from .meetings.models import AgendaItem, Meeting, MeetingFlag
+from .rates.models import RatesSnapshot
 from .ratings.models import Appeal, Rectification
 from .rechecks.models import RecheckItem, RecheckSample
 
@@ -19,6 +20,7 @@ __all__ = [
     "LedgerExport",
     "Meeting",
     "MeetingFlag",
+    "RatesSnapshot",
     "RecheckItem",
     "RecheckSample",
     "Rectification",

@@ -7,6 +7,7 @@ the messages a running system has already queued carry those names.
 """
 
 from .ledger.tasks import ledger_export_write, ledger_exports_tidy_task
+from .rates.tasks import rates_snapshots_take_task
 from .ratings.tasks import sweep_rectifications
 
-__all__ = ["ledger_export_write", "ledger_exports_tidy_task", "sweep_rectifications"]
+__all__ = ["ledger_export_write", "ledger_exports_tidy_task", "rates_snapshots_take_task", "sweep_rectifications"]

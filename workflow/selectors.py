@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 
 from cases.models import Case
 from cases.permissions import can_urge
-from cases.selectors import cases_visible_officially_to
+from cases.selectors import rows_of_cases_visible_officially_to
 
 from .models import CalendarDay, CalendarYear, ExtensionRequest
 from .workdays import DayRule, DaySource, WorkCalendar, WorkingHours
@@ -85,5 +85,5 @@ def available_actions(case: Case, user: User | AnonymousUser) -> list[str]:
 
 def extensions_visible_to(user: User | AnonymousUser) -> QuerySet[ExtensionRequest]:
     """Extension requests of cases the user sees as an official; enterprise users see none."""
-    cases = cases_visible_officially_to(user)
-    return ExtensionRequest.objects.filter(case__in=cases).select_related("case", "requested_by", "decided_by")
+    rows = ExtensionRequest.objects.select_related("case", "requested_by", "decided_by")
+    return rows_of_cases_visible_officially_to(user, rows, through="case__")

@@ -227,6 +227,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    # The rankings' snapshots of the periods read most, a little more often than they are allowed to age.
+    "supervision-rates-snapshots": {
+        "task": "supervision.tasks.rates_snapshots_take",
+        "schedule": 240.0,
+        "options": {"expires": 230},
+    },
     "notifications-deliver-pending": {
         "task": "notifications.tasks.deliver_pending",
         "schedule": 60.0,
@@ -345,6 +351,8 @@ HUIYIN = {
     "TRUSTED_PROXIES": int(os.environ.get("HUIYIN_TRUSTED_PROXIES", "0")),
     # An API token works for this many hours after it was issued; a login then issues a new one.
     "API_TOKEN_LIFETIME_HOURS": int(os.environ.get("HUIYIN_API_TOKEN_LIFETIME_HOURS", "12")),
+    # Minutes a ranking may read counts taken earlier (a snapshot) instead of counting a year of clocks anew.
+    "RATES_SNAPSHOT_MINUTES": int(os.environ.get("HUIYIN_RATES_SNAPSHOT_MINUTES", "10")),
     # Days a finished ledger export stays downloadable before the cleanup task deletes its file.
     "LEDGER_RETENTION_DAYS": int(os.environ.get("HUIYIN_LEDGER_RETENTION_DAYS", "7")),
     # The largest master-data workbook the page accepts (50,000 enterprises with contacts and 包保 take ~5 MB).

@@ -8,7 +8,7 @@ the ones it counts.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import reduce
 from operator import or_
@@ -26,7 +26,8 @@ from enterprises.models import Unit, UnitKind
 from workflow.models import ClockOutcome, DeadlineCycle
 
 from ..ratings.models import Rectification
-from .figures import COUNTS, RATES, SCORED, Figure, Source, figures
+from .figures import COUNTS, RATES, SCORED, Figure, Source, figures, satisfied_ratings
+from .models import RatesSnapshot
 from .periods import Period
 
 DEFAULT_WEIGHTS = {"response": 0.2, "on_time": 0.3, "resolution": 0.2, "satisfaction": 0.3}
@@ -90,6 +91,7 @@ class Table:
     by: By
     weights: dict[str, float]
     rows: list[Row]
+    counted_at: datetime
 
 
 def ranking_weights() -> dict[str, float]:
@@ -180,30 +182,103 @@ def _ordered(table: Table, weights: dict[str, float]) -> Table:
     return table
 
 
-def unit_table(*, period: Period, now: datetime, scope: frozenset[int] | None) -> Table:
-    """One row per unit: every unit with figures, and every active unit of a ranked tier (unranked without data)."""
+def table_counts(*, period: Period, now: datetime, by: By, scope: frozenset[int] | None) -> dict[tuple, dict[str, int]]:
+    """Per group (a unit, or a cadre and unit), the numerator, half and denominator of every figure, live."""
     definitions = figures(period, now)
-    counted = _merged(_grouped_counts(source, definitions, (UNIT_COLUMN[source],), scope) for source in Source)
+    columns = {
+        source: (UNIT_COLUMN[source],) if by == By.UNIT else (CADRE_COLUMN[source], UNIT_COLUMN[source])
+        for source in Source
+    }
+    return _merged(_grouped_counts(source, definitions, columns[source], scope) for source in Source)
+
+
+def definitions_fingerprint() -> str:
+    """What the figures' definitions depend on besides the code: a snapshot counted under other settings is
+    not read."""
+    return ",".join(str(rating) for rating in satisfied_ratings())
+
+
+def snapshot_store(*, period: Period, by: By, now: datetime, counted: dict[tuple, dict[str, int]]) -> None:
+    RatesSnapshot.objects.update_or_create(
+        period=period.label,
+        by=by,
+        defaults={
+            "counted_at": now,
+            "definitions": definitions_fingerprint(),
+            "counts": [[list(key), values] for key, values in counted.items()],
+        },
+    )
+
+
+def snapshot_max_age() -> timedelta:
+    return timedelta(minutes=settings.HUIYIN["RATES_SNAPSHOT_MINUTES"])
+
+
+def _snapshot_counts(
+    *, period: Period, now: datetime, by: By, scope: frozenset[int] | None
+) -> tuple[dict[tuple, dict[str, int]], datetime] | None:
+    """The latest snapshot's counts for the period, narrowed to ``scope``, if it is recent enough (and not from
+    after ``now``, which a travel back in time would otherwise read)."""
+    snapshot = (
+        RatesSnapshot.objects.filter(
+            period=period.label,
+            by=by,
+            definitions=definitions_fingerprint(),
+            counted_at__lte=now,
+            counted_at__gt=now - snapshot_max_age(),
+        )
+        .only("counts", "counted_at")
+        .first()
+    )
+    if snapshot is None:
+        return None
+    counted = {tuple(key): values for key, values in snapshot.counts}
+    if scope is not None:
+        counted = {key: values for key, values in counted.items() if key[-1] in scope}
+    return counted, snapshot.counted_at
+
+
+def _counts(
+    *, period: Period, now: datetime, by: By, scope: frozenset[int] | None, recent: bool
+) -> tuple[dict[tuple, dict[str, int]], datetime]:
+    """The counts of a table: from a recent snapshot when ``recent`` allows one, else counted live (and, when
+    counted for everyone, kept as the period's snapshot)."""
+    if recent and snapshot_max_age() > timedelta(0):
+        kept = _snapshot_counts(period=period, now=now, by=by, scope=scope)
+        if kept is not None:
+            return kept
+        counted = table_counts(period=period, now=now, by=by, scope=None)
+        snapshot_store(period=period, by=by, now=now, counted=counted)
+        if scope is not None:
+            counted = {key: values for key, values in counted.items() if key[-1] in scope}
+        return counted, now
+    return table_counts(period=period, now=now, by=by, scope=scope), now
+
+
+def unit_table(*, period: Period, now: datetime, scope: frozenset[int] | None, recent: bool = False) -> Table:
+    """One row per unit: every unit with figures, and every active unit of a ranked tier (unranked without data).
+
+    ``recent``: a snapshot counted up to ``HUIYIN["RATES_SNAPSHOT_MINUTES"]`` ago will do (the rankings); without
+    it the figures are counted at ``now`` (a circular's snapshot).
+    """
+    counted, counted_at = _counts(period=period, now=now, by=By.UNIT, scope=scope, recent=recent)
     unit_ids = {unit_id for (unit_id,) in counted}
     units = Unit.objects.filter(Q(pk__in=unit_ids) | Q(is_active=True, kind__in=list(TIER_OF_KIND)))
     if scope is not None:
         units = units.filter(pk__in=scope)
     weights = ranking_weights()
     rows = [_build_row(unit, None, counted.get((unit.pk,), {})) for unit in units]
-    return _ordered(Table(period=period, by=By.UNIT, weights=weights, rows=rows), weights)
+    return _ordered(Table(period=period, by=By.UNIT, weights=weights, rows=rows, counted_at=counted_at), weights)
 
 
-def cadre_table(*, period: Period, now: datetime, scope: frozenset[int] | None) -> Table:
+def cadre_table(*, period: Period, now: datetime, scope: frozenset[int] | None, recent: bool = False) -> Table:
     """One row per cadre and unit they answered for: a cadre of two units is judged in each, in its tier."""
-    definitions = figures(period, now)
-    counted = _merged(
-        _grouped_counts(source, definitions, (CADRE_COLUMN[source], UNIT_COLUMN[source]), scope) for source in Source
-    )
+    counted, counted_at = _counts(period=period, now=now, by=By.CADRE, scope=scope, recent=recent)
     units = Unit.objects.in_bulk({unit_id for _cadre, unit_id in counted})
-    cadres = User.objects.in_bulk({cadre_id for cadre_id, _unit in counted})
+    cadres = User.objects.only("username", "first_name", "last_name").in_bulk({cadre_id for cadre_id, _unit in counted})
     weights = ranking_weights()
     rows = [_build_row(units[unit_id], cadres[cadre_id], values) for (cadre_id, unit_id), values in counted.items()]
-    return _ordered(Table(period=period, by=By.CADRE, weights=weights, rows=rows), weights)
+    return _ordered(Table(period=period, by=By.CADRE, weights=weights, rows=rows, counted_at=counted_at), weights)
 
 
 # --- the drill-down ------------------------------------------------------------------------------------------

@@ -109,6 +109,8 @@ class Rectification(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["unit", "state", "due_at"], name="rectification_unit_state_due"),
             models.Index(fields=["state", "due_at"], name="rectification_state_due"),
+            # Every list of rectifications in its order, most urgent first: read in order, stopped at the page.
+            models.Index(fields=["due_at", "id"], name="rectification_due_order"),
             # The sweep's only query: open rectifications whose next reminder has come.
             models.Index(
                 fields=["remind_at"],

@@ -6,7 +6,7 @@ from typing import TypeVar
 from django.contrib.auth.models import User
 from django.db.models import Model, QuerySet
 
-from cases.selectors import cases_visible_officially_to
+from cases.selectors import rows_of_cases_visible_officially_to
 from core.errors import NotFound
 
 from .models import Appeal, Rectification
@@ -15,15 +15,15 @@ Row = TypeVar("Row", bound=Model)
 
 
 def rectifications_visible_to(user: User) -> QuerySet[Rectification]:
-    return Rectification.objects.filter(case__in=cases_visible_officially_to(user)).select_related(
+    rows = Rectification.objects.select_related(
         "case", "case__enterprise", "unit", "assignee", "submitted_by", "decided_by"
     )
+    return rows_of_cases_visible_officially_to(user, rows, through="case__")
 
 
 def appeals_visible_to(user: User) -> QuerySet[Appeal]:
-    return Appeal.objects.filter(case__in=cases_visible_officially_to(user)).select_related(
-        "case", "case__enterprise", "unit", "filed_by", "decided_by"
-    )
+    rows = Appeal.objects.select_related("case", "case__enterprise", "unit", "filed_by", "decided_by")
+    return rows_of_cases_visible_officially_to(user, rows, through="case__")
 
 
 def row_for_user(rows: QuerySet[Row], row_id: int | str) -> Row:

@@ -366,7 +366,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
     form = RatesForm(request.GET or None, now=now, figure_names={k: str(v) for k, v in FIGURE_NAMES.items()})
     period, by, chart = form.choice()
     build = unit_table if by == By.UNIT else cadre_table
-    table = build(period=period, now=now, scope=scope)
+    table = build(period=period, now=now, scope=scope, recent=True)
     rows = [rank_row(row, period) for row in table.rows]
     tiers = [(TIER_NAMES[tier], [row for row in rows if row.row.tier == tier]) for tier in Tier]
     charted = sorted(
