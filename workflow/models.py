@@ -210,9 +210,11 @@ class DeadlineCycle(models.Model):
         indexes = [
             # The sweep reads running clocks by due time; ended rows never enter the index.
             models.Index(fields=["kind", "due_at"], condition=Q(ended_at__isnull=True), name="cycle_running_due"),
-            # The sweep's only query over all clocks: those whose next reminder is due.
+            # The sweep's only query over all clocks: those whose next reminder is due, in the claim's order.
+            # Reminders fall due together (the next working morning): with the id in the index a batch is read
+            # in order and stops at its size, instead of sorting every clock due at that moment.
             models.Index(
-                fields=["remind_at"],
+                fields=["remind_at", "id"],
                 condition=Q(ended_at__isnull=True, remind_at__isnull=False),
                 name="cycle_running_remind_at",
             ),

@@ -111,9 +111,9 @@ class Rectification(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["state", "due_at"], name="rectification_state_due"),
             # Every list of rectifications in its order, most urgent first: read in order, stopped at the page.
             models.Index(fields=["due_at", "id"], name="rectification_due_order"),
-            # The sweep's only query: open rectifications whose next reminder has come.
+            # The sweep's only query: open rectifications whose next reminder has come, in the claim's order.
             models.Index(
-                fields=["remind_at"],
+                fields=["remind_at", "id"],
                 condition=Q(state="open", remind_at__isnull=False),
                 name="rectification_open_remind_at",
             ),
