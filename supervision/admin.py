@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from core.admin import StateLogInline
+
 from .circulars.models import Circular, CircularNumberSequence
 from .meetings.models import AgendaItem, Meeting, MeetingFlag
 from .ratings.models import Appeal, Rectification
@@ -18,6 +20,7 @@ class RectificationAdmin(admin.ModelAdmin):
     search_fields = ["case__number", "report"]
     list_select_related = ["case", "unit", "assignee"]
     readonly_fields = [field.name for field in Rectification._meta.fields]
+    inlines = [StateLogInline]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -35,6 +38,7 @@ class AppealAdmin(admin.ModelAdmin):
     search_fields = ["case__number", "reason"]
     list_select_related = ["case", "unit", "filed_by", "decided_by"]
     readonly_fields = [field.name for field in Appeal._meta.fields]
+    inlines = [StateLogInline]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -117,6 +121,7 @@ class CircularAdmin(admin.ModelAdmin):
     list_filter = ["state", "year"]
     search_fields = ["title"]
     list_select_related = ["jurisdiction"]
+    inlines = [StateLogInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
