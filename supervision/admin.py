@@ -96,6 +96,7 @@ class MeetingFlagAdmin(ReadOnlyAdmin):
     list_filter = ["state", "kind"]
     search_fields = ["case__number", "case__title", "reason"]
     list_select_related = ["case", "flagged_by"]
+    inlines = [StateLogInline]
 
 
 class AgendaItemInline(admin.TabularInline):
@@ -112,7 +113,17 @@ class MeetingAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "held_on", "jurisdiction", "chair", "state"]
     list_filter = ["state", "jurisdiction"]
     list_select_related = ["jurisdiction", "chair"]
-    inlines = [AgendaItemInline]
+    inlines = [AgendaItemInline, StateLogInline]
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(ReadOnlyAdmin):
+    """One item with its decision and the log of its outcome; the meeting's page lists them in order."""
+
+    list_display = ["meeting", "position", "flag", "outcome", "decided_by", "decided_at"]
+    list_filter = ["outcome"]
+    list_select_related = ["meeting", "flag", "decided_by"]
+    inlines = [StateLogInline]
 
 
 @admin.register(Circular)
