@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from core.admin import StateLogInline
 
 from .circulars.models import Circular, CircularNumberSequence
+from .ledger.models import LedgerExport
 from .meetings.models import AgendaItem, Meeting, MeetingFlag
 from .ratings.models import Appeal, Rectification
 from .rechecks.models import RecheckItem, RecheckSample
@@ -158,3 +159,15 @@ class CircularNumberSequenceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: CircularNumberSequence | None = None) -> bool:
         return False
+
+
+@admin.register(LedgerExport)
+class LedgerExportAdmin(ReadOnlyAdmin):
+    """Who exported which cases and when, with the job's log; the file is downloaded by its requester only."""
+
+    list_display = ["requested_by", "created_at", "state", "row_count", "finished_at", "expires_at"]
+    list_filter = ["state"]
+    search_fields = ["requested_by__username"]
+    list_select_related = ["requested_by"]
+    exclude = ["file"]
+    inlines = [StateLogInline]
