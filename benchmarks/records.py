@@ -53,7 +53,7 @@ def supervision_records(
     with time_machine.travel(as_of, tick=False), override_settings(ALLOWED_HOSTS=hosts):
         for period in months_before(local, 12):
             circular = posted(client, "/api/v1/supervision/circulars/", {"period": period})
-            posted(client, f"/api/v1/supervision/circulars/{circular['id']}/publish/")
+            posted(client, f"/api/v1/supervision/circulars/{circular['id']}/publish/", {"version": circular["version"]})
         say("circulars: a year published")
         candidates = list(
             Case.objects.filter(state=CaseState.ASSIGNED, responsible_unit_id__in=unit_ids)

@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from .models import Enterprise, EnterpriseContact, KeyProject, ServiceAssignment, TaskForceMember, Unit, UnitMembership
+from core.admin import StateLogInline
+
+from .models import (
+    Enterprise,
+    EnterpriseContact,
+    KeyProject,
+    MasterDataImport,
+    ServiceAssignment,
+    TaskForceMember,
+    Unit,
+    UnitMembership,
+)
 from .services import service_assignment_change
 
 
@@ -89,3 +100,24 @@ class KeyProjectAdmin(admin.ModelAdmin):
     search_fields = ["name", "enterprise__name"]
     autocomplete_fields = ["enterprise", "leader"]
     inlines = [TaskForceInline]
+
+
+@admin.register(MasterDataImport)
+class MasterDataImportAdmin(admin.ModelAdmin):
+    """Who imported which workbook and what became of it, with the job's log; imports run from the page only."""
+
+    list_display = ["file_name", "requested_by", "created_at", "state", "finished_at"]
+    list_filter = ["state"]
+    search_fields = ["file_name", "requested_by__username"]
+    list_select_related = ["requested_by"]
+    exclude = ["file", "report"]
+    inlines = [StateLogInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -8,8 +8,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from .credit_code import validate_credit_code
+from .masterdata.permissions import may_decide_import
 
 
 class UnitKind(models.TextChoices):
@@ -313,7 +315,7 @@ def masterdata_upload_path(instance: "MasterDataImport", filename: str) -> str:
     return f"masterdata-imports/{timezone.now():%Y/%m}/{uuid4().hex}.xlsx"
 
 
-class MasterDataImport(models.Model):
+class MasterDataImport(ConcurrentTransitionMixin, models.Model):
     """One uploaded master-data workbook: checked in the background, previewed, confirmed, then imported.
 
     The row stays as the record of who imported what; the file goes as soon as the job no longer needs it.
@@ -326,8 +328,12 @@ class MasterDataImport(models.Model):
         related_name="masterdata_imports",
     )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
-    state = models.CharField(
-        _("state"), max_length=20, choices=MasterDataImportState.choices, default=MasterDataImportState.QUEUED
+    state = FSMField(
+        _("state"),
+        max_length=20,
+        choices=MasterDataImportState.choices,
+        default=MasterDataImportState.QUEUED,
+        protected=True,
     )
     file = models.FileField(_("file"), upload_to=masterdata_upload_path, blank=True)
     file_name = models.CharField(_("file name"), max_length=255)
@@ -350,3 +356,81 @@ class MasterDataImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} {self.created_at:%Y-%m-%d %H:%M} {self.state}"
+
+    # The system moves the job through its check and its import (``masterdata.jobs``); an administrator confirms
+    # or cancels the checked workbook in between (``masterdata.services``). Deleting the upload is the callers'.
+
+    @transition(field=state, source=MasterDataImportState.QUEUED, target=MasterDataImportState.CHECKING)
+    def start_check(self, *, at) -> None:
+        """A worker claims the uploaded workbook to read and check it; a second delivery of its task leaves it."""
+        self.started_at = at
+
+    start_check.alters_data = True
+
+    @transition(field=state, source=MasterDataImportState.CHECKING, target=MasterDataImportState.READY)
+    def pass_check(self, *, report: dict, at) -> None:
+        """The workbook has no problem: its preview waits for an administrator's confirmation, a day at most."""
+        self.report, self.checked_at = report, at
+
+    pass_check.alters_data = True
+
+    @transition(
+        field=state,
+        source=[MasterDataImportState.CHECKING, MasterDataImportState.IMPORTING],
+        target=MasterDataImportState.REJECTED,
+    )
+    def reject(self, *, report: dict, error: str = "", at) -> None:
+        """The workbook has problems, found by the check or, the database having changed, by the import's second
+        check: nothing is written, the report lists them."""
+        self.report, self.error, self.finished_at = report, error[:2000], at
+
+    reject.alters_data = True
+
+    @transition(
+        field=state,
+        source=MasterDataImportState.READY,
+        target=MasterDataImportState.CONFIRMED,
+        permission=may_decide_import,
+    )
+    def confirm(self, *, at) -> None:
+        """An administrator read the preview and has it imported; one import runs at a time."""
+        self.confirmed_at = at
+
+    confirm.alters_data = True
+
+    @transition(
+        field=state,
+        source=MasterDataImportState.READY,
+        target=MasterDataImportState.CANCELLED,
+        permission=may_decide_import,
+    )
+    def cancel(self, *, at) -> None:
+        """An administrator discards the checked workbook, or nobody confirmed it within a day."""
+        self.finished_at = at
+
+    cancel.alters_data = True
+
+    @transition(field=state, source=MasterDataImportState.CONFIRMED, target=MasterDataImportState.IMPORTING)
+    def start_import(self, *, at) -> None:
+        """A worker claims the confirmed job; it reads and checks the workbook again before it writes."""
+        self.started_at = at
+
+    start_import.alters_data = True
+
+    @transition(field=state, source=MasterDataImportState.IMPORTING, target=MasterDataImportState.DONE)
+    def complete(self, *, report: dict, at) -> None:
+        """Everything the workbook says is written, in the same transaction as this transition."""
+        self.report, self.finished_at = report, at
+
+    complete.alters_data = True
+
+    @transition(
+        field=state,
+        source=[MasterDataImportState.CHECKING, MasterDataImportState.IMPORTING],
+        target=MasterDataImportState.FAILED,
+    )
+    def fail(self, *, error: str, at) -> None:
+        """An unexpected error, or a worker that died (still running an hour after it started): upload again."""
+        self.error, self.finished_at = error[:2000], at
+
+    fail.alters_data = True

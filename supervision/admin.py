@@ -3,7 +3,10 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from core.admin import StateLogInline
+
 from .circulars.models import Circular, CircularNumberSequence
+from .ledger.models import LedgerExport
 from .meetings.models import AgendaItem, Meeting, MeetingFlag
 from .ratings.models import Appeal, Rectification
 from .rechecks.models import RecheckItem, RecheckSample
@@ -18,6 +21,7 @@ class RectificationAdmin(admin.ModelAdmin):
     search_fields = ["case__number", "report"]
     list_select_related = ["case", "unit", "assignee"]
     readonly_fields = [field.name for field in Rectification._meta.fields]
+    inlines = [StateLogInline]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -35,6 +39,7 @@ class AppealAdmin(admin.ModelAdmin):
     search_fields = ["case__number", "reason"]
     list_select_related = ["case", "unit", "filed_by", "decided_by"]
     readonly_fields = [field.name for field in Appeal._meta.fields]
+    inlines = [StateLogInline]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -92,6 +97,7 @@ class MeetingFlagAdmin(ReadOnlyAdmin):
     list_filter = ["state", "kind"]
     search_fields = ["case__number", "case__title", "reason"]
     list_select_related = ["case", "flagged_by"]
+    inlines = [StateLogInline]
 
 
 class AgendaItemInline(admin.TabularInline):
@@ -108,7 +114,17 @@ class MeetingAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "held_on", "jurisdiction", "chair", "state"]
     list_filter = ["state", "jurisdiction"]
     list_select_related = ["jurisdiction", "chair"]
-    inlines = [AgendaItemInline]
+    inlines = [AgendaItemInline, StateLogInline]
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(ReadOnlyAdmin):
+    """One item with its decision and the log of its outcome; the meeting's page lists them in order."""
+
+    list_display = ["meeting", "position", "flag", "outcome", "decided_by", "decided_at"]
+    list_filter = ["outcome"]
+    list_select_related = ["meeting", "flag", "decided_by"]
+    inlines = [StateLogInline]
 
 
 @admin.register(Circular)
@@ -117,6 +133,7 @@ class CircularAdmin(admin.ModelAdmin):
     list_filter = ["state", "year"]
     search_fields = ["title"]
     list_select_related = ["jurisdiction"]
+    inlines = [StateLogInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -142,3 +159,15 @@ class CircularNumberSequenceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: CircularNumberSequence | None = None) -> bool:
         return False
+
+
+@admin.register(LedgerExport)
+class LedgerExportAdmin(ReadOnlyAdmin):
+    """Who exported which cases and when, with the job's log; the file is downloaded by its requester only."""
+
+    list_display = ["requested_by", "created_at", "state", "row_count", "finished_at", "expires_at"]
+    list_filter = ["state"]
+    search_fields = ["requested_by__username"]
+    list_select_related = ["requested_by"]
+    exclude = ["file"]
+    inlines = [StateLogInline]

@@ -5,6 +5,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from core.admin import StateLogInline
+
 from .checks import missing_schedule_warnings
 from .models import CalendarDay, CalendarYear, DeadlineCycle, DeadlinePolicy, ExtensionRequest
 from .tasks import recompute_provisional_deadlines
@@ -109,6 +111,7 @@ class ExtensionRequestAdmin(admin.ModelAdmin):
     search_fields = ["case__number", "reason"]
     list_select_related = ["case", "requested_by", "decided_by"]
     readonly_fields = [field.name for field in ExtensionRequest._meta.fields]
+    inlines = [StateLogInline]
 
     def has_add_permission(self, request) -> bool:
         return False

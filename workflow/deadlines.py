@@ -23,7 +23,6 @@ Rules (docs/deadlines.md):
 from datetime import datetime, time
 
 from django.contrib.auth.models import User
-from django.db.models import F, Q
 
 from cases.models import Case
 from enterprises.models import Unit
@@ -43,19 +42,9 @@ CASE_COLUMN = {
 DEADLINE_COLUMNS = sorted(set(CASE_COLUMN.values())) + ["deadlines_provisional"]
 
 
-def policy_for(case: Case) -> DeadlinePolicy:
-    """The category's own policy for the case's complexity, else the default one, else built-in defaults."""
-    policy = (
-        DeadlinePolicy.objects.filter(Q(category_id=case.category_id) | Q(category__isnull=True))
-        .filter(complexity=case.complexity)
-        .order_by(F("category_id").asc(nulls_last=True))
-        .first()
-    )
-    return policy or DeadlinePolicy(complexity=case.complexity)
-
-
 class PolicyBook:
-    """Every policy in one query, for a list that needs the policy of many cases; same choice as ``policy_for``."""
+    """Every policy in one query, for a list that needs the policy of many cases; the same choice as
+    ``DeadlinePolicy.for_case``."""
 
     def __init__(self) -> None:
         self.policies = {(policy.category_id, policy.complexity): policy for policy in DeadlinePolicy.objects.all()}
@@ -80,7 +69,7 @@ class CaseClocks:
 
     def workdays(self, attribute: str) -> int:
         if self.policy is None:
-            self.policy = policy_for(self.case)
+            self.policy = DeadlinePolicy.for_case(self.case)
         return getattr(self.policy, attribute)
 
     def length(self, due: Deadline | None, policy_attribute: str) -> int:

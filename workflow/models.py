@@ -3,11 +3,15 @@
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.models import Complexity
+
+from .permissions import may_decide_extension_request
 
 
 class CalendarDay(models.Model):
@@ -118,6 +122,17 @@ class DeadlinePolicy(models.Model):
     def __str__(self) -> str:
         category = self.category.name if self.category_id else _("all categories")
         return f"{category} · {self.get_complexity_display()}"
+
+    @classmethod
+    def for_case(cls, case) -> "DeadlinePolicy":
+        """The category's own policy for the case's complexity, else the default one, else built-in defaults."""
+        policy = (
+            cls.objects.filter(Q(category_id=case.category_id) | Q(category__isnull=True))
+            .filter(complexity=case.complexity)
+            .order_by(F("category_id").asc(nulls_last=True))
+            .first()
+        )
+        return policy or cls(complexity=case.complexity)
 
 
 class ClockKind(models.TextChoices):
@@ -237,7 +252,7 @@ class ExtensionState(models.TextChoices):
     LAPSED = "lapsed", _("Lapsed: the case moved on before a decision")
 
 
-class ExtensionRequest(models.Model):
+class ExtensionRequest(ConcurrentTransitionMixin, models.Model):
     """A cadre asks for more time to resolve (延期); a supervisor, or the unit head where allowed, decides."""
 
     case = models.ForeignKey(
@@ -249,7 +264,9 @@ class ExtensionRequest(models.Model):
     reason = models.TextField(_("reason"))
     current_due_at = models.DateTimeField(_("deadline when asked"))
     requested_due_at = models.DateTimeField(_("requested deadline"))
-    state = models.CharField(_("state"), max_length=20, choices=ExtensionState.choices, default=ExtensionState.PENDING)
+    state = FSMField(
+        _("state"), max_length=20, choices=ExtensionState.choices, default=ExtensionState.PENDING, protected=True
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),
@@ -275,3 +292,39 @@ class ExtensionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_state_display()}"
+
+    @cached_property
+    def policy(self) -> DeadlinePolicy:
+        """The deadline policy of the request's case: how many extensions it allows, who decides them."""
+        return DeadlinePolicy.for_case(self.case)
+
+    @transition(
+        field=state,
+        source=ExtensionState.PENDING,
+        target=ExtensionState.APPROVED,
+        permission=may_decide_extension_request,
+    )
+    def approve(self, *, by, note: str, at) -> None:
+        """A supervisor of the jurisdiction, or the unit's head where the policy lets them, grants the new deadline."""
+        self.decided_by, self.decided_at, self.decision_note = by, at, note
+
+    approve.alters_data = True
+
+    @transition(
+        field=state,
+        source=ExtensionState.PENDING,
+        target=ExtensionState.REJECTED,
+        permission=may_decide_extension_request,
+    )
+    def reject(self, *, by, note: str, at) -> None:
+        """The same deciders refuse, saying why; the deadline stands."""
+        self.decided_by, self.decided_at, self.decision_note = by, at, note
+
+    reject.alters_data = True
+
+    @transition(field=state, source=ExtensionState.PENDING, target=ExtensionState.LAPSED)
+    def lapse(self, *, at) -> None:
+        """Nobody decided before the case was resolved, sent back, closed or reassigned: the request is moot."""
+        self.decided_at = at
+
+    lapse.alters_data = True

@@ -2,21 +2,28 @@
 confirmed (``services``), then imported by a second job, with its progress on the job's row for the page to
 poll. The tasks (``enterprises.tasks``) run these; this module queues nothing, so it never imports them.
 
-Each job is claimed with a conditional UPDATE (queued → checking, confirmed → importing), so a task
+Each job is claimed by its transition under a row lock (queued → checking, confirmed → importing), so a task
 delivered twice, or queued again by the tidy task after the broker lost it, runs once. The import reads
 and checks the file again: the database may have changed since the preview, and nothing is written while
-a problem remains. The stored upload is deleted as soon as the job no longer needs it.
+a problem remains. The import's writes commit with its ``complete`` transition, so a job the tidy task has
+meanwhile failed as interrupted writes nothing. The stored upload is deleted as soon as the job no longer
+needs it. Every transition is logged (``core.fsm``), by the system, or by the administrator who cancels.
 """
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
 
 from core.errors import InvalidInput
+from core.fsm import logged_transition
 
 from ..models import MasterDataImport
 from ..models import MasterDataImportState as State
@@ -60,10 +67,21 @@ class JobProgress:
         )
 
 
-def claim(job_id: int, *, waiting: str, running: str) -> bool:
-    return bool(
-        MasterDataImport.objects.filter(pk=job_id, state=waiting).update(state=running, started_at=timezone.now())
-    )
+def claim(job_id: int, *, waiting: str) -> MasterDataImport | None:
+    """The job, started by this worker (queued → checking, confirmed → importing); None if it no longer waits."""
+    with transaction.atomic():
+        job = (
+            MasterDataImport.objects.select_for_update(of=("self",))
+            .select_related("requested_by")
+            .filter(pk=job_id, state=waiting)
+            .first()
+        )
+        if job is not None:
+            logged_transition(
+                job.start_check if waiting == State.QUEUED else job.start_import, acting_user=None, at=timezone.now()
+            )
+            job.save(update_fields=["state", "started_at"])
+    return job
 
 
 def read_and_plan(job: MasterDataImport, progress: JobProgress) -> Plan:
@@ -95,79 +113,97 @@ def preview(plan: Plan) -> dict:
     }
 
 
-def finish(job: MasterDataImport, state: str, *, report: dict | None = None, error: str = "") -> None:
-    """Record the outcome; the upload goes unless the job still waits for its confirmation."""
-    if state != State.READY and job.file:
-        job.file.delete(save=False)
-    job.state, job.error = state, error[:2000]
-    if report is not None:
-        job.report = report
-    now = timezone.now()
-    if state == State.READY:
-        job.checked_at = now
-    else:
-        job.finished_at = now
-    job.save(update_fields=["state", "error", "report", "file", "checked_at", "finished_at"])
+def finish(
+    job: MasterDataImport, transition: Callable[..., None], *, acting_user: User | None = None, **arguments: object
+) -> None:
+    """Run the job's next transition (``job.reject``, ``job.fail``...) now and save it; the upload goes unless the
+    job still waits for its confirmation. ``ConcurrentTransition`` if the job moved on meanwhile."""
+    with transaction.atomic():
+        logged_transition(
+            transition,
+            acting_user=acting_user,
+            description=str(arguments.get("error", "")),
+            at=timezone.now(),
+            **arguments,
+        )
+        upload = job.file.name if job.state != State.READY else ""
+        if upload:
+            job.file = None
+        job.save(update_fields=["state", "error", "report", "file", "checked_at", "finished_at"])
+        if upload:
+            # Only once the row has moved on: a job that moved on elsewhere meanwhile may still need its file.
+            job.file.storage.delete(upload)
 
 
 def masterdata_import_check(*, job_id: int) -> bool:
     """Read and check the workbook, and keep the preview; False if another worker has the job."""
-    if not claim(job_id, waiting=State.QUEUED, running=State.CHECKING):
+    job = claim(job_id, waiting=State.QUEUED)
+    if job is None:
         logger.info("Master data import %s is no longer queued; skipped", job_id)
         return False
-    job = MasterDataImport.objects.get(pk=job_id)
     with translation.override(job.language):
         try:
             plan = read_and_plan(job, JobProgress(job_id))
         except InvalidInput as refusal:
-            finish(job, State.REJECTED, report={"problems": [], "problem_count": 0}, error=str(refusal.message))
-            return True
+            return _finished(job, job.reject, report={"problems": [], "problem_count": 0}, error=str(refusal.message))
         except Exception as error:
             logger.exception("Master data import %s failed while checking", job_id)
-            finish(job, State.FAILED, error=str(error) or error.__class__.__name__)
-            return True
-        finish(job, State.REJECTED if plan.problems else State.READY, report=preview(plan))
-    return True
+            return _finished(job, job.fail, error=str(error) or error.__class__.__name__)
+        return _finished(job, job.reject if plan.problems else job.pass_check, report=preview(plan))
 
 
 def masterdata_import_run(*, job_id: int) -> bool:
     """Check the workbook again and write it, all or nothing; False if another worker has the job."""
-    if not claim(job_id, waiting=State.CONFIRMED, running=State.IMPORTING):
+    job = claim(job_id, waiting=State.CONFIRMED)
+    if job is None:
         logger.info("Master data import %s is no longer confirmed; skipped", job_id)
         return False
-    job = MasterDataImport.objects.select_related("requested_by").get(pk=job_id)
     progress = JobProgress(job_id)
     with translation.override(job.language):
         try:
             plan = read_and_plan(job, progress)
             if plan.problems:
-                finish(job, State.REJECTED, report=preview(plan))
-                return True
+                return _finished(job, job.reject, report=preview(plan))
             progress(_("Writing"), 0, 1)
-            apply_plan(plan, acting_user=job.requested_by, progress=progress)
+            with transaction.atomic():
+                apply_plan(plan, acting_user=job.requested_by, progress=progress)
+                finish(job, job.complete, report=preview(plan))
+        except ConcurrentTransition:
+            logger.warning(
+                "Master data import %s was failed as interrupted before it finished; nothing written", job_id
+            )
+            return False
         except Exception as error:
             logger.exception("Master data import %s failed", job_id)
-            finish(job, State.FAILED, error=str(error) or error.__class__.__name__)
-            return True
-        finish(job, State.DONE, report=preview(plan))
+            return _finished(job, job.fail, error=str(error) or error.__class__.__name__)
+    return True
+
+
+def _finished(job: MasterDataImport, transition: Callable[..., None], **arguments: object) -> bool:
+    """``finish``, or False when the job moved on meanwhile: the tidy task failed a worker's job as interrupted, or
+    a worker finished one the tidy task was about to give up on."""
+    try:
+        finish(job, transition, **arguments)
+    except ConcurrentTransition:
+        logger.warning("Master data import %s moved on before it could %s; left as it is", job.pk, transition.__name__)
+        return False
     return True
 
 
 def masterdata_imports_tidy(*, now: datetime) -> dict[str, int]:
     """Cancel checked workbooks nobody confirmed and fail jobs whose worker died; the tidy task also queues
-    again the jobs the broker lost (``masterdata_imports_lost``)."""
-    stale = list(MasterDataImport.objects.filter(state=State.READY, checked_at__lt=now - READY_FOR))
-    for job in stale:
-        finish(job, State.CANCELLED)
-    dead = MasterDataImport.objects.filter(
-        state__in=[State.CHECKING, State.IMPORTING], started_at__lt=now - RUNNING_AT_MOST
-    )
+    again the jobs the broker lost (``masterdata_imports_lost``). A job that moves on meanwhile is left alone."""
+    cancelled = 0
+    for job in MasterDataImport.objects.filter(state=State.READY, checked_at__lt=now - READY_FOR):
+        cancelled += _finished(job, job.cancel)
     interrupted = 0
-    for job in dead:
+    for job in MasterDataImport.objects.filter(
+        state__in=[State.CHECKING, State.IMPORTING], started_at__lt=now - RUNNING_AT_MOST
+    ):
         with translation.override(job.language):
-            finish(job, State.FAILED, error=_("The job was interrupted. Upload the workbook again."))
-        interrupted += 1
-    return {"cancelled": len(stale), "interrupted": interrupted}
+            error = _("The job was interrupted. Upload the workbook again.")
+        interrupted += _finished(job, job.fail, error=error)
+    return {"cancelled": cancelled, "interrupted": interrupted}
 
 
 def masterdata_imports_lost(*, now: datetime) -> list[tuple[str, int]]:

@@ -5,28 +5,24 @@ from functools import partial
 from pathlib import PurePath
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.fsm import logged_transition
 
 from ..models import MasterDataImport
 from ..models import MasterDataImportState as State
 from ..tasks import masterdata_import_enqueue
 from .jobs import finish
+from .permissions import may_manage_masterdata
 from .workbook import check_upload
 
 # Jobs still on their way: queued, running, or waiting for the administrator's confirmation.
 WAITING = (State.QUEUED, State.CHECKING, State.READY, State.CONFIRMED, State.IMPORTING)
-
-
-def may_manage_masterdata(user: User | AnonymousUser) -> bool:
-    """Superusers only: an import creates accounts and gives roles, supervisors' included, so it is as
-    powerful as the admin site itself."""
-    return bool(user.is_authenticated and user.is_active and user.is_superuser)
 
 
 def _ensure_may_manage(user: User) -> None:
@@ -66,6 +62,14 @@ def masterdata_import_upload(
     return job
 
 
+def _locked_ready(job: MasterDataImport) -> MasterDataImport:
+    """The job's row, locked until commit, if it still waits for its confirmation; 409 otherwise."""
+    current = MasterDataImport.objects.select_for_update().filter(pk=job.pk, state=State.READY).first()
+    if current is None:
+        raise Conflict(_("This workbook is not waiting for a confirmation."), code="import_not_ready")
+    return current
+
+
 def masterdata_import_confirm(*, acting_user: User, job: MasterDataImport) -> MasterDataImport:
     """The administrator read the preview: queue the import. One import runs at a time."""
     _ensure_may_manage(acting_user)
@@ -77,21 +81,17 @@ def masterdata_import_confirm(*, acting_user: User, job: MasterDataImport) -> Ma
             raise Conflict(
                 _("Another import is running. Confirm this one when it has finished."), code="import_running"
             )
-        claimed = MasterDataImport.objects.filter(pk=job.pk, state=State.READY).update(
-            state=State.CONFIRMED, confirmed_at=timezone.now()
-        )
-        if not claimed:
-            raise Conflict(_("This workbook is not waiting for a confirmation."), code="import_not_ready")
-        transaction.on_commit(partial(masterdata_import_enqueue, "import", job.pk))
-    job.refresh_from_db()
-    return job
+        current = _locked_ready(job)
+        logged_transition(current.confirm, acting_user=acting_user, at=timezone.now())
+        current.save(update_fields=["state", "confirmed_at"])
+        transaction.on_commit(partial(masterdata_import_enqueue, "import", current.pk))
+    return current
 
 
 def masterdata_import_cancel(*, acting_user: User, job: MasterDataImport) -> MasterDataImport:
     """Drop a checked workbook that will not be imported, and its file."""
     _ensure_may_manage(acting_user)
-    if not MasterDataImport.objects.filter(pk=job.pk, state=State.READY).update(state=State.CANCELLED):
-        raise Conflict(_("This workbook is not waiting for a confirmation."), code="import_not_ready")
-    job.refresh_from_db()
-    finish(job, State.CANCELLED)
-    return job
+    with transaction.atomic():
+        current = _locked_ready(job)
+        finish(current, current.cancel, acting_user=acting_user)
+    return current

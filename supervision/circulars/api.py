@@ -143,6 +143,12 @@ class CircularActionSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, help_text="Refuse (409) if the circular changed since.")
 
 
+class CircularPublishSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        help_text="The version you reviewed; a circular changed since refuses to be published (409)."
+    )
+
+
 class CircularRegenerateSerializer(CircularActionSerializer):
     worst_count = serializers.IntegerField(required=False)
 
@@ -219,11 +225,11 @@ class CircularViewSet(OfficialsOnly, viewsets.GenericViewSet):
         services.circular_regenerate(circular=circular, acting_user=request.user, **data)
         return self.detail_response(self.get_object())
 
-    @extend_schema(summary="Number, freeze and send out a draft", request=CircularActionSerializer)
+    @extend_schema(summary="Number, freeze and send out a draft", request=CircularPublishSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk=None) -> Response:
         circular = self.get_object()
-        data = parsed(CircularActionSerializer, request.data)
+        data = parsed(CircularPublishSerializer, request.data)
         services.circular_publish(circular=circular, acting_user=request.user, **data)
         return self.detail_response(self.get_object())
 

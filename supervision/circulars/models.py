@@ -4,9 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core.errors import Conflict
 from enterprises.models import Unit
+
+from .permissions import may_change_circular
 
 
 class CircularState(models.TextChoices):
@@ -68,7 +71,7 @@ class CircularNumberSequence(models.Model):
         return cls.objects.values_list("last_value", flat=True).get(year=year)
 
 
-class Circular(models.Model):
+class Circular(ConcurrentTransitionMixin, models.Model):
     """A circular on overdue and returned cases of one jurisdiction over one period.
 
     ``content`` is the snapshot of the figures taken when the draft was generated
@@ -77,7 +80,9 @@ class Circular(models.Model):
     ``save``, ``delete`` and the queryset's bulk writes all refuse it.
     """
 
-    state = models.CharField(_("state"), max_length=20, choices=CircularState.choices, default=CircularState.DRAFT)
+    state = FSMField(
+        _("state"), max_length=20, choices=CircularState.choices, default=CircularState.DRAFT, protected=True
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     jurisdiction = models.ForeignKey(
         Unit,
@@ -185,3 +190,11 @@ class Circular(models.Model):
     @property
     def is_published(self) -> bool:
         return self.state == CircularState.PUBLISHED
+
+    @transition(field=state, source=CircularState.DRAFT, target=CircularState.PUBLISHED, permission=may_change_circular)
+    def publish(self, *, year: int, sequence: int, by, at) -> None:
+        """A supervisor of the jurisdiction numbers the reviewed draft (督办通报〔year〕第N期); published is final."""
+        self.year, self.sequence = year, sequence
+        self.published_at, self.published_by = at, by
+
+    publish.alters_data = True

@@ -1,13 +1,12 @@
-"""Who prepares, changes and publishes circulars: the API, the pages and the services ask these. Every official
-reads the published ones (``selectors.circulars_visible_to``)."""
+"""Who prepares, changes and publishes circulars: the API, the pages, the services and the model's transition ask
+these (so this module does not import the model). Every official reads the published ones
+(``selectors.circulars_visible_to``)."""
 
 from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from core.errors import NotPermitted
 from enterprises.access import UserRoles, roles_for_user
-
-from .models import Circular
 
 
 def manages_jurisdiction(roles: UserRoles, jurisdiction_id: int) -> bool:
@@ -19,8 +18,9 @@ def may_prepare_circulars(user: User) -> bool:
     return roles_for_user(user).is_supervisor
 
 
-def may_change_circular(circular: Circular, user: User) -> bool:
-    """A draft, by a supervisor of its jurisdiction: edit, regenerate, publish or delete it."""
+def may_change_circular(circular, user: User) -> bool:
+    """A draft, by a supervisor of its jurisdiction: edit, regenerate, publish or delete it; the permission of
+    ``Circular.publish``."""
     return not circular.is_published and manages_jurisdiction(roles_for_user(user), circular.jurisdiction_id)
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.fsm import logged_transition
 from enterprises.access import UnitTree
 from enterprises.models import Role, Unit, UnitMembership
 from notifications.services import Message, notifications_create_many
@@ -24,7 +25,7 @@ from workflow import clock
 from workflow.selectors import work_calendar
 
 from ..rates.periods import Period
-from .models import Circular, CircularNumberSequence, CircularPublished, CircularState
+from .models import Circular, CircularNumberSequence, CircularPublished
 from .permissions import ensure_supervises, may_prepare_circulars
 from .snapshot import (
     circular_content,
@@ -222,21 +223,25 @@ def circular_delete(*, circular: Circular, acting_user: User, version: int | Non
         current.delete()
 
 
-def circular_publish(*, circular: Circular, acting_user: User, version: int | None = None) -> Circular:
+def circular_publish(*, circular: Circular, acting_user: User, version: int) -> Circular:
     """Number the draft (督办通报〔year〕第N期, N the next of the year of issue), freeze it, tell the units it names.
 
-    The sequence row's lock makes concurrent publishes take turns, and the unique
-    (year, sequence) constraint backs it; the notifications commit with the number.
+    ``version`` is the copy the supervisor reviewed: a draft edited or regenerated since is refused (409), so
+    nobody publishes figures or wording they have not seen. The sequence row's lock makes concurrent publishes
+    take turns, and the unique (year, sequence) constraint backs it; the notifications commit with the number.
     """
     with transaction.atomic():
         current = _locked_draft(circular, acting_user=acting_user, version=version)
         now = clock.now()
         year = timezone.localtime(now).year
-        current.year = year
-        current.sequence = CircularNumberSequence.allocate(year)
-        current.state = CircularState.PUBLISHED
-        current.published_at = now
-        current.published_by = acting_user
+        logged_transition(
+            current.publish,
+            acting_user=acting_user,
+            year=year,
+            sequence=CircularNumberSequence.allocate(year),
+            by=acting_user,
+            at=now,
+        )
         current.version += 1
         current.updated_at = now
         current.save()

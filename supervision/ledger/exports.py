@@ -14,6 +14,7 @@ can call it without an import cycle.
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from datetime import datetime, timedelta
 from itertools import islice
 from tempfile import TemporaryFile
@@ -26,9 +27,11 @@ from django.db.models import Count, Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
 from openpyxl import Workbook
 
 from cases.models import Case, Closure, Complexity, ResolutionType, Satisfaction, UrgingLevel
+from core.fsm import logged_transition
 from notifications.services import Message, notifications_create
 from workflow.models import ClockKind, DeadlineCycle, ExtensionRequest, ExtensionState
 
@@ -167,21 +170,28 @@ def retention() -> timedelta:
     return timedelta(days=settings.HUIYIN["LEDGER_RETENTION_DAYS"])
 
 
-def _ledger_export_claim(job_id: int, now: datetime) -> bool:
-    return bool(
-        LedgerExport.objects.filter(pk=job_id, state=ExportState.QUEUED).update(
-            state=ExportState.RUNNING, started_at=now
+def _ledger_export_claim(job_id: int, now: datetime) -> LedgerExport | None:
+    """The job, started by this worker; None if it is no longer queued (another delivery of the task has it)."""
+    with transaction.atomic():
+        job = (
+            LedgerExport.objects.select_for_update(of=("self",))
+            .select_related("requested_by")
+            .filter(pk=job_id, state=ExportState.QUEUED)
+            .first()
         )
-    )
+        if job is not None:
+            logged_transition(job.start, acting_user=None, at=now)
+            job.save(update_fields=["state", "started_at"])
+    return job
 
 
 def ledger_export_run(*, job_id: int) -> bool:
     """Write the job's workbook into default storage and tell the requester; False if another worker has it."""
     now = timezone.now()
-    if not _ledger_export_claim(job_id, now):
+    job = _ledger_export_claim(job_id, now)
+    if job is None:
         logger.info("Ledger export %s is no longer queued; skipped", job_id)
         return False
-    job = LedgerExport.objects.select_related("requested_by").get(pk=job_id)
     try:
         with translation.override(job.language), TemporaryFile() as file:
             count = write_ledger_workbook(ledger_cases(job.requested_by, filters=job.filters), now=now, file=file)
@@ -189,20 +199,29 @@ def ledger_export_run(*, job_id: int) -> bool:
             job.file.save("ledger.xlsx", File(file), save=False)
     except Exception as error:
         logger.exception("Ledger export %s failed", job_id)
-        _ledger_export_fail(job, reason=str(error) or error.__class__.__name__)
+        with suppress(ConcurrentTransition):  # the tidy task failed it as interrupted first
+            _ledger_export_fail(job, reason=str(error) or error.__class__.__name__)
         return False
-    with transaction.atomic():
-        finished = timezone.now()
-        job.state, job.row_count, job.finished_at = ExportState.DONE, count, finished
-        job.expires_at = finished + retention()
-        job.save(update_fields=["state", "row_count", "file", "finished_at", "expires_at"])
-        _ledger_export_notify(job, "ledger_export_ready")
+    try:
+        with transaction.atomic():
+            finished = timezone.now()
+            logged_transition(
+                job.finish, acting_user=None, row_count=count, at=finished, expires_at=finished + retention()
+            )
+            job.save(update_fields=["state", "row_count", "file", "finished_at", "expires_at"])
+            _ledger_export_notify(job, "ledger_export_ready")
+    except ConcurrentTransition:
+        # The tidy task gave this worker up for dead and failed the job meanwhile; its requester was told so.
+        logger.warning("Ledger export %s was failed as interrupted before it finished; its file is dropped", job_id)
+        job.file.delete(save=False)
+        return False
     return True
 
 
 def _ledger_export_fail(job: LedgerExport, *, reason: str) -> None:
+    """Fail a running job and tell its requester; ``ConcurrentTransition`` if it is no longer running."""
     with transaction.atomic():
-        job.state, job.error, job.finished_at = ExportState.FAILED, reason[:2000], timezone.now()
+        logged_transition(job.fail, acting_user=None, description=reason, error=reason, at=timezone.now())
         job.save(update_fields=["state", "error", "finished_at"])
         _ledger_export_notify(job, "ledger_export_failed")
 
@@ -227,8 +246,12 @@ def ledger_exports_expire(*, now: datetime) -> int:
     for job in expiring.filter(expires_at__lte=now)[:TIDY_BATCH]:
         if job.file:
             job.file.delete(save=False)
-        job.state = ExportState.EXPIRED
-        job.save(update_fields=["state", "file"])
+        try:
+            with transaction.atomic():
+                logged_transition(job.expire, acting_user=None)
+                job.save(update_fields=["state", "file"])
+        except ConcurrentTransition:
+            continue  # a worker took the queued job a moment ago; it expires once written
         expired += 1
     return expired
 
@@ -241,6 +264,9 @@ def ledger_exports_fail_interrupted(*, now: datetime) -> int:
     ).select_related("requested_by")[:TIDY_BATCH]:
         with translation.override(job.language):
             reason = _("The export was interrupted. Request it again.")
-        _ledger_export_fail(job, reason=reason)
+        try:
+            _ledger_export_fail(job, reason=reason)
+        except ConcurrentTransition:
+            continue  # its worker finished after all
         dead += 1
     return dead

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
 class ExportState(models.TextChoices):
@@ -22,7 +23,7 @@ def ledger_export_path(instance: "LedgerExport", filename: str) -> str:
     return f"ledger-exports/{timezone.now():%Y/%m}/{uuid4().hex}.xlsx"
 
 
-class LedgerExport(models.Model):
+class LedgerExport(ConcurrentTransitionMixin, models.Model):
     """One request for the problem ledger (问题台账) as .xlsx: the filters, the job's progress and the file.
 
     The row stays after the file expires, as the record of who exported which cases and when.
@@ -38,7 +39,7 @@ class LedgerExport(models.Model):
         _("filters"), default=dict, blank=True, help_text=_("The case list's query parameters, e.g. state and unit.")
     )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
-    state = models.CharField(_("state"), max_length=20, choices=ExportState.choices, default=ExportState.QUEUED)
+    state = FSMField(_("state"), max_length=20, choices=ExportState.choices, default=ExportState.QUEUED, protected=True)
     row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
     file = models.FileField(_("file"), upload_to=ledger_export_path, blank=True)
     error = models.TextField(_("error"), blank=True)
@@ -59,3 +60,34 @@ class LedgerExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requested_by_id} {self.created_at:%Y-%m-%d %H:%M} {self.state}"
+
+    # The system moves every job (the worker and the tidy task, ``exports``); the requester only asks for it.
+
+    @transition(field=state, source=ExportState.QUEUED, target=ExportState.RUNNING)
+    def start(self, *, at) -> None:
+        """A worker claims the queued job; a second delivery of its task finds it running and leaves it."""
+        self.started_at = at
+
+    start.alters_data = True
+
+    @transition(field=state, source=ExportState.RUNNING, target=ExportState.DONE)
+    def finish(self, *, row_count: int, at, expires_at) -> None:
+        """The workbook is written; its file is kept until ``expires_at``, HUIYIN_LEDGER_RETENTION_DAYS later."""
+        self.row_count, self.finished_at, self.expires_at = row_count, at, expires_at
+
+    finish.alters_data = True
+
+    @transition(field=state, source=ExportState.RUNNING, target=ExportState.FAILED)
+    def fail(self, *, error: str, at) -> None:
+        """Writing failed, or its worker died (still running an hour after it started): the requester asks again."""
+        self.error, self.finished_at = error[:2000], at
+
+    fail.alters_data = True
+
+    @transition(
+        field=state, source=[ExportState.QUEUED, ExportState.DONE, ExportState.FAILED], target=ExportState.EXPIRED
+    )
+    def expire(self) -> None:
+        """Past ``expires_at`` the file is deleted; the row stays as the record of who exported what."""
+
+    expire.alters_data = True

@@ -12,9 +12,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from cases.models import Case
 from enterprises.models import Unit
+
+from .permissions import may_decide_item, may_run_meeting, may_withdraw_flag
 
 
 class FlagKind(models.TextChoices):
@@ -28,13 +31,13 @@ class FlagState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class MeetingFlag(models.Model):
+class MeetingFlag(ConcurrentTransitionMixin, models.Model):
     """A request to take a case to the joint review meeting (大事集中会办); pending until decided or withdrawn."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="meeting_flags")
     kind = models.CharField(_("kind"), max_length=30, choices=FlagKind.choices)
     reason = models.TextField(_("reason"))
-    state = models.CharField(_("state"), max_length=20, choices=FlagState.choices, default=FlagState.PENDING)
+    state = FSMField(_("state"), max_length=20, choices=FlagState.choices, default=FlagState.PENDING, protected=True)
     flagged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("flagged by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -81,13 +84,26 @@ class MeetingFlag(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} · {self.get_kind_display()} · {self.get_state_display()}"
 
+    @transition(field=state, source=FlagState.PENDING, target=FlagState.WITHDRAWN, permission=may_withdraw_flag)
+    def withdraw(self, *, by, note: str, at) -> None:
+        """A supervisor whose jurisdiction covers the case takes it off the meeting's list, saying why."""
+        self.withdrawn_by, self.withdrawn_at, self.withdrawal_note = by, at, note
+
+    withdraw.alters_data = True
+
+    @transition(field=state, source=FlagState.PENDING, target=FlagState.DECIDED)
+    def decide(self) -> None:
+        """The meeting decided the case's item on its agenda (``AgendaItem.decide``, where the permission is)."""
+
+    decide.alters_data = True
+
 
 class MeetingState(models.TextChoices):
     PLANNED = "planned", _("Planned")
     HELD = "held", _("Held")
 
 
-class Meeting(models.Model):
+class Meeting(ConcurrentTransitionMixin, models.Model):
     """One joint review meeting of a jurisdiction, chaired by a leader, with the units taking part."""
 
     jurisdiction = models.ForeignKey(
@@ -102,7 +118,9 @@ class Meeting(models.Model):
     participating_units = models.ManyToManyField(
         Unit, verbose_name=_("participating units"), related_name="joint_meetings_attended", blank=True
     )
-    state = models.CharField(_("state"), max_length=20, choices=MeetingState.choices, default=MeetingState.PLANNED)
+    state = FSMField(
+        _("state"), max_length=20, choices=MeetingState.choices, default=MeetingState.PLANNED, protected=True
+    )
     notes = models.TextField(_("notes"), blank=True, help_text=_("The meeting's general record, for officials."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
@@ -132,6 +150,15 @@ class Meeting(models.Model):
     def __str__(self) -> str:
         return self.title or f"{self.held_on:%Y-%m-%d}"
 
+    @transition(field=state, source=MeetingState.PLANNED, target=MeetingState.HELD, permission=may_run_meeting)
+    def close(self, *, by, notes: str, at) -> None:
+        """The supervision office closes the meeting as held, on or after its day; its minutes are then final.
+        Empty notes keep the notes written before."""
+        self.closed_by, self.closed_at = by, at
+        self.notes = notes or self.notes
+
+    close.alters_data = True
+
 
 class ItemOutcome(models.TextChoices):
     OPEN = "open", _("Not yet decided")
@@ -139,13 +166,15 @@ class ItemOutcome(models.TextChoices):
     DEFERRED = "deferred", _("Deferred")
 
 
-class AgendaItem(models.Model):
+class AgendaItem(ConcurrentTransitionMixin, models.Model):
     """A flagged case on one meeting's agenda, in order, with the meeting's decision (纪要) once taken."""
 
     meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="items")
     flag = models.ForeignKey(MeetingFlag, verbose_name=_("flag"), on_delete=models.PROTECT, related_name="agenda_items")
     position = models.PositiveSmallIntegerField(_("position"))
-    outcome = models.CharField(_("outcome"), max_length=20, choices=ItemOutcome.choices, default=ItemOutcome.OPEN)
+    outcome = FSMField(
+        _("outcome"), max_length=20, choices=ItemOutcome.choices, default=ItemOutcome.OPEN, protected=True
+    )
     deferred_from = models.ForeignKey(
         Meeting,
         verbose_name=_("deferred from"),
@@ -191,3 +220,17 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} #{self.position}"
+
+    @transition(field=outcome, source=ItemOutcome.OPEN, target=ItemOutcome.DECIDED, permission=may_decide_item)
+    def decide(self, *, decision: str, public: bool, by, at) -> None:
+        """The meeting records its decision (纪要) on the case; the enterprise reads it only when marked public."""
+        self.decision, self.decision_public = decision, public
+        self.decided_by, self.decided_at = by, at
+
+    decide.alters_data = True
+
+    @transition(field=outcome, source=ItemOutcome.OPEN, target=ItemOutcome.DEFERRED)
+    def defer(self) -> None:
+        """The meeting closed without deciding it (``Meeting.close``): the case waits for the next meeting."""
+
+    defer.alters_data = True

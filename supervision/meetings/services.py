@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from cases.models import Case, CaseEvent, EventAction
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.fsm import logged_transition
 from core.limits import required_text
 from enterprises.access import roles_for_user
 from enterprises.models import Unit
@@ -82,12 +83,7 @@ def flag_withdraw(*, flag: MeetingFlag, acting_user: User, note: str) -> Meeting
         if flag.state != FlagState.PENDING:
             raise Conflict(_("Only a flag waiting for the meeting can be withdrawn."), code="flag_not_pending")
         now = clock.now()
-        flag.state, flag.withdrawn_by, flag.withdrawn_at, flag.withdrawal_note = (
-            FlagState.WITHDRAWN,
-            acting_user,
-            now,
-            note,
-        )
+        logged_transition(flag.withdraw, acting_user=acting_user, description=note, by=acting_user, note=note, at=now)
         flag.save(update_fields=["state", "withdrawn_by", "withdrawn_at", "withdrawal_note"])
         removed = list(
             AgendaItem.objects.filter(flag=flag, outcome=ItemOutcome.OPEN).values_list("meeting_id", flat=True)
@@ -295,11 +291,19 @@ def meeting_item_decide(
                 raise InvalidInput(
                     error.message, code=error.code, fields={"sub_cases": {index: error.fields}}
                 ) from None
-        item.outcome, item.decision, item.decision_public = ItemOutcome.DECIDED, decision, decision_public
-        item.decided_by, item.decided_at = acting_user, now
+        logged_transition(
+            item.decide,
+            acting_user=acting_user,
+            description=decision,
+            decision=decision,
+            public=decision_public,
+            by=acting_user,
+            at=now,
+        )
         item.save(update_fields=["outcome", "decision", "decision_public", "decided_by", "decided_at"])
         item.sub_cases.set(filed)
-        MeetingFlag.objects.filter(pk=item.flag_id).update(state=FlagState.DECIDED)
+        logged_transition(item.flag.decide, acting_user=acting_user, description=decision)
+        item.flag.save(update_fields=["state"])
         numbers = [sub_case.number for sub_case in filed]
         data = {"meeting": meeting.pk, "held_on": meeting.held_on.isoformat(), "sub_cases": numbers}
         case_event_record(
@@ -341,7 +345,9 @@ def meeting_close(*, meeting: Meeting, acting_user: User, notes: str = "") -> tu
             .order_by("position")
         )
         # Deferred before the next agenda takes them: at most one open item per flag.
-        AgendaItem.objects.filter(pk__in=[item.pk for item in undecided]).update(outcome=ItemOutcome.DEFERRED)
+        for item in undecided:
+            logged_transition(item.defer, acting_user=acting_user)
+            item.save(update_fields=["outcome"])
         MeetingFlag.objects.filter(pk__in=[item.flag_id for item in undecided]).update(
             times_deferred=F("times_deferred") + 1, deferred_from=meeting
         )
@@ -374,7 +380,8 @@ def meeting_close(*, meeting: Meeting, acting_user: User, notes: str = "") -> tu
                 )
                 for flag in flags
             )
-        meeting.state, meeting.closed_by, meeting.closed_at = MeetingState.HELD, acting_user, now
-        meeting.notes = notes or meeting.notes
+        logged_transition(
+            meeting.close, acting_user=acting_user, description=notes, by=acting_user, notes=notes, at=now
+        )
         meeting.save(update_fields=["state", "closed_by", "closed_at", "notes"])
     return meeting, rolled

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from cases.models import Case, EventAction
 from core import limits
 from core.errors import Conflict, InvalidInput
+from core.fsm import logged_transition
 from core.limits import required_text
 from enterprises.access import overseers_of
 from enterprises.models import Role
@@ -133,7 +134,9 @@ def rectification_submit(*, rectification: Rectification, acting_user: User, rep
         current = _locked_rectification(rectification)
         ensure_may(current, acting_user=acting_user, method="submit")
         now = clock.now()
-        current.submit(by=acting_user, report=report, at=now)
+        logged_transition(
+            current.submit, acting_user=acting_user, description=report, by=acting_user, report=report, at=now
+        )
         current.save()
         _record_rectification_event(current, actor=acting_user, note=report, at=now)
         _notify(current, "rectification_submitted", _supervisors_of(current), f"submitted{current.return_count}")
@@ -148,7 +151,7 @@ def rectification_accept(*, rectification: Rectification, acting_user: User, not
         current = _locked_rectification(rectification)
         ensure_may(current, acting_user=acting_user, method="accept")
         now = clock.now()
-        current.accept(by=acting_user, note=note, at=now)
+        logged_transition(current.accept, acting_user=acting_user, description=note, by=acting_user, note=note, at=now)
         current.save()
         _record_rectification_event(current, actor=acting_user, note=note, at=now)
         _notify(current, "rectification_accepted", _the_unit(current), "accepted")
@@ -175,7 +178,16 @@ def rectification_return(
         ensure_may(current, acting_user=acting_user, method="send_back")
         if due_date is None:
             due_at, provisional = current.due_at, current.provisional
-        current.send_back(by=acting_user, reason=reason, due_at=due_at, provisional=provisional, at=now)
+        logged_transition(
+            current.send_back,
+            acting_user=acting_user,
+            description=reason,
+            by=acting_user,
+            reason=reason,
+            due_at=due_at,
+            provisional=provisional,
+            at=now,
+        )
         current.remind_at = next_remind_at(STEPS, current, calendar)
         current.save()
         _record_rectification_event(current, actor=acting_user, note=reason, at=now)
@@ -253,7 +265,9 @@ def appeal_decide(*, appeal: Appeal, acting_user: User, uphold: bool, note: str)
         )
         ensure_may(current, acting_user=acting_user, method=method)
         now = clock.now()
-        getattr(current, method)(by=acting_user, note=note, at=now)
+        logged_transition(
+            getattr(current, method), acting_user=acting_user, description=note, by=acting_user, note=note, at=now
+        )
         current.save()
         case_event_record(
             case=current.case,
@@ -276,7 +290,7 @@ def appeal_decide(*, appeal: Appeal, acting_user: User, uphold: bool, note: str)
                 .first()
             )
             if cancelled is not None:
-                cancelled.cancel(at=now)
+                logged_transition(cancelled.cancel, acting_user=acting_user, description=note, at=now)
                 cancelled.save()
                 _record_rectification_event(cancelled, actor=acting_user, note=note, at=now)
         recipients = [current.filed_by, *_unit_heads(current.unit_id)]

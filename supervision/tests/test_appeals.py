@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, CaseEvent, EventAction
+from core.tests.logs import logged
 from supervision.ratings.models import Appeal, AppealState, Rectification, RectificationState
 from workflow import services
 
@@ -167,6 +168,7 @@ def test_it_lets_only_the_responsible_unit_appeal_and_only_a_supervisor_decide(d
     assert by_assignee.status_code == by_head.status_code == 403
     assert (without_note.status_code, without_note.data["message"]) == (400, "Give the reason for the decision.")
     assert Appeal.objects.get(pk=filed).state == AppealState.PENDING
+    assert logged(Appeal.objects.get(pk=filed)) == []
 
 
 def test_it_upholds_an_appeal_cancels_the_rectification_and_keeps_the_rating_on_record(district, bad):
@@ -187,6 +189,8 @@ def test_it_upholds_an_appeal_cancels_the_rectification_and_keeps_the_rating_on_
     assert district.client(district.alice).get(f"/api/v1/cases/{bad.pk}/").data["satisfaction"] == 2
     actions = list(CaseEvent.objects.filter(case=bad).values_list("action", flat=True))
     assert actions[-3:] == [EventAction.APPEAL, EventAction.APPEAL_DECISION, EventAction.RECTIFICATION]
+    assert logged(Appeal.objects.get(pk=filed)) == [("uphold", "pending", "upheld", "sam", "企业承认误操作。")]
+    assert logged(rectification) == [("cancel", "open", "cancelled", "sam", "企业承认误操作。")]
 
 
 def test_it_rejects_an_appeal_and_the_rectification_runs_on(district, bad):
@@ -196,6 +200,7 @@ def test_it_rejects_an_appeal_and_the_rectification_runs_on(district, bad):
 
     assert (response.status_code, response.data["state"]) == (200, "rejected")
     assert rectification_of(bad).state == RectificationState.OPEN
+    assert logged(Appeal.objects.get(pk=filed)) == [("reject", "pending", "rejected", "sam", "差评有据。")]
     assert received("appeal_decided") == ["carol", "hank"]
 
 

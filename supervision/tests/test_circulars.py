@@ -22,15 +22,19 @@ from django.core.checks import run_checks
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django_fsm import has_transition_perm
+from django_fsm_log.models import StateLog
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from cases.models import Case, UrgingLevel
+from core.errors import NotPermitted
 from enterprises.models import Role, UnitMembership
 from notifications import tasks as notification_tasks
 from notifications.models import Notification
 from supervision.circulars.models import Circular, CircularPublished, CircularState
+from supervision.circulars.services import circular_publish
 from supervision.circulars.snapshot import worst_performers
 from workflow import services
 from workflow.workdays import SHANGHAI
@@ -105,7 +109,8 @@ def detail_url(circular: dict | Circular, suffix: str = "") -> str:
 
 
 def publish(district, circular: dict, user=None):
-    return district.client(user or district.sam).post(detail_url(circular, "publish/"), {}, format="json")
+    body = {"version": circular["version"]}
+    return district.client(user or district.sam).post(detail_url(circular, "publish/"), body, format="json")
 
 
 def published(district, **body) -> dict:
@@ -320,7 +325,7 @@ def test_it_refuses_to_change_a_published_circular_and_leaves_it_as_it_was(distr
     attempts = [
         client.patch(detail_url(circular), {"version": circular["version"], "title": "改"}, format="json"),
         client.post(detail_url(circular, "regenerate/"), {}, format="json"),
-        client.post(detail_url(circular, "publish/"), {}, format="json"),
+        client.post(detail_url(circular, "publish/"), {"version": circular["version"]}, format="json"),
         client.delete(detail_url(circular)),
     ]
 
@@ -328,6 +333,38 @@ def test_it_refuses_to_change_a_published_circular_and_leaves_it_as_it_was(distr
         assert (response.status_code, response.json()["code"]) == (409, "circular_published")
     assert row_values(circular["id"]) == before
     assert Circular.objects.get(pk=circular["id"]).sequence == 1
+
+
+def test_it_publishes_only_the_version_the_supervisor_reviewed(district, history):
+    circular = draft(district)
+    client = district.client(district.sam)
+    edited = client.patch(detail_url(circular), {"version": circular["version"], "title": "改后的标题"}, format="json")
+
+    unversioned = client.post(detail_url(circular, "publish/"), {}, format="json")
+    stale = client.post(detail_url(circular, "publish/"), {"version": circular["version"]}, format="json")
+
+    assert (unversioned.status_code, list(unversioned.json()["fields"])) == (400, ["version"])
+    assert (stale.status_code, stale.json()["code"]) == (409, "stale_circular")
+    assert Circular.objects.get(pk=circular["id"]).state == CircularState.DRAFT
+    assert publish(district, edited.json()).status_code == 200
+
+
+def test_it_logs_who_published_the_circular(district, history):
+    circular = published(district)
+
+    log = StateLog.objects.for_(Circular.objects.get(pk=circular["id"])).get()
+    assert (log.transition, log.source_state, log.state, log.by) == ("publish", "draft", "published", district.sam)
+    assert log.timestamp == NOW
+
+
+def test_it_refuses_a_supervisor_of_another_jurisdiction_to_publish(district, history):
+    circular = Circular.objects.get(pk=draft(district)["id"])
+
+    assert has_transition_perm(circular.publish, district.sam)
+    assert not has_transition_perm(circular.publish, district.otto)
+    with pytest.raises(NotPermitted):
+        circular_publish(circular=circular, acting_user=district.otto, version=circular.version)
+    assert not StateLog.objects.exists()
 
 
 def test_it_lets_no_code_path_save_a_published_circular(district, history):
@@ -375,11 +412,12 @@ def test_it_publishes_nothing_when_the_notifications_cannot_be_written(district,
     monkeypatch.setattr("supervision.circulars.services.notifications_create_many", broken)
     client = district.client(district.sam)
     client.raise_request_exception = False
-    response = client.post(detail_url(circular, "publish/"), {}, format="json")
+    response = client.post(detail_url(circular, "publish/"), {"version": circular["version"]}, format="json")
     monkeypatch.undo()
 
     assert response.status_code == 500
     assert Circular.objects.get(pk=circular["id"]).state == CircularState.DRAFT
+    assert not StateLog.objects.exists()
     assert published(district)["sequence"] == 1
 
 
@@ -562,6 +600,7 @@ def test_it_warns_at_start_up_when_the_pdf_font_is_missing(db, settings):
 
 
 def publish_at_once(district, circular_ids: list[int]) -> list[tuple[int, dict]]:
+    versions = dict(Circular.objects.filter(pk__in=circular_ids).values_list("pk", "version"))
     barrier = threading.Barrier(len(circular_ids), timeout=60)
     outcomes, errors, lock = [], [], threading.Lock()
 
@@ -570,7 +609,7 @@ def publish_at_once(district, circular_ids: list[int]) -> list[tuple[int, dict]]
             client = APIClient()
             client.force_authenticate(user=get_user_model().objects.get(pk=district.sam.pk))
             barrier.wait()
-            response = client.post(f"{URL}{circular_id}/publish/", {}, format="json")
+            response = client.post(f"{URL}{circular_id}/publish/", {"version": versions[circular_id]}, format="json")
             with lock:
                 outcomes.append((response.status_code, dict(response.data)))
         except BaseException as error:

@@ -10,20 +10,22 @@ loan     bob's (Hongda), routed by dora to dave (commerce) Wed 4 Nov 10:00; due 
 waiting  alice's, filed Mon 16 Nov under a category the dispatcher routes, still opened
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from io import BytesIO
 from urllib.parse import quote
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from cases.models import Case, UrgingLevel
+from core.tests.logs import logged
 from notifications.models import Notification
-from supervision.ledger.exports import write_ledger_workbook
+from supervision.ledger.exports import RUNNING_AT_MOST, write_ledger_workbook
 from supervision.ledger.models import ExportState, LedgerExport
 from supervision.ledger.selectors import ledger_cases
 from supervision.ledger.tasks import ledger_exports_tidy
@@ -157,6 +159,10 @@ def test_it_queues_the_export_and_answers_202_with_the_jobs_address(
     notice = Notification.objects.get(kind="ledger_export_ready")
     assert notice.recipient == district.sam
     assert notice.link == f"{LEDGER}{job['id']}/"
+    assert logged(LedgerExport.objects.get(pk=job["id"])) == [
+        ("start", "queued", "running", None, ""),
+        ("finish", "running", "done", None, ""),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -329,6 +335,35 @@ def test_it_records_a_failed_job_and_tells_the_requester(
     assert Notification.objects.get(kind="ledger_export_failed").recipient == district.sam
     download = district.client(district.sam).get(f"{LEDGER}{job_id}/download/")
     assert (download.status_code, download.json()["code"]) == (409, "export_failed")
+    assert logged(LedgerExport.objects.get(pk=job_id))[-1] == ("fail", "running", "failed", None, "disk full")
+
+
+def stored_workbooks() -> set[str]:
+    try:
+        return set(default_storage.listdir(f"ledger-exports/{NOW:%Y/%m}")[1])
+    except FileNotFoundError:
+        return set()
+
+
+def test_it_keeps_a_job_failed_that_the_tidy_task_gave_up_on_while_its_worker_still_wrote(
+    district, ledger, monkeypatch, django_capture_on_commit_callbacks
+):
+    def slow(*args, **kwargs):
+        """The worker stalls past RUNNING_AT_MOST; the tidy task fails the job meanwhile."""
+        ledger_exports_tidy(now=NOW + RUNNING_AT_MOST + timedelta(minutes=1))
+        return write_ledger_workbook(*args, **kwargs)
+
+    monkeypatch.setattr("supervision.ledger.exports.write_ledger_workbook", slow)
+    before = stored_workbooks()
+
+    job_id = request_ledger(district, district.sam, None, django_capture_on_commit_callbacks).json()["id"]
+
+    job = LedgerExport.objects.get(pk=job_id)
+    assert (job.state, job.file.name, job.error) == (ExportState.FAILED, "", "导出已中断，请重新申请。")
+    assert stored_workbooks() == before, "the late workbook is dropped"
+    assert Notification.objects.filter(kind="ledger_export_ready").count() == 0
+    assert Notification.objects.filter(kind="ledger_export_failed").count() == 1
+    assert [transition for transition, *_rest in logged(job)] == ["start", "fail"]
 
 
 def test_it_writes_a_job_once_however_often_its_task_runs(district, ledger, django_capture_on_commit_callbacks):
@@ -354,6 +389,7 @@ def test_it_deletes_expired_files_and_says_so_on_download(district, ledger, djan
     assert report["expired"] == 1
     assert not storage.exists(name)
     assert LedgerExport.objects.get(pk=job_id).state == ExportState.EXPIRED
+    assert logged(LedgerExport.objects.get(pk=job_id))[-1] == ("expire", "done", "expired", None, "")
     response = district.client(district.sam).get(f"{LEDGER}{job_id}/download/")
     assert (response.status_code, response.json()["code"]) == (410, "export_expired")
 

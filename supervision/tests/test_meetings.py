@@ -17,15 +17,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_fsm import has_transition_perm
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseEvent, CaseState, EventAction
 from core.errors import InvalidInput
+from core.tests.logs import logged
 from enterprises.models import Role, UnitMembership
 from notifications.models import Notification
 from supervision.meetings import services as meeting_services
-from supervision.meetings.models import AgendaItem, FlagState, ItemOutcome, MeetingFlag
+from supervision.meetings.models import AgendaItem, FlagState, ItemOutcome, Meeting, MeetingFlag
 from workflow import services
 from workflow.workdays import SHANGHAI
 
@@ -229,6 +231,9 @@ def test_it_lets_a_supervisor_withdraw_a_flag_with_a_note_and_takes_it_off_the_a
     assert (withdrawn.data["state"], withdrawn.data["withdrawal_note"]) == ("withdrawn", "已自行协调。")
     assert agenda(district, meeting) == []
     assert events(case, EventAction.MEETING_UNFLAG)[0].is_internal
+    assert logged(MeetingFlag.objects.get(pk=data["id"])) == [
+        ("withdraw", "pending", "withdrawn", "sam", "已自行协调。")
+    ]
     assert flag(district, case).status_code == 201, "a withdrawn flag leaves room for a new one"
 
 
@@ -387,6 +392,14 @@ def test_it_rolls_undecided_items_over_to_the_next_planned_meeting(district, fro
     assert (rolled["deferred_from"]["id"], rolled["times_deferred"], rolled["outcome"]) == (meeting["id"], 1, "open")
     assert events(undecided_case, EventAction.MEETING_DEFERRED)[0].data["meeting"] == following["id"]
     assert MeetingFlag.objects.get(case=decided_case).state == FlagState.DECIDED
+    held = Meeting.objects.get(pk=meeting["id"])
+    assert logged(held) == [("close", "planned", "held", "sam", "会议纪要已印发。")]
+    assert [logged(item) for item in held.items.order_by("position")] == [
+        [("decide", "open", "decided", "sam", DECISION)],
+        [("defer", "open", "deferred", "sam", "")],
+    ]
+    assert logged(MeetingFlag.objects.get(case=decided_case)) == [("decide", "pending", "decided", "sam", DECISION)]
+    assert logged(MeetingFlag.objects.get(case=undecided_case)) == []
 
 
 def test_it_returns_undecided_items_to_the_pool_and_the_next_meeting_takes_them_first(district, frozen):
@@ -414,6 +427,25 @@ def test_it_refuses_to_decide_or_close_a_held_meeting(district, frozen):
 
     assert close(district, meeting).data["code"] == "meeting_held"
     assert decide(district, meeting, meeting["items"][0]["id"]).status_code == 409
+    assert [transition for transition, *_rest in logged(Meeting.objects.get(pk=meeting["id"]))] == ["close"]
+
+
+def test_it_lets_only_the_supervision_office_of_the_jurisdiction_decide_and_close(district, frozen):
+    flagged(district, yixin_case(district))
+    meeting = planned(district)
+    frozen.move_to(MEETING_DAY_10)
+    row = Meeting.objects.get(pk=meeting["id"])
+    item = row.items.get()
+
+    assert [has_transition_perm(row.close, user) for user in (district.sam, district.otto, district.hank)] == [
+        True,
+        False,
+        False,
+    ]
+    assert [has_transition_perm(item.decide, user) for user in (district.sam, district.leo)] == [True, False]
+    assert decide(district, meeting, item.pk, user=district.hank).status_code == 403
+    assert close(district, meeting, user=district.hank).status_code == 403
+    assert (logged(row), logged(item)) == ([], [])
 
 
 # Decisions and sub-cases

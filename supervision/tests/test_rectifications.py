@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, CaseEvent, CaseState, EventAction
 from core.errors import Conflict
+from core.tests.logs import logged
 from supervision.ratings import services as supervision_services
 from supervision.ratings.models import Rectification, RectificationState
 from supervision.ratings.reminders import rectifications_sweep
@@ -151,6 +152,10 @@ def test_it_lets_a_supervisor_accept_and_tells_the_unit(district, bad):
     assert (response.data["state"], response.data["decision_note"]) == ("accepted", "整改到位。")
     assert response.data["closed_at"] == "2026-11-24T09:00:00+08:00"
     assert received("rectification_accepted") == ["carol", "hank"]
+    assert logged(bad) == [
+        ("submit", "open", "submitted", "carol", "已重新上门核实并修复。"),
+        ("accept", "submitted", "accepted", "sam", "整改到位。"),
+    ]
 
 
 def test_it_lets_a_supervisor_return_it_with_a_reason_and_a_new_deadline(district, bad):
@@ -175,6 +180,12 @@ def test_it_lets_a_supervisor_return_it_with_a_reason_and_a_new_deadline(distric
     assert (again.data["due_at"], again.data["return_count"]) == ("2026-12-01T17:30:00+08:00", 2)
     assert received("rectification_returned") == ["carol", "carol", "hank", "hank"]
     assert received("rectification_submitted") == ["sam", "sam"]
+    assert [(transition, by, note) for transition, _source, _target, by, note in logged(bad)] == [
+        ("submit", "carol", "已重新上门核实并修复。"),
+        ("send_back", "sam", "未附整改照片。"),
+        ("submit", "carol", "已重新上门核实并修复。"),
+        ("send_back", "sam", "照片不清晰。"),
+    ]
 
 
 def test_it_refuses_a_return_without_a_reason_or_to_a_day_off(district, bad):
@@ -236,6 +247,7 @@ def test_it_refuses_those_who_see_it_but_may_not_act(district, bad):
     assert (early_accept.status_code, early_accept.data["code"]) == (409, "invalid_state")
     assert cadre_accept.status_code == head_return.status_code == 403
     assert Rectification.objects.get(pk=bad.pk).state == RectificationState.SUBMITTED
+    assert [transition for transition, *_rest in logged(bad)] == ["submit"]
 
 
 def test_it_lets_only_one_of_two_supervisors_deciding_at_once_win(district, bad):

@@ -44,7 +44,8 @@ def draft(district) -> Circular:
 
 
 def published(district) -> Circular:
-    return circular_services.circular_publish(circular=draft(district), acting_user=district.sam)
+    circular = draft(district)
+    return circular_services.circular_publish(circular=circular, acting_user=district.sam, version=circular.version)
 
 
 def url(circular: Circular, action: str = "") -> str:

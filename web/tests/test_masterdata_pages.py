@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core.tests.logs import logged
 from enterprises.masterdata import jobs
 from enterprises.masterdata.jobs import masterdata_import_check
 from enterprises.models import Enterprise, MasterDataImport, MasterDataImportState, ServiceAssignment
@@ -72,6 +73,41 @@ def test_it_takes_an_administrator_from_upload_through_preview_and_confirmation_
     page = client.get(response["Location"]).content.decode()
     assert "The master data was imported." in page and "hx-trigger" not in page
     assert not default_storage.exists(stored)
+    assert [(transition, by) for transition, _source, _target, by, _note in logged(job)] == [
+        ("start_check", None),
+        ("pass_check", None),
+        ("confirm", "root"),
+        ("start_import", None),
+        ("complete", None),
+    ]
+
+
+def test_it_writes_nothing_for_an_import_the_tidy_task_gave_up_on_while_it_ran(
+    district, admin, monkeypatch, django_capture_on_commit_callbacks
+):
+    client = signed_in(admin, "en")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(PAGE, {"workbook": upload(edited_rows())})
+    job = MasterDataImport.objects.get()
+    reading = jobs.read_and_plan
+
+    def stalled(job, progress):
+        """The worker reads for longer than RUNNING_AT_MOST; the tidy task gives it up for dead meanwhile."""
+        plan = reading(job, progress)
+        jobs.masterdata_imports_tidy(now=timezone.now() + jobs.RUNNING_AT_MOST + timedelta(minutes=1))
+        return plan
+
+    monkeypatch.setattr(jobs, "read_and_plan", stalled)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/masterdata/imports/{job.pk}/confirm/")
+
+    job.refresh_from_db()
+    assert (job.state, job.error) == (
+        MasterDataImportState.FAILED,
+        "The job was interrupted. Upload the workbook again.",
+    )
+    assert ServiceAssignment.objects.get(ended_at__isnull=True).cadre == district.carol
+    assert [transition for transition, *_rest in logged(job)][-2:] == ["start_import", "fail"]
 
 
 def test_it_lists_the_problems_by_sheet_row_and_column_and_offers_no_confirmation(
@@ -127,6 +163,7 @@ def test_it_discards_a_checked_workbook_and_its_file(district, admin, django_cap
     assert job.state == MasterDataImportState.CANCELLED
     assert not default_storage.exists(stored)
     assert ServiceAssignment.objects.get(ended_at__isnull=True).cadre == district.carol
+    assert logged(job)[-1] == ("cancel", "ready", "cancelled", "root", "")
 
 
 @pytest.mark.parametrize(
@@ -274,6 +311,8 @@ def test_it_tidies_previews_nobody_confirmed_and_jobs_a_worker_lost(district, ad
     assert stale.state == MasterDataImportState.CANCELLED and not stale.file
     assert dead.state == MasterDataImportState.FAILED and "interrupted" in dead.error
     assert not default_storage.exists(stored)
+    assert logged(stale) == [("cancel", "ready", "cancelled", None, "")]
+    assert logged(dead) == [("fail", "importing", "failed", None, dead.error)]
 
 
 def test_it_reads_the_page_in_a_fixed_number_of_queries(district, admin, django_assert_num_queries):

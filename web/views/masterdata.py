@@ -13,13 +13,13 @@ from django.views.decorators.http import require_POST
 
 from core.errors import ApplicationError
 from enterprises.masterdata.export import write_export, write_template
+from enterprises.masterdata.permissions import may_manage_masterdata
 from enterprises.masterdata.services import (
     WAITING,
     masterdata_import_cancel,
     masterdata_import_confirm,
     masterdata_import_upload,
     max_upload_bytes,
-    may_manage_masterdata,
 )
 from enterprises.models import MasterDataImport
 from workflow.workdays import SHANGHAI

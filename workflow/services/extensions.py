@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 from cases.models import Case, CaseState, EventAction
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.fsm import logged_transition
 from enterprises.access import overseers_of
 from enterprises.models import Role
 
 from .. import clock
-from ..deadlines import CaseClocks, fixed_due, policy_for
+from ..deadlines import CaseClocks, fixed_due
 from ..models import DeadlinePolicy, ExtensionRequest, ExtensionState
-from ..permissions import may_decide_extension
+from ..permissions import may_decide_extension_request
 from ..selectors import work_calendar
 from .shared import _bump_version, _case_notify, case_event_record, case_lock
 
@@ -46,7 +47,7 @@ def extension_request_create(
         current = case_lock(case_id=case.pk, version=case.version)
         now = clock.now()
         calendar = work_calendar()
-        policy = policy_for(current)
+        policy = DeadlinePolicy.for_case(current)
         approved = current.extension_requests.filter(state=ExtensionState.APPROVED).count()
         if approved >= policy.max_extensions:
             message = _("This case already had %(count)d extensions, the most allowed.") % {"count": approved}
@@ -99,8 +100,8 @@ def extension_decide(
     with transaction.atomic():
         current = case_lock(case_id=extension.case_id)
         extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
-        policy = policy_for(current)
-        if not may_decide_extension(current, acting_user, policy):
+        extension.case = current
+        if not may_decide_extension_request(extension, acting_user):
             raise NotPermitted(
                 _(
                     "Only a supervisor, or the unit's head where the policy allows, "
@@ -111,8 +112,8 @@ def extension_decide(
         if extension.state != ExtensionState.PENDING:
             raise Conflict(_("This request was already decided."), code="extension_decided")
         now = clock.now()
-        extension.state = ExtensionState.APPROVED if approve else ExtensionState.REJECTED
-        extension.decided_by, extension.decided_at, extension.decision_note = acting_user, now, note
+        decision = extension.approve if approve else extension.reject
+        logged_transition(decision, acting_user=acting_user, description=note, by=acting_user, note=note, at=now)
         extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
         if approve:
             clocks = CaseClocks(current, calendar=work_calendar(), at=now)

@@ -17,6 +17,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from cases.models import Case, CaseEvent, CaseState, EventAction
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.fsm import logged_transition
 from enterprises.models import Role, Unit, UnitMembership
 from notifications.services import Message, notifications_create
 
@@ -178,10 +179,12 @@ def _run_transition(
         clock_change(clocks)
         clocks.mirror()
     if current.state != CaseState.ASSIGNED or action == EventAction.REASSIGN:
-        # A request for more time is moot once the case is resolved, sent back, closed or someone else's.
-        current.extension_requests.filter(state=ExtensionState.PENDING).update(
-            state=ExtensionState.LAPSED, decided_at=now
-        )
+        # A request for more time is moot once the case is resolved, sent back, closed or someone else's;
+        # its log says which action of the case made it so (its code: a log's note is in no one's language).
+        pending = current.extension_requests.filter(state=ExtensionState.PENDING).first()
+        if pending is not None:
+            logged_transition(pending.lapse, acting_user=acting_user, description=action, at=now)
+            pending.save(update_fields=["state", "decided_at"])
     case_event_record(
         case=current,
         actor=acting_user,

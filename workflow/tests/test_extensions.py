@@ -20,6 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, CaseEvent, CaseState
+from core.tests.logs import logged
 from enterprises.models import Role, Unit, UnitKind, UnitMembership
 from workflow.models import DeadlineCycle, DeadlinePolicy, ExtensionRequest
 
@@ -246,6 +247,9 @@ class TestDeciding:
         event = CaseEvent.objects.filter(case_id=case.pk, action="extension-decision").get()
         assert (event.actor, event.data["approved"]) == (district.sam, True)
         assert notified(case, "extension_decided") == ["carol"]
+        assert logged(ExtensionRequest.objects.get(pk=extension_id)) == [
+            ("approve", "pending", "approved", "sam", "同意延期。")
+        ]
 
     def test_it_counts_the_old_deadline_as_missed_when_the_approval_comes_after_it(self, district):
         case = carols_case(district)
@@ -280,6 +284,9 @@ class TestDeciding:
         [cycle] = resolution_cycles(case)
         assert cycle.ended_at is None
         assert notified(case, "extension_decided") == ["carol"]
+        assert logged(ExtensionRequest.objects.get(pk=extension_id)) == [
+            ("reject", "pending", "rejected", "sam", "理由不充分，请按期办结。")
+        ]
 
     def test_it_keeps_a_rejected_request_out_of_the_enterprises_timeline(self, district):
         case = carols_case(district)
@@ -309,6 +316,7 @@ class TestDeciding:
         assert_refused(by_other_supervisor, 404)
         assert_refused(by_other_cadre, 404)
         assert ExtensionRequest.objects.get(pk=extension_id).state == "pending"
+        assert logged(ExtensionRequest.objects.get(pk=extension_id)) == []
         assert detail(district, district.carol, case)["resolution_due_at"] == "2026-11-25T17:30:00+08:00"
 
     def test_it_lets_the_unit_head_decide_where_the_policy_allows(self, district):
@@ -324,6 +332,7 @@ class TestDeciding:
 
         assert response.status_code == 200, response.data
         assert response.data["decided_by"]["username"] == "hank"
+        assert logged(ExtensionRequest.objects.get(pk=extension_id)) == [("approve", "pending", "approved", "hank", "")]
         assert detail(district, district.carol, case)["resolution_due_at"] == "2026-12-02T17:30:00+08:00"
 
     @pytest.mark.parametrize("second", ["approve", "reject"])
@@ -336,6 +345,9 @@ class TestDeciding:
 
         assert_refused(response, 409, "extension_decided")
         assert ExtensionRequest.objects.get(pk=extension_id).state == "approved"
+        assert [transition for transition, *_rest in logged(ExtensionRequest.objects.get(pk=extension_id))] == [
+            "approve"
+        ]
         assert len(resolution_cycles(case)) == 2
         assert CaseEvent.objects.filter(case_id=case.pk, action="extension-decision").count() == 1
 
@@ -352,6 +364,9 @@ class TestDeciding:
         extension = district.client(district.sam).get(f"{EXTENSIONS_URL}{extension_id}/").data
         assert extension["state"] == "lapsed"
         assert extension["decided_at"] == "2026-11-18T10:00:00+08:00"
+        assert logged(ExtensionRequest.objects.get(pk=extension_id)) == [
+            ("lapse", "pending", "lapsed", "carol", "resolve")
+        ]
         with travel(at(2026, 11, 19, 10)):
             late_approval = decide(district, district.sam, extension_id, "approve")
         assert_refused(late_approval, 409, "extension_decided")
