@@ -11,7 +11,7 @@ from cases.models import Case
 from cases.permissions import can_urge
 from cases.selectors import cases_visible_officially_to
 
-from .models import CalendarDay, CalendarYear, ExtensionRequest
+from .models import CalendarDay, CalendarYear, ClockPause, ExtensionRequest, PauseState
 from .workdays import DayRule, DaySource, WorkCalendar, WorkingHours
 
 
@@ -63,6 +63,8 @@ CASE_ACTION_NAMES = {
     "reopen": "reopen",
     "close": "close",
     "withdraw": "withdraw",
+    "pause": "pause",
+    "resume": "resume",
 }
 
 
@@ -87,3 +89,21 @@ def extensions_visible_to(user: User | AnonymousUser) -> QuerySet[ExtensionReque
     """Extension requests of cases the user sees as an official; enterprise users see none."""
     cases = cases_visible_officially_to(user)
     return ExtensionRequest.objects.filter(case__in=cases).select_related("case", "requested_by", "decided_by")
+
+
+PAUSE_RELATED = ("case", "case__enterprise", "requested_by", "decided_by", "ended_by")
+
+
+def pauses_visible_to(user: User | AnonymousUser) -> QuerySet[ClockPause]:
+    """Pauses of cases the user sees as an official, with their internal reason; an enterprise user sees none
+    here, only what its case's running pause asks of it (``running_pause``)."""
+    cases = cases_visible_officially_to(user)
+    return ClockPause.objects.filter(case__in=cases).select_related(*PAUSE_RELATED)
+
+
+def running_pause(case: Case) -> ClockPause | None:
+    """The pause that stops the case's clock now: what is asked and until when. No query for a case that is
+    not paused (the row says so)."""
+    if case.paused_until is None:
+        return None
+    return case.pauses.filter(state=PauseState.RUNNING).first()
