@@ -301,6 +301,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ),
             # Few cases are ever urged; the boards of urged cases read only those rows.
             models.Index(fields=["urging_level"], condition=Q(urging_level__gt=0), name="case_urged"),
+            # Few cases are paused at a time; the overdue board and the filter read only those rows.
+            models.Index(fields=["paused_until"], condition=Q(paused_until__isnull=False), name="case_paused"),
         ]
 
     def __str__(self) -> str:

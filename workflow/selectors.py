@@ -91,6 +91,12 @@ def extensions_visible_to(user: User | AnonymousUser) -> QuerySet[ExtensionReque
     return ExtensionRequest.objects.filter(case__in=cases).select_related("case", "requested_by", "decided_by")
 
 
+def pause_limits() -> tuple[int, int]:
+    """How many pauses, and how many paused working days in all, a case may have without a supervisor's approval
+    (``HUIYIN["PAUSE_MAX_COUNT"]``, ``HUIYIN["PAUSE_MAX_WORKDAYS"]``)."""
+    return settings.HUIYIN["PAUSE_MAX_COUNT"], settings.HUIYIN["PAUSE_MAX_WORKDAYS"]
+
+
 PAUSE_RELATED = ("case", "case__enterprise", "requested_by", "decided_by", "ended_by")
 
 

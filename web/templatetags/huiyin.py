@@ -57,4 +57,13 @@ def local_time(moment: datetime | None) -> str:
 
 @register.simple_tag
 def state_badge(case):
-    return format_html('<span class="state state--{}">{}</span>', case.state, case.get_state_display())
+    """The case's state; a case whose resolution clock is paused (挂起) says so beside it, on every list."""
+    badge = format_html('<span class="state state--{}">{}</span>', case.state, case.get_state_display())
+    if getattr(case, "paused_until", None) is None:
+        return badge
+    return format_html(
+        '{} <span class="state state--paused" title="{}">{}</span>',
+        badge,
+        _("Paused until %(when)s (Beijing time)") % {"when": shanghai(case.paused_until)},
+        _("Paused"),
+    )

@@ -10,7 +10,6 @@ expected date has passed (the sweep, ``case_pause_expire``). Rules: docs/deadlin
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -28,7 +27,7 @@ from ..ladder import next_remind_at
 from ..models import ClockPause, ExtensionState, PauseEnd, PauseState
 from ..permissions import may_decide_pause
 from ..reminders import PAUSE_STEPS
-from ..selectors import work_calendar
+from ..selectors import pause_limits, work_calendar
 from ..workdays import WorkCalendar
 from .shared import (
     _case_notify,
@@ -42,11 +41,6 @@ from .shared import (
 
 # The furthest an expected date may lie from today, like an extension's: beyond it a pause means nothing.
 PAUSE_MAX_SPAN = timedelta(days=366)
-
-
-def pause_limits() -> tuple[int, int]:
-    """How many pauses, and how many paused working days in all, a case may have without a supervisor."""
-    return settings.HUIYIN["PAUSE_MAX_COUNT"], settings.HUIYIN["PAUSE_MAX_WORKDAYS"]
 
 
 def pause_needs_approval(*, earlier: Iterable[ClockPause], planned_workdays: int) -> bool:
