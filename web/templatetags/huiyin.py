@@ -61,8 +61,9 @@ def state_badge(case):
     badge = format_html('<span class="state state--{}">{}</span>', case.state, case.get_state_display())
     if getattr(case, "paused_until", None) is None:
         return badge
+    # One element, so that a flex row (the case page's head) keeps the two badges together.
     return format_html(
-        '{} <span class="state state--paused" title="{}">{}</span>',
+        '<span class="states">{} <span class="state state--paused" title="{}">{}</span></span>',
         badge,
         _("Paused until %(when)s (Beijing time)") % {"when": shanghai(case.paused_until)},
         _("Paused"),

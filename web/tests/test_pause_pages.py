@@ -59,6 +59,7 @@ def test_it_offers_the_cadre_the_pause_and_pauses_the_deadline(district):
     page = carol.get(case_url(case)).content.decode()
     assert f'action="/cases/{case.pk}/pause/"' in page
     assert "Up to 2 pauses and 10 working days in all at once" in page
+    assert f'action="/cases/{case.pk}/extension/"' in page
     assert (
         f'action="/cases/{case.pk}/pause/"' not in signed_in(district.hank, "en").get(case_url(case)).content.decode()
     )
@@ -75,6 +76,8 @@ def test_it_offers_the_cadre_the_pause_and_pauses_the_deadline(district):
     assert REASON in page  # the pause history, officials only
     assert f'action="/cases/{case.pk}/resume/"' in page
     assert f'action="/cases/{case.pk}/pause/"' not in page
+    assert f'action="/cases/{case.pk}/extension/"' not in page  # a paused clock has no deadline to extend
+    assert page.count('<span class="states">') == 1  # the paused badge stays beside the state in the head
 
 
 def test_it_shows_a_wrong_expected_date_beside_the_form(district):

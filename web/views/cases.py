@@ -299,7 +299,12 @@ PAGE_ACTIONS: dict[str, PageAction] = {
             case=case, acting_user=user, requested_due_date=data["requested_due_date"], reason=data["reason"]
         ),
         gettext_lazy("Your request for more time was sent to those who decide it."),
-        lambda page: page.case.state == CaseState.ASSIGNED and page.case.assignee_id == page.user.pk,
+        # A paused clock has no deadline to extend: the assignee resumes it first.
+        lambda page: (
+            page.case.state == CaseState.ASSIGNED
+            and page.case.assignee_id == page.user.pk
+            and page.case.paused_until is None
+        ),
     ),
     "pause": PageAction(
         PauseForm,
