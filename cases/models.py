@@ -81,6 +81,15 @@ def holder_overdue_q(now: datetime) -> Q:
     return Q(state__in=UNRESOLVED_STATES) & Q(LessThan(holder_due(), now))
 
 
+def resolution_clock_running(case: "Case") -> bool:
+    """A resolution clock runs (the case row mirrors its due time) and is not paused."""
+    return case.paused_until is None and case.resolution_due_at is not None
+
+
+def resolution_clock_paused(case: "Case") -> bool:
+    return case.paused_until is not None
+
+
 class Complexity(models.TextChoices):
     ORDINARY = "ordinary", _("Ordinary")
     COMPLEX = "complex", _("Complex")
@@ -229,6 +238,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
     urging_answer_due_at = models.DateTimeField(
         _("urging answer due at"), null=True, blank=True, help_text=_("When the next answer to the urging is due.")
     )
+    paused_until = models.DateTimeField(
+        _("paused until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Set while the resolution clock is paused (挂起) for the enterprise's material: the end of the expected "
+            "date. The resolution deadline is empty meanwhile."
+        ),
+    )
     deadlines_provisional = models.BooleanField(
         _("provisional deadlines"),
         default=False,
@@ -292,6 +310,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ),
             # Few cases are ever urged; the boards of urged cases read only those rows.
             models.Index(fields=["urging_level"], condition=Q(urging_level__gt=0), name="case_urged"),
+            # Few cases are paused at a time; the overdue board and the filter read only those rows.
+            models.Index(fields=["paused_until"], condition=Q(paused_until__isnull=False), name="case_paused"),
         ]
 
     def __str__(self) -> str:
@@ -329,22 +349,27 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=CaseState.ASSIGNED, target=CaseState.OPENED, permission=permissions.can_send_back)
     def send_back(self, *, at) -> None:
-        """The assignee returns a case that is not theirs (退单); it goes back to the dispatcher."""
+        """The assignee returns a case that is not theirs (退单); it goes back to the dispatcher. A pause ends:
+        the dispatcher's routing clock runs, and whoever gets the case next starts their own clock."""
         self.assignee = None
         self.responsible_unit = None
         self.assigned_at = None
         self.accepted_at = None
         self.sent_back_at = at
+        self.paused_until = None
 
     send_back.alters_data = True
 
     @transition(field=state, source=CaseState.ASSIGNED, target=CaseState.ASSIGNED, permission=permissions.can_reassign)
-    def reassign(self, *, assignee, unit, at) -> None:
-        """Hand the case to another cadre, who signs for it anew."""
+    def reassign(self, *, assignee, unit, at, keeps_pause: bool = False) -> None:
+        """Hand the case to another cadre, who signs for it anew. A pause carries on within one line of units
+        (the case still waits for the same material); an unrelated unit starts a clock of its own instead."""
         self.assignee = assignee
         self.responsible_unit = unit
         self.assigned_at = at
         self.accepted_at = None
+        if not keeps_pause:
+            self.paused_until = None
 
     reassign.alters_data = True
 
@@ -354,10 +379,41 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.resolution_type = resolution_type
         self.reply = reply
         self.resolved_at = at
+        self.paused_until = None
         if self.accepted_at is None:
             self.accepted_at = at
 
     resolve.alters_data = True
+
+    @transition(
+        field=state,
+        source=CaseState.ASSIGNED,
+        target=CaseState.ASSIGNED,
+        conditions=[resolution_clock_running],
+        permission=permissions.can_pause,
+    )
+    def pause(self, *, until, at) -> None:
+        """The assignee stops the resolution clock while the case waits for the enterprise's material or an
+        outside precondition (挂起), until the end of an expected date. The case stays assigned: pausing is
+        not a new state of the work, only of its clock. Within the limits at once; beyond them when a
+        supervisor approves (docs/deadlines.md)."""
+        self.paused_until = until
+
+    pause.alters_data = True
+
+    @transition(
+        field=state,
+        source=CaseState.ASSIGNED,
+        target=CaseState.ASSIGNED,
+        conditions=[resolution_clock_paused],
+        permission=permissions.can_resume,
+    )
+    def resume(self, *, at) -> None:
+        """The resolution clock runs again with the working days it had left (at least one): the assignee or
+        the unit's head resumes it, the enterprise answers, or the expected date passes."""
+        self.paused_until = None
+
+    resume.alters_data = True
 
     @transition(field=state, source=CaseState.RESOLVED, target=CaseState.ASSIGNED, permission=permissions.can_reopen)
     def reopen(self, *, by_enterprise: bool, at) -> None:
@@ -390,6 +446,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         """The enterprise no longer needs help (撤回). Closed is final; a follow-up is a new case."""
         self.closure = Closure.WITHDRAWN
         self.closed_at = at
+        self.paused_until = None
 
     withdraw.alters_data = True
 
@@ -494,6 +551,10 @@ class EventAction(models.TextChoices):
     MEETING_DEFERRED = "meeting-deferred", _("Deferred to the next joint review meeting")
     MEETING_DECISION = "meeting-decision", _("Decided by the joint review meeting")
     JOINT_REVIEW = "joint-review", _("Taken up by the joint review meeting")
+    PAUSE = "pause", _("Clock paused (挂起)")
+    PAUSE_REQUEST = "pause-request", _("Asked to pause the clock beyond the limits")
+    PAUSE_DECISION = "pause-decision", _("Decided on pausing the clock")
+    RESUME = "resume", _("Pause ended")
 
 
 class AppendOnlyError(Exception):

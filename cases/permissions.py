@@ -77,6 +77,15 @@ def can_reopen_after_recheck(case, user) -> bool:
     return supervises(case, user)
 
 
+def can_pause(case, user) -> bool:
+    """Pausing the resolution clock (挂起) is the assignee's: they know what the case waits for."""
+    return is_assignee(case, user)
+
+
+def can_resume(case, user) -> bool:
+    return is_assignee(case, user) or heads_responsible_unit(case, user)
+
+
 def can_urge(case, user) -> bool:
     """Urging (催办 → 督办 → 挂牌督办) is a supervisor's, for a case still being worked on. Not a transition:
     the state stays."""

@@ -16,7 +16,7 @@ from supervision.overdue.api import OverdueViewSet
 from supervision.rates.api import RatesViewSet
 from supervision.ratings.api import AppealViewSet, RectificationViewSet
 from supervision.rechecks.api import RecheckViewSet
-from workflow.api import CaseViewSet, ExtensionViewSet
+from workflow.api import CaseViewSet, ExtensionViewSet, PauseViewSet
 
 router = DefaultRouter()
 router.register("cases", CaseViewSet, basename="case")
@@ -26,6 +26,7 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("extensions", ExtensionViewSet, basename="extension")
+router.register("pauses", PauseViewSet, basename="pause")
 router.register("supervision/overdue", OverdueViewSet, basename="overdue")
 router.register("supervision/rates", RatesViewSet, basename="rates")
 router.register("supervision/rectifications", RectificationViewSet, basename="rectification")

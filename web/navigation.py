@@ -25,7 +25,7 @@ MENU = (
     ("web:served", _("Enterprises I serve"), lambda roles: bool(roles.served_enterprise_ids)),
     ("web:dispatch", _("Dispatch"), lambda roles: roles.is_dispatcher),
     ("web:overdue", _("Overdue"), lambda roles: roles.is_supervisor or Role.LEADER in roles.roles),
-    ("web:extensions", _("Extensions"), lambda roles: roles.is_supervisor or Role.UNIT_HEAD in roles.roles),
+    ("web:extensions", _("Extensions and pauses"), lambda roles: roles.is_supervisor or Role.UNIT_HEAD in roles.roles),
     (
         "web:rates",
         _("Rankings"),

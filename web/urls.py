@@ -48,6 +48,7 @@ urlpatterns = [
         supervision.extension_decision,
         name="extension-decide",
     ),
+    path("supervision/pauses/<int:pause_id>/decide/", supervision.pause_decision, name="pause-decide"),
     path("supervision/rates/", supervision.rankings, name="rates"),
     path("supervision/rates/cases/", supervision.figure_cases, name="rates-cases"),
     path("leader/board/", supervision.leader_board, name="board"),

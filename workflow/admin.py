@@ -8,7 +8,7 @@ from django.utils import timezone
 from core.admin import StateLogInline
 
 from .checks import missing_schedule_warnings
-from .models import CalendarDay, CalendarYear, DeadlineCycle, DeadlinePolicy, ExtensionRequest
+from .models import CalendarDay, CalendarYear, ClockPause, DeadlineCycle, DeadlinePolicy, ExtensionRequest
 from .tasks import recompute_provisional_deadlines
 
 logger = logging.getLogger(__name__)
@@ -112,6 +112,25 @@ class ExtensionRequestAdmin(admin.ModelAdmin):
     list_select_related = ["case", "requested_by", "decided_by"]
     readonly_fields = [field.name for field in ExtensionRequest._meta.fields]
     inlines = [StateLogInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ClockPause)
+class ClockPauseAdmin(admin.ModelAdmin):
+    """Pauses are evidence for the rates like the clocks they stopped: the API and the pages change them, under
+    their rules (docs/deadlines.md); the admin shows them. The limits are settings (HUIYIN_PAUSE_MAX_COUNT,
+    HUIYIN_PAUSE_MAX_WORKDAYS), not rows."""
+
+    list_display = ["case", "state", "expected_date", "requested_by", "needs_approval", "ended_how", "workdays_paused"]
+    list_filter = ["state", "needs_approval", "ended_how"]
+    search_fields = ["case__number", "needed", "reason"]
+    list_select_related = ["case", "requested_by"]
+    readonly_fields = [field.name for field in ClockPause._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -49,8 +49,8 @@ from enterprises.selectors import enterprises_user_files_for
 
 from . import services
 from .filters import CASE_ORDERING_FIELDS, CaseFilter, ReturnedFirstOrdering
-from .models import ExtensionRequest
-from .selectors import available_actions, extensions_visible_to
+from .models import ClockPause, ExtensionRequest
+from .selectors import PAUSE_RELATED, available_actions, extensions_visible_to, pauses_visible_to, running_pause
 
 User = get_user_model()
 
@@ -72,7 +72,7 @@ CASE_LIST_COLUMNS = (
     *("id", "number", "title", "state", "version", "complexity", "deadlines_provisional", "closure"),
     *("filed_at", "assigned_at", "accepted_at", "resolved_at", "closed_at", "sent_back_at"),
     *("response_due_at", "first_reply_due_at", "resolution_due_at", "confirmation_due_at"),
-    *("urging_level", "urging_answer_due_at", "parent_id", "enterprise_reopen_count"),
+    *("urging_level", "urging_answer_due_at", "parent_id", "enterprise_reopen_count", "paused_until"),
     *("enterprise__id", "enterprise__name", "enterprise__township_id"),
     *("category__id", "category__name_zh", "category__name_en"),
     *("assignee__id", "assignee__username", "assignee__first_name", "assignee__last_name"),
@@ -109,6 +109,12 @@ class CaseListSerializer(serializers.ModelSerializer):
     urging_level = serializers.SerializerMethodField(help_text="0–3 on the urging ladder; null for enterprise users.")
     urging_level_display = serializers.SerializerMethodField()
     urging_answer_due_at = serializers.SerializerMethodField()
+    paused_until = serializers.DateTimeField(
+        allow_null=True,
+        read_only=True,
+        help_text="Set while the resolution clock is paused (挂起): the end of the expected date; "
+        "resolution_due_at is null meanwhile.",
+    )
 
     class Meta:
         model = Case
@@ -133,6 +139,7 @@ class CaseListSerializer(serializers.ModelSerializer):
             "resolution_due_at",
             "confirmation_due_at",
             "deadlines_provisional",
+            "paused_until",
             "is_overdue",
             "is_returned",
             "urging_level",
@@ -170,6 +177,7 @@ class CaseListSerializer(serializers.ModelSerializer):
             "resolution_due_at": moment(case.resolution_due_at),
             "confirmation_due_at": moment(case.confirmation_due_at),
             "deadlines_provisional": case.deadlines_provisional,
+            "paused_until": moment(case.paused_until),
             "is_overdue": case.is_overdue(),
             "is_returned": official and case.state == CaseState.OPENED and case.sent_back_at is not None,
             "urging_level": case.urging_level if official else None,
@@ -277,6 +285,56 @@ class ExtensionSerializer(serializers.ModelSerializer):
         ]
 
 
+class PauseSerializer(serializers.ModelSerializer):
+    """A pause of the case's clock as officials see it, its internal reason included."""
+
+    case = CaseRefSerializer()
+    state_display = serializers.CharField(source="get_state_display")
+    paused_until = serializers.DateTimeField(source="due_at")
+    requested_by = PersonSerializer()
+    decided_by = PersonSerializer(allow_null=True)
+    ended_by = PersonSerializer(allow_null=True)
+    ended_how_display = serializers.CharField(source="get_ended_how_display")
+
+    class Meta:
+        model = ClockPause
+        fields = [
+            "id",
+            "case",
+            "state",
+            "state_display",
+            "needed",
+            "reason",
+            "expected_date",
+            "paused_until",
+            "planned_workdays",
+            "needs_approval",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "paused_at",
+            "workdays_left",
+            "ended_at",
+            "ended_by",
+            "ended_how",
+            "ended_how_display",
+            "workdays_paused",
+        ]
+
+
+class PauseRequestSerializer(serializers.ModelSerializer):
+    """What a paused case asks of the enterprise, and until when: the part of a pause everyone who sees the case
+    reads."""
+
+    paused_until = serializers.DateTimeField(source="due_at")
+
+    class Meta:
+        model = ClockPause
+        fields = ["needed", "expected_date", "paused_at", "paused_until"]
+
+
 class CaseDetailSerializer(CaseListSerializer):
     filed_by = PersonSerializer()
     follows_up = CaseRefSerializer(allow_null=True)
@@ -289,6 +347,8 @@ class CaseDetailSerializer(CaseListSerializer):
     attachments = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
     extension_requests = serializers.SerializerMethodField()
+    pause = serializers.SerializerMethodField(help_text="While the clock is paused: what is asked, until when.")
+    pauses = serializers.SerializerMethodField(help_text="Every pause of the case's clock; officials only.")
 
     class Meta(CaseListSerializer.Meta):
         fields = [
@@ -309,6 +369,8 @@ class CaseDetailSerializer(CaseListSerializer):
             "attachments",
             "events",
             "extension_requests",
+            "pause",
+            "pauses",
         ]
 
     def to_representation(self, case: Case) -> dict:
@@ -337,6 +399,18 @@ class CaseDetailSerializer(CaseListSerializer):
             return []
         rows = case.extension_requests.select_related("case", "requested_by", "decided_by")
         return ExtensionSerializer(rows, many=True).data
+
+    @extend_schema_field(PauseRequestSerializer(allow_null=True))
+    def get_pause(self, case) -> dict | None:
+        pause = running_pause(case)
+        return None if pause is None else PauseRequestSerializer(pause).data
+
+    @extend_schema_field(PauseSerializer(many=True))
+    def get_pauses(self, case) -> list[dict]:
+        """Why a clock stopped, who asked and who decided is internal; the enterprise reads ``pause``."""
+        if not self.sees_internal(case):
+            return []
+        return PauseSerializer(case.pauses.select_related(*PAUSE_RELATED), many=True).data
 
     def get_events(self, case) -> list[dict]:
         user = self.context["request"].user
@@ -427,6 +501,16 @@ class UrgeInput(VersionedInput):
 class ExtensionInput(serializers.Serializer):
     requested_due_date = serializers.DateField(help_text="A working day after the current resolution deadline.")
     reason = serializers.CharField(max_length=limits.REASON)
+
+
+class PauseInput(VersionedInput):
+    needed = serializers.CharField(
+        max_length=limits.REASON, help_text="What the enterprise must supply, or what the case waits for; it reads it."
+    )
+    reason = serializers.CharField(max_length=limits.REASON, help_text="Why the clock stops; officials only.")
+    expected_date = serializers.DateField(
+        help_text="A working day after today: the clock runs again after it at the latest."
+    )
 
 
 class DecisionInput(serializers.Serializer):
@@ -557,6 +641,31 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case, data = self.parse_action(UrgeInput, request)
         return self.render(services.case_urge(case=case, acting_user=request.user, **data))
 
+    @extend_schema(
+        summary="Pause the resolution clock for material (挂起)",
+        description="The assignee. Within `HUIYIN_PAUSE_MAX_COUNT` pauses and `HUIYIN_PAUSE_MAX_WORKDAYS` paused "
+        "working days per case the clock stops at once and the enterprise is told what is needed; beyond them the "
+        "pause waits for a supervisor (`pauses[].state` is `requested`) and the clock runs on meanwhile.",
+        request=PauseInput,
+        responses=CaseDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        case, data = self.parse_action(PauseInput, request)
+        services.case_pause(case=case, acting_user=request.user, **data)
+        return self.render(case)
+
+    @extend_schema(
+        summary="Resume the paused resolution clock",
+        description="The assignee or the unit's head; the clock runs again with the working days it had left.",
+        request=VersionedInput,
+        responses=CaseDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        case, _data = self.parse_action(VersionedInput, request)
+        return self.render(services.case_resume(case=case, acting_user=request.user))
+
     @extend_schema(methods=["get"], summary="Comments the user may see", responses=CommentSerializer(many=True))
     @extend_schema(
         methods=["post"],
@@ -667,6 +776,46 @@ class ExtensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return self.decide(request, approve=True)
 
     @extend_schema(summary="Reject, with a note", request=DecisionInput, responses=ExtensionSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self.decide(request, approve=False)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Pauses of cases the user sees as an official; state=requested for the approvals"),
+    retrieve=extend_schema(summary="One pause of a case's clock"),
+)
+class PauseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PauseSerializer
+    filterset_fields = ["state", "case"]
+    ordering_fields = ["requested_at", "expected_date"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ClockPause.objects.none()
+        return pauses_visible_to(self.request.user).order_by("-requested_at", "-id")
+
+    def decide(self, request, *, approve: bool) -> Response:
+        pause = self.get_object()
+        serializer = DecisionInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decided = services.pause_decide(
+            pause=pause, acting_user=request.user, approve=approve, note=serializer.validated_data["note"]
+        )
+        return Response(PauseSerializer(self.get_queryset().get(pk=decided.pk)).data)
+
+    @extend_schema(
+        summary="Approve a pause beyond the limits: the clock stops from now",
+        request=DecisionInput,
+        responses=PauseSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self.decide(request, approve=True)
+
+    @extend_schema(
+        summary="Reject a pause beyond the limits, with a note", request=DecisionInput, responses=PauseSerializer
+    )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self.decide(request, approve=False)

@@ -17,7 +17,10 @@ Rules (docs/deadlines.md):
 - resolving stops response, first reply and resolution, and starts the
   enterprise's confirmation clock; a reopen, or a failed re-check of a closed
   case, starts a new resolution cycle;
-- an approved extension ends the resolution cycle and starts a new one.
+- an approved extension ends the resolution cycle and starts a new one;
+- a pause (挂起) ends the resolution cycle ("paused", breached only if it was already late) and keeps the
+  working days it had left; resuming starts a new cycle of that many (at least one) for whoever holds the
+  case then. While paused no resolution clock runs, and a reassignment within one line of units leaves it so.
 """
 
 from datetime import datetime, time
@@ -166,6 +169,9 @@ class CaseClocks:
             unit=unit,
         )
         running = self.running.get(ClockKind.RESOLUTION)
+        if self.case.paused_until is not None:
+            # Still paused (a reassignment within one line of units): the resume starts the holder's clock.
+            return
         if running is not None and resolution_due is None and running.unit_id == unit.pk:
             self.hand_over(ClockKind.RESOLUTION, responsible=assignee, unit=unit)
         elif running is not None and resolution_due is None:
@@ -232,6 +238,25 @@ class CaseClocks:
             due=due,
             responsible=current.responsible if current else self.case.assignee,
             unit=current.unit if current else self.case.responsible_unit,
+        )
+
+    def on_paused(self) -> tuple[DeadlineCycle, int]:
+        """The resolution clock stops for a pause: the ended cycle and the working days it had left (at least
+        one, also when it was already late: the breach stays, and the resumed clock still gets a day)."""
+        cycle = self.stop(ClockKind.RESOLUTION, ClockOutcome.PAUSED)
+        if cycle is None:
+            raise ValueError(f"Case {self.case.pk} has no running resolution clock to pause.")
+        left = self.calendar.workdays_between(self.at, cycle.due_at) if cycle.due_at > self.at else 0
+        return cycle, max(1, left)
+
+    def on_resumed(self, *, workdays: int) -> DeadlineCycle:
+        """A new resolution cycle of the working days the paused one had left, for whoever holds the case now."""
+        return self.start(
+            ClockKind.RESOLUTION,
+            workdays=workdays,
+            started_by="resume",
+            responsible=self.case.assignee,
+            unit=self.case.responsible_unit,
         )
 
     def on_closed(self, outcome: ClockOutcome) -> None:

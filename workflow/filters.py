@@ -51,6 +51,9 @@ class CaseFilter(django_filters.FilterSet):
     parent = IdFilter(field_name="parent_id", label="sub-cases of this case")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
     returned = django_filters.BooleanFilter(method="filter_returned", label="returned")
+    paused = django_filters.BooleanFilter(
+        field_name="paused_until", lookup_expr="isnull", exclude=True, label="resolution clock paused (挂起)"
+    )
     filed_after = DateTimeFilter(field_name="filed_at", lookup_expr="gte")
     filed_before = DateTimeFilter(field_name="filed_at", lookup_expr="lt")
     resolved_after = DateTimeFilter(field_name="resolved_at", lookup_expr="gte")

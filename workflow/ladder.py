@@ -58,6 +58,7 @@ class SweepReport:
     failed: int = 0
     digests: int = 0
     urged: int = 0
+    resumed: int = 0
     skipped: int = 0
     outside_working_hours: bool = False
     errors: list[str] = field(default_factory=list)
@@ -66,6 +67,7 @@ class SweepReport:
         self.reminded += other.reminded
         self.failed += other.failed
         self.urged += other.urged
+        self.resumed += other.resumed
         self.skipped += other.skipped
         self.errors += other.errors
 

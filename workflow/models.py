@@ -1,4 +1,4 @@
-"""Workflow state around cases: the editable calendar, deadline policies, clocks and extension requests."""
+"""Workflow state around cases: the editable calendar, deadline policies, clocks, extension requests and pauses."""
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by
 
 from cases.models import Complexity
 
-from .permissions import may_decide_extension_request
+from .permissions import may_decide_extension_request, may_decide_pause
 
 
 class CalendarDay(models.Model):
@@ -153,6 +154,7 @@ class ClockOutcome(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     EXPIRED = "expired", _("Expired")
     RECOMPUTED = "recomputed", _("Recomputed")
+    PAUSED = "paused", _("Paused")
 
 
 class DeadlineCycle(models.Model):
@@ -328,3 +330,192 @@ class ExtensionRequest(ConcurrentTransitionMixin, models.Model):
         self.decided_at = at
 
     lapse.alters_data = True
+
+
+class PauseState(models.TextChoices):
+    REQUESTED = "requested", _("Waiting for a supervisor's approval")
+    RUNNING = "running", _("Paused")
+    ENDED = "ended", _("Ended")
+    REJECTED = "rejected", _("Rejected")
+    LAPSED = "lapsed", _("Lapsed: the case moved on before a decision")
+
+
+class PauseEnd(models.TextChoices):
+    """What ended a pause."""
+
+    OFFICIAL = "official", _("Resumed by the assignee or the unit's head")
+    ENTERPRISE_REPLY = "enterprise_reply", _("The enterprise replied")
+    ENTERPRISE_UPLOAD = "enterprise_upload", _("The enterprise uploaded a file")
+    EXPECTED_DATE = "expected_date", _("The expected date passed")
+    RESOLVED = "resolved", _("The case was resolved")
+    REASSIGNED = "reassigned", _("The case went to another unit")
+    SENT_BACK = "sent_back", _("The case was sent back")
+    WITHDRAWN = "withdrawn", _("The enterprise withdrew the case")
+
+
+class ClockPause(ConcurrentTransitionMixin, models.Model):
+    """A pause of a case's resolution clock (挂起) while it waits for the enterprise's material or an outside
+    precondition: what is asked, until when, who paused it, and how it ended (docs/deadlines.md).
+
+    Within the limits (``HUIYIN["PAUSE_MAX_COUNT"]`` pauses, ``HUIYIN["PAUSE_MAX_WORKDAYS"]`` paused working days
+    per case) it is created running; beyond them it is created requested and runs once a supervisor approves.
+    The clock's own history stays in ``DeadlineCycle``: the cycle the pause ended ("paused") and the one the
+    resume started (``started_by="resume"``) are linked here. ``reason`` is internal; ``needed`` and the
+    expected date are what the enterprise is told.
+    """
+
+    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="pauses")
+    state = FSMField(_("state"), max_length=20, choices=PauseState.choices, protected=True)
+    needed = models.TextField(
+        _("what is needed"), help_text=_("What the enterprise must supply; the enterprise reads it.")
+    )
+    reason = models.TextField(_("reason"), help_text=_("Why the clock stops; officials only."))
+    expected_date = models.DateField(_("expected date"), help_text=_("The working day by which it should come."))
+    due_at = models.DateTimeField(
+        _("paused until"), help_text=_("The end of working hours on the expected date: then the clock runs again.")
+    )
+    planned_workdays = models.PositiveSmallIntegerField(
+        _("planned working days"), help_text=_("Working days from the request to the expected date.")
+    )
+    needs_approval = models.BooleanField(
+        _("beyond the limits"), default=False, help_text=_("A supervisor had to approve it.")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    workdays_left = models.PositiveSmallIntegerField(
+        _("working days left"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "What the resolution clock had left when it stopped (at least one): the resumed clock runs as long."
+        ),
+    )
+    paused_cycle = models.ForeignKey(
+        DeadlineCycle,
+        verbose_name=_("paused clock"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resumed_cycle = models.ForeignKey(
+        DeadlineCycle,
+        verbose_name=_("resumed clock"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ended by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty when the system ended it: the expected date passed."),
+    )
+    ended_how = models.CharField(_("ended how"), max_length=20, choices=PauseEnd.choices, blank=True)
+    workdays_paused = models.PositiveSmallIntegerField(
+        _("working days paused"), null=True, blank=True, help_text=_("Set when it ends.")
+    )
+    reminder_step = models.PositiveSmallIntegerField(_("reminder steps done"), default=0)
+    remind_at = models.DateTimeField(
+        _("next reminder at"), null=True, blank=True, help_text=_("Empty while nothing is to be reminded.")
+    )
+
+    class Meta:
+        verbose_name = _("clock pause")
+        verbose_name_plural = _("clock pauses")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(state__in=["requested", "running"]), name="one_open_pause_per_case"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="running") | Q(paused_at__isnull=False, workdays_left__isnull=False),
+                name="pause_running_has_start",
+            ),
+        ]
+        indexes = [
+            # The pauses' ladder reads only running pauses whose reminder is due, in the claim's order.
+            models.Index(
+                fields=["remind_at", "id"],
+                condition=Q(state="running", remind_at__isnull=False),
+                name="pause_running_remind_at",
+            ),
+            # The sweep resumes running pauses whose expected date has passed.
+            models.Index(fields=["due_at"], condition=Q(state="running"), name="pause_running_due"),
+            models.Index(fields=["state", "requested_at"], name="pause_state_requested"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_state_display()} → {self.expected_date:%Y-%m-%d}"
+
+    @fsm_log_by
+    @transition(
+        field=state,
+        source=PauseState.REQUESTED,
+        target=PauseState.RUNNING,
+        conditions=[lambda pause: not pause.needs_approval],
+    )
+    def begin(self, *, by, at, workdays_left: int, cycle) -> None:
+        """Within the limits a pause runs as soon as the assignee asks for it; ``cycle`` is the clock it stopped."""
+        self.paused_at, self.workdays_left, self.paused_cycle = at, workdays_left, cycle
+
+    begin.alters_data = True
+
+    @fsm_log_by
+    @transition(
+        field=state,
+        source=PauseState.REQUESTED,
+        target=PauseState.RUNNING,
+        conditions=[lambda pause: pause.needs_approval],
+        permission=may_decide_pause,
+    )
+    def approve(self, *, by, note: str, at, workdays_left: int, cycle) -> None:
+        """A supervisor whose jurisdiction covers the case lets a pause beyond the limits run: from now on."""
+        self.decided_by, self.decided_at, self.decision_note = by, at, note
+        self.paused_at, self.workdays_left, self.paused_cycle = at, workdays_left, cycle
+
+    approve.alters_data = True
+
+    @fsm_log_by
+    @transition(field=state, source=PauseState.REQUESTED, target=PauseState.REJECTED, permission=may_decide_pause)
+    def reject(self, *, by, note: str, at) -> None:
+        """A supervisor refuses a pause beyond the limits, with a note: the clock keeps running."""
+        self.decided_by, self.decided_at, self.decision_note = by, at, note
+
+    reject.alters_data = True
+
+    @fsm_log_by
+    @transition(field=state, source=PauseState.REQUESTED, target=PauseState.LAPSED)
+    def lapse(self, *, by, at) -> None:
+        """A request nobody decided is moot once the case is resolved, sent back, closed or someone else's."""
+        self.decided_at = at
+
+    lapse.alters_data = True
+
+    @fsm_log_by
+    @transition(field=state, source=PauseState.RUNNING, target=PauseState.ENDED)
+    def end(self, *, by, how: str, at, workdays_paused: int, cycle) -> None:
+        """The pause ends: the clock runs again (``cycle``), or the case left the unit's hands with it stopped."""
+        self.ended_by, self.ended_how, self.ended_at = by, how, at
+        self.workdays_paused, self.resumed_cycle = workdays_paused, cycle
+        self.remind_at = None
+
+    end.alters_data = True

@@ -1,9 +1,12 @@
-"""The ladder of a case's clocks: who hears about a clock, and when, before and after its deadline.
+"""The workflow's ladders: who hears about a clock, and when, before and after its deadline; and the enterprise's
+reminder of a paused clock.
 
-Each running clock (``DeadlineCycle``) is a row on this ladder (``workflow.ladder`` is the engine): the
+Each running clock (``DeadlineCycle``) is a row on the clocks' ladder (``workflow.ladder`` is the engine): the
 steps of its kind say when, the audience says who, the message names the case. Overdue resolutions
 reach supervisors in one daily digest (``workflow.sweep.overdue_digest``), not one by one; an
-unanswered resolution closes by itself at the end of the enterprise's confirmation window.
+unanswered resolution closes by itself at the end of the enterprise's confirmation window. A running pause
+(``ClockPause``) has a ladder of one step: the morning of its expected date, the enterprise is reminded of
+what is needed (the sweep resumes the clock once the date has passed: ``workflow.sweep.pauses_expire``).
 """
 
 from collections.abc import Callable, Sequence
@@ -17,7 +20,7 @@ from enterprises.selectors import dispatchers, enterprise_contacts, enterprise_l
 from notifications.services import Message
 
 from .ladder import Ladder, Step, at_due, morning_before_due_day, morning_of_due_day
-from .models import ClockKind, DeadlineCycle
+from .models import ClockKind, ClockPause, DeadlineCycle, PauseState
 from .workdays import WorkCalendar
 
 # Who a step reaches. The assignee is the person the clock counts against (the dispatchers while nobody
@@ -143,3 +146,35 @@ class ClockLadder(Ladder[DeadlineCycle]):
             return False
         self.close(case_id=row.case_id, now=now)
         return True
+
+
+PAUSE_STEPS: tuple[Step[ClockPause], ...] = (
+    Step("reminder_pause_due_today", ENTERPRISE, morning_of_due_day, before_due=True),
+)
+
+
+class PauseLadder(Ladder[ClockPause]):
+    """The enterprise's reminder, on the expected date, of the material a paused case waits for."""
+
+    model = ClockPause
+    running = Q(state=PauseState.RUNNING)
+    related = ("case", "case__enterprise")
+
+    def steps(self, row: ClockPause) -> Sequence[Step]:
+        return PAUSE_STEPS
+
+    def audience_for(self, rows: Sequence[ClockPause]) -> dict[int, list]:
+        return enterprise_contacts({row.case.enterprise_id for row in rows})
+
+    def recipients(self, audience: dict[int, list], row: ClockPause, step: Step) -> list:
+        return audience.get(row.case.enterprise_id, [])
+
+    def message(self, row: ClockPause, step: Step, *, calendar: WorkCalendar, now: datetime) -> Message:
+        case = row.case
+        return Message(
+            kind=step.kind,
+            key=f"case:{case.pk}:{step.kind}:pause{row.pk}",
+            about=f"case:{case.pk}",
+            link=reverse("api:case-detail", kwargs={"pk": case.pk}),
+            context={"case": case, "pause": row},
+        )

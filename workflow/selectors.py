@@ -11,7 +11,7 @@ from cases.models import Case
 from cases.permissions import can_urge
 from cases.selectors import rows_of_cases_visible_officially_to
 
-from .models import CalendarDay, CalendarYear, ExtensionRequest
+from .models import CalendarDay, CalendarYear, ClockPause, ExtensionRequest, PauseState
 from .workdays import DayRule, DaySource, WorkCalendar, WorkingHours
 
 
@@ -63,6 +63,8 @@ CASE_ACTION_NAMES = {
     "reopen": "reopen",
     "close": "close",
     "withdraw": "withdraw",
+    "pause": "pause",
+    "resume": "resume",
 }
 
 
@@ -87,3 +89,27 @@ def extensions_visible_to(user: User | AnonymousUser) -> QuerySet[ExtensionReque
     """Extension requests of cases the user sees as an official; enterprise users see none."""
     rows = ExtensionRequest.objects.select_related("case", "requested_by", "decided_by")
     return rows_of_cases_visible_officially_to(user, rows, through="case__")
+
+
+def pause_limits() -> tuple[int, int]:
+    """How many pauses, and how many paused working days in all, a case may have without a supervisor's approval
+    (``HUIYIN["PAUSE_MAX_COUNT"]``, ``HUIYIN["PAUSE_MAX_WORKDAYS"]``)."""
+    return settings.HUIYIN["PAUSE_MAX_COUNT"], settings.HUIYIN["PAUSE_MAX_WORKDAYS"]
+
+
+PAUSE_RELATED = ("case", "case__enterprise", "requested_by", "decided_by", "ended_by")
+
+
+def pauses_visible_to(user: User | AnonymousUser) -> QuerySet[ClockPause]:
+    """Pauses of cases the user sees as an official, with their internal reason; an enterprise user sees none
+    here, only what its case's running pause asks of it (``running_pause``)."""
+    rows = ClockPause.objects.select_related(*PAUSE_RELATED)
+    return rows_of_cases_visible_officially_to(user, rows, through="case__")
+
+
+def running_pause(case: Case) -> ClockPause | None:
+    """The pause that stops the case's clock now: what is asked and until when. No query for a case that is
+    not paused (the row says so)."""
+    if case.paused_until is None:
+        return None
+    return case.pauses.filter(state=PauseState.RUNNING).first()

@@ -1,4 +1,5 @@
-"""The periodic deadline sweep: reminders up the ladder, the supervisors' daily digest, provisional deadlines.
+"""The periodic sweeps: reminders up the clocks' ladder, the supervisors' daily digest, provisional deadlines;
+and the pauses' own (the enterprise's reminder, the clock resumed once the expected date has passed).
 
 Each function does a bounded amount of work and reports what it did, so the
 Celery task loops over it and tests call it directly.
@@ -20,16 +21,17 @@ from notifications.services import Message, notifications_create
 from . import clock
 from .deadlines import CaseClocks, overdue_cutoff
 from .ladder import BATCH_SIZE, SweepReport, next_remind_at
-from .models import ClockKind, DeadlineCycle
-from .reminders import STEPS, ClockLadder
+from .models import ClockKind, ClockPause, DeadlineCycle, PauseState
+from .reminders import STEPS, ClockLadder, PauseLadder
 from .selectors import clock_running_late_q, work_calendar
-from .services import case_close_unanswered, case_urge_overdue
+from .services import case_close_unanswered, case_pause_expire, case_urge_overdue
 from .workdays import Deadline, WorkCalendar
 
 logger = logging.getLogger(__name__)
 
 DIGEST_LINES = 50
 CLOCKS = ClockLadder(close=case_close_unanswered)
+PAUSES = PauseLadder()
 
 
 def sweep(now: datetime | None = None, *, limit: int = BATCH_SIZE) -> SweepReport:
@@ -42,6 +44,44 @@ def sweep(now: datetime | None = None, *, limit: int = BATCH_SIZE) -> SweepRepor
     total.add(auto_urge(now, calendar=calendar, limit=limit))
     total.digests = overdue_digest(now, calendar=calendar)
     return total
+
+
+def pauses_sweep(now: datetime | None = None, *, limit: int = BATCH_SIZE) -> SweepReport:
+    """The pauses' reminders and the pauses whose expected date has passed; after hours both wait for the morning,
+    so a clock resumed by the sweep is resumed in working hours, once."""
+    now = now or clock.now()
+    calendar = work_calendar()
+    total = PAUSES.sweep(now=now, calendar=calendar, limit=limit)
+    if not total.outside_working_hours:
+        total.add(pauses_expire(now, calendar=calendar, limit=limit))
+    return total
+
+
+def pauses_expire(now: datetime, *, calendar: WorkCalendar, limit: int = BATCH_SIZE) -> SweepReport:
+    """Resume every running pause whose expected date has passed, one transaction per case (``case_pause_expire``
+    locks the case first and re-reads the pause, so a second sweep resumes nothing). A case that fails is logged
+    and skipped; keyset batches keep it from holding up the rest, and the next sweep tries it again."""
+    report = SweepReport()
+    last_id = 0
+    while True:
+        due = list(
+            ClockPause.objects.filter(state=PauseState.RUNNING, due_at__lte=now, id__gt=last_id)
+            .order_by("id")
+            .values_list("id", flat=True)[:limit]
+        )
+        for pause_id in due:
+            last_id = pause_id
+            try:
+                if case_pause_expire(pause_id=pause_id, now=now, calendar=calendar):
+                    report.resumed += 1
+                else:
+                    report.skipped += 1
+            except Exception as error:
+                logger.exception("Resuming pause %s failed; the next sweep tries again", pause_id)
+                report.failed += 1
+                report.errors.append(f"pause {pause_id}: {error}")
+        if len(due) < limit:
+            return report
 
 
 def auto_urge(now: datetime, *, calendar: WorkCalendar, limit: int = BATCH_SIZE) -> SweepReport:

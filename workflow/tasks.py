@@ -6,7 +6,7 @@ from celery import shared_task
 
 from ops.services import heartbeat_record
 
-from .sweep import deadlines_recompute_provisional, sweep
+from .sweep import deadlines_recompute_provisional, pauses_sweep, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -38,3 +38,16 @@ def recompute_provisional_deadlines() -> int:
     if changed:
         logger.info("Provisional deadlines: %d recomputed", changed)
     return changed
+
+
+@shared_task(name="workflow.tasks.sweep_pauses", acks_late=True, ignore_result=True)
+def sweep_pauses() -> dict:
+    """Run by beat every few minutes: the enterprises' reminders of paused cases, and the clocks whose pause
+    reached its expected date resumed. Overlapping runs are harmless (each reminder is claimed, each resume is a
+    transition under the case's lock)."""
+    report = pauses_sweep()
+    if report.reminded or report.resumed or report.failed:
+        logger.info(
+            "Pause sweep: %d reminded, %d clocks resumed, %d failed", report.reminded, report.resumed, report.failed
+        )
+    return {"reminded": report.reminded, "resumed": report.resumed, "failed": report.failed}

@@ -208,6 +208,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    # Paused clocks (挂起): the enterprise's reminder on the expected date, and the resume once it has passed.
+    "sweep-clock-pauses": {"task": "workflow.tasks.sweep_pauses", "schedule": 120.0, "options": {"expires": 110}},
     "sweep-rectifications": {
         "task": "supervision.tasks.sweep_rectifications",
         "schedule": 300.0,
@@ -315,6 +317,8 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "enterprises.models.UnitKind",
         "CaseStateEnum": "cases.models.CaseState",
         "ExtensionStateEnum": "workflow.models.ExtensionState",
+        "PauseStateEnum": "workflow.models.PauseState",
+        "PauseEndEnum": "workflow.models.PauseEnd",
         "RectificationStateEnum": "supervision.ratings.models.RectificationState",
         "AppealStateEnum": "supervision.ratings.models.AppealState",
         "AppealKindEnum": "supervision.ratings.models.AppealKind",
@@ -349,6 +353,10 @@ HUIYIN = {
     "AUTO_URGE_AFTER_WORKDAYS": int(os.environ.get("HUIYIN_AUTO_URGE_AFTER_WORKDAYS", "3")),
     # Working days the assignee has to answer an automatic urging.
     "AUTO_URGE_ANSWER_WORKDAYS": int(os.environ.get("HUIYIN_AUTO_URGE_ANSWER_WORKDAYS", "2")),
+    # Pausing a resolution clock (挂起) while the case waits for the enterprise's material (docs/deadlines.md): this
+    # many pauses per case, and this many paused working days in all, without a supervisor's approval.
+    "PAUSE_MAX_COUNT": int(os.environ.get("HUIYIN_PAUSE_MAX_COUNT", "2")),
+    "PAUSE_MAX_WORKDAYS": int(os.environ.get("HUIYIN_PAUSE_MAX_WORKDAYS", "10")),
     # The ratings the satisfaction rate (满意率) counts as satisfied: 5 非常满意, 4 满意, 3 基本满意 (docs/rates.md).
     "SATISFIED_RATINGS": env_list("HUIYIN_SATISFIED_RATINGS", "5,4,3"),
     # Reverse proxies in front of Django that append the client's address to X-Forwarded-For (0: none,

@@ -39,6 +39,7 @@ from supervision.meetings import services as meeting_services
 from supervision.ratings import services as rating_services
 from supervision.ratings.models import Rectification
 from workflow import services
+from workflow.selectors import work_calendar
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Requests per operation and pass: some 70 operations, three passes and three roles stay within a few
@@ -78,6 +79,17 @@ def rows(district) -> dict[str, dict[str, int]]:
     )
     circular = circular_services.circular_create(acting_user=d.sam, period=f"{timezone.localdate(now):%Y-%m}")
     job = ledger_export_request(acting_user=d.sam, filters={}, language="zh-hans")
+    waiting = services.case_file(
+        acting_user=d.alice, enterprise=d.yixin, category=d.infrastructure, title="厂房消防验收", description="缺图纸"
+    )
+    # Beyond the limits (more working days than HUIYIN_PAUSE_MAX_WORKDAYS): it waits for the supervisor's decision.
+    pause = services.case_pause(
+        case=waiting,
+        acting_user=d.carol,
+        needed="请补充消防设计审查意见书",
+        reason="缺少审查意见书",
+        expected_date=work_calendar().local_date(work_calendar().add_workdays(now, 20).due_at),
+    )
     return {
         "/api/v1/cases/{id}/attachments/{attachment_id}/": {"id": assigned.pk, "attachment_id": attachment.pk},
         "/api/v1/cases/": {"id": assigned.pk},
@@ -91,6 +103,7 @@ def rows(district) -> dict[str, dict[str, int]]:
         "/api/v1/supervision/meetings/": {"id": meeting.pk},
         "/api/v1/supervision/circulars/": {"id": circular.pk},
         "/api/v1/supervision/ledger/": {"id": job.pk},
+        "/api/v1/pauses/": {"id": pause.pk},
     }
 
 

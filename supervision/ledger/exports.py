@@ -1,9 +1,9 @@
 """The problem ledger as .xlsx, and the job a worker runs to write it: claim, write, finish or fail, tidy.
 
-A row carries the case's deadlines, urging level, extensions and outcome. The
-cases are read with ``.iterator()`` a chunk at a time; what lies beside the
-case row (its resolution clocks, its approved extensions) is loaded for a whole
-chunk in one query each, so the cost per chunk is constant whatever its size.
+A row carries the case's deadlines, urging level, extensions, pauses and outcome.
+The cases are read with ``.iterator()`` a chunk at a time; what lies beside the
+case row (its resolution clocks, its approved extensions, its pauses) is loaded for
+a whole chunk in one query each, so the cost per chunk is constant whatever its size.
 
 The job is claimed with a conditional UPDATE (queued → running), so a task
 queued twice, or queued again by the tidy task after the broker lost it, writes
@@ -33,7 +33,9 @@ from openpyxl import Workbook
 from cases.models import Case, Closure, Complexity, ResolutionType, Satisfaction, UrgingLevel
 from core.fsm import logged_transition
 from notifications.services import Message, notifications_create
-from workflow.models import ClockKind, DeadlineCycle, ExtensionRequest, ExtensionState
+from workflow.models import ClockKind, ClockPause, DeadlineCycle, ExtensionRequest, ExtensionState, PauseState
+from workflow.selectors import work_calendar
+from workflow.workdays import WorkCalendar
 
 from ..exports import in_language, shanghai_text
 from .models import ExportState, LedgerExport
@@ -68,6 +70,9 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("督办答复时限", "Urging answer due"),
     ("延期次数", "Extensions approved"),
     ("延期至", "Extended to"),
+    ("挂起次数", "Pauses"),
+    ("挂起工作日", "Working days paused"),
+    ("挂起至", "Paused until"),
     ("办结时间", "Resolved at"),
     ("办理结果", "Resolution"),
     ("销号方式", "Closure"),
@@ -85,9 +90,9 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 class _ChunkFacts:
-    """What the rows of one chunk need beyond the case row: two queries for the whole chunk."""
+    """What the rows of one chunk need beyond the case row: three queries for the whole chunk."""
 
-    def __init__(self, case_ids: list[int], *, now: datetime) -> None:
+    def __init__(self, case_ids: list[int], *, now: datetime, calendar: WorkCalendar) -> None:
         self.extensions = {
             row["case_id"]: row
             for row in ExtensionRequest.objects.filter(case_id__in=case_ids, state=ExtensionState.APPROVED)
@@ -106,6 +111,16 @@ class _ChunkFacts:
         ):
             self.resolution_due[case_id] = due_at
             self.late[case_id] |= breached or (ended_at is None and due_at < now)
+        # Pauses that stopped the clock (挂起), and their working days: a running one's so far.
+        self.pauses: dict[int, int] = defaultdict(int)
+        self.paused_workdays: dict[int, int] = defaultdict(int)
+        for case_id, paused_at, workdays_paused in ClockPause.objects.filter(
+            case_id__in=case_ids, state__in=[PauseState.RUNNING, PauseState.ENDED]
+        ).values_list("case_id", "paused_at", "workdays_paused"):
+            self.pauses[case_id] += 1
+            self.paused_workdays[case_id] += (
+                calendar.workdays_between(paused_at, now) if workdays_paused is None else workdays_paused
+            )
 
 
 def _choice_label(choices, value) -> str:
@@ -125,12 +140,16 @@ def _ledger_row(case: Case, facts: _ChunkFacts) -> list:
         (case.assignee.get_full_name() or case.assignee.get_username()) if case.assignee else "",
         shanghai_text(case.filed_at),
         shanghai_text(case.accepted_at),
-        shanghai_text(facts.resolution_due.get(case.pk)),
+        # While paused the case has no deadline: the clock runs again from the end of "paused until".
+        shanghai_text(None if case.paused_until else facts.resolution_due.get(case.pk)),
         in_language(YES_NO[0] if facts.late[case.pk] else YES_NO[1]),
         _choice_label(UrgingLevel, case.urging_level),
         shanghai_text(case.urging_answer_due_at),
         extension.get("approved", 0),
         shanghai_text(extension.get("extended_to")),
+        facts.pauses[case.pk],
+        facts.paused_workdays[case.pk],
+        shanghai_text(case.paused_until),
         shanghai_text(case.resolved_at),
         _choice_label(ResolutionType, case.resolution_type),
         _choice_label(Closure, case.closure),
@@ -141,8 +160,9 @@ def _ledger_row(case: Case, facts: _ChunkFacts) -> list:
 
 def _ledger_rows(cases: QuerySet[Case], *, now: datetime, chunk_size: int = LEDGER_CHUNK_ROWS) -> Iterator[list]:
     """Rows in the list's order; each chunk read from the database is one chunk of facts."""
+    calendar = work_calendar()
     for chunk in _chunks(cases.iterator(chunk_size=chunk_size), chunk_size):
-        facts = _ChunkFacts([case.pk for case in chunk], now=now)
+        facts = _ChunkFacts([case.pk for case in chunk], now=now, calendar=calendar)
         for case in chunk:
             yield _ledger_row(case, facts)
 

@@ -50,6 +50,33 @@ def overdue_filtered(
     return cases.filter(**{field: value for field, value in filters.items() if value is not None})
 
 
+def paused_cases(
+    user: User,
+    *,
+    unit: int | None = None,
+    assignee: int | None = None,
+    category: int | None = None,
+    enterprise: int | None = None,
+    **_overdue_only: int | None,
+) -> QuerySet[Case]:
+    """Cases the user may see whose resolution clock is paused (挂起), soonest to resume first, under the board's
+    filters of whom and what (how late and how urged are the overdue list's own). A paused case has no deadline
+    and so is never overdue; the board lists it beside the overdue ones, so that no case leaves the supervisors'
+    sight by being paused."""
+    filters = {
+        "responsible_unit_id": unit,
+        "assignee_id": assignee,
+        "category_id": category,
+        "enterprise_id": enterprise,
+    }
+    return (
+        cases_visible_to(user)
+        .filter(state=CaseState.ASSIGNED, paused_until__isnull=False)
+        .filter(**{field: value for field, value in filters.items() if value is not None})
+        .order_by("paused_until", "id")
+    )
+
+
 def with_last_event(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Each case with its latest event (action, time, note, actor's names) joined in, not read row by row."""
     latest = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")

@@ -22,7 +22,7 @@ from .periods import Period, within
 
 SCORED = ("response", "on_time", "resolution", "satisfaction")
 RATES = (*SCORED, "good_rating", "send_back", "reopen")
-COUNTS = ("extension", "overdue", "no_answer", "appeal_upheld", "rectification_overdue", "recheck_failed")
+COUNTS = ("extension", "paused", "overdue", "no_answer", "appeal_upheld", "rectification_overdue", "recheck_failed")
 
 FORMULAS = {
     "response": gettext_lazy(
@@ -32,7 +32,8 @@ FORMULAS = {
     "on_time": gettext_lazy(
         "On-time rate (按期办结率): cases resolved by every resolution deadline of the unit that fell in the period "
         "/ cases with such a deadline, resolved or not, including cases past an earlier deadline and still "
-        "unresolved in the period; each case counts once, and one missed deadline makes it late"
+        "unresolved in the period; each case counts once, and one missed deadline makes it late. A clock paused "
+        "for the enterprise's material before its deadline is not counted; the resumed clock is"
     ),
     "resolution": gettext_lazy(
         "Resolution rate: (solved + ½ × partly solved) / cases closed in the period, withdrawn ones excluded"
@@ -42,6 +43,10 @@ FORMULAS = {
         "Reopen rate: cases reopened in the period / cases resolved in the period, each case counted once"
     ),
     "extension": gettext_lazy("Extensions: approved extensions in the period"),
+    "paused": gettext_lazy(
+        "Paused cases: cases whose resolution clock was paused (挂起) in the period to wait for the enterprise's "
+        "material, each once; the paused working days are not late"
+    ),
     "overdue": gettext_lazy("Overdue now: cases being worked on past their resolution deadline"),
     "no_answer": gettext_lazy("No answer: cases closed in the period because the enterprise did not answer"),
     "appeal_upheld": gettext_lazy(
@@ -137,7 +142,9 @@ def resolution_due_q(period: Period, now: datetime) -> Q:
     Due in the period: its deadline fell in it, or fell before it and the clock still ran when the
     period began. Decided: resolved (met), or missed — ended after its deadline, or still running past
     it. A clock that ended before its deadline for another reason (sent back, moved to another unit,
-    extended, withdrawn) was no deadline of that unit's to meet, and one not yet due is not decided.
+    extended, paused for the enterprise's material, withdrawn) was no deadline of that unit's to meet, and
+    one not yet due is not decided. While a case is paused no resolution clock runs, so it is due nowhere;
+    the clock its resume starts is judged like any other.
     """
     due = within("due_at", period) | (
         Q(due_at__lt=period.start) & (Q(ended_at__isnull=True) | Q(ended_at__gte=period.start))
@@ -218,6 +225,14 @@ def figures(period: Period, now: datetime) -> dict[str, Figure]:
             source=cycles,
             numerator=Q(kind=ClockKind.RESOLUTION, outcome=ClockOutcome.EXTENDED) & within("ended_at", period),
             numerator_at="ended_at",
+        ),
+        # A pause ends the running resolution clock as "paused": counting those clocks' cases counts the cases
+        # paused in the period, against the unit and assignee whose clock stopped.
+        "paused": Figure(
+            source=cycles,
+            numerator=Q(kind=ClockKind.RESOLUTION, outcome=ClockOutcome.PAUSED) & within("ended_at", period),
+            numerator_at="ended_at",
+            per_case=True,
         ),
         "overdue": Figure(
             source=cycles,

@@ -53,6 +53,9 @@ CHINESE_HEADERS = [
     "督办答复时限",
     "延期次数",
     "延期至",
+    "挂起次数",
+    "挂起工作日",
+    "挂起至",
     "办结时间",
     "办理结果",
     "销号方式",
@@ -221,6 +224,9 @@ def test_it_writes_one_row_per_case_with_chinese_headers_deadlines_levels_extens
         "督办答复时限": None,
         "延期次数": 1,
         "延期至": "2026-11-20 17:30",
+        "挂起次数": 0,
+        "挂起工作日": 0,
+        "挂起至": None,
         "办结时间": "2026-11-19 15:00",
         "办理结果": "已解决",
         "销号方式": "企业确认销号",
@@ -247,7 +253,8 @@ def test_it_writes_english_headers_for_an_english_request(district, ledger, djan
     assert header[:3] == ("Case number", "Title", "Enterprise")
     assert header[10:13] == ("Resolution due", "Late", "Urging level")
     road = [row for row in rows if row[0] == ledger["road"].number][0]
-    assert (road[5], road[11], road[17], road[18]) == ("Closed", "No", "Solved", "Confirmed by the enterprise")
+    assert (road[5], road[11], road[20], road[21]) == ("Closed", "No", "Solved", "Confirmed by the enterprise")
+    assert header[16:19] == ("Pauses", "Working days paused", "Paused until")
     download = district.client(district.sam).get(f"{LEDGER}{job_id}/download/")
     assert download["Content-Disposition"] == 'attachment; filename="ledger-2026-11-23.xlsx"'
 
@@ -412,6 +419,7 @@ def test_it_schedules_the_tidy_task(settings):
 
 
 def add_cases(district, count: int) -> None:
+    """Cases with an approved extension; every second one paused since, every fourth one resumed."""
     for n in range(count):
         case = file(district, at=local(2, 9), title=f"第{n}号问题")
         with time_machine.travel(local(3, 9), tick=False):
@@ -419,6 +427,52 @@ def add_cases(district, count: int) -> None:
                 case=case, acting_user=district.carol, requested_due_date=date(2026, 11, 20), reason="需要协调。"
             )
             services.extension_decide(extension=extension, acting_user=district.sam, approve=True)
+        if n % 2:
+            paused_by_carol(district, case, at=local(17, 9), expected_date=date(2026, 11, 27))
+        if n % 4 == 3:
+            with time_machine.travel(local(18, 9), tick=False):
+                services.case_resume(case=Case.objects.get(pk=case.pk), acting_user=district.carol)
+
+
+def paused_by_carol(district, case: Case, *, at: datetime, expected_date: date) -> Case:
+    with time_machine.travel(at, tick=False):
+        services.case_pause(
+            case=Case.objects.get(pk=case.pk),
+            acting_user=district.carol,
+            needed="请补充提供施工许可材料。",
+            reason="等待企业材料",
+            expected_date=expected_date,
+        )
+    return Case.objects.get(pk=case.pk)
+
+
+def test_it_writes_how_often_and_how_long_a_case_was_paused(district, django_capture_on_commit_callbacks):
+    """``waiting`` is paused since Tuesday 17 at 10:00 until Tuesday 24: 4 working days so far (18–20, 23), and no
+    deadline meanwhile. ``answered`` was paused on Thursday 5 until Monday 9 and resumed by alice's reply on Friday 6
+    at 10:00: 1 working day, its deadline moved by as much and met."""
+    waiting = paused_by_carol(
+        district, file(district, at=local(16, 9), title="消防验收"), at=local(17, 10), expected_date=date(2026, 11, 24)
+    )
+    answered = paused_by_carol(
+        district, file(district, at=local(2, 9), title="环评批复"), at=local(5, 10), expected_date=date(2026, 11, 9)
+    )
+    with time_machine.travel(local(6, 10), tick=False):
+        services.comment_add(case=answered, acting_user=district.alice, body="材料已补充。")
+    with time_machine.travel(local(10, 10), tick=False):
+        services.case_resolve(
+            case=Case.objects.get(pk=answered.pk),
+            acting_user=district.carol,
+            resolution_type="solved",
+            reply="已批复。",
+        )
+
+    header, *rows = exported(district, district.sam, django_capture_on_commit_callbacks)
+
+    by_number = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    shown = ("挂起次数", "挂起工作日", "挂起至", "办结时限", "是否超期")
+    assert tuple(by_number[waiting.number][column] for column in shown) == (1, 4, "2026-11-24 17:30", None, "否")
+    # Due Wednesday 11 (7 working days from Monday 2), one working day later: Thursday 12.
+    assert tuple(by_number[answered.number][column] for column in shown) == (1, 1, None, "2026-11-12 17:30", "否")
 
 
 def queries_to_write(district) -> tuple[int, int]:
@@ -435,5 +489,6 @@ def test_it_writes_4_and_16_cases_in_the_same_number_of_queries(district):
     many_rows, many = queries_to_write(district)
 
     assert (few_rows, many_rows) == (4, 16)
-    # 4 for sam's roles, 1 for the cases with their joins, 1 for the extensions, 1 for the clocks.
-    assert few == many == 7
+    # 4 for sam's roles, 2 for the working-day calendar, 1 for the cases with their joins, 1 for the
+    # extensions, 1 for the clocks, 1 for the pauses.
+    assert few == many == 10

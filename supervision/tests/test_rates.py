@@ -21,6 +21,7 @@ from cases.models import Case, ResolutionType
 from enterprises.models import Role, Unit, UnitKind, UnitMembership
 from supervision.rates.periods import period_parse
 from workflow import services
+from workflow.sweep import pauses_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -264,6 +265,7 @@ def test_it_gives_no_rate_rather_than_zero_without_data(district):
     )
     assert row["counts"] == {
         "extension": 0,
+        "paused": 0,
         "overdue": 0,
         "no_answer": 0,
         "appeal_upheld": 0,
@@ -543,6 +545,52 @@ def test_it_keeps_a_missed_deadline_missed_when_more_time_is_approved_after_it(d
     # The deadline of the 11th passed unmet before the extension: the case is late, counted once.
     assert figure(row, "on_time") == (0, 1, 0.0)
     assert row["counts"]["extension"] == 1
+
+
+def paused(when: datetime, case: Case, cadre, expected_date: date) -> Case:
+    return act(
+        when,
+        services.case_pause,
+        case,
+        acting_user=cadre,
+        needed="请补充提供贷款担保材料。",
+        reason="银行需担保材料方可复核。",
+        expected_date=expected_date,
+    )
+
+
+def test_it_counts_paused_cases_and_judges_them_on_their_resumed_clock(district):
+    """Three cases due Wednesday 11 November 17:30. ``waited`` is paused on Monday 9 until Friday 13 with two
+    working days left (10, 11), resumed by the sweep from Friday's close (due Tuesday 17) and resolved Monday
+    16: on time. ``late`` is resolved on Thursday 12. ``paused_late`` is paused on Thursday 12, already late,
+    and resolved after the enterprise answered: its missed deadline stays missed."""
+    carol = district.carol
+    waited, late, paused_late = (assigned(district, carol, district.industry) for _ in range(3))
+    paused(at(2026, 11, 9, 10), waited, carol, date(2026, 11, 13))
+    resolved(at(2026, 11, 12, 10), late, carol)
+    paused(at(2026, 11, 12, 10), paused_late, carol, date(2026, 11, 16))
+    act(at(2026, 11, 13, 10), services.comment_add, paused_late, acting_user=district.bob, body="担保材料已上传。")
+    overdue_during_the_pause = unit_row(
+        table(district, district.sam, "2026-11", when=at(2026, 11, 13, 12)), district.industry
+    )
+    with travel(at(2026, 11, 16, 9)):
+        assert pauses_sweep(at(2026, 11, 16, 9)).resumed == 1
+    assert Case.objects.get(pk=waited.pk).resolution_due_at == at(2026, 11, 17, 17, 30)
+    resolved(at(2026, 11, 16, 14), waited, carol)
+    resolved(at(2026, 11, 16, 15), paused_late, carol)
+
+    row = unit_row(table(district, district.sam, "2026-11"), district.industry)
+
+    assert overdue_during_the_pause["counts"]["overdue"] == 0  # paused time is not late time
+    assert figure(row, "on_time") == (1, 3, pytest.approx(1 / 3))
+    assert drill(district, district.sam, metric="on_time", unit=district.industry.pk) == ids(waited)
+    assert row["counts"]["paused"] == 2
+    assert drill(district, district.sam, metric="paused", unit=district.industry.pk) == ids(waited, paused_late)
+    assert drill(district, district.sam, metric="paused", cadre=carol.pk) == ids(waited, paused_late)
+    # The clocks are facts: the same month read weeks later gives the same answer.
+    later = unit_row(table(district, district.sam, "2026-11", when=at(2026, 12, 15, 10)), district.industry)
+    assert (figure(later, "on_time"), later["counts"]["paused"]) == (figure(row, "on_time"), 2)
+    assert unit_row(table(district, district.sam, "2026-10"), district.industry)["counts"]["paused"] == 0
 
 
 def test_it_keeps_a_breach_with_the_unit_that_held_the_case_when_the_deadline_passed(district):

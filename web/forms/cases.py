@@ -218,6 +218,29 @@ class ExtensionForm(forms.Form):
     )
 
 
+class PauseForm(VersionedForm):
+    needed = forms.CharField(
+        label=_("What must the enterprise supply?"),
+        help_text=_("The enterprise reads this as your reply, and is told by a notification."),
+        max_length=limits.REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    expected_date = forms.DateField(
+        label=_("Expected by"),
+        help_text=_("A working day after today. After it the deadline runs again by itself."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reason = forms.CharField(
+        label=_("Why does the deadline stop? (officials only)"),
+        max_length=limits.REASON,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ResumeForm(VersionedForm):
+    pass
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

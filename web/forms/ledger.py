@@ -25,6 +25,7 @@ class LedgerFilterForm(forms.Form):
     unit = forms.ModelChoiceField(label=gettext_lazy("Responsible unit"), queryset=Unit.objects.none(), required=False)
     category = forms.ModelChoiceField(label=gettext_lazy("Category"), queryset=Category.objects.none(), required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+    paused = forms.BooleanField(label=gettext_lazy("Paused only (挂起)"), required=False)
     filed_from = forms.DateField(
         label=gettext_lazy("Filed from"),
         required=False,
@@ -57,6 +58,8 @@ class LedgerFilterForm(forms.Form):
                 chosen[name] = data[name].pk
         if data.get("overdue"):
             chosen["overdue"] = "true"
+        if data.get("paused"):
+            chosen["paused"] = "true"
         if data.get("filed_from"):
             chosen["filed_after"] = datetime.combine(data["filed_from"], time.min, tzinfo=SHANGHAI).isoformat()
         if data.get("filed_to"):

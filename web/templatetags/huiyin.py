@@ -57,4 +57,14 @@ def local_time(moment: datetime | None) -> str:
 
 @register.simple_tag
 def state_badge(case):
-    return format_html('<span class="state state--{}">{}</span>', case.state, case.get_state_display())
+    """The case's state; a case whose resolution clock is paused (挂起) says so beside it, on every list."""
+    badge = format_html('<span class="state state--{}">{}</span>', case.state, case.get_state_display())
+    if getattr(case, "paused_until", None) is None:
+        return badge
+    # One element, so that a flex row (the case page's head) keeps the two badges together.
+    return format_html(
+        '<span class="states">{} <span class="state state--paused" title="{}">{}</span></span>',
+        badge,
+        _("Paused until %(when)s (Beijing time)") % {"when": shanghai(case.paused_until)},
+        _("Paused"),
+    )

@@ -37,8 +37,9 @@ from supervision.meetings.permissions import FLAGGABLE_STATES, may_flag
 from supervision.meetings.selectors import pending_flag_of
 from supervision.meetings.services import flag_create
 from workflow import services
+from workflow.models import PauseState
 from workflow.routing import route_for
-from workflow.selectors import available_actions
+from workflow.selectors import PAUSE_RELATED, available_actions, pause_limits, running_pause
 
 from ..actions import perform
 from ..forms.cases import (
@@ -48,8 +49,10 @@ from ..forms.cases import (
     CloseForm,
     CommentForm,
     ExtensionForm,
+    PauseForm,
     ReopenForm,
     ResolveForm,
+    ResumeForm,
     SendBackForm,
     WithdrawForm,
 )
@@ -170,6 +173,12 @@ class CasePage:
             if self.sees_internal
             else []
         )
+        # Why a clock stopped and who decided is internal; everyone who sees the case reads what it waits for.
+        pauses = list(case.pauses.select_related(*PAUSE_RELATED)) if self.sees_internal else []
+        if self.sees_internal:
+            pause = next((row for row in pauses if row.state == PauseState.RUNNING), None)
+        else:
+            pause = running_pause(case)
         # A sub-case's assignee in another unit may not see the parent: then not even its title.
         parent_visible = bool(case.parent_id) and cases_visible_to(user).filter(pk=case.parent_id).exists()
         return {
@@ -183,10 +192,13 @@ class CasePage:
             "sub_cases": sub_cases,
             "meeting_flag": self.pending_flag,
             "extensions": extensions,
+            "pauses": pauses,
+            "pause": pause,
             "forms": self.offered_forms(bound),
             "is_filing_enterprise": self.rates(),
             "can_follow_up": case.state == CaseState.CLOSED and self.rates(),
             "satisfaction_label": Satisfaction(case.satisfaction).label if case.satisfaction else "",
+            "pause_limits": pause_limits(),
             "now": timezone.now(),
         }
 
@@ -287,7 +299,33 @@ PAGE_ACTIONS: dict[str, PageAction] = {
             case=case, acting_user=user, requested_due_date=data["requested_due_date"], reason=data["reason"]
         ),
         gettext_lazy("Your request for more time was sent to those who decide it."),
-        lambda page: page.case.state == CaseState.ASSIGNED and page.case.assignee_id == page.user.pk,
+        # A paused clock has no deadline to extend: the assignee resumes it first.
+        lambda page: (
+            page.case.state == CaseState.ASSIGNED
+            and page.case.assignee_id == page.user.pk
+            and page.case.paused_until is None
+        ),
+    ),
+    "pause": PageAction(
+        PauseForm,
+        lambda case, user, data: services.case_pause(
+            case=case,
+            acting_user=user,
+            needed=data["needed"],
+            reason=data["reason"],
+            expected_date=data["expected_date"],
+        ),
+        gettext_lazy(
+            "Done. Within the limits the deadline is paused and the enterprise told what is needed; "
+            "beyond them a supervisor decides first."
+        ),
+        offered_transition("pause"),
+    ),
+    "resume": PageAction(
+        ResumeForm,
+        lambda case, user, data: services.case_resume(case=case, acting_user=user),
+        gettext_lazy("The deadline runs again."),
+        offered_transition("resume"),
     ),
     "flag": PageAction(
         FlagForm,

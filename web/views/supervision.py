@@ -25,7 +25,12 @@ from enterprises.models import TASK_FORCE_MINIMUM, Unit
 from supervision.board.permissions import may_see_board
 from supervision.board.selectors import served_enterprises, served_projects
 from supervision.extensions.permissions import may_see_extension_desk
-from supervision.extensions.selectors import extensions_decided_recently, extensions_to_decide
+from supervision.extensions.selectors import (
+    extensions_decided_recently,
+    extensions_to_decide,
+    pauses_decided_recently,
+    pauses_to_decide,
+)
 from supervision.overdue.permissions import may_review_overdue
 from supervision.overdue.selectors import (
     last_action_display,
@@ -33,6 +38,7 @@ from supervision.overdue.selectors import (
     overdue_cases,
     overdue_filtered,
     overdue_summary,
+    paused_cases,
 )
 from supervision.rates.figures import (
     COUNTS,
@@ -52,8 +58,8 @@ from supervision.rates.trends import overdue_by_week
 from supervision.urging.selectors import listed_cases
 from workflow import clock
 from workflow.models import ClockOutcome
-from workflow.selectors import extensions_visible_to, work_calendar
-from workflow.services import case_urge, extension_decide
+from workflow.selectors import extensions_visible_to, pauses_visible_to, work_calendar
+from workflow.services import case_urge, extension_decide, pause_decide
 
 from ..actions import perform
 from ..charts import bar_chart, line_chart
@@ -62,6 +68,8 @@ from ..forms.supervision import DecisionForm, FigureForm, OverdueFilterForm, Rat
 User = get_user_model()
 
 OVERDUE_PAGE_SIZE = 25
+# The paused cases the overdue board lists under the overdue ones; the ledger has them all.
+PAUSED_SHOWN = 10
 EXTENSIONS_PAGE_SIZE = 20
 FIGURE_CASES_PAGE_SIZE = 25
 LISTED_PAGE_SIZE = 20
@@ -77,6 +85,7 @@ FIGURE_NAMES = {
     "send_back": gettext_lazy("Send-back rate"),
     "reopen": gettext_lazy("Reopen rate"),
     "extension": gettext_lazy("Approved extensions"),
+    "paused": gettext_lazy("Paused cases"),
     "overdue": gettext_lazy("Overdue now"),
     "no_answer": gettext_lazy("Closed without an answer"),
     "appeal_upheld": gettext_lazy("Appeals upheld"),
@@ -130,9 +139,11 @@ def urge_form_for(case: Case, *, next_url: str, data=None) -> UrgeForm:
     )
 
 
-def ledger_url_for(filters: dict) -> str:
-    """The ledger page prefilled with what the board shows: overdue cases of the chosen unit and category."""
-    chosen = {"overdue": "on", **{name: filters[name] for name in ("unit", "category") if filters.get(name)}}
+def ledger_url_for(filters: dict, *, paused: bool = False) -> str:
+    """The ledger page prefilled with what the board shows: overdue (or paused) cases of the chosen unit and
+    category."""
+    chosen = {"paused" if paused else "overdue": "on"}
+    chosen |= {name: filters[name] for name in ("unit", "category") if filters.get(name)}
     return f"{reverse('web:ledger')}?{urlencode(chosen)}"
 
 
@@ -161,6 +172,7 @@ def overdue_board(request: HttpRequest) -> HttpResponse:
     summary = overdue_summary(overdue_filtered(user, now=now, calendar=calendar, **filters))
     for level in summary["by_level"]:
         level["label"] = UrgingLevel(level["urging_level"]).label
+    paused = paused_cases(user, **filters)
     query = page_query(filters)
     return render(
         request,
@@ -174,6 +186,9 @@ def overdue_board(request: HttpRequest) -> HttpResponse:
             "query": query,
             "export_url": f"{reverse('api:overdue-export')}?{query}" if query else reverse("api:overdue-export"),
             "ledger_url": ledger_url_for(filters),
+            "paused": list(paused[:PAUSED_SHOWN]),
+            "paused_total": paused.count(),
+            "paused_ledger_url": ledger_url_for(filters, paused=True),
             "now": now,
             "work_calendar": calendar,
         },
@@ -244,7 +259,33 @@ def extensions(request: HttpRequest) -> HttpResponse:
         request.GET.get("decided_page")
     )
     forms = [(extension, DecisionForm(auto_id=f"decide-{extension.pk}-%s")) for extension in pending]
-    return render(request, "web/supervision/extensions.html", {"pending": pending, "forms": forms, "decided": decided})
+    pauses = [(pause, DecisionForm(auto_id=f"pause-{pause.pk}-%s")) for pause in pauses_to_decide(user)]
+    pauses_decided = pauses_decided_recently(user, now=timezone.now())[:EXTENSIONS_PAGE_SIZE]
+    return render(
+        request,
+        "web/supervision/extensions.html",
+        {"pending": pending, "forms": forms, "decided": decided, "pauses": pauses, "pauses_decided": pauses_decided},
+    )
+
+
+@login_required
+@require_POST
+def pause_decision(request: HttpRequest, pause_id: int) -> HttpResponse:
+    """A supervisor approves or rejects a pause beyond the limits (挂起) from the desk."""
+    pause = pauses_visible_to(request.user).filter(pk=pause_id).first()
+    if pause is None:
+        raise Http404
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return redirect("web:extensions")
+    approve = form.cleaned_data["decision"] == "approve"
+    success = _("Pause of %(number)s approved.") if approve else _("Pause of %(number)s rejected.")
+    perform(
+        request,
+        lambda: pause_decide(pause=pause, acting_user=request.user, approve=approve, note=form.cleaned_data["note"]),
+        success=success % {"number": pause.case.number},
+    )
+    return redirect("web:extensions")
 
 
 @login_required

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from .casework import Casework
 from .district import DemoDistrict
-from .stories import bureau, dispatcher, enterprise, supervisor
+from .stories import bureau, dispatcher, enterprise, pause, supervisor
 
 # The generator's seed: every run on an empty database makes the same district and the same stories.
 SEED = 2026
@@ -31,6 +31,7 @@ CASE_PLAN = (
     ("withdrawn", 14),
     ("rated_badly_recently", 2),
     ("rated_badly_weeks_ago", 3),
+    ("paused", 10),
 )
 # How many days ago each kind of story begins: open work is recent, some of it already
 # past its deadline; closed cases lie weeks back; answers wait less than their
@@ -52,6 +53,8 @@ STORY_AGE_DAYS = {
     # recent enough to be reported or appealed, the others overdue or in an earlier month.
     "rated_badly_recently": (2, 5),
     "rated_badly_weeks_ago": (35, 60),
+    # Recent enough that a pause's working days stay within the limits unless the story means to go beyond them.
+    "paused": (1, 6),
 }
 # Cases that raise a confirmed case's matter again, filed after all the others.
 FOLLOW_UPS = 4
@@ -71,6 +74,7 @@ STORIES: dict[str, Callable[[Casework], None]] = {
     "withdrawn": enterprise.withdrawn,
     "rated_badly_recently": supervisor.rated_badly,
     "rated_badly_weeks_ago": supervisor.rated_badly,
+    "paused": pause.paused,
 }
 
 

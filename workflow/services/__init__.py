@@ -1,9 +1,9 @@
 """The workflow's writes, one module per topic; every service is importable from ``workflow.services``.
 
 ``cases`` files a case and moves it through its states, ``sub_cases`` holds what the joint review meeting
-assigns, ``messages`` the comments and attachments, ``extensions`` the requests for more time, ``urging``
-the urging ladder, ``automatic`` what the sweep does by itself; ``shared`` is the machinery they all use,
-with the two pieces supervision uses too: ``case_lock`` and ``case_event_record``.
+assigns, ``messages`` the comments and attachments, ``extensions`` the requests for more time, ``pauses`` the
+paused clocks (挂起), ``urging`` the urging ladder, ``automatic`` what the sweep does by itself; ``shared`` is
+the machinery they all use, with the two pieces supervision uses too: ``case_lock`` and ``case_event_record``.
 """
 
 from .automatic import case_close_unanswered, case_urge_overdue
@@ -21,6 +21,7 @@ from .cases import (
 )
 from .extensions import extension_decide, extension_request_create
 from .messages import attachment_add, comment_add
+from .pauses import case_pause, case_pause_expire, case_resume, pause_decide
 from .sub_cases import sub_case_file
 from .urging import case_urge
 
@@ -31,10 +32,13 @@ __all__ = [
     "case_close",
     "case_close_unanswered",
     "case_file",
+    "case_pause",
+    "case_pause_expire",
     "case_reassign",
     "case_reopen",
     "case_reopen_after_recheck",
     "case_resolve",
+    "case_resume",
     "case_send_back",
     "case_urge",
     "case_urge_overdue",
@@ -42,5 +46,6 @@ __all__ = [
     "comment_add",
     "extension_decide",
     "extension_request_create",
+    "pause_decide",
     "sub_case_file",
 ]

@@ -33,7 +33,7 @@ from enterprises.access import overseers_of, roles_for_user
 from enterprises.models import Enterprise, Role, Unit
 
 from .. import clock
-from ..deadlines import CaseClocks, fixed_due
+from ..deadlines import CaseClocks, fixed_due, units_in_one_line
 from ..models import ClockOutcome
 from ..routing import route_for
 from ..selectors import work_calendar
@@ -224,6 +224,9 @@ def case_reassign(*, case: Case, acting_user: User, assignee: User, unit: Unit |
             clock_change=lambda clocks: clocks.on_assigned(action="reassign", assignee=assignee, unit=unit),
             assignee=assignee,
             unit=unit,
+            # A paused case still waits for the same material within one line of units; another unit starts its
+            # own clock (docs/deadlines.md).
+            keeps_pause=case.paused_until is not None and units_in_one_line(case.responsible_unit_id, unit.pk),
         )
         _case_notify(case, "case_assigned", [assignee], f"v{case.version}")
     return case

@@ -15,7 +15,7 @@ from enterprises.models import Role
 
 from .. import clock
 from ..deadlines import CaseClocks, fixed_due
-from ..models import DeadlinePolicy, ExtensionRequest, ExtensionState
+from ..models import DeadlinePolicy, ExtensionRequest, ExtensionState, PauseState
 from ..permissions import may_decide_extension_request
 from ..selectors import work_calendar
 from .shared import _bump_version, _case_notify, case_event_record, case_lock
@@ -54,6 +54,15 @@ def extension_request_create(
             raise Conflict(message, code="extension_limit")
         if current.extension_requests.filter(state=ExtensionState.PENDING).exists():
             raise Conflict(_("A request for more time is already waiting for a decision."), code="extension_pending")
+        if current.paused_until is not None:
+            raise Conflict(
+                _("The clock of this case is paused; resume it before asking for more time."), code="case_paused"
+            )
+        if current.pauses.filter(state=PauseState.REQUESTED).exists():
+            raise Conflict(
+                _("A pause of this case waits for a supervisor's approval; ask for more time once it is decided."),
+                code="pause_pending",
+            )
         due_at = calendar.end_of_day(requested_due_date)
         if not calendar.is_workday(requested_due_date) or (
             current.resolution_due_at and due_at <= current.resolution_due_at

@@ -1,4 +1,5 @@
-"""Comments (a public reply or an internal note) and attachments on a case."""
+"""Comments (a public reply or an internal note) and attachments on a case. The enterprise's public reply or
+upload resumes a paused clock (``pauses``)."""
 
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
@@ -14,8 +15,10 @@ from enterprises.access import roles_for_user
 from .. import clock
 from ..attachments import content_type_for_upload
 from ..deadlines import CaseClocks
+from ..models import PauseEnd
 from ..selectors import work_calendar
-from .shared import _case_notify, _enterprise_contacts, case_event_record
+from .pauses import case_resume_on_answer
+from .shared import _case_notify, _enterprise_contacts, case_event_record, case_lock
 
 
 def _refuse_closed(case: Case) -> None:
@@ -38,12 +41,15 @@ def comment_add(*, case: Case, acting_user: User, body: str, visibility: str = V
     body = limits.required_text(body, "body", _("The comment is empty."), limit=limits.COMMENT)
     visibility = _allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
     _refuse_closed(case)
+    internal = visibility == Visibility.INTERNAL
+    from_enterprise = not internal and is_filing_enterprise(case, acting_user)
     with transaction.atomic():
         now = clock.now()
+        if from_enterprise:
+            case = _answering(case)
         comment = Comment.objects.create(
             case=case, author=acting_user, visibility=visibility, body=body, created_at=now
         )
-        internal = visibility == Visibility.INTERNAL
         case_event_record(
             case=case,
             actor=acting_user,
@@ -53,7 +59,6 @@ def comment_add(*, case: Case, acting_user: User, body: str, visibility: str = V
             at=now,
         )
         if not internal:
-            from_enterprise = is_filing_enterprise(case, acting_user)
             if not from_enterprise:
                 clocks = CaseClocks(case, calendar=work_calendar(), at=now)
                 clocks.on_public_reply()
@@ -61,7 +66,15 @@ def comment_add(*, case: Case, acting_user: User, body: str, visibility: str = V
             recipients = [case.assignee] if from_enterprise else _enterprise_contacts(case)
             author = acting_user.get_full_name() or acting_user.get_username()
             _case_notify(case, "case_replied", recipients, f"comment{comment.pk}", author=author, body=body)
+        if from_enterprise:
+            case_resume_on_answer(case=case, acting_user=acting_user, how=PauseEnd.ENTERPRISE_REPLY, now=now)
     return comment
+
+
+def _answering(case: Case) -> Case:
+    """The enterprise's reply or upload may resume a paused clock (挂起), so it takes the case's row lock first,
+    as every writer that changes the case does; whether the case is paused is read under the lock."""
+    return case_lock(case_id=case.pk)
 
 
 def attachment_add(
@@ -71,8 +84,11 @@ def attachment_add(
     visibility = _allowed_visibility(case=case, acting_user=acting_user, visibility=visibility)
     _refuse_closed(case)
     content_type = content_type_for_upload(upload)
+    from_enterprise = visibility == Visibility.PUBLIC and is_filing_enterprise(case, acting_user)
     with transaction.atomic():
         now = clock.now()
+        if from_enterprise:
+            case = _answering(case)
         attachment = Attachment.objects.create(
             case=case,
             uploaded_by=acting_user,
@@ -91,4 +107,6 @@ def attachment_add(
             is_internal=visibility == Visibility.INTERNAL,
             at=now,
         )
+        if from_enterprise:
+            case_resume_on_answer(case=case, acting_user=acting_user, how=PauseEnd.ENTERPRISE_UPLOAD, now=now)
     return attachment

@@ -23,7 +23,7 @@ from notifications.services import Message, notifications_create
 
 from .. import clock
 from ..deadlines import CaseClocks
-from ..models import ExtensionState
+from ..models import ClockPause, ExtensionState, PauseEnd, PauseState
 from ..selectors import work_calendar
 from ..signals import case_closed
 from ..workdays import WorkCalendar
@@ -42,6 +42,11 @@ _REFUSED_IN_STATE = {
     EventAction.RECHECK_REOPEN: gettext_lazy(
         "Only a closed case that was worked on can be reopened after a re-check; this one is open again already."
     ),
+    EventAction.PAUSE: gettext_lazy(
+        "Only a case being worked on whose resolution clock runs can be paused; this one is paused already or "
+        "has no running clock."
+    ),
+    EventAction.RESUME: gettext_lazy("This case's clock is not paused."),
 }
 
 
@@ -57,6 +62,8 @@ _REFUSED_TO_USER = {
     EventAction.RECHECK_REOPEN: gettext_lazy(
         "Only a supervisor whose jurisdiction covers this case can reopen it after a re-check."
     ),
+    EventAction.PAUSE: gettext_lazy("Only the assignee can pause this case's clock."),
+    EventAction.RESUME: gettext_lazy("Only the assignee or the unit's head can resume this case's clock."),
 }
 
 
@@ -70,6 +77,16 @@ _TRANSITION_METHOD = {
     EventAction.CLOSE: "close",
     EventAction.WITHDRAW: "withdraw",
     EventAction.RECHECK_REOPEN: "reopen_after_recheck",
+    EventAction.PAUSE: "pause",
+    EventAction.RESUME: "resume",
+}
+
+# What ends a running pause when a transition takes the case out of it (docs/deadlines.md, "Pausing a clock").
+_PAUSE_ENDED_BY = {
+    EventAction.RESOLVE: PauseEnd.RESOLVED,
+    EventAction.SEND_BACK: PauseEnd.SENT_BACK,
+    EventAction.REASSIGN: PauseEnd.REASSIGNED,
+    EventAction.WITHDRAW: PauseEnd.WITHDRAWN,
 }
 
 
@@ -167,6 +184,7 @@ def _run_transition(
     _ensure_may(current, acting_user=acting_user, action=action, refuse=refuse)
     transition_method = getattr(current, _TRANSITION_METHOD[action])
     from_state = current.state
+    was_paused = current.paused_until is not None
     now = clock.now()
     transition_method(at=now, **arguments)
     current.version += 1
@@ -174,8 +192,22 @@ def _run_transition(
         current.save()
     except ConcurrentTransition:
         raise _stale_copy() from None
-    if clock_change is not None:
+    clocks = None
+    if clock_change is not None or was_paused:
         clocks = CaseClocks(current, calendar=calendar or work_calendar(), at=now)
+    if was_paused and current.paused_until is None:
+        # Resolving runs the clock again for the moment it takes to meet it, so the case counts as resolved
+        # (on time) in every rate; the other ways out leave it stopped for whoever gets the case next.
+        _pause_close(
+            current,
+            how=_PAUSE_ENDED_BY[action],
+            acting_user=acting_user,
+            at=now,
+            clocks=clocks,
+            restart=action == EventAction.RESOLVE,
+            is_internal=is_internal,
+        )
+    if clock_change is not None:
         clock_change(clocks)
         clocks.mirror()
     if current.state != CaseState.ASSIGNED or action == EventAction.REASSIGN:
@@ -185,6 +217,8 @@ def _run_transition(
         if pending is not None:
             logged_transition(pending.lapse, acting_user=acting_user, description=action, at=now)
             pending.save(update_fields=["state", "decided_at"])
+        if from_state == CaseState.ASSIGNED:
+            _pause_requests_lapse(current, at=now, acting_user=acting_user)
     case_event_record(
         case=current,
         actor=acting_user,
@@ -223,3 +257,48 @@ def _bump_version(case: Case) -> None:
     """A change beside the state (a pending extension, a new deadline) still makes older copies stale."""
     case.version += 1
     Case.objects.filter(pk=case.pk).update(version=case.version)
+
+
+def _pause_close(
+    current: Case,
+    *,
+    how: PauseEnd,
+    acting_user: User | None,
+    at: datetime,
+    clocks: CaseClocks,
+    restart: bool,
+    is_internal: bool = False,
+    clock_at: datetime | None = None,
+) -> ClockPause:
+    """End the case's running pause, whose case transition (``resume``, or an action that leaves the pause)
+    already ran: with ``restart``, a resolution clock of the working days it had left starts at ``clock_at``
+    (the end of the expected date when the sweep resumes it; otherwise now). One event records it; it is
+    internal when what ended it is (a send-back, a reassignment)."""
+    pause = current.pauses.select_for_update().get(state=PauseState.RUNNING)
+    stopped_until = clock_at or at
+    cycle = clocks.on_resumed(workdays=pause.workdays_left) if restart else None
+    workdays_paused = clocks.calendar.workdays_between(pause.paused_at, stopped_until)
+    pause.end(by=acting_user, how=how, at=at, workdays_paused=workdays_paused, cycle=cycle)
+    pause.save()
+    case_event_record(
+        case=current,
+        actor=acting_user,
+        action=EventAction.RESUME,
+        data={
+            "pause": pause.pk,
+            "how": how,
+            "workdays_paused": workdays_paused,
+            "resolution_due_at": cycle.due_at.isoformat() if cycle else None,
+        },
+        is_internal=is_internal,
+        at=at,
+    )
+    return pause
+
+
+def _pause_requests_lapse(current: Case, *, at: datetime, acting_user: User | None) -> None:
+    """A pause nobody approved yet is moot once the case leaves the assignee's hands: logged as done by whoever
+    moved the case, as a lapsed request for more time is."""
+    for pause in current.pauses.select_for_update().filter(state=PauseState.REQUESTED):
+        pause.lapse(by=acting_user, at=at)
+        pause.save()

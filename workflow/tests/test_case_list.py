@@ -105,7 +105,7 @@ def test_it_offers_each_user_the_actions_they_may_take(district, board):
 
     assert rows[keys["a3"]]["available_actions"] == ["assign"]
     assert rows[keys["b1"]]["available_actions"] == ["reassign"]
-    assert set(carols[keys["a1"]]["available_actions"]) == {"accept", "send-back", "resolve"}
+    assert set(carols[keys["a1"]]["available_actions"]) == {"accept", "send-back", "resolve", "pause"}
 
 
 def test_it_filters_by_several_states(district, board):
@@ -454,12 +454,13 @@ def busy_case(district, comments: int) -> Case:
 
 # The detail: 1 token with its user; 3 roles; 1 case with its enterprise, category, assignee, unit
 # and filer joined; 1 comments with authors; 1 attachments with uploaders; 1 events with actors.
+# (The running pause's request is read only while the case is paused.)
 DETAIL_QUERIES = 8
-# Officials: 1 more for the extension requests, which only they see.
-DETAIL_QUERIES_FOR_OFFICIALS = 9
+# Officials: 2 more for the extension requests and the clock's pauses, which only they see.
+DETAIL_QUERIES_FOR_OFFICIALS = 10
 # Officials who are not dispatchers: 1 more to ask whether they see the case as an official
 # (and so with its internal notes); the answer is cached for comments, attachments and events.
-DETAIL_QUERIES_WITH_INTERNAL_CHECK = 10
+DETAIL_QUERIES_WITH_INTERNAL_CHECK = 11
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,9 @@ from rest_framework.test import APIClient
 
 from cases.models import Case, CaseEvent, CaseState, ResolutionType
 from notifications.models import Notification
+from workflow import services
+from workflow.models import DeadlineCycle
+from workflow.selectors import work_calendar
 
 from .helpers import CASES_URL, accepted_case, assigned_case, case_url, opened_case, reload
 
@@ -205,6 +208,52 @@ def test_it_refuses_a_reassignment_racing_a_resolution_of_an_accepted_case(distr
         else:
             assert (fresh.state, fresh.assignee) == (CaseState.RESOLVED, district.carol)
             assert (len(events(case, "reassign")), len(events(case, "resolve"))) == (0, 1)
+
+
+def paused_case(district) -> Case:
+    """Carol's case with its clock paused until the third working day from today (whatever day the test runs)."""
+    case = assigned_case(district)
+    calendar = work_calendar()
+    expected = calendar.local_date(calendar.add_workdays(timezone.now(), 3).due_at)
+    services.case_pause(
+        case=case, acting_user=district.carol, needed="请补充材料。", reason="等待材料", expected_date=expected
+    )
+    return reload(case)
+
+
+def test_it_lets_only_one_of_two_people_resume_a_paused_case(district):
+    for _round in range(ROUNDS):
+        case = paused_case(district)
+        posts = [
+            Post(district.carol.pk, case_url(case, "resume"), {"version": case.version}),
+            Post(district.hank.pk, case_url(case, "resume"), {"version": case.version}),
+        ]
+
+        winner, loser = one_winner(post_at_once(posts))
+
+        assert loser.data["code"] == "stale_case"
+        [resumed] = events(case, "resume")
+        assert resumed.actor_id == winner.user_id
+        assert DeadlineCycle.objects.filter(case_id=case.pk, started_by="resume").count() == 1
+        assert reload(case).version == case.version + 1
+
+
+def test_it_resumes_once_when_the_enterprise_answers_as_the_assignee_resumes(district):
+    for _round in range(ROUNDS):
+        case = paused_case(district)
+        posts = [
+            Post(district.alice.pk, case_url(case, "comments"), {"body": "材料已补充。"}),
+            Post(district.carol.pk, case_url(case, "resume"), {}),
+        ]
+
+        outcomes = {outcome.user_id: outcome for outcome in post_at_once(posts)}
+
+        assert outcomes[district.alice.pk].status == 201, outcomes
+        assert outcomes[district.carol.pk].status in (200, 409), outcomes
+        [resumed] = events(case, "resume")
+        assert resumed.data["how"] == ("official" if outcomes[district.carol.pk].status == 200 else "enterprise_reply")
+        assert DeadlineCycle.objects.filter(case_id=case.pk, kind="resolution", ended_at__isnull=True).count() == 1
+        assert reload(case).paused_until is None
 
 
 def test_it_numbers_thirty_cases_filed_at_once_without_gaps_or_repeats(district):

@@ -16,6 +16,7 @@ from enterprises.credit_code import validate_credit_code
 from enterprises.models import Enterprise, EnterpriseContact, KeyProject, Role, ServiceAssignment, Unit, UnitMembership
 from notifications.models import Notification
 from workflow.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from workflow.models import ClockPause, PauseEnd, PauseState
 
 User = get_user_model()
 
@@ -146,3 +147,13 @@ def test_it_routes_a_case_filed_by_enterprise_to_cadre():
 def test_it_gives_the_demo_leader_key_projects_with_one_task_force_short_of_five():
     projects = KeyProject.objects.filter(leader__username="leader").annotate(seats=Count("task_force"))
     assert sorted(project.seats for project in projects) == [2, 5]
+
+
+@pytest.mark.django_db
+def test_it_shows_pauses_waiting_for_material_answered_and_beyond_the_limits():
+    running = ClockPause.objects.filter(state=PauseState.RUNNING)
+    assert running.exists()
+    assert all(pause.case.paused_until == pause.due_at > timezone.now() for pause in running)
+    assert ClockPause.objects.filter(state=PauseState.ENDED, ended_how=PauseEnd.ENTERPRISE_REPLY).exists()
+    assert ClockPause.objects.filter(state=PauseState.REQUESTED, needs_approval=True).exists()
+    assert running.filter(case__enterprise_id=only_enterprise_of("enterprise")).exists()

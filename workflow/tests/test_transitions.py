@@ -40,7 +40,8 @@ from .helpers import (
 
 pytestmark = pytest.mark.django_db
 
-ASSIGNEE_ACTIONS = {"accept", "send-back", "resolve"}
+# Pausing the clock (挂起) is the assignee's too: docs/deadlines.md.
+ASSIGNEE_ACTIONS = {"accept", "send-back", "resolve", "pause"}
 
 
 def assert_refused(response, status: int, code: str | None = None) -> None:
@@ -379,7 +380,7 @@ class TestAccept:
         assert response.data["accepted_at"] is not None
         assert response.data["assignee"]["username"] == "carol"
         assert response.data["version"] == case.version + 1
-        assert set(response.data["available_actions"]) == {"send-back", "resolve"}
+        assert set(response.data["available_actions"]) == {"send-back", "resolve", "pause"}
 
     def test_it_records_the_signature(self, district):
         case = assigned_case(district)
@@ -788,7 +789,7 @@ class TestReopen:
         assert response.data["enterprise_reopen_count"] == 1
         assert response.data["version"] == case.version + 1
         assert response.data["available_actions"] == ["withdraw"]
-        assert actions_of(district, district.carol, case) == {"send-back", "resolve"}
+        assert actions_of(district, district.carol, case) == {"send-back", "resolve", "pause"}
 
     def test_it_records_the_rejection(self, district):
         case = resolved_case(district)

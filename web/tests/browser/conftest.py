@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.management import create_contenttypes
+from django.contrib.contenttypes.models import ContentType
 from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 
 from cases.models import Category
@@ -50,11 +52,16 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def reference_data(transactional_db):
-    """The categories and deadline policies that data migrations seed, which each flush removes.
+    """The categories and deadline policies that data migrations seed, and the content types, which each flush
+    removes. The content types go with the serialized rollback of an earlier test, whose flush skips
+    post_migrate; django-fsm-log's audit rows (a pause's transitions) point at them.
 
     Django's serialized rollback cannot restore them here: Playwright's greenlets give the test a
     different connection object from the one the contents were serialized on.
     """
+    if not ContentType.objects.exists():
+        for app_config in apps.get_app_configs():
+            create_contenttypes(app_config, verbosity=0)  # clears the cache of content types too
     if not Category.objects.exists():
         seven_functional_groups.create_groups(apps, None)
         default_deadline_policies.create_defaults(apps, None)
