@@ -10,6 +10,7 @@ from .ledger.models import LedgerExport
 from .meetings.models import AgendaItem, Meeting, MeetingFlag
 from .ratings.models import Appeal, Rectification
 from .rechecks.models import RecheckItem, RecheckSample
+from .visits.models import Visit, VisitDuty, VisitProblem
 
 __all__ = [
     "AgendaItem",
@@ -22,4 +23,7 @@ __all__ = [
     "RecheckItem",
     "RecheckSample",
     "Rectification",
+    "Visit",
+    "VisitDuty",
+    "VisitProblem",
 ]
