@@ -15,6 +15,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Max, OuterRef, Pre
 
 from core.errors import NotFound
 from enterprises.access import UserRoles, roles_for_user
+from enterprises.models import Enterprise, ServiceAssignment
 
 from .models import Visit, VisitDuty, VisitProblem
 
@@ -132,7 +133,7 @@ def latest_visits(enterprise_ids: Iterable[int]) -> dict[int, Visit]:
 def duties_of(enterprise_ids: Iterable[int]) -> dict[int, list[VisitDuty]]:
     """Each enterprise's duties, soonest due first: one query for any number of enterprises."""
     duties: dict[int, list[VisitDuty]] = defaultdict(list)
-    rows = VisitDuty.objects.filter(enterprise_id__in=list(enterprise_ids)).select_related("person")
+    rows = VisitDuty.objects.filter(enterprise_id__in=list(enterprise_ids)).select_related("person", "unit")
     for duty in rows.order_by("due_at", "id"):
         duties[duty.enterprise_id].append(duty)
     return duties
@@ -152,3 +153,21 @@ def due_and_overdue(duties: Iterable[VisitDuty], *, now: datetime, window_end: d
         elif duty.due_at <= window_end:
             grouped["due"].append(duty)
     return grouped
+
+
+def enterprises_user_visits(user: User | AnonymousUser) -> QuerySet[Enterprise]:
+    """The enterprises the user may record a visit to: those whose current 包保 names them, and those whose
+    responsible unit they head (``permissions.capacities_of`` for many enterprises at once)."""
+    roles = roles_for_user(user)
+    serving = Q(pk__in=roles.served_enterprise_ids)
+    if roles.direct_head_unit_ids:
+        headed = ServiceAssignment.objects.filter(ended_at__isnull=True, unit_id__in=roles.direct_head_unit_ids)
+        serving |= Q(pk__in=headed.values("enterprise_id"))
+    return Enterprise.objects.filter(serving, is_active=True).select_related("township").order_by("name", "pk")
+
+
+def visit_of_case(case) -> Visit | None:
+    """The visit a case was found on, if any: whoever sees the case may see that it came from a visit, when,
+    how and by whom (the enterprise too), as the enterprise's view of the visit shows."""
+    problem = VisitProblem.objects.filter(case=case).select_related("visit", "visit__visitor").first()
+    return problem.visit if problem is not None else None
