@@ -1,11 +1,11 @@
 """The visit ledger's demo story (走访台账), written on top of ``seed_demo``'s district by ``seed_demo_supervision``.
 
-The district's 包保 has served, and kept visit duties, for the last ``KEPT_DAYS`` days. Over them each 包联 cadre visited their
-enterprises about monthly, the local contacts and the unit heads now and then, the demo leader twice; some
-visits found a problem, filed as the enterprise's case. The rules leave what a first look should show: the demo
-enterprise (亿鑫化工) visited three days ago by its cadre, with the problem found now its case; one of the demo
-cadre's other enterprises missed its monthly visit; duties falling due within days (their reminders go out
-at the first sweep in working hours); a visit coverage in this month's rankings.
+The district's 包保 has served, and kept visit duties, for the last ``KEPT_DAYS`` days. Over them each 包联
+cadre visited their enterprises about monthly, the local contacts and the unit heads now and then, the demo
+leader now and then too; some visits found a problem, filed as the enterprise's case. What a first look
+shows: the demo enterprise (亿鑫化工) visited three days ago by its cadre, with the problem found now its
+case; some monthly visits missed, one of them the demo cadre's; duties falling due within days (their
+reminders go out at the first sweep in working hours); a visit coverage in the rankings of the last months.
 
 Every visit goes through ``visit_record`` at its own moment (``workflow.clock.frozen_at``), so its cases have
 the events and deadlines of real ones. No chance is involved: moments follow from the enterprises' order.
