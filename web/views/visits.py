@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from core.errors import NotFound
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
-from supervision.visits.models import reminder_window_end
 from supervision.visits.permissions import capacities_of, may_see_visit_desk
 from supervision.visits.selectors import (
     duties_held_by,
@@ -27,7 +26,6 @@ from supervision.visits.selectors import (
     with_cases,
 )
 from supervision.visits.services import current_service, visit_record
-from workflow.selectors import work_calendar
 
 from ..actions import perform
 from ..forms.visits import ProblemFormSet, VisitForm
@@ -55,7 +53,6 @@ def visit_desk(request: HttpRequest) -> HttpResponse:
             "page": duties,
             "recorded": page_of(request, recorded, "recorded_page"),
             "now": now,
-            "window_end": reminder_window_end(now, work_calendar()),
         },
     )
 
@@ -152,7 +149,6 @@ def enterprise_visits_page(request: HttpRequest, enterprise_id: int) -> HttpResp
             "duties": duties,
             "may_record": bool(capacities_of(request.user, current_service(enterprise.pk))),
             "now": now,
-            "window_end": reminder_window_end(now, work_calendar()),
         },
     )
 
