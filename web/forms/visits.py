@@ -25,7 +25,7 @@ class VisitForm(forms.Form):
         label=_("Time"), initial=time(10, 0), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     mode = forms.ChoiceField(
-        label=_("How"), choices=VisitMode.choices, initial=VisitMode.ON_SITE, widget=forms.RadioSelect
+        label=_("Visit mode"), choices=VisitMode.choices, initial=VisitMode.ON_SITE, widget=forms.RadioSelect
     )
     met_with = forms.CharField(
         label=_("Whom you met"),
