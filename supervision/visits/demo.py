@@ -21,6 +21,7 @@ from cases.models import Category
 from enterprises.models import EnterpriseContact, Role, ServiceAssignment, UnitMembership
 from workflow import clock
 from workflow.demo.texts import PROBLEMS
+from workflow.workdays import SHANGHAI
 
 from .models import Visit, VisitDuty, VisitMode
 from .services import ProblemFound, visit_duties_recompute, visit_record
@@ -44,8 +45,10 @@ CADRE_DAYS_AGO = (76, 50, 26)
 
 
 def _at(latest: datetime, days_ago: int, hour: int) -> datetime:
-    """That many days before ``latest``, at ``hour`` o'clock, moved off the weekend; never after ``latest``."""
-    moment = datetime.combine((latest - timedelta(days=days_ago)).date(), time(hour), tzinfo=latest.tzinfo)
+    """That many days before ``latest``, at ``hour`` o'clock Beijing time, moved off the weekend; never after
+    ``latest``."""
+    day = (latest.astimezone(SHANGHAI) - timedelta(days=days_ago)).date()
+    moment = datetime.combine(day, time(hour), tzinfo=SHANGHAI)
     while moment.weekday() >= 5:
         moment -= timedelta(days=1)
     return min(moment, latest - timedelta(minutes=30))
