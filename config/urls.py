@@ -16,6 +16,7 @@ from supervision.overdue.api import OverdueViewSet
 from supervision.rates.api import RatesViewSet
 from supervision.ratings.api import AppealViewSet, RectificationViewSet
 from supervision.rechecks.api import RecheckViewSet
+from supervision.visits.api import VisitDutyViewSet, VisitViewSet
 from workflow.api import CaseViewSet, ExtensionViewSet, PauseViewSet
 
 router = DefaultRouter()
@@ -27,6 +28,8 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("extensions", ExtensionViewSet, basename="extension")
 router.register("pauses", PauseViewSet, basename="pause")
+router.register("visits/duties", VisitDutyViewSet, basename="visit-duty")
+router.register("visits", VisitViewSet, basename="visit")
 router.register("supervision/overdue", OverdueViewSet, basename="overdue")
 router.register("supervision/rates", RatesViewSet, basename="rates")
 router.register("supervision/rectifications", RectificationViewSet, basename="rectification")

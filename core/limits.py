@@ -36,6 +36,11 @@ CIRCULAR_TEXT = 10_000
 # A message on a case (public reply or internal note) and a unit's report on a rectification.
 COMMENT = 5_000
 REPORT = 5_000
+# What was discussed on a visit to an enterprise (an internal note), and who was met there (its database column).
+VISIT_NOTES = 5_000
+MET_WITH = 200
+# Problems filed from one visit: a visit finds a handful; more are a list for the dispatcher, not a visit.
+VISIT_PROBLEMS = 20
 # Why something is asked or refused: a send-back, reopening, withdrawal, more time, a flag for the
 # meeting, an appeal, a rectification returned.
 REASON = 2_000

@@ -24,6 +24,8 @@ class UserRoles:
     served_enterprise_ids: frozenset[int] = field(default_factory=frozenset)
     cadre_unit_ids: frozenset[int] = field(default_factory=frozenset)
     head_unit_ids: frozenset[int] = field(default_factory=frozenset)
+    #: The units the user heads themselves, without those below: whose 包保 they serve at the unit's level.
+    direct_head_unit_ids: frozenset[int] = field(default_factory=frozenset)
     dispatcher_unit_ids: frozenset[int] = field(default_factory=frozenset)
     supervised_unit_ids: frozenset[int] = field(default_factory=frozenset)
     led_unit_ids: frozenset[int] = field(default_factory=frozenset)
@@ -115,6 +117,7 @@ def roles_for_user(user: User | AnonymousUser) -> UserRoles:
         served_enterprise_ids=frozenset(served.values_list("enterprise_id", flat=True)),
         cadre_unit_ids=frozenset(by_role[Role.CADRE]),
         head_unit_ids=below(Role.UNIT_HEAD),
+        direct_head_unit_ids=frozenset(by_role[Role.UNIT_HEAD]),
         dispatcher_unit_ids=frozenset(by_role[Role.DISPATCHER]),
         supervised_unit_ids=below(Role.SUPERVISOR),
         led_unit_ids=below(Role.LEADER),

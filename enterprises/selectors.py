@@ -28,9 +28,25 @@ def enterprises_visible_to(user: User | AnonymousUser) -> QuerySet[Enterprise]:
 
 
 def enterprises_user_files_for(user: User | AnonymousUser) -> QuerySet[Enterprise]:
-    """The enterprises the user may file a problem for: their own, and those they serve (包保)."""
+    """The enterprises the user may file a problem for: their own, and those they serve (包保), a head of the
+    responsible unit at the unit's level (e.g. a problem found on a visit)."""
     roles = roles_for_user(user)
-    return Enterprise.objects.filter(pk__in=roles.contact_enterprise_ids | roles.served_enterprise_ids)
+    own = Q(pk__in=roles.contact_enterprise_ids | roles.served_enterprise_ids)
+    if roles.direct_head_unit_ids:
+        own |= Q(pk__in=_served_by_units(roles.direct_head_unit_ids))
+    return Enterprise.objects.filter(own)
+
+
+def _served_by_units(unit_ids: Iterable[int]) -> QuerySet:
+    current = ServiceAssignment.objects.filter(ended_at__isnull=True, unit_id__in=list(unit_ids))
+    return current.values("enterprise_id")
+
+
+def heads_serving_unit(user: User | AnonymousUser, enterprise_id: int) -> bool:
+    """True for a head of the unit that serves the enterprise now (its 责任单位): the unit's level of the
+    three-level 包保, besides the people the 包保 names. One query, none for a user who heads no unit."""
+    units = roles_for_user(user).direct_head_unit_ids
+    return bool(units) and _served_by_units(units).filter(enterprise_id=enterprise_id).exists()
 
 
 def units_visible_to(user: User | AnonymousUser) -> QuerySet[Unit]:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Enterprise, ServiceAssignment, Unit
+from .signals import service_assignments_changed
 
 # Rows per statement when many periods change at once (a master-data import): well under SQLite's variable limit.
 CHUNK = 1_000
@@ -51,10 +52,11 @@ def service_assignments_change(
 ) -> list[ServiceAssignment]:
     """The same for many enterprises at once, in a statement per chunk rather than two per enterprise:
     every current period of these enterprises ends now, and the new ones start at that moment."""
+    enterprise_ids = [change.enterprise_id for change in changes]
     with transaction.atomic():
         now = timezone.now()
-        service_assignments_end(enterprise_ids=[change.enterprise_id for change in changes], now=now)
-        return ServiceAssignment.objects.bulk_create(
+        _current_periods_end(enterprise_ids, now=now)
+        created = ServiceAssignment.objects.bulk_create(
             (
                 ServiceAssignment(
                     enterprise_id=change.enterprise_id,
@@ -70,12 +72,21 @@ def service_assignments_change(
             ),
             batch_size=CHUNK,
         )
+        service_assignments_changed.send(sender=ServiceAssignment, enterprise_ids=enterprise_ids, at=now)
+    return created
 
 
 def service_assignments_end(*, enterprise_ids: Iterable[int], now: datetime | None = None) -> int:
     """End the current 包保 period of these enterprises without a successor; the rows stay as history."""
     now = now or timezone.now()
     ids = list(enterprise_ids)
+    with transaction.atomic(savepoint=False):
+        ended = _current_periods_end(ids, now=now)
+        service_assignments_changed.send(sender=ServiceAssignment, enterprise_ids=ids, at=now)
+    return ended
+
+
+def _current_periods_end(ids: list[int], *, now: datetime) -> int:
     ended = 0
     with transaction.atomic(savepoint=False):
         for start in range(0, len(ids), CHUNK):

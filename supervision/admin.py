@@ -10,6 +10,7 @@ from .ledger.models import LedgerExport
 from .meetings.models import AgendaItem, Meeting, MeetingFlag
 from .ratings.models import Appeal, Rectification
 from .rechecks.models import RecheckItem, RecheckSample
+from .visits.models import Visit, VisitDuty, VisitProblem
 
 
 @admin.register(Rectification)
@@ -171,3 +172,35 @@ class LedgerExportAdmin(ReadOnlyAdmin):
     list_select_related = ["requested_by"]
     exclude = ["file"]
     inlines = [StateLogInline]
+
+
+class VisitProblemInline(admin.TabularInline):
+    model = VisitProblem
+    fields = ["case"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Visit)
+class VisitAdmin(ReadOnlyAdmin):
+    """Read-only: a visit is recorded through the pages or the API, which file its problems as cases."""
+
+    list_display = ["enterprise", "visited_at", "mode", "visitor", "unit", "recorded_at"]
+    list_filter = ["mode", "unit"]
+    search_fields = ["enterprise__name", "visitor__username", "met_with"]
+    list_select_related = ["enterprise", "visitor", "unit"]
+    inlines = [VisitProblemInline]
+
+
+@admin.register(VisitDuty)
+class VisitDutyAdmin(ReadOnlyAdmin):
+    """Read-only: duties follow the 包保 and the visits (their lengths are settings, HUIYIN_VISIT_DUTY_DAYS_*)."""
+
+    list_display = ["enterprise", "level", "person", "unit", "last_visit_at", "due_at", "reminder_step"]
+    list_filter = ["level", "unit"]
+    search_fields = ["enterprise__name", "person__username"]
+    list_select_related = ["enterprise", "person", "unit"]

@@ -11,6 +11,7 @@ from .meetings.models import AgendaItem, Meeting, MeetingFlag
 from .rates.models import RatesSnapshot
 from .ratings.models import Appeal, Rectification
 from .rechecks.models import RecheckItem, RecheckSample
+from .visits.models import Visit, VisitDuty, VisitProblem
 
 __all__ = [
     "AgendaItem",
@@ -24,4 +25,7 @@ __all__ = [
     "RecheckItem",
     "RecheckSample",
     "Rectification",
+    "Visit",
+    "VisitDuty",
+    "VisitProblem",
 ]

@@ -9,5 +9,13 @@ the messages a running system has already queued carry those names.
 from .ledger.tasks import ledger_export_write, ledger_exports_tidy_task
 from .rates.tasks import rates_snapshots_take_task
 from .ratings.tasks import sweep_rectifications
+from .visits.tasks import reconcile_visit_duties, sweep_visit_duties
 
-__all__ = ["ledger_export_write", "ledger_exports_tidy_task", "rates_snapshots_take_task", "sweep_rectifications"]
+__all__ = [
+    "ledger_export_write",
+    "ledger_exports_tidy_task",
+    "rates_snapshots_take_task",
+    "reconcile_visit_duties",
+    "sweep_rectifications",
+    "sweep_visit_duties",
+]

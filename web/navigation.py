@@ -21,8 +21,10 @@ class NavItem:
 MENU = (
     ("web:my-cases", _("My problems"), lambda roles: roles.is_enterprise_user),
     ("web:file-case", _("File a problem"), lambda roles: roles.is_enterprise_user),
+    ("web:my-visits", _("Visits to us"), lambda roles: roles.is_enterprise_user),
     ("web:queue", _("My queue"), lambda roles: bool(roles.roles & {Role.CADRE, Role.UNIT_HEAD})),
     ("web:served", _("Enterprises I serve"), lambda roles: bool(roles.served_enterprise_ids)),
+    ("web:visits", _("Visits"), lambda roles: bool(roles.served_enterprise_ids or roles.direct_head_unit_ids)),
     ("web:dispatch", _("Dispatch"), lambda roles: roles.is_dispatcher),
     ("web:overdue", _("Overdue"), lambda roles: roles.is_supervisor or Role.LEADER in roles.roles),
     ("web:extensions", _("Extensions and pauses"), lambda roles: roles.is_supervisor or Role.UNIT_HEAD in roles.roles),

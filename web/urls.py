@@ -1,7 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, cases, circulars, common, ledger, lookups, masterdata, meetings, ratings, supervision, work
+from .views import (
+    accounts,
+    cases,
+    circulars,
+    common,
+    ledger,
+    lookups,
+    masterdata,
+    meetings,
+    ratings,
+    supervision,
+    visits,
+    work,
+)
 
 app_name = "web"
 
@@ -36,6 +49,11 @@ urlpatterns = [
     path("queue/", work.queue, name="queue"),
     path("queue/<int:case_id>/sign-for/", work.queue_sign_for, name="queue-sign-for"),
     path("served/", work.served, name="served"),
+    path("visits/", visits.visit_desk, name="visits"),
+    path("visits/new/", visits.visit_new, name="visit-new"),
+    path("visits/<int:visit_id>/", visits.visit_page, name="visit"),
+    path("enterprises/<int:enterprise_id>/visits/", visits.enterprise_visits_page, name="enterprise-visits"),
+    path("my/visits/", visits.my_visits, name="my-visits"),
     path("dispatch/", work.dispatch, name="dispatch"),
     path("lookups/assignable/", lookups.assignable, name="assignable"),
     path("lookups/people/", lookups.people, name="lookup-people"),
@@ -51,6 +69,7 @@ urlpatterns = [
     path("supervision/pauses/<int:pause_id>/decide/", supervision.pause_decision, name="pause-decide"),
     path("supervision/rates/", supervision.rankings, name="rates"),
     path("supervision/rates/cases/", supervision.figure_cases, name="rates-cases"),
+    path("supervision/rates/enterprises/", supervision.figure_enterprises, name="rates-enterprises"),
     path("leader/board/", supervision.leader_board, name="board"),
     path("supervision/circulars/", circulars.circulars, name="circulars"),
     path("supervision/circulars/<int:circular_id>/", circulars.circular_page, name="circular"),

@@ -215,6 +215,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    "sweep-visit-duties": {
+        "task": "supervision.tasks.sweep_visit_duties",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
+    "reconcile-visit-duties": {
+        "task": "supervision.tasks.reconcile_visit_duties",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
     "supervision-ledger-exports-tidy": {
         "task": "supervision.tasks.ledger_exports_tidy_task",
         "schedule": 600.0,
@@ -330,6 +340,8 @@ SPECTACULAR_SETTINGS = {
         "InvitationStateEnum": "accounts.models.InvitationState",
         "InvitationKindEnum": "accounts.models.InvitationKind",
         "InvitationMailStatusEnum": "accounts.models.MailStatus",
+        "VisitModeEnum": "supervision.visits.models.VisitMode",
+        "VisitLevelEnum": "supervision.visits.models.VisitLevel",
     },
 }
 
@@ -357,6 +369,16 @@ HUIYIN = {
     # many pauses per case, and this many paused working days in all, without a supervisor's approval.
     "PAUSE_MAX_COUNT": int(os.environ.get("HUIYIN_PAUSE_MAX_COUNT", "2")),
     "PAUSE_MAX_WORKDAYS": int(os.environ.get("HUIYIN_PAUSE_MAX_WORKDAYS", "10")),
+    # Visit duties (走访, docs/visits.md): calendar days from one visit of each 包保 level to the next (0: no duty),
+    # by default a month, a quarter and half a year, long enough for the same date in the next month (31),
+    # quarter (92) or half-year (184); and working days before the due day that the holder is reminded.
+    "VISIT_DUTY_DAYS": {
+        "cadre": int(os.environ.get("HUIYIN_VISIT_DUTY_DAYS_CADRE", "31")),
+        "unit": int(os.environ.get("HUIYIN_VISIT_DUTY_DAYS_UNIT", "92")),
+        "leader": int(os.environ.get("HUIYIN_VISIT_DUTY_DAYS_LEADER", "184")),
+        "local": int(os.environ.get("HUIYIN_VISIT_DUTY_DAYS_LOCAL", "92")),
+    },
+    "VISIT_DUTY_REMIND_WORKDAYS": int(os.environ.get("HUIYIN_VISIT_DUTY_REMIND_WORKDAYS", "5")),
     # The ratings the satisfaction rate (满意率) counts as satisfied: 5 非常满意, 4 满意, 3 基本满意 (docs/rates.md).
     "SATISFIED_RATINGS": env_list("HUIYIN_SATISFIED_RATINGS", "5,4,3"),
     # Reverse proxies in front of Django that append the client's address to X-Forwarded-For (0: none,

@@ -38,6 +38,8 @@ from supervision.ledger.services import ledger_export_request
 from supervision.meetings import services as meeting_services
 from supervision.ratings import services as rating_services
 from supervision.ratings.models import Rectification
+from supervision.visits import services as visit_services
+from supervision.visits.models import VisitDuty, VisitMode
 from workflow import services
 from workflow.selectors import work_calendar
 
@@ -90,6 +92,15 @@ def rows(district) -> dict[str, dict[str, int]]:
         reason="缺少审查意见书",
         expected_date=work_calendar().local_date(work_calendar().add_workdays(now, 20).due_at),
     )
+    visit = visit_services.visit_record(
+        enterprise=d.yixin,
+        acting_user=d.carol,
+        visited_at=now - timedelta(days=1),
+        mode=VisitMode.ON_SITE,
+        met_with="王丽（行政经理）",
+        notes="企业计划扩产",
+        problems=[visit_services.ProblemFound(category=d.infrastructure, title="用地指标不足", description="扩产用地")],
+    )
     return {
         "/api/v1/cases/{id}/attachments/{attachment_id}/": {"id": assigned.pk, "attachment_id": attachment.pk},
         "/api/v1/cases/": {"id": assigned.pk},
@@ -104,6 +115,8 @@ def rows(district) -> dict[str, dict[str, int]]:
         "/api/v1/supervision/circulars/": {"id": circular.pk},
         "/api/v1/supervision/ledger/": {"id": job.pk},
         "/api/v1/pauses/": {"id": pause.pk},
+        "/api/v1/visits/": {"id": visit.pk},
+        "/api/v1/visits/duties/": {"id": VisitDuty.objects.filter(enterprise=d.yixin).order_by("pk").first().pk},
     }
 
 

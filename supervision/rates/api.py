@@ -17,10 +17,10 @@ from core.api import IdField, Pagination
 from enterprises.api import PersonSerializer
 from workflow import clock
 
-from .figures import COUNTS, RATES, formulas
+from .figures import CASE_FIGURES, ENTERPRISE_FIGURES, formulas
 from .periods import Period, period_of_month, period_parse
 from .permissions import rated_units_for_user
-from .selectors import By, Part, Row, Table, cadre_table, figure_cases, unit_table
+from .selectors import By, EnterprisePart, Part, Row, Table, cadre_table, figure_cases, figure_enterprises, unit_table
 
 
 class RatesQuery(serializers.Serializer):
@@ -36,10 +36,19 @@ class RatesQuery(serializers.Serializer):
 
 class CasesQuery(RatesQuery):
     by = None
-    metric = serializers.ChoiceField(choices=[*RATES, *COUNTS])
+    metric = serializers.ChoiceField(choices=list(CASE_FIGURES))
     part = serializers.ChoiceField(choices=[choice.value for choice in Part], default=Part.NUMERATOR)
     unit = IdField(required=False, help_text="Omitted: every unit you may see.")
     cadre = IdField(required=False)
+
+
+class EnterprisesQuery(CasesQuery):
+    metric = serializers.ChoiceField(choices=list(ENTERPRISE_FIGURES))
+    part = serializers.ChoiceField(
+        choices=[choice.value for choice in EnterprisePart],
+        default=EnterprisePart.NUMERATOR,
+        help_text="rest: the denominator's enterprises the numerator leaves out (served and not visited).",
+    )
 
 
 class PeriodSerializer(serializers.Serializer):
@@ -135,6 +144,20 @@ class FigureCaseSerializer(serializers.Serializer):
     state = serializers.CharField(required=False, help_text="Of a rectification.")
 
 
+class FigureEnterpriseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    township = serializers.CharField(source="township.name")
+    last_visit_at = serializers.DateTimeField(allow_null=True, help_text="Its latest visit, whenever it was.")
+
+
+class FigureEnterprisesPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = FigureEnterpriseSerializer(many=True)
+
+
 class FigureCasesPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
@@ -194,3 +217,26 @@ class RatesViewSet(viewsets.GenericViewSet):
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(FigureCaseSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="The enterprises behind a figure of enterprises (the visit coverage): visited, served, or not visited",
+        parameters=[EnterprisesQuery],
+        responses=FigureEnterprisesPageSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def enterprises(self, request):
+        scope = rated_units_for_user(request.user)
+        query = self.parse(EnterprisesQuery, request)
+        data, now = query.validated_data, clock.now()
+        rows = figure_enterprises(
+            period=query.period_value(now),
+            now=now,
+            metric=data["metric"],
+            part=EnterprisePart(data["part"]),
+            scope=scope,
+            unit_id=data.get("unit"),
+            cadre_id=data.get("cadre"),
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        return paginator.get_paginated_response(FigureEnterpriseSerializer(page, many=True).data)

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy
 
 from cases.models import Closure, EventAction, ResolutionType, Satisfaction
@@ -18,11 +18,16 @@ from workflow.models import ClockKind, ClockOutcome
 from workflow.selectors import clock_missed_q, clock_running_late_q
 
 from ..ratings.models import Appeal, AppealState, rectification_overdue_q
+from ..visits.models import Visit
 from .periods import Period, within
 
-SCORED = ("response", "on_time", "resolution", "satisfaction")
-RATES = (*SCORED, "good_rating", "send_back", "reopen")
+# The rates a score may weigh; the default weights (``selectors.DEFAULT_WEIGHTS``) leave the visit coverage out.
+SCORED = ("response", "on_time", "resolution", "satisfaction", "visit_coverage")
+RATES = ("response", "on_time", "resolution", "satisfaction", "good_rating", "send_back", "reopen", "visit_coverage")
 COUNTS = ("extension", "paused", "overdue", "no_answer", "appeal_upheld", "rectification_overdue", "recheck_failed")
+# Figures that count enterprises rather than cases: they drill down to enterprises (``figure_enterprises``).
+ENTERPRISE_FIGURES = ("visit_coverage",)
+CASE_FIGURES = tuple(name for name in (*RATES, *COUNTS) if name not in ENTERPRISE_FIGURES)
 
 FORMULAS = {
     "response": gettext_lazy(
@@ -57,6 +62,11 @@ FORMULAS = {
     ),
     "recheck_failed": gettext_lazy(
         "Failed re-checks: closed cases reopened in the period because a re-check (复查) found them not solved"
+    ),
+    "visit_coverage": gettext_lazy(
+        "Visit coverage (走访覆盖率): enterprises the unit served at any time in the period that its 包联 cadre or "
+        "a head of the unit visited in the period / those enterprises; for a cadre, the enterprises they served "
+        "and visited themselves / the enterprises they served"
     ),
     "score": gettext_lazy(
         "Score: 100 × the weighted mean of the response, on-time, resolution and satisfaction rates, "
@@ -103,6 +113,7 @@ class Source(StrEnum):
     CYCLES = "cycles"
     CASES = "cases"
     RECTIFICATIONS = "rectifications"
+    SERVICES = "services"  # the periods of the enterprises' 包保 (``ServiceAssignment``)
 
 
 @dataclass(frozen=True)
@@ -113,6 +124,9 @@ class Figure:
     A figure without a denominator is a plain count. A ``per_case`` figure over clocks counts the
     cases its rows belong to, each once, not the rows. With ``misses``, the numerator is the
     denominator's cases that have none of those rows (a case with one missed deadline is late).
+    A ``per_enterprise`` figure over 包保 periods counts the enterprises they serve, each once. A
+    ``cadre_numerator`` replaces the numerator in a cadre's row, where the cadre's own work is a narrower
+    thing than the unit's.
     """
 
     source: Source
@@ -123,6 +137,11 @@ class Figure:
     half: Q | None = None
     per_case: bool = False
     misses: Q | None = None
+    per_enterprise: bool = False
+    cadre_numerator: Q | None = None
+
+    def numerator_for(self, *, by_cadre: bool) -> Q:
+        return self.cadre_numerator if by_cadre and self.cadre_numerator is not None else self.numerator
 
 
 def upheld_appeal_q() -> Q:
@@ -155,6 +174,23 @@ def resolution_due_q(period: Period, now: datetime) -> Q:
 def resolution_missed_q(now: datetime) -> Q:
     """A resolution clock that ended after its deadline, or still runs past it."""
     return clock_missed_q(now)
+
+
+def served_in_q(period: Period) -> Q:
+    """包保 periods that served their enterprise at some moment of the period (one ended the moment it began, as a
+    change made twice in one step leaves, served nobody)."""
+    ran = Q(ended_at__isnull=True) | (Q(ended_at__gt=F("started_at")) & Q(ended_at__gt=period.start))
+    return Q(started_at__lt=period.end) & ran
+
+
+def visited_in_q(period: Period, *, by_cadre: bool = False) -> Q:
+    """包保 periods whose enterprise was visited in the period by the period's 包联 cadre or, for the unit, by a head
+    of its responsible unit in that capacity: the unit's own visits, not the leader's nor the township's."""
+    by_unit = Q(visitor_id=OuterRef("cadre_id"))
+    if not by_cadre:
+        by_unit |= Q(as_unit_head=True, unit_id=OuterRef("unit_id"))
+    visits = Visit.objects.filter(within("visited_at", period), enterprise_id=OuterRef("enterprise_id")).filter(by_unit)
+    return Q(Exists(visits))
 
 
 def figures(period: Period, now: datetime) -> dict[str, Figure]:
@@ -247,6 +283,15 @@ def figures(period: Period, now: datetime) -> dict[str, Figure]:
             source=Source.RECTIFICATIONS,
             numerator=rectification_overdue_q(now),
             numerator_at="due_at",
+        ),
+        "visit_coverage": Figure(
+            source=Source.SERVICES,
+            numerator=served_in_q(period) & visited_in_q(period),
+            numerator_at="started_at",
+            denominator=served_in_q(period),
+            denominator_at="started_at",
+            per_enterprise=True,
+            cadre_numerator=served_in_q(period) & visited_in_q(period, by_cadre=True),
         ),
         # A failed re-check starts the only resolution clocks started by "recheck-reopen", for the unit and
         # assignee that had closed the case: counting those clocks counts the failures against them.

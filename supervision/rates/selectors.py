@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case
 from core.errors import InvalidInput, NotPermitted
-from enterprises.models import Unit, UnitKind
+from enterprises.models import Enterprise, ServiceAssignment, Unit, UnitKind
 from workflow.models import ClockOutcome, DeadlineCycle
 
 from ..ratings.models import Rectification
+from ..visits.selectors import last_visit_q
 from .figures import COUNTS, RATES, SCORED, Figure, Source, figures, satisfied_ratings
 from .models import RatesSnapshot
 from .periods import Period
@@ -53,10 +54,34 @@ class Part(StrEnum):
     DENOMINATOR = "denominator"
 
 
+class EnterprisePart(StrEnum):
+    """What a drill-down of a figure of enterprises lists; ``rest`` is the denominator's enterprises the
+    numerator leaves out (for the visit coverage: those served and not visited)."""
+
+    NUMERATOR = "numerator"
+    DENOMINATOR = "denominator"
+    REST = "rest"
+
+
 # The columns a row counts against, per source and table.
-UNIT_COLUMN = {Source.CYCLES: "unit_id", Source.CASES: "responsible_unit_id", Source.RECTIFICATIONS: "unit_id"}
-CADRE_COLUMN = {Source.CYCLES: "responsible_id", Source.CASES: "assignee_id", Source.RECTIFICATIONS: "assignee_id"}
-MODEL = {Source.CYCLES: DeadlineCycle, Source.CASES: Case, Source.RECTIFICATIONS: Rectification}
+UNIT_COLUMN = {
+    Source.CYCLES: "unit_id",
+    Source.CASES: "responsible_unit_id",
+    Source.RECTIFICATIONS: "unit_id",
+    Source.SERVICES: "unit_id",
+}
+CADRE_COLUMN = {
+    Source.CYCLES: "responsible_id",
+    Source.CASES: "assignee_id",
+    Source.RECTIFICATIONS: "assignee_id",
+    Source.SERVICES: "cadre_id",
+}
+MODEL = {
+    Source.CYCLES: DeadlineCycle,
+    Source.CASES: Case,
+    Source.RECTIFICATIONS: Rectification,
+    Source.SERVICES: ServiceAssignment,
+}
 
 
 # --- the tables ----------------------------------------------------------------------------------------------
@@ -104,21 +129,27 @@ def ranking_weights() -> dict[str, float]:
 
 
 def _grouped_counts(
-    source: Source, definitions: dict[str, Figure], columns: tuple[str, ...], scope: frozenset[int] | None
+    source: Source,
+    definitions: dict[str, Figure],
+    columns: tuple[str, ...],
+    scope: frozenset[int] | None,
+    *,
+    by_cadre: bool = False,
 ) -> dict[tuple, dict[str, int]]:
     """One GROUP BY query over a source: per group, the numerator, half and denominator count of each figure."""
     own = {name: figure for name, figure in definitions.items() if figure.source == source}
     annotations, wanted = {}, []
     for name, figure in own.items():
-        counted = "case" if figure.per_case else "pk"
+        counted = "case" if figure.per_case else "enterprise" if figure.per_enterprise else "pk"
+        distinct = figure.per_case or figure.per_enterprise
         parts = (("h", figure.half), ("d", figure.denominator))
         if figure.misses is not None:
             parts += (("m", figure.denominator & figure.misses),)
         else:
-            parts += (("n", figure.numerator),)
+            parts += (("n", figure.numerator_for(by_cadre=by_cadre)),)
         for suffix, q in parts:
             if q is not None:
-                annotations[f"{name}_{suffix}"] = Count(counted, filter=q, distinct=figure.per_case)
+                annotations[f"{name}_{suffix}"] = Count(counted, filter=q, distinct=distinct)
                 wanted.append(q)
     rows = MODEL[source].objects.filter(reduce(or_, wanted))
     if scope is not None:
@@ -189,7 +220,9 @@ def table_counts(*, period: Period, now: datetime, by: By, scope: frozenset[int]
         source: (UNIT_COLUMN[source],) if by == By.UNIT else (CADRE_COLUMN[source], UNIT_COLUMN[source])
         for source in Source
     }
-    return _merged(_grouped_counts(source, definitions, columns[source], scope) for source in Source)
+    return _merged(
+        _grouped_counts(source, definitions, columns[source], scope, by_cadre=by == By.CADRE) for source in Source
+    )
 
 
 def definitions_fingerprint() -> str:
@@ -303,16 +336,11 @@ def figure_cases(
     if q is None:
         message = _("This figure is a count; it has no denominator.")
         raise InvalidInput(message, code="part", fields={"part": [message]})
-    if unit_id is not None and scope is not None and unit_id not in scope:
-        raise NotPermitted(_("This unit is outside your jurisdiction."))
+    if figure.per_enterprise:
+        message = _("This figure counts enterprises, not cases: its drill-down lists enterprises.")
+        raise InvalidInput(message, code="metric", fields={"metric": [message]})
     source = figure.source
-    judged = Q()
-    if scope is not None:
-        judged &= Q(**{f"{UNIT_COLUMN[source]}__in": scope})
-    if unit_id is not None:
-        judged &= Q(**{UNIT_COLUMN[source]: unit_id})
-    if cadre_id is not None:
-        judged &= Q(**{CADRE_COLUMN[source]: cadre_id})
+    judged = _judged(source, scope=scope, unit_id=unit_id, cadre_id=cadre_id)
     rows = MODEL[source].objects.filter(q, judged)
     if figure.per_case:
         return _case_rows(rows, figure=figure, part=part, judged=judged, at=at)
@@ -325,6 +353,50 @@ def figure_cases(
     else:
         rows = rows.values("number", "title", "resolution_type", "satisfaction", "closure", case_id=F("pk"), at=F(at))
     return rows.order_by("at", "case_id", "pk")
+
+
+def _judged(source: Source, *, scope: frozenset[int] | None, unit_id: int | None, cadre_id: int | None) -> Q:
+    """The rows of the units (and the cadre) a drill-down asks for, within the user's scope."""
+    if unit_id is not None and scope is not None and unit_id not in scope:
+        raise NotPermitted(_("This unit is outside your jurisdiction."))
+    judged = Q()
+    if scope is not None:
+        judged &= Q(**{f"{UNIT_COLUMN[source]}__in": scope})
+    if unit_id is not None:
+        judged &= Q(**{UNIT_COLUMN[source]: unit_id})
+    if cadre_id is not None:
+        judged &= Q(**{CADRE_COLUMN[source]: cadre_id})
+    return judged
+
+
+def figure_enterprises(
+    *,
+    period: Period,
+    now: datetime,
+    metric: str,
+    part: EnterprisePart,
+    scope: frozenset[int] | None,
+    unit_id: int | None = None,
+    cadre_id: int | None = None,
+) -> QuerySet[Enterprise]:
+    """The enterprises behind one figure of enterprises, each once, by name, with their latest visit (ever):
+    exactly those its numerator or denominator counted, or the denominator's the numerator left out."""
+    figure = figures(period, now)[metric]
+    if not figure.per_enterprise:
+        message = _("This figure counts cases: its drill-down lists cases.")
+        raise InvalidInput(message, code="metric", fields={"metric": [message]})
+    judged = _judged(figure.source, scope=scope, unit_id=unit_id, cadre_id=cadre_id)
+    rows = MODEL[figure.source].objects.filter(judged)
+    counted = rows.filter(figure.numerator_for(by_cadre=cadre_id is not None)).values("enterprise_id")
+    served = rows.filter(figure.denominator).values("enterprise_id")
+    enterprises = Enterprise.objects.select_related("township")
+    if part == EnterprisePart.NUMERATOR:
+        enterprises = enterprises.filter(pk__in=counted)
+    elif part == EnterprisePart.DENOMINATOR:
+        enterprises = enterprises.filter(pk__in=served)
+    else:
+        enterprises = enterprises.filter(pk__in=served).exclude(pk__in=counted)
+    return enterprises.annotate(last_visit_at=last_visit_q()).order_by("name", "pk")
 
 
 def _case_rows(rows: QuerySet, *, figure: Figure, part: Part, judged: Q, at: str) -> QuerySet:

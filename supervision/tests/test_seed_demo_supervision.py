@@ -19,9 +19,22 @@ from supervision.rates.periods import period_of_month, within
 from supervision.ratings.models import Appeal, AppealState, Rectification, RectificationState
 from supervision.rechecks.models import RecheckSample
 from supervision.rechecks.sampling import previous_month
+from supervision.visits.models import Visit, VisitDuty
 from workflow.management.commands.seed_demo import INDUSTRY_BUREAU
 
-COUNTED_MODELS = (Case, CaseEvent, Notification, MeetingFlag, Meeting, Rectification, Appeal, Circular, RecheckSample)
+COUNTED_MODELS = (
+    Case,
+    CaseEvent,
+    Notification,
+    MeetingFlag,
+    Meeting,
+    Rectification,
+    Appeal,
+    Circular,
+    RecheckSample,
+    Visit,
+    VisitDuty,
+)
 
 
 # A Friday morning; the demo's history lies in the weeks before whatever day it is seeded.
@@ -93,6 +106,12 @@ def test_it_seeds_what_the_supervisors_walk_through_needs_and_a_second_run_chang
         ("督办通报〔2026〕第1期", CircularState.PUBLISHED)
     ]
     assert Circular.objects.get().period_label == last_month.label
+
+    latest = client_of(django_user_model, "enterprise").get("/api/v1/visits/").data["results"][0]
+    assert (latest["visitor"]["username"], latest["notes"], len(latest["cases"])) == ("cadre", None, 1)
+    cadre = client_of(django_user_model, "cadre")
+    cadre_id = django_user_model.objects.get(username="cadre").pk
+    assert cadre.get(f"/api/v1/visits/duties/?state=overdue&person={cadre_id}").data["count"] >= 1
 
     assert "Supervision demo data created." in demo
     before = counts()

@@ -18,9 +18,9 @@ from core import limits
 from core.errors import InvalidInput
 from enterprises.models import Unit
 from enterprises.selectors import enterprises_visible_to, officials_assignable
-from supervision.rates.figures import COUNTS, RATES, SCORED
+from supervision.rates.figures import CASE_FIGURES, ENTERPRISE_FIGURES, SCORED
 from supervision.rates.periods import Period, period_of_month, period_parse
-from supervision.rates.selectors import By, Part
+from supervision.rates.selectors import By, EnterprisePart, Part
 
 from .cases import SearchableSelect
 
@@ -182,7 +182,7 @@ class FigureForm(forms.Form):
     """The figure a drill-down lists: the drill-down API's parameters."""
 
     period = forms.CharField(label=_("Period"))
-    metric = forms.ChoiceField(label=_("Figure"), choices=[(name, name) for name in (*RATES, *COUNTS)])
+    metric = forms.ChoiceField(label=_("Figure"), choices=[(name, name) for name in CASE_FIGURES])
     part = forms.ChoiceField(label=_("Part"), choices=[(part.value, part.value) for part in Part], required=False)
     unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1, max_value=limits.MAX_ID)
     cadre = forms.IntegerField(label=_("Cadre"), required=False, min_value=1, max_value=limits.MAX_ID)
@@ -192,3 +192,12 @@ class FigureForm(forms.Form):
             return period_parse(self.cleaned_data["period"])
         except InvalidInput as refusal:
             raise ValidationError(refusal.message, code=refusal.code) from None
+
+
+class EnterpriseFigureForm(FigureForm):
+    """The figure of enterprises a drill-down lists: visited (numerator), served (denominator), or not visited."""
+
+    metric = forms.ChoiceField(label=_("Figure"), choices=[(name, name) for name in ENTERPRISE_FIGURES])
+    part = forms.ChoiceField(
+        label=_("Part"), choices=[(part.value, part.value) for part in EnterprisePart], required=False
+    )

@@ -36,6 +36,7 @@ from enterprises.selectors import assignable_memberships
 from supervision.meetings.permissions import FLAGGABLE_STATES, may_flag
 from supervision.meetings.selectors import pending_flag_of
 from supervision.meetings.services import flag_create
+from supervision.visits.selectors import visit_of_case
 from workflow import services
 from workflow.models import PauseState
 from workflow.routing import route_for
@@ -191,6 +192,7 @@ class CasePage:
             "follow_ups": follow_ups,
             "sub_cases": sub_cases,
             "meeting_flag": self.pending_flag,
+            "visit": visit_of_case(case),
             "extensions": extensions,
             "pauses": pauses,
             "pause": pause,

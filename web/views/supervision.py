@@ -42,6 +42,7 @@ from supervision.overdue.selectors import (
 )
 from supervision.rates.figures import (
     COUNTS,
+    ENTERPRISE_FIGURES,
     GOOD_RATINGS,
     RATES,
     Source,
@@ -52,8 +53,9 @@ from supervision.rates.figures import (
 )
 from supervision.rates.periods import Period
 from supervision.rates.permissions import rated_units_for_user
-from supervision.rates.selectors import By, Part, Row, Tier, cadre_table, unit_table
+from supervision.rates.selectors import By, EnterprisePart, Part, Row, Tier, cadre_table, unit_table
 from supervision.rates.selectors import figure_cases as figure_case_rows
+from supervision.rates.selectors import figure_enterprises as figure_enterprise_rows
 from supervision.rates.trends import overdue_by_week
 from supervision.urging.selectors import listed_cases
 from workflow import clock
@@ -63,7 +65,7 @@ from workflow.services import case_urge, extension_decide, pause_decide
 
 from ..actions import perform
 from ..charts import bar_chart, line_chart
-from ..forms.supervision import DecisionForm, FigureForm, OverdueFilterForm, RatesForm, UrgeForm
+from ..forms.supervision import DecisionForm, EnterpriseFigureForm, FigureForm, OverdueFilterForm, RatesForm, UrgeForm
 
 User = get_user_model()
 
@@ -91,6 +93,7 @@ FIGURE_NAMES = {
     "appeal_upheld": gettext_lazy("Appeals upheld"),
     "rectification_overdue": gettext_lazy("Rectifications overdue"),
     "recheck_failed": gettext_lazy("Failed re-checks"),
+    "visit_coverage": gettext_lazy("Visit coverage"),
 }
 TIER_NAMES = {
     Tier.BUREAU: gettext_lazy("Bureaus"),
@@ -324,6 +327,7 @@ class Cell:
     numerator_url: str = ""
     denominator_url: str = ""
     is_count: bool = False
+    of_enterprises: bool = False
 
 
 @dataclass
@@ -351,10 +355,12 @@ def count_text(number: float) -> str:
 
 
 def figure_url(period: Period, metric: str, part: Part, row: Row) -> str:
+    """The drill-down of one part of a figure: its cases, or for a figure of enterprises its enterprises."""
     query = {"period": period.label, "metric": metric, "part": part.value, "unit": row.unit.pk}
     if row.cadre is not None:
         query["cadre"] = row.cadre.pk
-    return f"{reverse('web:rates-cases')}?{urlencode(query)}"
+    page = "web:rates-enterprises" if metric in ENTERPRISE_FIGURES else "web:rates-cases"
+    return f"{reverse(page)}?{urlencode(query)}"
 
 
 def rank_row(row: Row, period: Period) -> RankRow:
@@ -371,6 +377,7 @@ def rank_row(row: Row, period: Period) -> RankRow:
                 denominator_text=str(ratio.denominator),
                 numerator_url=figure_url(period, metric, Part.NUMERATOR, row),
                 denominator_url=figure_url(period, metric, Part.DENOMINATOR, row),
+                of_enterprises=metric in ENTERPRISE_FIGURES,
             )
         )
     for metric in COUNTS:
@@ -498,6 +505,58 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
             "is_clock": figure.source == Source.CYCLES,
             "is_per_case": figure.per_case,
             "query": urlencode(query),
+            "back_url": f"{reverse('web:rates')}?{urlencode({'period': data['period'].label})}",
+        },
+    )
+
+
+@login_required
+def figure_enterprises(request: HttpRequest) -> HttpResponse:
+    """The enterprises behind a figure of enterprises (the visit coverage): visited, served, or not visited."""
+    try:
+        scope = rated_units_for_user(request.user)
+    except NotPermitted as refusal:
+        return refused(request, refusal.message)
+    form = EnterpriseFigureForm(request.GET)
+    if not form.is_valid():
+        return render(request, "web/supervision/figure_enterprises.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    part = EnterprisePart(data.get("part") or EnterprisePart.NUMERATOR)
+    try:
+        rows = figure_enterprise_rows(
+            period=data["period"],
+            now=clock.now(),
+            metric=data["metric"],
+            part=part,
+            scope=scope,
+            unit_id=data.get("unit"),
+            cadre_id=data.get("cadre"),
+        )
+    except NotPermitted as refusal:
+        return refused(request, refusal.message)
+    page = Paginator(rows, FIGURE_CASES_PAGE_SIZE).get_page(request.GET.get("page"))
+    unit = Unit.objects.filter(pk=data["unit"]).first() if data.get("unit") else None
+    cadres = User.objects.all() if scope is None else User.objects.filter(unit_memberships__unit_id__in=scope)
+    cadre = cadres.filter(pk=data["cadre"]).first() if data.get("cadre") else None
+    base = {name: request.GET[name] for name in ("period", "metric", "unit", "cadre") if request.GET.get(name)}
+    parts = [
+        (choice, f"{reverse('web:rates-enterprises')}?{urlencode({**base, 'part': choice.value})}")
+        for choice in EnterprisePart
+    ]
+    return render(
+        request,
+        "web/supervision/figure_enterprises.html",
+        {
+            "form": form,
+            "page": page,
+            "figure_name": FIGURE_NAMES[data["metric"]],
+            "formula": formulas()[data["metric"]],
+            "part": part,
+            "parts": parts,
+            "period": data["period"],
+            "unit": unit,
+            "cadre_name": person_name(cadre),
+            "query": urlencode({**base, "part": part.value}),
             "back_url": f"{reverse('web:rates')}?{urlencode({'period': data['period'].label})}",
         },
     )

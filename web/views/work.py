@@ -22,6 +22,7 @@ from core.errors import ApplicationError
 from enterprises.access import roles_for_user
 from enterprises.models import Role
 from enterprises.selectors import assignable_memberships, enterprises_user_files_for
+from supervision.visits.selectors import duties_of, last_visit_q
 from workflow import services
 from workflow.routing import routes_for_cases
 from workflow.selectors import available_actions
@@ -169,17 +170,23 @@ def queue_sign_for(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 def served(request: HttpRequest) -> HttpResponse:
-    """The enterprises the cadre serves, with their open and overdue cases and whether someone of theirs can
-    log in (else: invite one); one enterprise's cases below."""
+    """The enterprises the cadre serves, with their open and overdue cases, whether someone of theirs can log in
+    (else: invite one), their last visit and their visit duties; one enterprise's cases below."""
     if not roles_for_user(request.user).served_enterprise_ids:
         raise PermissionDenied
     now = timezone.now()
     served_now = with_contact_status(served_enterprises(request.user))
     without_contact = served_now.filter(has_active_contact=False)
     only_without_contact = request.GET.get("without_contact") == "1"
-    enterprises = page_of(request, (without_contact if only_without_contact else served_now).order_by("name"))
-    counts = open_counts(request.user, [enterprise.pk for enterprise in enterprises], now=now)
-    rows = [{"enterprise": enterprise, "counts": counts.get(enterprise.pk, {})} for enterprise in enterprises]
+    listed = (without_contact if only_without_contact else served_now).annotate(last_visit_at=last_visit_q())
+    enterprises = page_of(request, listed.order_by("name"))
+    page_ids = [enterprise.pk for enterprise in enterprises]
+    counts = open_counts(request.user, page_ids, now=now)
+    duties = duties_of(page_ids)
+    rows = [
+        {"enterprise": enterprise, "counts": counts.get(enterprise.pk, {}), "duties": duties.get(enterprise.pk, [])}
+        for enterprise in enterprises
+    ]
     chosen = None
     cases = None
     chosen_id = request.GET.get("enterprise", "")

@@ -31,6 +31,7 @@ from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import overseers_of, roles_for_user
 from enterprises.models import Enterprise, Role, Unit
+from enterprises.selectors import heads_serving_unit
 
 from .. import clock
 from ..deadlines import CaseClocks, fixed_due, units_in_one_line
@@ -60,9 +61,13 @@ def case_file(
     complexity: str = Complexity.ORDINARY,
     follows_up: Case | None = None,
 ) -> Case:
-    """File a problem for an enterprise; route it to the enterprise's 包联 cadre when the category says so."""
+    """File a problem for an enterprise; route it to the enterprise's 包联 cadre when the category says so.
+
+    The enterprise's contacts file for it; so, on its behalf, does whoever serves it now in the three-level
+    包保 (its leader, its cadre, its local contact, or a head of its responsible unit), e.g. from a visit."""
     roles = roles_for_user(acting_user)
-    if not (roles.is_contact_of(enterprise.pk) or enterprise.pk in roles.served_enterprise_ids):
+    serves = enterprise.pk in roles.served_enterprise_ids or heads_serving_unit(acting_user, enterprise.pk)
+    if not (roles.is_contact_of(enterprise.pk) or serves):
         raise NotPermitted(
             _("You can file problems only for your own enterprise or for enterprises you serve."),
             code="not_your_enterprise",

@@ -44,6 +44,8 @@ from supervision.ratings.permissions import appeal_window_ends_at
 from supervision.ratings.services import appeal_decide, appeal_file, rectification_accept, rectification_submit
 from supervision.rechecks.models import RecheckSample
 from supervision.rechecks.sampling import previous_month
+from supervision.visits.demo import visits_demo_seed
+from supervision.visits.models import Visit, VisitDuty, duty_overdue_q
 from workflow import clock
 from workflow.demo.district import DISTRICT, INDUSTRY_BUREAU, LAND_BUREAU, demo_data_exists
 from workflow.selectors import work_calendar
@@ -115,6 +117,7 @@ class DemoSupervision:
         self.build_meetings()
         self.build_ratings()
         self.build_circular()
+        visits_demo_seed(latest=self.latest)
 
     # The joint review meeting
 
@@ -410,6 +413,10 @@ class Command(BaseCommand):
         )
         appeals = Counter(Appeal.objects.values_list("state", flat=True))
         write("Appeals: " + ", ".join(f"{appeals[state]} {state}" for state in AppealState.values) + ".")
+        write(
+            f"Visits: {Visit.objects.count()} recorded; {VisitDuty.objects.count()} visit duties, "
+            f"{VisitDuty.objects.filter(duty_overdue_q(now)).count()} overdue."
+        )
         last_month = previous_month(now)
         closed = Case.objects.filter(within("closed_at", last_month), state=CaseState.CLOSED).exclude(
             closure=Closure.WITHDRAWN
