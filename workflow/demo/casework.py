@@ -1,8 +1,9 @@
 """The steps every demo story is made of: file, route, sign for, reply, resolve, reopen, confirm.
 
-Each step is written through the workflow's services at a moment in the past (``workflow.clock``), some
-hours after the step before and never after now, so each case has the event history, deadlines and
-notifications a real case would have. Every choice comes from the district's seeded generator.
+Each step is written through the workflow's services at a moment in the past (under time_machine, so that
+the clocks, the events, the notifications and the rows' own times all say that moment), some hours after the
+step before and never after now, so each case has the event history, deadlines and notifications a real case
+would have. Every choice comes from the district's seeded generator.
 """
 
 import random
@@ -10,12 +11,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+import time_machine
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from cases.models import Case, CaseState, Complexity, ResolutionType, Visibility
 from enterprises.models import Enterprise, Unit
-from workflow import clock
 from workflow.services import (
     case_accept,
     case_assign,
@@ -110,17 +111,17 @@ class Casework:
     def act(self, service: Callable[..., Result], **arguments: object) -> Result:
         """Each step of a story happens some hours after the one before, and never after now."""
         self.moment = min(self.moment + timedelta(hours=self.rng.uniform(*STEP_HOURS)), self.latest)
-        with clock.frozen_at(self.moment):
+        with time_machine.travel(self.moment, tick=False):
             return service(**arguments)
 
     def chance(self, probability: float) -> bool:
         return self.rng.random() < probability
 
     def pick_enterprise(self, *, served: bool | None = None) -> Enterprise:
-        """Any enterprise, the demo contacts' ones more often; ``served`` narrows to those with(out) a cadre."""
+        """A named enterprise, the demo contacts' ones more often; ``served`` narrows to those with(out) a cadre."""
         pool = [
             enterprise
-            for enterprise in self.district.enterprises
+            for enterprise in self.district.walkthrough_enterprises
             for _ in range(DEMO_ENTERPRISE_WEIGHT if enterprise.name in DEMO_SERVICE else 1)
             if served is None or served == (enterprise.pk in self.district.serving_cadre)
         ]
