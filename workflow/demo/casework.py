@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cases.models import Case, CaseState, Complexity, ResolutionType, Visibility
 from enterprises.models import Enterprise, Unit
+from workflow.selectors import work_calendar
 from workflow.services import (
     case_accept,
     case_assign,
@@ -107,12 +108,32 @@ class Casework:
         self.latest = timezone.now() - timedelta(minutes=1)
         self.moment = self.latest
         self.confirmed_cases: list[Case] = []
+        self.calendar = work_calendar()
 
     def act(self, service: Callable[..., Result], **arguments: object) -> Result:
         """Each step of a story happens some hours after the one before, and never after now."""
-        self.moment = min(self.moment + timedelta(hours=self.rng.uniform(*STEP_HOURS)), self.latest)
+        return self.act_at(self.moment + timedelta(hours=self.rng.uniform(*STEP_HOURS)), service, **arguments)
+
+    def act_at(self, moment: datetime, service: Callable[..., Result], **arguments: object) -> Result:
+        self.moment = min(moment, self.latest)
         with time_machine.travel(self.moment, tick=False):
             return service(**arguments)
+
+    def filing_moment(self, moment: datetime) -> datetime:
+        """Nobody files on the days off of a statutory holiday: such a case comes the next working morning, or,
+        when that is still to come, the last working afternoon before."""
+        day = self.calendar.local_date(moment)
+        rule = self.calendar.day_rule(day)
+        if rule.is_workday or not rule.name:
+            return moment
+        after = day
+        while not self.calendar.is_workday(after):
+            after += timedelta(days=1)
+        opening = self.calendar.start_of_day(after) + timedelta(minutes=self.rng.randrange(30, 90))
+        if opening <= self.latest:
+            return opening
+        before = self.calendar.previous_workday(day)
+        return self.calendar.end_of_day(before) - timedelta(minutes=self.rng.randrange(30, 120))
 
     def chance(self, probability: float) -> bool:
         return self.rng.random() < probability
@@ -165,7 +186,8 @@ class Casework:
         filer = cadre if cadre is not None and self.chance(0.15) else self.contact(enterprise.pk)
         odds = 0.35 if problem.category in OFTEN_COMPLEX else 0.1
         complexity = Complexity.COMPLEX if self.chance(odds) else Complexity.ORDINARY
-        return self.act(
+        return self.act_at(
+            self.filing_moment(min(self.moment + timedelta(hours=self.rng.uniform(*STEP_HOURS)), self.latest)),
             case_file,
             acting_user=filer,
             enterprise=enterprise,

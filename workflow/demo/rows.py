@@ -5,8 +5,8 @@ A case's history is a list of service calls at their moments (``Call``). Made th
 per query. ``RowWriter`` computes the rows the same calls write — with the same transitions (the state machine's
 methods of ``Case``), the same clocks (``CaseClocks``, whose two writes it keeps in memory), the same events and
 the same notification templates — and inserts them a few thousand at a time. A call it has no twin for (a rating
-of 2 or 1, which supervision answers with a rectification; more time; the sweep's urging) is made through the
-service itself once the rows so far are in the database, and so is the rest of that case's history.
+of 2 or 1, which supervision answers with a rectification; more time) is made through the service itself once
+the rows so far are in the database, and so is the rest of that case's history.
 
 ``workflow/tests/test_demo_rows.py`` holds the writer to exactly the rows the services write, id for id.
 """
@@ -34,6 +34,7 @@ from cases.models import (
     Complexity,
     EventAction,
     Satisfaction,
+    UrgingLevel,
     Visibility,
     format_case_number,
 )
@@ -63,6 +64,7 @@ from workflow.services import (
     comment_add,
     extension_decide,
 )
+from workflow.services.automatic import automatic_urging
 from workflow.workdays import WorkCalendar
 
 from .casework import BAD_RATINGS
@@ -225,6 +227,7 @@ class RowWriter:
             case_reopen: self.reopen,
             case_close: self.close,
             sweep_closes_unanswered: self.close_unanswered,
+            sweep_urges_overdue: self.urge_overdue,
             case_withdraw: self.withdraw,
         }
 
@@ -640,3 +643,42 @@ class RowWriter:
             clock_change=lambda clocks: clocks.on_closed(ClockOutcome.WITHDRAWN),
         )
         self.notify(case, at, "case_withdrawn", [assignee], f"v{case.version}", reason=reason)
+
+    def urge_overdue(self, rows: CaseRows, at: datetime) -> None:
+        """``case_urge_overdue``: the clock's claim and ``_urging_level_set`` raising the case to 催办."""
+        case = rows.case
+        cycle = rows.running.get(ClockKind.RESOLUTION)
+        if case.state != CaseState.ASSIGNED or case.urging_level != UrgingLevel.NONE or cycle is None:
+            raise ValueError(f"{case.number}: the sweep urges only an assigned case on its running resolution clock.")
+        overdue_workdays, answer_due_at, note = automatic_urging(self.calendar, due_at=cycle.due_at, now=at)
+        cycle.urged_at = at
+        case.urging_level, case.urging_answer_due_at, case.updated_at = UrgingLevel.URGED, answer_due_at, at
+        case.version += 1
+        self.event(
+            case,
+            at,
+            actor=None,
+            action=EventAction.URGE,
+            from_state=case.state,
+            note=note,
+            data={
+                "from": UrgingLevel.NONE,
+                "to": UrgingLevel.URGED,
+                "answer_due_at": answer_due_at.isoformat(),
+                "automatic": True,
+                "overdue_workdays": overdue_workdays,
+            },
+            is_internal=True,
+        )
+        self.notify(
+            case,
+            at,
+            "case_urged",
+            [case.assignee],
+            f"v{case.version}",
+            level=UrgingLevel.URGED.label,
+            previous_level=UrgingLevel.NONE.label,
+            cleared=False,
+            note=note,
+            answer_due_at=answer_due_at,
+        )

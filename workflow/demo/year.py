@@ -117,7 +117,7 @@ HANDED_ON = 0.04
 PUBLIC_REPLY, ENTERPRISE_REPLY, INTERNAL_NOTE = 0.65, 0.25, 0.2
 MORE_TIME = {Complexity.ORDINARY: 0.015, Complexity.COMPLEX: 0.06}
 # Late answers are mostly a day or two late; the sweep urges the few still unanswered three working days after.
-LATE, MEAN_WORKDAYS_LATE = 0.15, 1.1
+LATE, MEAN_WORKDAYS_LATE = 0.2, 1.8
 ANSWERED_BY_HEAD = 0.15
 REJECTED_ONCE = 0.05
 # After an answer: the enterprise confirms, lets the five days pass (the sweep closes it), or the office closes it.
