@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 import time_machine
+from django.db import connection
 
 from .casework import Casework
 from .district import DemoDistrict
@@ -116,3 +117,11 @@ def cases_seed(work: Casework, year: Iterable[tuple[datetime, list[Call]]] = ())
     for _ in range(FOLLOW_UPS):
         work.moment = work.latest - timedelta(days=work.rng.uniform(0, 3))
         enterprise.follow_up(work)
+
+
+def planner_statistics_update() -> None:
+    """Let PostgreSQL's planner see the demo's fresh rows at once: until autovacuum analyses the new tables it plans
+    for empty ones, and a page joining the year's cases to their visibility can then take minutes."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

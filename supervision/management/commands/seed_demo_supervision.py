@@ -28,6 +28,7 @@ from supervision.ratings.models import Appeal, AppealState, Rectification, Recti
 from supervision.rechecks.models import RecheckSample
 from supervision.rechecks.sampling import previous_month
 from workflow.demo.district import demo_data_exists
+from workflow.demo.seed import planner_statistics_update
 
 
 def supervision_demo_exists() -> bool:
@@ -60,6 +61,7 @@ class Command(BaseCommand):
             SupervisionYear().build()
             Walkthrough().build()
             deliveries_settle(before=timezone.now() - timedelta(minutes=1))
+        planner_statistics_update()
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Supervision demo data created."))
             self.write_summary()
