@@ -108,7 +108,7 @@ class CaseClocks:
             unit=unit,
         )
         cycle.remind_at = next_remind_at(STEPS[kind], cycle, self.calendar)
-        cycle.save(force_insert=True)
+        self.save_cycle(cycle)
         self.running[kind] = cycle
         return cycle
 
@@ -119,7 +119,7 @@ class CaseClocks:
         cycle.ended_at = self.at
         cycle.outcome = outcome
         cycle.breached = cycle.breached or self.at > cycle.due_at
-        cycle.save(update_fields=["ended_at", "outcome", "breached"])
+        self.save_cycle(cycle, fields=["ended_at", "outcome", "breached"])
         return cycle
 
     def stop_all(self, outcome: ClockOutcome) -> None:
@@ -131,7 +131,7 @@ class CaseClocks:
         cycle = self.running.get(kind)
         if cycle is not None:
             cycle.responsible, cycle.unit = responsible, unit
-            cycle.save(update_fields=["responsible", "unit"])
+            self.save_cycle(cycle, fields=["responsible", "unit"])
 
     def mirror(self) -> Case:
         """Copy the running due times onto the case row: one UPDATE, no state change."""
@@ -141,8 +141,21 @@ class CaseClocks:
         values["deadlines_provisional"] = any(cycle.provisional for cycle in self.running.values())
         for column, value in values.items():
             setattr(self.case, column, value)
-        Case.objects.filter(pk=self.case.pk).update(**values)
+        self.save_deadlines(values)
         return self.case
+
+    # The only two places the clocks reach the database, so that the demo's bulk writer (workflow/demo/rows.py)
+    # can keep the same rows in memory and insert them in bulk.
+
+    def save_cycle(self, cycle: DeadlineCycle, *, fields: list[str] | None = None) -> None:
+        """Insert a new clock, or write the ``fields`` of one that changed."""
+        if fields is None:
+            cycle.save(force_insert=True)
+        else:
+            cycle.save(update_fields=fields)
+
+    def save_deadlines(self, values: dict[str, object]) -> None:
+        Case.objects.filter(pk=self.case.pk).update(**values)
 
     def on_filed(self) -> None:
         self.start(ClockKind.ROUTING, workdays=self.workdays("response_workdays"), started_by="file")

@@ -338,6 +338,16 @@ class RankRow:
     missing_text: str = ""
     cells: list[Cell] = field(default_factory=list)
 
+    # The page shows the rates and the counts in two tables, so that each fits the screen.
+
+    @property
+    def rate_cells(self) -> list[Cell]:
+        return [cell for cell in self.cells if not cell.is_count]
+
+    @property
+    def count_cells(self) -> list[Cell]:
+        return [cell for cell in self.cells if cell.is_count]
+
 
 def counted_ratings(metric: str) -> str:
     """The ratings a rating figure counts as satisfied, so its column says exactly what it counts."""
@@ -432,7 +442,8 @@ def rankings(request: HttpRequest) -> HttpResponse:
             "by": by,
             "chart_name": FIGURE_NAMES[chart],
             "tiers": [(name, tier_rows) for name, tier_rows in tiers if tier_rows],
-            "headers": [(FIGURE_NAMES[name], counted_ratings(name)) for name in (*RATES, *COUNTS)],
+            "rate_headers": [(FIGURE_NAMES[name], counted_ratings(name)) for name in RATES],
+            "count_headers": [FIGURE_NAMES[name] for name in COUNTS],
             "bars": bar_chart(charted, maximum=100),
             "weeks": weeks,
             "line": line_chart([(f"{week.monday:%m-%d}", week.overdue) for week in weeks]),

@@ -1,8 +1,9 @@
 """The steps every demo story is made of: file, route, sign for, reply, resolve, reopen, confirm.
 
-Each step is written through the workflow's services at a moment in the past (``workflow.clock``), some
-hours after the step before and never after now, so each case has the event history, deadlines and
-notifications a real case would have. Every choice comes from the district's seeded generator.
+Each step is written through the workflow's services at a moment in the past (under time_machine, so that
+the clocks, the events, the notifications and the rows' own times all say that moment), some hours after the
+step before and never after now, so each case has the event history, deadlines and notifications a real case
+would have. Every choice comes from the district's seeded generator.
 """
 
 import random
@@ -10,12 +11,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+import time_machine
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from cases.models import Case, CaseState, Complexity, ResolutionType, Visibility
 from enterprises.models import Enterprise, Unit
-from workflow import clock
+from workflow.selectors import work_calendar
 from workflow.services import (
     case_accept,
     case_assign,
@@ -106,21 +108,41 @@ class Casework:
         self.latest = timezone.now() - timedelta(minutes=1)
         self.moment = self.latest
         self.confirmed_cases: list[Case] = []
+        self.calendar = work_calendar()
 
     def act(self, service: Callable[..., Result], **arguments: object) -> Result:
         """Each step of a story happens some hours after the one before, and never after now."""
-        self.moment = min(self.moment + timedelta(hours=self.rng.uniform(*STEP_HOURS)), self.latest)
-        with clock.frozen_at(self.moment):
+        return self.act_at(self.moment + timedelta(hours=self.rng.uniform(*STEP_HOURS)), service, **arguments)
+
+    def act_at(self, moment: datetime, service: Callable[..., Result], **arguments: object) -> Result:
+        self.moment = min(moment, self.latest)
+        with time_machine.travel(self.moment, tick=False):
             return service(**arguments)
+
+    def filing_moment(self, moment: datetime) -> datetime:
+        """Nobody files on the days off of a statutory holiday: such a case comes the next working morning, or,
+        when that is still to come, the last working afternoon before."""
+        day = self.calendar.local_date(moment)
+        rule = self.calendar.day_rule(day)
+        if rule.is_workday or not rule.name:
+            return moment
+        after = day
+        while not self.calendar.is_workday(after):
+            after += timedelta(days=1)
+        opening = self.calendar.start_of_day(after) + timedelta(minutes=self.rng.randrange(30, 90))
+        if opening <= self.latest:
+            return opening
+        before = self.calendar.previous_workday(day)
+        return self.calendar.end_of_day(before) - timedelta(minutes=self.rng.randrange(30, 120))
 
     def chance(self, probability: float) -> bool:
         return self.rng.random() < probability
 
     def pick_enterprise(self, *, served: bool | None = None) -> Enterprise:
-        """Any enterprise, the demo contacts' ones more often; ``served`` narrows to those with(out) a cadre."""
+        """A named enterprise, the demo contacts' ones more often; ``served`` narrows to those with(out) a cadre."""
         pool = [
             enterprise
-            for enterprise in self.district.enterprises
+            for enterprise in self.district.walkthrough_enterprises
             for _ in range(DEMO_ENTERPRISE_WEIGHT if enterprise.name in DEMO_SERVICE else 1)
             if served is None or served == (enterprise.pk in self.district.serving_cadre)
         ]
@@ -164,7 +186,8 @@ class Casework:
         filer = cadre if cadre is not None and self.chance(0.15) else self.contact(enterprise.pk)
         odds = 0.35 if problem.category in OFTEN_COMPLEX else 0.1
         complexity = Complexity.COMPLEX if self.chance(odds) else Complexity.ORDINARY
-        return self.act(
+        return self.act_at(
+            self.filing_moment(min(self.moment + timedelta(hours=self.rng.uniform(*STEP_HOURS)), self.latest)),
             case_file,
             acting_user=filer,
             enterprise=enterprise,

@@ -2,8 +2,10 @@
 the three-level service (三级包保) and the demo leader's key projects. The seven categories and the deadline
 policies are the ones the migrations install; the builder reads the categories for the stories.
 
-The demo accounts of the README are named here; everyone else gets a made-up name from the seeded
-generator, so two empty databases get the same district.
+A district of realistic size: fourteen bureaus (委办局) and eight townships and street offices (乡镇街道), three
+cadres and a head in each, and 300 enterprises. The thirty named ones are those of the walk-through's desks;
+the others get made-up names. The demo accounts of the README are named here; everyone else gets a made-up
+name from the seeded generator, so two empty databases get the same district.
 """
 
 import random
@@ -30,7 +32,7 @@ from enterprises.models import (
     UnitKind,
     UnitMembership,
 )
-from enterprises.services import service_assignment_change
+from enterprises.services import ServiceChange, service_assignment_change, service_assignments_change
 
 DEMO_PASSWORD = "huiyin-demo"
 DIVISION_CODE = "230109"  # 哈尔滨市松北区
@@ -46,6 +48,14 @@ LABOUR_BUREAU = "人力资源和社会保障局"
 HOUSING_BUREAU = "住房和城乡建设局"
 MARKET_BUREAU = "市场监督管理局"
 
+FINANCE_BUREAU = "财政局"
+SCIENCE_BUREAU = "科学技术局"
+ENVIRONMENT_BUREAU = "生态环境分局"
+TRANSPORT_BUREAU = "交通运输局"
+SAFETY_BUREAU = "应急管理局"
+APPROVAL_BUREAU = "行政审批局"
+BUSINESS_BUREAU = "营商环境建设监督局"
+
 # Name and username prefix of each bureau.
 BUREAUS = (
     (REFORM_BUREAU, "fgj"),
@@ -55,13 +65,25 @@ BUREAUS = (
     (LABOUR_BUREAU, "rsj"),
     (HOUSING_BUREAU, "zjj"),
     (MARKET_BUREAU, "scj"),
+    (FINANCE_BUREAU, "czj"),
+    (SCIENCE_BUREAU, "kjj"),
+    (ENVIRONMENT_BUREAU, "sthj"),
+    (TRANSPORT_BUREAU, "jtj"),
+    (SAFETY_BUREAU, "yjj"),
+    (APPROVAL_BUREAU, "spj"),
+    (BUSINESS_BUREAU, "ysj"),
 )
 LOCAL_UNITS = (
     ("松浦街道", UnitKind.STREET, "spjd"),
     ("乐业镇", UnitKind.TOWNSHIP, "lyz"),
     ("对青山镇", UnitKind.TOWNSHIP, "dqsz"),
+    ("万宝街道", UnitKind.STREET, "wbjd"),
+    ("太阳岛街道", UnitKind.STREET, "tydjd"),
+    ("松北街道", UnitKind.STREET, "sbjd"),
+    ("利民街道", UnitKind.STREET, "lmjd"),
+    ("船口街道", UnitKind.STREET, "ckjd"),
 )
-CADRES_PER_UNIT = 2
+CADRES_PER_UNIT = 3
 
 ADMIN = "admin"
 CONTACT = "contact"
@@ -91,6 +113,8 @@ DEMO_SERVICE = {"亿鑫化工有限公司": "cadre", "哈尔滨宏达机械制�
 MORE_OVERSEERS = (
     ("leader2", DISTRICT, Role.LEADER),
     ("leader3", DISTRICT, Role.LEADER),
+    ("leader4", DISTRICT, Role.LEADER),
+    ("leader5", DISTRICT, Role.LEADER),
     ("dispatcher2", DISPATCH_ROOM, Role.DISPATCHER),
     ("supervisor2", SUPERVISION_OFFICE, Role.SUPERVISOR),
 )
@@ -129,6 +153,9 @@ GIVEN_NAMES = (
     "建华", "志强", "晓东", "海燕", "春雷", "立新", "红梅", "国庆", "丽娟", "文博", "雪松", "玉兰",
     "振宇", "佳怡", "宏伟", "秀英", "子涵", "淑芬", "德胜", "明轩",
 )  # fmt: skip
+OTHER_LEADERS = tuple(username for username, _unit, role in MORE_OVERSEERS if role == Role.LEADER)
+SERVICE_NOTE = "建立三级包保关系"
+WITHOUT_CADRE_NOTE = "包联干部轮岗调整中，诉求暂由调度室派单"
 CONTACT_TITLES = ("总经理", "副总经理", "办公室主任", "行政主管", "财务总监", "董事长助理", "生产部经理")
 
 
@@ -205,6 +232,44 @@ ENTERPRISES_WITHOUT_CADRE = frozenset(seed.name for seed in ENTERPRISES[-4:])
 # Their 包联 cadre changed once, so the service history has an ended period.
 ENTERPRISES_WITH_ROTATED_CADRE = frozenset(seed.name for seed in ENTERPRISES[2:11:4])
 
+# The other enterprises of the district, up to ENTERPRISE_COUNT, with names made of these parts.
+ENTERPRISE_COUNT = 300
+NAME_PLACES = ("哈尔滨", "黑龙江", "哈尔滨松北", "龙江")
+NAME_CORES = (
+    "恒达", "鑫源", "华信", "龙盛", "天成", "永泰", "金盛", "宏远", "瑞丰", "盛达", "聚鑫", "明达", "远航", "东方",
+    "北辰", "泰和", "兴业", "广源", "正通", "新宇", "博大", "鸿运", "三江", "万通", "众诚", "华泰", "顺达", "中联",
+    "益民", "冰川", "松江", "金桥", "汇丰源", "福瑞", "长青", "丰泽",
+)  # fmt: skip
+NAME_TRADES = (
+    ("机械制造", "装备制造"), ("食品", "食品加工"), ("物流", "现代物流"), ("建材", "建材"), ("电子科技", "电子信息"),
+    ("生物科技", "生物医药"), ("新能源科技", "新能源"), ("包装材料", "包装印刷"), ("医药", "制药"),
+    ("软件", "软件和信息服务"), ("农业发展", "现代农业"), ("汽车配件", "汽车零部件"), ("化工", "化工"),
+    ("环保科技", "节能环保"), ("商贸", "商贸零售"), ("建筑工程", "建筑业"), ("服饰", "纺织服装"), ("冷链", "冷链物流"),
+    ("木业", "木材加工"), ("数据科技", "大数据"), ("精密仪器", "仪器仪表"), ("乳业", "乳制品"),
+)  # fmt: skip
+NAME_FORMS = ("有限公司", "有限公司", "股份有限公司", "有限责任公司")
+STREETS = ("兴业路", "创新一路", "创新二路", "智谷大街", "世茂大道", "中源大道", "祥安北大街", "工业路", "纬三路")
+# The bureaus that serve (包联) most enterprises, by how many; a third are served by their own township or street.
+SERVING_BUREAUS = {
+    INDUSTRY_BUREAU: 6,
+    REFORM_BUREAU: 4,
+    COMMERCE_BUREAU: 4,
+    SCIENCE_BUREAU: 3,
+    MARKET_BUREAU: 2,
+    HOUSING_BUREAU: 1,
+    FINANCE_BUREAU: 1,
+    ENVIRONMENT_BUREAU: 1,
+    TRANSPORT_BUREAU: 1,
+    SAFETY_BUREAU: 1,
+    APPROVAL_BUREAU: 1,
+    BUSINESS_BUREAU: 1,
+    LAND_BUREAU: 1,
+    LABOUR_BUREAU: 1,
+}
+LOCALLY_SERVED_SHARE = 0.3
+# Share of the other enterprises whose cadre is being rotated, as for the last four named ones.
+WITHOUT_CADRE_SHARE = 0.06
+
 
 def credit_codes(rng: random.Random) -> Iterator[str]:
     """Endless distinct valid codes: 9 (enterprise), 1 (company), the division, nine characters, the check."""
@@ -244,9 +309,12 @@ class DemoDistrict:
         self.users_by_pk: dict[int, User] = {}
         self.cadres: dict[int, list[User]] = defaultdict(list)  # unit pk -> its cadres
         self.heads: dict[int, User] = {}  # unit pk -> its head
-        self.enterprises: list[Enterprise] = []
+        self.seeds: list[EnterpriseSeed] = []
+        self.without_cadre: set[str] = set(ENTERPRISES_WITHOUT_CADRE)
+        self.enterprises: list[Enterprise] = []  # all of them, the named ones first
         self.contacts: dict[int, list[User]] = defaultdict(list)  # enterprise pk -> its contacts
         self.serving_cadre: dict[int, User] = {}  # enterprise pk -> its 包联 cadre, absent while it has none
+        self.serving_unit: dict[int, Unit] = {}  # enterprise pk -> the unit of its 三级包保
         self.categories = {category.code: category for category in Category.objects.all()}
         self.categories_by_pk = {category.pk: category for category in self.categories.values()}
         self.taken_names = {account.name for account in DEMO_ACCOUNTS}
@@ -277,8 +345,14 @@ class DemoDistrict:
             self.units[unit.name] = unit
             self.units_by_pk[unit.pk] = unit
 
+    @property
+    def walkthrough_enterprises(self) -> list[Enterprise]:
+        """The named enterprises, whose cases the desks of the walk-through work on."""
+        return self.enterprises[: len(ENTERPRISES)]
+
     def build_enterprises(self) -> None:
         codes = credit_codes(self.rng)
+        self.seeds = [*ENTERPRISES, *self.more_enterprises()]
         self.enterprises = Enterprise.objects.bulk_create(
             Enterprise(
                 name=seed.name,
@@ -287,8 +361,27 @@ class DemoDistrict:
                 address=seed.address,
                 township=self.units[seed.township],
             )
-            for seed in ENTERPRISES
+            for seed in self.seeds
         )
+
+    def more_enterprises(self) -> Iterator[EnterpriseSeed]:
+        """Made-up enterprises up to ENTERPRISE_COUNT, each served by a bureau or by its own township or street."""
+        names = {seed.name for seed in ENTERPRISES}
+        townships = [name for name, _kind, _prefix in LOCAL_UNITS]
+        bureaus, weights = list(SERVING_BUREAUS), list(SERVING_BUREAUS.values())
+        while len(names) < ENTERPRISE_COUNT:
+            trade, industry = self.rng.choice(NAME_TRADES)
+            name = self.rng.choice(NAME_PLACES) + self.rng.choice(NAME_CORES) + trade + self.rng.choice(NAME_FORMS)
+            if name in names:
+                continue
+            names.add(name)
+            township = self.rng.choice(townships)
+            local = self.rng.random() < LOCALLY_SERVED_SHARE
+            serving = township if local else self.rng.choices(bureaus, weights=weights)[0]
+            if self.rng.random() < WITHOUT_CADRE_SHARE:
+                self.without_cadre.add(name)
+            address = f"哈尔滨市松北区{township}{self.rng.choice(STREETS)}{self.rng.randint(1, 999)}号"
+            yield EnterpriseSeed(name, industry, township, address, serving)
 
     def new_name(self) -> str:
         while True:
@@ -320,10 +413,10 @@ class DemoDistrict:
                 people.append((f"{prefix}-cadre{number}", self.new_name()))
                 memberships.append((f"{prefix}-cadre{number}", unit, Role.CADRE))
         with_contact = {enterprise for _, enterprise in contacts}
-        for number, seed in enumerate(ENTERPRISES, 1):
+        for number, seed in enumerate(self.seeds, 1):
             if seed.name not in with_contact:
-                people.append((f"contact{number:02d}", self.new_name()))
-                contacts.append((f"contact{number:02d}", seed.name))
+                people.append((f"contact{number:03d}", self.new_name()))
+                contacts.append((f"contact{number:03d}", seed.name))
 
         created = User.objects.bulk_create(
             User(
@@ -374,10 +467,11 @@ class DemoDistrict:
             self.contacts[row.enterprise.pk].append(row.user)
 
     def build_service(self) -> None:
-        """Three-level service for every enterprise: a leader, a bureau and its cadre, the local contact."""
+        """Three-level service for every enterprise: a leader, a bureau (or its township) and its cadre, the local
+        contact. The named enterprises one by one, the others in one statement per note."""
         leaders = [self.users["leader"], self.users["leader"], self.users["leader2"], self.users["leader3"]]
         admin = self.users[ADMIN]
-        for seed, enterprise in zip(ENTERPRISES, self.enterprises, strict=True):
+        for seed, enterprise in zip(ENTERPRISES, self.walkthrough_enterprises, strict=True):
             bureau = self.units[seed.bureau]
             if seed.name in DEMO_SERVICE:
                 cadre, leader = self.users[DEMO_SERVICE[seed.name]], self.users["leader"]
@@ -393,13 +487,13 @@ class DemoDistrict:
                     leader=leader,
                     local_contact=local_contact,
                     changed_by=admin,
-                    note="建立三级包保关系",
+                    note=SERVICE_NOTE,
                 )
                 note = "干部轮岗，调整包联干部"
             else:
-                note = "建立三级包保关系"
+                note = SERVICE_NOTE
             if seed.name in ENTERPRISES_WITHOUT_CADRE:
-                cadre, note = None, "包联干部轮岗调整中，诉求暂由调度室派单"
+                cadre, note = None, WITHOUT_CADRE_NOTE
             service_assignment_change(
                 enterprise=enterprise,
                 unit=bureau,
@@ -409,8 +503,29 @@ class DemoDistrict:
                 changed_by=admin,
                 note=note,
             )
+            self.serving_unit[enterprise.pk] = bureau
             if cadre is not None:
                 self.serving_cadre[enterprise.pk] = cadre
+        self.build_more_service(leaders=[self.users[name] for name in ("leader", *OTHER_LEADERS)])
+
+    def build_more_service(self, *, leaders: list[User]) -> None:
+        changes: dict[str, list[ServiceChange]] = defaultdict(list)
+        for seed, enterprise in zip(self.seeds[len(ENTERPRISES) :], self.enterprises[len(ENTERPRISES) :], strict=True):
+            unit = self.units[seed.bureau]
+            cadre = None if seed.name in self.without_cadre else self.rng.choice(self.cadres[unit.pk])
+            change = ServiceChange(
+                enterprise_id=enterprise.pk,
+                unit_id=unit.pk,
+                cadre_id=cadre.pk if cadre else None,
+                leader_id=self.rng.choice(leaders).pk,
+                local_contact_id=self.rng.choice(self.cadres[enterprise.township_id]).pk,
+            )
+            changes[SERVICE_NOTE if cadre else WITHOUT_CADRE_NOTE].append(change)
+            self.serving_unit[enterprise.pk] = unit
+            if cadre is not None:
+                self.serving_cadre[enterprise.pk] = cadre
+        for note, group in changes.items():
+            service_assignments_change(changes=group, changed_by=self.users[ADMIN], note=note)
 
     def build_key_projects(self) -> None:
         """Two key projects headed by the demo leader: one task force at full strength, one short of five."""

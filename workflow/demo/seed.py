@@ -1,19 +1,30 @@
-"""Seeding the demo: the district's master data, then about two hundred cases, each following one story,
-at moments spread over the past weeks, then the people's e-mail addresses.
+"""Seeding the demo: the district's master data as it stood a year ago, then the year's cases in the order they
+were filed — about 2,800 written in bulk as the services would have written them (``year``, ``rows``) and the
+desks' two hundred stories through the services, at moments spread over the past weeks — then the people's
+e-mail addresses.
 
-All random choices come from one seeded generator, so two empty databases get the same demo.
+The random choices come from two seeded generators, one for the district and the desks' stories, one for the
+year, so two empty databases seeded at the same moment get the same demo, and the stories do not change with
+the year's plan.
 """
 
+import heapq
 import random
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+import time_machine
+from django.db import connection
 
 from .casework import Casework
 from .district import DemoDistrict
+from .rows import Call, RowWriter
 from .stories import bureau, dispatcher, enterprise, pause, supervisor
+from .year import YEAR_DAYS, YearOfCases
 
-# The generator's seed: every run on an empty database makes the same district and the same stories.
+# The generators' seeds: every run on an empty database makes the same district, year and stories.
 SEED = 2026
+YEAR_SEED = 2025
 
 # Stories a case goes through, and how many cases follow each; about two hundred in all.
 CASE_PLAN = (
@@ -81,21 +92,40 @@ STORIES: dict[str, Callable[[Casework], None]] = {
 def demo_seed() -> None:
     """Write the whole demo; call it inside one transaction on a database without the demo district."""
     district = DemoDistrict(random.Random(SEED))
-    district.build()
-    cases_seed(Casework(district))
+    work = Casework(district)
+    with time_machine.travel(work.latest - timedelta(days=YEAR_DAYS + 1), tick=False):
+        district.build()
+    year = YearOfCases(district, end=work.latest, rng=random.Random(YEAR_SEED))
+    cases_seed(work, year.histories())
     district.give_addresses()
 
 
-def cases_seed(work: Casework) -> None:
-    """Every story of the plan, in the order their cases were filed, then the follow-ups of confirmed cases."""
-    plan = sorted(
+def cases_seed(work: Casework, year: Iterable[tuple[datetime, list[Call]]] = ()) -> None:
+    """The year's histories and every story of the plan, in the order their cases were filed, then the
+    follow-ups of confirmed cases. The writer's rows go in before each story, whose services number the
+    cases after them."""
+    stories = sorted(
         (work.latest - timedelta(days=work.rng.uniform(*STORY_AGE_DAYS[name])), name)
         for name, count in CASE_PLAN
         for _ in range(count)
     )
-    for start, name in plan:
-        work.moment = start
-        STORIES[name](work)
+    writer = RowWriter()
+    for start, item in heapq.merge(year, stories, key=lambda entry: entry[0]):
+        if isinstance(item, str):
+            writer.flush()
+            work.moment = start
+            STORIES[item](work)
+        else:
+            writer.write(item)
+    writer.flush()
     for _ in range(FOLLOW_UPS):
         work.moment = work.latest - timedelta(days=work.rng.uniform(0, 3))
         enterprise.follow_up(work)
+
+
+def planner_statistics_update() -> None:
+    """Let PostgreSQL's planner see the demo's fresh rows at once: until autovacuum analyses the new tables it plans
+    for empty ones, and a page joining the year's cases to their visibility can then take minutes."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

@@ -34,14 +34,7 @@ def case_urge_overdue(*, cycle: DeadlineCycle, calendar: WorkCalendar, now: date
         current = case_lock(case_id=cycle.case_id)
         if current.state != CaseState.ASSIGNED or current.urging_level != UrgingLevel.NONE:
             return False
-        overdue_workdays = calendar.workdays_between(cycle.due_at, now)
-        answer_due_at = calendar.add_workdays(now, settings.HUIYIN["AUTO_URGE_ANSWER_WORKDAYS"]).due_at
-        # The note is part of the record, so it is written once, in the site's language, not per reader.
-        with translation.override(settings.LANGUAGE_CODE):
-            note = _(
-                "Overdue by %(days)d working days on its resolution deadline: urged automatically (催办). "
-                "Report progress by %(due)s."
-            ) % {"days": overdue_workdays, "due": answer_due_at.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M")}
+        overdue_workdays, answer_due_at, note = automatic_urging(calendar, due_at=cycle.due_at, now=now)
         _urging_level_set(
             current,
             acting_user=None,
@@ -52,6 +45,19 @@ def case_urge_overdue(*, cycle: DeadlineCycle, calendar: WorkCalendar, now: date
             data={"automatic": True, "overdue_workdays": overdue_workdays},
         )
     return True
+
+
+def automatic_urging(calendar: WorkCalendar, *, due_at: datetime, now: datetime) -> tuple[int, datetime, str]:
+    """The sweep's own urging of a clock due at ``due_at``: how late it is, by when to answer, and its note."""
+    overdue_workdays = calendar.workdays_between(due_at, now)
+    answer_due_at = calendar.add_workdays(now, settings.HUIYIN["AUTO_URGE_ANSWER_WORKDAYS"]).due_at
+    # The note is part of the record, so it is written once, in the site's language, not per reader.
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _(
+            "Overdue by %(days)d working days on its resolution deadline: urged automatically (催办). "
+            "Report progress by %(due)s."
+        ) % {"days": overdue_workdays, "due": answer_due_at.astimezone(calendar.tz).strftime("%Y-%m-%d %H:%M")}
+    return overdue_workdays, answer_due_at, note
 
 
 def case_close_unanswered(*, case_id: int, now: datetime | None = None) -> bool:

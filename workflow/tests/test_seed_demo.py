@@ -1,22 +1,35 @@
-"""The demo seed: accounts that log in, cases in every state, and a second run that changes nothing."""
+"""The demo seed: accounts that log in, a district of realistic size, a year of cases on a believable rhythm
+with consistent clocks, cases in every state, and a second run that changes nothing."""
 
+from collections import Counter
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cases.models import Case, CaseEvent, CaseState, Category, Closure, Comment
+from cases.models import Case, CaseEvent, CaseState, Category, Closure, Comment, EventAction
 from enterprises.credit_code import validate_credit_code
-from enterprises.models import Enterprise, EnterpriseContact, KeyProject, Role, ServiceAssignment, Unit, UnitMembership
-from notifications.models import Notification
+from enterprises.models import (
+    Enterprise,
+    EnterpriseContact,
+    KeyProject,
+    Role,
+    ServiceAssignment,
+    Unit,
+    UnitKind,
+    UnitMembership,
+)
+from notifications.models import Delivery, Notification
 from workflow.management.commands.seed_demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-from workflow.models import ClockPause, PauseEnd, PauseState
+from workflow.models import ClockKind, ClockPause, DeadlineCycle, ExtensionRequest, ExtensionState, PauseEnd, PauseState
+from workflow.selectors import work_calendar
 
 User = get_user_model()
 
@@ -30,6 +43,7 @@ COUNTED_MODELS = (
     Case,
     CaseEvent,
     Comment,
+    DeadlineCycle,
     Notification,
 )
 
@@ -157,3 +171,77 @@ def test_it_shows_pauses_waiting_for_material_answered_and_beyond_the_limits():
     assert ClockPause.objects.filter(state=PauseState.ENDED, ended_how=PauseEnd.ENTERPRISE_REPLY).exists()
     assert ClockPause.objects.filter(state=PauseState.REQUESTED, needs_approval=True).exists()
     assert running.filter(case__enterprise_id=only_enterprise_of("enterprise")).exists()
+
+
+@pytest.mark.django_db
+def test_it_builds_a_district_of_bureaus_and_townships_with_300_enterprises_under_three_level_service():
+    kinds = Counter(Unit.objects.values_list("kind", flat=True))
+    assert kinds[UnitKind.BUREAU] + kinds[UnitKind.TOWNSHIP] + kinds[UnitKind.STREET] >= 20
+    assert kinds[UnitKind.BUREAU] >= 10 and kinds[UnitKind.TOWNSHIP] + kinds[UnitKind.STREET] >= 6
+    assert Enterprise.objects.count() == 300
+    current = ServiceAssignment.objects.filter(ended_at__isnull=True)
+    assert current.count() == 300
+    assert not current.filter(Q(leader__isnull=True) | Q(local_contact__isnull=True)).exists()
+    assert current.filter(cadre__isnull=False).count() >= 270
+
+
+@pytest.mark.django_db
+def test_it_spreads_3000_cases_over_the_twelve_months_before_now():
+    now = timezone.now()
+    filed = list(Case.objects.values_list("filed_at", flat=True))
+    assert len(filed) >= 3000
+    assert min(filed) < now - timedelta(days=360)
+    by_month = Counter(timezone.localtime(moment).strftime("%Y-%m") for moment in filed)
+    whole_months = [timezone.localtime(now - timedelta(days=30 * back)).strftime("%Y-%m") for back in range(1, 12)]
+    assert all(by_month[month] >= 150 for month in whole_months), by_month
+
+
+@pytest.mark.django_db
+def test_it_files_nothing_on_the_days_off_of_a_statutory_holiday_and_more_before_the_spring_festival():
+    calendar = work_calendar()
+    days = Counter(calendar.local_date(moment) for moment in Case.objects.values_list("filed_at", flat=True))
+    rules = {day: calendar.day_rule(day) for day in days}
+    assert [day for day, rule in rules.items() if rule.name and not rule.is_workday] == []
+
+    first, last = min(days), max(days)
+    all_days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    festival = next(day for day in all_days if calendar.holiday_name(day) == "春节" and not calendar.is_workday(day))
+    before = [day for day in all_days if festival - timedelta(days=21) <= day < festival and calendar.is_workday(day)]
+    workdays = [day for day in all_days if calendar.is_workday(day)]
+    per_day_before = sum(days[day] for day in before) / len(before)
+    per_day = sum(days[day] for day in workdays) / len(workdays)
+    assert per_day_before > 1.3 * per_day
+
+
+@pytest.mark.django_db
+def test_it_gives_the_year_send_backs_extensions_rejections_and_every_rating():
+    actions = Counter(CaseEvent.objects.values_list("action", flat=True))
+    assert actions[EventAction.SEND_BACK] >= 100
+    assert actions[EventAction.REOPEN] >= 100
+    assert actions[EventAction.REASSIGN] >= 50
+    assert actions[EventAction.URGE] >= 20
+    assert ExtensionRequest.objects.filter(state=ExtensionState.APPROVED).count() >= 30
+    ratings = Counter(Case.objects.exclude(satisfaction=None).values_list("satisfaction", flat=True))
+    assert set(ratings) == {1, 2, 3, 4, 5} and ratings[5] > ratings[3] > ratings[1]
+    assert Case.objects.filter(closure=Closure.NO_ANSWER).count() >= 100
+
+
+@pytest.mark.django_db
+def test_it_keeps_every_case_and_its_clocks_in_step():
+    """The rows written in bulk hold what the services keep: a closed case runs no clock, and a case's
+    deadlines are those of its running clocks."""
+    assert not DeadlineCycle.objects.filter(ended_at__isnull=True, case__state=CaseState.CLOSED).exists()
+    running = dict(
+        DeadlineCycle.objects.filter(ended_at__isnull=True, kind=ClockKind.RESOLUTION).values_list("case", "due_at")
+    )
+    for case_id, state, due_at in Case.objects.values_list("pk", "state", "resolution_due_at"):
+        assert running.get(case_id) == due_at, (case_id, state)
+
+
+@pytest.mark.django_db
+def test_it_dates_each_notification_at_its_step_and_queues_no_mail_for_the_past():
+    now = timezone.now()
+    notifications = Notification.objects.all()
+    assert notifications.filter(created_at__lt=now - timedelta(days=300)).exists()
+    assert not notifications.filter(created_at__gt=now).exists()
+    assert not Delivery.objects.exists()

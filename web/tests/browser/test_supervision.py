@@ -16,6 +16,45 @@ from workflow import services
 
 from .conftest import PHONE, log_in, screenshot
 
+DESKTOP = {"width": 1280, "height": 800}
+# How many pixels the page, or a scrolling box of it, runs off its right edge: a table in a box that scrolls
+# sideways does not widen the page, but it does not fit the screen either.
+HORIZONTAL_OVERFLOW = """(boxes) => Math.max(...[document.documentElement, ...document.querySelectorAll(boxes)]
+    .map((element) => element.scrollWidth - element.clientWidth))"""
+# The short words of the rankings that a line break would cut: figures, fractions, names, "无数据" and each rate it
+# lists. A word is cut when its text spans more than one line.
+WRAPPED_WORDS = """() => {
+    const table = '.rates-table';
+    const ownText = (element) => [...element.childNodes]
+        .filter((node) => node.nodeType === Node.TEXT_NODE).map((node) => node.data).join('').trim();
+    const wordsOf = (element) => {
+        if (element.matches('.missing')) {
+            return element.textContent.split(/[：:/]/).map((word) => word.trim()).filter(Boolean);
+        }
+        return [element.matches('th') ? ownText(element) : element.textContent.trim()];
+    };
+    const cut = (element, word) => {
+        const text = [...element.childNodes]
+            .find((node) => node.nodeType === Node.TEXT_NODE && node.data.includes(word));
+        const range = document.createRange();
+        if (text) {
+            range.setStart(text, text.data.indexOf(word));
+            range.setEnd(text, text.data.indexOf(word) + word.length);
+        } else {
+            range.selectNodeContents(element);
+        }
+        const rects = [...range.getClientRects()].filter((rect) => rect.width > 0);
+        const height = Math.max(...rects.map((rect) => rect.height));
+        const top = Math.min(...rects.map((rect) => rect.top));
+        const bottom = Math.max(...rects.map((rect) => rect.bottom));
+        return bottom - top > 1.5 * height;
+    };
+    const words = [...document.querySelectorAll(
+        `${table} .rate, ${table} .fraction, ${table} .missing, ${table} th, ${table} td.number > a`
+    )].flatMap((element) => wordsOf(element).map((word) => [element, word]));
+    return words.filter(([element, word]) => cut(element, word)).map(([, word]) => word);
+}"""
+
 
 def weeks_ago(weeks: float) -> datetime:
     return timezone.now() - timedelta(weeks=weeks)
@@ -117,12 +156,17 @@ def test_it_shows_sam_the_rankings_bars_and_the_cases_behind_a_figure(district, 
     )
     closed = services.case_close(case=closed, acting_user=district.alice, satisfaction=5)
     page = browser_page
+    page.set_viewport_size(DESKTOP)
     log_in(page, "sam")
     page.goto("/supervision/rates/")
     expect(page.get_by_role("heading", name="各单位综合得分")).to_be_visible()
     expect(page.locator("svg .chart__bar")).not_to_have_count(0)
     expect(page.locator("svg .chart__label", has_text="工业和信息化局")).to_be_visible()
     expect(page.locator(".weeks-table tbody td")).to_have_count(12)
+    expect(page.locator(".rates-table .missing", has_text="无数据")).not_to_have_count(0)
+    expect(page.locator(".rates-table .rate", has_text="—")).not_to_have_count(0)
+    assert page.evaluate(HORIZONTAL_OVERFLOW, ".table-wrap") == 0
+    assert page.evaluate(WRAPPED_WORDS) == []
     screenshot(page, "rankings")
 
     page.locator(f'a[href*="metric=satisfaction&part=numerator&unit={district.industry.pk}"]').first.click()
@@ -130,6 +174,12 @@ def test_it_shows_sam_the_rankings_bars_and_the_cases_behind_a_figure(district, 
     expect(page.get_by_role("link", name=closed.number)).to_be_visible()
     expect(page.get_by_text("计入 1 条")).to_be_visible()
     screenshot(page, "rankings-drill-down")
+
+    page.set_viewport_size(PHONE)
+    page.goto("/supervision/rates/")
+    expect(page.locator('.rates-table td[data-label="满意率"] .rate', has_text="100.0%")).to_be_visible()
+    assert page.evaluate(HORIZONTAL_OVERFLOW, ".table-wrap:has(.rates-table)") == 0
+    screenshot(page, "rankings-phone")
 
 
 def test_it_shows_leo_a_listed_case_on_his_board(district, browser_page):

@@ -21,7 +21,7 @@ from workflow.demo.district import (
     demo_data_exists,
     unit_names,
 )
-from workflow.demo.seed import demo_seed
+from workflow.demo.seed import demo_seed, planner_statistics_update
 
 # Read from this command by the seeds' tests, which name the demo's accounts and its bureau.
 __all__ = ["DEMO_ACCOUNTS", "DEMO_PASSWORD", "INDUSTRY_BUREAU", "Command"]
@@ -46,6 +46,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             demo_seed()
+        planner_statistics_update()
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Demo data created."))
             self.write_summary()
