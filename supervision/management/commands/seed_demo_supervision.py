@@ -64,7 +64,8 @@ class Command(BaseCommand):
             SupervisionYear().build()
             Walkthrough().build()
             visits_demo_seed(latest=latest)
-            deliveries_settle(before=latest)
+            # The visits' cases are filed under the workflow's clock, their notifications at the real time.
+            deliveries_settle(before=timezone.now())
         planner_statistics_update()
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Supervision demo data created."))
