@@ -196,6 +196,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="follow_ups",
     )
+    project = models.ForeignKey(
+        "enterprises.KeyProject",
+        verbose_name=_("key project"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        help_text=_("The enterprise's key project the problem blocks, if any (挂图作战)."),
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent case"),

@@ -8,6 +8,7 @@ name, since Django names both after the app, not the module.
 from .circulars.models import Circular, CircularNumberSequence
 from .ledger.models import LedgerExport
 from .meetings.models import AgendaItem, Meeting, MeetingFlag
+from .projects.models import Milestone, MilestoneKind, ProjectInvestment, ProjectYearPlan
 from .ratings.models import Appeal, Rectification
 from .rechecks.models import RecheckItem, RecheckSample
 
@@ -19,6 +20,10 @@ __all__ = [
     "LedgerExport",
     "Meeting",
     "MeetingFlag",
+    "Milestone",
+    "MilestoneKind",
+    "ProjectInvestment",
+    "ProjectYearPlan",
     "RecheckItem",
     "RecheckSample",
     "Rectification",

@@ -1,7 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, cases, circulars, common, ledger, lookups, masterdata, meetings, ratings, supervision, work
+from .views import (
+    accounts,
+    cases,
+    circulars,
+    common,
+    ledger,
+    lookups,
+    masterdata,
+    meetings,
+    projects,
+    ratings,
+    supervision,
+    work,
+)
 
 app_name = "web"
 
@@ -65,6 +78,10 @@ urlpatterns = [
     path("supervision/appeals/new/", ratings.appeal_file, name="appeal-file"),
     path("supervision/appeals/<int:appeal_id>/decide/", ratings.appeal_decide, name="appeal-decide"),
     path("supervision/ledger/", ledger.ledger, name="ledger"),
+    path("projects/", projects.project_board, name="projects"),
+    path("projects/export.xlsx", projects.project_board_export, name="projects-export"),
+    path("projects/<int:project_id>/", projects.project_page, name="project"),
+    path("projects/<int:project_id>/<slug:action>/", projects.project_report, name="project-report"),
     path("masterdata/", masterdata.masterdata, name="masterdata"),
     path("masterdata/template.xlsx", masterdata.masterdata_template, name="masterdata-template"),
     path("masterdata/export.xlsx", masterdata.masterdata_export, name="masterdata-export"),

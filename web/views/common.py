@@ -37,10 +37,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def page_for(notification) -> str:
-    """The page a notification is about: its case's page, else the inbox (its ``link`` is the API's)."""
+    """The page a notification is about: its case's or key project's page, else the inbox (its link is the API's)."""
     kind, _, identifier = notification.about.partition(":")
     if kind == "case" and identifier.isdigit():
         return reverse("web:case", kwargs={"case_id": int(identifier)})
+    if kind == "project" and identifier.isdigit():
+        return reverse("web:project", kwargs={"project_id": int(identifier)})
     return reverse("web:inbox")
 
 
