@@ -316,6 +316,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingStateEnum": "supervision.meetings.models.MeetingState",
         "AgendaItemOutcomeEnum": "supervision.meetings.models.ItemOutcome",
         "CircularStateEnum": "supervision.circulars.models.CircularState",
+        "MilestoneStateEnum": "supervision.projects.selectors.MilestoneState",
         "InvitationStateEnum": "accounts.models.InvitationState",
         "InvitationKindEnum": "accounts.models.InvitationKind",
         "InvitationMailStatusEnum": "accounts.models.MailStatus",

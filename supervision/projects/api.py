@@ -128,7 +128,7 @@ class YearPlanSerializer(serializers.Serializer):
     planned_investment = serializers.DecimalField(**MONEY)
 
 
-class CaseSummarySerializer(CaseRefSerializer):
+class ProjectCaseSerializer(CaseRefSerializer):
     title = serializers.CharField()
     state = serializers.CharField()
 
@@ -172,9 +172,9 @@ class ProjectDetailSerializer(ProjectListSerializer):
     def get_investments(self, project: KeyProject) -> list[dict]:
         return InvestmentSerializer(project.investments.order_by("-month"), many=True).data
 
-    @extend_schema_field(CaseSummarySerializer(many=True))
+    @extend_schema_field(ProjectCaseSerializer(many=True))
     def get_open_case_list(self, project: KeyProject) -> list[dict]:
-        return CaseSummarySerializer(open_cases_of(self.context["request"].user, project), many=True).data
+        return ProjectCaseSerializer(open_cases_of(self.context["request"].user, project), many=True).data
 
     def get_may_report(self, project: KeyProject) -> bool:
         return may_report_on(project, self.context["request"].user)
@@ -195,13 +195,15 @@ class ReachInput(serializers.Serializer):
 
 class InvestmentInput(serializers.Serializer):
     month = serializers.DateField(help_text="Any day of the month; stored as its first day.")
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, help_text="In 10,000 yuan (万元).")
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, coerce_to_string=False, help_text="In 10,000 yuan (万元)."
+    )
 
 
 class YearPlanInput(serializers.Serializer):
     year = serializers.IntegerField(min_value=services.EARLIEST_YEAR, max_value=services.LATEST_YEAR)
     planned_investment = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=0, help_text="In 10,000 yuan (万元)."
+        max_digits=12, decimal_places=2, min_value=0, coerce_to_string=False, help_text="In 10,000 yuan (万元)."
     )
 
 
