@@ -31,6 +31,7 @@ from supervision.circulars.services import circular_create, circular_publish, ci
 from supervision.circulars.snapshot import circular_number, named_units
 from supervision.meetings.models import FlagKind, FlagState, Meeting, MeetingFlag, MeetingState
 from supervision.meetings.services import flag_create, meeting_close, meeting_create, meeting_item_decide
+from supervision.projects.demo import projects_demo_seed
 from supervision.rates.periods import period_of_month, within
 from supervision.ratings.models import (
     Appeal,
@@ -384,6 +385,7 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             DemoSupervision().build()
+            projects_demo_seed()
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Supervision demo data created."))
             self.write_summary()
