@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from django.db.models import DecimalField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import Case
 from cases.selectors import cases_visible_to
@@ -24,11 +24,11 @@ from .permissions import official_projects_q
 
 
 class MilestoneState(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    DUE_SOON = "due_soon", _("Due soon")
-    LATE = "late", _("Late")
-    DONE = "done", _("Done on time")
-    DONE_LATE = "done_late", _("Done late")
+    PLANNED = "planned", pgettext_lazy("milestone state", "Planned")
+    DUE_SOON = "due_soon", pgettext_lazy("milestone state", "Due soon")
+    LATE = "late", pgettext_lazy("milestone state", "Late")
+    DONE = "done", pgettext_lazy("milestone state", "Done on time")
+    DONE_LATE = "done_late", pgettext_lazy("milestone state", "Done late")
 
 
 def projects_visible_to(user: User | AnonymousUser) -> QuerySet[KeyProject]:
