@@ -1,65 +1,27 @@
 """Key-project milestones (挂图作战): plan and record nodes, the reminder ladder of a late node, the investment,
 problems filed against a project, and who sees what (docs/projects.md).
 
-Yixin's project is headed by leo (包保领导); its task force is hank at the city-leader level, carla of a city
-department and carol as the district liaison. sam supervises the district; otto another one; alice and bob act
-for Yixin and Hongda.
+The project and its task force are project_helpers'. sam supervises the district; otto another one; alice and
+bob act for Yixin and Hongda.
 """
 
 from datetime import date
-from decimal import Decimal
-from io import BytesIO
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from openpyxl import load_workbook
 
-from enterprises.models import KeyProject, TaskForceLevel, TaskForceMember
+from enterprises.models import KeyProject
 from notifications.models import Notification
-from supervision.projects.models import Milestone, MilestoneKind
+from supervision.projects.models import Milestone
 from supervision.projects.reminders import milestones_sweep
 from supervision.projects.selectors import MilestoneState
-from web.tests.helpers import flashed, signed_in
 
 from .helpers import at, travel
-
-PROJECTS = "/api/v1/projects/"
-PLANNED_ON = date(2026, 12, 14)  # a Monday; five working days before it is Monday 7 December
-BEFORE = at(2026, 12, 1, 10)
-
-
-def url(project: KeyProject, action: str = "") -> str:
-    return f"{PROJECTS}{project.pk}/{action + '/' if action else ''}"
-
-
-def kind(name_zh: str) -> MilestoneKind:
-    return MilestoneKind.objects.get(name_zh=name_zh)
+from .project_helpers import BEFORE, PROJECTS, key_project, kind, planned, post, url
 
 
 @pytest.fixture
 def project(district) -> KeyProject:
-    project = KeyProject.objects.create(name="亿鑫新材料一期", enterprise=district.yixin, leader=district.leo)
-    for user, level in (
-        (district.hank, TaskForceLevel.CITY_LEADER),
-        (district.carla, TaskForceLevel.CITY_DEPARTMENT),
-        (district.carol, TaskForceLevel.DISTRICT_LIAISON),
-    ):
-        TaskForceMember.objects.create(project=project, user=user, level=level)
-    return project
-
-
-def post(district, user, address: str, data: dict, *, when=BEFORE):
-    with travel(when):
-        return district.client(user).post(address, data, format="json")
-
-
-def planned(district, project, name_zh: str = "开工", planned_on: date = PLANNED_ON) -> Milestone:
-    response = post(
-        district, district.carol, url(project, "plan"), {"kind": kind(name_zh).pk, "planned_on": planned_on}
-    )
-    assert response.status_code == 200, response.data
-    return Milestone.objects.get(project=project, kind=kind(name_zh))
+    return key_project(district)
 
 
 def received(kind_name: str) -> list[str]:
@@ -222,61 +184,3 @@ def test_it_files_a_problem_against_a_project_of_the_cases_own_enterprise_only(d
         detail = district.client(district.leo).get(url(project)).data
     assert detail["open_cases"] == 1
     assert [case["number"] for case in detail["open_case_list"]] == [filed.data["number"]]
-
-
-def test_it_shows_the_board_with_nodes_coloured_by_state_in_a_constant_number_of_queries(district, project):
-    planned(district, project, "签约", date(2026, 11, 2))
-    planned(district, project, "开工")
-    client = signed_in(district.leo)
-
-    def board_queries() -> tuple[int, str]:
-        with travel(at(2026, 12, 8, 10)), CaptureQueriesContext(connection) as captured:
-            response = client.get("/projects/")
-        assert response.status_code == 200
-        return len(captured), response.content.decode()
-
-    few, page = board_queries()
-    assert 'class="node node--late"' in page and 'class="node node--due_soon"' in page
-    assert "亿鑫新材料一期" in page
-    for number in range(3):
-        other = KeyProject.objects.create(name=f"项目{number}", enterprise=district.hongda, leader=district.leo)
-        planned(district, project, "投产")
-        Milestone.objects.create(
-            project=other, kind=kind("土地"), planned_on=PLANNED_ON, due_at=at(2026, 12, 14, 17, 30)
-        )
-    many, page = board_queries()
-    assert many == few
-    assert page.count('class="node node--due_soon"') == 5
-
-
-def test_it_filters_the_board_by_state_and_exports_the_same_rows(district, project):
-    planned(district, project, "签约", date(2026, 11, 2))
-    quiet = KeyProject.objects.create(name="宏达智能产线", enterprise=district.hongda, leader=district.leo)
-    client = signed_in(district.sam, "en")
-
-    with travel(at(2026, 12, 8, 10)):
-        page = client.get("/projects/", {"state": "late"}).content.decode()
-        export = client.get("/projects/export.xlsx", {"state": "late"})
-
-    assert "亿鑫新材料一期" in page and quiet.name not in page
-    sheet = load_workbook(BytesIO(b"".join(export.streaming_content))).active
-    rows = list(sheet.values)
-    assert rows[0][:4] == ("Project", "Enterprise", "Leader", "Contract signed")
-    assert [row[0] for row in rows[1:]] == ["亿鑫新材料一期"]
-    assert rows[1][3] == "planned 2026-11-02 (Late)"
-
-
-def test_it_lets_the_task_force_report_from_the_project_page(district, project):
-    client = signed_in(district.carol)
-    with travel(BEFORE):
-        response = client.post(f"/projects/{project.pk}/plan/", {"kind": kind("土地").pk, "planned_on": "2026-12-14"})
-        assert flashed(response) == ["节点计划已保存。"]
-        milestone = Milestone.objects.get(project=project)
-        client.post(f"/projects/{project.pk}/reach/", {"milestone": milestone.pk, "done_on": "2026-11-30"})
-        client.post(f"/projects/{project.pk}/investment/", {"month": "2026-11", "amount": "350"})
-        page = signed_in(district.alice).get(f"/projects/{project.pk}/").content.decode()
-
-    assert Milestone.objects.get(pk=milestone.pk).done_on == date(2026, 11, 30)
-    assert project.investments.get().amount == Decimal("350.00")
-    assert 'class="node node--done"' in page and "2026-11-30" in page
-    assert "/reach/" not in page  # the enterprise reads the page but reports nothing
