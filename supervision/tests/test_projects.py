@@ -8,6 +8,8 @@ bob act for Yixin and Hongda.
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from enterprises.models import KeyProject
 from notifications.models import Notification
@@ -184,3 +186,21 @@ def test_it_files_a_problem_against_a_project_of_the_cases_own_enterprise_only(d
         detail = district.client(district.leo).get(url(project)).data
     assert detail["open_cases"] == 1
     assert [case["number"] for case in detail["open_case_list"]] == [filed.data["number"]]
+
+
+def test_it_lists_projects_in_a_constant_number_of_queries(district, project):
+    def list_queries() -> int:
+        with travel(BEFORE), CaptureQueriesContext(connection) as captured:
+            response = district.client(district.sam).get(PROJECTS)
+        assert response.status_code == 200
+        return len(captured)
+
+    planned(district, project)
+    list_queries()  # sam's roles are loaded once and kept on his user object
+    one = list_queries()
+    for number in range(3):
+        other = KeyProject.objects.create(name=f"项目{number}", enterprise=district.hongda, leader=district.leo)
+        post(district, district.leo, url(other, "plan"), {"kind": kind("签约").pk, "planned_on": "2026-12-14"})
+        post(district, district.leo, url(other, "investment"), {"month": "2026-11-01", "amount": "10"})
+
+    assert list_queries() == one
