@@ -13,7 +13,9 @@ from openpyxl import load_workbook
 
 from cases.models import Case
 from enterprises.models import KeyProject
+from notifications.models import Notification
 from supervision.projects.models import Milestone
+from supervision.projects.reminders import milestones_sweep
 from supervision.tests.helpers import at, travel
 from supervision.tests.project_helpers import BEFORE, PLANNED_ON, key_project, kind, planned
 
@@ -103,3 +105,13 @@ def test_it_files_a_problem_against_a_project_from_the_page_and_the_case_shows_i
     assert response.status_code == 302 and case.project == project
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert f'href="/projects/{project.pk}/"' in page
+
+
+def test_it_opens_the_project_page_from_a_late_node_reminder_in_the_inbox(district, project):
+    planned(district, project)
+    with travel(at(2026, 12, 17, 9)):
+        milestones_sweep()
+        reminder = Notification.objects.get(recipient=district.leo, kind="reminder_milestone_escalated")
+        response = signed_in(district.leo).post(f"/inbox/{reminder.pk}/read/")
+
+    assert response.status_code == 302 and response["Location"] == f"/projects/{project.pk}/"
