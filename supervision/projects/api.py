@@ -32,7 +32,7 @@ from ..exports import XLSX, in_language
 from . import services
 from .exports import FILENAME, write_board_workbook
 from .models import Milestone, MilestoneKind
-from .permissions import may_report_on
+from .permissions import ensure_may_report_on, may_report_on
 from .selectors import (
     MilestoneState,
     board_rows,
@@ -211,7 +211,7 @@ class BoardQuery(serializers.Serializer):
     state = serializers.ChoiceField(
         choices=MilestoneState.choices, required=False, help_text="Only projects with a node in this state."
     )
-    leader_id = IdField(required=False, help_text="Only projects this leader heads (包保领导).")
+    leader = IdField(required=False, help_text="Only projects this leader heads (包保领导).")
 
 
 class ProjectFilter(django_filters.FilterSet):
@@ -221,6 +221,14 @@ class ProjectFilter(django_filters.FilterSet):
     class Meta:
         model = KeyProject
         fields = ["leader", "enterprise"]
+
+
+def reportable(request: Request, pk) -> KeyProject:
+    """The project, if the user sees it (404) and may report on it (403), before the input is read: one who may
+    not act is refused before being told what the form lacks."""
+    project = project_for_user(request.user, pk)
+    ensure_may_report_on(project, request.user)
+    return project
 
 
 def parse(input_class: type[serializers.Serializer], request: Request) -> dict:
@@ -275,7 +283,13 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def export(self, request: Request) -> FileResponse:
         query = BoardQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        kinds, rows = board_rows(request.user, calendar=self.calendar, now=self.now, **query.validated_data)
+        kinds, rows = board_rows(
+            request.user,
+            calendar=self.calendar,
+            now=self.now,
+            state=query.validated_data.get("state", ""),
+            leader_id=query.validated_data.get("leader"),
+        )
         file = TemporaryFile()
         write_board_workbook(kinds, rows, file=file)
         file.seek(0)
@@ -285,14 +299,14 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(summary="Plan a node or move its planned date (task force)", request=PlanInput)
     @action(detail=True, methods=["post"])
     def plan(self, request: Request, pk=None) -> Response:
-        project = project_for_user(request.user, pk)
+        project = reportable(request, pk)
         services.milestone_plan(project=project, acting_user=request.user, **parse(PlanInput, request))
         return self.render()
 
     @extend_schema(summary="Record the date a node was reached (task force)", request=ReachInput)
     @action(detail=True, methods=["post"])
     def reach(self, request: Request, pk=None) -> Response:
-        project = project_for_user(request.user, pk)
+        project = reportable(request, pk)
         data = parse(ReachInput, request)
         milestone = project.milestones.filter(kind=data.pop("kind")).first()
         if milestone is None:
@@ -304,14 +318,14 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(summary="Record a month's completed investment (task force)", request=InvestmentInput)
     @action(detail=True, methods=["post"])
     def investment(self, request: Request, pk=None) -> Response:
-        project = project_for_user(request.user, pk)
+        project = reportable(request, pk)
         services.investment_record(project=project, acting_user=request.user, **parse(InvestmentInput, request))
         return self.render()
 
     @extend_schema(summary="Set a year's planned investment (task force)", request=YearPlanInput)
     @action(detail=True, methods=["post"], url_path="year-plan")
     def year_plan(self, request: Request, pk=None) -> Response:
-        project = project_for_user(request.user, pk)
+        project = reportable(request, pk)
         services.year_plan_set(project=project, acting_user=request.user, **parse(YearPlanInput, request))
         return self.render()
 

@@ -7,7 +7,9 @@ township, and the enterprise's own contacts. Everyone but the contacts sees it o
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
+from core.errors import NotPermitted
 from enterprises.access import roles_for_user
 from enterprises.models import KeyProject, TaskForceMember
 
@@ -38,3 +40,11 @@ def may_report_on(project: KeyProject, user: User | AnonymousUser) -> bool:
     if user.is_superuser or project.leader_id == user.pk:
         return True
     return TaskForceMember.objects.filter(project=project, user_id=user.pk).exists()
+
+
+def ensure_may_report_on(project: KeyProject, user: User | AnonymousUser) -> None:
+    if not may_report_on(project, user):
+        raise NotPermitted(
+            _("Only the project's task force and its leader report on its nodes and investment."),
+            code="not_the_task_force",
+        )

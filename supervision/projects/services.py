@@ -13,14 +13,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core import limits
-from core.errors import Conflict, InvalidInput, NotPermitted
+from core.errors import Conflict, InvalidInput
 from enterprises.models import KeyProject
 from workflow import clock
 from workflow.ladder import next_remind_at
 from workflow.selectors import work_calendar
 
 from .models import Milestone, MilestoneKind, ProjectInvestment, ProjectYearPlan
-from .permissions import may_report_on
+from .permissions import ensure_may_report_on
 from .reminders import STEPS
 
 # Years a plan or a report may name: a typo of a century is refused rather than stored.
@@ -29,11 +29,7 @@ LARGEST_AMOUNT = Decimal("9999999999.99")
 
 
 def _locked_project(project: KeyProject, acting_user: User) -> KeyProject:
-    if not may_report_on(project, acting_user):
-        raise NotPermitted(
-            _("Only the project's task force and its leader report on its nodes and investment."),
-            code="not_the_task_force",
-        )
+    ensure_may_report_on(project, acting_user)
     locked = KeyProject.objects.select_for_update().get(pk=project.pk)
     if not locked.is_active:
         raise Conflict(_("This key project is no longer active."), code="project_inactive")

@@ -121,6 +121,7 @@ def test_it_lets_only_the_task_force_and_its_leader_report(district, project):
     data = {"kind": kind("签约").pk, "planned_on": "2026-12-14"}
 
     assert post(district, district.sam, url(project, "plan"), data).status_code == 403
+    assert post(district, district.sam, url(project, "reach"), {}).status_code == 403  # before the form is read
     assert post(district, district.alice, url(project, "plan"), data).status_code == 403
     assert post(district, district.otto, url(project, "plan"), data).status_code == 404
     assert post(district, district.bob, url(project, "plan"), data).status_code == 404
