@@ -6,21 +6,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0011_holder_due_index'),
-        ('enterprises', '0003_key_project_natural_key_and_masterdata_imports'),
+        ("cases", "0011_holder_due_index"),
+        ("enterprises", "0003_key_project_natural_key_and_masterdata_imports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='project',
-            field=models.ForeignKey(blank=True, db_index=False, help_text="The enterprise's key project the problem blocks, if any (挂图作战).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='enterprises.keyproject', verbose_name='key project'),
+            model_name="case",
+            name="project",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                help_text="The enterprise's key project the problem blocks, if any (挂图作战).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases",
+                to="enterprises.keyproject",
+                verbose_name="key project",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('project__isnull', False)), fields=['project', 'state'], name='case_project_state'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(("project__isnull", False)), fields=["project", "state"], name="case_project_state"
+            ),
         ),
     ]
