@@ -60,6 +60,7 @@ class CaseAdmin(admin.ModelAdmin):
         "closure",
         "enterprise_reopen_count",
         "follows_up",
+        "project",
         "filed_at",
         "assigned_at",
         "accepted_at",

@@ -205,6 +205,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="follow_ups",
     )
+    project = models.ForeignKey(
+        "enterprises.KeyProject",
+        verbose_name=_("key project"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,  # the partial index below: most cases name no project
+        help_text=_("The enterprise's key project the problem blocks, if any (挂图作战)."),
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent case"),
@@ -281,6 +291,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "-filed_at"], name="case_state_filed"),
+            # A key project's open problems (the board's count, the project's page).
+            models.Index(fields=["project", "state"], condition=Q(project__isnull=False), name="case_project_state"),
             models.Index(fields=["enterprise", "-filed_at"], name="case_enterprise_filed"),
             models.Index(fields=["assignee", "state"], name="case_assignee_state"),
             # The cadre's queue, read in order and stopped at the page: their cases being worked on or

@@ -9,7 +9,7 @@ from enterprises.access import UserRoles, roles_for_user
 from .models import Attachment, Case, CaseEvent, Comment, Visibility
 
 CASE_LIST_RELATED = ("enterprise", "category", "assignee", "responsible_unit")
-CASE_DETAIL_RELATED = ("filed_by", "follows_up", "parent")
+CASE_DETAIL_RELATED = ("filed_by", "follows_up", "parent", "project")
 
 
 def official_cases_q(roles: UserRoles, *, through: str = "") -> Q | None:

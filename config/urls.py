@@ -13,6 +13,7 @@ from supervision.circulars.api import CircularViewSet
 from supervision.ledger.api import LedgerExportViewSet
 from supervision.meetings.api import FlagViewSet, MeetingViewSet
 from supervision.overdue.api import OverdueViewSet
+from supervision.projects.api import MilestoneKindViewSet, ProjectViewSet
 from supervision.rates.api import RatesViewSet
 from supervision.ratings.api import AppealViewSet, RectificationViewSet
 from supervision.rechecks.api import RecheckViewSet
@@ -39,6 +40,8 @@ router.register("supervision/flags", FlagViewSet, basename="meeting-flag")
 router.register("supervision/meetings", MeetingViewSet, basename="meeting")
 router.register("supervision/circulars", CircularViewSet, basename="circular")
 router.register("supervision/ledger", LedgerExportViewSet, basename="ledger-export")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("milestone-kinds", MilestoneKindViewSet, basename="milestone-kind")
 
 api_patterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

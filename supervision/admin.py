@@ -8,9 +8,38 @@ from core.admin import StateLogInline
 from .circulars.models import Circular, CircularNumberSequence
 from .ledger.models import LedgerExport
 from .meetings.models import AgendaItem, Meeting, MeetingFlag
+from .projects.models import Milestone, MilestoneKind
 from .ratings.models import Appeal, Rectification
 from .rechecks.models import RecheckItem, RecheckSample
 from .visits.models import Visit, VisitDuty, VisitProblem
+
+
+@admin.register(MilestoneKind)
+class MilestoneKindAdmin(admin.ModelAdmin):
+    """The standard list of a key project's nodes: master data the administrators keep. A node in use is
+    retired (made inactive), not deleted: the projects planned against it keep it."""
+
+    list_display = ["name_zh", "name_en", "position", "is_active"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name_zh", "name_en"]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    """Planning and recording go through the task force's page and the API (and their rules); the admin shows them."""
+
+    list_display = ["project", "kind", "planned_on", "done_on", "recorded_by", "remind_at"]
+    list_filter = ["kind"]
+    search_fields = ["project__name", "project__enterprise__name"]
+    list_select_related = ["project", "kind", "recorded_by"]
+    readonly_fields = [field.name for field in Milestone._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Rectification)

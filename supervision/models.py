@@ -8,6 +8,7 @@ name, since Django names both after the app, not the module.
 from .circulars.models import Circular, CircularNumberSequence
 from .ledger.models import LedgerExport
 from .meetings.models import AgendaItem, Meeting, MeetingFlag
+from .projects.models import Milestone, MilestoneKind, ProjectInvestment, ProjectYearPlan
 from .rates.models import RatesSnapshot
 from .ratings.models import Appeal, Rectification
 from .rechecks.models import RecheckItem, RecheckSample
@@ -21,6 +22,10 @@ __all__ = [
     "LedgerExport",
     "Meeting",
     "MeetingFlag",
+    "Milestone",
+    "MilestoneKind",
+    "ProjectInvestment",
+    "ProjectYearPlan",
     "RatesSnapshot",
     "RecheckItem",
     "RecheckSample",

@@ -44,7 +44,7 @@ from core.errors import Conflict, NotFound
 from core.parsers import JSONParser
 from enterprises.access import roles_for_user
 from enterprises.api import PersonSerializer
-from enterprises.models import Enterprise, Unit
+from enterprises.models import Enterprise, KeyProject, Unit
 from enterprises.selectors import enterprises_user_files_for
 
 from . import services
@@ -341,6 +341,7 @@ class CaseDetailSerializer(CaseListSerializer):
     parent = CaseRefSerializer(
         allow_null=True, help_text="The case a joint review meeting split this sub-case from; its sub-cases: ?parent=."
     )
+    project = NamedSerializer(allow_null=True, help_text="The key project the problem blocks, if any.")
     resolution_type_display = serializers.CharField(source="get_resolution_type_display")
     satisfaction_display = serializers.CharField(source="get_satisfaction_display", allow_null=True)
     comments = serializers.SerializerMethodField()
@@ -357,6 +358,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "filed_by",
             "follows_up",
             "parent",
+            "project",
             "resolution_type",
             "resolution_type_display",
             "reply",
@@ -441,6 +443,12 @@ class CaseFileInput(serializers.Serializer):
     description = serializers.CharField(max_length=limits.DESCRIPTION)
     complexity = serializers.ChoiceField(choices=Complexity.choices, default=Complexity.ORDINARY)
     follows_up = UserScopedField(cases_visible_to, required=False, allow_null=True)
+    project = serializers.PrimaryKeyRelatedField(
+        queryset=KeyProject.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The enterprise's active key project the problem blocks (挂图作战); another's is refused (400).",
+    )
 
     def validate(self, attrs):
         if "enterprise" not in attrs:

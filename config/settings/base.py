@@ -225,6 +225,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    "sweep-milestones": {
+        "task": "supervision.projects.sweep_milestones",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "supervision-ledger-exports-tidy": {
         "task": "supervision.tasks.ledger_exports_tidy_task",
         "schedule": 600.0,
@@ -337,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingStateEnum": "supervision.meetings.models.MeetingState",
         "AgendaItemOutcomeEnum": "supervision.meetings.models.ItemOutcome",
         "CircularStateEnum": "supervision.circulars.models.CircularState",
+        "MilestoneStateEnum": "supervision.projects.selectors.MilestoneState",
         "InvitationStateEnum": "accounts.models.InvitationState",
         "InvitationKindEnum": "accounts.models.InvitationKind",
         "InvitationMailStatusEnum": "accounts.models.MailStatus",
@@ -355,6 +361,10 @@ HUIYIN = {
     "WORKING_HOURS": os.environ.get("HUIYIN_WORKING_HOURS", "08:30-12:00,13:30-17:30"),
     # A rating of 2 or 1 opens a rectification (整改) due this many working days after the rating.
     "RECTIFICATION_WORKDAYS": int(os.environ.get("HUIYIN_RECTIFICATION_WORKDAYS", "5")),
+    # A key project's node not yet reached: its task force is reminded this many working days before the planned
+    # date, and its 包保 leader and the district's leaders hear this many working days after it (docs/projects.md).
+    "MILESTONE_REMIND_WORKDAYS": int(os.environ.get("HUIYIN_MILESTONE_REMIND_WORKDAYS", "5")),
+    "MILESTONE_ESCALATE_WORKDAYS": int(os.environ.get("HUIYIN_MILESTONE_ESCALATE_WORKDAYS", "3")),
     # The responsible unit may appeal a rating (申诉) until this many working days after it.
     "APPEAL_WINDOW_WORKDAYS": int(os.environ.get("HUIYIN_APPEAL_WINDOW_WORKDAYS", "10")),
     # The TrueType CJK font embedded in circular PDFs (Debian's fonts-wqy-zenhei); the index picks the

@@ -2,6 +2,7 @@
 second run that changes nothing."""
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from io import StringIO
 from zoneinfo import ZoneInfo
 
@@ -168,3 +169,14 @@ def test_it_seeds_what_the_supervisors_walk_through_needs_and_a_second_run_chang
     call_command("seed_demo_supervision", stdout=output)
     assert counts() == before
     assert "already there" in output.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_puts_the_demo_key_projects_on_the_wall_with_nodes_of_every_state(demo, django_user_model):
+    with time_machine.travel(SEEDED_AT, tick=False):
+        rows = client_of(django_user_model, "leader").get("/api/v1/projects/").data["results"]
+
+    full = next(row for row in rows if row["name"] == "亿鑫化工新材料产业园项目")
+    assert {node["state"] for node in full["milestones"]} == {"done", "done_late", "late", "due_soon", "planned"}
+    assert (full["planned_investment"], full["open_cases"]) == ("18000.00", 1)
+    assert Decimal(full["completed_investment"]) > 0

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Category, ResolutionType, Satisfaction, Visibility
 from core import limits
 from core.errors import InvalidInput
-from enterprises.models import Role, UnitMembership
+from enterprises.models import KeyProject, Role, UnitMembership
 from enterprises.selectors import assignable_memberships
 from workflow.attachments import content_type_for_upload
 
@@ -267,6 +267,11 @@ class CategoryChoiceField(forms.ModelChoiceField):
         return category.name
 
 
+class ProjectChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, project: KeyProject) -> str:
+        return f"{project.enterprise.name} · {project.name}"
+
+
 class FileCaseForm(forms.Form):
     enterprise = forms.ModelChoiceField(label=_("For which enterprise"), queryset=None, empty_label=None)
     category = CategoryChoiceField(
@@ -281,6 +286,12 @@ class FileCaseForm(forms.Form):
         max_length=limits.DESCRIPTION,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    project = ProjectChoiceField(
+        label=_("Key project (optional)"),
+        queryset=None,
+        required=False,
+        help_text=_("If the problem holds up one of the enterprise's key projects, name it: its board shows it."),
+    )
     attachments = MultipleFileField(
         label=_("Attachments (optional)"),
         required=False,
@@ -288,6 +299,9 @@ class FileCaseForm(forms.Form):
 
     def __init__(self, *args, enterprises, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = KeyProject.objects.filter(
+            enterprise__in=enterprises, is_active=True
+        ).select_related("enterprise")
         self.fields["attachments"].help_text = _(
             "Documents and images up to %(size)s each; you can choose several."
         ) % {"size": largest_attachment()}

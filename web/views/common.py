@@ -37,13 +37,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def page_for(notification) -> str:
-    """The page a notification is about: its case's page, an enterprise's visits, else the inbox (its ``link``
-    is the API's)."""
+    """The page a notification is about: its case's page, an enterprise's visits, a key project's page, else the
+    inbox (its ``link`` is the API's)."""
     kind, _, identifier = notification.about.partition(":")
     if kind == "case" and identifier.isdigit():
         return reverse("web:case", kwargs={"case_id": int(identifier)})
     if kind == "enterprise" and identifier.isdigit():
         return reverse("web:enterprise-visits", kwargs={"enterprise_id": int(identifier)})
+    if kind == "project" and identifier.isdigit():
+        return reverse("web:project", kwargs={"project_id": int(identifier)})
     return reverse("web:inbox")
 
 

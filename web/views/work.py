@@ -57,6 +57,7 @@ def file_with_attachments(*, user, data: dict, follows_up) -> object:
             title=data["title"],
             description=data["description"],
             follows_up=follows_up,
+            project=data.get("project"),
         )
         for upload in data["attachments"]:
             services.attachment_add(case=case, acting_user=user, upload=upload)

@@ -30,7 +30,7 @@ from cases.selectors import cases_visible_to
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
 from enterprises.access import overseers_of, roles_for_user
-from enterprises.models import Enterprise, Role, Unit
+from enterprises.models import Enterprise, KeyProject, Role, Unit
 from enterprises.selectors import heads_serving_unit
 
 from .. import clock
@@ -51,6 +51,13 @@ from .shared import (
 from .sub_cases import _parent_notify_when_sub_cases_done, _refuse_open_sub_cases
 
 
+def _filing_data(*, follows_up: Case | None, project: KeyProject | None) -> dict | None:
+    data = {"follows_up": follows_up.number} if follows_up else {}
+    if project is not None:
+        data["project"] = project.name
+    return data or None
+
+
 def case_file(
     *,
     acting_user: User,
@@ -60,8 +67,10 @@ def case_file(
     description: str,
     complexity: str = Complexity.ORDINARY,
     follows_up: Case | None = None,
+    project: KeyProject | None = None,
 ) -> Case:
-    """File a problem for an enterprise; route it to the enterprise's 包联 cadre when the category says so.
+    """File a problem for an enterprise, against one of its key projects if it blocks one; route it to the
+    enterprise's 包联 cadre when the category says so.
 
     The enterprise's contacts file for it; so, on its behalf, does whoever serves it now in the three-level
     包保 (its leader, its cadre, its local contact, or a head of its responsible unit), e.g. from a visit."""
@@ -85,6 +94,9 @@ def case_file(
         if follows_up.enterprise_id != enterprise.pk or follows_up.state != CaseState.CLOSED:
             message = _("A follow-up links to a closed case of the same enterprise.")
             raise InvalidInput(message, code="follow_up_invalid", fields={"follows_up": [message]})
+    if project is not None and (project.enterprise_id != enterprise.pk or not project.is_active):
+        message = _("A problem can be filed only against an active key project of its own enterprise.")
+        raise InvalidInput(message, code="project_invalid", fields={"project": [message]})
 
     with transaction.atomic():
         now = clock.now()
@@ -98,13 +110,14 @@ def case_file(
             description=description,
             complexity=complexity,
             follows_up=follows_up,
+            project=project,
             filed_at=now,
         )
         case_event_record(
             case=case,
             actor=acting_user,
             action=EventAction.FILE,
-            data={"follows_up": follows_up.number} if follows_up else None,
+            data=_filing_data(follows_up=follows_up, project=project),
             at=now,
         )
         calendar = work_calendar()

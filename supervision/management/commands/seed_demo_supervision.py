@@ -23,6 +23,7 @@ from supervision.demo.office import deliveries_settle
 from supervision.demo.walkthrough import HELD_MEETING_TITLE, Walkthrough
 from supervision.demo.year import SupervisionYear
 from supervision.meetings.models import FlagState, Meeting, MeetingFlag, MeetingState
+from supervision.projects.demo import projects_demo_seed
 from supervision.rates.periods import within
 from supervision.ratings.models import Appeal, AppealState, Rectification, RectificationState, rectification_overdue_q
 from supervision.rechecks.models import RecheckSample
@@ -64,7 +65,8 @@ class Command(BaseCommand):
             SupervisionYear().build()
             Walkthrough().build()
             visits_demo_seed(latest=latest)
-            # The visits' cases are filed under the workflow's clock, their notifications at the real time.
+            projects_demo_seed()
+            # Their cases are filed under the workflow's clock, their notifications at the real time.
             deliveries_settle(before=timezone.now())
         planner_statistics_update()
         if not quiet:
