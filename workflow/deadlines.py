@@ -17,7 +17,9 @@ Rules (docs/deadlines.md):
 - resolving stops response, first reply and resolution, and starts the
   enterprise's confirmation clock; a reopen, or a failed re-check of a closed
   case, starts a new resolution cycle;
-- an approved extension ends the resolution cycle and starts a new one.
+- an approved extension ends the resolution cycle and starts a new one;
+- merging a duplicate into another case (并单) stops every clock of the duplicate as "merged": its
+  enterprise is answered on the other case, and the rates leave the duplicate out (docs/rates.md).
 """
 
 from datetime import datetime, time

@@ -138,6 +138,7 @@ class ClockOutcome(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
     EXPIRED = "expired", _("Expired")
     RECOMPUTED = "recomputed", _("Recomputed")
+    MERGED = "merged", _("Merged into another case")
 
 
 class DeadlineCycle(models.Model):

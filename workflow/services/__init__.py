@@ -2,7 +2,7 @@
 
 ``cases`` files a case and moves it through its states, ``sub_cases`` holds what the joint review meeting
 assigns, ``messages`` the comments and attachments, ``extensions`` the requests for more time, ``urging``
-the urging ladder, ``automatic`` what the sweep does by itself; ``shared`` is the machinery they all use,
+the urging ladder, ``merging`` the duplicates (并单), ``automatic`` what the sweep does by itself; ``shared`` is the machinery they all use,
 with the two pieces supervision uses too: ``case_lock`` and ``case_event_record``.
 """
 
@@ -20,6 +20,7 @@ from .cases import (
     case_withdraw,
 )
 from .extensions import extension_decide, extension_request_create
+from .merging import case_merge
 from .messages import attachment_add, comment_add
 from .sub_cases import sub_case_file
 from .urging import case_urge
@@ -31,6 +32,7 @@ __all__ = [
     "case_close",
     "case_close_unanswered",
     "case_file",
+    "case_merge",
     "case_reassign",
     "case_reopen",
     "case_reopen_after_recheck",

@@ -41,6 +41,7 @@ _REFUSED_IN_STATE = {
     EventAction.RECHECK_REOPEN: gettext_lazy(
         "Only a closed case that was worked on can be reopened after a re-check; this one is open again already."
     ),
+    EventAction.MERGE: gettext_lazy("Only a case not yet resolved, and not a sub-case, can be merged into another."),
 }
 
 
@@ -56,6 +57,7 @@ _REFUSED_TO_USER = {
     EventAction.RECHECK_REOPEN: gettext_lazy(
         "Only a supervisor whose jurisdiction covers this case can reopen it after a re-check."
     ),
+    EventAction.MERGE: gettext_lazy("Only dispatchers and supervisors merge duplicate cases."),
 }
 
 
@@ -69,6 +71,7 @@ _TRANSITION_METHOD = {
     EventAction.CLOSE: "close",
     EventAction.WITHDRAW: "withdraw",
     EventAction.RECHECK_REOPEN: "reopen_after_recheck",
+    EventAction.MERGE: "merge",
 }
 
 
