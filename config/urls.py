@@ -10,6 +10,7 @@ from cases.api import CategoryViewSet
 from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet, PreferenceView
 from supervision.circulars.api import CircularViewSet
+from supervision.common_problems.api import CommonProblemViewSet
 from supervision.ledger.api import LedgerExportViewSet
 from supervision.meetings.api import FlagViewSet, MeetingViewSet
 from supervision.overdue.api import OverdueViewSet
@@ -27,6 +28,7 @@ router.register("notifications", NotificationViewSet, basename="notification")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("extensions", ExtensionViewSet, basename="extension")
 router.register("supervision/overdue", OverdueViewSet, basename="overdue")
+router.register("supervision/common-problems", CommonProblemViewSet, basename="common-problem")
 router.register("supervision/rates", RatesViewSet, basename="rates")
 router.register("supervision/rectifications", RectificationViewSet, basename="rectification")
 router.register("supervision/appeals", AppealViewSet, basename="appeal")

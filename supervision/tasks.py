@@ -6,7 +6,8 @@ Each keeps the name it had when it was defined in this module,
 the messages a running system has already queued carry those names.
 """
 
+from .common_problems.tasks import sweep_common_problems
 from .ledger.tasks import ledger_export_write, ledger_exports_tidy_task
 from .ratings.tasks import sweep_rectifications
 
-__all__ = ["ledger_export_write", "ledger_exports_tidy_task", "sweep_rectifications"]
+__all__ = ["ledger_export_write", "ledger_exports_tidy_task", "sweep_common_problems", "sweep_rectifications"]

@@ -30,6 +30,7 @@ urlpatterns = [
     path("inbox/<int:notification_id>/read/", common.inbox_read, name="inbox-read"),
     path("inbox/read-all/", common.inbox_read_all, name="inbox-read-all"),
     path("cases/<int:case_id>/", cases.case_page, name="case"),
+    path("cases/<int:case_id>/similar/", cases.case_similar, name="case-similar"),
     path("cases/<int:case_id>/<slug:action>/", cases.case_action, name="case-action"),
     path("my/cases/", work.my_cases, name="my-cases"),
     path("my/cases/new/", work.file_case, name="file-case"),

@@ -6,31 +6,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0011_holder_due_index'),
-        ('enterprises', '0003_key_project_natural_key_and_masterdata_imports'),
+        ("cases", "0011_holder_due_index"),
+        ("enterprises", "0003_key_project_natural_key_and_masterdata_imports"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, help_text="Set on a duplicate (并单): the enterprise's other case that answers it.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_cases', to='cases.case', verbose_name='merged into'),
+            model_name="case",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Set on a duplicate (并单): the enterprise's other case that answers it.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="merged_cases",
+                to="cases.case",
+                verbose_name="merged into",
+            ),
         ),
         migrations.AlterField(
-            model_name='case',
-            name='closure',
-            field=models.CharField(blank=True, choices=[('confirmed', 'Confirmed by the enterprise'), ('by_supervisor', 'Closed by a supervisor'), ('withdrawn', 'Withdrawn by the enterprise'), ('no_answer', 'Closed without an answer from the enterprise'), ('duplicate', 'Merged into another case of the enterprise')], max_length=20, verbose_name='closure'),
+            model_name="case",
+            name="closure",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("confirmed", "Confirmed by the enterprise"),
+                    ("by_supervisor", "Closed by a supervisor"),
+                    ("withdrawn", "Withdrawn by the enterprise"),
+                    ("no_answer", "Closed without an answer from the enterprise"),
+                    ("duplicate", "Merged into another case of the enterprise"),
+                ],
+                max_length=20,
+                verbose_name="closure",
+            ),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='action',
-            field=models.CharField(choices=[('file', 'Filed'), ('assign', 'Assigned'), ('accept', 'Signed for'), ('send-back', 'Sent back'), ('reassign', 'Reassigned'), ('resolve', 'Resolved'), ('reopen', 'Reopened'), ('close', 'Closed'), ('withdraw', 'Withdrawn'), ('comment', 'Commented'), ('attach', 'Attached a file'), ('extension-request', 'Asked for more time'), ('extension-decision', 'Decided on more time'), ('urge', 'Urging level changed'), ('rectification', 'Rectification after a bad rating'), ('appeal', 'Appealed the rating'), ('appeal-decision', 'Decided on the appeal'), ('recheck', 'Re-checked'), ('recheck-reopen', 'Reopened after a re-check'), ('meeting-flag', 'Flagged for the joint review meeting'), ('meeting-unflag', 'Flag for the joint review meeting withdrawn'), ('meeting-agenda', 'Put on the agenda of a joint review meeting'), ('meeting-deferred', 'Deferred to the next joint review meeting'), ('meeting-decision', 'Decided by the joint review meeting'), ('joint-review', 'Taken up by the joint review meeting'), ('merge', 'Merged into another case'), ('merge-in', 'Took in a duplicate case'), ('common-problem', 'Linked to a common problem'), ('common-unlinked', 'Unlinked from a common problem')], max_length=20, verbose_name='action'),
+            model_name="caseevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("file", "Filed"),
+                    ("assign", "Assigned"),
+                    ("accept", "Signed for"),
+                    ("send-back", "Sent back"),
+                    ("reassign", "Reassigned"),
+                    ("resolve", "Resolved"),
+                    ("reopen", "Reopened"),
+                    ("close", "Closed"),
+                    ("withdraw", "Withdrawn"),
+                    ("comment", "Commented"),
+                    ("attach", "Attached a file"),
+                    ("extension-request", "Asked for more time"),
+                    ("extension-decision", "Decided on more time"),
+                    ("urge", "Urging level changed"),
+                    ("rectification", "Rectification after a bad rating"),
+                    ("appeal", "Appealed the rating"),
+                    ("appeal-decision", "Decided on the appeal"),
+                    ("recheck", "Re-checked"),
+                    ("recheck-reopen", "Reopened after a re-check"),
+                    ("meeting-flag", "Flagged for the joint review meeting"),
+                    ("meeting-unflag", "Flag for the joint review meeting withdrawn"),
+                    ("meeting-agenda", "Put on the agenda of a joint review meeting"),
+                    ("meeting-deferred", "Deferred to the next joint review meeting"),
+                    ("meeting-decision", "Decided by the joint review meeting"),
+                    ("joint-review", "Taken up by the joint review meeting"),
+                    ("merge", "Merged into another case"),
+                    ("merge-in", "Took in a duplicate case"),
+                    ("common-problem", "Linked to a common problem"),
+                    ("common-unlinked", "Unlinked from a common problem"),
+                ],
+                max_length=20,
+                verbose_name="action",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('closure', 'duplicate'), ('merged_into__isnull', False)), models.Q(models.Q(('closure', 'duplicate'), _negated=True), ('merged_into__isnull', True)), _connector='OR'), name='case_duplicate_has_merged_into'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("closure", "duplicate"), ("merged_into__isnull", False)),
+                    models.Q(models.Q(("closure", "duplicate"), _negated=True), ("merged_into__isnull", True)),
+                    _connector="OR",
+                ),
+                name="case_duplicate_has_merged_into",
+            ),
         ),
     ]

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "workflow",
     "notifications",
     "supervision",
+    "django_fsm_log",
     "accounts",
     "ops",
     "web",
@@ -207,6 +208,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    "sweep-common-problems": {
+        "task": "supervision.tasks.sweep_common_problems",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "supervision-ledger-exports-tidy": {
         "task": "supervision.tasks.ledger_exports_tidy_task",
         "schedule": 600.0,
@@ -327,6 +333,8 @@ HUIYIN = {
     "WORKING_HOURS": os.environ.get("HUIYIN_WORKING_HOURS", "08:30-12:00,13:30-17:30"),
     # A rating of 2 or 1 opens a rectification (整改) due this many working days after the rating.
     "RECTIFICATION_WORKDAYS": int(os.environ.get("HUIYIN_RECTIFICATION_WORKDAYS", "5")),
+    # Working days the unit that owns a policy has to answer a common problem (共性问题).
+    "COMMON_PROBLEM_WORKDAYS": int(os.environ.get("HUIYIN_COMMON_PROBLEM_WORKDAYS", "15")),
     # The responsible unit may appeal a rating (申诉) until this many working days after it.
     "APPEAL_WINDOW_WORKDAYS": int(os.environ.get("HUIYIN_APPEAL_WINDOW_WORKDAYS", "10")),
     # The TrueType CJK font embedded in circular PDFs (Debian's fonts-wqy-zenhei); the index picks the

@@ -626,6 +626,4 @@ def test_it_leaves_a_merged_duplicate_out_of_every_figure_and_its_drill_down(dis
     assert row["counts"]["overdue"] == 1
     assert drill(district, district.sam, metric="overdue", unit=district.industry.pk) == ids(kept)
     assert drill(district, district.sam, metric="response", part="denominator", unit=district.industry.pk) == ids(kept)
-    assert drill(district, district.sam, metric="send_back", part="denominator", unit=district.industry.pk) == ids(
-        kept
-    )
+    assert drill(district, district.sam, metric="send_back", part="denominator", unit=district.industry.pk) == ids(kept)

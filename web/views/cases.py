@@ -21,16 +21,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.models import Case, CaseState, EventAction, Satisfaction, Visibility
-from cases.permissions import is_filing_enterprise, supervises
+from cases.permissions import can_merge, is_filing_enterprise, supervises
 from cases.selectors import (
     attachments_for_user,
     case_for_user,
     cases_visible_to,
     comments_for_user,
     events_for_user,
+    similar_open_cases,
     user_sees_internal,
 )
-from core.errors import Conflict, NotFound
+from cases.states import UNRESOLVED_STATES
+from core.errors import Conflict, InvalidInput, NotFound
 from enterprises.access import roles_for_user
 from enterprises.selectors import assignable_memberships
 from supervision.meetings.permissions import FLAGGABLE_STATES, may_flag
@@ -48,6 +50,7 @@ from ..forms.cases import (
     CloseForm,
     CommentForm,
     ExtensionForm,
+    MergeForm,
     ReopenForm,
     ResolveForm,
     SendBackForm,
@@ -186,9 +189,18 @@ class CasePage:
             "forms": self.offered_forms(bound),
             "is_filing_enterprise": self.rates(),
             "can_follow_up": case.state == CaseState.CLOSED and self.rates(),
+            "is_open": self.is_open,
             "satisfaction_label": Satisfaction(case.satisfaction).label if case.satisfaction else "",
             "now": timezone.now(),
         }
+
+
+def merge_into(case: Case, user, data: dict) -> Case:
+    """并单 from the page: the target is looked up through the gate, like every case a person names."""
+    into = cases_visible_to(user).filter(pk=data["into"]).first()
+    if into is None:
+        raise InvalidInput(_("The case to merge into does not exist."), code="merge_into_unknown")
+    return services.case_merge(case=case, into=into, acting_user=user, note=data.get("note", ""))
 
 
 def offered_transition(name: str) -> Callable:
@@ -289,6 +301,12 @@ PAGE_ACTIONS: dict[str, PageAction] = {
         gettext_lazy("Your request for more time was sent to those who decide it."),
         lambda page: page.case.state == CaseState.ASSIGNED and page.case.assignee_id == page.user.pk,
     ),
+    # Offered beside each look-alike of the same enterprise in the similar cases (``case_similar``).
+    "merge": PageAction(
+        MergeForm,
+        merge_into,
+        gettext_lazy("Merged (并单). The enterprise was told which case answers its problem."),
+    ),
     "flag": PageAction(
         FlagForm,
         lambda case, user, data: flag_create(case=case, acting_user=user, kind=data["kind"], reason=data["reason"]),
@@ -296,6 +314,21 @@ PAGE_ACTIONS: dict[str, PageAction] = {
         lambda page: page.may_flag(),
     ),
 }
+
+
+@login_required
+def case_similar(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The open look-alikes of a case for the officials who work it (htmx fragment of the case page): the
+    enterprise's own can be merged into (并单), other enterprises' raised together as a common problem."""
+    case = visible_case_or_404(request.user, case_id)
+    if not user_sees_internal(request.user, case):
+        raise Http404
+    may_merge = case.state in UNRESOLVED_STATES and case.parent_id is None and can_merge(case, request.user)
+    return render(
+        request,
+        "web/partials/similar_cases.html",
+        {"case": case, "suggestions": similar_open_cases(request.user, case), "may_merge": may_merge},
+    )
 
 
 @login_required

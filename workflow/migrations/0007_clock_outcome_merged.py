@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workflow', '0006_provisional_means_estimated_holidays'),
+        ("workflow", "0006_provisional_means_estimated_holidays"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='deadlinecycle',
-            name='outcome',
-            field=models.CharField(blank=True, choices=[('met', 'Met'), ('sent_back', 'Sent back'), ('reassigned', 'Reassigned'), ('extended', 'Extended'), ('withdrawn', 'Withdrawn'), ('closed', 'Closed'), ('reopened', 'Reopened'), ('expired', 'Expired'), ('recomputed', 'Recomputed'), ('merged', 'Merged into another case')], max_length=20, verbose_name='outcome'),
+            model_name="deadlinecycle",
+            name="outcome",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("met", "Met"),
+                    ("sent_back", "Sent back"),
+                    ("reassigned", "Reassigned"),
+                    ("extended", "Extended"),
+                    ("withdrawn", "Withdrawn"),
+                    ("closed", "Closed"),
+                    ("reopened", "Reopened"),
+                    ("expired", "Expired"),
+                    ("recomputed", "Recomputed"),
+                    ("merged", "Merged into another case"),
+                ],
+                max_length=20,
+                verbose_name="outcome",
+            ),
         ),
     ]

@@ -2,8 +2,9 @@
 
 ``cases`` files a case and moves it through its states, ``sub_cases`` holds what the joint review meeting
 assigns, ``messages`` the comments and attachments, ``extensions`` the requests for more time, ``urging``
-the urging ladder, ``merging`` the duplicates (并单), ``automatic`` what the sweep does by itself; ``shared`` is the machinery they all use,
-with the two pieces supervision uses too: ``case_lock`` and ``case_event_record``.
+the urging ladder, ``merging`` the duplicates (并单), ``automatic`` what the sweep does by itself;
+``shared`` is the machinery they all use, with the two pieces supervision uses too: ``case_lock`` and
+``case_event_record``.
 """
 
 from .automatic import case_close_unanswered, case_urge_overdue
@@ -16,6 +17,7 @@ from .cases import (
     case_reopen,
     case_reopen_after_recheck,
     case_resolve,
+    case_resolve_by_common_answer,
     case_send_back,
     case_withdraw,
 )
@@ -37,6 +39,7 @@ __all__ = [
     "case_reopen",
     "case_reopen_after_recheck",
     "case_resolve",
+    "case_resolve_by_common_answer",
     "case_send_back",
     "case_urge",
     "case_urge_overdue",

@@ -31,7 +31,9 @@ def _refuse_target(case: Case, into: Case) -> None:
         message = _("A case cannot be merged into itself.")
         raise InvalidInput(message, code="merge_into_itself", fields={"into": [message]})
     if into.enterprise_id != case.enterprise_id:
-        message = _("Only cases of the same enterprise can be merged; link other enterprises' cases as a common problem.")
+        message = _(
+            "Only cases of the same enterprise can be merged; link other enterprises' cases as a common problem."
+        )
         raise InvalidInput(message, code="merge_other_enterprise", fields={"into": [message]})
     if into.state not in OPEN_STATES:
         message = _("The case to merge into is closed; merge only into an open case.")

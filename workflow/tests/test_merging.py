@@ -73,7 +73,11 @@ def test_the_enterprise_reads_where_its_problem_is_answered_but_cannot_merge(dis
 
 @pytest.mark.parametrize(
     ("target", "status", "code"),
-    [("itself", 400, "merge_into_itself"), ("hongda", 400, "merge_other_enterprise"), ("closed", 409, "merge_into_closed")],
+    [
+        ("itself", 400, "merge_into_itself"),
+        ("hongda", 400, "merge_other_enterprise"),
+        ("closed", 409, "merge_into_closed"),
+    ],
 )
 def test_it_refuses_a_target_that_is_not_the_enterprises_other_open_case(district, target, status, code):
     duplicate = opened_case(district)
