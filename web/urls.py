@@ -1,7 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, cases, circulars, common, ledger, lookups, masterdata, meetings, ratings, supervision, work
+from .views import (
+    accounts,
+    cases,
+    circulars,
+    common,
+    common_problems,
+    ledger,
+    lookups,
+    masterdata,
+    meetings,
+    ratings,
+    supervision,
+    work,
+)
 
 app_name = "web"
 
@@ -48,6 +61,14 @@ urlpatterns = [
         "supervision/extensions/<int:extension_id>/decide/",
         supervision.extension_decision,
         name="extension-decide",
+    ),
+    path("supervision/common-problems/", common_problems.common_problems, name="common-problems"),
+    path("supervision/common-problems/new/", common_problems.common_problem_new, name="common-problem-new"),
+    path("supervision/common-problems/<int:problem_id>/", common_problems.common_problem_page, name="common-problem"),
+    path(
+        "supervision/common-problems/<int:problem_id>/<slug:action>/",
+        common_problems.common_problem_action,
+        name="common-problem-action",
     ),
     path("supervision/rates/", supervision.rankings, name="rates"),
     path("supervision/rates/cases/", supervision.figure_cases, name="rates-cases"),

@@ -173,9 +173,15 @@ def common_problem_link(*, problem: CommonProblem, acting_user: User, cases: Ite
     return current
 
 
-def common_problem_unlink(*, problem: CommonProblem, acting_user: User, case: Case, reason: str) -> CommonProblem:
-    """A case that is not the same problem after all leaves it, and is answered on its own again."""
+def common_problem_unlink(
+    *, problem: CommonProblem, acting_user: User, case: Case | None, reason: str
+) -> CommonProblem:
+    """A case that is not the same problem after all leaves it, and is answered on its own again. ``None``: a
+    case the caller could not find for the user."""
     _ensure_open_and_managed(problem, acting_user)
+    if case is None:
+        message = _("This case is not part of the common problem.")
+        raise InvalidInput(message, code="case_not_linked", fields={"case": [message]})
     reason = limits.required_text(
         reason, "reason", _("Say why the case leaves the common problem."), limit=limits.REASON
     )

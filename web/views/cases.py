@@ -35,6 +35,8 @@ from cases.states import UNRESOLVED_STATES
 from core.errors import Conflict, InvalidInput, NotFound
 from enterprises.access import roles_for_user
 from enterprises.selectors import assignable_memberships
+from supervision.common_problems.permissions import may_raise
+from supervision.common_problems.selectors import common_problem_of_case
 from supervision.meetings.permissions import FLAGGABLE_STATES, may_flag
 from supervision.meetings.selectors import pending_flag_of
 from supervision.meetings.services import flag_create
@@ -190,6 +192,7 @@ class CasePage:
             "is_filing_enterprise": self.rates(),
             "can_follow_up": case.state == CaseState.CLOSED and self.rates(),
             "is_open": self.is_open,
+            "common_problem": common_problem_of_case(case),
             "satisfaction_label": Satisfaction(case.satisfaction).label if case.satisfaction else "",
             "now": timezone.now(),
         }
@@ -327,7 +330,12 @@ def case_similar(request: HttpRequest, case_id: int) -> HttpResponse:
     return render(
         request,
         "web/partials/similar_cases.html",
-        {"case": case, "suggestions": similar_open_cases(request.user, case), "may_merge": may_merge},
+        {
+            "case": case,
+            "suggestions": similar_open_cases(request.user, case),
+            "may_merge": may_merge,
+            "may_raise": may_raise(request.user) and case.state == CaseState.ASSIGNED,
+        },
     )
 
 
