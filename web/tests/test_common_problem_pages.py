@@ -150,3 +150,17 @@ def test_the_supervisor_reads_the_period_in_a_constant_number_of_queries(distric
     body = second.content.decode()
     assert "园区道路统一修缮" in body and "Townships and parks with most cases" in body
     assert len(more) == len(few)
+
+
+def test_the_leaders_board_shows_an_open_common_problem_as_one_item_with_its_enterprises(district):
+    problem, _yixin, _hongda = raised(district)
+
+    page = signed_in(district.leo, "en").get("/leader/board/").content.decode()
+
+    assert f'id="board-common-problem-{problem.pk}"' in page
+    row = page.split(f'id="board-common-problem-{problem.pk}"')[1].split("</tr>")[0]
+    assert problem.title in row and ">2</td>" in row
+    common.common_problem_answer(
+        problem=problem, acting_user=district.hank, resolution_type=ResolutionType.SOLVED, answer="统一修缮。"
+    )
+    assert "No common problem is open." in signed_in(district.leo, "en").get("/leader/board/").content.decode()
