@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from .casework import Casework
 from .district import DemoDistrict
-from .stories import bureau, dispatcher, enterprise, supervisor
+from .stories import bureau, dispatcher, duplicates, enterprise, supervisor
 
 # The generator's seed: every run on an empty database makes the same district and the same stories.
 SEED = 2026
@@ -31,6 +31,8 @@ CASE_PLAN = (
     ("withdrawn", 14),
     ("rated_badly_recently", 2),
     ("rated_badly_weeks_ago", 3),
+    ("merged_duplicate", 3),
+    ("duplicate_waiting", 2),
 )
 # How many days ago each kind of story begins: open work is recent, some of it already
 # past its deadline; closed cases lie weeks back; answers wait less than their
@@ -52,6 +54,8 @@ STORY_AGE_DAYS = {
     # recent enough to be reported or appealed, the others overdue or in an earlier month.
     "rated_badly_recently": (2, 5),
     "rated_badly_weeks_ago": (35, 60),
+    "merged_duplicate": (1, 10),
+    "duplicate_waiting": (0.2, 1.5),
 }
 # Cases that raise a confirmed case's matter again, filed after all the others.
 FOLLOW_UPS = 4
@@ -71,6 +75,8 @@ STORIES: dict[str, Callable[[Casework], None]] = {
     "withdrawn": enterprise.withdrawn,
     "rated_badly_recently": supervisor.rated_badly,
     "rated_badly_weeks_ago": supervisor.rated_badly,
+    "merged_duplicate": duplicates.merged_duplicate,
+    "duplicate_waiting": duplicates.duplicate_waiting,
 }
 
 

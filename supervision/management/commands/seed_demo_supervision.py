@@ -29,6 +29,8 @@ from enterprises.models import Unit
 from supervision.circulars.models import Circular, CircularState
 from supervision.circulars.services import circular_create, circular_publish, circular_update
 from supervision.circulars.snapshot import circular_number, named_units
+from supervision.common_problems.demo import common_problem_seed
+from supervision.common_problems.models import CommonProblem
 from supervision.meetings.models import FlagKind, FlagState, Meeting, MeetingFlag, MeetingState
 from supervision.meetings.services import flag_create, meeting_close, meeting_create, meeting_item_decide
 from supervision.rates.periods import period_of_month, within
@@ -114,6 +116,12 @@ class DemoSupervision:
     def build(self) -> None:
         self.build_meetings()
         self.build_ratings()
+        common_problem_seed(
+            dispatcher=User.objects.get(username="dispatcher"),
+            unit=self.units[INDUSTRY_BUREAU],
+            calendar=self.calendar,
+            latest=self.latest,
+        )
         self.build_circular()
 
     # The joint review meeting
@@ -361,7 +369,9 @@ def supervision_demo_exists() -> bool:
 
 
 def supervision_records_exist() -> bool:
-    return any(model.objects.exists() for model in (MeetingFlag, Meeting, Appeal, Circular, RecheckSample))
+    return any(
+        model.objects.exists() for model in (MeetingFlag, Meeting, Appeal, Circular, RecheckSample, CommonProblem)
+    )
 
 
 class Command(BaseCommand):
