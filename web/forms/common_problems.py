@@ -32,7 +32,7 @@ class RaiseForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    resolution_type = forms.ChoiceField(label=_("Resolution"), choices=ResolutionType.choices)
+    resolution_type = forms.ChoiceField(label=_("Outcome"), choices=ResolutionType.choices)
     answer = forms.CharField(
         label=_("Answer"),
         max_length=limits.REPLY,
