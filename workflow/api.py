@@ -41,6 +41,7 @@ from cases.selectors import (
     user_sees_internal,
 )
 from core import limits
+from core.api import IdField
 from core.errors import Conflict, InvalidInput, NotFound
 from core.parsers import JSONParser
 from enterprises.access import roles_for_user
@@ -420,9 +421,7 @@ class CloseInput(VersionedInput):
 
 
 class MergeInput(VersionedInput):
-    into = serializers.IntegerField(
-        min_value=1, help_text="The id of the enterprise's other open case that answers this one."
-    )
+    into = IdField(help_text="The id of the enterprise's other open case that answers this one.")
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
 
 

@@ -164,3 +164,11 @@ def test_the_leaders_board_shows_an_open_common_problem_as_one_item_with_its_ent
         problem=problem, acting_user=district.hank, resolution_type=ResolutionType.SOLVED, answer="统一修缮。"
     )
     assert "No common problem is open." in signed_in(district.leo, "en").get("/leader/board/").content.decode()
+
+
+def test_the_dispatch_list_offers_each_cases_look_alikes_on_demand(district):
+    case = opened_case(district)
+
+    page = signed_in(district.dora).get("/dispatch/").content.decode()
+
+    assert f'hx-get="/cases/{case.pk}/similar/" hx-trigger="toggle once from:closest details"' in page
