@@ -24,6 +24,7 @@ from .shared import (
     case_event_record,
     case_lock,
 )
+from .sub_cases import _refuse_open_sub_cases
 
 
 def _refuse_target(case: Case, into: Case) -> None:
@@ -38,6 +39,9 @@ def _refuse_target(case: Case, into: Case) -> None:
     if into.state not in OPEN_STATES:
         message = _("The case to merge into is closed; merge only into an open case.")
         raise Conflict(message, code="merge_into_closed")
+    if into.parent_id is not None:
+        message = _("A sub-case is the joint review meeting's assignment to a unit; merge into the enterprise's case.")
+        raise InvalidInput(message, code="merge_into_sub_case", fields={"into": [message]})
 
 
 def case_merge(*, case: Case, into: Case, acting_user: User, note: str = "") -> Case:
@@ -52,6 +56,8 @@ def case_merge(*, case: Case, into: Case, acting_user: User, note: str = "") -> 
         locked = {pk: case_lock(case_id=pk) for pk in (first, second)}
         target = locked[into.pk]
         _refuse_target(locked[case.pk], target)
+        # The meeting's sub-cases answer to their parent: it stays until they are done, like resolving it.
+        _refuse_open_sub_cases(locked[case.pk])
         assignee = locked[case.pk].assignee
         case = _run_transition(
             case,

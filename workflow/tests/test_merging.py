@@ -216,3 +216,23 @@ def test_the_look_alikes_read_the_trigram_index_of_open_titles_not_every_open_ca
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "case_open_title_trgm" in plan, plan
+
+
+def test_it_keeps_a_case_waiting_for_its_sub_cases_and_never_merges_into_a_sub_case(district):
+    parent = assigned_case(district)
+    sub_case = services.sub_case_file(
+        parent=parent,
+        acting_user=district.sam,
+        unit=district.commerce,
+        assignee=district.dave,
+        title="属地协调",
+        description="按会议议定办理。",
+        resolution_workdays=5,
+    )
+    other = opened_case(district)
+
+    waiting = act(district, district.dora, reload(parent), "merge", {"into": other.pk})
+    into_sub_case = act(district, district.dora, other, "merge", {"into": sub_case.pk})
+
+    assert (waiting.status_code, waiting.data["code"]) == (409, "sub_cases_open")
+    assert (into_sub_case.status_code, into_sub_case.data["code"]) == (400, "merge_into_sub_case")
