@@ -100,3 +100,19 @@ def test_it_seeds_what_the_supervisors_walk_through_needs_and_a_second_run_chang
     call_command("seed_demo_supervision", stdout=output)
     assert counts() == before
     assert "already there" in output.getvalue()
+
+
+@pytest.mark.django_db
+def test_it_seeds_a_common_problem_of_several_enterprises_for_the_industry_bureau_and_merged_duplicates(
+    demo, django_user_model
+):
+    unithead = client_of(django_user_model, "unithead")
+
+    (problem,) = unithead.get("/api/v1/supervision/common-problems/").data["results"]
+
+    assert problem["state"] == "open" and problem["unit"]["name"] == INDUSTRY_BUREAU
+    assert problem["enterprise_count"] >= 2
+    assert problem["available_actions"] == ["answer"]
+    merged = Case.objects.filter(closure=Closure.DUPLICATE)
+    assert merged.count() == 3
+    assert all(case.merged_into.enterprise_id == case.enterprise_id for case in merged.select_related("merged_into"))
