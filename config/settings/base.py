@@ -317,6 +317,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingStateEnum": "supervision.meetings.models.MeetingState",
         "AgendaItemOutcomeEnum": "supervision.meetings.models.ItemOutcome",
         "CircularStateEnum": "supervision.circulars.models.CircularState",
+        "CommonProblemStateEnum": "supervision.common_problems.models.CommonProblemState",
         "InvitationStateEnum": "accounts.models.InvitationState",
         "InvitationKindEnum": "accounts.models.InvitationKind",
         "InvitationMailStatusEnum": "accounts.models.MailStatus",

@@ -121,7 +121,7 @@ class RaiseInput(CasesInput):
     )
 
 
-class AssignInput(serializers.Serializer):
+class UnitInput(serializers.Serializer):
     unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.filter(is_active=True))
 
 
@@ -215,11 +215,11 @@ class CommonProblemViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
         problem = services.common_problem_raise(acting_user=request.user, cases=self.cases_of(ids), **data)
         return self.render(problem, status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Give it to another unit", request=AssignInput, responses=CommonProblemDetailSerializer)
+    @extend_schema(summary="Give it to another unit", request=UnitInput, responses=CommonProblemDetailSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         problem = self.get_object()
-        data = parse(AssignInput, request)
+        data = parse(UnitInput, request)
         return self.render(services.common_problem_assign(problem=problem, acting_user=request.user, **data))
 
     @extend_schema(summary="Link more cases", request=CasesInput, responses=CommonProblemDetailSerializer)
