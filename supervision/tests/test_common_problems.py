@@ -229,3 +229,21 @@ def test_the_supervisor_reads_the_periods_common_problems_and_where_cases_come_f
     assert response.data["townships"] == [{"id": district.township.pk, "name": district.township.name, "cases": 2}]
     assert len(queries) == 3, [query["sql"] for query in queries]  # the problems, the categories, the townships
     assert client.get(f"{URL}summary/", {"period": "2026-10"}).data["common_problems"] == []
+
+
+def test_it_lists_common_problems_in_a_constant_number_of_queries(district, raised):
+    client = district.client(district.dora)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as one:
+        first = client.get(URL)
+    for index in range(3):
+        cases = [yixin_case(district), hongda_case(district)]
+        body = raise_body(district, *cases) | {"title": f"共性问题{index}"}
+        assert client.post(URL, body, format="json").status_code == 201
+
+    with CaptureQueriesContext(connection) as four:
+        response = client.get(URL)
+
+    assert first.data["count"] == 1 and response.data["count"] == 4
+    assert {row["enterprise_count"] for row in response.data["results"]} == {2}
+    assert len(four) == len(one)
