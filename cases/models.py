@@ -116,6 +116,7 @@ class Closure(models.TextChoices):
     BY_SUPERVISOR = "by_supervisor", _("Closed by a supervisor")
     WITHDRAWN = "withdrawn", _("Withdrawn by the enterprise")
     NO_ANSWER = "no_answer", _("Closed without an answer from the enterprise")
+    DUPLICATE = "duplicate", _("Merged into another case of the enterprise")
 
 
 class UrgingLevel(models.IntegerChoices):
@@ -224,6 +225,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         related_name="sub_cases",
         help_text=_("Set on a sub-case that a joint review meeting assigned to a unit; the parent waits for it."),
     )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
+        help_text=_("Set on a duplicate (并单): the enterprise's other case that answers it."),
+    )
 
     filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
@@ -283,6 +293,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=~Q(state=CaseState.CLOSED) | (Q(closed_at__isnull=False) & ~Q(closure="")),
                 name="case_closed_has_closure",
+            ),
+            models.CheckConstraint(
+                condition=(Q(closure=Closure.DUPLICATE) & Q(merged_into__isnull=False))
+                | (~Q(closure=Closure.DUPLICATE) & Q(merged_into__isnull=True)),
+                name="case_duplicate_has_merged_into",
             ),
             models.CheckConstraint(
                 condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
@@ -464,9 +479,28 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
+        source=[CaseState.OPENED, CaseState.ASSIGNED],
+        target=CaseState.CLOSED,
+        conditions=[lambda case: case.parent_id is None],
+        permission=permissions.can_merge,
+    )
+    def merge(self, *, into: "Case", at) -> None:
+        """A true duplicate (并单) is closed into the enterprise's other open case, which answers both. The
+        service checks the target (same enterprise, not itself, open); a sub-case is the meeting's, not a
+        duplicate."""
+        self.closure = Closure.DUPLICATE
+        self.merged_into = into
+        self.closed_at = at
+
+    merge.alters_data = True
+
+    @transition(
+        field=state,
         source=CaseState.CLOSED,
         target=CaseState.ASSIGNED,
-        conditions=[lambda case: case.closure != Closure.WITHDRAWN and case.assignee_id is not None],
+        conditions=[
+            lambda case: case.closure not in (Closure.WITHDRAWN, Closure.DUPLICATE) and case.assignee_id is not None
+        ],
         permission=permissions.can_reopen_after_recheck,
     )
     def reopen_after_recheck(self, *, at) -> None:
@@ -567,6 +601,10 @@ class EventAction(models.TextChoices):
     PAUSE_REQUEST = "pause-request", _("Asked to pause the clock beyond the limits")
     PAUSE_DECISION = "pause-decision", _("Decided on pausing the clock")
     RESUME = "resume", _("Pause ended")
+    MERGE = "merge", _("Merged into another case")
+    MERGE_IN = "merge-in", _("Took in a duplicate case")
+    COMMON_PROBLEM = "common-problem", _("Linked to a common problem")
+    COMMON_PROBLEM_UNLINK = "common-unlinked", _("Unlinked from a common problem")
 
 
 class AppendOnlyError(Exception):

@@ -69,6 +69,11 @@ def can_withdraw(case, user) -> bool:
     return case.parent_id is None and is_filing_enterprise(case, user)
 
 
+def can_merge(case, user) -> bool:
+    """Merging duplicates (并单) is triage: the dispatchers', or a supervisor's within their jurisdiction."""
+    return roles_for_user(user).is_dispatcher or supervises(case, user)
+
+
 def can_reopen_after_recheck(case, user) -> bool:
     """Only a failed re-check reopens a closed case, recorded by a supervisor whose jurisdiction covers it.
 

@@ -1,15 +1,23 @@
 """Reads of cases. ``cases_visible_to`` is the one gate every list, detail, action and download uses."""
 
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.lookups import TrigramSimilar
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
+from django.db.models.functions import Upper
 
 from core.errors import NotFound
 from enterprises.access import UserRoles, roles_for_user
 
 from .models import Attachment, Case, CaseEvent, Comment, Visibility
+from .states import OPEN_STATES
 
 CASE_LIST_RELATED = ("enterprise", "category", "assignee", "responsible_unit")
-CASE_DETAIL_RELATED = ("filed_by", "follows_up", "parent", "project")
+CASE_DETAIL_RELATED = ("filed_by", "follows_up", "parent", "project", "merged_into")
 
 
 def official_cases_q(roles: UserRoles, *, through: str = "") -> Q | None:
@@ -130,3 +138,74 @@ def cases_visible_officially_to(user: User | AnonymousUser) -> QuerySet[Case]:
     appeals, extensions and notes hang off these. An enterprise user sees none this way."""
     official = official_cases_q(roles_for_user(user))
     return Case.objects.all() if official is None else Case.objects.filter(official)
+
+
+# --- similar open cases (共性问题 / 并单 suggestions) ---------------------------------------------------------
+
+SIMILAR_LIMIT = 5
+# On SQLite the candidates are scored in Python: the newest open cases of the same category or township.
+SIMILAR_CANDIDATES = 200
+# Below this likeness of the texts (0–1) a case is not suggested, whatever it shares besides.
+SIMILAR_THRESHOLD = 0.3
+
+
+@dataclass(frozen=True)
+class SimilarCase:
+    """An open case that may be the same problem, with what makes it look so."""
+
+    case: Case
+    score: float
+    same_category: bool
+    same_township: bool
+    same_enterprise: bool
+
+
+def similar_open_cases(user: User | AnonymousUser, case: Case, *, limit: int = SIMILAR_LIMIT) -> list[SimilarCase]:
+    """Open cases the user sees that look like ``case``: a similar title, the same category first, then the same
+    township (园区/街道); the enterprise's own duplicates are the candidates to merge (并单), other enterprises'
+    the makings of a common problem (共性问题).
+
+    One query. On PostgreSQL the title's trigram likeness (``%``) is read from the partial index of open
+    titles (cases migration 0013), so the table's size does not matter; SQLite scores a bounded list.
+    """
+    township_id = case.enterprise.township_id
+    candidates = (
+        cases_visible_to(user)
+        .filter(state__in=OPEN_STATES)
+        .exclude(pk=case.pk)
+        .annotate(
+            same_category=ExpressionWrapper(Q(category_id=case.category_id), output_field=BooleanField()),
+            same_township=ExpressionWrapper(Q(enterprise__township_id=township_id), output_field=BooleanField()),
+        )
+    )
+    if connection.vendor == "postgresql":
+        title = Upper(Value(case.title))
+        rows = (
+            candidates.filter(TrigramSimilar(Upper("title"), title))
+            .annotate(likeness=TrigramSimilarity(Upper("title"), title))
+            .order_by("-same_category", "-same_township", "-likeness", "-filed_at")[:limit]
+        )
+        scored = [(row, row.likeness) for row in rows]
+    else:
+        rows = candidates.filter(Q(category_id=case.category_id) | Q(enterprise__township_id=township_id)).order_by(
+            "-filed_at"
+        )[:SIMILAR_CANDIDATES]
+        scored = [(row, _likeness(case.title, row.title)) for row in rows]
+        scored = [(row, score) for row, score in scored if score >= SIMILAR_THRESHOLD]
+        scored.sort(key=lambda pair: (not pair[0].same_category, not pair[0].same_township, -pair[1]))
+        scored = scored[:limit]
+    return [
+        SimilarCase(
+            case=row,
+            score=round(float(score), 3),
+            same_category=bool(row.same_category),
+            same_township=bool(row.same_township),
+            same_enterprise=row.enterprise_id == case.enterprise_id,
+        )
+        for row, score in scored
+    ]
+
+
+def _likeness(first: str, second: str) -> float:
+    """SQLite's stand-in for trigram similarity: the share of matching characters of the two titles."""
+    return SequenceMatcher(None, first.upper(), second.upper()).ratio()

@@ -10,6 +10,7 @@ from cases.api import CategoryViewSet
 from enterprises.api import EnterpriseViewSet, MeView, UnitViewSet
 from notifications.api import NotificationViewSet, PreferenceView
 from supervision.circulars.api import CircularViewSet
+from supervision.common_problems.api import CommonProblemViewSet
 from supervision.ledger.api import LedgerExportViewSet
 from supervision.meetings.api import FlagViewSet, MeetingViewSet
 from supervision.overdue.api import OverdueViewSet
@@ -32,6 +33,7 @@ router.register("pauses", PauseViewSet, basename="pause")
 router.register("visits/duties", VisitDutyViewSet, basename="visit-duty")
 router.register("visits", VisitViewSet, basename="visit")
 router.register("supervision/overdue", OverdueViewSet, basename="overdue")
+router.register("supervision/common-problems", CommonProblemViewSet, basename="common-problem")
 router.register("supervision/rates", RatesViewSet, basename="rates")
 router.register("supervision/rectifications", RectificationViewSet, basename="rectification")
 router.register("supervision/appeals", AppealViewSet, basename="appeal")

@@ -21,6 +21,9 @@ LOCATION = 200
 METHOD_OTHER = 100
 # What a search box or the ledger's "number or title contains" looks for.
 SEARCH = 100
+# The cases one request links to a common problem (共性问题): more enterprises than a district's widest
+# problem reaches at once; more come with another request.
+LINKED_CASES = 200
 # A period as a request names it ("2026-11", "2026-Q4", "2026"): a circular's column for it.
 PERIOD = 30
 # Signing in: Django's username column, and the length at which Django itself once stopped hashing

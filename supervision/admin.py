@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from core.admin import StateLogInline
 
 from .circulars.models import Circular, CircularNumberSequence
+from .common_problems.models import CommonProblem, CommonProblemLink
 from .ledger.models import LedgerExport
 from .meetings.models import AgendaItem, Meeting, MeetingFlag
 from .projects.models import Milestone, MilestoneKind
@@ -34,6 +35,35 @@ class MilestoneAdmin(admin.ModelAdmin):
     search_fields = ["project__name", "project__enterprise__name"]
     list_select_related = ["project", "kind", "recorded_by"]
     readonly_fields = [field.name for field in Milestone._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CommonProblemLinkInline(admin.TabularInline):
+    model = CommonProblemLink
+    fields = ["case", "linked_by", "linked_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CommonProblem)
+class CommonProblemAdmin(admin.ModelAdmin):
+    """Raising, linking, answering and closing go through the services (and their rules); the admin shows them."""
+
+    list_display = ["title", "category", "unit", "state", "due_at", "raised_by", "raised_at", "answered_at"]
+    list_filter = ["state", "category"]
+    search_fields = ["title", "description", "links__case__number"]
+    list_select_related = ["category", "unit", "raised_by"]
+    readonly_fields = [field.name for field in CommonProblem._meta.fields]
+    inlines = [CommonProblemLinkInline]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -6,6 +6,7 @@ name, since Django names both after the app, not the module.
 """
 
 from .circulars.models import Circular, CircularNumberSequence
+from .common_problems.models import CommonProblem, CommonProblemLink
 from .ledger.models import LedgerExport
 from .meetings.models import AgendaItem, Meeting, MeetingFlag
 from .projects.models import Milestone, MilestoneKind, ProjectInvestment, ProjectYearPlan
@@ -19,6 +20,8 @@ __all__ = [
     "Appeal",
     "Circular",
     "CircularNumberSequence",
+    "CommonProblem",
+    "CommonProblemLink",
     "LedgerExport",
     "Meeting",
     "MeetingFlag",

@@ -6,6 +6,7 @@ Each older one keeps the name it had when it was defined in this module,
 the messages a running system has already queued carry those names. Newer ones are named after their mechanism.
 """
 
+from .common_problems.tasks import sweep_common_problems
 from .ledger.tasks import ledger_export_write, ledger_exports_tidy_task
 from .projects.tasks import sweep_milestones
 from .rates.tasks import rates_snapshots_take_task
@@ -17,6 +18,7 @@ __all__ = [
     "ledger_exports_tidy_task",
     "rates_snapshots_take_task",
     "reconcile_visit_duties",
+    "sweep_common_problems",
     "sweep_milestones",
     "sweep_rectifications",
     "sweep_visit_duties",

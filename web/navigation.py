@@ -33,6 +33,7 @@ MENU = (
         _("Rankings"),
         lambda roles: roles.is_dispatcher or roles.is_supervisor or Role.LEADER in roles.roles,
     ),
+    ("web:common-problems", _("Common problems"), lambda roles: roles.is_official),
     ("web:meetings", _("Joint meetings"), lambda roles: roles.is_supervisor or Role.LEADER in roles.roles),
     ("web:rechecks", _("Re-checks"), lambda roles: roles.is_supervisor),
     ("web:circulars", _("Circulars"), lambda roles: roles.is_official),

@@ -37,10 +37,12 @@ from cases.selectors import (
     cases_visible_to,
     comments_for_user,
     events_for_user,
+    similar_open_cases,
     user_sees_internal,
 )
 from core import limits
-from core.errors import Conflict, NotFound
+from core.api import IdField
+from core.errors import Conflict, InvalidInput, NotFound
 from core.parsers import JSONParser
 from enterprises.access import roles_for_user
 from enterprises.api import PersonSerializer
@@ -342,6 +344,7 @@ class CaseDetailSerializer(CaseListSerializer):
         allow_null=True, help_text="The case a joint review meeting split this sub-case from; its sub-cases: ?parent=."
     )
     project = NamedSerializer(allow_null=True, help_text="The key project the problem blocks, if any.")
+    merged_into = CaseRefSerializer(allow_null=True, help_text="Set on a duplicate (并单): the case that answers it.")
     resolution_type_display = serializers.CharField(source="get_resolution_type_display")
     satisfaction_display = serializers.CharField(source="get_satisfaction_display", allow_null=True)
     comments = serializers.SerializerMethodField()
@@ -359,6 +362,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "follows_up",
             "parent",
             "project",
+            "merged_into",
             "resolution_type",
             "resolution_type_display",
             "reply",
@@ -496,6 +500,26 @@ class CloseInput(VersionedInput):
         help_text="Required from the enterprise: 5 very satisfied … 1 very dissatisfied.",
     )
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
+
+
+class MergeInput(VersionedInput):
+    into = IdField(help_text="The id of the enterprise's other open case that answers this one.")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=limits.NOTE)
+
+
+class SimilarCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="case.pk")
+    number = serializers.CharField(source="case.number")
+    title = serializers.CharField(source="case.title")
+    state = serializers.CharField(source="case.state")
+    state_display = serializers.CharField(source="case.get_state_display")
+    category = NamedSerializer(source="case.category")
+    enterprise = NamedSerializer(source="case.enterprise")
+    filed_at = serializers.DateTimeField(source="case.filed_at")
+    score = serializers.FloatField(help_text="How alike the titles are, 0 to 1 (trigram similarity on PostgreSQL).")
+    same_category = serializers.BooleanField()
+    same_township = serializers.BooleanField()
+    same_enterprise = serializers.BooleanField(help_text="A duplicate to merge (并单) rather than a common problem.")
 
 
 class UrgeInput(VersionedInput):
@@ -636,6 +660,33 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def withdraw(self, request, pk=None):
         case, data = self.parse_action(ReasonInput, request)
         return self.render(services.case_withdraw(case=case, acting_user=request.user, **data))
+
+    @extend_schema(
+        summary="Merge a duplicate into the enterprise's other case (并单)",
+        description="Dispatchers, and supervisors within their jurisdiction. The case, opened or assigned, is "
+        "closed as a duplicate of `into` (same enterprise, open); its clocks stop and the rates leave it out.",
+        request=MergeInput,
+        responses=CaseDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        case, data = self.parse_action(MergeInput, request)
+        into = cases_visible_to(request.user).filter(pk=data.pop("into")).first()
+        if into is None:
+            message = _("The case to merge into does not exist.")
+            raise InvalidInput(message, code="merge_into_unknown", fields={"into": [message]})
+        return self.render(services.case_merge(case=case, into=into, acting_user=request.user, **data))
+
+    @extend_schema(
+        summary="Open cases that look like this one",
+        description="Among the open cases the user sees: a similar title, the same category first, then the same "
+        "township; at most five. The enterprise's own are duplicates to merge, others' a common problem to raise.",
+        responses=SimilarCaseSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def similar(self, request, pk=None):
+        suggestions = similar_open_cases(request.user, self.get_object())
+        return Response(SimilarCaseSerializer(suggestions, many=True).data)
 
     @extend_schema(
         summary="Change the urging level (催办 → 督办 → 挂牌督办)",

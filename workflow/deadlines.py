@@ -21,6 +21,8 @@ Rules (docs/deadlines.md):
 - a pause (挂起) ends the resolution cycle ("paused", breached only if it was already late) and keeps the
   working days it had left; resuming starts a new cycle of that many (at least one) for whoever holds the
   case then. While paused no resolution clock runs, and a reassignment within one line of units leaves it so.
+- merging a duplicate into another case (并单) stops every clock of the duplicate as "merged": its
+  enterprise is answered on the other case, and the rates leave the duplicate out (docs/rates.md).
 """
 
 from datetime import datetime, time

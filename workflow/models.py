@@ -155,6 +155,7 @@ class ClockOutcome(models.TextChoices):
     EXPIRED = "expired", _("Expired")
     RECOMPUTED = "recomputed", _("Recomputed")
     PAUSED = "paused", _("Paused")
+    MERGED = "merged", _("Merged into another case")
 
 
 class DeadlineCycle(models.Model):
@@ -351,6 +352,7 @@ class PauseEnd(models.TextChoices):
     REASSIGNED = "reassigned", _("The case went to another unit")
     SENT_BACK = "sent_back", _("The case was sent back")
     WITHDRAWN = "withdrawn", _("The enterprise withdrew the case")
+    MERGED = "merged", _("The case was merged into another")
 
 
 class ClockPause(ConcurrentTransitionMixin, models.Model):

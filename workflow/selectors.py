@@ -72,7 +72,9 @@ def available_actions(case: Case, user: User | AnonymousUser) -> list[str]:
     """From django-fsm's transitions and their permission callables: the one source for API and pages.
 
     Only transitions with an action endpoint are offered; reopening after a re-check happens through
-    the recorded re-check (``supervision/rechecks/``), never as an action of its own. Urging is not a
+    the recorded re-check (``supervision/rechecks/``), never as an action of its own. Merging a duplicate
+    (``POST cases/{id}/merge/``) needs a second open case of the enterprise, which a list does not read: the
+    similar cases (``cases/{id}/similar/``, ``same_enterprise``) offer it. Urging is not a
     transition (the state stays), so it joins from the rule its service enforces.
     """
     actions = [

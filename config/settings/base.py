@@ -230,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    "sweep-common-problems": {
+        "task": "supervision.tasks.sweep_common_problems",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     "supervision-ledger-exports-tidy": {
         "task": "supervision.tasks.ledger_exports_tidy_task",
         "schedule": 600.0,
@@ -343,6 +348,7 @@ SPECTACULAR_SETTINGS = {
         "AgendaItemOutcomeEnum": "supervision.meetings.models.ItemOutcome",
         "CircularStateEnum": "supervision.circulars.models.CircularState",
         "MilestoneStateEnum": "supervision.projects.selectors.MilestoneState",
+        "CommonProblemStateEnum": "supervision.common_problems.models.CommonProblemState",
         "InvitationStateEnum": "accounts.models.InvitationState",
         "InvitationKindEnum": "accounts.models.InvitationKind",
         "InvitationMailStatusEnum": "accounts.models.MailStatus",
@@ -365,6 +371,8 @@ HUIYIN = {
     # date, and its 包保 leader and the district's leaders hear this many working days after it (docs/projects.md).
     "MILESTONE_REMIND_WORKDAYS": int(os.environ.get("HUIYIN_MILESTONE_REMIND_WORKDAYS", "5")),
     "MILESTONE_ESCALATE_WORKDAYS": int(os.environ.get("HUIYIN_MILESTONE_ESCALATE_WORKDAYS", "3")),
+    # Working days the unit that owns a policy has to answer a common problem (共性问题).
+    "COMMON_PROBLEM_WORKDAYS": int(os.environ.get("HUIYIN_COMMON_PROBLEM_WORKDAYS", "15")),
     # The responsible unit may appeal a rating (申诉) until this many working days after it.
     "APPEAL_WINDOW_WORKDAYS": int(os.environ.get("HUIYIN_APPEAL_WINDOW_WORKDAYS", "10")),
     # The TrueType CJK font embedded in circular PDFs (Debian's fonts-wqy-zenhei); the index picks the

@@ -10,6 +10,12 @@ from cases.states import OPEN_STATES
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise, KeyProject, TaskForceMember
 
+from ..common_problems.models import CommonProblem, CommonProblemState
+from ..common_problems.selectors import common_problems_visible_to
+
+# The board shows the common problems waiting longest; the full list is the common problems page.
+BOARD_COMMON_PROBLEMS = 10
+
 
 def served_enterprises(user: User) -> QuerySet[Enterprise]:
     """The enterprises the user serves now (包保), by name, each with ``open_cases`` as the user sees them."""
@@ -43,3 +49,10 @@ def served_projects(user: User) -> QuerySet[KeyProject]:
         .annotate(open_cases=Coalesce(Subquery(open_cases, output_field=IntegerField()), Value(0)))
         .order_by("name", "id")
     )
+
+
+def open_common_problems(user: User) -> list[CommonProblem]:
+    """Open common problems (共性问题) the user sees, the soonest due first, each one item with its
+    ``enterprise_count``."""
+    problems = common_problems_visible_to(user).filter(state=CommonProblemState.OPEN).order_by("due_at", "id")
+    return list(problems[:BOARD_COMMON_PROBLEMS])

@@ -97,6 +97,14 @@ L = {
     "sheet_returned": ("退单重办", "Returned"),
     "sheet_ranking": ("综合排名", "Ranking"),
     "sheet_worst": ("排名靠后单位", "Lowest ranked units"),
+    "sheet_common": ("共性问题", "Common problems"),
+    "section_common": ("共性问题", "Common problems"),
+    "common_title": ("问题", "Problem"),
+    "enterprises": ("涉及企业（家）", "Enterprises"),
+    "state": ("状态", "State"),
+    "common_open": ("办理中", "Open"),
+    "common_answered": ("已答复", "Answered"),
+    "common_closed": ("已销号", "Closed"),
     "series": ("督办通报", "Supervision Circular"),
     "section_summary": ("总体情况", "Overview"),
     "section_overdue": ("逾期未办结情况", "Overdue cases"),
@@ -210,6 +218,21 @@ def returned_rows(circular: Circular) -> list[list]:
     ]
 
 
+def common_rows(circular: Circular) -> list[list]:
+    """One row per common problem with its count of enterprises; circulars made before they existed have none."""
+    return [
+        [
+            problem["title"],
+            problem["unit"]["name"],
+            problem["enterprises"],
+            t(f"common_{problem['state']}"),
+            _local_text(problem["due_at"]),
+            problem["workdays"] or "—",
+        ]
+        for problem in circular.content.get("common_problems", [])
+    ]
+
+
 def ranking_rows(circular: Circular, entries: list[dict], *, rates_as_text: bool = True) -> list[list]:
     """Rates as "75.0%" for the PDF; as fractions (None without data) for a spreadsheet to compute with."""
     return [
@@ -257,6 +280,7 @@ PEOPLE_HEADERS = ("assignee", "unit", "count", "max_workdays", "cases")
 RETURNED_HEADERS = ("unit", "kind", "case_number", "case_title", "enterprise", "assignee", "at")
 RANKING_HEADERS = ("tier", "rank", "unit", "score", "response", "on_time", "resolution", "satisfaction", "overdue_now")
 WORST_HEADERS = ("tier", "rank", "unit", "score", "overdue_now", "comment")
+COMMON_HEADERS = ("common_title", "unit", "enterprises", "state", "due_at", "workdays")
 
 
 # --- the workbook --------------------------------------------------------------------------------------------
@@ -299,6 +323,7 @@ def write_circular_workbook(circular: Circular, file: IO[bytes]) -> None:
             ranking_rows(circular, circular.content["ranking"], rates_as_text=False),
             (14, 6, 20, 10, 10, 12, 10, 10, 10),
         ),
+        ("sheet_common", COMMON_HEADERS, common_rows(circular), (36, 20, 12, 10, 17, 12)),
     )
     for title, headers, rows, widths in sheets:
         sheet = workbook.create_sheet(title=t(title))
@@ -515,6 +540,10 @@ def _pdf_story(circular: Circular, styles: _Styles) -> list:
         story.append(_grid(RETURNED_HEADERS, returned_rows(circular), (16, 8, 22, 22, 20, 10, 19), styles))
     else:
         story.append(_paragraph(t("none"), styles.body))
+    # Under the same heading, so that the sections keep the numbers earlier circulars gave them.
+    if common_rows(circular):
+        story.append(_paragraph(t("section_common"), styles.subheading))
+        story.append(_grid(COMMON_HEADERS, common_rows(circular), (36, 20, 12, 10, 19, 13), styles))
 
     heading("section_ranking")
     for tier in dict.fromkeys(entry["tier"] for entry in content["ranking"]):

@@ -22,10 +22,11 @@ from enterprises.models import Unit
 from workflow.models import DeadlineCycle
 from workflow.workdays import SHANGHAI, WorkCalendar
 
+from ..common_problems.models import CommonProblem, CommonProblemState
 from ..exports import in_language
 from ..overdue.selectors import overdue_cases
 from ..rates.figures import figures
-from ..rates.periods import Period, period_parse
+from ..rates.periods import Period, period_parse, within
 from ..rates.selectors import RANKED_TIERS, Row, Tier, unit_table
 from .models import CircularPeriodKind
 
@@ -266,6 +267,33 @@ def _returned_section(*, period: Period, now: datetime, scope: frozenset[int]) -
     return groups
 
 
+def _common_problems_section(*, period: Period, now: datetime, scope: frozenset[int], calendar: WorkCalendar) -> list:
+    """Common problems (共性问题) of the jurisdiction's units still open, or answered in the period: one item each,
+    with how many enterprises it answers, the most overdue first."""
+    problems = (
+        CommonProblem.objects.filter(unit_id__in=scope)
+        .filter(Q(state=CommonProblemState.OPEN) | within("answered_at", period))
+        .select_related("unit")
+        .annotate(enterprises=Count("links__case__enterprise", distinct=True))
+        .order_by("due_at", "id")
+    )
+    return [
+        {
+            "id": problem.pk,
+            "title": problem.title,
+            "unit": _unit_ref(problem.unit),
+            "state": problem.state,
+            "enterprises": problem.enterprises,
+            "due_at": _iso(problem.due_at),
+            "answered_at": _iso(problem.answered_at),
+            "workdays": calendar.workdays_between(problem.due_at, now)
+            if problem.state == CommonProblemState.OPEN and problem.due_at < now
+            else 0,
+        }
+        for problem in problems
+    ]
+
+
 def _ranking_entry(row: Row) -> dict:
     return {
         "tier": str(row.tier),
@@ -355,6 +383,7 @@ def circular_content(
         "overdue_by_unit": overdue_by_unit,
         "overdue_by_person": overdue_by_person,
         "returned_by_unit": _returned_section(period=period, now=now, scope=scope),
+        "common_problems": _common_problems_section(period=period, now=now, scope=scope, calendar=calendar),
         "ranking": ranking,
         "weights": table.weights,
         "worst_count": worst_count,

@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy
 
-from cases.models import Closure, EventAction, ResolutionType, Satisfaction
+from cases.models import Case, Closure, EventAction, ResolutionType, Satisfaction
 from workflow.models import ClockKind, ClockOutcome
 from workflow.selectors import clock_missed_q, clock_running_late_q
 
@@ -155,6 +155,32 @@ def rated_cases_q(closed: Q) -> Q:
     return closed & Q(satisfaction__isnull=False) & ~upheld_appeal_q()
 
 
+def not_merged_q(source: Source) -> Q:
+    """Rows of cases that count as cases of their own: a duplicate merged into another case (并单) is answered
+    there, so none of its rows is in any figure, numerator or denominator. Few cases are merged: the
+    cycles' test reads them as a short list beside the counted rows, never a join of every cycle."""
+    if source == Source.CASES:
+        return Q(merged_into__isnull=True)
+    if source == Source.CYCLES:
+        return ~Q(case_id__in=Case.objects.filter(merged_into__isnull=False).values("pk"))
+    return Q()
+
+
+def _counted(figure: Figure) -> Figure:
+    """The figure over the rows of cases that are not merged duplicates (``not_merged_q``)."""
+    counted = not_merged_q(figure.source)
+    return Figure(
+        source=figure.source,
+        numerator=figure.numerator & counted,
+        numerator_at=figure.numerator_at,
+        denominator=None if figure.denominator is None else figure.denominator & counted,
+        denominator_at=figure.denominator_at,
+        half=None if figure.half is None else figure.half & counted,
+        per_case=figure.per_case,
+        misses=figure.misses,
+    )
+
+
 def resolution_due_q(period: Period, now: datetime) -> Q:
     """Resolution clocks that make a case due (应办结) in the period, and are decided.
 
@@ -194,7 +220,12 @@ def visited_in_q(period: Period, *, by_cadre: bool = False) -> Q:
 
 
 def figures(period: Period, now: datetime) -> dict[str, Figure]:
-    """The definitions of docs/rates.md, for one period, with "now" for what is running."""
+    """The definitions of docs/rates.md, for one period, with "now" for what is running; merged duplicates
+    are in none of them."""
+    return {name: _counted(figure) for name, figure in _definitions(period, now).items()}
+
+
+def _definitions(period: Period, now: datetime) -> dict[str, Figure]:
     assigned = Q(kind=ClockKind.RESPONSE) & within("started_at", period)
     response_counted = assigned & (Q(outcome=ClockOutcome.MET) | clock_missed_q(now))
     resolved = Q(kind=ClockKind.RESOLUTION, outcome=ClockOutcome.MET) & within("ended_at", period)

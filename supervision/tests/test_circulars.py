@@ -36,6 +36,7 @@ from notifications.models import Notification
 from supervision.circulars.models import Circular, CircularPublished, CircularState
 from supervision.circulars.services import circular_publish
 from supervision.circulars.snapshot import worst_performers
+from supervision.common_problems.services import common_problem_raise
 from workflow import services
 from workflow.workdays import SHANGHAI
 
@@ -519,7 +520,7 @@ def test_it_exports_the_circular_as_a_workbook_with_chinese_headers_and_its_numb
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     workbook = load_workbook(BytesIO(b"".join(response.streaming_content)))
-    assert workbook.sheetnames == ["概况", "逾期清单", "逾期人员", "退单重办", "综合排名"]
+    assert workbook.sheetnames == ["概况", "逾期清单", "逾期人员", "退单重办", "综合排名", "共性问题"]
     summary = [[cell for cell in row] for row in workbook["概况"].iter_rows(values_only=True)]
     assert ["文号", "督办通报〔2026〕第1期"] == list(summary[1][:2])
     overdue = list(workbook["逾期清单"].iter_rows(values_only=True))
@@ -646,3 +647,34 @@ def test_it_publishes_one_circular_once_when_two_supervisors_press_at_once(distr
 
     assert sorted(status for status, _body in outcomes) == [200, 409]
     assert Circular.objects.get(pk=circular_id).sequence == 1
+
+
+def test_it_lists_the_jurisdictions_common_problems_as_one_item_each_with_its_count_of_enterprises(district, history):
+    with travel(local(4, 11)):
+        common_problem_raise(
+            acting_user=district.dora,
+            title="园区道路与融资共性问题",
+            description="两家企业反映同类问题。",
+            category=district.infrastructure,
+            unit=district.industry,
+            cases=[history["road"], history["loan"]],
+        )
+
+    circular = draft(district)
+    browser = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    browser.force_login(district.sam)
+    page = browser.get(f"/supervision/circulars/{circular['id']}/")
+
+    assert circular["content"]["common_problems"] == [
+        {
+            "id": circular["content"]["common_problems"][0]["id"],
+            "title": "园区道路与融资共性问题",
+            "unit": {"id": district.industry.pk, "name": "工业和信息化局"},
+            "state": "open",
+            "enterprises": 2,
+            "due_at": "2026-11-25T09:30:00+00:00",  # 17:30 in Beijing, the 15th working day
+            "answered_at": None,
+            "workdays": 0,
+        }
+    ]
+    assert "园区道路与融资共性问题" in page.content.decode() and "涉及企业（家）" in page.content.decode()

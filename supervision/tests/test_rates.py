@@ -662,3 +662,22 @@ def test_it_refuses_a_setting_that_names_no_real_rating(district, settings):
 
     with pytest.raises(ImproperlyConfigured):
         table(district, district.sam, "2026-11")
+
+
+def test_it_leaves_a_merged_duplicate_out_of_every_figure_and_its_drill_down(district):
+    kept = assigned(district, district.carol, district.industry)
+    duplicate = assigned(district, district.carol, district.industry)
+    act(at(2026, 11, 2, 10), services.case_accept, kept, acting_user=district.carol)
+    # Merged on Thursday 5, after its response deadline (Tuesday 3, 17:30) passed unsigned.
+    act(at(2026, 11, 5, 10), services.case_merge, duplicate, into=kept, acting_user=district.dora)
+
+    row = unit_row(table(district, district.sam, "2026-11"), district.industry)
+
+    # Only the kept case: signed for in time 1 / 1; one assignment, not two; one case past its resolution
+    # deadline (Wednesday 11), the kept one: the duplicate's clocks stopped when it was merged.
+    assert figure(row, "response") == (1, 1, 1.0)
+    assert figure(row, "send_back") == (0, 1, 0.0)
+    assert row["counts"]["overdue"] == 1
+    assert drill(district, district.sam, metric="overdue", unit=district.industry.pk) == ids(kept)
+    assert drill(district, district.sam, metric="response", part="denominator", unit=district.industry.pk) == ids(kept)
+    assert drill(district, district.sam, metric="send_back", part="denominator", unit=district.industry.pk) == ids(kept)

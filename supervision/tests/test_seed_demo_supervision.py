@@ -180,3 +180,19 @@ def test_it_puts_the_demo_key_projects_on_the_wall_with_nodes_of_every_state(dem
     assert {node["state"] for node in full["milestones"]} == {"done", "done_late", "late", "due_soon", "planned"}
     assert (full["planned_investment"], full["open_cases"]) == ("18000.00", 1)
     assert Decimal(full["completed_investment"]) > 0
+
+
+@pytest.mark.django_db
+def test_it_seeds_a_common_problem_of_several_enterprises_for_the_industry_bureau_and_merged_duplicates(
+    demo, django_user_model
+):
+    unithead = client_of(django_user_model, "unithead")
+
+    (problem,) = unithead.get("/api/v1/supervision/common-problems/").data["results"]
+
+    assert problem["state"] == "open" and problem["unit"]["name"] == INDUSTRY_BUREAU
+    assert problem["enterprise_count"] >= 2
+    assert problem["available_actions"] == ["answer"]
+    merged = Case.objects.filter(closure=Closure.DUPLICATE)
+    assert merged.count() == 3
+    assert all(case.merged_into.enterprise_id == case.enterprise_id for case in merged.select_related("merged_into"))

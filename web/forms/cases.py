@@ -57,6 +57,15 @@ class WithdrawForm(ReasonForm):
     )
 
 
+class MergeForm(VersionedForm):
+    """并单: the case of the page is closed into the enterprise's other open case ``into``."""
+
+    into = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=limits.NOTE, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class ResolveForm(VersionedForm):
     resolution_type = forms.ChoiceField(label=_("Outcome"), choices=ResolutionType.choices)
     reply = forms.CharField(

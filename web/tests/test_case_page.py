@@ -343,9 +343,8 @@ def test_it_renders_the_case_page_in_a_fixed_number_of_queries(district, django_
             upload=SimpleUploadedFile(f"附件{index}.pdf", PDF, content_type="application/pdf"),
         )
     carol = signed_in(district.carol)
-    with django_assert_num_queries(
-        20
-    ):  # with the pending meeting flag, the sub-cases, the clock's pauses and the visit it came from
+    # With the pending meeting flag, the sub-cases, the clock's pauses, the visit it came from and the common problem.
+    with django_assert_num_queries(21):
         response = carol.get(case_url(case))
     filed_and_routed = 2
     assert response.content.decode().count('<li class="timeline__item') == filed_and_routed + 3 * replies

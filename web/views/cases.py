@@ -21,18 +21,22 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.models import Case, CaseState, EventAction, Satisfaction, Visibility
-from cases.permissions import is_filing_enterprise, supervises
+from cases.permissions import can_merge, is_filing_enterprise, supervises
 from cases.selectors import (
     attachments_for_user,
     case_for_user,
     cases_visible_to,
     comments_for_user,
     events_for_user,
+    similar_open_cases,
     user_sees_internal,
 )
-from core.errors import Conflict, NotFound
+from cases.states import UNRESOLVED_STATES
+from core.errors import Conflict, InvalidInput, NotFound
 from enterprises.access import roles_for_user
 from enterprises.selectors import assignable_memberships
+from supervision.common_problems.permissions import may_raise
+from supervision.common_problems.selectors import common_problem_of_case
 from supervision.meetings.permissions import FLAGGABLE_STATES, may_flag
 from supervision.meetings.selectors import pending_flag_of
 from supervision.meetings.services import flag_create
@@ -50,6 +54,7 @@ from ..forms.cases import (
     CloseForm,
     CommentForm,
     ExtensionForm,
+    MergeForm,
     PauseForm,
     ReopenForm,
     ResolveForm,
@@ -199,10 +204,20 @@ class CasePage:
             "forms": self.offered_forms(bound),
             "is_filing_enterprise": self.rates(),
             "can_follow_up": case.state == CaseState.CLOSED and self.rates(),
+            "is_open": self.is_open,
+            "common_problem": common_problem_of_case(case),
             "satisfaction_label": Satisfaction(case.satisfaction).label if case.satisfaction else "",
             "pause_limits": pause_limits(),
             "now": timezone.now(),
         }
+
+
+def merge_into(case: Case, user, data: dict) -> Case:
+    """并单 from the page: the target is looked up through the gate, like every case a person names."""
+    into = cases_visible_to(user).filter(pk=data["into"]).first()
+    if into is None:
+        raise InvalidInput(_("The case to merge into does not exist."), code="merge_into_unknown")
+    return services.case_merge(case=case, into=into, acting_user=user, note=data.get("note", ""))
 
 
 def offered_transition(name: str) -> Callable:
@@ -329,6 +344,12 @@ PAGE_ACTIONS: dict[str, PageAction] = {
         gettext_lazy("The deadline runs again."),
         offered_transition("resume"),
     ),
+    # Offered beside each look-alike of the same enterprise in the similar cases (``case_similar``).
+    "merge": PageAction(
+        MergeForm,
+        merge_into,
+        gettext_lazy("Merged (并单). The enterprise was told which case answers its problem."),
+    ),
     "flag": PageAction(
         FlagForm,
         lambda case, user, data: flag_create(case=case, acting_user=user, kind=data["kind"], reason=data["reason"]),
@@ -336,6 +357,26 @@ PAGE_ACTIONS: dict[str, PageAction] = {
         lambda page: page.may_flag(),
     ),
 }
+
+
+@login_required
+def case_similar(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The open look-alikes of a case for the officials who work it (htmx fragment of the case page): the
+    enterprise's own can be merged into (并单), other enterprises' raised together as a common problem."""
+    case = visible_case_or_404(request.user, case_id)
+    if not user_sees_internal(request.user, case):
+        raise Http404
+    may_merge = case.state in UNRESOLVED_STATES and case.parent_id is None and can_merge(case, request.user)
+    return render(
+        request,
+        "web/partials/similar_cases.html",
+        {
+            "case": case,
+            "suggestions": similar_open_cases(request.user, case),
+            "may_merge": may_merge,
+            "may_raise": may_raise(request.user) and case.state == CaseState.ASSIGNED,
+        },
+    )
 
 
 @login_required

@@ -20,12 +20,14 @@ from enterprises.access import roles_for_user
 from enterprises.models import Role, Unit, UnitMembership
 from supervision.circulars import services
 from supervision.circulars.exports import (
+    COMMON_HEADERS,
     OVERDUE_HEADERS,
     PEOPLE_HEADERS,
     RANKING_HEADERS,
     RETURNED_HEADERS,
     SECTION_NUMBERS,
     WORST_HEADERS,
+    common_rows,
     issue_line,
     local_date_text,
     overdue_case_cells,
@@ -214,6 +216,9 @@ def document(circular: Circular) -> dict:
         "people": labelled(PEOPLE_HEADERS, people_rows(circular)),
         "returned_headers": [t(header) for header in RETURNED_HEADERS],
         "returned": labelled(RETURNED_HEADERS, returned_rows(circular)),
+        "common_title": t("section_common"),
+        "common_headers": [t(header) for header in COMMON_HEADERS],
+        "common": labelled(COMMON_HEADERS, common_rows(circular)),
         "tiers": ranking_tiers(circular),
         "worst_headers": [t(header) for header in WORST_HEADERS],
         "worst": labelled(WORST_HEADERS, worst_rows(circular)),

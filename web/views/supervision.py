@@ -23,7 +23,7 @@ from cases.selectors import case_for_user
 from core.errors import ApplicationError, Conflict, NotFound, NotPermitted
 from enterprises.models import TASK_FORCE_MINIMUM, Unit
 from supervision.board.permissions import may_see_board
-from supervision.board.selectors import served_enterprises, served_projects
+from supervision.board.selectors import open_common_problems, served_enterprises, served_projects
 from supervision.extensions.permissions import may_see_extension_desk
 from supervision.extensions.selectors import (
     extensions_decided_recently,
@@ -595,6 +595,7 @@ def leader_board(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "enterprises": enterprises,
             "projects": projects,
+            "common_problems": open_common_problems(user),
             "task_force_minimum": TASK_FORCE_MINIMUM,
             "now": timezone.now(),
         },

@@ -19,7 +19,7 @@ from django.db import connection
 from .casework import Casework
 from .district import DemoDistrict
 from .rows import Call, RowWriter
-from .stories import bureau, dispatcher, enterprise, pause, supervisor
+from .stories import bureau, dispatcher, duplicates, enterprise, pause, supervisor
 from .year import YEAR_DAYS, YearOfCases
 
 # The generators' seeds: every run on an empty database makes the same district, year and stories.
@@ -43,6 +43,8 @@ CASE_PLAN = (
     ("rated_badly_recently", 2),
     ("rated_badly_weeks_ago", 3),
     ("paused", 10),
+    ("merged_duplicate", 3),
+    ("duplicate_waiting", 2),
 )
 # How many days ago each kind of story begins: open work is recent, some of it already
 # past its deadline; closed cases lie weeks back; answers wait less than their
@@ -66,6 +68,8 @@ STORY_AGE_DAYS = {
     "rated_badly_weeks_ago": (35, 60),
     # Recent enough that a pause's working days stay within the limits unless the story means to go beyond them.
     "paused": (1, 6),
+    "merged_duplicate": (1, 10),
+    "duplicate_waiting": (0.2, 1.5),
 }
 # Cases that raise a confirmed case's matter again, filed after all the others.
 FOLLOW_UPS = 4
@@ -86,6 +90,8 @@ STORIES: dict[str, Callable[[Casework], None]] = {
     "rated_badly_recently": supervisor.rated_badly,
     "rated_badly_weeks_ago": supervisor.rated_badly,
     "paused": pause.paused,
+    "merged_duplicate": duplicates.merged_duplicate,
+    "duplicate_waiting": duplicates.duplicate_waiting,
 }
 
 

@@ -2,8 +2,9 @@
 
 ``cases`` files a case and moves it through its states, ``sub_cases`` holds what the joint review meeting
 assigns, ``messages`` the comments and attachments, ``extensions`` the requests for more time, ``pauses`` the
-paused clocks (挂起), ``urging`` the urging ladder, ``automatic`` what the sweep does by itself; ``shared`` is
-the machinery they all use, with the two pieces supervision uses too: ``case_lock`` and ``case_event_record``.
+paused clocks (挂起), ``urging`` the urging ladder, ``merging`` the duplicates (并单), ``automatic`` what the sweep
+does by itself; ``shared`` is the machinery they all use, with the two pieces supervision uses too: ``case_lock``
+and ``case_event_record``.
 """
 
 from .automatic import case_close_unanswered, case_urge_overdue
@@ -16,10 +17,12 @@ from .cases import (
     case_reopen,
     case_reopen_after_recheck,
     case_resolve,
+    case_resolve_by_common_answer,
     case_send_back,
     case_withdraw,
 )
 from .extensions import extension_decide, extension_request_create
+from .merging import case_merge
 from .messages import attachment_add, comment_add
 from .pauses import case_pause, case_pause_expire, case_resume, pause_decide
 from .sub_cases import sub_case_file
@@ -34,11 +37,13 @@ __all__ = [
     "case_file",
     "case_pause",
     "case_pause_expire",
+    "case_merge",
     "case_reassign",
     "case_reopen",
     "case_reopen_after_recheck",
     "case_resolve",
     "case_resume",
+    "case_resolve_by_common_answer",
     "case_send_back",
     "case_urge",
     "case_urge_overdue",

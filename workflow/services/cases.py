@@ -276,6 +276,33 @@ def case_resolve(*, case: Case, acting_user: User, resolution_type: str, reply: 
     return case
 
 
+def case_resolve_by_common_answer(
+    *, case: Case, acting_user: User, resolution_type: str, reply: str, common_problem: dict
+) -> Case:
+    """A common problem's answer (共性问题) resolves one of its cases, in the caller's transaction.
+
+    Whether the user may give that answer is the common problem's rule (the unit that owns the policy), which
+    supervision checked; the case's own resolve transition runs here with its event (naming the common
+    problem), its clocks and the enterprise's notification, so each enterprise confirms and rates its own.
+    """
+    _refuse_open_sub_cases(case_lock(case_id=case.pk, version=case.version))
+    case = _run_transition(
+        case,
+        acting_user=acting_user,
+        action=EventAction.RESOLVE,
+        note=reply,
+        data={"resolution_type": resolution_type, "common_problem": common_problem},
+        clock_change=lambda clocks: clocks.on_resolved(),
+        vouched=True,
+        resolution_type=resolution_type,
+        reply=reply,
+    )
+    _case_notify(case, "case_resolved", _enterprise_contacts(case), f"v{case.version}")
+    if case.parent_id is not None:
+        _parent_notify_when_sub_cases_done(case)
+    return case
+
+
 # A parent in these states counted on its sub-cases being done; reopening one would undo that unseen.
 _SETTLED_STATES = (CaseState.RESOLVED, CaseState.CLOSED)
 

@@ -11,14 +11,18 @@ as sent then. Two runs on the same demo give the same result, and a second run c
 from collections import Counter
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from cases.models import Case, CaseState, Closure
+from enterprises.models import Unit
 from supervision.circulars.models import Circular, CircularState
 from supervision.circulars.snapshot import circular_number
+from supervision.common_problems.demo import common_problem_seed
+from supervision.common_problems.models import CommonProblem
 from supervision.demo.office import deliveries_settle
 from supervision.demo.walkthrough import HELD_MEETING_TITLE, Walkthrough
 from supervision.demo.year import SupervisionYear
@@ -30,8 +34,9 @@ from supervision.rechecks.models import RecheckSample
 from supervision.rechecks.sampling import previous_month
 from supervision.visits.demo import visits_demo_seed
 from supervision.visits.models import Visit, VisitDuty, duty_overdue_q
-from workflow.demo.district import demo_data_exists
+from workflow.demo.district import INDUSTRY_BUREAU, demo_data_exists
 from workflow.demo.seed import planner_statistics_update
+from workflow.selectors import work_calendar
 
 
 def supervision_demo_exists() -> bool:
@@ -39,7 +44,9 @@ def supervision_demo_exists() -> bool:
 
 
 def supervision_records_exist() -> bool:
-    return any(model.objects.exists() for model in (MeetingFlag, Meeting, Appeal, Circular, RecheckSample))
+    return any(
+        model.objects.exists() for model in (MeetingFlag, Meeting, Appeal, Circular, RecheckSample, CommonProblem)
+    )
 
 
 class Command(BaseCommand):
@@ -66,6 +73,12 @@ class Command(BaseCommand):
             Walkthrough().build()
             visits_demo_seed(latest=latest)
             projects_demo_seed()
+            common_problem_seed(
+                dispatcher=get_user_model().objects.get(username="dispatcher"),
+                unit=Unit.objects.get(name=INDUSTRY_BUREAU),
+                calendar=work_calendar(),
+                latest=latest,
+            )
             # Their cases are filed under the workflow's clock, their notifications at the real time.
             deliveries_settle(before=timezone.now())
         planner_statistics_update()

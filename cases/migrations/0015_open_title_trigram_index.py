@@ -1,0 +1,30 @@
+"""Similar open cases (共性问题 / 并单 suggestions) through a trigram index of the open cases' titles.
+
+``cases.selectors.similar_open_cases`` asks ``UPPER(title) % UPPER(…)`` among open cases only. The search's
+index (0009) covers every case, so at a million cases a common phrase would bring back every closed case that
+shares it; this partial index holds the open ones, the few thousand a district has at a time. PostgreSQL only:
+on SQLite the suggestions score a bounded list of candidates instead.
+"""
+
+from django.db import migrations
+
+INDEX = (
+    'CREATE INDEX IF NOT EXISTS "case_open_title_trgm" ON "cases_case" USING gin ((UPPER("title"::text)) '
+    "gin_trgm_ops) WHERE \"state\" IN ('opened', 'assigned', 'resolved')"
+)
+
+
+def create_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(INDEX)
+
+
+def drop_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute('DROP INDEX IF EXISTS "case_open_title_trgm"')
+
+
+class Migration(migrations.Migration):
+    dependencies = [("cases", "0014_case_merged_into")]
+
+    operations = [migrations.RunPython(create_index, drop_index)]
