@@ -4,7 +4,7 @@ figure are exactly the ones it counts.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -169,15 +169,12 @@ def not_merged_q(source: Source) -> Q:
 def _counted(figure: Figure) -> Figure:
     """The figure over the rows of cases that are not merged duplicates (``not_merged_q``)."""
     counted = not_merged_q(figure.source)
-    return Figure(
-        source=figure.source,
+    return replace(
+        figure,
         numerator=figure.numerator & counted,
-        numerator_at=figure.numerator_at,
         denominator=None if figure.denominator is None else figure.denominator & counted,
-        denominator_at=figure.denominator_at,
         half=None if figure.half is None else figure.half & counted,
-        per_case=figure.per_case,
-        misses=figure.misses,
+        cadre_numerator=None if figure.cadre_numerator is None else figure.cadre_numerator & counted,
     )
 
 
