@@ -99,7 +99,7 @@ def exception_handler(exc, context):
             status_code=exc.status_code, code=exc.code, message=force_str(exc.message), fields=exc.fields
         )
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=exceptions.as_serializer_error(exc))
+        exc = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
