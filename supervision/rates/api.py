@@ -35,7 +35,7 @@ class RatesQuery(serializers.Serializer):
 
 
 class CasesQuery(RatesQuery):
-    by = None
+    by = None  # type: ignore[assignment]  # how DRF takes an inherited field away
     metric = serializers.ChoiceField(choices=[*RATES, *COUNTS])
     part = serializers.ChoiceField(choices=[choice.value for choice in Part], default=Part.NUMERATOR)
     unit = IdField(required=False, help_text="Omitted: every unit you may see.")
@@ -43,7 +43,7 @@ class CasesQuery(RatesQuery):
 
 
 class PeriodSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not the Field.label it shadows
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
 
@@ -158,7 +158,7 @@ class RatesViewSet(viewsets.GenericViewSet):
     serializer_class = TableSerializer
 
     @staticmethod
-    def parse(serializer_class: type[serializers.Serializer], request) -> RatesQuery:
+    def parse(serializer_class: type[RatesQuery], request) -> RatesQuery:
         query = serializer_class(data=request.query_params)
         query.is_valid(raise_exception=True)
         return query
