@@ -7,6 +7,7 @@ Production differences live in ``production.py`` and test differences in
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -323,7 +324,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-HUIYIN = {
+HUIYIN: dict[str, Any] = {
     "CASE_NUMBER_PREFIX": os.environ.get("HUIYIN_CASE_NUMBER_PREFIX", "QY"),
     "ATTACHMENT_MAX_BYTES": int(os.environ.get("HUIYIN_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))),
     "ENTERPRISE_REOPEN_LIMIT": 2,

@@ -73,12 +73,12 @@ def attachment_add(
     content_type = content_type_for_upload(upload)
     with transaction.atomic():
         now = clock.now()
-        attachment = Attachment.objects.create(
+        attachment = Attachment.objects.create(  # type: ignore[misc]  # an upload Django received has its size
             case=case,
             uploaded_by=acting_user,
             visibility=visibility,
             file=upload,
-            original_name=upload.name[:255],
+            original_name=upload.name[:255],  # type: ignore[index]  # and its name
             content_type=content_type,
             size=upload.size,
             created_at=now,
