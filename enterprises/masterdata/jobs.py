@@ -47,7 +47,7 @@ class JobProgress:
 
     def __init__(self, job_id: int) -> None:
         self.job_id = job_id
-        self.stage = None
+        self.stage: str | None = None
         self.written_at = 0.0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
