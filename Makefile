@@ -86,10 +86,11 @@ test-deps: install $(VENV)/.installed-dev ## Install what the tests need: Chromi
 	@command -v nginx >/dev/null || $(MAKE) --no-print-directory $(NGINX)
 
 .PHONY: lint
-lint: $(VENV)/.installed-dev ## ruff lint and format check, missing migrations
+lint: $(VENV)/.installed-dev ## ruff lint and format check, the type check (mypy), missing migrations
 	@mkdir -p var
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run -v0
 
 # The PostgreSQL run happens with the clock shifted (libfaketime) to a night at a year's end whose holiday

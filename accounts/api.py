@@ -3,6 +3,8 @@
 Accepting an invitation is a page (it needs the password form), so the API invites, lists and revokes.
 """
 
+from typing import NoReturn
+
 import django_filters
 from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.utils import translation
@@ -20,6 +22,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core import limits
+from core.api import signed_in_user
 from core.errors import InvalidInput, NotPermitted
 from core.filters import IdFilter
 from enterprises.api import PersonSerializer
@@ -44,7 +47,8 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="For programs: `invalid`, `not_found`, `invalid_state`…")
     message = serializers.CharField(help_text="For people, to show as it is.")
-    fields = serializers.DictField(required=False, help_text="With 400: each field refused and why.")
+    # DRF's metaclass moves declared fields into _declared_fields: this one never shadows Serializer.fields.
+    fields = serializers.DictField(required=False, help_text="With 400: each field refused and why.")  # type: ignore[assignment]
 
 
 def error(description: str) -> OpenApiResponse:
@@ -87,7 +91,7 @@ class TokenView(ObtainAuthToken):
 
     # A stale token sent along with the password must not stand in the way of a new one.
     authentication_classes = ()
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # type: ignore[assignment]  # classes once DRF imports them
     serializer_class = LoginSerializer
 
     @extend_schema(
@@ -104,7 +108,8 @@ class TokenView(ObtainAuthToken):
         if not serializer.is_valid():
             # Axes marks the request it refused (or has just locked) without checking the password.
             if getattr(request, "axes_locked_out", False):
-                raise LockedOut(request=request, credentials={"username": request.data.get("username")})
+                # Axes locked out a username it read from this body, so the body is an object, not a list.
+                raise LockedOut(request=request, credentials={"username": request.data.get("username")})  # type: ignore[union-attr]
             raise exceptions.ValidationError(serializer.errors)
         user = serializer.validated_data["user"]
         login_failures_forget(request, {"username": user.get_username()})
@@ -119,7 +124,7 @@ class LogoutView(APIView):
         responses={204: OpenApiResponse(description="The token no longer works.")},
     )
     def post(self, request: Request) -> Response:
-        token_revoke(user=request.user)
+        token_revoke(user=signed_in_user(request))
         if request.auth is None:
             # Signed in with a session (the browsable API): end that too.
             logout(request._request)
@@ -150,7 +155,7 @@ class PasswordChangeView(APIView):
     def post(self, request: Request) -> Response:
         data = PasswordChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = request.user
+        user = signed_in_user(request)
         credentials = {"username": user.get_username(), "password": data.validated_data["old_password"]}
         # The DRF request, as the token endpoint's: axes marks a refusal on it and the JSON 429 follows,
         # instead of the pages' lockout page that its middleware shows for a marked Django request.
@@ -200,10 +205,10 @@ class PasswordResetView(APIView):
         detail = _("If an account uses this address, a link to choose a new password is on its way.")
         return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
 
-    def throttled(self, request: Request, wait) -> None:
+    def throttled(self, request: Request, wait) -> NoReturn:
         # Our message already says until when; DRF would append "Expected available in N seconds".
         refusal = exceptions.Throttled(detail=password_reset_wait_message(int(wait or 1)))
-        refusal.wait = wait
+        refusal.wait = wait  # type: ignore[attr-defined]  # Throttled.__init__ sets it; the stubs miss it
         raise refusal
 
 
@@ -375,7 +380,7 @@ class InvitationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         values = data.validated_data
         contact = values["kind"] == InvitationKind.CONTACT
         issued = invitation_create(
-            acting_user=request.user,
+            acting_user=signed_in_user(request),
             username=values["username"],
             name=values.get("name", ""),
             email=values.get("email", ""),
@@ -404,5 +409,5 @@ class InvitationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk=None) -> Response:
-        invitation = invitation_revoke(invitation=self.get_object(), acting_user=request.user)
+        invitation = invitation_revoke(invitation=self.get_object(), acting_user=signed_in_user(request))
         return Response(self.get_serializer(self.get_queryset().get(pk=invitation.pk)).data)

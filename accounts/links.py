@@ -20,7 +20,7 @@ KEY_SALT = "huiyin.accounts.invitation"
 TOKEN_LENGTH = 32
 
 
-def _token(invitation: Invitation, secret: str) -> str:
+def _token(invitation: Invitation, secret: str | bytes) -> str:
     user = invitation.user
     value = f"{invitation.pk}:{user.pk}:{user.password}:{user.is_active}:{invitation.created_at.timestamp()}"
     return salted_hmac(KEY_SALT, value, secret=secret, algorithm="sha256").hexdigest()[:TOKEN_LENGTH]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.postgres.lookups import TrigramSimilar
@@ -182,15 +183,15 @@ def similar_open_cases(user: User | AnonymousUser, case: Case, *, limit: int = S
         title = Upper(Value(case.title))
         rows = (
             candidates.filter(TrigramSimilar(Upper("title"), title))
-            .annotate(likeness=TrigramSimilarity(Upper("title"), title))
+            .annotate(likeness=TrigramSimilarity(Upper("title"), title))  # type: ignore[arg-type]  # an expression works
             .order_by("-same_category", "-same_township", "-likeness", "-filed_at")[:limit]
         )
-        scored = [(row, row.likeness) for row in rows]
+        scored: list[tuple[Any, float]] = [(row, row.likeness) for row in rows]  # rows annotated as they go
     else:
-        rows = candidates.filter(Q(category_id=case.category_id) | Q(enterprise__township_id=township_id)).order_by(
+        recent = candidates.filter(Q(category_id=case.category_id) | Q(enterprise__township_id=township_id)).order_by(
             "-filed_at"
         )[:SIMILAR_CANDIDATES]
-        scored = [(row, _likeness(case.title, row.title)) for row in rows]
+        scored = [(row, _likeness(case.title, row.title)) for row in recent]
         scored = [(row, score) for row, score in scored if score >= SIMILAR_THRESHOLD]
         scored.sort(key=lambda pair: (not pair[0].same_category, not pair[0].same_township, -pair[1]))
         scored = scored[:limit]

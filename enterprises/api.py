@@ -128,15 +128,15 @@ class MeSerializer(serializers.Serializer):
 
     def get_memberships(self, user) -> list[dict]:
         rows = user.unit_memberships.select_related("unit", "unit__parent")
-        return MembershipSerializer(rows, many=True).data
+        return MembershipSerializer(rows, many=True).data  # type: ignore[return-value]  # many=True gives a list; the stubs type the one object's dict
 
     def get_enterprises(self, user) -> list[dict]:
         ids = roles_for_user(user).contact_enterprise_ids
-        return list(Enterprise.objects.filter(pk__in=ids).values("id", "name"))
+        return list(Enterprise.objects.filter(pk__in=ids).values("id", "name"))  # type: ignore[arg-type]  # .values() rows, TypedDicts to the stubs
 
     def get_served_enterprises(self, user) -> list[dict]:
         ids = roles_for_user(user).served_enterprise_ids
-        return list(Enterprise.objects.filter(pk__in=ids).values("id", "name"))
+        return list(Enterprise.objects.filter(pk__in=ids).values("id", "name"))  # type: ignore[arg-type]  # .values() rows, TypedDicts to the stubs
 
 
 class MeView(APIView):

@@ -390,7 +390,7 @@ class MasterDataImport(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=MasterDataImportState.READY,
         target=MasterDataImportState.CONFIRMED,
-        permission=may_decide_import,
+        permission=may_decide_import,  # type: ignore[arg-type]  # the stub wants a check of any user
     )
     def confirm(self, *, at) -> None:
         """An administrator read the preview and has it imported; one import runs at a time."""
@@ -402,7 +402,7 @@ class MasterDataImport(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=MasterDataImportState.READY,
         target=MasterDataImportState.CANCELLED,
-        permission=may_decide_import,
+        permission=may_decide_import,  # type: ignore[arg-type]  # the stub wants a check of any user
     )
     def cancel(self, *, at) -> None:
         """An administrator discards the checked workbook, or nobody confirmed it within a day."""

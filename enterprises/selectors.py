@@ -85,7 +85,7 @@ def enterprise_leaders(enterprise_ids: Iterable[int]) -> dict[int, User]:
     current = ServiceAssignment.objects.filter(
         enterprise_id__in=set(enterprise_ids), ended_at__isnull=True, leader__isnull=False
     ).select_related("leader")
-    return {service.enterprise_id: service.leader for service in current}
+    return {service.enterprise_id: service.leader for service in current}  # type: ignore[misc]  # leader__isnull=False
 
 
 def enterprise_contacts(enterprise_ids: Iterable[int]) -> dict[int, list[User]]:

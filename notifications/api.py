@@ -9,6 +9,8 @@ from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import signed_in_user
+
 from .channels import address_allowed
 from .models import Notification, NotificationPreference
 from .selectors import notifications_for_user, preference_for_user, unread_count_for_user
@@ -37,6 +39,8 @@ class PreferenceSerializer(serializers.ModelSerializer):
         ]
         # A secret is written, never shown again.
         extra_kwargs = {"webhook_secret": {"write_only": True}}
+
+    instance: NotificationPreference  # The view only ever updates the user's own preference.
 
     def get_webhook_secret_set(self, preference: NotificationPreference) -> bool:
         return bool(preference.webhook_secret)
@@ -69,7 +73,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return notifications_for_user(self.request.user)
+        return notifications_for_user(signed_in_user(self.request))
 
     @extend_schema(responses=inline_serializer("UnreadCount", {"unread": serializers.IntegerField()}))
     @action(detail=False, methods=["get"], url_path="unread-count")
@@ -100,7 +104,7 @@ class PreferenceView(generics.GenericAPIView):
     serializer_class = PreferenceSerializer
 
     def get_object(self) -> NotificationPreference:
-        return preference_for_user(self.request.user)
+        return preference_for_user(signed_in_user(self.request))
 
     @extend_schema(summary="My delivery preferences")
     def get(self, request):

@@ -96,7 +96,7 @@ def _delivery_record(
     delivery: Delivery, claimed_at: datetime, *, status: str, error: str = "", retry_at: datetime | None = None
 ) -> None:
     """Write the outcome, unless the row was reclaimed meanwhile (this worker was presumed dead)."""
-    changes = {"status": status, "last_error": error}
+    changes: dict[str, object] = {"status": status, "last_error": error}
     if status == DeliveryStatus.SENT:
         changes["sent_at"] = timezone.now()
     if retry_at is not None:

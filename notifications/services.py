@@ -46,7 +46,7 @@ def message_render(message: Message, language: str) -> tuple[str, str]:
     return subject, body
 
 
-def _channels_for(user: User, preference: NotificationPreference) -> list[str]:
+def _channels_for(user: User, preference: NotificationPreference) -> list[DeliveryChannel]:
     channels = []
     if preference.email_enabled and user.email:
         channels.append(DeliveryChannel.EMAIL)

@@ -193,7 +193,7 @@ class CaseListSerializer(serializers.ModelSerializer):
         """The states' and urging levels' names in the request's language, translated once per response."""
         if "labels" not in self.context:
             choices = [*CaseState.choices, *UrgingLevel.choices]
-            self.context["labels"] = {value: str(label) for value, label in choices}
+            self.context["labels"] = {value: str(label) for value, label in choices}  # type: ignore[index]  # a dict; the stubs say Mapping
         return self.context["labels"]
 
     def get_is_overdue(self, case) -> bool:
@@ -217,7 +217,8 @@ class CaseListSerializer(serializers.ModelSerializer):
     def get_urging_level_display(self, case) -> str | None:
         return str(case.get_urging_level_display()) if self.shows_urging() else None
 
-    def get_urging_answer_due_at(self, case) -> datetime | None:
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_urging_answer_due_at(self, case) -> str | None:
         if not self.shows_urging() or case.urging_answer_due_at is None:
             return None
         return serializers.DateTimeField().to_representation(case.urging_answer_due_at)
@@ -384,7 +385,7 @@ class CaseDetailSerializer(CaseListSerializer):
         return serializers.ModelSerializer.to_representation(self, case)
 
     def sees_internal(self, case) -> bool:
-        cache = self.context.setdefault("sees_internal", {})
+        cache = self.context.setdefault("sees_internal", {})  # type: ignore[attr-defined]  # a dict, the stubs say Mapping
         if case.pk not in cache:
             cache[case.pk] = user_sees_internal(self.context["request"].user, case)
         return cache[case.pk]
@@ -392,19 +393,19 @@ class CaseDetailSerializer(CaseListSerializer):
     def get_comments(self, case) -> list[dict]:
         user = self.context["request"].user
         rows = comments_for_user(user, case, sees_internal=self.sees_internal(case))
-        return CommentSerializer(rows, many=True, context=self.context).data
+        return CommentSerializer(rows, many=True, context=self.context).data  # type: ignore[return-value]  # many=True gives a list; the stubs type the one object's dict
 
     def get_attachments(self, case) -> list[dict]:
         user = self.context["request"].user
         rows = attachments_for_user(user, case, sees_internal=self.sees_internal(case))
-        return AttachmentSerializer(rows, many=True, context=self.context).data
+        return AttachmentSerializer(rows, many=True, context=self.context).data  # type: ignore[return-value]  # many=True gives a list; the stubs type the one object's dict
 
     def get_extension_requests(self, case) -> list[dict]:
         """Asking for more time is internal business; the enterprise sees only the new deadline."""
         if not self.sees_internal(case):
             return []
         rows = case.extension_requests.select_related("case", "requested_by", "decided_by")
-        return ExtensionSerializer(rows, many=True).data
+        return ExtensionSerializer(rows, many=True).data  # type: ignore[return-value]  # many=True gives a list; the stubs type the one object's dict
 
     @extend_schema_field(PauseRequestSerializer(allow_null=True))
     def get_pause(self, case) -> dict | None:
@@ -416,12 +417,12 @@ class CaseDetailSerializer(CaseListSerializer):
         """Why a clock stopped, who asked and who decided is internal; the enterprise reads ``pause``."""
         if not self.sees_internal(case):
             return []
-        return PauseSerializer(case.pauses.select_related(*PAUSE_RELATED), many=True).data
+        return PauseSerializer(case.pauses.select_related(*PAUSE_RELATED), many=True).data  # type: ignore[return-value]  # many=True data is a list
 
     def get_events(self, case) -> list[dict]:
         user = self.context["request"].user
         rows = events_for_user(user, case, sees_internal=self.sees_internal(case))
-        return EventSerializer(rows, many=True, context=self.context).data
+        return EventSerializer(rows, many=True, context=self.context).data  # type: ignore[return-value]  # many=True gives a list; the stubs type the one object's dict
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -26,6 +26,7 @@ Rules (docs/deadlines.md):
 """
 
 from datetime import datetime, time
+from typing import overload
 
 from django.contrib.auth.models import User
 
@@ -296,6 +297,10 @@ def _unit_lineage(unit_id: int) -> set[int]:
     return lineage
 
 
+@overload
+def fixed_due(calendar: WorkCalendar, due_at: datetime) -> Deadline: ...
+@overload
+def fixed_due(calendar: WorkCalendar, due_at: None) -> None: ...
 def fixed_due(calendar: WorkCalendar, due_at: datetime | None) -> Deadline | None:
     """A due time the dispatcher set by hand; provisional when it lies in a year without a schedule."""
     if due_at is None:

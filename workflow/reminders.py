@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.urls import reverse
 
@@ -81,7 +82,7 @@ class ClockAudience:
     """Everyone a batch of clocks can reach, loaded in a few queries for the whole batch."""
 
     heads: dict[int, list]
-    leaders: dict[int, object]
+    leaders: dict[int, User]
     contacts: dict[int, list]
     dispatchers: list
 

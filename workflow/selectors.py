@@ -79,7 +79,7 @@ def available_actions(case: Case, user: User | AnonymousUser) -> list[str]:
     """
     actions = [
         CASE_ACTION_NAMES[t.name]
-        for t in case.get_available_user_state_transitions(user)
+        for t in case.get_available_user_state_transitions(user)  # type: ignore[attr-defined]  # added by django-fsm
         if t.name in CASE_ACTION_NAMES
     ]
     if can_urge(case, user):

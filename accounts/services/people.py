@@ -97,7 +97,7 @@ def password_reset_request(*, email: str, language: str) -> None:
     """
     for person in _reset_recipients(email.strip()):
 
-        def queue(user_id=person.pk):
+        def queue(user_id: int = person.pk) -> None:
             try:
                 password_reset_mail_send_task.delay(user_id, language)
             except Exception as error:

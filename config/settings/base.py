@@ -7,6 +7,7 @@ Production differences live in ``production.py`` and test differences in
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -101,7 +102,7 @@ TEMPLATES = [
 ]
 
 
-def database_from_url(url: str) -> dict:
+def database_from_url(url: str) -> dj_database_url.DBConfig:
     """Parse DATABASE_URL; SQLite waits for the write lock instead of failing at once."""
     config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")))
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -357,7 +358,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-HUIYIN = {
+HUIYIN: dict[str, Any] = {
     "CASE_NUMBER_PREFIX": os.environ.get("HUIYIN_CASE_NUMBER_PREFIX", "QY"),
     "ATTACHMENT_MAX_BYTES": int(os.environ.get("HUIYIN_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))),
     "ENTERPRISE_REOPEN_LIMIT": 2,

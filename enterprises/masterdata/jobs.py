@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -54,7 +55,7 @@ class JobProgress:
 
     def __init__(self, job_id: int) -> None:
         self.job_id = job_id
-        self.stage = None
+        self.stage: str | None = None
         self.written_at = 0.0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
@@ -179,7 +180,7 @@ def masterdata_import_run(*, job_id: int) -> bool:
     return True
 
 
-def _finished(job: MasterDataImport, transition: Callable[..., None], **arguments: object) -> bool:
+def _finished(job: MasterDataImport, transition: Callable[..., None], **arguments: Any) -> bool:
     """``finish``, or False when the job moved on meanwhile: the tidy task failed a worker's job as interrupted, or
     a worker finished one the tidy task was about to give up on."""
     try:

@@ -45,10 +45,11 @@ def masterdata_import_upload(
             _("Upload the workbook as an .xlsx file (Excel 2007 or later); %(name)s is not one.") % {"name": name},
             code="not_xlsx",
         )
-    if upload.size > max_upload_bytes():
+    # The ignores below: an upload Django received has its size, which the stubs allow to be None.
+    if upload.size > max_upload_bytes():  # type: ignore[operator]
         raise InvalidInput(
             _("The workbook is %(size)d MB; at most %(limit)d MB can be imported.")
-            % {"size": -(-upload.size // 2**20), "limit": max_upload_bytes() // 2**20},
+            % {"size": -(-upload.size // 2**20), "limit": max_upload_bytes() // 2**20},  # type: ignore[operator]
             code="file_too_large",
         )
     check_upload(upload)

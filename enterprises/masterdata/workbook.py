@@ -2,7 +2,7 @@
 50,000 enterprises never sits in memory as cells."""
 
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO
@@ -81,7 +81,7 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def write_workbook(file: IO[bytes], rows: dict[str, Iterable[list[str]]]) -> None:
+def write_workbook(file: IO[bytes], rows: Mapping[str, Iterable[list[str]]]) -> None:
     """The notes sheet, then each sheet with its headers and ``rows[sheet.key]`` (none: the template)."""
     workbook = Workbook(write_only=True)
     write_notes(workbook.create_sheet(NOTES_TITLE))

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import limits
-from core.api import Pagination
+from core.api import Pagination, signed_in_user
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
 from workflow.api import NamedSerializer
@@ -39,7 +39,7 @@ class CircularQuery(serializers.Serializer):
 
 class CircularPeriodSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(source="period_kind", choices=CircularPeriodKind.choices)
-    label = serializers.CharField(source="period_label")
+    label = serializers.CharField(source="period_label")  # type: ignore[assignment]  # a declared field, not Field.label
     start = serializers.DateTimeField(source="period_start")
     end = serializers.DateTimeField(source="period_end", help_text="Exclusive.")
     text = serializers.SerializerMethodField(help_text="As the circular names it, e.g. 2026年11月.")
@@ -171,10 +171,10 @@ class CircularViewSet(OfficialsOnly, viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Circular.objects.none()
-        return circulars_visible_to(self.request.user)
+        return circulars_visible_to(signed_in_user(self.request))
 
     def get_object(self) -> Circular:
-        return circular_for_user(self.request.user, self.kwargs["pk"])
+        return circular_for_user(signed_in_user(self.request), self.kwargs["pk"])
 
     def detail_response(self, circular: Circular, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(CircularDetailSerializer(circular, context={"request": self.request}).data, status=status_code)
@@ -184,7 +184,7 @@ class CircularViewSet(OfficialsOnly, viewsets.GenericViewSet):
     )
     def list(self, request: Request) -> Response:
         query = parsed(CircularQuery, request.query_params)
-        circulars = circulars_listed(request.user)
+        circulars = circulars_listed(signed_in_user(request))
         if "state" in query:
             circulars = circulars.filter(state=query["state"])
         if "year" in query:
@@ -195,8 +195,10 @@ class CircularViewSet(OfficialsOnly, viewsets.GenericViewSet):
     @extend_schema(summary="Generate a draft for a period", request=CircularCreateSerializer)
     def create(self, request: Request) -> Response:
         data = parsed(CircularCreateSerializer, request.data)
-        circular = services.circular_create(acting_user=request.user, **data)
-        return self.detail_response(circulars_visible_to(request.user).get(pk=circular.pk), status.HTTP_201_CREATED)
+        circular = services.circular_create(acting_user=signed_in_user(request), **data)
+        return self.detail_response(
+            circulars_visible_to(signed_in_user(request)).get(pk=circular.pk), status.HTTP_201_CREATED
+        )
 
     @extend_schema(summary="One circular with its snapshot")
     def retrieve(self, request: Request, pk=None) -> Response:
@@ -206,14 +208,14 @@ class CircularViewSet(OfficialsOnly, viewsets.GenericViewSet):
     def partial_update(self, request: Request, pk=None) -> Response:
         circular = self.get_object()
         data = parsed(CircularUpdateSerializer, request.data)
-        services.circular_update(circular=circular, acting_user=request.user, **data)
+        services.circular_update(circular=circular, acting_user=signed_in_user(request), **data)
         return self.detail_response(self.get_object())
 
     @extend_schema(summary="Delete a draft", request=CircularActionSerializer, responses={204: None})
     def destroy(self, request: Request, pk=None) -> Response:
         circular = self.get_object()
         services.circular_delete(
-            circular=circular, acting_user=request.user, **parsed(CircularActionSerializer, request.data)
+            circular=circular, acting_user=signed_in_user(request), **parsed(CircularActionSerializer, request.data)
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -222,7 +224,7 @@ class CircularViewSet(OfficialsOnly, viewsets.GenericViewSet):
     def regenerate(self, request: Request, pk=None) -> Response:
         circular = self.get_object()
         data = parsed(CircularRegenerateSerializer, request.data)
-        services.circular_regenerate(circular=circular, acting_user=request.user, **data)
+        services.circular_regenerate(circular=circular, acting_user=signed_in_user(request), **data)
         return self.detail_response(self.get_object())
 
     @extend_schema(summary="Number, freeze and send out a draft", request=CircularPublishSerializer)
@@ -230,7 +232,7 @@ class CircularViewSet(OfficialsOnly, viewsets.GenericViewSet):
     def publish(self, request: Request, pk=None) -> Response:
         circular = self.get_object()
         data = parsed(CircularPublishSerializer, request.data)
-        services.circular_publish(circular=circular, acting_user=request.user, **data)
+        services.circular_publish(circular=circular, acting_user=signed_in_user(request), **data)
         return self.detail_response(self.get_object())
 
     @extend_schema(summary="The circular as .xlsx", responses={(200, XLSX): OpenApiTypes.BINARY})

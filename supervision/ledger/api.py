@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import signed_in_user
 from core.errors import ApplicationError, Conflict, NotPermitted
 from workflow.workdays import SHANGHAI
 
@@ -87,11 +88,11 @@ class LedgerExportViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return LedgerExport.objects.none()
-        return ledger_exports_visible_to(self.request.user)
+        return ledger_exports_visible_to(signed_in_user(self.request))
 
     def check_permissions(self, request: Request) -> None:
         super().check_permissions(request)
-        if not may_export_ledger(request.user):
+        if not may_export_ledger(signed_in_user(request)):
             raise NotPermitted(_("Only officials can export the problem ledger."), code="not_an_official")
 
     @extend_schema(
@@ -105,7 +106,9 @@ class LedgerExportViewSet(
         language = data.validated_data.get("language") or (
             "en" if (get_language() or "").startswith("en") else settings.LANGUAGE_CODE
         )
-        job = ledger_export_request(acting_user=request.user, filters=data.validated_data["filters"], language=language)
+        job = ledger_export_request(
+            acting_user=signed_in_user(request), filters=data.validated_data["filters"], language=language
+        )
         body = self.get_serializer(job).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 

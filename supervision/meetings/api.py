@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from cases.selectors import case_for_user
 from core import limits
-from core.api import IdField
+from core.api import IdField, signed_in_user
 from core.errors import NotFound
 from core.filters import IdFilter
 from enterprises.api import PersonSerializer
@@ -169,7 +169,7 @@ class MeetingDetailSerializer(MeetingSerializer):
 
     def get_items(self, meeting) -> list[dict]:
         rows = agenda_items_for(self.context["request"].user, meeting=meeting)
-        return AgendaItemSerializer(rows, many=True, context=self.context).data
+        return AgendaItemSerializer(rows, many=True, context=self.context).data  # type: ignore[return-value]  # many=True gives a list; the stubs type the one object's dict
 
 
 class CloseResultSerializer(serializers.Serializer):
@@ -273,19 +273,19 @@ class FlagViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixi
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return MeetingFlag.objects.none()
-        return flags_visible_to(self.request.user).order_by("-flagged_at", "-id")
+        return flags_visible_to(signed_in_user(self.request)).order_by("-flagged_at", "-id")
 
     def create(self, request: Request) -> Response:
         data = parsed(FlagInput, request)
         case = case_for_user(request.user, data.pop("case"))
-        flag = services.flag_create(case=case, acting_user=request.user, **data)
+        flag = services.flag_create(case=case, acting_user=signed_in_user(request), **data)
         return Response(FlagSerializer(self.get_queryset().get(pk=flag.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Withdraw a flag, with a note (supervisors)", request=NoteInput, responses=FlagSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk=None) -> Response:
         flag = self.get_object()
-        flag = services.flag_withdraw(flag=flag, acting_user=request.user, **parsed(NoteInput, request))
+        flag = services.flag_withdraw(flag=flag, acting_user=signed_in_user(request), **parsed(NoteInput, request))
         return Response(FlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
 
 
@@ -317,7 +317,7 @@ class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelM
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Meeting.objects.none()
-        return meetings_visible_to(self.request.user).order_by("-held_on", "-id")
+        return meetings_visible_to(signed_in_user(self.request)).order_by("-held_on", "-id")
 
     def get_serializer_class(self):
         return MeetingSerializer if self.action == "list" else MeetingDetailSerializer
@@ -327,13 +327,13 @@ class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelM
         return Response(MeetingDetailSerializer(fresh, context=self.get_serializer_context()).data, status=status_code)
 
     def create(self, request: Request) -> Response:
-        meeting = services.meeting_create(acting_user=request.user, **parsed(MeetingInput, request))
+        meeting = services.meeting_create(acting_user=signed_in_user(request), **parsed(MeetingInput, request))
         return self.render(meeting, status.HTTP_201_CREATED)
 
     @extend_schema(summary="The agenda in order, with decisions", responses=AgendaItemSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def agenda(self, request: Request, pk=None) -> Response:
-        rows = agenda_items_for(request.user, meeting=self.get_object())
+        rows = agenda_items_for(signed_in_user(request), meeting=self.get_object())
         return Response(AgendaItemSerializer(rows, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(
@@ -344,7 +344,7 @@ class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelM
     @action(detail=True, methods=["post"], url_path="agenda/refresh", url_name="agenda-refresh")
     def refresh_agenda(self, request: Request, pk=None) -> Response:
         meeting = self.get_object()
-        services.meeting_agenda_refresh(meeting=meeting, acting_user=request.user)
+        services.meeting_agenda_refresh(meeting=meeting, acting_user=signed_in_user(request))
         return self.render(meeting)
 
     @extend_schema(
@@ -356,11 +356,11 @@ class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelM
     def decide(self, request: Request, pk=None) -> Response:
         meeting = self.get_object()
         data = parsed(MeetingDecisionInput, request)
-        item = agenda_items_for(request.user, meeting=meeting).filter(pk=data.pop("item")).first()
+        item = agenda_items_for(signed_in_user(request), meeting=meeting).filter(pk=data.pop("item")).first()
         if item is None:
             raise NotFound()
-        services.meeting_item_decide(item=item, acting_user=request.user, **data)
-        fresh = agenda_items_for(request.user, meeting=meeting).get(pk=item.pk)
+        services.meeting_item_decide(item=item, acting_user=signed_in_user(request), **data)
+        fresh = agenda_items_for(signed_in_user(request), meeting=meeting).get(pk=item.pk)
         return Response(AgendaItemSerializer(fresh, context=self.get_serializer_context()).data)
 
     @extend_schema(
@@ -371,7 +371,7 @@ class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelM
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk=None) -> Response:
         meeting, rolled = services.meeting_close(
-            meeting=self.get_object(), acting_user=request.user, **parsed(MeetingCloseInput, request)
+            meeting=self.get_object(), acting_user=signed_in_user(request), **parsed(MeetingCloseInput, request)
         )
         following = rolled[0].meeting if rolled else None
         result = {
@@ -390,7 +390,7 @@ class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelM
         meeting = self.get_object()
         now = timezone.now()
         file = TemporaryFile()
-        write_meeting_workbook(meeting, agenda_items_for(request.user, meeting=meeting), now=now, file=file)
+        write_meeting_workbook(meeting, agenda_items_for(signed_in_user(request), meeting=meeting), now=now, file=file)
         file.seek(0)
         filename = f"{in_language(EXPORT_FILENAME)}-{meeting.held_on:%Y-%m-%d}.xlsx"
         return FileResponse(file, as_attachment=True, filename=filename, content_type=XLSX)
@@ -409,7 +409,7 @@ class MeetingViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelM
             {
                 "meeting": meeting,
                 "title": meeting_title(meeting),
-                "items": agenda_items_for(request.user, meeting=meeting),
+                "items": agenda_items_for(signed_in_user(request), meeting=meeting),
                 "minutes": part == "minutes",
                 "printed_at": timezone.now().astimezone(SHANGHAI),
             },

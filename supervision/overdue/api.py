@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases.models import Case
-from core.api import IdField, Pagination
+from core.api import IdField, Pagination, signed_in_user
 from core.errors import InvalidInput, NotPermitted
 from enterprises.api import PersonSerializer
 from workflow.api import NamedSerializer
@@ -99,7 +99,7 @@ class OverdueViewSet(viewsets.GenericViewSet):
 
     def check_permissions(self, request: Request) -> None:
         super().check_permissions(request)
-        if not may_review_overdue(request.user):
+        if not may_review_overdue(signed_in_user(request)):
             raise NotPermitted(
                 _("Only supervisors, leaders and dispatchers can see the overdue list."), code="not_an_overseer"
             )
@@ -115,7 +115,7 @@ class OverdueViewSet(viewsets.GenericViewSet):
             return Case.objects.none()
         query = OverdueQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return overdue_cases(self.request.user, now=self.now, calendar=self.calendar, **query.validated_data)
+        return overdue_cases(signed_in_user(self.request), now=self.now, calendar=self.calendar, **query.validated_data)
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "calendar": self.calendar, "now": self.now}

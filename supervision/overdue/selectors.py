@@ -8,6 +8,7 @@ working days late are counted in Python with the calendar, a page at a time.
 """
 
 from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth.models import User
 from django.db.models import Case as Conditional
@@ -20,6 +21,9 @@ from workflow.deadlines import overdue_cutoff
 from workflow.models import ClockKind, DeadlineCycle
 from workflow.selectors import clock_missed_q
 from workflow.workdays import WorkCalendar
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def overdue_filtered(
@@ -77,6 +81,17 @@ def paused_cases(
     )
 
 
+class LastEvent(TypedDict):
+    """What ``with_last_event`` adds to each case."""
+
+    last_action: str | None
+    last_event_at: datetime | None
+    last_event_note: str | None
+    last_actor_first_name: str | None
+    last_actor_last_name: str | None
+    last_actor_username: str | None
+
+
 def with_last_event(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Each case with its latest event (action, time, note, actor's names) joined in, not read row by row."""
     latest = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
@@ -130,10 +145,10 @@ def overdue_summary(cases: QuerySet[Case]) -> dict[str, list[dict]]:
         .order_by("-count", "unit_name")
     )
     by_level = cases.order_by().values("urging_level").annotate(count=Count("pk")).order_by("-urging_level")
-    return {"by_unit": list(by_unit), "by_level": list(by_level)}
+    return {"by_unit": list(by_unit), "by_level": list(by_level)}  # type: ignore[arg-type]  # TypedDict rows
 
 
-def last_actor_name(case: Case) -> str | None:
+def last_actor_name(case: "WithAnnotations[Case, LastEvent]") -> str | None:
     """The last event's actor as people are named everywhere (full name, else username); None for the system."""
     if case.last_actor_username is None:
         return None
@@ -141,5 +156,5 @@ def last_actor_name(case: Case) -> str | None:
     return full_name or case.last_actor_username
 
 
-def last_action_display(case: Case) -> str:
+def last_action_display(case: "WithAnnotations[Case, LastEvent]") -> str:
     return str(EventAction(case.last_action).label) if case.last_action else ""

@@ -35,7 +35,7 @@ class RatesQuery(serializers.Serializer):
 
 
 class CasesQuery(RatesQuery):
-    by = None
+    by = None  # type: ignore[assignment]  # how DRF takes an inherited field away
     metric = serializers.ChoiceField(choices=list(CASE_FIGURES))
     part = serializers.ChoiceField(choices=[choice.value for choice in Part], default=Part.NUMERATOR)
     unit = IdField(required=False, help_text="Omitted: every unit you may see.")
@@ -52,7 +52,7 @@ class EnterprisesQuery(CasesQuery):
 
 
 class PeriodSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field, not the Field.label it shadows
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
 
@@ -181,7 +181,7 @@ class RatesViewSet(viewsets.GenericViewSet):
     serializer_class = TableSerializer
 
     @staticmethod
-    def parse(serializer_class: type[serializers.Serializer], request) -> RatesQuery:
+    def parse(serializer_class: type[RatesQuery], request) -> RatesQuery:
         query = serializer_class(data=request.query_params)
         query.is_valid(raise_exception=True)
         return query

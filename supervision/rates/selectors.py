@@ -40,7 +40,11 @@ class Tier(StrEnum):
     OTHER = "other"
 
 
-TIER_OF_KIND = {UnitKind.BUREAU: Tier.BUREAU, UnitKind.TOWNSHIP: Tier.LOCAL, UnitKind.STREET: Tier.LOCAL}
+TIER_OF_KIND: dict[str, Tier] = {
+    UnitKind.BUREAU: Tier.BUREAU,
+    UnitKind.TOWNSHIP: Tier.LOCAL,
+    UnitKind.STREET: Tier.LOCAL,
+}
 RANKED_TIERS = (Tier.BUREAU, Tier.LOCAL)
 
 
@@ -142,9 +146,9 @@ def _grouped_counts(
     for name, figure in own.items():
         counted = "case" if figure.per_case else "enterprise" if figure.per_enterprise else "pk"
         distinct = figure.per_case or figure.per_enterprise
-        parts = (("h", figure.half), ("d", figure.denominator))
+        parts: tuple[tuple[str, Q | None], ...] = (("h", figure.half), ("d", figure.denominator))
         if figure.misses is not None:
-            parts += (("m", figure.denominator & figure.misses),)
+            parts += (("m", figure.denominator & figure.misses),)  # type: ignore[operator]  # misses need a denominator
         else:
             parts += (("n", figure.numerator_for(by_cadre=by_cadre)),)
         for suffix, q in parts:
@@ -181,9 +185,10 @@ def _score_and_rank(rows: list[Row], weights: dict[str, float]) -> None:
         present = {name: weight for name, weight in used.items() if name not in row.missing}
         total = sum(present.values())
         if total:
-            row.score = round(100 * sum(weight * row.ratios[name].rate for name, weight in present.items()) / total, 2)
+            # The ignore: ``present`` holds only the rates that are not None.
+            row.score = round(100 * sum(weight * row.ratios[name].rate for name, weight in present.items()) / total, 2)  # type: ignore[operator, misc]
     for tier in RANKED_TIERS:
-        scored = sorted((row for row in rows if row.tier == tier and row.score is not None), key=lambda r: -r.score)
+        scored = sorted((row for row in rows if row.tier == tier and row.score is not None), key=lambda r: -r.score)  # type: ignore[operator]  # not None
         for position, row in enumerate(scored, start=1):
             previous = scored[position - 2] if position > 1 else None
             row.rank = previous.rank if previous is not None and previous.score == row.score else position
@@ -329,6 +334,7 @@ def figure_cases(
 ) -> QuerySet:
     """The rows behind one figure, one per counted row, as dicts naming the case; filtered by the figure's own Q."""
     figure = figures(period, now)[metric]
+    q: Q | None
     if part == Part.NUMERATOR:
         q, at = figure.numerator, figure.numerator_at
     else:
@@ -405,7 +411,7 @@ def _case_rows(rows: QuerySet, *, figure: Figure, part: Part, judged: Q, at: str
     them was missed."""
     missed = figure.misses if figure.misses is not None else Q(pk__in=[])
     if figure.misses is not None and part == Part.NUMERATOR:
-        late = DeadlineCycle.objects.filter(figure.denominator & figure.misses, judged).values("case_id")
+        late = DeadlineCycle.objects.filter(figure.denominator & figure.misses, judged).values("case_id")  # type: ignore[operator]  # as above
         rows = rows.exclude(case_id__in=late)
     return (
         rows.values("case_id", number=F("case__number"), title=F("case__title"))

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from cases.selectors import cases_visible_officially_to
 from core import limits
-from core.api import IdField
+from core.api import IdField, signed_in_user
 from core.filters import IdFilter
 from enterprises.api import PersonSerializer
 from workflow.api import CaseRefSerializer, NamedSerializer
@@ -195,10 +195,10 @@ class RectificationViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Rectification.objects.none()
-        return rectifications_visible_to(self.request.user).order_by("due_at", "id")
+        return rectifications_visible_to(signed_in_user(self.request)).order_by("due_at", "id")
 
     def get_object(self, pk=None) -> Rectification:
-        return row_for_user(rectifications_visible_to(self.request.user), pk or self.kwargs["pk"])
+        return row_for_user(rectifications_visible_to(signed_in_user(self.request)), pk or self.kwargs["pk"])
 
     def render(self, rectification: Rectification) -> Response:
         return Response(self.get_serializer(self.get_object(rectification.pk)).data)
@@ -256,10 +256,10 @@ class AppealViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMi
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Appeal.objects.none()
-        return appeals_visible_to(self.request.user).order_by("-filed_at", "-id")
+        return appeals_visible_to(signed_in_user(self.request)).order_by("-filed_at", "-id")
 
     def get_object(self, pk=None) -> Appeal:
-        return row_for_user(appeals_visible_to(self.request.user), pk or self.kwargs["pk"])
+        return row_for_user(appeals_visible_to(signed_in_user(self.request)), pk or self.kwargs["pk"])
 
     @extend_schema(
         summary="Appeal a bad rating as mistaken or malicious (the unit)",

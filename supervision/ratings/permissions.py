@@ -24,7 +24,7 @@ from workflow.workdays import WorkCalendar
 BAD_RATING = Satisfaction.DISSATISFIED
 
 
-def _answers_for(*, unit_id: int, assignee_id: int | None, user: User) -> bool:
+def _answers_for(*, unit_id: int | None, assignee_id: int | None, user: User) -> bool:
     """The responsible unit speaks through its head (or a head above it) and the cadre who had the case."""
     return roles_for_user(user).heads_unit_or_above(unit_id) or (assignee_id is not None and assignee_id == user.pk)
 
@@ -77,7 +77,7 @@ def ensure_may(row, *, acting_user: User, method: str) -> None:
 def appeal_window_ends_at(case: Case, calendar: WorkCalendar | None = None) -> datetime:
     """The end of the last working day on which the rating may be appealed."""
     calendar = calendar or work_calendar()
-    return calendar.add_workdays(case.closed_at, settings.HUIYIN["APPEAL_WINDOW_WORKDAYS"]).due_at
+    return calendar.add_workdays(case.closed_at, settings.HUIYIN["APPEAL_WINDOW_WORKDAYS"]).due_at  # type: ignore[arg-type]  # rated: closed
 
 
 def appeal_refusal(case: Case, user: User, *, calendar: WorkCalendar, now: datetime) -> ApplicationError | None:

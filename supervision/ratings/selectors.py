@@ -30,5 +30,5 @@ def row_for_user(rows: QuerySet[Row], row_id: int | str) -> Row:
     """The row if the user may see it; otherwise NotFound, never a hint that it exists."""
     try:
         return rows.get(pk=int(row_id))
-    except (rows.model.DoesNotExist, TypeError, ValueError):
+    except (rows.model.DoesNotExist, TypeError, ValueError):  # type: ignore[attr-defined]  # lost on the TypeVar
         raise NotFound() from None

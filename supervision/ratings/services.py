@@ -228,7 +228,7 @@ def appeal_file(*, case: Case, acting_user: User, kind: str, reason: str) -> App
             Appeal.objects.filter(case=current, rated_at=current.closed_at).values_list("state", flat=True).first()
         )
         if previous is not None:
-            message, code = PREVIOUS_APPEAL[previous]
+            message, code = PREVIOUS_APPEAL[previous]  # type: ignore[assignment]  # lazy, as Conflict takes it
             raise Conflict(message, code=code)
         appeal = Appeal.objects.create(
             case=current,

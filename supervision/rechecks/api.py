@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import limits
-from core.api import IdField, Pagination
+from core.api import IdField, Pagination, signed_in_user
 from core.errors import NotFound, NotPermitted
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
@@ -143,7 +143,7 @@ class SampleDetailSerializer(SampleSerializer):
 
     def get_items(self, sample) -> list[dict]:
         rows = recheck_items_visible_to(self.context["request"].user, sample=sample)
-        return ItemSerializer(rows, many=True).data
+        return ItemSerializer(rows, many=True).data  # type: ignore[return-value]  # many=True gives a list; the stubs type the one object's dict
 
 
 class RecheckViewSet(viewsets.GenericViewSet):
@@ -155,13 +155,13 @@ class RecheckViewSet(viewsets.GenericViewSet):
 
     def check_permissions(self, request: Request) -> None:
         super().check_permissions(request)
-        if not may_read_rechecks(request.user):
+        if not may_read_rechecks(signed_in_user(request)):
             raise NotPermitted(_("Only supervisors and leaders can see re-checks."), code="not_an_overseer")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return RecheckSample.objects.none()
-        return recheck_samples_with_counts(self.request.user).order_by("-period_start", "-id")
+        return recheck_samples_with_counts(signed_in_user(self.request)).order_by("-period_start", "-id")
 
     def get_object(self) -> RecheckSample:
         try:
@@ -194,13 +194,13 @@ class RecheckViewSet(viewsets.GenericViewSet):
         responses={201: SampleDetailSerializer},
     )
     def create(self, request: Request) -> Response:
-        ensure_may_draw(request.user)
+        ensure_may_draw(signed_in_user(request))
         data = DrawInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         text = values.pop("period", None)
         period = month_parse(text) if text else previous_month(clock.now())
-        sample = recheck_sample_draw(acting_user=request.user, period=period, **values)
+        sample = recheck_sample_draw(acting_user=signed_in_user(request), period=period, **values)
         return self.render_detail(self.get_queryset().get(pk=sample.pk), status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -212,11 +212,11 @@ class RecheckViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path=r"items/(?P<item_id>\d+)")
     def record(self, request: Request, pk=None, item_id=None) -> Response:
         sample = self.get_object()
-        item = recheck_items_visible_to(request.user, sample=sample).filter(pk=item_id).first()
+        item = recheck_items_visible_to(signed_in_user(request), sample=sample).filter(pk=item_id).first()
         if item is None:
             raise NotFound(_("This case is not in the sample."))
         data = RecordInput(data=request.data)
         data.is_valid(raise_exception=True)
-        recheck_record(item=item, acting_user=request.user, **data.validated_data)
-        fresh = recheck_items_visible_to(request.user, sample=sample).get(pk=item.pk)
+        recheck_record(item=item, acting_user=signed_in_user(request), **data.validated_data)
+        fresh = recheck_items_visible_to(signed_in_user(request), sample=sample).get(pk=item.pk)
         return Response(ItemSerializer(fresh).data)

@@ -130,9 +130,11 @@ def case_file(
                 case,
                 acting_user=None,
                 action=EventAction.ASSIGN,
-                data={"automatic": True, "assignee": route.cadre.get_username(), "unit": route.cadre_unit.name},
+                data={"automatic": True, "assignee": route.cadre.get_username(), "unit": route.cadre_unit.name},  # type: ignore[union-attr]  # an automatic route has both
                 clock_change=lambda clocks: clocks.on_assigned(
-                    action="assign", assignee=route.cadre, unit=route.cadre_unit
+                    action="assign",
+                    assignee=route.cadre,  # type: ignore[arg-type]  # as above
+                    unit=route.cadre_unit,  # type: ignore[arg-type]  # as above
                 ),
                 calendar=calendar,
                 assignee=route.cadre,
@@ -221,7 +223,7 @@ def case_reassign(*, case: Case, acting_user: User, assignee: User, unit: Unit |
     _ensure_may(case, acting_user=acting_user, action=EventAction.REASSIGN)
     unit = unit or case.responsible_unit
     roles = roles_for_user(acting_user)
-    if not (roles.is_dispatcher or supervises(case, acting_user)) and not roles.heads_unit_or_above(unit.pk):
+    if not (roles.is_dispatcher or supervises(case, acting_user)) and not roles.heads_unit_or_above(unit.pk):  # type: ignore[union-attr]  # reassigned: has a unit
         message = _("A unit head can reassign only within the units they head.")
         raise NotPermitted(message, code="outside_unit")
     _assignable_member(assignee=assignee, unit=unit)
@@ -236,15 +238,15 @@ def case_reassign(*, case: Case, acting_user: User, assignee: User, unit: Unit |
             data={
                 "from": previous.get_username() if previous else "",
                 "assignee": assignee.get_username(),
-                "unit": unit.name,
+                "unit": unit.name,  # type: ignore[union-attr]  # as above
             },
             is_internal=True,
-            clock_change=lambda clocks: clocks.on_assigned(action="reassign", assignee=assignee, unit=unit),
+            clock_change=lambda clocks: clocks.on_assigned(action="reassign", assignee=assignee, unit=unit),  # type: ignore[arg-type]  # as above
             assignee=assignee,
             unit=unit,
             # A paused case still waits for the same material within one line of units; another unit starts its
             # own clock (docs/deadlines.md).
-            keeps_pause=case.paused_until is not None and units_in_one_line(case.responsible_unit_id, unit.pk),
+            keeps_pause=case.paused_until is not None and units_in_one_line(case.responsible_unit_id, unit.pk),  # type: ignore[union-attr]  # a case is reassigned to a unit
         )
         _case_notify(case, "case_assigned", [assignee], f"v{case.version}")
     return case

@@ -138,7 +138,7 @@ def extension_decide(
             data={
                 "extension": extension.pk,
                 "approved": approve,
-                "resolution_due_at": current.resolution_due_at.isoformat() if approve else None,
+                "resolution_due_at": current.resolution_due_at.isoformat() if approve else None,  # type: ignore[union-attr]  # approved: moved deadline
             },
             is_internal=True,
             at=now,

@@ -89,12 +89,12 @@ def attachment_add(
         now = clock.now()
         if from_enterprise:
             case = _answering(case)
-        attachment = Attachment.objects.create(
+        attachment = Attachment.objects.create(  # type: ignore[misc]  # an upload Django received has its size
             case=case,
             uploaded_by=acting_user,
             visibility=visibility,
             file=upload,
-            original_name=upload.name[:255],
+            original_name=upload.name[:255],  # type: ignore[index]  # and its name
             content_type=content_type,
             size=upload.size,
             created_at=now,

@@ -201,24 +201,23 @@ def _run_transition(
         current.save()
     except ConcurrentTransition:
         raise _stale_copy() from None
-    clocks = None
     if clock_change is not None or was_paused:
         clocks = CaseClocks(current, calendar=calendar or work_calendar(), at=now)
-    if was_paused and current.paused_until is None:
-        # Resolving runs the clock again for the moment it takes to meet it, so the case counts as resolved
-        # (on time) in every rate; the other ways out leave it stopped for whoever gets the case next.
-        _pause_close(
-            current,
-            how=_PAUSE_ENDED_BY[action],
-            acting_user=acting_user,
-            at=now,
-            clocks=clocks,
-            restart=action == EventAction.RESOLVE,
-            is_internal=is_internal,
-        )
-    if clock_change is not None:
-        clock_change(clocks)
-        clocks.mirror()
+        if was_paused and current.paused_until is None:
+            # Resolving runs the clock again for the moment it takes to meet it, so the case counts as resolved
+            # (on time) in every rate; the other ways out leave it stopped for whoever gets the case next.
+            _pause_close(
+                current,
+                how=_PAUSE_ENDED_BY[action],
+                acting_user=acting_user,
+                at=now,
+                clocks=clocks,
+                restart=action == EventAction.RESOLVE,
+                is_internal=is_internal,
+            )
+        if clock_change is not None:
+            clock_change(clocks)
+            clocks.mirror()
     if current.state != CaseState.ASSIGNED or action == EventAction.REASSIGN:
         # A request for more time is moot once the case is resolved, sent back, closed or someone else's;
         # its log says which action of the case made it so (its code: a log's note is in no one's language).
@@ -285,8 +284,9 @@ def _pause_close(
     internal when what ended it is (a send-back, a reassignment)."""
     pause = current.pauses.select_for_update().get(state=PauseState.RUNNING)
     stopped_until = clock_at or at
-    cycle = clocks.on_resumed(workdays=pause.workdays_left) if restart else None
-    workdays_paused = clocks.calendar.workdays_between(pause.paused_at, stopped_until)
+    # A running pause has both (the database's check pause_running_has_start).
+    cycle = clocks.on_resumed(workdays=pause.workdays_left) if restart else None  # type: ignore[arg-type]
+    workdays_paused = clocks.calendar.workdays_between(pause.paused_at, stopped_until)  # type: ignore[arg-type]
     pause.end(by=acting_user, how=how, at=at, workdays_paused=workdays_paused, cycle=cycle)
     pause.save()
     case_event_record(

@@ -123,10 +123,10 @@ def _sub_case_due(
             message = _("A deadline needs at least one working day.")
             raise InvalidInput(message, code="deadline_workdays", fields={"resolution_workdays": [message]})
         return calendar.add_workdays(now, resolution_workdays)
-    if not calendar.is_workday(resolution_due_date) or resolution_due_date <= calendar.local_date(now):
+    if not calendar.is_workday(resolution_due_date) or resolution_due_date <= calendar.local_date(now):  # type: ignore[arg-type, operator]  # the date, when not days
         message = _("Choose a working day after today.")
         raise InvalidInput(message, code="deadline_date", fields={"resolution_due_date": [message]})
-    return fixed_due(calendar, calendar.end_of_day(resolution_due_date))
+    return fixed_due(calendar, calendar.end_of_day(resolution_due_date))  # type: ignore[arg-type]  # as above
 
 
 def _refuse_open_sub_cases(case: Case) -> None:
@@ -148,11 +148,11 @@ def _parent_notify_when_sub_cases_done(sub_case: Case) -> None:
     The parent's row lock makes two sub-cases answered at once count each other: the second to
     lock sees the first as answered, so exactly one of them sends the notice.
     """
-    parent = case_lock(case_id=sub_case.parent_id)
+    parent = case_lock(case_id=sub_case.parent_id)  # type: ignore[arg-type]  # a sub-case has a parent
     if parent.state not in UNRESOLVED_STATES:
         return
     if parent.sub_cases.filter(state__in=UNRESOLVED_STATES).exists():
         return
-    heads = unit_heads([parent.responsible_unit_id])
-    recipients = [parent.assignee, *heads.get(parent.responsible_unit_id, [])]
+    heads = unit_heads([parent.responsible_unit_id])  # type: ignore[list-item]  # assigned: has a unit
+    recipients = [parent.assignee, *heads.get(parent.responsible_unit_id, [])]  # type: ignore[arg-type]  # as above
     _case_notify(parent, "sub_cases_done", recipients, f"sub{sub_case.pk}v{sub_case.version}", last=sub_case)

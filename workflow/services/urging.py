@@ -23,7 +23,7 @@ def _urging_audience(case: Case, level: int) -> list[User]:
     recipients = [case.assignee] if level >= UrgingLevel.URGED and case.assignee else []
     if level < UrgingLevel.SUPERVISED:
         return recipients
-    recipients += unit_heads([case.responsible_unit_id]).get(case.responsible_unit_id, [])
+    recipients += unit_heads([case.responsible_unit_id]).get(case.responsible_unit_id, [])  # type: ignore[list-item, arg-type]  # assigned: has a unit
     if level >= UrgingLevel.LISTED:
         recipients += enterprise_leaders([case.enterprise_id]).values()
     return recipients
