@@ -37,7 +37,7 @@ class Message:
     not_before: datetime | None = None
 
 
-def message_render(message: Message, language: str) -> tuple[str, str]:
+def message_render(*, message: Message, language: str) -> tuple[str, str]:
     """The subject and body of a message in one language, from its kind's two templates."""
     with translation.override(language):
         context = message.context or {}
@@ -86,7 +86,7 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Me
         for key, (user, message) in fresh.items():
             language = preferences[user.pk].language
             if (id(message), language) not in rendered:
-                rendered[id(message), language] = message_render(message, language)
+                rendered[id(message), language] = message_render(message=message, language=language)
             subject, body = rendered[id(message), language]
             rows.append(
                 Notification(

@@ -379,7 +379,7 @@ class RowWriter:
         for key, user in wanted.items():
             language = self.language(user)
             if language not in rendered:
-                rendered[language] = message_render(message, language)
+                rendered[language] = message_render(message=message, language=language)
             subject, body = rendered[language]
             self.add(
                 Notification(
@@ -650,7 +650,7 @@ class RowWriter:
         cycle = rows.running.get(ClockKind.RESOLUTION)
         if case.state != CaseState.ASSIGNED or case.urging_level != UrgingLevel.NONE or cycle is None:
             raise ValueError(f"{case.number}: the sweep urges only an assigned case on its running resolution clock.")
-        overdue_workdays, answer_due_at, note = automatic_urging(self.calendar, due_at=cycle.due_at, now=at)
+        overdue_workdays, answer_due_at, note = automatic_urging(calendar=self.calendar, due_at=cycle.due_at, now=at)
         cycle.urged_at = at
         case.urging_level, case.urging_answer_due_at, case.updated_at = UrgingLevel.URGED, answer_due_at, at
         case.version += 1

@@ -34,7 +34,7 @@ def case_urge_overdue(*, cycle: DeadlineCycle, calendar: WorkCalendar, now: date
         current = case_lock(case_id=cycle.case_id)
         if current.state != CaseState.ASSIGNED or current.urging_level != UrgingLevel.NONE:
             return False
-        overdue_workdays, answer_due_at, note = automatic_urging(calendar, due_at=cycle.due_at, now=now)
+        overdue_workdays, answer_due_at, note = automatic_urging(calendar=calendar, due_at=cycle.due_at, now=now)
         _urging_level_set(
             current,
             acting_user=None,
@@ -47,7 +47,7 @@ def case_urge_overdue(*, cycle: DeadlineCycle, calendar: WorkCalendar, now: date
     return True
 
 
-def automatic_urging(calendar: WorkCalendar, *, due_at: datetime, now: datetime) -> tuple[int, datetime, str]:
+def automatic_urging(*, calendar: WorkCalendar, due_at: datetime, now: datetime) -> tuple[int, datetime, str]:
     """The sweep's own urging of a clock due at ``due_at``: how late it is, by when to answer, and its note."""
     overdue_workdays = calendar.workdays_between(due_at, now)
     answer_due_at = calendar.add_workdays(now, settings.HUIYIN["AUTO_URGE_ANSWER_WORKDAYS"]).due_at
