@@ -60,7 +60,7 @@ def test_it_takes_a_flagged_case_through_the_joint_meeting_to_a_sub_case(distric
     page.goto(f"/cases/{case.pk}/")
     page.get_by_text("提请联审会办会研究").click()
     page.get_by_label("需多部门协同").check()
-    page.get_by_label("理由").fill("需商务局协调国有企业调剂原料。")
+    page.get_by_role("textbox", name="理由:", exact=True).fill("需商务局协调国有企业调剂原料。")
     page.get_by_role("button", name="提请上会").click()
     expect(page.locator(".message--success")).to_contain_text("已提请联审会办会")
     expect(page.get_by_text("等待联审会办会研究")).to_be_visible()
