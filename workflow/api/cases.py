@@ -1,0 +1,302 @@
+"""The case API's views: list, detail, filing, one POST endpoint per action, comments and attachments.
+
+Views parse, call a service or selector, and render. Every case reached here
+comes through ``cases_visible_to``; whatever the user may not see is a 404.
+"""
+
+import django_filters
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from cases.models import Case
+from cases.selectors import (
+    attachments_for_user,
+    case_for_user,
+    cases_held_by,
+    cases_visible_to,
+    comments_for_user,
+    similar_open_cases,
+)
+from core.errors import Conflict, InvalidInput, NotFound
+from core.parsers import JSONParser
+
+from .. import services
+from ..filters import CASE_ORDERING_FIELDS, CaseFilter, ReturnedFirstOrdering
+from ..selectors import extensions_visible_to
+from .inputs import (
+    AssignInput,
+    AttachmentInput,
+    CaseFileInput,
+    CloseInput,
+    CommentInput,
+    ExtensionInput,
+    MergeInput,
+    PauseInput,
+    ReasonInput,
+    ReassignInput,
+    ResolveInput,
+    UrgeInput,
+    VersionedInput,
+)
+from .serializers import (
+    CASE_LIST_COLUMNS,
+    AttachmentSerializer,
+    CaseDetailSerializer,
+    CaseListSerializer,
+    CommentSerializer,
+    ExtensionSerializer,
+    SimilarCaseSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cases the user may see", description="Filters, ordering and pagination."),
+    retrieve=extend_schema(summary="One case with its comments, attachments and timeline"),
+    create=extend_schema(summary="File a problem", request=CaseFileInput, responses={201: CaseDetailSerializer}),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    filterset_class = CaseFilter
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, ReturnedFirstOrdering]
+    ordering_fields = CASE_ORDERING_FIELDS
+
+    def get_queryset(self):
+        if self.action != "list":
+            return cases_visible_to(self.request.user)
+        if self.request.query_params.get("assignee") == str(self.request.user.pk):
+            # One's own assignments (the queue): the gate narrowed to them, which plans as the index reads.
+            return cases_held_by(self.request.user, as_head=False).only(*CASE_LIST_COLUMNS)
+        return cases_visible_to(self.request.user).only(*CASE_LIST_COLUMNS)
+
+    def get_serializer_class(self):
+        return CaseListSerializer if self.action == "list" else CaseDetailSerializer
+
+    def get_object(self) -> Case:
+        return case_for_user(self.request.user, self.kwargs["pk"])
+
+    def create(self, request):
+        data = self.parse(CaseFileInput, request)
+        case = services.case_file(acting_user=request.user, **data)
+        return self.render(case, status.HTTP_201_CREATED)
+
+    def parse(self, input_class, request, **kwargs) -> dict:
+        serializer = input_class(data=request.data, context={"request": request}, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def parse_action(self, input_class, request) -> tuple[Case, dict]:
+        case = self.get_object()
+        data = self.parse(input_class, request)
+        expected = data.pop("version", None)
+        if expected is not None and expected != case.version:
+            raise Conflict(
+                _("Someone else changed this case a moment ago. Reload it and try again."), code="stale_case"
+            )
+        return case, data
+
+    def render(self, case: Case, status_code=status.HTTP_200_OK) -> Response:
+        """The case as the user now sees it; after an action that took it out of their sight
+        (a send-back, a reassignment away) only its summary, so nothing internal leaks."""
+        context = self.get_serializer_context()
+        try:
+            fresh = case_for_user(self.request.user, case.pk)
+        except NotFound:
+            return Response(CaseListSerializer(case, context=context).data, status=status_code)
+        return Response(CaseDetailSerializer(fresh, context=context).data, status=status_code)
+
+    @extend_schema(summary="Route to a cadre (调度)", request=AssignInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        case, data = self.parse_action(AssignInput, request)
+        return self.render(services.case_assign(case=case, acting_user=request.user, **data))
+
+    @extend_schema(summary="Sign for the case (签收)", request=VersionedInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        case, _data = self.parse_action(VersionedInput, request)
+        return self.render(services.case_accept(case=case, acting_user=request.user))
+
+    @extend_schema(summary="Send back to the dispatcher (退单)", request=ReasonInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="send-back")
+    def send_back(self, request, pk=None):
+        case, data = self.parse_action(ReasonInput, request)
+        return self.render(services.case_send_back(case=case, acting_user=request.user, **data))
+
+    @extend_schema(summary="Reassign to another cadre", request=ReassignInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        case, data = self.parse_action(ReassignInput, request)
+        return self.render(services.case_reassign(case=case, acting_user=request.user, **data))
+
+    @extend_schema(summary="Resolve with a reply", request=ResolveInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        case, data = self.parse_action(ResolveInput, request)
+        return self.render(services.case_resolve(case=case, acting_user=request.user, **data))
+
+    @extend_schema(summary="Reject the solution (不认可)", request=ReasonInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        case, data = self.parse_action(ReasonInput, request)
+        return self.render(services.case_reopen(case=case, acting_user=request.user, **data))
+
+    @extend_schema(summary="Confirm and cross off (销号)", request=CloseInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        case, data = self.parse_action(CloseInput, request)
+        return self.render(services.case_close(case=case, acting_user=request.user, **data))
+
+    @extend_schema(summary="Withdraw (撤回)", request=ReasonInput, responses=CaseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        case, data = self.parse_action(ReasonInput, request)
+        return self.render(services.case_withdraw(case=case, acting_user=request.user, **data))
+
+    @extend_schema(
+        summary="Merge a duplicate into the enterprise's other case (并单)",
+        description="Dispatchers, and supervisors within their jurisdiction. The case, opened or assigned, is "
+        "closed as a duplicate of `into` (same enterprise, open); its clocks stop and the rates leave it out.",
+        request=MergeInput,
+        responses=CaseDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        case, data = self.parse_action(MergeInput, request)
+        into = cases_visible_to(request.user).filter(pk=data.pop("into")).first()
+        if into is None:
+            message = _("The case to merge into does not exist.")
+            raise InvalidInput(message, code="merge_into_unknown", fields={"into": [message]})
+        return self.render(services.case_merge(case=case, into=into, acting_user=request.user, **data))
+
+    @extend_schema(
+        summary="Open cases that look like this one",
+        description="Among the open cases the user sees: a similar title, the same category first, then the same "
+        "township; at most five. The enterprise's own are duplicates to merge, others' a common problem to raise.",
+        responses=SimilarCaseSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def similar(self, request, pk=None):
+        suggestions = similar_open_cases(request.user, self.get_object())
+        return Response(SimilarCaseSerializer(suggestions, many=True).data)
+
+    @extend_schema(
+        summary="Change the urging level (催办 → 督办 → 挂牌督办)",
+        description="Supervisors only. Raising needs a future `answer_due_at`; 0 clears the level. "
+        "The leader's board of 挂牌督办 cases is `GET /api/v1/cases/?urging_level=3`.",
+        request=UrgeInput,
+        responses=CaseDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def urge(self, request, pk=None):
+        case, data = self.parse_action(UrgeInput, request)
+        return self.render(services.case_urge(case=case, acting_user=request.user, **data))
+
+    @extend_schema(
+        summary="Pause the resolution clock for material (挂起)",
+        description="The assignee. Within `HUIYIN_PAUSE_MAX_COUNT` pauses and `HUIYIN_PAUSE_MAX_WORKDAYS` paused "
+        "working days per case the clock stops at once and the enterprise is told what is needed; beyond them the "
+        "pause waits for a supervisor (`pauses[].state` is `requested`) and the clock runs on meanwhile.",
+        request=PauseInput,
+        responses=CaseDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        case, data = self.parse_action(PauseInput, request)
+        services.case_pause(case=case, acting_user=request.user, **data)
+        return self.render(case)
+
+    @extend_schema(
+        summary="Resume the paused resolution clock",
+        description="The assignee or the unit's head; the clock runs again with the working days it had left.",
+        request=VersionedInput,
+        responses=CaseDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        case, _data = self.parse_action(VersionedInput, request)
+        return self.render(services.case_resume(case=case, acting_user=request.user))
+
+    @extend_schema(methods=["get"], summary="Comments the user may see", responses=CommentSerializer(many=True))
+    @extend_schema(
+        methods=["post"],
+        summary="Add a public reply or internal note",
+        request=CommentInput,
+        responses={201: CommentSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def comments(self, request, pk=None):
+        case = self.get_object()
+        if request.method == "GET":
+            return Response(CommentSerializer(comments_for_user(request.user, case), many=True).data)
+        data = self.parse(CommentInput, request)
+        comment = services.comment_add(case=case, acting_user=request.user, **data)
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], summary="Attachments the user may see", responses=AttachmentSerializer(many=True))
+    @extend_schema(
+        methods=["post"],
+        summary="Upload a document or image",
+        request={"multipart/form-data": AttachmentInput},
+        responses={201: AttachmentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def attachments(self, request, pk=None):
+        case = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            rows = attachments_for_user(request.user, case)
+            return Response(AttachmentSerializer(rows, many=True, context=context).data)
+        data = self.parse(AttachmentInput, request)
+        attachment = services.attachment_add(
+            case=case, acting_user=request.user, upload=data["file"], visibility=data["visibility"]
+        )
+        return Response(AttachmentSerializer(attachment, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], summary="Extension requests of the case", responses=ExtensionSerializer(many=True))
+    @extend_schema(
+        methods=["post"],
+        summary="Ask for more time (延期)",
+        request=ExtensionInput,
+        responses={201: ExtensionSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def extensions(self, request, pk=None):
+        case = self.get_object()
+        if request.method == "GET":
+            rows = extensions_visible_to(request.user).filter(case=case)
+            return Response(ExtensionSerializer(rows, many=True).data)
+        data = self.parse(ExtensionInput, request)
+        extension = services.extension_request_create(case=case, acting_user=request.user, **data)
+        return Response(ExtensionSerializer(extension).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Download an attachment",
+        parameters=[OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)],
+        # Served with the type it was uploaded as: a document or an image.
+        responses={(200, "*/*"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>\d+)", filter_backends=[])
+    def download(self, request, pk=None, attachment_id=None):
+        case = self.get_object()
+        attachment = attachments_for_user(request.user, case).filter(pk=attachment_id).first()
+        if attachment is None:
+            raise NotFound()
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
