@@ -13,6 +13,7 @@ from django.conf import settings
 # others are a predicate of the pages and a helper of a beat task, each taking one obvious argument.
 NOT_SERVICES = {
     "supervision.ratings.services.rectification_open_on_rating",
+    "supervision.visits.services.visit_duties_on_service_change",
     "enterprises.masterdata.services.may_manage_masterdata",
     "supervision.rates.services.periods_read_most",
 }

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from cases.models import Category, ResolutionType
 from cases.selectors import cases_visible_officially_to
 from core import limits
-from core.api import IdField
+from core.api import IdField, signed_in_user
 from core.errors import InvalidInput
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
@@ -86,7 +86,7 @@ class CommonProblemSerializer(serializers.ModelSerializer):
         ]
 
     def get_is_overdue(self, problem) -> bool:
-        return problem.state == "open" and problem.due_at < self.context.setdefault("now", timezone.now())
+        return problem.state == "open" and problem.due_at < self.context.setdefault("now", timezone.now())  # type: ignore[attr-defined]  # a dict, the stubs say Mapping
 
     def get_available_actions(self, problem) -> list[str]:
         user = self.context["request"].user
@@ -103,7 +103,7 @@ class CommonProblemDetailSerializer(CommonProblemSerializer):
 
     def get_cases(self, problem) -> list[dict]:
         rows = linked_cases_for_user(self.context["request"].user, problem)
-        return LinkedCaseSerializer(rows, many=True).data
+        return LinkedCaseSerializer(rows, many=True).data  # type: ignore[return-value]  # many=True gives a list; the stubs type the one object's dict
 
 
 class CasesInput(serializers.Serializer):
@@ -212,7 +212,7 @@ class CommonProblemViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
         ensure_may_raise(request.user)  # who may, before what they sent is looked at
         data = parse(RaiseInput, request)
         ids = data.pop("cases")
-        problem = services.common_problem_raise(acting_user=request.user, cases=self.cases_of(ids), **data)
+        problem = services.common_problem_raise(acting_user=signed_in_user(request), cases=self.cases_of(ids), **data)
         return self.render(problem, status.HTTP_201_CREATED)
 
     @extend_schema(summary="Give it to another unit", request=UnitInput, responses=CommonProblemDetailSerializer)
@@ -220,14 +220,16 @@ class CommonProblemViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
     def assign(self, request, pk=None):
         problem = self.get_object()
         data = parse(UnitInput, request)
-        return self.render(services.common_problem_assign(problem=problem, acting_user=request.user, **data))
+        return self.render(services.common_problem_assign(problem=problem, acting_user=signed_in_user(request), **data))
 
     @extend_schema(summary="Link more cases", request=CasesInput, responses=CommonProblemDetailSerializer)
     @action(detail=True, methods=["post"])
     def link(self, request, pk=None):
         problem = self.get_object()
         cases = self.cases_of(parse(CasesInput, request)["cases"])
-        return self.render(services.common_problem_link(problem=problem, acting_user=request.user, cases=cases))
+        return self.render(
+            services.common_problem_link(problem=problem, acting_user=signed_in_user(request), cases=cases)
+        )
 
     @extend_schema(summary="Unlink a case with a reason", request=UnlinkInput, responses=CommonProblemDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -236,7 +238,9 @@ class CommonProblemViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
         data = parse(UnlinkInput, request)
         (case,) = self.cases_of([data["case"]])
         return self.render(
-            services.common_problem_unlink(problem=problem, acting_user=request.user, case=case, reason=data["reason"])
+            services.common_problem_unlink(
+                problem=problem, acting_user=signed_in_user(request), case=case, reason=data["reason"]
+            )
         )
 
     @extend_schema(
@@ -248,7 +252,7 @@ class CommonProblemViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
     def answer(self, request, pk=None):
         problem = self.get_object()
         data = parse(AnswerInput, request)
-        return self.render(services.common_problem_answer(problem=problem, acting_user=request.user, **data))
+        return self.render(services.common_problem_answer(problem=problem, acting_user=signed_in_user(request), **data))
 
     @extend_schema(
         summary="Cross it off (dispatcher, supervisor)", request=None, responses=CommonProblemDetailSerializer
@@ -256,7 +260,7 @@ class CommonProblemViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         problem = self.get_object()
-        return self.render(services.common_problem_close(problem=problem, acting_user=request.user))
+        return self.render(services.common_problem_close(problem=problem, acting_user=signed_in_user(request)))
 
     @extend_schema(
         summary="The common problems raised in a period, and the categories and townships with most cases",

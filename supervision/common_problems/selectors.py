@@ -1,6 +1,8 @@
 """Reads of common problems, through their own gate (``common_problems_visible_to``) of the same shape as the
 cases' one; the figures a supervisor reads of a period."""
 
+from typing import TypedDict
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, F, Q, QuerySet
 
@@ -62,7 +64,20 @@ def common_problems_of_period(user: User | AnonymousUser, period: Period) -> Que
     )
 
 
-def top_categories(user: User | AnonymousUser, period: Period) -> list[dict]:
+class CategoryCount(TypedDict):
+    category_pk: int
+    name_zh: str
+    name_en: str
+    cases: int
+
+
+class TownshipCount(TypedDict):
+    township_pk: int
+    name: str
+    cases: int
+
+
+def top_categories(user: User | AnonymousUser, period: Period) -> list[CategoryCount]:
     """The categories that produced most of the cases filed in the period that the user sees: one query."""
     return list(
         cases_visible_to(user)
@@ -73,7 +88,7 @@ def top_categories(user: User | AnonymousUser, period: Period) -> list[dict]:
     )
 
 
-def top_townships(user: User | AnonymousUser, period: Period) -> list[dict]:
+def top_townships(user: User | AnonymousUser, period: Period) -> list[TownshipCount]:
     """The townships and streets (园区/街道) whose enterprises filed most of the period's cases: one query."""
     return list(
         cases_visible_to(user)

@@ -6,6 +6,7 @@ every linked or unlinked case) and the notifications committed with the change, 
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -84,7 +85,7 @@ def _linkable(cases: Iterable[Case], *, acting_user: User, problem: CommonProble
     return found
 
 
-def _link(problem: CommonProblem, cases: list[Case], *, acting_user: User, at) -> None:
+def _link(problem: CommonProblem, cases: list[Case], *, acting_user: User, at: datetime) -> None:
     CommonProblemLink.objects.bulk_create(
         CommonProblemLink(problem=problem, case=case, linked_by=acting_user, linked_at=at) for case in cases
     )

@@ -6,6 +6,7 @@ enterprise sees its own projects' nodes but never the internal notes; who may re
 """
 
 from tempfile import TemporaryFile
+from typing import Any
 
 import django_filters
 from django.http import FileResponse
@@ -19,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import limits
-from core.api import IdField
+from core.api import IdField, signed_in_user
 from core.errors import InvalidInput
 from core.filters import IdFilter
 from enterprises.api import PersonSerializer
@@ -42,7 +43,7 @@ from .selectors import (
     projects_with_figures,
 )
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class MilestoneKindSerializer(serializers.ModelSerializer):
@@ -134,7 +135,7 @@ class ProjectCaseSerializer(CaseRefSerializer):
 
 
 class ProjectDetailSerializer(ProjectListSerializer):
-    milestones = serializers.SerializerMethodField()
+    milestones = serializers.SerializerMethodField()  # type: ignore[assignment]  # DRF lets a subclass redeclare a field
     task_force = serializers.SerializerMethodField()
     year_plans = serializers.SerializerMethodField()
     investments = serializers.SerializerMethodField()
@@ -155,26 +156,26 @@ class ProjectDetailSerializer(ProjectListSerializer):
     @extend_schema_field(InternalMilestoneSerializer(many=True))
     def get_milestones(self, project: KeyProject) -> list[dict]:
         """With the internal notes only for those who see the project officially."""
-        serializer = InternalMilestoneSerializer if project.sees_internal else MilestoneSerializer
+        serializer = InternalMilestoneSerializer if project.sees_internal else MilestoneSerializer  # type: ignore[attr-defined]  # set by project_for_user
         rows = project.milestones.select_related("kind", "recorded_by").order_by("kind__position", "kind_id")
-        return serializer(rows, many=True, context=self.context).data
+        return serializer(rows, many=True, context=self.context).data  # type: ignore[return-value]  # many=True gives a list; the stubs type the one object's dict
 
     @extend_schema_field(TaskForceMemberSerializer(many=True))
     def get_task_force(self, project: KeyProject) -> list[dict]:
         rows = project.task_force.select_related("user", "unit").order_by("level", "id")
-        return TaskForceMemberSerializer(rows, many=True).data
+        return TaskForceMemberSerializer(rows, many=True).data  # type: ignore[return-value]  # many=True gives a list; the stubs type the one object's dict
 
     @extend_schema_field(YearPlanSerializer(many=True))
     def get_year_plans(self, project: KeyProject) -> list[dict]:
-        return YearPlanSerializer(project.year_plans.order_by("-year"), many=True).data
+        return YearPlanSerializer(project.year_plans.order_by("-year"), many=True).data  # type: ignore[return-value]  # many=True gives a list; the stubs type the one object's dict
 
     @extend_schema_field(InvestmentSerializer(many=True))
     def get_investments(self, project: KeyProject) -> list[dict]:
-        return InvestmentSerializer(project.investments.order_by("-month"), many=True).data
+        return InvestmentSerializer(project.investments.order_by("-month"), many=True).data  # type: ignore[return-value]  # many=True gives a list; the stubs type the one object's dict
 
     @extend_schema_field(ProjectCaseSerializer(many=True))
     def get_open_case_list(self, project: KeyProject) -> list[dict]:
-        return ProjectCaseSerializer(open_cases_of(self.context["request"].user, project), many=True).data
+        return ProjectCaseSerializer(open_cases_of(self.context["request"].user, project), many=True).data  # type: ignore[return-value]  # many=True gives a list; the stubs type the one object's dict
 
     def get_may_report(self, project: KeyProject) -> bool:
         return may_report_on(project, self.context["request"].user)
@@ -268,7 +269,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_object(self) -> KeyProject:
         project = project_for_user(self.request.user, self.kwargs["pk"])
         figures = self.get_queryset().get(pk=project.pk)
-        figures.sees_internal = project.sees_internal
+        figures.sees_internal = project.sees_internal  # type: ignore[attr-defined]  # set by project_for_user
         return figures
 
     def render(self) -> Response:
@@ -300,7 +301,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def plan(self, request: Request, pk=None) -> Response:
         project = reportable(request, pk)
-        services.milestone_plan(project=project, acting_user=request.user, **parse(PlanInput, request))
+        services.milestone_plan(project=project, acting_user=signed_in_user(request), **parse(PlanInput, request))
         return self.render()
 
     @extend_schema(summary="Record the date a node was reached (task force)", request=ReachInput)
@@ -312,21 +313,23 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         if milestone is None:
             message = _("This node is not planned yet: plan it first.")
             raise InvalidInput(message, code="milestone_not_planned", fields={"kind": [message]})
-        services.milestone_record(milestone=milestone, acting_user=request.user, **data)
+        services.milestone_record(milestone=milestone, acting_user=signed_in_user(request), **data)
         return self.render()
 
     @extend_schema(summary="Record a month's completed investment (task force)", request=InvestmentInput)
     @action(detail=True, methods=["post"])
     def investment(self, request: Request, pk=None) -> Response:
         project = reportable(request, pk)
-        services.investment_record(project=project, acting_user=request.user, **parse(InvestmentInput, request))
+        services.investment_record(
+            project=project, acting_user=signed_in_user(request), **parse(InvestmentInput, request)
+        )
         return self.render()
 
     @extend_schema(summary="Set a year's planned investment (task force)", request=YearPlanInput)
     @action(detail=True, methods=["post"], url_path="year-plan")
     def year_plan(self, request: Request, pk=None) -> Response:
         project = reportable(request, pk)
-        services.year_plan_set(project=project, acting_user=request.user, **parse(YearPlanInput, request))
+        services.year_plan_set(project=project, acting_user=signed_in_user(request), **parse(YearPlanInput, request))
         return self.render()
 
 

@@ -15,7 +15,10 @@ from enterprises.models import KeyProject, TaskForceMember
 
 
 def task_force_q(user: User | AnonymousUser) -> Q:
-    """Projects the user reports on: those whose task force they sit on or that they lead (包保领导)."""
+    """Projects the user reports on: those whose task force they sit on or that they lead (包保领导); none for
+    an anonymous user."""
+    if user.pk is None:
+        return Q(pk__in=[])
     return Q(leader_id=user.pk) | Q(pk__in=TaskForceMember.objects.filter(user_id=user.pk).values("project_id"))
 
 

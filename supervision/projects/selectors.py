@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -21,6 +22,18 @@ from workflow.workdays import WorkCalendar
 
 from .models import Milestone, MilestoneKind, ProjectInvestment, ProjectYearPlan
 from .permissions import official_projects_q
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class ProjectFigures(TypedDict):
+    """What ``projects_with_figures`` adds to each project: its planned nodes and the year's figures."""
+
+    planned_nodes: list[Milestone]
+    planned_investment: Decimal | None
+    completed_investment: Decimal
+    open_cases: int
 
 
 class MilestoneState(models.TextChoices):
@@ -50,7 +63,7 @@ def project_for_user(user: User | AnonymousUser, project_id: int | str) -> KeyPr
     except (KeyProject.DoesNotExist, TypeError, ValueError, OverflowError):
         raise NotFound() from None
     official = official_projects_q(user)
-    project.sees_internal = official is None or KeyProject.objects.filter(official, pk=project.pk).exists()
+    project.sees_internal = official is None or KeyProject.objects.filter(official, pk=project.pk).exists()  # type: ignore[attr-defined]  # the reader's, on the instance
     return project
 
 
@@ -103,7 +116,9 @@ class BoardRow:
         return {cell.state for cell in self.cells if cell.state}
 
 
-def projects_with_figures(user: User | AnonymousUser, *, year: int) -> QuerySet[KeyProject]:
+def projects_with_figures(
+    user: User | AnonymousUser, *, year: int
+) -> "QuerySet[WithAnnotations[KeyProject, ProjectFigures]]":
     """Visible projects with the year's planned and completed investment and their open cases the user
     sees, each a subquery: the board's cost does not grow with its rows."""
     plan = ProjectYearPlan.objects.filter(project=OuterRef("pk"), year=year).values("planned_investment")

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from cases.models import Category, Complexity
 from core import limits
-from core.api import IdField
+from core.api import IdField, signed_in_user
 from core.errors import NotFound
 from core.filters import DateTimeFilter, IdFilter
 from enterprises.api import PersonSerializer
@@ -92,7 +92,7 @@ class VisitInput(serializers.Serializer):
         max_length=limits.VISIT_NOTES,
         help_text="Required: what was discussed (internal).",
     )
-    problems = ProblemInput(
+    problems = ProblemInput(  # type: ignore[call-arg]  # many=True makes a ListSerializer, which takes max_length
         many=True,
         required=False,
         default=list,
@@ -151,7 +151,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             raise NotFound()
         visit = services.visit_record(
             enterprise=enterprise,
-            acting_user=request.user,
+            acting_user=signed_in_user(request),
             visited_at=values["visited_at"],
             mode=values["mode"],
             met_with=values["met_with"],

@@ -28,7 +28,11 @@ class VisitLevel(models.TextChoices):
 
 
 # The level a ``ServiceAssignment`` column names; the unit's level is held by the unit's heads.
-PERSON_OF_LEVEL = {VisitLevel.LEADER: "leader_id", VisitLevel.CADRE: "cadre_id", VisitLevel.LOCAL: "local_contact_id"}
+PERSON_OF_LEVEL: dict[str, str] = {
+    VisitLevel.LEADER: "leader_id",
+    VisitLevel.CADRE: "cadre_id",
+    VisitLevel.LOCAL: "local_contact_id",
+}
 
 
 def duty_lengths() -> dict[str, int]:

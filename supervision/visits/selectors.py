@@ -13,6 +13,7 @@ from datetime import datetime
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import BooleanField, ExpressionWrapper, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 
+from cases.models import Case
 from core.errors import NotFound
 from enterprises.access import UserRoles, roles_for_user
 from enterprises.models import Enterprise, ServiceAssignment
@@ -166,7 +167,12 @@ def enterprises_user_visits(user: User | AnonymousUser) -> QuerySet[Enterprise]:
     return Enterprise.objects.filter(serving, is_active=True).select_related("township").order_by("name", "pk")
 
 
-def visit_of_case(case) -> Visit | None:
+def current_service(enterprise_id: int) -> ServiceAssignment | None:
+    """The enterprise's current 包保 period, if it has one."""
+    return ServiceAssignment.objects.filter(enterprise_id=enterprise_id, ended_at__isnull=True).first()
+
+
+def visit_of_case(case: Case) -> Visit | None:
     """The visit a case was found on, if any: whoever sees the case may see that it came from a visit, when,
     how and by whom (the enterprise too), as the enterprise's view of the visit shows."""
     problem = VisitProblem.objects.filter(case=case).select_related("visit", "visit__visitor").first()

@@ -29,6 +29,7 @@ from workflow.workdays import WorkCalendar
 from .models import PERSON_OF_LEVEL, Visit, VisitDuty, VisitLevel, VisitMode, VisitProblem, duty_due_at, duty_lengths
 from .permissions import ensure_may_record_visit
 from .reminders import STEPS
+from .selectors import current_service
 
 # A visit is recorded within this many days of happening: the ledger is kept as the work is done, and a figure
 # of a month already reported should not change much later.
@@ -45,10 +46,6 @@ class ProblemFound:
     title: str
     description: str
     complexity: str = Complexity.ORDINARY
-
-
-def current_service(enterprise_id: int) -> ServiceAssignment | None:
-    return ServiceAssignment.objects.filter(enterprise_id=enterprise_id, ended_at__isnull=True).first()
 
 
 def _refuse(field: str, message: str, code: str | None = None) -> InvalidInput:
@@ -112,7 +109,7 @@ def visit_record(
     with transaction.atomic():
         # The current 包保 period's row orders a visit against a change of the 包保 and against another visit
         # recomputing the same duties (enterprises.services locks it to end it).
-        locked = ServiceAssignment.objects.select_for_update().filter(pk=service.pk, ended_at__isnull=True).first()
+        locked = ServiceAssignment.objects.select_for_update().filter(pk=service.pk, ended_at__isnull=True).first()  # type: ignore[union-attr]  # permitted: it has a 包保
         if locked is None:
             raise Conflict(
                 _("The enterprise's service assignment (包保) changed a moment ago. Reload and try again."),
@@ -170,9 +167,7 @@ def visit_duties_recompute(*, enterprise_ids: Iterable[int], now: datetime | Non
     return written
 
 
-def _holder(service: ServiceAssignment | None, level: str) -> int | None:
-    if service is None:
-        return None
+def _holder(service: ServiceAssignment, level: str) -> int | None:
     return service.unit_id if level == VisitLevel.UNIT else getattr(service, PERSON_OF_LEVEL[level])
 
 
@@ -200,14 +195,14 @@ def _recompute(ids: list[int], *, lengths: dict[str, int], calendar: WorkCalenda
     for enterprise_id in ids:
         service = services.get(enterprise_id)
         for level in VisitLevel.values:
-            holder = _holder(service, level) if lengths[level] else None
+            holder = _holder(service, level) if service is not None and lengths[level] else None
             duty = existing.get((enterprise_id, level))
-            if holder is None:
+            if service is None or holder is None:
                 if duty is not None:
                     stale.append(duty.pk)
                 continue
             kept = duty is not None and duty.holder_id == holder
-            since = duty.since if kept else now
+            since = duty.since if duty is not None and kept else now
             last = (by_head if level == VisitLevel.UNIT else by_person).get((enterprise_id, holder))
             last = last if last is not None and last >= since else None
             due_at = duty_due_at(max(since, last or since), lengths[level], calendar)
@@ -241,7 +236,9 @@ def _recompute(ids: list[int], *, lengths: dict[str, int], calendar: WorkCalenda
     return len(created) + len(updated) + len(stale)
 
 
-def visit_duties_on_service_change(sender: type, *, enterprise_ids: Iterable[int], at: datetime, **kwargs) -> None:
+def visit_duties_on_service_change(
+    sender: type, *, enterprise_ids: Iterable[int], at: datetime, **kwargs: object
+) -> None:
     """Receiver of ``enterprises.signals.service_assignments_changed`` (connected in ``SupervisionConfig.ready``):
     a changed 包保 moves its duties in the same transaction."""
     visit_duties_recompute(enterprise_ids=enterprise_ids, now=at)

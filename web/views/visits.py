@@ -17,6 +17,7 @@ from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
 from supervision.visits.permissions import capacities_of, may_see_visit_desk
 from supervision.visits.selectors import (
+    current_service,
     duties_held_by,
     duties_visible_to,
     enterprise_visits,
@@ -25,7 +26,7 @@ from supervision.visits.selectors import (
     visits_visible_to,
     with_cases,
 )
-from supervision.visits.services import current_service, visit_record
+from supervision.visits.services import visit_record
 
 from ..actions import perform
 from ..forms.visits import ProblemFormSet, VisitForm

@@ -75,7 +75,7 @@ def case_merge(*, case: Case, into: Case, acting_user: User, note: str = "") -> 
             from_state=target.state,
             note=note,
             data={"from": case.number, "from_id": case.pk},
-            at=case.closed_at,
+            at=case.closed_at,  # type: ignore[arg-type]  # merged: closed
         )
         target.version += 1
         Case.objects.filter(pk=target.pk).update(version=target.version)

@@ -284,7 +284,8 @@ def case_pause_expire(*, pause_id: int, now: datetime, calendar: WorkCalendar) -
         return False
     with transaction.atomic():
         current = case_lock(case_id=case_id)
-        if not current.pauses.filter(pk=pause_id, state=PauseState.RUNNING, due_at__lte=now).exists():
+        running = current.pauses.filter(pk=pause_id, state=PauseState.RUNNING, due_at__lte=now)
+        if current.paused_until is None or not running.exists():
             return False
         pause = _resume(
             current,
