@@ -2,7 +2,7 @@
 
 Rows are written in bulk (COPY on PostgreSQL), not through the services: a million cases take minutes,
 not days. What is written follows the app's rules (states, events, clocks, constraints); the shape is
-described in ``benchmarks/dataset.py`` and docs/benchmarks.md. The data stands as at ``--as-of``
+described in ``benchmarks/dataset/`` and docs/benchmarks.md. The data stands as at ``--as-of``
 (default: 10:00 of the latest working day), which ``bench`` reads back from the newest event.
 """
 
