@@ -30,6 +30,7 @@ from . import services
 from .models import CommonProblem
 from .permissions import ensure_may_raise
 from .selectors import (
+    common_problem_as_changed,
     common_problem_for_user,
     common_problems_of_period,
     common_problems_visible_to,
@@ -190,7 +191,8 @@ class CommonProblemViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
         return common_problem_for_user(self.request.user, self.kwargs["pk"])
 
     def render(self, problem: CommonProblem, status_code=status.HTTP_200_OK) -> Response:
-        fresh = common_problem_for_user(self.request.user, problem.pk)
+        """What the change left, read once more; the user was let act on it, so they read what they did."""
+        fresh = common_problem_as_changed(problem)
         return Response(CommonProblemDetailSerializer(fresh, context=self.get_serializer_context()).data, status_code)
 
     def cases_of(self, ids: list[int]) -> list:

@@ -25,9 +25,7 @@ def common_problems_visible_to(user: User | AnonymousUser) -> QuerySet[CommonPro
     Each row carries ``enterprise_count``: how many enterprises it answers.
     """
     roles = roles_for_user(user)
-    problems = CommonProblem.objects.select_related("category", "unit", "raised_by", "answered_by").annotate(
-        enterprise_count=Count("links__case__enterprise", distinct=True)
-    )
+    problems = _with_enterprise_count()
     if roles.user_id is None or not roles.is_official:
         return problems.none()
     if roles.is_superuser or roles.is_dispatcher or roles.oversees_every_unit:
@@ -35,6 +33,19 @@ def common_problems_visible_to(user: User | AnonymousUser) -> QuerySet[CommonPro
     units = roles.head_unit_ids | roles.cadre_unit_ids | roles.supervised_unit_ids | roles.led_unit_ids
     linked = CommonProblemLink.objects.filter(case__in=cases_visible_officially_to(user)).values("problem_id")
     return problems.filter(Q(unit_id__in=units) | Q(pk__in=linked))
+
+
+def _with_enterprise_count() -> QuerySet[CommonProblem]:
+    return CommonProblem.objects.select_related("category", "unit", "raised_by", "answered_by").annotate(
+        enterprise_count=Count("links__case__enterprise", distinct=True)
+    )
+
+
+def common_problem_as_changed(problem: CommonProblem) -> CommonProblem:
+    """The row a change just wrote, for the one who wrote it even when the change took it out of their sight
+    (given to a unit they do not oversee): their answer is what they did, not a 404. Its cases are still read
+    through their own gate (``linked_cases_for_user``)."""
+    return _with_enterprise_count().get(pk=problem.pk)
 
 
 def common_problem_for_user(user: User | AnonymousUser, problem_id: int | str) -> CommonProblem:

@@ -247,3 +247,19 @@ def test_it_lists_common_problems_in_a_constant_number_of_queries(district, rais
     assert first.data["count"] == 1 and response.data["count"] == 4
     assert {row["enterprise_count"] for row in response.data["results"]} == {2}
     assert len(four) == len(one)
+
+
+def test_a_supervisor_who_gives_one_away_reads_what_they_did_then_no_longer_sees_it(district):
+    with travel(MONDAY_2):
+        cases = [yixin_case(district), hongda_case(district)]
+        body = {**raise_body(district, *cases), "unit": district.other_bureau.pk}
+        problem_id = district.client(district.dora).post(URL, body, format="json").data["id"]
+        otto = district.client(district.otto)
+
+        given = otto.post(f"{URL}{problem_id}/assign/", {"unit": district.industry.pk}, format="json")
+        afterwards = otto.get(f"{URL}{problem_id}/")
+
+    assert given.status_code == 200, given.data
+    assert (given.data["unit"]["name"], given.data["enterprise_count"]) == (district.industry.name, 2)
+    assert given.data["cases"] == []  # the district's cases were never his to see
+    assert afterwards.status_code == 404
