@@ -1,7 +1,7 @@
 """What a user is: the roles and relations every permission and visibility rule reads.
 
-Loaded once per user object (four small queries) and cached on it, so that a
-page of fifty cases asks for ``available_actions`` without one query per case.
+Loaded once per user object (one query; one more over the small unit table for heads and overseers) and
+cached on it, so that a page of fifty cases asks for ``available_actions`` without one query per case.
 """
 
 from collections import defaultdict
@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q
+from django.db.models import BigIntegerField, CharField, Q, Value
 
 from .models import EnterpriseContact, Role, ServiceAssignment, Unit, UnitMembership
 
@@ -93,15 +93,12 @@ def roles_for_user(user: User | AnonymousUser) -> UserRoles:
     if not user.is_authenticated:
         return UserRoles(user_id=None)
 
-    memberships = list(UnitMembership.objects.filter(user=user).values_list("unit_id", "role", "jurisdiction_id"))
+    memberships, contact_enterprise_ids, served_enterprise_ids = _relations(user)
     role_names = frozenset(role for _unit, role, _jurisdiction in memberships)
     by_role: dict[str, set[int]] = defaultdict(set)
     for unit_id, role, jurisdiction_id in memberships:
         overseer = role in (Role.SUPERVISOR, Role.LEADER)
         by_role[role].add(jurisdiction_id or unit_id if overseer else unit_id)
-    served = ServiceAssignment.objects.filter(ended_at__isnull=True).filter(
-        Q(cadre=user) | Q(local_contact=user) | Q(leader=user)
-    )
     needs_tree = by_role[Role.UNIT_HEAD] or by_role[Role.SUPERVISOR] or by_role[Role.LEADER]
     tree = UnitTree() if needs_tree else None
 
@@ -111,10 +108,8 @@ def roles_for_user(user: User | AnonymousUser) -> UserRoles:
     roles = UserRoles(
         user_id=user.pk,
         is_superuser=user.is_superuser,
-        contact_enterprise_ids=frozenset(
-            EnterpriseContact.objects.filter(user=user).values_list("enterprise_id", flat=True)
-        ),
-        served_enterprise_ids=frozenset(served.values_list("enterprise_id", flat=True)),
+        contact_enterprise_ids=contact_enterprise_ids,
+        served_enterprise_ids=served_enterprise_ids,
         cadre_unit_ids=frozenset(by_role[Role.CADRE]),
         head_unit_ids=below(Role.UNIT_HEAD),
         direct_head_unit_ids=frozenset(by_role[Role.UNIT_HEAD]),
@@ -126,6 +121,35 @@ def roles_for_user(user: User | AnonymousUser) -> UserRoles:
     )
     setattr(user, CACHE_ATTRIBUTE, roles)
     return roles
+
+
+def _relations(user: User) -> tuple[list[tuple[int, str, int | None]], frozenset[int], frozenset[int]]:
+    """The user's unit memberships (unit, role, jurisdiction), the enterprises they are a contact of and
+    those they serve now (包保), in one query: every request of every signed-in person reads them."""
+    text, number = CharField(), BigIntegerField()
+    memberships = (
+        UnitMembership.objects.filter(user=user)
+        .order_by()
+        .values_list(Value("membership", output_field=text), "unit_id", "role", "jurisdiction_id")
+    )
+    contacts = (
+        EnterpriseContact.objects.filter(user=user)
+        .order_by()
+        .values_list(Value("contact", text), "enterprise_id", Value("", text), Value(None, number))
+    )
+    # Without ``order_by()`` the model's ordering (by enterprise) would join and sort the enterprises.
+    served = (
+        ServiceAssignment.objects.filter(ended_at__isnull=True)
+        .filter(Q(cadre=user) | Q(local_contact=user) | Q(leader=user))
+        .order_by()
+        .values_list(Value("served", text), "enterprise_id", Value("", text), Value(None, number))
+    )
+    rows = list(memberships.union(contacts, served, all=True))
+    return (
+        [(row_id, role, jurisdiction) for source, row_id, role, jurisdiction in rows if source == "membership"],
+        frozenset(row_id for source, row_id, _role, _jurisdiction in rows if source == "contact"),
+        frozenset(row_id for source, row_id, _role, _jurisdiction in rows if source == "served"),
+    )
 
 
 def forget_roles(user: User | AnonymousUser) -> None:

@@ -123,8 +123,8 @@ def test_it_lists_invitations_in_a_fixed_number_of_queries(district, huaxin, dja
         invitation_create(acting_user=district.carol, enterprise=huaxin, username=f"person{number}", name="某人")
     carol = signed_in(district.carol)
 
-    # Session, user, roles (three), the count and the page, the bell.
-    with django_assert_num_queries(8):
+    # Session, user, roles (one), the count and the page, the bell.
+    with django_assert_num_queries(6):
         carol.get("/invitations/")
 
 

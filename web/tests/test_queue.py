@@ -17,7 +17,7 @@ from workflow.tests.helpers import assigned_case, reload, resolved_case, routed_
 
 from .helpers import bulk_assigned_cases, flashed, signed_in
 
-QUEUE_QUERIES = 10
+QUEUE_QUERIES = 8
 
 
 def row_numbers(page: str, numbers: list[str]) -> list[str]:
@@ -161,7 +161,7 @@ def test_it_lists_served_enterprises_in_a_fixed_number_of_queries(district, djan
     # Whether each enterprise has a contact who can log in, and its last visit, ride on the list's query; the
     # page's visit duties are one more, the count of those without a contact the eleventh, and the duties'
     # deadlines read the working-day calendar (two).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         carol.get("/served/")
 
 

@@ -314,13 +314,13 @@ def measure(user, url, params=None):
     return len(queries), response.json(), "\n".join(query["sql"] for query in queries.captured_queries)
 
 
-# The list, for any user: 1 token with its user; 3 for the roles (unit memberships, current 包保
+# The list, for any user: 1 token with its user; 1 for the roles (unit memberships, current 包保
 # periods the user serves in, enterprises the user is a contact of); 1 COUNT for the paginator;
 # 1 page of cases with enterprise, category, assignee, unit and filer joined. available_actions
 # reads only the roles cached on the user, so no query per case.
-LIST_QUERIES = 6
+LIST_QUERIES = 4
 # Unit heads (and supervisors, leaders) also read the unit tree once to expand their subtree.
-LIST_QUERIES_WITH_UNIT_TREE = 7
+LIST_QUERIES_WITH_UNIT_TREE = 5
 
 
 @pytest.mark.parametrize(
@@ -452,15 +452,15 @@ def busy_case(district, comments: int) -> Case:
     return Case.objects.get(pk=case.pk)
 
 
-# The detail: 1 token with its user; 3 roles; 1 case with its enterprise, category, assignee, unit
+# The detail: 1 token with its user; 1 roles; 1 case with its enterprise, category, assignee, unit
 # and filer joined; 1 comments with authors; 1 attachments with uploaders; 1 events with actors.
 # (The running pause's request is read only while the case is paused.)
-DETAIL_QUERIES = 8
+DETAIL_QUERIES = 6
 # Officials: 2 more for the extension requests and the clock's pauses, which only they see.
-DETAIL_QUERIES_FOR_OFFICIALS = 10
+DETAIL_QUERIES_FOR_OFFICIALS = 8
 # Officials who are not dispatchers: 1 more to ask whether they see the case as an official
 # (and so with its internal notes); the answer is cached for comments, attachments and events.
-DETAIL_QUERIES_WITH_INTERNAL_CHECK = 11
+DETAIL_QUERIES_WITH_INTERNAL_CHECK = 9
 
 
 @pytest.mark.parametrize(
