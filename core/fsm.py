@@ -45,8 +45,8 @@ def is_logged(model: type[models.Model]) -> bool:
 
 
 def refuse_unlogged_transition(sender: type[models.Model], instance: models.Model, name: str, **kwargs) -> None:
-    """django-fsm's ``pre_transition``: a logged model's transition needs ``logged_transition`` (or django-fsm-log's
-    ``fsm_log_by`` with a ``by`` argument) and an open transaction."""
+    """django-fsm's ``pre_transition``: a logged model's transition needs ``logged_transition`` and an open
+    transaction."""
     if not is_logged(sender):
         return
     try:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enterprises.access import UserRoles
 from enterprises.models import Role
+from supervision.projects.permissions import may_see_project_board
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ MENU = (
         lambda roles: roles.is_supervisor or bool(roles.roles & {Role.CADRE, Role.UNIT_HEAD}),
     ),
     ("web:ledger", _("Ledger export"), lambda roles: roles.is_official),
-    ("web:projects", _("Key projects"), lambda roles: roles.is_official or roles.is_enterprise_user),
+    ("web:projects", _("Key projects"), may_see_project_board),
     ("web:board", _("Listed cases"), lambda roles: Role.LEADER in roles.roles or roles.is_supervisor),
     ("web:masterdata", _("Master data"), lambda roles: roles.is_superuser),
     ("web:invitations", _("Invitations"), lambda roles: roles.is_superuser or bool(roles.served_enterprise_ids)),

@@ -147,8 +147,8 @@ class CaseClocks:
         self.save_deadlines(values)
         return self.case
 
-    # The only two places the clocks reach the database, so that the demo's bulk writer (workflow/demo/rows.py)
-    # can keep the same rows in memory and insert them in bulk.
+    # The only two places the clocks reach the database, so that the demo's bulk writer (workflow/demo/rows.py,
+    # BufferedClocks in buffer.py) can keep the same rows in memory and insert them in bulk.
 
     def save_cycle(self, cycle: DeadlineCycle, *, fields: list[str] | None = None) -> None:
         """Insert a new clock, or write the ``fields`` of one that changed."""

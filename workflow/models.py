@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from django_fsm_log.decorators import fsm_log_by
 
 from cases.models import Complexity
 
@@ -468,20 +467,18 @@ class ClockPause(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_state_display()} → {self.expected_date:%Y-%m-%d}"
 
-    @fsm_log_by
     @transition(
         field=state,
         source=PauseState.REQUESTED,
         target=PauseState.RUNNING,
         conditions=[lambda pause: not pause.needs_approval],
     )
-    def begin(self, *, by, at, workdays_left: int, cycle) -> None:
+    def begin(self, *, at, workdays_left: int, cycle) -> None:
         """Within the limits a pause runs as soon as the assignee asks for it; ``cycle`` is the clock it stopped."""
         self.paused_at, self.workdays_left, self.paused_cycle = at, workdays_left, cycle
 
     begin.alters_data = True
 
-    @fsm_log_by
     @transition(
         field=state,
         source=PauseState.REQUESTED,
@@ -496,7 +493,6 @@ class ClockPause(ConcurrentTransitionMixin, models.Model):
 
     approve.alters_data = True
 
-    @fsm_log_by
     @transition(field=state, source=PauseState.REQUESTED, target=PauseState.REJECTED, permission=may_decide_pause)
     def reject(self, *, by, note: str, at) -> None:
         """A supervisor refuses a pause beyond the limits, with a note: the clock keeps running."""
@@ -504,15 +500,13 @@ class ClockPause(ConcurrentTransitionMixin, models.Model):
 
     reject.alters_data = True
 
-    @fsm_log_by
     @transition(field=state, source=PauseState.REQUESTED, target=PauseState.LAPSED)
-    def lapse(self, *, by, at) -> None:
+    def lapse(self, *, at) -> None:
         """A request nobody decided is moot once the case is resolved, sent back, closed or someone else's."""
         self.decided_at = at
 
     lapse.alters_data = True
 
-    @fsm_log_by
     @transition(field=state, source=PauseState.RUNNING, target=PauseState.ENDED)
     def end(self, *, by, how: str, at, workdays_paused: int, cycle) -> None:
         """The pause ends: the clock runs again (``cycle``), or the case left the unit's hands with it stopped."""

@@ -62,7 +62,7 @@ INSTALLED_APPS = [
 # Every transition of a model with states is logged by django-fsm-log (core/fsm.py, docs/architecture.md),
 # except on the two models whose own event log says more: a case's CaseEvent (notes, data, what the
 # enterprise may see) and an invitation's InvitationEvent (the invitation itself, the reason of a revoke).
-DJANGO_FSM_LOG_IGNORED_MODELS = ["cases.models.Case", "accounts.models.Invitation"]
+DJANGO_FSM_LOG_IGNORED_MODELS = ["cases.models.case.Case", "accounts.models.Invitation"]
 
 MIDDLEWARE = [
     # First: /healthz/ answers a load balancer before the HTTPS redirect, ALLOWED_HOSTS, sessions or login.

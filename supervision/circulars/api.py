@@ -139,8 +139,10 @@ class CircularUpdateSerializer(serializers.Serializer):
     )
 
 
-class CircularActionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(required=False, help_text="Refuse (409) if the circular changed since.")
+class CircularVersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        help_text="The version you read; a circular changed since refuses it (409 `stale_circular`)."
+    )
 
 
 class CircularPublishSerializer(serializers.Serializer):
@@ -149,7 +151,7 @@ class CircularPublishSerializer(serializers.Serializer):
     )
 
 
-class CircularRegenerateSerializer(CircularActionSerializer):
+class CircularRegenerateSerializer(CircularVersionSerializer):
     worst_count = serializers.IntegerField(required=False)
 
 
@@ -211,12 +213,17 @@ class CircularViewSet(OfficialsOnly, viewsets.GenericViewSet):
         services.circular_update(circular=circular, acting_user=signed_in_user(request), **data)
         return self.detail_response(self.get_object())
 
-    @extend_schema(summary="Delete a draft", request=CircularActionSerializer, responses={204: None})
+    @extend_schema(
+        summary="Delete a draft",
+        description="`version` is a query parameter (`?version=3`): a DELETE carries no body.",
+        parameters=[CircularVersionSerializer],
+        request=None,
+        responses={204: None},
+    )
     def destroy(self, request: Request, pk=None) -> Response:
         circular = self.get_object()
-        services.circular_delete(
-            circular=circular, acting_user=signed_in_user(request), **parsed(CircularActionSerializer, request.data)
-        )
+        data = parsed(CircularVersionSerializer, request.query_params)
+        services.circular_delete(circular=circular, acting_user=signed_in_user(request), **data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary="Take a draft's figures anew", request=CircularRegenerateSerializer)

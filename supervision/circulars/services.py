@@ -134,13 +134,14 @@ def circular_create(
     return circular
 
 
-def _locked_draft(circular: Circular, *, acting_user: User, version: int | None) -> Circular:
-    """The current row, locked until commit: a supervisor of its jurisdiction's, a draft, and not changed since."""
+def _locked_draft(circular: Circular, *, acting_user: User, version: int) -> Circular:
+    """The current row, locked until commit: a supervisor of its jurisdiction's, a draft, and not changed since
+    ``version``, the copy the user read: every change of a draft names it, so an older copy changes nothing."""
     current = Circular.objects.select_for_update().select_related("jurisdiction").get(pk=circular.pk)
     ensure_supervises(acting_user, current.jurisdiction_id)
     if current.is_published:
         raise CircularPublished()
-    if version is not None and current.version != version:
+    if current.version != version:
         raise Conflict(
             _("Someone else changed this circular a moment ago. Reload it and try again."), code="stale_circular"
         )
@@ -199,9 +200,10 @@ def circular_update(
 
 
 def circular_regenerate(
-    *, circular: Circular, acting_user: User, version: int | None = None, worst_count: int | None = None
+    *, circular: Circular, acting_user: User, version: int, worst_count: int | None = None
 ) -> Circular:
-    """Take the figures of a draft anew, as of now; comments on units it no longer names are dropped."""
+    """Take the figures of a draft anew, as of now; comments on units it no longer names are dropped. ``version``
+    is the copy the supervisor read: a draft a colleague changed since is refused (409), not overwritten."""
     with transaction.atomic():
         current = _locked_draft(circular, acting_user=acting_user, version=version)
         if worst_count is not None:
@@ -216,8 +218,9 @@ def circular_regenerate(
     return current
 
 
-def circular_delete(*, circular: Circular, acting_user: User, version: int | None = None) -> None:
-    """A draft that will not be published is deleted; a published circular stays for good."""
+def circular_delete(*, circular: Circular, acting_user: User, version: int) -> None:
+    """A draft that will not be published is deleted; a published circular stays for good. ``version`` is the copy
+    the supervisor read: a draft a colleague changed since is refused (409), not deleted."""
     with transaction.atomic():
         current = _locked_draft(circular, acting_user=acting_user, version=version)
         current.delete()

@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from django_fsm_log.decorators import fsm_log_by
 
 from cases.models import ResolutionType
 
@@ -98,17 +97,15 @@ class CommonProblem(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @fsm_log_by
     @transition(field=state, source=CommonProblemState.OPEN, target=CommonProblemState.OPEN, permission=may_manage)
-    def assign(self, *, unit, by=None) -> None:
+    def assign(self, *, unit) -> None:
         """Another unit owns the policy: it answers from now on, by the same deadline."""
         self.unit = unit
 
     assign.alters_data = True
 
-    @fsm_log_by
     @transition(field=state, source=CommonProblemState.OPEN, target=CommonProblemState.ANSWERED, permission=may_answer)
-    def give_answer(self, *, resolution_type: str, answer: str, at, by=None) -> None:
+    def give_answer(self, *, resolution_type: str, answer: str, by, at) -> None:
         """The unit answers once; the service resolves every linked case with this answer."""
         self.resolution_type = resolution_type
         self.answer = answer
@@ -118,11 +115,10 @@ class CommonProblem(ConcurrentTransitionMixin, models.Model):
 
     give_answer.alters_data = True
 
-    @fsm_log_by
     @transition(
         field=state, source=CommonProblemState.ANSWERED, target=CommonProblemState.CLOSED, permission=may_manage
     )
-    def close(self, *, at, by=None) -> None:
+    def close(self, *, at) -> None:
         """Crossed off (销号) by a dispatcher or supervisor once answered; each case is still confirmed by its
         own enterprise."""
         self.closed_at = at

@@ -18,6 +18,7 @@ from cases.models import Case, CaseState, Category, EventAction, ResolutionType
 from cases.selectors import cases_visible_officially_to
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.fsm import logged_transition
 from enterprises.access import overseers_of
 from enterprises.models import Role, Unit
 from notifications.services import Message, notifications_create
@@ -155,7 +156,7 @@ def common_problem_assign(*, problem: CommonProblem, acting_user: User, unit: Un
     with transaction.atomic():
         current = _locked(problem)
         ensure_may(current, acting_user=acting_user, method="assign")
-        current.assign(unit=unit, by=acting_user)
+        logged_transition(current.assign, acting_user=acting_user, description=str(unit), unit=unit)
         current.save()
         _notify(current, "common_problem_assigned", _unit_people(unit.pk), f"unit{unit.pk}")
     return current
@@ -231,7 +232,15 @@ def common_problem_answer(
         current = _locked(problem)
         ensure_may(current, acting_user=acting_user, method="give_answer")
         now = clock.now()
-        current.give_answer(resolution_type=resolution_type, answer=answer, at=now, by=acting_user)
+        logged_transition(
+            current.give_answer,
+            acting_user=acting_user,
+            description=answer,
+            resolution_type=resolution_type,
+            answer=answer,
+            by=acting_user,
+            at=now,
+        )
         current.save()
         reference = {"id": current.pk, "title": current.title}
         waiting = Case.objects.filter(common_problem_link__problem=current, state=CaseState.ASSIGNED).order_by("pk")
@@ -252,6 +261,6 @@ def common_problem_close(*, problem: CommonProblem, acting_user: User) -> Common
     with transaction.atomic():
         current = _locked(problem)
         ensure_may(current, acting_user=acting_user, method="close")
-        current.close(at=clock.now(), by=acting_user)
+        logged_transition(current.close, acting_user=acting_user, at=clock.now())
         current.save()
     return current

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.errors import NotPermitted
-from enterprises.access import roles_for_user
+from enterprises.access import UserRoles, roles_for_user
 from enterprises.models import KeyProject, TaskForceMember
 
 
@@ -19,7 +19,23 @@ def task_force_q(user: User | AnonymousUser) -> Q:
     an anonymous user."""
     if user.pk is None:
         return Q(pk__in=[])
-    return Q(leader_id=user.pk) | Q(pk__in=TaskForceMember.objects.filter(user_id=user.pk).values("project_id"))
+    return _reported_on_by(user.pk)
+
+
+def _reported_on_by(user_id: int) -> Q:
+    return Q(leader_id=user_id) | Q(pk__in=TaskForceMember.objects.filter(user_id=user_id).values("project_id"))
+
+
+def may_see_project_board(roles: UserRoles) -> bool:
+    """Whether the board of key projects is for this person, asked by its page and by the menu alike: every
+    official and enterprise contact (the board shows what they may see, perhaps nothing yet), and whoever reports
+    on a project without any unit role, such as a city leader on its task force. It takes the cached roles the
+    menu is built from; only a person with none of them costs a query."""
+    if roles.user_id is None:
+        return False
+    if roles.is_official or roles.is_enterprise_user:
+        return True
+    return KeyProject.objects.filter(_reported_on_by(roles.user_id)).exists()
 
 
 def official_projects_q(user: User | AnonymousUser) -> Q | None:

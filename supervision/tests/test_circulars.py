@@ -293,10 +293,50 @@ def test_it_edits_a_draft_and_refuses_a_stale_copy(district, history):
 def test_it_deletes_a_draft(district, history):
     circular = draft(district)
 
-    response = district.client(district.sam).delete(detail_url(circular))
+    response = district.client(district.sam).delete(f"{detail_url(circular)}?version={circular['version']}")
 
     assert response.status_code == 204
     assert not Circular.objects.filter(pk=circular["id"]).exists()
+
+
+def test_it_deletes_or_regenerates_only_the_version_the_supervisor_read(district, history):
+    circular = draft(district)
+    client = district.client(district.sam)
+    # A colleague edits the draft while sam still has the first copy open.
+    edited = client.patch(
+        detail_url(circular), {"version": circular["version"], "title": "同事改后的标题"}, format="json"
+    )
+    before = row_values(circular["id"])
+
+    attempts = {
+        "regenerate without a version": client.post(detail_url(circular, "regenerate/"), {}, format="json"),
+        "delete without a version": client.delete(detail_url(circular)),
+        "regenerate an older copy": client.post(
+            detail_url(circular, "regenerate/"),
+            {"version": circular["version"]},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE="en",
+        ),
+        "delete an older copy": client.delete(
+            f"{detail_url(circular)}?version={circular['version']}", HTTP_ACCEPT_LANGUAGE="en"
+        ),
+    }
+
+    refused = {what: (response.status_code, response.json().get("code")) for what, response in attempts.items()}
+    assert refused == {
+        "regenerate without a version": (400, "invalid"),
+        "delete without a version": (400, "invalid"),
+        "regenerate an older copy": (409, "stale_circular"),
+        "delete an older copy": (409, "stale_circular"),
+    }
+    assert list(attempts["delete without a version"].json()["fields"]) == ["version"]
+    assert attempts["delete an older copy"].json()["message"] == (
+        "Someone else changed this circular a moment ago. Reload it and try again."
+    )
+    assert row_values(circular["id"]) == before
+    fresh = edited.json()["version"]
+    assert client.post(detail_url(circular, "regenerate/"), {"version": fresh}, format="json").status_code == 200
+    assert client.delete(f"{detail_url(circular)}?version={fresh + 1}").status_code == 204
 
 
 # --- publishing ----------------------------------------------------------------------------------------------
@@ -325,9 +365,9 @@ def test_it_refuses_to_change_a_published_circular_and_leaves_it_as_it_was(distr
 
     attempts = [
         client.patch(detail_url(circular), {"version": circular["version"], "title": "改"}, format="json"),
-        client.post(detail_url(circular, "regenerate/"), {}, format="json"),
+        client.post(detail_url(circular, "regenerate/"), {"version": circular["version"]}, format="json"),
         client.post(detail_url(circular, "publish/"), {"version": circular["version"]}, format="json"),
-        client.delete(detail_url(circular)),
+        client.delete(f"{detail_url(circular)}?version={circular['version']}"),
     ]
 
     for response in attempts:

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django_fsm_log.models import StateLog
 
 from cases.models import Case, CaseEvent, CaseState, EventAction, ResolutionType
+from core.tests.logs import logged
 from notifications.models import Notification
 from supervision.common_problems import services
 from supervision.common_problems.models import CommonProblem, CommonProblemState
@@ -115,6 +116,23 @@ def test_one_answer_resolves_every_linked_case_and_each_enterprise_rates_its_own
     rated = workflow.case_close(case=Case.objects.get(pk=yixin.pk), acting_user=district.alice, satisfaction=5)
     assert rated.state == CaseState.CLOSED
     assert Case.objects.get(pk=hongda.pk).state == CaseState.RESOLVED
+
+
+def test_it_logs_who_gave_it_away_answered_and_closed_it_with_what_they_said(district, raised):
+    problem, _cases = raised
+    dora = district.client(district.dora)
+
+    given = dora.post(f"{URL}{problem.pk}/assign/", {"unit": district.commerce.pk}, format="json")
+    answer = {"resolution_type": ResolutionType.SOLVED, "answer": "商务局协调供电公司增容。"}
+    answered = district.client(district.dave).post(f"{URL}{problem.pk}/answer/", answer, format="json")
+    closed = dora.post(f"{URL}{problem.pk}/close/", {}, format="json")
+
+    assert [given.status_code, answered.status_code, closed.status_code] == [200, 200, 200], closed.data
+    assert logged(problem) == [
+        ("assign", "open", "open", "dora", "商务局"),
+        ("give_answer", "open", "answered", "dave", "商务局协调供电公司增容。"),
+        ("close", "answered", "closed", "dora", ""),
+    ]
 
 
 def test_the_enterprise_reads_the_answer_on_its_case_but_nothing_of_the_others(district, raised):

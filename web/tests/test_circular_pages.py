@@ -4,6 +4,7 @@ form, a stale edit refused, confirmed publication and deletion, and who sees wha
 Wednesday 18 November 2026, 10:00 Beijing time, is "now". Yixin's cases go to carol (Industry Bureau).
 """
 
+import re
 from datetime import datetime
 
 import pytest
@@ -169,6 +170,36 @@ def test_it_deletes_a_draft_once_confirmed(district):
     assert response.status_code == 302 and response["Location"] == CIRCULARS
     assert flashed(response) == ["The draft was deleted."]
     assert not Circular.objects.exists()
+
+
+def version_sent_by(page: str, action: str) -> str:
+    """The hidden ``version`` the page's form for ``action`` posts back."""
+    form = re.search(rf'<form[^>]*action="[^"]*/{action}/"(.*?)</form>', page, re.S)
+    assert form is not None, f"no {action} form"
+    (version,) = re.findall(r'name="version" value="(\d+)"', form.group(1))
+    return version
+
+
+def test_it_regenerates_or_deletes_only_the_copy_the_supervisor_read(district):
+    circular = draft(district)
+    client = signed_in(district.sam, "en")
+    page = client.get(url(circular)).content.decode()
+    read = {action: version_sent_by(page, action) for action in ("regenerate", "delete")}
+    circular_services.circular_update(circular=circular, acting_user=district.sam, version=1, title="同事的标题")
+    before = Circular.objects.values().get(pk=circular.pk)
+
+    refusals = [
+        client.post(url(circular, "regenerate"), {"version": read["regenerate"]}, follow=True),
+        client.post(url(circular, "delete"), {"version": read["delete"], "confirm": "on"}, follow=True),
+    ]
+    unversioned = client.post(url(circular, "delete"), {"confirm": "on"})
+
+    assert read == {"regenerate": "1", "delete": "1"}
+    for response in refusals:
+        assert response.redirect_chain == [(url(circular), 302)]
+        assert "Someone else changed this circular a moment ago. Reload it and try again." in response.content.decode()
+    assert unversioned.status_code == 400
+    assert Circular.objects.values().get(pk=circular.pk) == before
 
 
 def test_it_keeps_a_draft_from_other_officials_and_another_districts_supervisor(district):

@@ -7,12 +7,13 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from cases.models import Case
-from enterprises.models import KeyProject
+from enterprises.models import KeyProject, TaskForceLevel, TaskForceMember
 from notifications.models import Notification
 from supervision.projects.models import Milestone
 from supervision.projects.reminders import milestones_sweep
@@ -50,6 +51,20 @@ def test_it_shows_the_board_with_nodes_coloured_by_state_in_a_constant_number_of
     many, page = board_queries()
     assert many == few
     assert page.count('class="node node--due_soon"') == 5
+
+
+def test_it_offers_the_board_in_the_menu_to_a_task_force_member_without_a_unit_role(district, project):
+    city_leader = User.objects.create_user(username="mayor", first_name="孟市长")
+    TaskForceMember.objects.create(project=project, user=city_leader, level=TaskForceLevel.CITY_LEADER)
+    nobody = User.objects.create_user(username="nobody")
+
+    home = signed_in(city_leader).get("/", follow=True)
+    refused = signed_in(nobody).get("/projects/")
+
+    assert home.redirect_chain == [("/projects/", 302)]
+    assert 'href="/projects/"' in home.content.decode() and "亿鑫新材料一期" in home.content.decode()
+    assert refused.status_code == 403 and 'href="/projects/"' not in refused.content.decode()
+    assert signed_in(nobody).get("/projects/export.xlsx").status_code == 403
 
 
 def test_it_filters_the_board_by_state_and_exports_the_same_rows(district, project):

@@ -8,14 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import NotFound
+from enterprises.access import roles_for_user
 from supervision.exports import XLSX, in_language
 from supervision.projects import services
 from supervision.projects.exports import FILENAME, write_board_workbook
-from supervision.projects.permissions import may_report_on
+from supervision.projects.permissions import may_report_on, may_see_project_board
 from supervision.projects.selectors import (
     board_rows,
     milestone_state,
@@ -28,6 +30,7 @@ from workflow.workdays import SHANGHAI
 
 from ..actions import perform
 from ..forms.projects import BoardFilterForm, InvestmentForm, PlanForm, ReachForm, YearPlanForm
+from .supervision import refused
 
 
 def _board(request: HttpRequest):
@@ -46,8 +49,17 @@ def _board(request: HttpRequest):
     return form, kinds, rows, now
 
 
+def _refused_the_board(request: HttpRequest) -> HttpResponse | None:
+    """The page and the menu give the same answer (``may_see_project_board``)."""
+    if may_see_project_board(roles_for_user(request.user)):
+        return None
+    return refused(request, _("Key projects are for officials, their task forces and the enterprises' contacts."))
+
+
 @login_required
 def project_board(request: HttpRequest) -> HttpResponse:
+    if (refusal := _refused_the_board(request)) is not None:
+        return refusal
     form, kinds, rows, now = _board(request)
     status = 400 if form.is_bound and form.errors else 200
     context = {"form": form, "kinds": kinds, "rows": rows, "year": now.astimezone(SHANGHAI).year}
@@ -55,7 +67,9 @@ def project_board(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def project_board_export(request: HttpRequest) -> FileResponse:
+def project_board_export(request: HttpRequest) -> HttpResponse:
+    if (refusal := _refused_the_board(request)) is not None:
+        return refusal
     _form, kinds, rows, now = _board(request)
     file = TemporaryFile()
     write_board_workbook(kinds, rows, file=file)

@@ -1,11 +1,10 @@
-"""The supervisor's and leader's pages: the overdue board with urging, extension decisions, rankings with their
-drill-down, and the leader's board. Views parse, call ``supervision`` selectors and ``workflow`` services, render.
+"""The supervisor's and leader's pages: the overdue board with urging, extension decisions and the leader's board
+(the rankings are in ``rankings.py``). Views parse, call ``supervision`` selectors and ``workflow`` services, render.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,14 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cases.models import Case, Closure, ResolutionType, Satisfaction, UrgingLevel
+from cases.models import Case, UrgingLevel
 from cases.permissions import supervises
 from cases.selectors import case_for_user
-from core.errors import ApplicationError, Conflict, NotFound, NotPermitted
-from enterprises.models import TASK_FORCE_MINIMUM, Unit
+from core.errors import Conflict, NotFound
+from enterprises.models import TASK_FORCE_MINIMUM
 from supervision.board.permissions import may_see_board
 from supervision.board.selectors import open_common_problems, served_enterprises, served_projects
 from supervision.extensions.permissions import may_see_extension_desk
@@ -40,66 +38,20 @@ from supervision.overdue.selectors import (
     overdue_summary,
     paused_cases,
 )
-from supervision.rates.figures import (
-    COUNTS,
-    ENTERPRISE_FIGURES,
-    GOOD_RATINGS,
-    RATES,
-    Source,
-    figures,
-    formulas,
-    ratings_text,
-    satisfied_ratings,
-)
-from supervision.rates.periods import Period
 from supervision.rates.permissions import rated_units_for_user
-from supervision.rates.selectors import By, EnterprisePart, Part, Row, Tier, cadre_table, unit_table
-from supervision.rates.selectors import figure_cases as figure_case_rows
-from supervision.rates.selectors import figure_enterprises as figure_enterprise_rows
-from supervision.rates.trends import overdue_by_week
 from supervision.urging.selectors import listed_cases
-from workflow import clock
-from workflow.models import ClockOutcome
 from workflow.selectors import extensions_visible_to, pauses_visible_to, work_calendar
 from workflow.services import case_urge, extension_decide, pause_decide
 
 from ..actions import perform
-from ..charts import bar_chart, line_chart
-from ..forms.supervision import DecisionForm, EnterpriseFigureForm, FigureForm, OverdueFilterForm, RatesForm, UrgeForm
-
-User = get_user_model()
+from ..forms.supervision import DecisionForm, OverdueFilterForm, UrgeForm
 
 OVERDUE_PAGE_SIZE = 25
 # The paused cases the overdue board lists under the overdue ones; the ledger has them all.
 PAUSED_SHOWN = 10
 EXTENSIONS_PAGE_SIZE = 20
-FIGURE_CASES_PAGE_SIZE = 25
 LISTED_PAGE_SIZE = 20
 ENTERPRISES_PAGE_SIZE = 10
-
-FIGURE_NAMES = {
-    "score": gettext_lazy("Score"),
-    "response": gettext_lazy("Response rate"),
-    "on_time": gettext_lazy("On-time rate"),
-    "resolution": gettext_lazy("Resolution rate"),
-    "satisfaction": gettext_lazy("Satisfaction rate"),
-    "good_rating": gettext_lazy("Good-rating rate"),
-    "send_back": gettext_lazy("Send-back rate"),
-    "reopen": gettext_lazy("Reopen rate"),
-    "extension": gettext_lazy("Approved extensions"),
-    "paused": gettext_lazy("Paused cases"),
-    "overdue": gettext_lazy("Overdue now"),
-    "no_answer": gettext_lazy("Closed without an answer"),
-    "appeal_upheld": gettext_lazy("Appeals upheld"),
-    "rectification_overdue": gettext_lazy("Rectifications overdue"),
-    "recheck_failed": gettext_lazy("Failed re-checks"),
-    "visit_coverage": gettext_lazy("Visit coverage"),
-}
-TIER_NAMES = {
-    Tier.BUREAU: gettext_lazy("Bureaus"),
-    Tier.LOCAL: gettext_lazy("Townships and street offices"),
-    Tier.OTHER: gettext_lazy("Other units (not ranked)"),
-}
 
 
 def refused(request: HttpRequest, message) -> HttpResponse:
@@ -310,267 +262,6 @@ def extension_decision(request: HttpRequest, extension_id: int) -> HttpResponse:
         success=success % {"number": extension.case.number},
     )
     return redirect("web:extensions")
-
-
-# --- rankings ------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Cell:
-    """One figure of a ranking row: its rate (or count) and the links to the cases behind its parts."""
-
-    name: str
-    label: str
-    rate_text: str
-    numerator_text: str = ""
-    denominator_text: str = ""
-    numerator_url: str = ""
-    denominator_url: str = ""
-    is_count: bool = False
-    of_enterprises: bool = False
-
-
-@dataclass
-class RankRow:
-    row: Row
-    name: str
-    score_text: str
-    missing_text: str = ""
-    cells: list[Cell] = field(default_factory=list)
-
-    # The page shows the rates and the counts in two tables, so that each fits the screen.
-
-    @property
-    def rate_cells(self) -> list[Cell]:
-        return [cell for cell in self.cells if not cell.is_count]
-
-    @property
-    def count_cells(self) -> list[Cell]:
-        return [cell for cell in self.cells if cell.is_count]
-
-
-def counted_ratings(metric: str) -> str:
-    """The ratings a rating figure counts as satisfied, so its column says exactly what it counts."""
-    ratings = {"satisfaction": satisfied_ratings(), "good_rating": GOOD_RATINGS}.get(metric)
-    return ratings_text(ratings) if ratings else ""
-
-
-def percent(rate: float | None) -> str:
-    return "—" if rate is None else f"{100 * rate:.1f}%"
-
-
-def count_text(number: float) -> str:
-    """Half counts come from partly solved cases: 16.5 stays 16.5, 17.0 reads 17."""
-    return f"{number:g}"
-
-
-def figure_url(period: Period, metric: str, part: Part, row: Row) -> str:
-    """The drill-down of one part of a figure: its cases, or for a figure of enterprises its enterprises."""
-    query = {"period": period.label, "metric": metric, "part": part.value, "unit": row.unit.pk}
-    if row.cadre is not None:
-        query["cadre"] = row.cadre.pk
-    page = "web:rates-enterprises" if metric in ENTERPRISE_FIGURES else "web:rates-cases"
-    return f"{reverse(page)}?{urlencode(query)}"
-
-
-def rank_row(row: Row, period: Period) -> RankRow:
-    name = row.unit.name if row.cadre is None else f"{person_name(row.cadre)} · {row.unit.name}"
-    cells = []
-    for metric in RATES:
-        ratio = row.ratios[metric]
-        cells.append(
-            Cell(
-                name=metric,
-                label=str(FIGURE_NAMES[metric]),
-                rate_text=percent(ratio.rate),
-                numerator_text=count_text(ratio.numerator),
-                denominator_text=str(ratio.denominator),
-                numerator_url=figure_url(period, metric, Part.NUMERATOR, row),
-                denominator_url=figure_url(period, metric, Part.DENOMINATOR, row),
-                of_enterprises=metric in ENTERPRISE_FIGURES,
-            )
-        )
-    for metric in COUNTS:
-        cells.append(
-            Cell(
-                name=metric,
-                label=str(FIGURE_NAMES[metric]),
-                rate_text=str(row.counts[metric]),
-                numerator_url=figure_url(period, metric, Part.NUMERATOR, row),
-                is_count=True,
-            )
-        )
-    score = "—" if row.score is None else f"{row.score:.2f}"
-    missing = " / ".join(str(FIGURE_NAMES[metric]) for metric in row.missing)
-    return RankRow(row=row, name=name, score_text=score, missing_text=missing, cells=cells)
-
-
-def bar_value(row: RankRow, chart: str) -> tuple[float | None, str, str]:
-    """The value a bar shows (0–100), its text and the drill-down it links to."""
-    if chart == "score":
-        return row.row.score, row.score_text, ""
-    cell = next(cell for cell in row.cells if cell.name == chart)
-    rate = row.row.ratios[chart].rate
-    return (None if rate is None else 100 * rate), cell.rate_text, cell.numerator_url
-
-
-@login_required
-def rankings(request: HttpRequest) -> HttpResponse:
-    try:
-        scope = rated_units_for_user(request.user)
-    except NotPermitted as refusal:
-        return refused(request, refusal.message)
-    now = clock.now()
-    form = RatesForm(request.GET or None, now=now, figure_names={k: str(v) for k, v in FIGURE_NAMES.items()})
-    period, by, chart = form.choice()
-    build = unit_table if by == By.UNIT else cadre_table
-    table = build(period=period, now=now, scope=scope, recent=True)
-    rows = [rank_row(row, period) for row in table.rows]
-    tiers = [(TIER_NAMES[tier], [row for row in rows if row.row.tier == tier]) for tier in Tier]
-    charted = sorted(
-        ((row.name, *bar_value(row, chart)) for row in rows),
-        key=lambda item: (item[1] is None, -(item[1] or 0)),
-    )
-    weeks = overdue_by_week(now=now, scope=scope)
-    return render(
-        request,
-        "web/supervision/rates.html",
-        {
-            "form": form,
-            "table": table,
-            "period": period,
-            "by": by,
-            "chart_name": FIGURE_NAMES[chart],
-            "tiers": [(name, tier_rows) for name, tier_rows in tiers if tier_rows],
-            "rate_headers": [(FIGURE_NAMES[name], counted_ratings(name)) for name in RATES],
-            "count_headers": [FIGURE_NAMES[name] for name in COUNTS],
-            "bars": bar_chart(charted, maximum=100),
-            "weeks": weeks,
-            "line": line_chart([(f"{week.monday:%m-%d}", week.overdue) for week in weeks]),
-            "formulas": [(FIGURE_NAMES[name], text) for name, text in formulas().items()],
-            "weights": [(FIGURE_NAMES[name], weight) for name, weight in table.weights.items() if weight],
-        },
-    )
-
-
-def figure_row_display(row: dict) -> dict:
-    """Codes of a drill-down row as words."""
-    shown = dict(row)
-    if row.get("outcome"):
-        shown["outcome"] = ClockOutcome(row["outcome"]).label
-    if row.get("resolution_type"):
-        shown["resolution_type"] = ResolutionType(row["resolution_type"]).label
-    if row.get("satisfaction"):
-        shown["satisfaction"] = Satisfaction(row["satisfaction"]).label
-    if row.get("closure"):
-        shown["closure"] = Closure(row["closure"]).label
-    return shown
-
-
-@login_required
-def figure_cases(request: HttpRequest) -> HttpResponse:
-    """The cases behind one figure of the rankings, exactly those it counted."""
-    try:
-        scope = rated_units_for_user(request.user)
-    except NotPermitted as refusal:
-        return refused(request, refusal.message)
-    form = FigureForm(request.GET)
-    if not form.is_valid():
-        return render(request, "web/supervision/figure_cases.html", {"form": form}, status=400)
-    data = form.cleaned_data
-    part = Part(data.get("part") or Part.NUMERATOR)
-    try:
-        rows = figure_case_rows(
-            period=data["period"],
-            now=clock.now(),
-            metric=data["metric"],
-            part=part,
-            scope=scope,
-            unit_id=data.get("unit"),
-            cadre_id=data.get("cadre"),
-        )
-    except NotPermitted as refusal:
-        return refused(request, refusal.message)
-    except ApplicationError as refusal:
-        form.add_error("part", refusal.message)
-        return render(request, "web/supervision/figure_cases.html", {"form": form}, status=400)
-    figure = figures(data["period"], clock.now())[data["metric"]]
-    page = Paginator(rows, FIGURE_CASES_PAGE_SIZE).get_page(request.GET.get("page"))
-    unit = Unit.objects.filter(pk=data["unit"]).first() if data.get("unit") else None
-    cadres = User.objects.all() if scope is None else User.objects.filter(unit_memberships__unit_id__in=scope)
-    cadre = cadres.filter(pk=data["cadre"]).first() if data.get("cadre") else None
-    query = {name: request.GET[name] for name in ("period", "metric", "part", "unit", "cadre") if request.GET.get(name)}
-    return render(
-        request,
-        "web/supervision/figure_cases.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": [figure_row_display(row) for row in page],
-            "figure_name": FIGURE_NAMES[data["metric"]],
-            "formula": formulas()[data["metric"]],
-            "part": part,
-            "period": data["period"],
-            "unit": unit,
-            "cadre_name": person_name(cadre),
-            "is_clock": figure.source == Source.CYCLES,
-            "is_per_case": figure.per_case,
-            "query": urlencode(query),
-            "back_url": f"{reverse('web:rates')}?{urlencode({'period': data['period'].label})}",
-        },
-    )
-
-
-@login_required
-def figure_enterprises(request: HttpRequest) -> HttpResponse:
-    """The enterprises behind a figure of enterprises (the visit coverage): visited, served, or not visited."""
-    try:
-        scope = rated_units_for_user(request.user)
-    except NotPermitted as refusal:
-        return refused(request, refusal.message)
-    form = EnterpriseFigureForm(request.GET)
-    if not form.is_valid():
-        return render(request, "web/supervision/figure_enterprises.html", {"form": form}, status=400)
-    data = form.cleaned_data
-    part = EnterprisePart(data.get("part") or EnterprisePart.NUMERATOR)
-    try:
-        rows = figure_enterprise_rows(
-            period=data["period"],
-            now=clock.now(),
-            metric=data["metric"],
-            part=part,
-            scope=scope,
-            unit_id=data.get("unit"),
-            cadre_id=data.get("cadre"),
-        )
-    except NotPermitted as refusal:
-        return refused(request, refusal.message)
-    page = Paginator(rows, FIGURE_CASES_PAGE_SIZE).get_page(request.GET.get("page"))
-    unit = Unit.objects.filter(pk=data["unit"]).first() if data.get("unit") else None
-    cadres = User.objects.all() if scope is None else User.objects.filter(unit_memberships__unit_id__in=scope)
-    cadre = cadres.filter(pk=data["cadre"]).first() if data.get("cadre") else None
-    base = {name: request.GET[name] for name in ("period", "metric", "unit", "cadre") if request.GET.get(name)}
-    parts = [
-        (choice, f"{reverse('web:rates-enterprises')}?{urlencode({**base, 'part': choice.value})}")
-        for choice in EnterprisePart
-    ]
-    return render(
-        request,
-        "web/supervision/figure_enterprises.html",
-        {
-            "form": form,
-            "page": page,
-            "figure_name": FIGURE_NAMES[data["metric"]],
-            "formula": formulas()[data["metric"]],
-            "part": part,
-            "parts": parts,
-            "period": data["period"],
-            "unit": unit,
-            "cadre_name": person_name(cadre),
-            "query": urlencode({**base, "part": part.value}),
-            "back_url": f"{reverse('web:rates')}?{urlencode({'period': data['period'].label})}",
-        },
-    )
 
 
 # --- the leader's board --------------------------------------------------------------------------------------

@@ -8,18 +8,18 @@ the same notification templates — and inserts them a few thousand at a time. A
 of 2 or 1, which supervision answers with a rectification; more time) is made through the service itself once
 the rows so far are in the database, and so is the rest of that case's history.
 
-``workflow/tests/test_demo_rows.py`` holds the writer to exactly the rows the services write, id for id.
+``calls.py`` holds the calls and makes them through the services; ``buffer.py`` the clocks the writer keeps in
+memory and the bulk insert. ``workflow/tests/test_demo_rows.py`` holds the writer to exactly the rows the services
+write, id for id.
 """
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import time_machine
 from django.contrib.auth.models import User
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management.color import no_style
-from django.db import connection, models
+from django.db import models
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -44,142 +44,30 @@ from enterprises.models import Enterprise, Role
 from notifications.models import Notification, NotificationPreference
 from notifications.selectors import preferences_for_users
 from notifications.services import Message, message_render
-from workflow import clock
 from workflow.deadlines import CaseClocks, PolicyBook, fixed_due
-from workflow.models import ClockKind, ClockOutcome, DeadlineCycle, DeadlinePolicy, ExtensionRequest, ExtensionState
+from workflow.models import ClockKind, ClockOutcome, DeadlineCycle
 from workflow.routing import Route, current_services
 from workflow.selectors import work_calendar
 from workflow.services import (
     case_accept,
     case_assign,
     case_close,
-    case_close_unanswered,
     case_file,
     case_reassign,
     case_reopen,
     case_resolve,
     case_send_back,
-    case_urge_overdue,
     case_withdraw,
     comment_add,
-    extension_decide,
 )
 from workflow.services.automatic import automatic_urging
-from workflow.workdays import WorkCalendar
 
+from .buffer import BufferedClocks, rows_insert, sequences_reset
+from .calls import Call, call_service, sweep_closes_unanswered, sweep_urges_overdue
 from .casework import BAD_RATINGS
 
 # The tables the writer fills, in the order it inserts them.
 WRITTEN = (Case, Comment, DeadlineCycle, CaseEvent, Notification)
-
-
-@dataclass(frozen=True)
-class Call:
-    """One service call of a case's history at its moment; the case itself is passed when the call is made."""
-
-    at: datetime
-    service: Callable[..., object]
-    arguments: dict[str, object] = field(default_factory=dict)
-
-
-# What the sweep and the deciders do, as calls of the same shape as the others.
-
-
-def sweep_closes_unanswered(*, case: Case) -> None:
-    """The sweep closes a resolved case whose enterprise let its confirmation deadline pass ("no answer")."""
-    case_close_unanswered(case_id=case.pk)
-
-
-def sweep_urges_overdue(*, case: Case) -> None:
-    """The sweep urges (催办) a case its running resolution clock has been late on for days."""
-    cycle = DeadlineCycle.objects.get(case=case, kind=ClockKind.RESOLUTION, ended_at__isnull=True)
-    case_urge_overdue(cycle=cycle, calendar=work_calendar(), now=clock.now())
-
-
-def extension_decide_pending(*, case: Case, acting_user: User, approve: bool, note: str = "") -> None:
-    """A decider answers the case's request for more time."""
-    extension = ExtensionRequest.objects.get(case=case, state=ExtensionState.PENDING)
-    extension_decide(extension=extension, acting_user=acting_user, approve=approve, note=note)
-
-
-def call_service(call: Call, case: Case | None) -> Case:
-    """Make the call through the service itself at its moment; returns the case as it now stands."""
-    with time_machine.travel(call.at, tick=False):
-        result = call.service(**call.arguments) if case is None else call.service(case=case, **call.arguments)
-    if isinstance(result, Case):
-        return result
-    return Case.objects.select_related("enterprise", "category").get(pk=case.pk)
-
-
-def case_history_call(calls: Sequence[Call]) -> Case:
-    """A whole history through the services, the reference the writer is held to."""
-    case = None
-    for call in calls:
-        case = call_service(call, case)
-    return case
-
-
-def sequences_reset(written: Iterable[type[models.Model]]) -> None:
-    """Let the database's own ids continue after the ids the writer chose (PostgreSQL's sequences; SQLite's
-    AUTOINCREMENT follows by itself)."""
-    with connection.cursor() as cursor:
-        for statement in connection.ops.sequence_reset_sql(no_style(), list(written)):
-            cursor.execute(statement)
-
-
-# Fields whose Python value the database driver cannot take as it is; the others (text, numbers, booleans and
-# the ids of foreign keys) pass unchanged through ``get_db_prep_save`` anyway, which is most of an insert's time.
-PREPARED_FIELDS = (models.DateTimeField, models.DateField, models.TimeField, models.JSONField, models.DecimalField)
-
-
-def rows_insert(model: type[models.Model], objects: list[models.Model]) -> None:
-    """Insert objects exactly as they are: unlike ``bulk_create``, no ``auto_now`` moves ``updated_at`` to
-    the real time of the insert."""
-    fields = model._meta.concrete_fields
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    table = connection.ops.quote_name(model._meta.db_table)
-    prepared = [
-        (field.attname, field.get_db_prep_save if isinstance(field, PREPARED_FIELDS) else None) for field in fields
-    ]
-    values = [
-        [
-            getattr(row, name) if prepare is None else prepare(getattr(row, name), connection)
-            for name, prepare in prepared
-        ]
-        for row in objects
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
-
-
-class BufferedClocks(CaseClocks):
-    """A case's clocks whose rows the writer keeps: the running ones live in the case's history as it is written."""
-
-    def __init__(
-        self,
-        case: Case,
-        *,
-        calendar: WorkCalendar,
-        at: datetime,
-        running: dict[str, DeadlineCycle],
-        policy: DeadlinePolicy,
-        writer: "RowWriter",
-    ) -> None:
-        self.case = case
-        self.calendar = calendar
-        self.at = at
-        self.running = running
-        self.policy = policy
-        self.writer = writer
-
-    def save_cycle(self, cycle: DeadlineCycle, *, fields: list[str] | None = None) -> None:
-        # A changed clock is the object already waiting in the buffer: nothing to write yet.
-        if fields is None:
-            self.writer.add(cycle)
-
-    def save_deadlines(self, values: dict[str, object]) -> None:
-        """``mirror`` already set them on the case object, which is inserted as it finally stands."""
 
 
 @dataclass

@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 import time_machine
 from django.db import connection
 
+from .calls import Call
 from .casework import Casework
 from .district import DemoDistrict
-from .rows import Call, RowWriter
+from .rows import RowWriter
 from .stories import bureau, dispatcher, duplicates, enterprise, pause, supervisor
 from .year import YEAR_DAYS, YearOfCases
 

@@ -39,6 +39,7 @@ from workflow.services import (
     extension_request_create,
 )
 
+from .calls import Call, extension_decide_pending, sweep_closes_unanswered, sweep_urges_overdue
 from .casework import OFTEN_COMPLEX, OTHER_REPLIES, PARTLY_SOLVED_SUFFIX, REPEATED_REPLY_PREFIX, SOLVED_TYPES
 from .district import (
     APPROVAL_BUREAU,
@@ -57,7 +58,6 @@ from .district import (
     TRANSPORT_BUREAU,
     DemoDistrict,
 )
-from .rows import Call, extension_decide_pending, sweep_closes_unanswered, sweep_urges_overdue
 from .texts import (
     ENTERPRISE_REPLIES,
     EXTENSION_GRANTED,

@@ -18,6 +18,7 @@ from django_fsm import ConcurrentTransition
 from cases.models import Case, CaseState, Comment, EventAction, Visibility
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.fsm import logged_transition
 from enterprises.access import overseers_of
 from enterprises.models import Role
 
@@ -105,7 +106,9 @@ def case_pause(*, case: Case, acting_user: User, needed: str, reason: str, expec
             _pause_begin(
                 current,
                 pause,
-                run=lambda **stopped: pause.begin(by=acting_user, at=now, **stopped),
+                run=lambda **stopped: logged_transition(
+                    pause.begin, acting_user=acting_user, description=reason, at=now, **stopped
+                ),
                 now=now,
                 calendar=calendar,
             )
@@ -207,12 +210,22 @@ def pause_decide(*, pause: ClockPause, acting_user: User, approve: bool, note: s
             _pause_begin(
                 current,
                 pause,
-                run=lambda **stopped: pause.approve(by=acting_user, note=note, at=now, **stopped),
+                run=lambda **stopped: logged_transition(
+                    pause.approve,
+                    acting_user=acting_user,
+                    description=note,
+                    by=acting_user,
+                    note=note,
+                    at=now,
+                    **stopped,
+                ),
                 now=now,
                 calendar=calendar,
             )
         else:
-            pause.reject(by=acting_user, note=note, at=now)
+            logged_transition(
+                pause.reject, acting_user=acting_user, description=note, by=acting_user, note=note, at=now
+            )
             pause.save()
             current.version += 1
             Case.objects.filter(pk=current.pk).update(version=current.version)

@@ -226,7 +226,7 @@ def _run_transition(
             logged_transition(pending.lapse, acting_user=acting_user, description=action, at=now)
             pending.save(update_fields=["state", "decided_at"])
         if from_state == CaseState.ASSIGNED:
-            _pause_requests_lapse(current, at=now, acting_user=acting_user)
+            _pause_requests_lapse(current, action=action, at=now, acting_user=acting_user)
     case_event_record(
         case=current,
         actor=acting_user,
@@ -287,7 +287,16 @@ def _pause_close(
     # A running pause has both (the database's check pause_running_has_start).
     cycle = clocks.on_resumed(workdays=pause.workdays_left) if restart else None  # type: ignore[arg-type]
     workdays_paused = clocks.calendar.workdays_between(pause.paused_at, stopped_until)  # type: ignore[arg-type]
-    pause.end(by=acting_user, how=how, at=at, workdays_paused=workdays_paused, cycle=cycle)
+    logged_transition(
+        pause.end,
+        acting_user=acting_user,
+        description=how,
+        by=acting_user,
+        how=how,
+        at=at,
+        workdays_paused=workdays_paused,
+        cycle=cycle,
+    )
     pause.save()
     case_event_record(
         case=current,
@@ -305,9 +314,9 @@ def _pause_close(
     return pause
 
 
-def _pause_requests_lapse(current: Case, *, at: datetime, acting_user: User | None) -> None:
+def _pause_requests_lapse(current: Case, *, action: str, at: datetime, acting_user: User | None) -> None:
     """A pause nobody approved yet is moot once the case leaves the assignee's hands: logged as done by whoever
-    moved the case, as a lapsed request for more time is."""
+    moved the case, with the case's ``action`` that made it so, as a lapsed request for more time is."""
     for pause in current.pauses.select_for_update().filter(state=PauseState.REQUESTED):
-        pause.lapse(by=acting_user, at=at)
+        logged_transition(pause.lapse, acting_user=acting_user, description=action, at=at)
         pause.save()

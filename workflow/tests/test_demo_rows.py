@@ -14,15 +14,15 @@ from django.db import transaction
 from cases.models import Case, CaseEvent, CaseNumberSequence, Comment, ResolutionType, Visibility
 from notifications.models import Delivery, Notification
 from supervision.ratings.models import Rectification
-from workflow.demo.rows import (
+from workflow.demo.buffer import sequences_reset
+from workflow.demo.calls import (
     Call,
-    RowWriter,
     case_history_call,
     extension_decide_pending,
-    sequences_reset,
     sweep_closes_unanswered,
     sweep_urges_overdue,
 )
+from workflow.demo.rows import RowWriter
 from workflow.models import DeadlineCycle, ExtensionRequest
 from workflow.services import (
     case_accept,

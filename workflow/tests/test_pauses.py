@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django_fsm_log.models import StateLog
 
 from cases.models import Case, CaseEvent, Comment, Visibility
+from core.tests.logs import logged
 from notifications.models import Notification
 from workflow import services
 from workflow.models import ClockPause, DeadlineCycle, PauseEnd, PauseState
@@ -523,17 +523,20 @@ class TestLimits:
             act(district, district.carol, reload(case), "resolve", {"resolution_type": "solved", "reply": "已办结"})
 
         assert the_pause(case).state == PauseState.LAPSED
+        assert logged(the_pause(case)) == [("lapse", "requested", "lapsed", "carol", "resolve")]
 
     def test_it_records_each_transition_of_a_pause_with_who_made_it(self, district):
         case = carols_case(district)
         pause(district, district.carol, case, "2026-12-02")
         row = the_pause(case)
         with travel(THURSDAY_10):
-            district.client(district.sam).post(f"{PAUSES_URL}{row.pk}/approve/", {})
+            district.client(district.sam).post(f"{PAUSES_URL}{row.pk}/approve/", {"note": "材料确需补充"})
             act(district, district.carol, case, "resume")
 
-        logged = list(StateLog.objects.for_(row).order_by("timestamp", "id").values_list("transition", "state", "by"))
-        assert logged == [("approve", "running", district.sam.pk), ("end", "ended", district.carol.pk)]
+        assert logged(row) == [
+            ("approve", "requested", "running", "sam", "材料确需补充"),
+            ("end", "running", "ended", "carol", PauseEnd.OFFICIAL),
+        ]
 
 
 class TestVisibility:

@@ -1,8 +1,7 @@
-"""The record of a case: its state machine, comments, attachments and the append-only event log."""
+"""The case row and its state machine, the choices it records, its yearly numbering, and what "overdue" means
+for it."""
 
 from datetime import datetime
-from pathlib import PurePosixPath
-from uuid import uuid4
 
 from django.conf import settings
 from django.db import models
@@ -10,49 +9,14 @@ from django.db.models import Case as Conditional
 from django.db.models import F, Q, When
 from django.db.models.lookups import LessThan
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from enterprises.models import Enterprise, Unit, UnitKind
+from enterprises.models import Enterprise, Unit
 
-from . import permissions
-from .states import UNRESOLVED_STATES, CaseState
-
-
-class Category(models.Model):
-    """One of the seven functional groups (功能组) that sort problems by kind."""
-
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name_zh = models.CharField(_("Chinese name"), max_length=50)
-    name_en = models.CharField(_("English name"), max_length=80)
-    description_zh = models.CharField(_("Chinese description"), max_length=200, blank=True)
-    description_en = models.CharField(_("English description"), max_length=200, blank=True)
-    default_unit_kind = models.CharField(_("default responsible unit kind"), max_length=20, choices=UnitKind.choices)
-    route_to_serving_cadre = models.BooleanField(
-        _("route to the serving cadre"),
-        default=True,
-        help_text=_("Assign new cases straight to the enterprise's 包联 cadre, who is then responsible."),
-    )
-    position = models.PositiveSmallIntegerField(_("display order"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        verbose_name = _("category")
-        verbose_name_plural = _("categories")
-        ordering = ["position"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
-
-    @property
-    def description(self) -> str:
-        return self.description_en if (get_language() or "").startswith("en") else self.description_zh
-
+from .. import permissions
+from ..states import UNRESOLVED_STATES, CaseState
+from .categories import Category
 
 # What "overdue" means for a case row, once per clock whose due time the row mirrors. Lists, pages,
 # exports, rates and the boards ask these, so they never disagree; ``Case.is_overdue`` is the row's twin.
@@ -515,148 +479,3 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.assigned_at = at
 
     reopen_after_recheck.alters_data = True
-
-
-class Visibility(models.TextChoices):
-    PUBLIC = "public", _("Public reply")
-    INTERNAL = "internal", _("Internal note")
-
-
-class Comment(models.Model):
-    """A public reply between the enterprise and the government, or an internal note of officials."""
-
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
-    )
-    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices)
-    body = models.TextField(_("text"))
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("comment")
-        verbose_name_plural = _("comments")
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["case", "visibility", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.case.number} · {self.get_visibility_display()}"
-
-
-def attachment_path(instance: "Attachment", filename: str) -> str:
-    """A random stored name keeps user-chosen names out of paths; the original is kept on the row."""
-    suffix = PurePosixPath(filename).suffix.lower()
-    return f"attachments/{timezone.now():%Y/%m}/{uuid4().hex}{suffix}"
-
-
-class Attachment(models.Model):
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments")
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
-    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices)
-    file = models.FileField(_("file"), upload_to=attachment_path)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size in bytes"))
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["case", "visibility", "created_at"])]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-
-class EventAction(models.TextChoices):
-    FILE = "file", _("Filed")
-    ASSIGN = "assign", _("Assigned")
-    ACCEPT = "accept", _("Signed for")
-    SEND_BACK = "send-back", _("Sent back")
-    REASSIGN = "reassign", _("Reassigned")
-    RESOLVE = "resolve", _("Resolved")
-    REOPEN = "reopen", _("Reopened")
-    CLOSE = "close", _("Closed")
-    WITHDRAW = "withdraw", _("Withdrawn")
-    COMMENT = "comment", _("Commented")
-    ATTACH = "attach", _("Attached a file")
-    EXTENSION_REQUEST = "extension-request", _("Asked for more time")
-    EXTENSION_DECISION = "extension-decision", _("Decided on more time")
-    URGE = "urge", _("Urging level changed")
-    RECTIFICATION = "rectification", _("Rectification after a bad rating")
-    APPEAL = "appeal", _("Appealed the rating")
-    APPEAL_DECISION = "appeal-decision", _("Decided on the appeal")
-    RECHECK = "recheck", _("Re-checked")
-    RECHECK_REOPEN = "recheck-reopen", _("Reopened after a re-check")
-    MEETING_FLAG = "meeting-flag", _("Flagged for the joint review meeting")
-    MEETING_UNFLAG = "meeting-unflag", _("Flag for the joint review meeting withdrawn")
-    MEETING_AGENDA = "meeting-agenda", _("Put on the agenda of a joint review meeting")
-    MEETING_DEFERRED = "meeting-deferred", _("Deferred to the next joint review meeting")
-    MEETING_DECISION = "meeting-decision", _("Decided by the joint review meeting")
-    JOINT_REVIEW = "joint-review", _("Taken up by the joint review meeting")
-    PAUSE = "pause", _("Clock paused (挂起)")
-    PAUSE_REQUEST = "pause-request", _("Asked to pause the clock beyond the limits")
-    PAUSE_DECISION = "pause-decision", _("Decided on pausing the clock")
-    RESUME = "resume", _("Pause ended")
-    MERGE = "merge", _("Merged into another case")
-    MERGE_IN = "merge-in", _("Took in a duplicate case")
-    COMMON_PROBLEM = "common-problem", _("Linked to a common problem")
-    COMMON_PROBLEM_UNLINK = "common-unlinked", _("Unlinked from a common problem")
-
-
-class AppendOnlyError(Exception):
-    """Raised when code tries to change or delete a row of the event log."""
-
-
-class CaseEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("Case events are append-only.")
-
-    def delete(self):
-        raise AppendOnlyError("Case events are append-only.")
-
-
-class CaseEvent(models.Model):
-    """One row per action on a case, written in the same transaction as the action; never changed."""
-
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("actor"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("Empty for actions of the system itself, such as automatic routing."),
-    )
-    action = models.CharField(_("action"), max_length=20, choices=EventAction.choices)
-    from_state = models.CharField(_("from state"), max_length=20, choices=CaseState.choices, blank=True)
-    to_state = models.CharField(_("to state"), max_length=20, choices=CaseState.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(_("data"), default=dict, blank=True)
-    is_internal = models.BooleanField(
-        _("internal"), default=False, help_text=_("Internal events are never shown to enterprise users.")
-    )
-    created_at = models.DateTimeField(_("time"), default=timezone.now)
-
-    objects = CaseEventQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("case event")
-        verbose_name_plural = _("case events")
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["case", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.case_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("Case events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Case events are append-only.")
