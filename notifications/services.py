@@ -148,10 +148,15 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Me
                 )
             )
         # ignore_conflicts: a concurrent call may have inserted one of the keys since the read above.
-        # It also leaves primary keys unset on some databases, hence the read afterwards; the exact
+        # It also leaves primary keys unset on some databases, hence the read of them afterwards; the exact
         # created_at of this call tells its rows from a concurrent caller's.
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        created = list(Notification.objects.filter(key__in=[row.key for row in rows], created_at=now))
+        inserted = dict(
+            Notification.objects.filter(key__in=[row.key for row in rows], created_at=now).values_list("key", "pk")
+        )
+        created = [row for row in rows if row.key in inserted]
+        for row in created:
+            row.pk = inserted[row.key]
         deliveries = [
             Delivery(
                 notification_id=notification.pk,
