@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import set_script_prefix
 
 from cases.models import Case, CaseEvent, CaseState, Closure, ResolutionType
 from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitKind, UnitMembership
@@ -372,6 +373,17 @@ class TestResolution:
             f"Case {case.number} of {district.yixin.name}, which you serve, is 3 working days overdue: 厂区道路破损. "
             f"Responsible: {district.carol.get_full_name()}, {district.industry.name}.",
         )
+
+    def test_it_links_each_reminder_to_its_case_under_the_sites_prefix(self, district):
+        cases = [worked(district), worked(district)]
+        set_script_prefix("/huiyin/")
+        try:
+            sweep_at(at(2026, 11, 24, 8, 30))
+        finally:
+            set_script_prefix("/")
+
+        links = dict(Notification.objects.filter(kind="reminder_resolution_due_soon").values_list("about", "link"))
+        assert links == {f"case:{case.pk}": f"/huiyin/api/v1/cases/{case.pk}/" for case in cases}
 
     def test_it_moves_the_reminders_with_an_approved_extension(self, district):
         case = worked(district)
