@@ -27,6 +27,11 @@ class Message:
 
     ``not_before`` holds a reminder back, e.g. until working hours: it appears in the inbox and
     leaves through the other channels only from then on.
+
+    ``fill`` is for messages sent by the thousand (a sweep's reminders): values the templates print as they
+    are, neither filtered nor branched on. Such a kind is rendered once per language (and per ``context``,
+    which then holds only what the templates branch or count on, hashable) with a slot for each value, and
+    each message is that text with its own values put in: the same words, without a template render each.
     """
 
     kind: str
@@ -35,15 +40,49 @@ class Message:
     link: str = ""
     context: dict | None = None
     not_before: datetime | None = None
+    fill: dict[str, object] | None = None
+
+
+# The text of a kind in one language with a %(name)s slot for each fill value; keyed by kind, language, context.
+Frame = tuple[str, str]
+FrameKey = tuple[str, str, tuple]
 
 
 def message_render(*, message: Message, language: str) -> tuple[str, str]:
     """The subject and body of a message in one language, from its kind's two templates."""
+    if message.fill is None:
+        return _templates_render(message.kind, message.context or {}, language)
+    return _frame_fill(_frame_render(message, language), message.fill)
+
+
+def _templates_render(kind: str, context: dict, language: str) -> tuple[str, str]:
     with translation.override(language):
-        context = message.context or {}
-        subject = render_to_string(f"notifications/{message.kind}_subject.txt", context).strip()
-        body = render_to_string(f"notifications/{message.kind}_body.txt", context).strip()
+        subject = render_to_string(f"notifications/{kind}_subject.txt", context).strip()
+        body = render_to_string(f"notifications/{kind}_body.txt", context).strip()
     return subject, body
+
+
+def _frame_key(message: Message, language: str) -> FrameKey:
+    return message.kind, language, tuple(sorted((message.context or {}).items()))
+
+
+def _frame_render(message: Message, language: str) -> Frame:
+    """The kind's templates rendered with a mark for each fill value, the marks then made %(name)s slots."""
+    marks = {name: f"\x00{name}\x00" for name in message.fill or {}}
+    texts = _templates_render(message.kind, {**(message.context or {}), **marks}, language)
+    slotted = []
+    for text in texts:
+        text = text.replace("%", "%%")
+        for name, mark in marks.items():
+            text = text.replace(mark, f"%({name})s")
+        slotted.append(text)
+    return slotted[0], slotted[1]
+
+
+def _frame_fill(frame: Frame, fill: dict[str, object]) -> tuple[str, str]:
+    # One pass each: a value is put in as it is, never read for slots or marks itself.
+    subject, body = frame
+    return (subject % fill).strip(), (body % fill).strip()
 
 
 def _channels_for(user: User, preference: NotificationPreference) -> list[DeliveryChannel]:
@@ -82,11 +121,18 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Me
         users = {user.pk: user for user, _message in fresh.values()}
         preferences = preferences_for_users(users.values())
         rendered: dict[tuple[int, str], tuple[str, str]] = {}
+        frames: dict[FrameKey, Frame] = {}
         rows = []
         for key, (user, message) in fresh.items():
             language = preferences[user.pk].language
             if (id(message), language) not in rendered:
-                rendered[id(message), language] = message_render(message=message, language=language)
+                if message.fill is None:
+                    rendered[id(message), language] = message_render(message=message, language=language)
+                else:
+                    frame_key = _frame_key(message, language)
+                    if frame_key not in frames:
+                        frames[frame_key] = _frame_render(message, language)
+                    rendered[id(message), language] = _frame_fill(frames[frame_key], message.fill)
             subject, body = rendered[id(message), language]
             rows.append(
                 Notification(
@@ -102,10 +148,15 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Me
                 )
             )
         # ignore_conflicts: a concurrent call may have inserted one of the keys since the read above.
-        # It also leaves primary keys unset on some databases, hence the read afterwards; the exact
+        # It also leaves primary keys unset on some databases, hence the read of them afterwards; the exact
         # created_at of this call tells its rows from a concurrent caller's.
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        created = list(Notification.objects.filter(key__in=[row.key for row in rows], created_at=now))
+        inserted = dict(
+            Notification.objects.filter(key__in=[row.key for row in rows], created_at=now).values_list("key", "pk")
+        )
+        created = [row for row in rows if row.key in inserted]
+        for row in created:
+            row.pk = inserted[row.key]
         deliveries = [
             Delivery(
                 notification_id=notification.pk,

@@ -165,8 +165,10 @@ class Ladder(ABC, Generic[Row]):
         rows = self.due(now)
         if ids is not None:
             rows = rows.filter(pk__in=list(ids))
+        if self.related:  # select_related() with no names would follow every foreign key
+            rows = rows.select_related(*self.related)
         # Only the ladder's own rows are locked: the joined ones may be on the nullable side of an outer join.
-        locked = rows.select_related(*self.related).select_for_update(skip_locked=True, of=("self",))
+        locked = rows.select_for_update(skip_locked=True, of=("self",))
         return list(locked.order_by("remind_at", "pk")[:limit])
 
     def _climb(self, rows: Sequence[Row], *, calendar: WorkCalendar, now: datetime) -> list[Reminder]:

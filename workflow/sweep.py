@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from cases.models import CaseState, UrgingLevel
 from enterprises.access import jurisdictions
@@ -138,17 +138,19 @@ def overdue_digest(now: datetime, *, calendar: WorkCalendar) -> int:
     if not supervisors:
         return 0
     # Per supervisor, the count and the first lines only: a district's backlog (tens of thousands of clocks
-    # at a province's size) is counted by the index, never loaded.
+    # at a province's size) is never loaded. It is counted once for every supervisor, by unit and township.
+    late = DeadlineCycle.objects.filter(clock_running_late_q(now), kind=ClockKind.RESOLUTION)
+    late_by_place = list(
+        late.values_list("unit_id", "case__enterprise__township_id").annotate(clocks=Count("pk")).order_by()
+    )
     sent = 0
     with transaction.atomic():
         for supervisor, units in supervisors.items():
-            mine = DeadlineCycle.objects.filter(clock_running_late_q(now), kind=ClockKind.RESOLUTION).filter(
-                Q(unit_id__in=units) | Q(case__enterprise__township_id__in=units)
-            )
+            mine = late.filter(Q(unit_id__in=units) | Q(case__enterprise__township_id__in=units))
             first = list(mine.select_related("case", "unit", "responsible").order_by("due_at", "pk")[:DIGEST_LINES])
             if not first:
                 continue
-            count = len(first) if len(first) < DIGEST_LINES else mine.count()
+            count = sum(clocks for unit, township, clocks in late_by_place if unit in units or township in units)
             lines = [
                 {"cycle": cycle, "case": cycle.case, "workdays": calendar.workdays_between(cycle.due_at, now)}
                 for cycle in first

@@ -13,7 +13,7 @@ from kombu.exceptions import OperationalError
 
 from notifications import services, tasks
 from notifications.models import Delivery, DeliveryChannel, DeliveryStatus, Notification, NotificationPreference
-from notifications.services import notifications_create
+from notifications.services import Message, notifications_create, notifications_create_many
 from notifications.tasks import deliver, deliver_pending
 
 from .conftest import ping
@@ -215,3 +215,21 @@ def test_it_stops_asking_a_refusing_broker_for_a_while(
     with django_capture_on_commit_callbacks(execute=True):
         notifications_create(recipients=[people.alice], message=ping(key="thing:1:third"))
     assert refusing.call_count == 2
+
+
+def test_it_renders_a_kind_once_per_language_and_puts_in_each_messages_own_values(people):
+    titles = ["Water", "100% {{ odd }} %(title)s", "电力"]
+    messages = [
+        Message(kind="ping", key=f"thing:{n}:ping", about=f"thing:{n}", fill={"title": title})
+        for n, title in enumerate(titles)
+    ]
+
+    with mock.patch.object(services, "render_to_string", wraps=services.render_to_string) as render:
+        notifications_create_many(items=[([people.alice, people.bob], message) for message in messages])
+
+    assert render.call_count == 4  # subject and body, in English and in Chinese, for the three messages
+    for n, title in enumerate(titles):
+        alices = Notification.objects.get(recipient=people.alice, about=f"thing:{n}")
+        bobs = Notification.objects.get(recipient=people.bob, about=f"thing:{n}")
+        assert (alices.subject, alices.body) == (f"Today: {title}", f"Yes, {title} needs you.")
+        assert (bobs.subject, bobs.body) == (f"今天: {title}", f"是, {title} needs you.")

@@ -23,11 +23,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import set_script_prefix
 
 from cases.models import Case, CaseEvent, CaseState, Closure, ResolutionType
 from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitKind, UnitMembership
 from enterprises.services import service_assignment_change
-from notifications.models import Notification
+from notifications.models import Notification, NotificationPreference
 from workflow import ladder as ladder_module
 from workflow import services
 from workflow.models import DeadlineCycle
@@ -354,6 +355,36 @@ class TestResolution:
         [message] = Notification.objects.filter(kind="reminder_resolution_overdue_leader")
         assert case.number in message.body
 
+    def test_it_words_the_reminders_in_each_readers_language(self, district):
+        NotificationPreference.objects.create(user=district.leo, language="en")
+        case = worked(district)
+
+        sweep_at(at(2026, 11, 24, 8, 30))
+        sweep_at(at(2026, 11, 30, 8, 30))
+
+        [soon] = Notification.objects.filter(kind="reminder_resolution_due_soon")
+        assert (soon.subject, soon.body) == (
+            f"诉求 {case.number} 将于下一个工作日到期",
+            f"诉求 {case.number}（厂区道路破损）须于 2026-11-25 17:30 前办结。如需延期，请尽快提交延期申请。",
+        )
+        [leader] = Notification.objects.filter(kind="reminder_resolution_overdue_leader")
+        assert (leader.subject, leader.body) == (
+            f"Case {case.number} is 3 working days overdue",
+            f"Case {case.number} of {district.yixin.name}, which you serve, is 3 working days overdue: 厂区道路破损. "
+            f"Responsible: {district.carol.get_full_name()}, {district.industry.name}.",
+        )
+
+    def test_it_links_each_reminder_to_its_case_under_the_sites_prefix(self, district):
+        cases = [worked(district), worked(district)]
+        set_script_prefix("/huiyin/")
+        try:
+            sweep_at(at(2026, 11, 24, 8, 30))
+        finally:
+            set_script_prefix("/")
+
+        links = dict(Notification.objects.filter(kind="reminder_resolution_due_soon").values_list("about", "link"))
+        assert links == {f"case:{case.pk}": f"/huiyin/api/v1/cases/{case.pk}/" for case in cases}
+
     def test_it_moves_the_reminders_with_an_approved_extension(self, district):
         case = worked(district)
         with travel(at(2026, 11, 17, 10)):
@@ -544,6 +575,29 @@ class TestSweeping:
                 return rollback.args[0]
 
         assert sweep_queries(5) == sweep_queries(50)
+
+    def test_it_sweeps_any_number_of_due_clocks_in_the_same_queries(self, district):
+        class Rollback(Exception):
+            pass
+
+        def sweep_queries(due: int) -> int:
+            try:
+                with transaction.atomic():
+                    cases = [filed(district) for _ in range(due)]
+                    moment = at(2026, 11, 18, 8, 30)
+                    with travel(moment), CaptureQueriesContext(connection) as queries:
+                        report = sweep(moment)
+                    assert report.reminded == due
+                    for case in cases:
+                        assert notified(case, "reminder_response_overdue") == ["carol", "hank"]
+                    raise Rollback(len(queries))
+            except Rollback as rollback:
+                return rollback.args[0]
+
+        # The calendar (2); a batch: claim, the unit's heads, the claim's write, notifications (keys taken,
+        # preferences, insert, their ids) and its savepoint (2); automatic urging (1); the digest: who had it,
+        # the supervisors (2), the late clocks counted (1) and each supervisor's first lines (2) in a savepoint (2).
+        assert sweep_queries(2) == sweep_queries(20) == 20
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
