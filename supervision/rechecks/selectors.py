@@ -3,6 +3,7 @@ a supervisor's jurisdictions to draw for, and the population a sample is drawn f
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from cases.models import CaseState, Closure
@@ -49,12 +50,11 @@ def recheck_items_visible_to(user: User, *, sample: RecheckSample) -> QuerySet[R
 
 def recheck_jurisdictions(user: User) -> list[Unit]:
     """The units at the top of a supervisor's jurisdictions: a sample is drawn for one of them."""
-    roots = {
-        jurisdiction_id or unit_id
-        for unit_id, jurisdiction_id in UnitMembership.objects.filter(user=user, role=Role.SUPERVISOR).values_list(
-            "unit_id", "jurisdiction_id"
-        )
-    }
+    roots = (
+        UnitMembership.objects.filter(user=user, role=Role.SUPERVISOR)
+        .annotate(root=Coalesce("jurisdiction_id", "unit_id"))
+        .values("root")
+    )
     return list(Unit.objects.filter(pk__in=roots).order_by("name"))
 
 

@@ -5,7 +5,8 @@ from datetime import datetime
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -67,4 +68,25 @@ def state_badge(case):
         badge,
         _("Paused until %(when)s (Beijing time)") % {"when": shanghai(case.paused_until)},
         _("Paused"),
+    )
+
+
+@register.simple_tag
+def choice_input(choice) -> str:
+    """One radio or checkbox of a choice field, the markup of Django's ``choice.tag``.
+
+    ``tag`` renders three nested widget templates per option; a form of sixty units rendered that way
+    cost a list page a fifth of its time.
+    """
+    data = choice.data
+    value = "" if data["value"] is None else f' value="{conditional_escape(str(data["value"]))}"'
+    attrs = "".join(
+        f" {conditional_escape(name)}"
+        if attr is True
+        else f' {conditional_escape(name)}="{conditional_escape(str(attr))}"'
+        for name, attr in data["attrs"].items()
+        if attr is not False
+    )
+    return mark_safe(
+        f'<input type="{conditional_escape(data["type"])}" name="{conditional_escape(data["name"])}"{value}{attrs}>'
     )

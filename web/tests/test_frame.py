@@ -3,13 +3,14 @@
 from datetime import datetime
 
 import pytest
+from django import forms
 from django.test import Client
 from django.urls import URLPattern, reverse
 from django.utils import translation
 
 from notifications.models import Notification
 from web import urls
-from web.templatetags.huiyin import deadline_text
+from web.templatetags.huiyin import choice_input, deadline_text
 from workflow.tests.helpers import assigned_case
 from workflow.workdays import SHANGHAI, WorkCalendar
 
@@ -125,3 +126,19 @@ def test_it_sends_a_visitor_to_the_login_page_from_every_page(district):
             response = method(address)
             assert response.status_code == 302, (method.__name__, address, response.status_code)
             assert response["Location"].startswith("/login/"), address
+
+
+class ChoicesForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("a", "A"), ("b&c", "B")], widget=forms.RadioSelect)
+    units = forms.TypedMultipleChoiceField(
+        coerce=int, choices=[(1, "一"), (2, "二")], widget=forms.CheckboxSelectMultiple, help_text="帮助"
+    )
+
+
+@pytest.mark.parametrize("data", [None, {"kind": "b&c", "units": ["2"]}, {"units": ["9"]}])
+def test_it_draws_every_radio_and_checkbox_as_django_does(data):
+    form = ChoicesForm(data)
+    form.is_valid()
+    for field in ("kind", "units"):
+        for choice in form[field]:
+            assert choice_input(choice) == choice.tag()

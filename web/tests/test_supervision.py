@@ -219,13 +219,13 @@ def test_it_reads_the_board_in_a_fixed_number_of_queries(district, django_assert
     client = browser(district.sam)
     client.get(OVERDUE)  # the session and the calendar tables warm up alike for both sizes
     # The enterprise and assignee filters read nothing: their options come from a search as one types.
-    # 15 for the overdue list and its summary, 2 for the paused cases beside it (a page and their count).
-    with django_assert_num_queries(15):
+    # 13 for the overdue list and its summary, 2 for the paused cases beside it (a page and their count).
+    with django_assert_num_queries(13):
         client.get(OVERDUE)
     for day in (3, 4, 5):
         yixin_case(district, filed=local(day), title=f"第{day}号问题")
         hongda_case(district, filed=local(day), title=f"宏达第{day}号问题")
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         response = client.get(OVERDUE)
     assert "7 overdue cases" in response.content.decode()
 

@@ -112,8 +112,12 @@ def overdue_board(request: HttpRequest) -> HttpResponse:
     now, calendar = timezone.now(), work_calendar()
     form = OverdueFilterForm(request.GET or None, user=user, scope=scope)
     filters = form.filters()
-    cases = overdue_cases(user, now=now, calendar=calendar, **filters)
-    page = Paginator(cases, OVERDUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    summary = overdue_summary(overdue_filtered(user, now=now, calendar=calendar, **filters))
+    for level in summary["by_level"]:
+        level["label"] = UrgingLevel(level["urging_level"]).label
+    paginator = Paginator(overdue_cases(user, now=now, calendar=calendar, **filters), OVERDUE_PAGE_SIZE)
+    paginator.count = summary["total"]  # the summary counted the same cases
+    page = paginator.get_page(request.GET.get("page"))
     rows = [
         OverdueRow(
             case=case,
@@ -124,9 +128,6 @@ def overdue_board(request: HttpRequest) -> HttpResponse:
         )
         for case in page
     ]
-    summary = overdue_summary(overdue_filtered(user, now=now, calendar=calendar, **filters))
-    for level in summary["by_level"]:
-        level["label"] = UrgingLevel(level["urging_level"]).label
     paused = paused_cases(user, **filters)
     query = page_query(filters)
     return render(
@@ -137,7 +138,7 @@ def overdue_board(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "summary": summary,
-            "total": page.paginator.count,
+            "total": summary["total"],
             "query": query,
             "export_url": f"{reverse('api:overdue-export')}?{query}" if query else reverse("api:overdue-export"),
             "ledger_url": ledger_url_for(filters),
