@@ -1,18 +1,12 @@
 """The case list's filters and order, below the API: the API's list, the pages and the ledger export share
 them, so an export can never drift from the list a person saw."""
 
-import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import django_filters
 from django.contrib.auth.models import AnonymousUser, User
-from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.lookups import DataContains
-from django.db import connections
-from django.db.models import F, Func, Q, QuerySet, TextField, Value
-from django.db.models.functions import StrIndex, Upper
-from django.db.models.lookups import GreaterThan
+from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,8 +20,6 @@ from core.filters import DateTimeFilter, IdFilter, OrderingFilter
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
 
-# Terms of up to this many characters are searched through the pieces index (cases migration 0017).
-SEARCH_GRAM_SIZE = 2
 # Above this many enterprises matching a search, they stay a subquery rather than a list of ids.
 SEARCH_ENTERPRISES_INLINE = 500
 CASE_ORDERING_FIELDS = ["filed_at", "number", "response_due_at", "resolution_due_at", "updated_at", "state"]
@@ -97,59 +89,19 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(**{lookup: value})
 
     def filter_search(self, queryset, name, value):
-        """Number, title or enterprise name. The matching enterprises are read first (their names have
-        indexes of their own), so that the condition on cases is an OR of three indexable tests: on
-        PostgreSQL the planner then combines the indexes (cases migrations 0009 and 0017) for a rare term and
-        reads the list's order for a common one, where a subquery in the OR would force the scan every time."""
+        """Number, title or enterprise name. The matching enterprises are read first (their names have a
+        trigram index of their own), so that the condition on cases is an OR of three indexable tests: on
+        PostgreSQL the planner then combines the trigram indexes (cases migration 0009) for a rare term and
+        scans for a common one, where a subquery in the OR would force the scan every time."""
         value = value.strip()
         if not value:
             return queryset
-        postgres = connections[queryset.db].vendor == "postgresql"
-        named = Enterprise.objects.filter(text_contains("name", value, postgres=postgres)).order_by()
+        named = Enterprise.objects.filter(name__icontains=value).order_by()
         ids = list(named.values_list("pk", flat=True)[: SEARCH_ENTERPRISES_INLINE + 1])
         by_enterprise = named.values("pk") if len(ids) > SEARCH_ENTERPRISES_INLINE else ids
         return queryset.filter(
-            number_contains(value, postgres=postgres)
-            | text_contains("title", value, postgres=postgres)
-            | Q(enterprise_id__in=by_enterprise)
+            Q(number__icontains=value) | Q(title__icontains=value) | Q(enterprise_id__in=by_enterprise)
         )
-
-
-class SearchGrams(Func):
-    """The distinct one- and two-character pieces of a text, upper-cased: PostgreSQL's
-    ``huiyin_search_grams`` (cases migration 0017), whose GIN indexes serve the terms pg_trgm cannot."""
-
-    function = "huiyin_search_grams"
-    output_field = ArrayField(TextField())
-
-
-def text_contains(field: str, value: str, *, postgres: bool) -> Q:
-    """``field__icontains=value``, written so that an index serves it.
-
-    pg_trgm needs three characters: for a shorter term its index reads every entry. Such a term is one
-    piece of the column's ``SearchGrams``, which its GIN index finds. The same test as a position comes
-    first: where the planner scans instead (a word that names hundreds of enterprises), it is what decides
-    for each row, and the pieces, an SQL function, are computed only for the few rows that contain the term.
-    """
-    if postgres and len(value) <= SEARCH_GRAM_SIZE:
-        term = Func(Upper(Value(value)), template="ARRAY[%(expressions)s]", output_field=ArrayField(TextField()))
-        return Q(contains_position(field, value)) & Q(DataContains(SearchGrams(field), term))
-    return Q(**{f"{field}__icontains": value})
-
-
-def contains_position(field: str, value: str) -> GreaterThan:
-    """``field__icontains=value`` as no index can serve it: for the rows an index found, or a scan."""
-    return GreaterThan(StrIndex(Upper(field), Upper(Value(value))), 0)
-
-
-def number_contains(value: str, *, postgres: bool) -> Q:
-    """``number__icontains=value``. A whole number (QY-2026-000123) has trigrams every number shares (the
-    prefix, the year), whose long lists the trigram index would read to the end: its longest word (a run of
-    letters and digits, as pg_trgm splits) finds the few candidates, the whole term then decides."""
-    longest = max(re.findall(r"[^\W_]+", value), key=len, default="")
-    if not postgres or len(longest) <= SEARCH_GRAM_SIZE or longest == value:
-        return text_contains("number", value, postgres=postgres)
-    return Q(number__icontains=longest) & Q(contains_position("number", value))
 
 
 # Columns that change with internal business (a send-back, a reassignment, an urging): ordering by them
