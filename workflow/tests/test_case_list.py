@@ -167,6 +167,41 @@ def test_it_searches_number_and_title(district, board):
     assert listed(district, board, search="没有这个问题") == []
 
 
+def test_it_searches_words_of_one_and_two_characters(district, board):
+    # pg_trgm needs three characters: these go through the pieces index on PostgreSQL, a scan on SQLite.
+    assert listed(district, board, search="电力") == ["a1"]
+    assert listed(district, board, search="缆") == ["a1"]
+    assert listed(district, board, search="化工") == ["a3", "a2", "a1"]
+    assert listed(district, board, search="宏") == ["b4", "b3", "b2", "b1"]
+    assert listed(district, board, search="qy") == ["a3", "b4", "b3", "b2", "b1", "a2", "a1"]
+    assert listed(district, board, search="_") == []
+    assert listed(district, board, search="%") == []
+    assert listed(district, board, search="洪水") == []
+
+
+def test_it_finds_a_case_by_its_whole_number_or_a_part_of_it(district, board):
+    keys, _day = board
+    prefix, year, serial = keys["b2"].split("-")
+
+    assert listed(district, board, search=f"{prefix.lower()}-{year}-{serial}") == ["b2"]
+    assert listed(district, board, search=f"{year}-{serial}") == ["b2"]
+    assert listed(district, board, search=serial) == ["b2"]
+    assert listed(district, board, search=f"{prefix}-{year}-{serial}9") == []
+    assert listed(district, board, search=f"{prefix}-{year}") == ["a3", "b4", "b3", "b2", "b1", "a2", "a1"]
+
+
+def test_it_searches_only_among_the_cases_an_enterprise_may_see(district, board):
+    client = district.client(district.alice)
+
+    by_other_name = client.get(CASES, {"search": "机械"}).json()
+    by_word = client.get(CASES, {"search": "电力"}).json()
+    by_other_number = client.get(CASES, {"search": board[0]["b2"]}).json()
+
+    assert (by_other_name["count"], by_other_name["results"]) == (0, [])
+    assert (by_word["count"], [row["number"] for row in by_word["results"]]) == (1, [board[0]["a1"]])
+    assert (by_other_number["count"], by_other_number["results"]) == (0, [])
+
+
 def test_it_orders_by_resolution_deadline_both_ways(district, board):
     # Only dated cases: where undated ones go differs between PostgreSQL (last) and SQLite (first).
     dated = {"enterprise": district.hongda.pk, "state": "assigned"}
