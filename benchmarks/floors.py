@@ -170,13 +170,22 @@ def overdue(*, now: datetime, scope: frozenset[int] | None, page_size: int) -> Q
     return Query(sql, (now, page_size, now), names(columns))
 
 
+# The case list's ``SEARCH_COUNT_LIMIT`` (workflow/api/cases.py): this module imports no Django, a test keeps
+# the two equal.
+SEARCH_COUNT_LIMIT = 1000
+
+
 def search(*, condition: str, value: str, page_size: int) -> Query:
-    """``GET cases/?search=``, in the list's default order (returned first, newest next)."""
+    """``GET cases/?search=``, in the list's default order (returned first, newest next), its matches counted
+    up to the search's limit as the list counts them."""
     return case_list(
-        "SELECT c.id, c.sent_back_at, c.filed_at, count(*) OVER () AS total FROM cases_case c "
+        "SELECT c.id, c.sent_back_at, c.filed_at, "
+        f"(SELECT CASE WHEN count(*) > {SEARCH_COUNT_LIMIT} THEN {SEARCH_COUNT_LIMIT} ELSE count(*) END "
+        f"FROM (SELECT 1 FROM cases_case c WHERE {condition} "
+        f"LIMIT {SEARCH_COUNT_LIMIT + 1}) AS counted) AS total FROM cases_case c "
         f"WHERE {condition} ORDER BY c.sent_back_at DESC NULLS LAST, c.filed_at DESC, c.id DESC LIMIT %s",
         "page.sent_back_at DESC NULLS LAST, page.filed_at DESC, page.id DESC",
-        (value, page_size),
+        (value, value, page_size),
     )
 
 

@@ -22,6 +22,8 @@ from enterprises.models import Enterprise
 
 # Above this many enterprises matching a search, they stay a subquery rather than a list of ids.
 SEARCH_ENTERPRISES_INLINE = 500
+# pg_trgm's indexes serve a pattern of at least this many characters.
+TRIGRAM = 3
 CASE_ORDERING_FIELDS = ["filed_at", "number", "response_due_at", "resolution_due_at", "updated_at", "state"]
 
 
@@ -96,12 +98,20 @@ class CaseFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        named = Enterprise.objects.filter(name__icontains=value).order_by()
+        lookup = _contains_lookup(value)
+        named = Enterprise.objects.filter(**{f"name__{lookup}": value}).order_by()
         ids = list(named.values_list("pk", flat=True)[: SEARCH_ENTERPRISES_INLINE + 1])
         by_enterprise = named.values("pk") if len(ids) > SEARCH_ENTERPRISES_INLINE else ids
         return queryset.filter(
-            Q(number__icontains=value) | Q(title__icontains=value) | Q(enterprise_id__in=by_enterprise)
+            Q(**{f"number__{lookup}": value}) | Q(**{f"title__{lookup}": value}) | Q(enterprise_id__in=by_enterprise)
         )
+
+
+def _contains_lookup(value: str) -> str:
+    """``icontains`` (served by the trigram indexes over UPPER()), except for a term too short for trigrams whose
+    characters have no case, as Chinese words of one or two characters: that term is read from every row
+    anyway, and comparing it without UPPER() finds the same rows in a third of the time."""
+    return "contains" if len(value) < TRIGRAM and value.upper() == value.lower() else "icontains"
 
 
 # Columns that change with internal business (a send-back, a reassignment, an urging): ordering by them

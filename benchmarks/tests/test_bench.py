@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from benchmarks import suite
+from benchmarks import floors, suite
+from workflow.api.cases import SEARCH_COUNT_LIMIT
 
 AS_OF = datetime(2026, 12, 4, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -58,3 +59,7 @@ def test_it_runs_only_the_benchmarks_asked_for(dataset):
     assert "cadre's queue page (/queue/)" not in rows
     assert {benchmark.work for benchmark in suite.RATES} <= set(rows)
     assert "ledger export" not in rows
+
+
+def test_the_search_floor_counts_as_far_as_the_list_does():
+    assert floors.SEARCH_COUNT_LIMIT == SEARCH_COUNT_LIMIT

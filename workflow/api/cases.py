@@ -4,7 +4,11 @@ Views parse, call a service or selector, and render. Every case reached here
 comes through ``cases_visible_to``; whatever the user may not see is a 404.
 """
 
+from functools import cached_property
+
 import django_filters
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -23,6 +27,7 @@ from cases.selectors import (
     comments_for_user,
     similar_open_cases,
 )
+from core.api import Pagination
 from core.errors import Conflict, InvalidInput, NotFound
 from core.parsers import JSONParser
 
@@ -54,6 +59,58 @@ from .serializers import (
     SimilarCaseSerializer,
 )
 
+# A search counts its matches up to this many (and pages that far); ``count_exact`` says whether there are more.
+SEARCH_COUNT_LIMIT = 1000
+
+
+class LimitedCountPaginator(DjangoPaginator):
+    """Counts at most ``limit`` rows, and remembers whether there were more.
+
+    The count reads until it has seen ``limit + 1`` rows, in whatever order is cheapest: at province scale a
+    two-character word matches tens of thousands of cases, and counting them all reads most of the table
+    for a number nobody pages through (GitHub's search answers at most a thousand results for that reason).
+    """
+
+    limit = SEARCH_COUNT_LIMIT
+    object_list: QuerySet[Case]
+
+    @cached_property
+    def counted(self) -> int:
+        return self.object_list.order_by()[: self.limit + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.limit)
+
+    @property
+    def count_exact(self) -> bool:
+        return self.counted <= self.limit
+
+
+class CaseListPagination(Pagination):
+    """The case list's pages: every match counted, except for a search (``LimitedCountPaginator``)."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        searching = bool(request.query_params.get("search", "").strip())
+        self.django_paginator_class = LimitedCountPaginator if searching else DjangoPaginator
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        paginator = self.page.paginator if self.page is not None else None
+        response.data["count_exact"] = not isinstance(paginator, LimitedCountPaginator) or paginator.count_exact
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["required"] = [*paginated["required"], "count_exact"]
+        paginated["properties"]["count_exact"] = {
+            "type": "boolean",
+            "description": f"False when a search matched more than {SEARCH_COUNT_LIMIT} cases: count is then "
+            f"{SEARCH_COUNT_LIMIT} and the pages reach that far. Narrow the search to see the rest.",
+        }
+        return paginated
+
 
 @extend_schema_view(
     list=extend_schema(summary="Cases the user may see", description="Filters, ordering and pagination."),
@@ -62,6 +119,7 @@ from .serializers import (
 )
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     filterset_class = CaseFilter
+    pagination_class = CaseListPagination
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, ReturnedFirstOrdering]
     ordering_fields = CASE_ORDERING_FIELDS
 

@@ -19,6 +19,7 @@ from enterprises.credit_code import check_character
 from enterprises.models import Enterprise, EnterpriseContact
 from enterprises.services import service_assignment_change
 from workflow import services
+from workflow.api.cases import LimitedCountPaginator
 from workflow.filters import case_list_filtered
 
 CASES = "/api/v1/cases/"
@@ -168,7 +169,7 @@ def test_it_searches_number_and_title(district, board):
 
 
 def test_it_searches_words_of_one_and_two_characters(district, board):
-    # pg_trgm needs three characters: these go through the pieces index on PostgreSQL, a scan on SQLite.
+    # pg_trgm needs three characters: these are read from every row (without UPPER() when they have no case).
     assert listed(district, board, search="电力") == ["a1"]
     assert listed(district, board, search="缆") == ["a1"]
     assert listed(district, board, search="化工") == ["a3", "a2", "a1"]
@@ -200,6 +201,22 @@ def test_it_searches_only_among_the_cases_an_enterprise_may_see(district, board)
     assert (by_other_name["count"], by_other_name["results"]) == (0, [])
     assert (by_word["count"], [row["number"] for row in by_word["results"]]) == (1, [board[0]["a1"]])
     assert (by_other_number["count"], by_other_number["results"]) == (0, [])
+
+
+def test_it_counts_a_search_up_to_its_limit_and_says_when_there_are_more(district, board, monkeypatch):
+    monkeypatch.setattr(LimitedCountPaginator, "limit", 5)
+    dora = district.client(district.dora)
+
+    last = dora.get(CASES, {"search": "qy", "page_size": 2, "page": 3}).json()
+    beyond = dora.get(CASES, {"search": "qy", "page_size": 2, "page": 4})
+    few = dora.get(CASES, {"search": "化工"}).json()
+    unsearched = dora.get(CASES, {"page_size": 2}).json()
+
+    # Seven cases match "qy": five are counted, the pages reach the fifth, and the answer says there are more.
+    assert (last["count"], last["count_exact"], len(last["results"]), last["next"]) == (5, False, 1, None)
+    assert beyond.status_code == 404
+    assert (few["count"], few["count_exact"]) == (3, True)
+    assert (unsearched["count"], unsearched["count_exact"]) == (7, True)
 
 
 def test_it_orders_by_resolution_deadline_both_ways(district, board):
