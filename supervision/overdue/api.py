@@ -5,6 +5,7 @@ through ``cases_visible_to``, so a supervisor sees only their jurisdiction.
 """
 
 from tempfile import TemporaryFile
+from typing import TYPE_CHECKING
 
 from django.http import FileResponse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from core.api import IdField, Pagination, signed_in_user
 from core.errors import InvalidInput, NotPermitted
 from enterprises.api import PersonSerializer
 from workflow.api import NamedSerializer
+from workflow.api.serializers import moment, named_dict, person_dict
 from workflow.models import ClockKind
 from workflow.selectors import work_calendar
 from workflow.workdays import SHANGHAI
@@ -29,6 +31,11 @@ from ..exports import XLSX, in_language
 from .exports import EXPORT_MAX_ROWS, write_overdue_workbook
 from .permissions import may_review_overdue
 from .selectors import last_action_display, last_actor_name, overdue_cases
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from .selectors import OverdueRow
 
 EXPORT_FILENAME = ("逾期清单", "overdue")
 
@@ -82,6 +89,36 @@ class OverdueCaseSerializer(serializers.Serializer):
     urging_level = serializers.IntegerField(help_text="0–3 on the urging ladder (催办, 督办, 挂牌督办).")
     urging_level_display = serializers.CharField(source="get_urging_level_display")
     urging_answer_due_at = serializers.DateTimeField(allow_null=True, help_text="When the urging asks for an answer.")
+
+    def to_representation(self, case: "WithAnnotations[Case, OverdueRow]") -> dict:
+        """The fields above, written out by hand as the case list's are: DRF's field-by-field machinery took
+        a fifth of the list's time at province scale. A test holds this to what the declared fields give."""
+        return {
+            "id": case.pk,
+            "number": case.number,
+            "title": case.title,
+            "state": case.state,
+            "enterprise": named_dict(case.enterprise),
+            "category": named_dict(case.category),
+            "unit": named_dict(case.responsible_unit),
+            "assignee": person_dict(case.assignee),
+            "clock": case.clock,
+            "clock_display": self.get_clock_display(case),
+            "due_at": moment(case.due_at),
+            "overdue_since": moment(case.due_at),
+            "overdue_workdays": self.get_overdue_workdays(case),
+            "breached_clocks": case.breached_clocks,
+            "last_event": {
+                "action": case.last_action,
+                "action_display": last_action_display(case),
+                "actor": last_actor_name(case),
+                "created_at": moment(case.last_event_at),
+                "note": case.last_event_note,
+            },
+            "urging_level": case.urging_level,
+            "urging_level_display": str(case.get_urging_level_display()),
+            "urging_answer_due_at": moment(case.urging_answer_due_at),
+        }
 
     def get_clock_display(self, case) -> str:
         return str(ClockKind(case.clock).label)

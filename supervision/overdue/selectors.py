@@ -93,6 +93,14 @@ class LastEvent(TypedDict):
     last_actor_username: str | None
 
 
+class OverdueRow(LastEvent):
+    """What ``overdue_cases`` adds to each case besides its last event."""
+
+    clock: str
+    due_at: datetime
+    breached_clocks: int
+
+
 def with_last_event(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Each case with its latest event (action, time, note, actor's names) joined in, not read row by row."""
     latest = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")

@@ -9,10 +9,13 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from cases.models import Case
+from supervision.overdue.selectors import overdue_cases
 from workflow import services
+from workflow.selectors import work_calendar
 from workflow.workdays import SHANGHAI
 
 OVERDUE = "/api/v1/supervision/overdue/"
@@ -150,6 +153,20 @@ def test_it_lists_the_jurisdictions_overdue_cases_most_overdue_first_with_workin
     assert loan["last_event"]["actor"] == "杜拉"
     # dave never signed for it: response, first reply and resolution all ran out.
     assert loan["breached_clocks"] == 3
+
+
+def test_it_writes_an_overdue_case_as_the_declared_fields_would(district, review):
+    """The list's hand-written representation holds to the fields it declares, which the schema shows."""
+    from rest_framework.serializers import Serializer
+
+    from supervision.overdue.api import OverdueCaseSerializer
+
+    calendar, now = work_calendar(), timezone.now()
+    cases = list(overdue_cases(district.sam, now=now, calendar=calendar))
+    assert len(cases) == 4
+    for case in cases:
+        serializer = OverdueCaseSerializer(case, context={"calendar": calendar, "now": now})
+        assert serializer.data == Serializer.to_representation(serializer, case), case.number
 
 
 def test_it_lists_a_sent_back_case_past_its_routing_deadline_on_the_routing_clock(district, review):
