@@ -187,32 +187,34 @@ class Ladder(ABC, Generic[Row]):
         return reminders
 
     def _write_climbed(self, rows: Sequence[Row]) -> None:
-        """Write each row's new step (and what ``on_steps`` changed) in one UPDATE joined to a VALUES list.
+        """Write each row's new step (and what ``on_steps`` changed) in one UPDATE joined to the new values.
 
         Django's ``bulk_update`` builds a CASE of every row for every column: at a batch of 500, building
-        and planning it took longer than everything else the sweep does.
+        and planning it took longer than everything else the sweep does. On PostgreSQL the values travel as
+        one array per column (``unnest``), so the statement stays the same short text whatever the batch,
+        as Django's own bulk insert does; SQLite joins a VALUES list.
         """
         meta = self.model._meta
         columns = [meta.get_field(name) for name in ("reminder_step", "remind_at", *self.claim_fields)]
+        fields = (meta.pk, *columns)
+        values = [
+            [field.get_db_prep_value(getattr(row, field.attname), connection) for row in rows] for field in fields
+        ]
         quote = connection.ops.quote_name
-        postgres = connection.vendor == "postgresql"
-
-        def placeholder(model_field: models.Field) -> str:
-            # PostgreSQL types a VALUES column from its first row, where a NULL says nothing; SQLite needs no
-            # cast (and its casts would change how it stores a moment).
-            return f"CAST(%s AS {model_field.db_type(connection)})" if postgres else "%s"
-
-        row_sql = "(" + ", ".join(placeholder(field) for field in (meta.pk, *columns)) + ")"
-        params: list = []
-        for row in rows:
-            params.append(meta.pk.get_db_prep_value(row.pk, connection))
-            params += [field.get_db_prep_value(getattr(row, field.attname), connection) for field in columns]
         table = quote(meta.db_table)
         assignments = ", ".join(f"{quote(field.column)} = v.column{index}" for index, field in enumerate(columns, 2))
+        if connection.vendor == "postgresql":
+            names = ", ".join(f"column{index}" for index in range(1, len(fields) + 1))
+            # The type without its size: a varchar(20)[] would truncate, as Django's bulk insert also notes.
+            arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
+            source, params = f"unnest({arrays}) AS v({names})", values
+        else:
+            row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            source = f"(VALUES {', '.join([row_sql] * len(rows))}) AS v"  # its columns are column1, column2…
+            params = [value for row_values in zip(*values, strict=True) for value in row_values]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v "
-                f"WHERE {table}.{quote(meta.pk.column)} = v.column1",
+                f"UPDATE {table} SET {assignments} FROM {source} WHERE {table}.{quote(meta.pk.column)} = v.column1",
                 params,
             )
 
