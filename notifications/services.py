@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import partial
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -147,13 +147,7 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Me
                     visible_from=max(now, message.not_before) if message.not_before else now,
                 )
             )
-        # ignore_conflicts: a concurrent call may have inserted one of the keys since the read above.
-        # It also leaves primary keys unset on some databases, hence the read of them afterwards; the exact
-        # created_at of this call tells its rows from a concurrent caller's.
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        inserted = dict(
-            Notification.objects.filter(key__in=[row.key for row in rows], created_at=now).values_list("key", "pk")
-        )
+        inserted = _insert_new(rows, now=now)
         created = [row for row in rows if row.key in inserted]
         for row in created:
             row.pk = inserted[row.key]
@@ -177,6 +171,38 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Me
                 )
                 transaction.on_commit(partial(deliveries_enqueue, delivery_ids))
     return created
+
+
+# The columns a new notification is written with; ``read_at`` starts empty.
+_INSERTED_FIELDS = ("recipient", "kind", "key", "about", "link", "subject", "body", "created_at", "visible_from")
+
+
+def _insert_new(rows: list[Notification], *, now: datetime) -> dict[str, int]:
+    """Insert the rows, skipping any key a concurrent call inserted since they were chosen; the ids of the
+    inserted ones by key.
+
+    On PostgreSQL one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` from one array per column: a sweep writes
+    batches of 500, and ``bulk_create`` prepared each of their values field by field and left the ids to be
+    read back. Elsewhere ``bulk_create`` and that read, where the exact ``created_at`` of this call tells its
+    rows from a concurrent caller's.
+    """
+    if connection.vendor != "postgresql":
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        inserted = Notification.objects.filter(key__in=[row.key for row in rows], created_at=now)
+        return dict(inserted.values_list("key", "pk"))
+    fields = [field for field in Notification._meta.concrete_fields if field.name in _INSERTED_FIELDS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    # The type without its size, as Django's own bulk insert does: varchar(255)[] would truncate silently.
+    arrays = ", ".join(f"%s::{str(field.db_type(connection)).split('(')[0]}[]" for field in fields)
+    table = quote(Notification._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "
+            f"ON CONFLICT ({quote('key')}) DO NOTHING RETURNING {quote('key')}, {quote('id')}",
+            [[getattr(row, field.attname) for row in rows] for field in fields],
+        )
+        return dict(cursor.fetchall())
 
 
 def notifications_mark_read(*, notifications: QuerySet[Notification]) -> int:

@@ -110,7 +110,8 @@ def test_it_takes_as_many_queries_for_twenty_people_as_for_one(people):
     with CaptureQueriesContext(connection) as twenty:
         notifications_create(recipients=crowd, message=ping("twenty"))
 
-    assert len(one) == len(twenty) == 6
+    # Keys taken, preferences, the insert (and on SQLite a read of its ids), the deliveries and their ids.
+    assert len(one) == len(twenty) == (5 if connection.vendor == "postgresql" else 6)
     assert Delivery.objects.filter(notification__key__startswith="twenty:").count() == 20 + 7
 
 
