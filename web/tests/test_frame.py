@@ -10,6 +10,7 @@ from django.utils import translation
 
 from notifications.models import Notification
 from web import urls
+from web.forms.cases import SearchableSelect
 from web.templatetags.huiyin import choice_input, deadline_text
 from workflow.tests.helpers import assigned_case
 from workflow.workdays import SHANGHAI, WorkCalendar
@@ -142,3 +143,11 @@ def test_it_draws_every_radio_and_checkbox_as_django_does(data):
     for field in ("kind", "units"):
         for choice in form[field]:
             assert choice_input(choice) == choice.tag()
+
+
+@pytest.mark.parametrize("value", ["", "6:2", "9:9"])
+def test_it_draws_a_searchable_selects_options_as_django_does(value):
+    choices = [("", "选择"), ("商务局 & 科", [("6:1", "余磊（负责人）"), ("6:2", "<b>丁军</b>")]), ("7:3", "王刚")]
+    attrs = {"id": "id_assignment", "required": True}
+    searchable = SearchableSelect(choices=choices, search_url="/lookups/").render("assignment", value, attrs)
+    assert forms.Select(choices=choices).render("assignment", value, attrs) in searchable
