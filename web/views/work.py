@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,8 +36,12 @@ from .cases import PAGE_ACTIONS, case_as_seen, visible_case_or_404
 PAGE_SIZE = 20
 
 
-def page_of(request: HttpRequest, rows, size: int = PAGE_SIZE):
-    return Paginator(rows, size).get_page(request.GET.get("page"))
+def page_of(request: HttpRequest, rows, size: int = PAGE_SIZE, *, count: int | None = None):
+    """A page of ``rows``; a ``count`` the view already has spares the paginator its own COUNT query."""
+    paginator = Paginator(rows, size)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is never computed
+    return paginator.get_page(request.GET.get("page"))
 
 
 @login_required
@@ -177,10 +182,15 @@ def served(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     now = timezone.now()
     served_now = with_contact_status(served_enterprises(request.user))
-    without_contact = served_now.filter(has_active_contact=False)
+    # Both counts the page shows (its rows, and those without a contact) in one query.
+    counts_of = served_now.aggregate(all=Count("pk"), without_contact=Count("pk", filter=Q(has_active_contact=False)))
     only_without_contact = request.GET.get("without_contact") == "1"
-    listed = (without_contact if only_without_contact else served_now).annotate(last_visit_at=last_visit_q())
-    enterprises = page_of(request, listed.order_by("name"))
+    listed = served_now.filter(has_active_contact=False) if only_without_contact else served_now
+    enterprises = page_of(
+        request,
+        listed.annotate(last_visit_at=last_visit_q()).order_by("name"),
+        count=counts_of["without_contact" if only_without_contact else "all"],
+    )
     page_ids = [enterprise.pk for enterprise in enterprises]
     counts = open_counts(request.user, page_ids, now=now)
     duties = duties_of(page_ids)
@@ -206,7 +216,7 @@ def served(request: HttpRequest) -> HttpResponse:
             "chosen": chosen,
             "cases": cases,
             "now": now,
-            "without_contact_count": without_contact.count(),
+            "without_contact_count": counts_of["without_contact"],
             "only_without_contact": only_without_contact,
             "query": "without_contact=1" if only_without_contact else "",
         },
