@@ -1,17 +1,18 @@
 """The frame of every page: where a person lands, the inbox, and how deadlines read."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from django import forms
 from django.test import Client
 from django.urls import URLPattern, reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from notifications.models import Notification
 from web import urls
 from web.forms.cases import SearchableSelect
-from web.templatetags.huiyin import choice_input, deadline_text
+from web.templatetags.huiyin import choice_input, deadline_text, shanghai
 from workflow.tests.helpers import assigned_case
 from workflow.workdays import SHANGHAI, WorkCalendar
 
@@ -151,3 +152,12 @@ def test_it_draws_a_searchable_selects_options_as_django_does(value):
     attrs = {"id": "id_assignment", "required": True}
     searchable = SearchableSelect(choices=choices, search_url="/lookups/").render("assignment", value, attrs)
     assert forms.Select(choices=choices).render("assignment", value, attrs) in searchable
+
+
+@pytest.mark.parametrize(
+    "moment", [at(2026, 1, 2, 3, 4), at(2026, 12, 31, 23, 59), datetime(2026, 6, 30, 16, 5, tzinfo=UTC)]
+)
+def test_it_writes_times_in_beijing_time_as_django_formats_them(moment):
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            assert shanghai(moment) == date_format(timezone.localtime(moment, SHANGHAI), "Y-m-d H:i")
