@@ -5,14 +5,14 @@ from datetime import UTC, datetime
 import pytest
 from django import forms
 from django.test import Client
-from django.urls import URLPattern, reverse
+from django.urls import URLPattern, reverse, set_script_prefix
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from notifications.models import Notification
 from web import urls
 from web.forms.cases import SearchableSelect
-from web.templatetags.huiyin import choice_input, deadline_text, shanghai
+from web.templatetags.huiyin import choice_input, deadline_text, id_url, shanghai
 from workflow.tests.helpers import assigned_case
 from workflow.workdays import SHANGHAI, WorkCalendar
 
@@ -161,3 +161,15 @@ def test_it_writes_times_in_beijing_time_as_django_formats_them(moment):
     for language in ("zh-hans", "en"):
         with translation.override(language):
             assert shanghai(moment) == date_format(timezone.localtime(moment, SHANGHAI), "Y-m-d H:i")
+
+
+@pytest.mark.parametrize("prefix", ["/", "/huiyin/"])
+def test_it_links_a_rows_pages_as_reverse_does(prefix):
+    set_script_prefix(prefix)
+    try:
+        for view_name in ("web:case", "web:queue-sign-for", "web:inbox-read", "web:enterprise-visits"):
+            for object_id in (1, 42, 987654321):
+                assert id_url(view_name, object_id) == reverse(view_name, args=[object_id])
+        assert id_url("web:case", 7).startswith(prefix)
+    finally:
+        set_script_prefix("/")
