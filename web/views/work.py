@@ -163,9 +163,9 @@ def queue_sign_for(request: HttpRequest, case_id: int) -> HttpResponse:
     case = visible_case_or_404(request.user, case_id)
     return render(
         request,
-        "web/partials/queue_row.html",
+        "web/partials/queue_rows.html",
         {
-            "row": {"case": case, "actions": available_actions(case, request.user)},
+            "rows": [{"case": case, "actions": available_actions(case, request.user)}],
             "outcome": outcome,
             "refusal": refusal,
             "now": timezone.now(),
