@@ -48,7 +48,11 @@ def page_of(request: HttpRequest, rows, size: int = PAGE_SIZE, *, count: int | N
 def my_cases(request: HttpRequest) -> HttpResponse:
     if not roles_for_user(request.user).is_enterprise_user:
         raise PermissionDenied
-    page = page_of(request, enterprise_cases(request.user))
+    cases = enterprise_cases(request.user)
+    # The page's twenty are chosen by id in the list's order, then read with what they join: sorting an
+    # enterprise's thousand cases joined to their people and units, to keep twenty, took twice as long.
+    page = page_of(request, cases.values("pk"))
+    page.object_list = list(cases.filter(pk__in=page.object_list))
     return render(request, "web/my_cases.html", {"page": page, "now": timezone.now()})
 
 
