@@ -29,7 +29,7 @@ from workflow.routing import routes_for_cases
 from workflow.selectors import available_actions
 
 from ..actions import perform
-from ..forms.cases import AssignForm, FileCaseForm, assignment_value
+from ..forms.cases import ASSIGNABLE_COLUMNS, AssignForm, FileCaseForm, assignment_choices, assignment_value
 from ..queries import dispatch_list, enterprise_cases, open_counts, queue_of, served_enterprises
 from .cases import PAGE_ACTIONS, case_as_seen, visible_case_or_404
 
@@ -237,24 +237,21 @@ def dispatch(request: HttpRequest) -> HttpResponse:
     routes = routes_for_cases(page)
     # Each form first offers the people of the suggested unit; its search box finds anyone else.
     suggested_units = {route.cadre_unit.pk for route in routes.values() if route.cadre}
-    by_unit: dict[int, list] = {}
-    # Only what an option shows: a page offers some four hundred people, and whole users cost it a tenth of its time.
-    offered_people = assignable_memberships(unit_ids=suggested_units).only(
-        "role", "unit__name", "user__first_name", "user__last_name", "user__username"
-    )
-    for membership in offered_people:
-        by_unit.setdefault(membership.unit_id, []).append(membership)
+    people_by_unit: dict[int, list] = {}
+    for row in assignable_memberships(unit_ids=suggested_units).values_list(*ASSIGNABLE_COLUMNS):
+        people_by_unit.setdefault(row[0], []).append(row)
+    offered_by_unit = {unit_id: assignment_choices(people) for unit_id, people in people_by_unit.items()}
     search_url = reverse("web:assignable")
     rows = []
     for case in page:
         route = routes[case.pk]
-        offered = by_unit.get(route.cadre_unit.pk, []) if route.cadre else []
+        unit_id = route.cadre_unit.pk if route.cadre else None
         # The serving cadre, if they are still assignable in that unit.
-        suggested = next(
-            (assignment_value(m.unit_id, m.user_id) for m in offered if route.cadre and m.user_id == route.cadre.pk), ""
-        )
+        suggested = ""
+        if route.cadre and any(row[1] == route.cadre.pk for row in people_by_unit.get(unit_id, [])):
+            suggested = assignment_value(unit_id, route.cadre.pk)
         form = AssignForm(
-            offered=offered,
+            offered=offered_by_unit.get(unit_id, []),
             unit_ids=None,
             search_url=search_url,
             prefix="assign",
