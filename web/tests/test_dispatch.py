@@ -130,6 +130,19 @@ def test_it_finds_assignable_people_by_name_or_unit_for_those_who_route(district
     assert "没有找到" in nobody
 
 
+def test_it_names_each_offered_person_as_colleagues_do_a_head_as_head(district):
+    nameless = get_user_model().objects.create_user(username="gx-017")
+    UnitMembership.objects.create(user=nameless, unit=district.industry, role=Role.CADRE)
+    opened_case(district)  # routed to the Industry Bureau
+
+    page = signed_in(district.dora).get("/dispatch/").content.decode()
+    found = signed_in(district.dora).get("/lookups/assignable/", {"q": "工业"}).content.decode()
+
+    for options in (page, found):
+        assert f'<option value="{district.industry.pk}:{nameless.pk}">gx-017</option>' in options
+        assert f'<option value="{district.industry.pk}:{district.hank.pk}">黄海（负责人）</option>' in options
+
+
 def test_it_lets_a_unit_head_find_only_the_people_of_the_units_they_head(district):
     found = signed_in(district.hank).get("/lookups/assignable/", {"q": ""}).content.decode()
 

@@ -1,16 +1,18 @@
 """The frame of every page: where a person lands, the inbox, and how deadlines read."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from django import forms
 from django.test import Client
-from django.urls import URLPattern, reverse
-from django.utils import translation
+from django.urls import URLPattern, reverse, set_script_prefix
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from notifications.models import Notification
 from web import urls
-from web.templatetags.huiyin import choice_input, deadline_text
+from web.forms.cases import SearchableSelect
+from web.templatetags.huiyin import choice_input, deadline_text, id_url, shanghai
 from workflow.tests.helpers import assigned_case
 from workflow.workdays import SHANGHAI, WorkCalendar
 
@@ -142,3 +144,32 @@ def test_it_draws_every_radio_and_checkbox_as_django_does(data):
     for field in ("kind", "units"):
         for choice in form[field]:
             assert choice_input(choice) == choice.tag()
+
+
+@pytest.mark.parametrize("value", ["", "6:2", "9:9"])
+def test_it_draws_a_searchable_selects_options_as_django_does(value):
+    choices = [("", "选择"), ("商务局 & 科", [("6:1", "余磊（负责人）"), ("6:2", "<b>丁军</b>")]), ("7:3", "王刚")]
+    attrs = {"id": "id_assignment", "required": True}
+    searchable = SearchableSelect(choices=choices, search_url="/lookups/").render("assignment", value, attrs)
+    assert forms.Select(choices=choices).render("assignment", value, attrs) in searchable
+
+
+@pytest.mark.parametrize(
+    "moment", [at(2026, 1, 2, 3, 4), at(2026, 12, 31, 23, 59), datetime(2026, 6, 30, 16, 5, tzinfo=UTC)]
+)
+def test_it_writes_times_in_beijing_time_as_django_formats_them(moment):
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            assert shanghai(moment) == date_format(timezone.localtime(moment, SHANGHAI), "Y-m-d H:i")
+
+
+@pytest.mark.parametrize("prefix", ["/", "/huiyin/"])
+def test_it_links_a_rows_pages_as_reverse_does(prefix):
+    set_script_prefix(prefix)
+    try:
+        for view_name in ("web:case", "web:queue-sign-for", "web:inbox-read", "web:enterprise-visits"):
+            for object_id in (1, 42, 987654321):
+                assert id_url(view_name, object_id) == reverse(view_name, args=[object_id])
+        assert id_url("web:case", 7).startswith(prefix)
+    finally:
+        set_script_prefix("/")

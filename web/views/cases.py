@@ -48,6 +48,7 @@ from workflow.selectors import PAUSE_RELATED, available_actions, pause_limits, r
 
 from ..actions import perform
 from ..forms.cases import (
+    ASSIGNABLE_COLUMNS,
     AcceptForm,
     AssignForm,
     AttachmentForm,
@@ -61,6 +62,7 @@ from ..forms.cases import (
     ResumeForm,
     SendBackForm,
     WithdrawForm,
+    assignment_choices,
 )
 from ..forms.meetings import FlagForm
 
@@ -102,7 +104,7 @@ class CasePage:
         self.roles = roles_for_user(self.user)
         self.sees_internal = user_sees_internal(self.user, case)
         self.transitions = set(available_actions(case, self.user))
-        self._memberships = None
+        self._offered = None
         self._pending_flag = None
 
     @property
@@ -127,7 +129,7 @@ class CasePage:
         box finds anyone else the user may give the case to."""
         overseer = self.roles.is_dispatcher or supervises(self.case, self.user)
         unit_ids = None if overseer or not reassign else self.roles.head_unit_ids
-        if self._memberships is None:
+        if self._offered is None:
             if unit_ids is not None:
                 shown = unit_ids
             elif self.case.responsible_unit_id is not None:
@@ -135,8 +137,8 @@ class CasePage:
             else:  # an opened case: the unit filing would have routed it to
                 route = route_for(enterprise=self.case.enterprise, category=self.case.category)
                 shown = {route.cadre_unit.pk} if route.cadre else set()
-            self._memberships = list(assignable_memberships(unit_ids=shown))
-        return {"offered": self._memberships, "unit_ids": unit_ids, "search_url": reverse("web:assignable")}
+            self._offered = assignment_choices(assignable_memberships(unit_ids=shown).values_list(*ASSIGNABLE_COLUMNS))
+        return {"offered": self._offered, "unit_ids": unit_ids, "search_url": reverse("web:assignable")}
 
     def rates(self) -> bool:
         return is_filing_enterprise(self.case, self.user)

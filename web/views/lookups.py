@@ -17,7 +17,7 @@ from enterprises.selectors import (
 )
 from supervision.rates.permissions import rated_units_for_user
 
-from ..forms.cases import assignment_choices
+from ..forms.cases import ASSIGNABLE_COLUMNS, assignment_choices
 
 
 @login_required
@@ -33,7 +33,8 @@ def assignable(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     search = request.GET.get("q", "").strip()[: limits.SEARCH]
     found = assignable_memberships(unit_ids=unit_ids, search=search, limit=ASSIGNABLE_SHOWN)
-    return render(request, "web/partials/assignable_options.html", {"groups": assignment_choices(found)})
+    groups = assignment_choices(found.values_list(*ASSIGNABLE_COLUMNS))
+    return render(request, "web/partials/assignable_options.html", {"groups": groups})
 
 
 # Rows a filter's search lists at a time: typing narrows them.
