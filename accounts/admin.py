@@ -19,8 +19,7 @@ from .services.people import user_deactivate
 class InvitationEventInline(admin.TabularInline):
     model = InvitationEvent
     extra = 0
-    fields = ["at", "action", "actor", "reason"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "action", "actor", "reason")
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -1,6 +1,8 @@
 """People getting in: invitations with their audit trail, sessions that know their user, and the log the
 password-reset limit counts. Rules in docs/accounts.md."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
@@ -14,6 +16,9 @@ from enterprises.models import Role
 
 from . import permissions
 from .sessions import SessionStore
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class InvitationKind(models.TextChoices):
@@ -123,7 +128,7 @@ class Invitation(ConcurrentTransitionMixin, models.Model):
             return InvitationState.EXPIRED
         return self.state
 
-    def get_current_state_display(self) -> str:
+    def get_current_state_display(self) -> "StrOrPromise":
         return InvitationState(self.current_state).label
 
     def mail_stops(self) -> None:

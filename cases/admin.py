@@ -14,8 +14,7 @@ class CategoryAdmin(admin.ModelAdmin):
 class CommentInline(admin.TabularInline):
     model = Comment
     extra = 0
-    fields = ["author", "visibility", "body", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("author", "visibility", "body", "created_at")
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -25,8 +24,7 @@ class CommentInline(admin.TabularInline):
 class EventInline(admin.TabularInline):
     model = CaseEvent
     extra = 0
-    fields = ["created_at", "actor", "action", "from_state", "to_state", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "actor", "action", "from_state", "to_state", "note")
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:

@@ -1,9 +1,14 @@
 """The audit log of transitions in the admin: an inline for each model with states, and the whole log to search."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.admin import StateLogInline as PackageStateLogInline
 from django_fsm_log.models import StateLog
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class StateLogDisplay:
@@ -22,7 +27,7 @@ class StateLogDisplay:
         return log.get_state_display()
 
     @admin.display(description=_("by"))
-    def actor(self, log: StateLog) -> str:
+    def actor(self, log: StateLog) -> "StrOrPromise":
         return str(log.by) if log.by_id else _("the system")
 
     @admin.display(description=_("note"))

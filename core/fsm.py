@@ -31,7 +31,7 @@ def logged_transition(
 
     Call it inside the transaction that saves the row, after the lock and the checks, as a service does.
     """
-    instance = transition.__self__
+    instance = transition.__self__  # type: ignore[attr-defined]  # a bound method: Callable cannot say so
     with (
         FSMLogDescriptor(instance, "by", acting_user),
         FSMLogDescriptor(instance, "description", description or None),

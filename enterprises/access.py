@@ -119,7 +119,7 @@ def roles_for_user(user: User | AnonymousUser) -> UserRoles:
         supervised_unit_ids=below(Role.SUPERVISOR),
         led_unit_ids=below(Role.LEADER),
         roles=role_names,
-        oversees_every_unit=bool(tree) and (below(Role.SUPERVISOR) | below(Role.LEADER)) >= tree.every_unit(),
+        oversees_every_unit=tree is not None and (below(Role.SUPERVISOR) | below(Role.LEADER)) >= tree.every_unit(),
     )
     setattr(user, CACHE_ATTRIBUTE, roles)
     return roles

@@ -5,7 +5,7 @@ from django.utils.translation import ngettext
 from .models import Delivery, Notification, NotificationPreference
 from .services import deliveries_retry
 
-DELIVERY_FIELDS = ["channel", "status", "attempts", "last_error", "next_attempt_at", "claimed_at", "sent_at"]
+DELIVERY_FIELDS = ("channel", "status", "attempts", "last_error", "next_attempt_at", "claimed_at", "sent_at")
 
 
 class DeliveryInline(admin.TabularInline):

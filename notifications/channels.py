@@ -226,7 +226,8 @@ def address_check(url: str) -> None:
             _("The webhook host %(host)s could not be resolved: %(error)s") % {"host": parts.hostname, "error": error}
         ) from error
     for *_rest, sockaddr in found:
-        if not address_allowed(ipaddress.ip_address(sockaddr[0].split("%")[0])):
+        # An IPv4 or IPv6 address is a str; the stubs also allow the int of families a stream lookup never gives.
+        if not address_allowed(ipaddress.ip_address(str(sockaddr[0]).split("%")[0])):
             raise PermanentError(
                 _("The webhook host %(host)s is in a private network, which is not allowed.") % {"host": parts.hostname}
             )
@@ -267,10 +268,18 @@ def post(outgoing: Outgoing, delivery: Delivery) -> bytes:
         raise TransientError(_("The receiver could not be reached: %(error)s") % {"error": reason}) from error
 
 
+class WebhookShape(Protocol):
+    """How a webhook format writes its request and reads the receiver's answer."""
+
+    def build(self, delivery: Delivery, preference: NotificationPreference, now: datetime) -> Outgoing: ...
+
+    def check(self, answer: bytes) -> None: ...
+
+
 class WebhookChannel:
     """A JSON POST with the standard library, in the format the person chose."""
 
-    formats = {
+    formats: dict[str, WebhookShape] = {
         WebhookFormat.GENERIC: GenericFormat(),
         WebhookFormat.WECOM: WeComFormat(),
         WebhookFormat.DINGTALK: DingTalkFormat(),

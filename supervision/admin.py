@@ -45,8 +45,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 class CommonProblemLinkInline(admin.TabularInline):
     model = CommonProblemLink
-    fields = ["case", "linked_by", "linked_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("case", "linked_by", "linked_at")
     extra = 0
     can_delete = False
 
@@ -110,8 +109,17 @@ class AppealAdmin(admin.ModelAdmin):
 
 class RecheckItemInline(admin.TabularInline):
     model = RecheckItem
-    fields = ["position", "case", "unit", "assignee", "method", "method_other", "result", "note", "checked_by"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "position",
+        "case",
+        "unit",
+        "assignee",
+        "method",
+        "method_other",
+        "result",
+        "note",
+        "checked_by",
+    )
     extra = 0
     can_delete = False
 
@@ -163,8 +171,15 @@ class MeetingFlagAdmin(ReadOnlyAdmin):
 class AgendaItemInline(admin.TabularInline):
     model = AgendaItem
     fk_name = "meeting"
-    fields = ["position", "flag", "outcome", "times_deferred", "deferred_from", "decision", "decision_public"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "position",
+        "flag",
+        "outcome",
+        "times_deferred",
+        "deferred_from",
+        "decision",
+        "decision_public",
+    )
     extra = 0
     can_delete = False
 
@@ -235,8 +250,7 @@ class LedgerExportAdmin(ReadOnlyAdmin):
 
 class VisitProblemInline(admin.TabularInline):
     model = VisitProblem
-    fields = ["case"]
-    readonly_fields = fields
+    fields = readonly_fields = ("case",)
     extra = 0
     can_delete = False
 

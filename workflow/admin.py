@@ -22,7 +22,7 @@ class MissingScheduleWarningMixin:
         if request.method == "GET":
             for warning in missing_schedule_warnings():
                 messages.warning(request, f"{warning.msg} {warning.hint}")
-        return super().changelist_view(request, extra_context)
+        return super().changelist_view(request, extra_context)  # type: ignore[misc]  # a mixin: a ModelAdmin follows it
 
 
 def enqueue_recompute() -> None:
@@ -63,7 +63,7 @@ class CalendarYearAdmin(MissingScheduleWarningMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: CalendarYear, form, change: bool) -> None:
         """Whoever enters or corrects a year's schedule by hand is recorded like an import."""
         obj.imported_at = timezone.now()
-        obj.imported_by = request.user
+        obj.imported_by = request.user  # type: ignore[assignment]  # the admin's user is signed in
         super().save_model(request, obj, form, change)
         transaction.on_commit(enqueue_recompute)
 

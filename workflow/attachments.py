@@ -39,7 +39,7 @@ def content_type_for_upload(upload: UploadedFile) -> str:
         raise InvalidInput(_("The file is empty."), code="attachment_empty", fields={"file": [_("The file is empty.")]})
     if upload.size > limit:
         message = _("The file is %(size)s; files may be at most %(limit)s.") % {
-            "size": filesizeformat(upload.size),
+            "size": filesizeformat(upload.size),  # type: ignore[arg-type]  # an upload has a size; the stubs allow None
             "limit": filesizeformat(limit),
         }
         raise InvalidInput(message, code="attachment_too_large", fields={"file": [message]})

@@ -38,7 +38,7 @@ from .models import ClockKind, ClockOutcome, DeadlineCycle, DeadlinePolicy
 from .reminders import STEPS
 from .workdays import Deadline, WorkCalendar
 
-CASE_COLUMN = {
+CASE_COLUMN: dict[str, str] = {
     ClockKind.ROUTING: "response_due_at",
     ClockKind.RESPONSE: "response_due_at",
     ClockKind.FIRST_REPLY: "first_reply_due_at",
@@ -115,7 +115,7 @@ class CaseClocks:
         self.running[kind] = cycle
         return cycle
 
-    def stop(self, kind: ClockKind, outcome: ClockOutcome) -> DeadlineCycle | None:
+    def stop(self, kind: str, outcome: ClockOutcome) -> DeadlineCycle | None:
         cycle = self.running.pop(kind, None)
         if cycle is None:
             return None

@@ -177,7 +177,7 @@ class Ladder(ABC, Generic[Row]):
         reminders: list[Reminder] = []
         for row in rows:
             steps, position, next_at = due_steps(self.steps(row), row, calendar, now)
-            row.reminder_step, row.remind_at = position, next_at
+            row.reminder_step, row.remind_at = position, next_at  # type: ignore[attr-defined]  # every ladder's model has them
             self.on_steps(row, steps, now=now)
             for step in steps:
                 if not self.act(row, step, now=now):
@@ -195,18 +195,21 @@ class Ladder(ABC, Generic[Row]):
         as Django's own bulk insert does; SQLite joins a VALUES list.
         """
         meta = self.model._meta
-        columns = [meta.get_field(name) for name in ("reminder_step", "remind_at", *self.claim_fields)]
+        # The model's own columns: fields, not the reverse relations get_field may also return; each has a
+        # column and a database type, which the stubs leave optional for fields without one.
+        written = ("reminder_step", "remind_at", *self.claim_fields)
+        columns: list[models.Field] = [meta.get_field(name) for name in written]  # type: ignore[misc]
         fields = (meta.pk, *columns)
         values = [
             [field.get_db_prep_value(getattr(row, field.attname), connection) for row in rows] for field in fields
         ]
         quote = connection.ops.quote_name
         table = quote(meta.db_table)
-        assignments = ", ".join(f"{quote(field.column)} = v.column{index}" for index, field in enumerate(columns, 2))
+        assignments = ", ".join(f"{quote(field.column)} = v.column{index}" for index, field in enumerate(columns, 2))  # type: ignore[arg-type]
         if connection.vendor == "postgresql":
             names = ", ".join(f"column{index}" for index in range(1, len(fields) + 1))
             # The type without its size: a varchar(20)[] would truncate, as Django's bulk insert also notes.
-            arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)
+            arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)  # type: ignore[union-attr]
             source, params = f"unnest({arrays}) AS v({names})", values
         else:
             row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -214,7 +217,7 @@ class Ladder(ABC, Generic[Row]):
             params = [value for row_values in zip(*values, strict=True) for value in row_values]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET {assignments} FROM {source} WHERE {table}.{quote(meta.pk.column)} = v.column1",
+                f"UPDATE {table} SET {assignments} FROM {source} WHERE {table}.{quote(meta.pk.column)} = v.column1",  # type: ignore[arg-type]
                 params,
             )
 

@@ -91,11 +91,11 @@ class ClockAudience:
 
     @cached_property
     def leaders(self) -> dict[int, User]:
-        return enterprise_leaders(row.case_enterprise_id for row in self.rows)
+        return enterprise_leaders(row.case_enterprise_id for row in self.rows)  # type: ignore[attr-defined]  # annotated by due()
 
     @cached_property
     def contacts(self) -> dict[int, list]:
-        return enterprise_contacts(row.case_enterprise_id for row in self.rows)
+        return enterprise_contacts(row.case_enterprise_id for row in self.rows)  # type: ignore[attr-defined]  # annotated by due()
 
     @cached_property
     def dispatchers(self) -> list:
@@ -159,24 +159,24 @@ class ClockLadder(Ladder[DeadlineCycle]):
         if step.audience == ASSIGNEE:
             return assignee
         if step.audience == ASSIGNEE_AND_HEADS:
-            return assignee + audience.heads.get(row.unit_id, [])
+            return assignee + (audience.heads.get(row.unit_id, []) if row.unit_id else [])
         if step.audience == DISPATCHERS:
             return audience.dispatchers
         if step.audience == LEADER:
-            leader = audience.leaders.get(row.case_enterprise_id)
+            leader = audience.leaders.get(row.case_enterprise_id)  # type: ignore[attr-defined]  # annotated by due()
             return [leader] if leader else []
         if step.audience == ENTERPRISE:
-            return audience.contacts.get(row.case_enterprise_id, [])
+            return audience.contacts.get(row.case_enterprise_id, [])  # type: ignore[attr-defined]  # annotated by due()
         return []
 
     def message(self, row: DeadlineCycle, step: Step, *, calendar: WorkCalendar, now: datetime) -> Message:
-        fill = {"number": row.case_number, "title": row.case_title, "due": minute(row.due_at)}
+        fill = {"number": row.case_number, "title": row.case_title, "due": minute(row.due_at)}  # type: ignore[attr-defined]  # annotated by due()
         context: dict = {"assigned": row.responsible_id is not None}
         if step.audience == LEADER:
             # The leader reads how late it is (a plural, so part of the context), whose it is and where.
             context["days"] = calendar.workdays_between(row.due_at, now)
             who = row.responsible.get_full_name() if row.responsible else ""
-            fill |= {"enterprise": row.enterprise_name, "unit": row.unit_name or "", "who": who}
+            fill |= {"enterprise": row.enterprise_name, "unit": row.unit_name or "", "who": who}  # type: ignore[attr-defined]  # annotated by due()
         return Message(
             kind=f"reminder_{step.kind}",
             key=f"case:{row.case_id}:{step.kind}:cycle{row.pk}",
@@ -220,10 +220,10 @@ class PauseLadder(Ladder[ClockPause]):
         )
 
     def audience_for(self, rows: Sequence[ClockPause]) -> dict[int, list]:
-        return enterprise_contacts({row.case_enterprise_id for row in rows})
+        return enterprise_contacts({row.case_enterprise_id for row in rows})  # type: ignore[attr-defined]  # annotated by due()
 
     def recipients(self, audience: dict[int, list], row: ClockPause, step: Step) -> list:
-        return audience.get(row.case_enterprise_id, [])
+        return audience.get(row.case_enterprise_id, [])  # type: ignore[attr-defined]  # annotated by due()
 
     def message(self, row: ClockPause, step: Step, *, calendar: WorkCalendar, now: datetime) -> Message:
         return Message(
@@ -231,5 +231,5 @@ class PauseLadder(Ladder[ClockPause]):
             key=f"case:{row.case_id}:{step.kind}:pause{row.pk}",
             about=f"case:{row.case_id}",
             link=case_link(row.case_id),
-            fill={"number": row.case_number, "title": row.case_title, "needed": row.needed},
+            fill={"number": row.case_number, "title": row.case_title, "needed": row.needed},  # type: ignore[attr-defined]  # annotated by due()
         )

@@ -33,7 +33,8 @@ class Route:
 
     @property
     def cadre_unit(self) -> Unit | None:
-        return self.service.unit if self.cadre else None
+        service = self.service
+        return service.unit if service and self.cadre else None
 
     @property
     def automatic(self) -> bool:

@@ -108,7 +108,7 @@ class CaseNumberSequence(models.Model):
     @classmethod
     def allocate(cls, year: int) -> int:
         """Next number of ``year``. Call inside a transaction; the UPDATE holds the row until commit."""
-        cls.objects.bulk_create([cls(year=year)], ignore_conflicts=True)
+        cls.objects.bulk_create([cls.objects.model(year=year)], ignore_conflicts=True)
         cls.objects.filter(year=year).update(last_value=F("last_value") + 1)
         return cls.objects.values_list("last_value", flat=True).get(year=year)
 
@@ -329,7 +329,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.ASSIGNED,
         target=CaseState.ASSIGNED,
-        conditions=[lambda case: case.accepted_at is None],
+        conditions=[lambda case: case.accepted_at is None],  # type: ignore[attr-defined]  # django-fsm types a condition as taking any model
         permission=permissions.can_accept,
     )
     def accept(self, *, at) -> None:
@@ -380,7 +380,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.ASSIGNED,
         target=CaseState.ASSIGNED,
-        conditions=[resolution_clock_running],
+        conditions=[resolution_clock_running],  # type: ignore[list-item]  # django-fsm types a condition as taking any model
         permission=permissions.can_pause,
     )
     def pause(self, *, until, at) -> None:
@@ -396,7 +396,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=CaseState.ASSIGNED,
         target=CaseState.ASSIGNED,
-        conditions=[resolution_clock_paused],
+        conditions=[resolution_clock_paused],  # type: ignore[list-item]  # django-fsm types a condition as taking any model
         permission=permissions.can_resume,
     )
     def resume(self, *, at) -> None:
@@ -445,7 +445,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[CaseState.OPENED, CaseState.ASSIGNED],
         target=CaseState.CLOSED,
-        conditions=[lambda case: case.parent_id is None],
+        conditions=[lambda case: case.parent_id is None],  # type: ignore[attr-defined]  # django-fsm types a condition as taking any model
         permission=permissions.can_merge,
     )
     def merge(self, *, into: "Case", at) -> None:
@@ -463,7 +463,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=CaseState.CLOSED,
         target=CaseState.ASSIGNED,
         conditions=[
-            lambda case: case.closure not in (Closure.WITHDRAWN, Closure.DUPLICATE) and case.assignee_id is not None
+            lambda case: case.closure not in (Closure.WITHDRAWN, Closure.DUPLICATE) and case.assignee_id is not None  # type: ignore[attr-defined]  # django-fsm types a condition as taking any model
         ],
         permission=permissions.can_reopen_after_recheck,
     )

@@ -24,13 +24,13 @@ def chunks(items: Sequence) -> Iterable[Sequence]:
 
 def deactivate(model: type[models.Model], ids: list[int]) -> None:
     for chunk in chunks(ids):
-        model.objects.filter(pk__in=chunk).update(is_active=False)
+        model._default_manager.filter(pk__in=chunk).update(is_active=False)
 
 
 def delete(model: type[models.Model], ids: list[int]) -> None:
     """Rows of links (a role, a contact, a task-force seat) that the file no longer lists."""
     for chunk in chunks(ids):
-        model.objects.filter(pk__in=chunk).delete()
+        model._default_manager.filter(pk__in=chunk).delete()
 
 
 class Writer:

@@ -84,7 +84,7 @@ class Comparison:
             after = {"name": person["name"], "email": person["email"], "active": person["active"]}
             person["new"] = before is None
             person["changed"] = before is not None and before != after
-            if person["changed"]:
+            if before is not None and person["changed"]:
                 self.account_changes[username] = describe(person["sheet"], before, after, {"active": shown_bool})
 
     def row_change(self, statuses: dict, sheet: Sheet, number: int, status: str, key: str, detail: str = "") -> None:

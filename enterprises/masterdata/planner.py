@@ -92,11 +92,11 @@ class Planner:
                     ok = False
                 values[column.key] = value
             elif column.key == "active":
-                value = parse_yes_no(text)
-                if value is None:
+                answer = parse_yes_no(text)
+                if answer is None:
                     self.problem(sheet, row, column.key, _("Write 是 or 否."))
                     ok = False
-                values[column.key] = value
+                values[column.key] = answer
             else:
                 values[column.key] = text
         return values if ok else None

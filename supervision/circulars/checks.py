@@ -21,7 +21,7 @@ def check_circular_pdf_font(app_configs: Sequence[AppConfig] | None, **kwargs: o
     return [
         CheckWarning(
             _("The Chinese font for circular PDFs is missing: %(path)s.") % {"path": path},
-            hint=_("Install fonts-wqy-zenhei (make install does) or set HUIYIN_CIRCULAR_PDF_FONT."),
+            hint=str(_("Install fonts-wqy-zenhei (make install does) or set HUIYIN_CIRCULAR_PDF_FONT.")),
             id="supervision.W001",
         )
     ]

@@ -40,14 +40,14 @@ class CircularQuerySet(models.QuerySet):
         # Drafts only, also if a row was published between the check above and this statement.
         return super(CircularQuerySet, self.filter(state=CircularState.DRAFT)).update(**kwargs)
 
-    update.alters_data = True
+    update.alters_data = True  # type: ignore[attr-defined]  # a function attribute Django reads; the stubs do not declare it
 
     def delete(self):
         if self.filter(state=CircularState.PUBLISHED).exists():
             raise CircularPublished()
         return super().delete()
 
-    delete.alters_data = True
+    delete.alters_data = True  # type: ignore[attr-defined]  # a function attribute Django reads; the stubs do not declare it
 
 
 class CircularNumberSequence(models.Model):
@@ -66,7 +66,7 @@ class CircularNumberSequence(models.Model):
     @classmethod
     def allocate(cls, year: int) -> int:
         """Next number of ``year``. Call inside a transaction; the UPDATE holds the row until commit."""
-        cls.objects.bulk_create([cls(year=year)], ignore_conflicts=True)
+        cls.objects.bulk_create([cls.objects.model(year=year)], ignore_conflicts=True)
         cls.objects.filter(year=year).update(last_value=F("last_value") + 1)
         return cls.objects.values_list("last_value", flat=True).get(year=year)
 
@@ -178,20 +178,20 @@ class Circular(ConcurrentTransitionMixin, models.Model):
             raise CircularPublished()
         super().save(*args, **kwargs)
 
-    save.alters_data = True
+    save.alters_data = True  # type: ignore[attr-defined]  # a function attribute Django reads; the stubs do not declare it
 
     def delete(self, *args, **kwargs):
         if type(self)._base_manager.filter(pk=self.pk, state=CircularState.PUBLISHED).exists():
             raise CircularPublished()
         return super().delete(*args, **kwargs)
 
-    delete.alters_data = True
+    delete.alters_data = True  # type: ignore[attr-defined]  # a function attribute Django reads; the stubs do not declare it
 
     @property
     def is_published(self) -> bool:
         return self.state == CircularState.PUBLISHED
 
-    @transition(field=state, source=CircularState.DRAFT, target=CircularState.PUBLISHED, permission=may_change_circular)
+    @transition(field=state, source=CircularState.DRAFT, target=CircularState.PUBLISHED, permission=may_change_circular)  # type: ignore[arg-type]  # the stub wants a check of any user
     def publish(self, *, year: int, sequence: int, by, at) -> None:
         """A supervisor of the jurisdiction numbers the reviewed draft (督办通报〔year〕第N期); published is final."""
         self.year, self.sequence = year, sequence

@@ -310,7 +310,7 @@ def worst_performers(ranking: list[dict], count: int) -> list[dict]:
 
     A tier where everyone shares first place, or that has a single ranked unit, has nobody to name.
     """
-    worst = []
+    worst: list[dict] = []
     for tier in RANKED_TIERS:
         ranked = [entry for entry in ranking if entry["tier"] == tier and entry["rank"] is not None]
         candidates = sorted(

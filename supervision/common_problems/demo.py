@@ -52,7 +52,7 @@ def common_problem_seed(*, dispatcher: User, unit: Unit, calendar: WorkCalendar,
     for _ in range(3):
         day = calendar.previous_workday(day)
     moment = min(datetime.combine(day, time(10), tzinfo=calendar.tz), latest)
-    earliest_assignment = max(case.assigned_at for case in cases)
+    earliest_assignment: datetime = max(case.assigned_at for case in cases)  # type: ignore[type-var, assignment]  # linkable: assigned
     with clock.frozen_at(max(moment, earliest_assignment)):
         common_problem_raise(
             acting_user=dispatcher,

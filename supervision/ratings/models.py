@@ -130,7 +130,7 @@ class Rectification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RectificationState.OPEN,
         target=RectificationState.SUBMITTED,
-        permission=may_report_rectification,
+        permission=may_report_rectification,  # type: ignore[arg-type]  # the stub wants a check of any user
     )
     def submit(self, *, by, report: str, at) -> None:
         """The unit's head or the assignee reports what was done; reminders pause while a supervisor looks."""
@@ -145,7 +145,7 @@ class Rectification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RectificationState.SUBMITTED,
         target=RectificationState.ACCEPTED,
-        permission=may_decide_rectification,
+        permission=may_decide_rectification,  # type: ignore[arg-type]  # the stub wants a check of any user
     )
     def accept(self, *, by, note: str, at) -> None:
         """A supervisor of the jurisdiction finds the rectification done."""
@@ -160,7 +160,7 @@ class Rectification(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RectificationState.SUBMITTED,
         target=RectificationState.OPEN,
-        permission=may_decide_rectification,
+        permission=may_decide_rectification,  # type: ignore[arg-type]  # the stub wants a check of any user
     )
     def send_back(self, *, by, reason: str, due_at, provisional: bool, at) -> None:
         """A supervisor returns the report as not enough; the unit works on, to the same or a new deadline.
@@ -260,7 +260,7 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=AppealState.PENDING,
         target=AppealState.UPHELD,
-        permission=may_decide_appeal,
+        permission=may_decide_appeal,  # type: ignore[arg-type]  # the stub wants a check of any user
     )
     def uphold(self, *, by, note: str, at) -> None:
         """The rating was mistaken or malicious: it stops counting in the rates."""
@@ -272,7 +272,7 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=AppealState.PENDING,
         target=AppealState.REJECTED,
-        permission=may_decide_appeal,
+        permission=may_decide_appeal,  # type: ignore[arg-type]  # the stub wants a check of any user
     )
     def reject(self, *, by, note: str, at) -> None:
         """The rating stands and keeps counting; it cannot be appealed again."""

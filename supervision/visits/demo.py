@@ -20,7 +20,7 @@ from django.db.models import F, QuerySet
 from cases.models import Category
 from enterprises.models import EnterpriseContact, Role, ServiceAssignment, UnitMembership
 from workflow import clock
-from workflow.demo.texts import PROBLEMS
+from workflow.demo.texts import PROBLEMS, Problem
 from workflow.workdays import SHANGHAI
 
 from .models import Visit, VisitDuty, VisitMode
@@ -112,7 +112,7 @@ class VisitsDemo:
             visit_duties_recompute(enterprise_ids=[service.enterprise_id for service in services])
         demo_cadre_enterprises = [s for s in services if s.cadre and s.cadre.username == DEMO_CADRE]
         lagging = next((s for s in demo_cadre_enterprises if s.enterprise.name != DEMO_ENTERPRISE), None)
-        planned: list[tuple[datetime, ServiceAssignment, User, object]] = []
+        planned: list[tuple[datetime, ServiceAssignment, User, Problem | None]] = []
         for index, service in enumerate(services):
             shift = index % 6
             if service.cadre is not None:

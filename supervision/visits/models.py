@@ -228,6 +228,6 @@ class VisitDuty(models.Model):
         return self.due_at < now
 
     @property
-    def holder_id(self) -> int:
+    def holder_id(self) -> int | None:
         """Who holds it: the person, or at the unit's level the unit."""
         return self.unit_id if self.level == VisitLevel.UNIT else self.person_id

@@ -24,7 +24,7 @@ from workflow.workdays import DayRule
 HEADER = ["date", "type", "name"]
 IS_WORKDAY_BY_TYPE = {"holiday": False, "workday": True}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-NAME_MAX_LENGTH = CalendarDay._meta.get_field("name").max_length
+NAME_MAX_LENGTH: int = CalendarDay._meta.get_field("name").max_length  # type: ignore[assignment]  # a CharField: set
 
 
 class Command(BaseCommand):

@@ -61,7 +61,7 @@ class Command(BaseCommand):
             **{closure: Count("pk", filter=Q(closure=closure)) for closure in Closure.values},
         )
         by_state = dict(Case.objects.values("state").annotate(count=Count("pk")).values_list("state", "count"))
-        details = {
+        details: dict[str, str] = {
             CaseState.OPENED: f"{counts['returned']} sent back",
             CaseState.ASSIGNED: f"{counts['signed_for']} signed for, {counts['overdue']} overdue",
             CaseState.CLOSED: ", ".join(f"{counts[closure]} {closure}" for closure in Closure.values),
