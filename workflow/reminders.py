@@ -11,13 +11,13 @@ what is needed (the sweep resumes the clock once the date has passed: ``workflow
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from functools import cache, cached_property
+from functools import cached_property
 
 from django.contrib.auth.models import User
 from django.db.models import F, Q, QuerySet
-from django.urls import get_script_prefix, reverse
 from django.utils.timezone import localtime
 
+from core.links import id_url
 from enterprises.selectors import dispatchers, enterprise_contacts, enterprise_leaders, unit_heads
 from notifications.services import Message
 
@@ -102,18 +102,6 @@ class ClockAudience:
         return list(dispatchers())
 
 
-def case_link(case_id: int) -> str:
-    """A case's API address as ``reverse`` writes it, from a pattern reversed once per script prefix rather
-    than once for each of a sweep's fifty thousand reminders (a second of the sweep at that size)."""
-    return _case_link_format(get_script_prefix()) % case_id
-
-
-@cache
-def _case_link_format(prefix: str) -> str:
-    sentinel = 987654321
-    return reverse("api:case-detail", kwargs={"pk": sentinel}).replace("%", "%%").replace(str(sentinel), "%d")
-
-
 def minute(moment: datetime) -> str:
     """A moment as the messages print it, in the current time zone (the templates' ``date:"Y-m-d H:i"``)."""
     return localtime(moment).strftime("%Y-%m-%d %H:%M")
@@ -181,7 +169,7 @@ class ClockLadder(Ladder[DeadlineCycle]):
             kind=f"reminder_{step.kind}",
             key=f"case:{row.case_id}:{step.kind}:cycle{row.pk}",
             about=f"case:{row.case_id}",
-            link=case_link(row.case_id),
+            link=id_url("api:case-detail", row.case_id),
             context=context,
             fill=fill,
         )
@@ -230,6 +218,6 @@ class PauseLadder(Ladder[ClockPause]):
             kind=step.kind,
             key=f"case:{row.case_id}:{step.kind}:pause{row.pk}",
             about=f"case:{row.case_id}",
-            link=case_link(row.case_id),
+            link=id_url("api:case-detail", row.case_id),
             fill={"number": row.case_number, "title": row.case_title, "needed": row.needed},  # type: ignore[attr-defined]  # annotated by due()
         )

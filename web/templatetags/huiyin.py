@@ -1,16 +1,15 @@
 """Template helpers for what every list shows: deadlines in working days and states, the same on each page."""
 
 from datetime import datetime
-from functools import cache
 
 from django import template
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import links
 from workflow.workdays import SHANGHAI, WorkCalendar
 
 register = template.Library()
@@ -123,12 +122,5 @@ def select_options(optgroups) -> str:
 
 @register.simple_tag
 def id_url(view_name: str, object_id: int) -> str:
-    """``{% url view_name object_id %}`` for a view taking one integer id, from its pattern reversed once per
-    script prefix: ``reverse`` costs a list's row more than all its dates, and a row names two or three links."""
-    return _id_url_format(get_script_prefix(), view_name) % int(object_id)
-
-
-@cache
-def _id_url_format(prefix: str, view_name: str) -> str:
-    sentinel = 987654321
-    return reverse(view_name, args=[sentinel]).replace("%", "%%").replace(str(sentinel), "%d")
+    """``{% url view_name object_id %}`` for a view taking one integer id, from its pattern reversed once."""
+    return links.id_url(view_name, object_id)

@@ -1,0 +1,20 @@
+"""Addresses of one object by id, built from a pattern reversed once rather than by ``reverse`` each time.
+
+``reverse`` costs a list's row more than all its dates, and a sweep builds fifty thousand links; the address
+of a view that takes one integer id differs only in that id.
+"""
+
+from functools import cache
+
+from django.urls import get_script_prefix, reverse
+
+
+def id_url(view_name: str, object_id: int) -> str:
+    """What ``reverse(view_name, args=[object_id])`` gives, under the current script prefix."""
+    return _id_url_format(get_script_prefix(), view_name) % int(object_id)
+
+
+@cache
+def _id_url_format(prefix: str, view_name: str) -> str:
+    sentinel = 987654321
+    return reverse(view_name, args=[sentinel]).replace("%", "%%").replace(str(sentinel), "%d")
