@@ -193,8 +193,16 @@ class DeadlineCycle(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # No index of its own: ``cycle_unit_kind_started`` leads with the unit, and every index more is one more
+    # entry written each time the sweep moves a running clock's reminder.
     unit = models.ForeignKey(
-        "enterprises.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "enterprises.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=ClockOutcome.choices, blank=True)
