@@ -221,6 +221,14 @@ def figure_row_display(row: dict) -> dict:
     return shown
 
 
+def drill_down_subject(data: dict, scope: frozenset[int] | None) -> tuple[Unit | None, str]:
+    """The unit a drill-down is about and the cadre's name, a cadre only when within the reader's units."""
+    unit = Unit.objects.filter(pk=data["unit"]).first() if data.get("unit") else None
+    cadres = User.objects.all() if scope is None else User.objects.filter(unit_memberships__unit_id__in=scope)
+    cadre = cadres.filter(pk=data["cadre"]).first() if data.get("cadre") else None
+    return unit, person_name(cadre)
+
+
 @login_required
 def figure_cases(request: HttpRequest) -> HttpResponse:
     """The cases behind one figure of the rankings, exactly those it counted."""
@@ -250,9 +258,7 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
         return render(request, "web/supervision/figure_cases.html", {"form": form}, status=400)
     figure = figures(data["period"], clock.now())[data["metric"]]
     page = Paginator(rows, FIGURE_CASES_PAGE_SIZE).get_page(request.GET.get("page"))
-    unit = Unit.objects.filter(pk=data["unit"]).first() if data.get("unit") else None
-    cadres = User.objects.all() if scope is None else User.objects.filter(unit_memberships__unit_id__in=scope)
-    cadre = cadres.filter(pk=data["cadre"]).first() if data.get("cadre") else None
+    unit, cadre_name = drill_down_subject(data, scope)
     query = {name: request.GET[name] for name in ("period", "metric", "part", "unit", "cadre") if request.GET.get(name)}
     return render(
         request,
@@ -266,7 +272,7 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
             "part": part,
             "period": data["period"],
             "unit": unit,
-            "cadre_name": person_name(cadre),
+            "cadre_name": cadre_name,
             "is_clock": figure.source == Source.CYCLES,
             "is_per_case": figure.per_case,
             "query": urlencode(query),
@@ -300,9 +306,7 @@ def figure_enterprises(request: HttpRequest) -> HttpResponse:
     except NotPermitted as refusal:
         return refused(request, refusal.message)
     page = Paginator(rows, FIGURE_CASES_PAGE_SIZE).get_page(request.GET.get("page"))
-    unit = Unit.objects.filter(pk=data["unit"]).first() if data.get("unit") else None
-    cadres = User.objects.all() if scope is None else User.objects.filter(unit_memberships__unit_id__in=scope)
-    cadre = cadres.filter(pk=data["cadre"]).first() if data.get("cadre") else None
+    unit, cadre_name = drill_down_subject(data, scope)
     base = {name: request.GET[name] for name in ("period", "metric", "unit", "cadre") if request.GET.get(name)}
     parts = [
         (choice, f"{reverse('web:rates-enterprises')}?{urlencode({**base, 'part': choice.value})}")
@@ -320,7 +324,7 @@ def figure_enterprises(request: HttpRequest) -> HttpResponse:
             "parts": parts,
             "period": data["period"],
             "unit": unit,
-            "cadre_name": person_name(cadre),
+            "cadre_name": cadre_name,
             "query": urlencode({**base, "part": part.value}),
             "back_url": f"{reverse('web:rates')}?{urlencode({'period': data['period'].label})}",
         },
