@@ -14,6 +14,7 @@ from core import limits
 from supervision.meetings.models import FlagKind
 from supervision.rechecks.models import RecheckMethod, RecheckResult
 
+from ..templatetags.casework import person
 from .cases import VersionedForm
 
 SUB_CASE_ROWS = 3
@@ -50,10 +51,6 @@ class MeetingForm(forms.Form):
             self.fields["jurisdiction"].initial = jurisdictions[0].pk
         self.fields["chair"].choices = [("", _("Choose a leader")), *((user.pk, person(user)) for user in leaders)]
         self.fields["participating_units"].choices = [(unit.pk, unit.name) for unit in units]
-
-
-def person(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 class DecisionForm(forms.Form):

@@ -22,6 +22,7 @@ from supervision.rates.figures import CASE_FIGURES, ENTERPRISE_FIGURES, SCORED
 from supervision.rates.periods import Period, period_of_month, period_parse
 from supervision.rates.selectors import By, EnterprisePart, Part
 
+from ..templatetags.casework import person
 from .cases import SearchableSelect
 
 User = get_user_model()
@@ -45,14 +46,10 @@ class SearchableChoiceField(forms.ModelChoiceField):
         self.widget.choices = [("", _("All")), *([(chosen.pk, self.label_from_instance(chosen))] if chosen else [])]
 
 
-def person_name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 class OverdueFilterForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none(), required=False)
     assignee = SearchableChoiceField(
-        label=_("Assignee"), search_url=reverse_lazy("web:lookup-people"), label_from=person_name, required=False
+        label=_("Assignee"), search_url=reverse_lazy("web:lookup-people"), label_from=person, required=False
     )
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
     enterprise = SearchableChoiceField(

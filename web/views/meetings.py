@@ -49,8 +49,8 @@ from ..forms.meetings import (
     MeetingForm,
     RecheckRecordForm,
     SubCaseFormSet,
-    person,
 )
+from ..templatetags.casework import person
 from .supervision import refused
 
 User = get_user_model()

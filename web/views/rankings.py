@@ -38,7 +38,8 @@ from workflow.models import ClockOutcome
 
 from ..charts import bar_chart, line_chart
 from ..forms.supervision import EnterpriseFigureForm, FigureForm, RatesForm
-from .supervision import person_name, refused
+from ..templatetags.casework import person
+from .supervision import refused
 
 User = get_user_model()
 
@@ -128,7 +129,7 @@ def figure_url(period: Period, metric: str, part: Part, row: Row) -> str:
 
 
 def rank_row(row: Row, period: Period) -> RankRow:
-    name = row.unit.name if row.cadre is None else f"{person_name(row.cadre)} · {row.unit.name}"
+    name = row.unit.name if row.cadre is None else f"{person(row.cadre)} · {row.unit.name}"
     cells = []
     for metric in RATES:
         ratio = row.ratios[metric]
@@ -226,7 +227,7 @@ def drill_down_subject(data: dict, scope: frozenset[int] | None) -> tuple[Unit |
     unit = Unit.objects.filter(pk=data["unit"]).first() if data.get("unit") else None
     cadres = User.objects.all() if scope is None else User.objects.filter(unit_memberships__unit_id__in=scope)
     cadre = cadres.filter(pk=data["cadre"]).first() if data.get("cadre") else None
-    return unit, person_name(cadre)
+    return unit, person(cadre)
 
 
 @login_required

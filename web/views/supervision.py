@@ -68,10 +68,6 @@ def safe_next(request: HttpRequest, target: str, fallback: str) -> str:
     return target if target and allowed else reverse(fallback)
 
 
-def person_name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
-
-
 # --- the overdue board ---------------------------------------------------------------------------------------
 
 
