@@ -48,11 +48,18 @@ Frame = tuple[str, str]
 FrameKey = tuple[str, str, tuple]
 
 
-def message_render(*, message: Message, language: str) -> tuple[str, str]:
-    """The subject and body of a message in one language, from its kind's two templates."""
+def message_render(*, message: Message, language: str, frames: dict[FrameKey, Frame] | None = None) -> tuple[str, str]:
+    """The subject and body of a message in one language, from its kind's two templates.
+
+    ``frames`` keeps the rendered frames of ``fill`` messages across calls, so a batch renders each kind once.
+    """
     if message.fill is None:
         return _templates_render(message.kind, message.context or {}, language)
-    return _frame_fill(_frame_render(message, language), message.fill)
+    frames = {} if frames is None else frames
+    key = _frame_key(message, language)
+    if key not in frames:
+        frames[key] = _frame_render(message, language)
+    return _frame_fill(frames[key], message.fill)
 
 
 def _templates_render(kind: str, context: dict, language: str) -> tuple[str, str]:
@@ -126,13 +133,7 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Me
         for key, (user, message) in fresh.items():
             language = preferences[user.pk].language
             if (id(message), language) not in rendered:
-                if message.fill is None:
-                    rendered[id(message), language] = message_render(message=message, language=language)
-                else:
-                    frame_key = _frame_key(message, language)
-                    if frame_key not in frames:
-                        frames[frame_key] = _frame_render(message, language)
-                    rendered[id(message), language] = _frame_fill(frames[frame_key], message.fill)
+                rendered[id(message), language] = message_render(message=message, language=language, frames=frames)
             subject, body = rendered[id(message), language]
             rows.append(
                 Notification(

@@ -26,7 +26,7 @@ from workflow import clock
 from workflow.ladder import next_remind_at
 from workflow.selectors import work_calendar
 from workflow.services import case_resolve_by_common_answer
-from workflow.services.shared import case_event_record, case_lock
+from workflow.services.shared import case_event_record, case_lock, case_version_bump
 
 from .models import CommonProblem, CommonProblemLink, CommonProblemState
 from .permissions import ensure_may, ensure_may_raise, may_manage
@@ -92,8 +92,7 @@ def _link(problem: CommonProblem, cases: list[Case], *, acting_user: User, at: d
     )
     for case in cases:
         current = case_lock(case_id=case.pk)
-        current.version += 1
-        Case.objects.filter(pk=current.pk).update(version=current.version)
+        case_version_bump(case=current)
         # Public: the enterprise reads that its case is answered with others', not whose.
         case_event_record(
             case=current,
@@ -195,8 +194,7 @@ def common_problem_unlink(
             message = _("This case is not part of the common problem.")
             raise InvalidInput(message, code="case_not_linked", fields={"case": [message]})
         locked_case = case_lock(case_id=case.pk)
-        locked_case.version += 1
-        Case.objects.filter(pk=locked_case.pk).update(version=locked_case.version)
+        case_version_bump(case=locked_case)
         case_event_record(
             case=locked_case,
             actor=acting_user,

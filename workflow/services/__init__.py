@@ -3,8 +3,8 @@
 ``cases`` files a case and moves it through its states, ``sub_cases`` holds what the joint review meeting
 assigns, ``messages`` the comments and attachments, ``extensions`` the requests for more time, ``pauses`` the
 paused clocks (挂起), ``urging`` the urging ladder, ``merging`` the duplicates (并单), ``automatic`` what the sweep
-does by itself; ``shared`` is the machinery they all use, with the two pieces supervision uses too: ``case_lock``
-and ``case_event_record``.
+does by itself; ``shared`` is the machinery they all use, with the three pieces supervision uses too:
+``case_lock``, ``case_event_record`` and ``case_version_bump``.
 """
 
 from .automatic import case_close_unanswered, case_urge_overdue

@@ -260,22 +260,7 @@ def case_resolve(*, case: Case, acting_user: User, resolution_type: str, reply: 
         raise InvalidInput(message, code="resolution_type", fields={"resolution_type": [message]})
     reply = limits.required_text(reply, "reply", _("Write the reply the enterprise will read."), limit=limits.REPLY)
     with transaction.atomic():
-        # Under the parent's lock: a joint review decision adding sub-cases waits for it, and vice versa.
-        _refuse_open_sub_cases(case_lock(case_id=case.pk, version=case.version))
-        case = _run_transition(
-            case,
-            acting_user=acting_user,
-            action=EventAction.RESOLVE,
-            note=reply,
-            data={"resolution_type": resolution_type},
-            clock_change=lambda clocks: clocks.on_resolved(),
-            resolution_type=resolution_type,
-            reply=reply,
-        )
-        _case_notify(case, "case_resolved", _enterprise_contacts(case), f"v{case.version}")
-        if case.parent_id is not None:
-            _parent_notify_when_sub_cases_done(case)
-    return case
+        return _resolve(case, acting_user=acting_user, resolution_type=resolution_type, reply=reply)
 
 
 def case_resolve_by_common_answer(
@@ -287,15 +272,32 @@ def case_resolve_by_common_answer(
     supervision checked; the case's own resolve transition runs here with its event (naming the common
     problem), its clocks and the enterprise's notification, so each enterprise confirms and rates its own.
     """
+    return _resolve(
+        case,
+        acting_user=acting_user,
+        resolution_type=resolution_type,
+        reply=reply,
+        data={"common_problem": common_problem},
+        vouched=True,
+    )
+
+
+def _resolve(
+    case: Case, *, acting_user: User, resolution_type: str, reply: str, data: dict | None = None, vouched: bool = False
+) -> Case:
+    """The resolve transition with its event, clocks and the enterprise's notification, in the caller's transaction.
+
+    Under the case's lock, taken here: a joint review decision adding sub-cases waits for it, and vice versa.
+    """
     _refuse_open_sub_cases(case_lock(case_id=case.pk, version=case.version))
     case = _run_transition(
         case,
         acting_user=acting_user,
         action=EventAction.RESOLVE,
         note=reply,
-        data={"resolution_type": resolution_type, "common_problem": common_problem},
+        data={"resolution_type": resolution_type, **(data or {})},
         clock_change=lambda clocks: clocks.on_resolved(),
-        vouched=True,
+        vouched=vouched,
         resolution_type=resolution_type,
         reply=reply,
     )

@@ -18,7 +18,7 @@ from ..deadlines import CaseClocks, fixed_due
 from ..models import DeadlinePolicy, ExtensionRequest, ExtensionState, PauseState
 from ..permissions import may_decide_extension_request
 from ..selectors import work_calendar
-from .shared import _bump_version, _case_notify, case_event_record, case_lock
+from .shared import _case_notify, case_event_record, case_lock, case_version_bump
 
 
 def _extension_deciders(case: Case, policy: DeadlinePolicy) -> list[User]:
@@ -129,7 +129,7 @@ def extension_decide(
             due = fixed_due(clocks.calendar, extension.requested_due_at)
             clocks.on_extended(due=due, workdays=max(1, clocks.calendar.workdays_between(now, due.due_at)))
             clocks.mirror()
-        _bump_version(current)
+        case_version_bump(case=current)
         case_event_record(
             case=current,
             actor=acting_user,

@@ -23,6 +23,7 @@ from .shared import (
     _run_transition,
     case_event_record,
     case_lock,
+    case_version_bump,
 )
 from .sub_cases import _refuse_open_sub_cases
 
@@ -77,8 +78,7 @@ def case_merge(*, case: Case, into: Case, acting_user: User, note: str = "") -> 
             data={"from": case.number, "from_id": case.pk},
             at=case.closed_at,  # type: ignore[arg-type]  # merged: closed
         )
-        target.version += 1
-        Case.objects.filter(pk=target.pk).update(version=target.version)
+        case_version_bump(case=target)
         recipients = [*_enterprise_contacts(case), assignee]
         _case_notify(case, "case_merged", recipients, f"v{case.version}", into=target)
         _announce_closed(case, rating=None, closure=Closure.DUPLICATE, acting_user=acting_user)

@@ -261,8 +261,9 @@ def _announce_closed(case: Case, *, rating: int | None, closure: str, acting_use
     case_closed.send(sender=Case, case=case, rating=rating, closure=closure, acting_user=acting_user, at=case.closed_at)
 
 
-def _bump_version(case: Case) -> None:
-    """A change beside the state (a pending extension, a new deadline) still makes older copies stale."""
+def case_version_bump(*, case: Case) -> None:
+    """A change beside the state (a pending extension, a new deadline, a link to a common problem) still makes
+    older copies of the case stale; the case must be locked (``case_lock``)."""
     case.version += 1
     Case.objects.filter(pk=case.pk).update(version=case.version)
 

@@ -15,7 +15,7 @@ from enterprises.selectors import enterprise_leaders, unit_heads
 
 from .. import clock
 from ..models import ClockKind, DeadlineCycle
-from .shared import _bump_version, _case_notify, case_event_record, case_lock
+from .shared import _case_notify, case_event_record, case_lock, case_version_bump
 
 
 def _urging_audience(case: Case, level: int) -> list[User]:
@@ -48,7 +48,7 @@ def _urging_level_set(
     previous = current.urging_level
     Case.objects.filter(pk=current.pk).update(urging_level=level, urging_answer_due_at=answer_due_at, updated_at=now)
     current.urging_level, current.urging_answer_due_at = level, answer_due_at
-    _bump_version(current)
+    case_version_bump(case=current)
     DeadlineCycle.objects.filter(
         case=current, kind=ClockKind.RESOLUTION, ended_at__isnull=True, urged_at__isnull=True
     ).update(urged_at=now)
