@@ -175,9 +175,9 @@ def overdue(*, now: datetime, scope: frozenset[int] | None, page_size: int) -> Q
 SEARCH_COUNT_LIMIT = 1000
 
 
-def search(*, condition: str, value: str, page_size: int) -> Query:
+def search(*, condition: str, values: tuple, page_size: int) -> Query:
     """``GET cases/?search=``, in the list's default order (returned first, newest next), its matches counted
-    up to the search's limit as the list counts them."""
+    up to the search's limit as the list counts them. ``condition`` takes ``values`` once."""
     return case_list(
         "SELECT c.id, c.sent_back_at, c.filed_at, "
         f"(SELECT CASE WHEN count(*) > {SEARCH_COUNT_LIMIT} THEN {SEARCH_COUNT_LIMIT} ELSE count(*) END "
@@ -185,17 +185,32 @@ def search(*, condition: str, value: str, page_size: int) -> Query:
         f"LIMIT {SEARCH_COUNT_LIMIT + 1}) AS counted) AS total FROM cases_case c "
         f"WHERE {condition} ORDER BY c.sent_back_at DESC NULLS LAST, c.filed_at DESC, c.id DESC LIMIT %s",
         "page.sent_back_at DESC NULLS LAST, page.filed_at DESC, page.id DESC",
-        (value, value, page_size),
+        (*values, *values, page_size),
     )
 
 
 def search_number(*, number: str, page_size: int) -> Query:
     # Numbers of one year have one length, so the number contains the searched one only when it is it.
-    return search(condition="c.number = %s", value=number, page_size=page_size)
+    return search(condition="c.number = %s", values=(number,), page_size=page_size)
 
 
 def search_title(*, words: str, page_size: int) -> Query:
-    return search(condition="c.title LIKE %s", value=f"%{words}%", page_size=page_size)
+    return search(condition="c.title LIKE %s", values=(f"%{words}%",), page_size=page_size)
+
+
+def search_enterprise(*, name: str, page_size: int, postgresql: bool) -> Query:
+    """A part of an enterprise's name: the cases of every enterprise whose name contains it (and any case whose
+    number or title does), through the three trigram indexes. On PostgreSQL the enterprises are an array
+    computed once: as an ``IN`` subquery inside the OR (SQLite's form) it scans the cases instead, 0.7 s at a
+    million cases; three branches joined by UNION took 50 ms."""
+    pattern = f"%{name}%"
+    named = "SELECT e.id FROM enterprises_enterprise e WHERE upper(e.name) LIKE upper(%s)"
+    by_enterprise = f"c.enterprise_id = ANY(ARRAY({named}))" if postgresql else f"c.enterprise_id IN ({named})"
+    return search(
+        condition=f"(upper(c.number) LIKE upper(%s) OR upper(c.title) LIKE upper(%s) OR {by_enterprise})",
+        values=(pattern, pattern, pattern),
+        page_size=page_size,
+    )
 
 
 def dispatch(*, page_size: int) -> Query:
