@@ -355,11 +355,19 @@ LISTS = (
 )
 
 
+# The same person's smallest signed-in requests, a page (the password form) and an API answer (the seven
+# categories): what every page or answer pays before it reads a row (session or token, user, middleware; for a
+# page also the roles, the unread badge and the base template).
+SIGNED_IN_PAGE = "/password/"
+SIGNED_IN_API = "/api/v1/categories/"
+
+
 @dataclass
 class ListResult:
     benchmark: ListBenchmark
     page_seconds: list[float] = field(default_factory=list)
     floor_seconds: list[float] = field(default_factory=list)
+    signed_in_seconds: list[float] = field(default_factory=list)
     queries: int = 0
     page_bytes: int = 0
     floor_bytes: int = 0
@@ -383,6 +391,7 @@ def request(client: Client, url: str, headers: dict) -> tuple[float, int, bytes]
 def run_list(benchmark: ListBenchmark, context: Context, repeat: int) -> ListResult:
     client, headers = context.client(getattr(context, benchmark.persona), api=benchmark.api)
     url, query = benchmark.url(context), benchmark.floor(context)
+    signed_in_url = SIGNED_IN_API if benchmark.api else SIGNED_IN_PAGE
     result = ListResult(benchmark)
 
     def page() -> None:
@@ -390,6 +399,9 @@ def run_list(benchmark: ListBenchmark, context: Context, repeat: int) -> ListRes
         result.page_seconds.append(elapsed)
         result.page_bytes = len(content)
         result.page_ids = benchmark.ids(content)
+
+    def signed_in() -> None:
+        result.signed_in_seconds.append(request(client, signed_in_url, headers)[0])
 
     def floor() -> None:
         started = perf_counter()
@@ -399,10 +411,10 @@ def run_list(benchmark: ListBenchmark, context: Context, repeat: int) -> ListRes
         result.floor_bytes, result.rows = len(body), len(rows)
         result.floor_ids = [row[0] for row in rows]
 
-    page(), floor()  # warm-up: templates, caches, the database's buffers
-    result.page_seconds.clear(), result.floor_seconds.clear()
+    page(), floor(), signed_in()  # warm-up: templates, caches, the database's buffers
+    result.page_seconds.clear(), result.floor_seconds.clear(), result.signed_in_seconds.clear()
     for round_number in range(repeat):
-        for step in (page, floor) if round_number % 2 == 0 else (floor, page):
+        for step in (page, floor, signed_in) if round_number % 2 == 0 else (signed_in, floor, page):
             step()
     result.agree = result.page_ids == result.floor_ids
     return result
