@@ -1,6 +1,7 @@
 """The case list and detail: filters, ordering, pagination, and query counts that do not grow with the data."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -485,6 +486,28 @@ def test_it_writes_a_listed_case_as_the_declared_fields_would(district, filers):
         for case in Case.objects.select_related("enterprise", "category", "assignee", "responsible_unit"):
             serializer = CaseListSerializer(case, context={"request": request})
             assert serializer.data == ModelSerializer.to_representation(serializer, case), (user, case.state)
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/St_Johns"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 3, 2, 1, 30, tzinfo=UTC),
+        datetime(2026, 3, 2, 9, 30, 0, 250, tzinfo=ZoneInfo("Asia/Shanghai")),
+        datetime(2026, 3, 2, 9, 30),  # noqa: DTZ001  # a wall-clock time on purpose
+        None,
+    ],
+    ids=["utc", "beijing-microseconds", "wall-clock", "none"],
+)
+def test_it_writes_a_moment_as_the_apis_datetime_fields_do(zone, value):
+    """In the current zone, Z for UTC as DRF writes it, a wall-clock time placed in the zone."""
+    from rest_framework.serializers import DateTimeField
+
+    from workflow.api.serializers import moment
+
+    with timezone.override(zone):
+        expected = None if value is None else DateTimeField().to_representation(value)
+        assert moment(value) == moment(value, timezone.get_current_timezone()) == expected
 
 
 def busy_case(district, comments: int) -> Case:
