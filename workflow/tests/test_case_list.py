@@ -488,6 +488,40 @@ def test_it_writes_a_listed_case_as_the_declared_fields_would(district, filers):
             assert serializer.data == ModelSerializer.to_representation(serializer, case), (user, case.state)
 
 
+def test_it_offers_the_actions_django_fsm_finds_for_every_case_and_person(district, filers):
+    """The actions leaving a state are looked up once a state; each case's conditions and permissions still decide."""
+    from cases.permissions import can_urge
+    from workflow.selectors import CASE_ACTION_NAMES, available_actions
+
+    cases_in_every_state(district, filers)
+    users = [district.dora, district.alice, district.carol, district.hank, district.sam, district.leo]
+    cases = list(Case.objects.select_related("enterprise"))
+    for case in [case for case in cases if case.state == "assigned"][::2]:
+        case.paused_until = timezone.now()  # a paused clock: resume instead of pause
+    checked = set()
+    for user in [get_user_model().objects.get(pk=user.pk) for user in users]:
+        for case in cases:
+            expected = [
+                CASE_ACTION_NAMES[transition.name]
+                for transition in case.get_available_user_state_transitions(user)
+                if transition.name in CASE_ACTION_NAMES
+            ] + (["urge"] if can_urge(case, user) else [])
+            assert available_actions(case, user) == expected, (user, case.state)
+            checked.update(expected)
+    assert {
+        "assign",
+        "accept",
+        "send-back",
+        "reassign",
+        "resolve",
+        "reopen",
+        "close",
+        "withdraw",
+        "pause",
+        "resume",
+    } <= checked
+
+
 @pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/St_Johns"])
 @pytest.mark.parametrize(
     "value",
