@@ -27,9 +27,9 @@ class FilterSet(django_filters.FilterSet):
     """A filter set that, bound to a query string, takes only the filters it names.
 
     django-filter deep-copies every filter of the class for each filter set it makes, and builds a form field
-    for each: for the case list's two dozen filters that cost a millisecond a request, more than the SQL of a
-    cadre's queue, for filters that would validate and filter nothing. The class keeps them all (the OpenAPI
-    schema reads its ``base_filters``), and so does the browsable API's form (``every_filter``).
+    for each: for the case list's two dozen filters, twice the time of the two or three a request names, for
+    filters that would validate and filter nothing. The class keeps them all (the OpenAPI schema reads its
+    ``base_filters``), and so does the browsable API's form (``every_filter``).
     """
 
     def __init__(
