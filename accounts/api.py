@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from core import limits
 from core.api import signed_in_user
 from core.errors import InvalidInput, NotPermitted
-from core.filters import IdFilter
+from core.filters import FilterSet, IdFilter
 from enterprises.api import PersonSerializer
 from enterprises.models import Enterprise, Role, Unit
 
@@ -325,7 +325,7 @@ class InvitationInput(serializers.Serializer):
         return data
 
 
-class InvitationFilter(django_filters.FilterSet):
+class InvitationFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=InvitationState.choices, method="filter_state")
     enterprise = IdFilter(field_name="enterprise_id")
     kind = django_filters.ChoiceFilter(choices=InvitationKind.choices)

@@ -1,14 +1,13 @@
 """Read endpoints for enterprises, units and the current user."""
 
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import NotPermitted
-from core.filters import OrderingFilter, SearchFilter
+from core.filters import DjangoFilterBackend, OrderingFilter, SearchFilter
 
 from .access import roles_for_user
 from .models import LOCAL_UNIT_KINDS, Enterprise, Unit

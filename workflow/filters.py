@@ -16,7 +16,7 @@ from cases.models import Case, CaseState, UrgingLevel, resolution_overdue_q
 from cases.selectors import cases_visible_to
 from core import limits
 from core.errors import InvalidInput
-from core.filters import DateTimeFilter, IdFilter, OrderingFilter
+from core.filters import DateTimeFilter, FilterSet, IdFilter, OrderingFilter
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
 
@@ -43,7 +43,7 @@ class SearchTextFilter(django_filters.CharFilter):
         super().__init__(max_length=limits.SEARCH, **kwargs)
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(FilterSet):
     # No DISTINCT: the filter joins nothing, so it cannot repeat a row (django-filter adds one by default).
     state = django_filters.MultipleChoiceFilter(choices=CaseState.choices, distinct=False)
     category = IdFilter(field_name="category_id")
@@ -70,15 +70,6 @@ class CaseFilter(django_filters.FilterSet):
     class Meta:
         model = Case
         fields = ["state", "category", "enterprise", "assignee", "unit", "complexity"]
-
-    def get_form_class(self):
-        """A bound filter set's form holds only the filters the request names: the others would validate and
-        filter nothing, and building all two dozen fields on every request cost more than the SQL of a cadre's
-        queue. Unbound (the browsable API's filter form), it holds them all."""
-        if not self.is_bound:
-            return super().get_form_class()
-        named = {name: filter_.field for name, filter_ in self.filters.items() if name in self.data}  # type: ignore[operator]  # bound: has data
-        return type(f"{type(self).__name__}Form", (self._meta.form,), named)  # type: ignore[attr-defined]  # the metaclass sets _meta; the stubs leave it out
 
     def filter_overdue(self, queryset, name, value):
         overdue = resolution_overdue_q(timezone.now())

@@ -2,10 +2,12 @@
 "late" means for a clock."""
 
 from datetime import datetime
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
+from django_fsm import FSMMeta
 
 from cases.models import Case
 from cases.permissions import can_urge
@@ -77,14 +79,29 @@ def available_actions(case: Case, user: User | AnonymousUser) -> list[str]:
     similar cases (``cases/{id}/similar/``, ``same_enterprise``) offer it. Urging is not a
     transition (the state stays), so it joins from the rule its service enforces.
     """
+    state = case.state
     actions = [
-        CASE_ACTION_NAMES[t.name]
-        for t in case.get_available_user_state_transitions(user)  # type: ignore[attr-defined]  # added by django-fsm
-        if t.name in CASE_ACTION_NAMES
+        name
+        for name, meta in _actions_leaving(state)
+        # Conditions and permissions read the row and the user: asked of every case, as django-fsm asks them.
+        if meta.conditions_met(case, state) and meta.has_transition_perm(case, state, user)
     ]
     if can_urge(case, user):
         actions.append("urge")
     return actions
+
+
+@cache
+def _actions_leaving(state: str) -> tuple[tuple[str, FSMMeta], ...]:
+    """The transitions with an action endpoint that leave ``state``, in django-fsm's order. The same for every
+    case in that state: django-fsm looks through all of them for every row, a third of a list's actions."""
+    field = Case._meta.get_field("state")
+    metas = [method._django_fsm for method in field.transitions[Case].values()]
+    return tuple(
+        (CASE_ACTION_NAMES[meta.get_transition(state).name], meta)
+        for meta in metas
+        if meta.has_transition(state) and meta.get_transition(state).name in CASE_ACTION_NAMES
+    )
 
 
 def extensions_visible_to(user: User | AnonymousUser) -> QuerySet[ExtensionRequest]:

@@ -77,6 +77,15 @@ def test_it_answers_input_the_service_refuses_with_400_in_the_browsable_api(dist
     assert_page(response, 400, "Rate the service from 1 (very dissatisfied) to 5 (very satisfied).")
 
 
+def test_it_offers_every_filter_in_the_form_of_a_filtered_list(district, assigned):
+    """The list validates only the filters a request names; the form a person fills in still offers them all."""
+    response = browser(district.dora).get("/api/v1/cases/", {"state": "assigned"})
+
+    assert_page(response, 200, assigned.number)
+    page = response.content.decode()
+    assert all(f'name="{name}"' in page for name in ("state", "search", "filed_after", "overdue", "urging_level"))
+
+
 def test_it_answers_an_anonymous_browser_with_401(district):
     response = APIClient(HTTP_ACCEPT=HTML).get("/api/v1/supervision/overdue/")
 

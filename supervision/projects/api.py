@@ -8,7 +8,6 @@ enterprise sees its own projects' nodes but never the internal notes; who may re
 from tempfile import TemporaryFile
 from typing import Any
 
-import django_filters
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +21,7 @@ from rest_framework.response import Response
 from core import limits
 from core.api import IdField, signed_in_user
 from core.errors import InvalidInput
-from core.filters import IdFilter
+from core.filters import FilterSet, IdFilter
 from enterprises.api import PersonSerializer
 from enterprises.models import KeyProject, TaskForceMember
 from workflow.api import CaseRefSerializer, NamedSerializer
@@ -215,7 +214,7 @@ class BoardQuery(serializers.Serializer):
     leader = IdField(required=False, help_text="Only projects this leader heads (包保领导).")
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(FilterSet):
     leader = IdFilter(field_name="leader_id")
     enterprise = IdFilter(field_name="enterprise_id")
 

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from cases.selectors import cases_visible_officially_to
 from core import limits
 from core.api import IdField, signed_in_user
-from core.filters import IdFilter
+from core.filters import FilterSet, IdFilter
 from enterprises.api import PersonSerializer
 from workflow.api import CaseRefSerializer, NamedSerializer
 
@@ -165,7 +165,7 @@ def parse(input_class: type[serializers.Serializer], request) -> dict:
     return dict(serializer.validated_data)
 
 
-class RectificationFilter(django_filters.FilterSet):
+class RectificationFilter(FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=RectificationState.choices)
     unit = IdFilter(field_name="unit_id")
     case = IdFilter(field_name="case_id")
@@ -231,7 +231,7 @@ class RectificationViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
         return self.render(services.rectification_return(rectification=rectification, acting_user=request.user, **data))
 
 
-class AppealFilter(django_filters.FilterSet):
+class AppealFilter(FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=AppealState.choices)
     unit = IdFilter(field_name="unit_id")
     case = IdFilter(field_name="case_id")

@@ -17,7 +17,7 @@ from cases.models import Category, Complexity
 from core import limits
 from core.api import IdField, signed_in_user
 from core.errors import NotFound
-from core.filters import DateTimeFilter, IdFilter
+from core.filters import DateTimeFilter, FilterSet, IdFilter
 from enterprises.api import PersonSerializer
 from enterprises.models import Enterprise
 from workflow.api import NamedSerializer
@@ -101,7 +101,7 @@ class VisitInput(serializers.Serializer):
     )
 
 
-class VisitFilter(django_filters.FilterSet):
+class VisitFilter(FilterSet):
     enterprise = IdFilter(field_name="enterprise_id")
     visitor = IdFilter(field_name="visitor_id")
     unit = IdFilter(field_name="unit_id")
@@ -190,7 +190,7 @@ class VisitDutySerializer(serializers.ModelSerializer):
 DUTY_STATES = [("overdue", "overdue"), ("due", "due soon"), ("later", "later")]
 
 
-class VisitDutyFilter(django_filters.FilterSet):
+class VisitDutyFilter(FilterSet):
     enterprise = IdFilter(field_name="enterprise_id")
     person = IdFilter(field_name="person_id")
     unit = IdFilter(field_name="unit_id")

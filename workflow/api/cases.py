@@ -6,7 +6,6 @@ comes through ``cases_visible_to``; whatever the user may not see is a 404.
 
 from functools import cached_property
 
-import django_filters
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import QuerySet
 from django.http import FileResponse
@@ -29,6 +28,7 @@ from cases.selectors import (
 )
 from core.api import Pagination
 from core.errors import Conflict, InvalidInput, NotFound
+from core.filters import DjangoFilterBackend
 from core.parsers import JSONParser
 
 from .. import services
@@ -120,7 +120,7 @@ class CaseListPagination(Pagination):
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     filterset_class = CaseFilter
     pagination_class = CaseListPagination
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, ReturnedFirstOrdering]
+    filter_backends = [DjangoFilterBackend, ReturnedFirstOrdering]
     ordering_fields = CASE_ORDERING_FIELDS
 
     def get_queryset(self):

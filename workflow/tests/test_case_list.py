@@ -1,6 +1,7 @@
 """The case list and detail: filters, ordering, pagination, and query counts that do not grow with the data."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -485,6 +486,62 @@ def test_it_writes_a_listed_case_as_the_declared_fields_would(district, filers):
         for case in Case.objects.select_related("enterprise", "category", "assignee", "responsible_unit"):
             serializer = CaseListSerializer(case, context={"request": request})
             assert serializer.data == ModelSerializer.to_representation(serializer, case), (user, case.state)
+
+
+def test_it_offers_the_actions_django_fsm_finds_for_every_case_and_person(district, filers):
+    """The actions leaving a state are looked up once a state; each case's conditions and permissions still decide."""
+    from cases.permissions import can_urge
+    from workflow.selectors import CASE_ACTION_NAMES, available_actions
+
+    cases_in_every_state(district, filers)
+    users = [district.dora, district.alice, district.carol, district.hank, district.sam, district.leo]
+    cases = list(Case.objects.select_related("enterprise"))
+    for case in [case for case in cases if case.state == "assigned"][::2]:
+        case.paused_until = timezone.now()  # a paused clock: resume instead of pause
+    checked = set()
+    for user in [get_user_model().objects.get(pk=user.pk) for user in users]:
+        for case in cases:
+            expected = [
+                CASE_ACTION_NAMES[transition.name]
+                for transition in case.get_available_user_state_transitions(user)
+                if transition.name in CASE_ACTION_NAMES
+            ] + (["urge"] if can_urge(case, user) else [])
+            assert available_actions(case, user) == expected, (user, case.state)
+            checked.update(expected)
+    assert {
+        "assign",
+        "accept",
+        "send-back",
+        "reassign",
+        "resolve",
+        "reopen",
+        "close",
+        "withdraw",
+        "pause",
+        "resume",
+    } <= checked
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/St_Johns"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 3, 2, 1, 30, tzinfo=UTC),
+        datetime(2026, 3, 2, 9, 30, 0, 250, tzinfo=ZoneInfo("Asia/Shanghai")),
+        datetime(2026, 3, 2, 9, 30),  # noqa: DTZ001  # a wall-clock time on purpose
+        None,
+    ],
+    ids=["utc", "beijing-microseconds", "wall-clock", "none"],
+)
+def test_it_writes_a_moment_as_the_apis_datetime_fields_do(zone, value):
+    """In the current zone, Z for UTC as DRF writes it, a wall-clock time placed in the zone."""
+    from rest_framework.serializers import DateTimeField
+
+    from workflow.api.serializers import moment
+
+    with timezone.override(zone):
+        expected = None if value is None else DateTimeField().to_representation(value)
+        assert moment(value) == moment(value, timezone.get_current_timezone()) == expected
 
 
 def busy_case(district, comments: int) -> Case:
