@@ -169,6 +169,21 @@ def test_it_writes_an_overdue_case_as_the_declared_fields_would(district, review
         assert serializer.data == Serializer.to_representation(serializer, case), case.number
 
 
+def test_it_reads_the_last_event_whole_to_the_microsecond(district):
+    """The last event comes out of the database as one JSON object, its time as text: nothing of it may be lost."""
+    returned = file_case(district, at=local(12, 9), title="项目用地地上物迁移")
+    sent_back_at = local(16, 9).replace(microsecond=123456)
+    with time_machine.travel(sent_back_at, tick=False):
+        services.case_send_back(case=returned, acting_user=district.carol, reason="属于街道职责")
+
+    [case] = overdue_cases(district.sam, now=timezone.now(), calendar=work_calendar())
+
+    assert case.last_event.created_at == sent_back_at
+    assert case.last_event.created_at.utcoffset() is not None
+    assert (case.last_event.action, case.last_event.note) == ("send-back", "属于街道职责")
+    assert (case.last_event.action_display, case.last_event.actor_name) == ("已退单", "陈静")
+
+
 def test_it_lists_a_sent_back_case_past_its_routing_deadline_on_the_routing_clock(district, review):
     rows = {row["number"]: row for row in get(district, district.sam).json()["results"]}
 
