@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.models import Case
+from cases.models import Case, UrgingLevel
 from core.api import IdField, Pagination, signed_in_user
 from core.errors import InvalidInput, NotPermitted
 from enterprises.api import PersonSerializer
@@ -93,7 +93,7 @@ class OverdueCaseSerializer(serializers.Serializer):
     def to_representation(self, case: "WithAnnotations[Case, OverdueRow]") -> dict:
         """The fields above, written out by hand as the case list's are: DRF's field-by-field machinery took
         a fifth of the list's time at province scale. A test holds this to what the declared fields give."""
-        last_event = last_event_of(case)
+        last_event, due_at = last_event_of(case), moment(case.due_at)
         return {
             "id": case.pk,
             "number": case.number,
@@ -105,8 +105,8 @@ class OverdueCaseSerializer(serializers.Serializer):
             "assignee": person_dict(case.assignee),
             "clock": case.clock,
             "clock_display": self.get_clock_display(case),
-            "due_at": moment(case.due_at),
-            "overdue_since": moment(case.due_at),
+            "due_at": due_at,
+            "overdue_since": due_at,
             "overdue_workdays": self.get_overdue_workdays(case),
             "breached_clocks": case.breached_clocks,
             "last_event": {
@@ -117,7 +117,8 @@ class OverdueCaseSerializer(serializers.Serializer):
                 "note": last_event.note,
             },
             "urging_level": case.urging_level,
-            "urging_level_display": str(case.get_urging_level_display()),
+            # The choice's label, not get_urging_level_display(): that rebuilds the field's choices every call.
+            "urging_level_display": str(UrgingLevel(case.urging_level).label),
             "urging_answer_due_at": moment(case.urging_answer_due_at),
         }
 
