@@ -7,6 +7,9 @@ through ``cases_visible_to``, so a supervisor sees only their jurisdiction.
 from tempfile import TemporaryFile
 from typing import TYPE_CHECKING
 
+from django.core.paginator import Page
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +38,7 @@ from .selectors import last_event_of, overdue_cases
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
-    from .selectors import OverdueRow
+    from .selectors import OverdueRow, Total
 
 EXPORT_FILENAME = ("逾期清单", "overdue")
 
@@ -129,11 +132,37 @@ class OverdueCaseSerializer(serializers.Serializer):
         return self.context["calendar"].workdays_between(case.due_at, self.context["now"])
 
 
+class TotalInPagePaginator(DjangoPaginator):
+    """Reads a page whose rows carry the total (``overdue_cases(counted=True)``): counting costs no query of
+    its own. Only a page past the last, with no row to tell, is counted apart: to refuse it as any list does.
+    """
+
+    object_list: "QuerySet[WithAnnotations[Case, Total]]"
+
+    def page(self, number: int | str) -> Page:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            return super().page(number)
+        if number < 1:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page])
+        if not rows and number > 1:
+            return super().page(number)
+        self.count = rows[0].total if rows else 0  # a cached_property: set, it is never computed
+        return Page(rows, number, self)
+
+
+class OverduePagination(Pagination):
+    django_paginator_class = TotalInPagePaginator
+
+
 class OverdueViewSet(viewsets.GenericViewSet):
     """Overdue open cases of the user's jurisdiction, most overdue first; ``export/`` gives the same rows as .xlsx."""
 
     serializer_class = OverdueCaseSerializer
-    pagination_class = Pagination
+    pagination_class = OverduePagination
     filter_backends: list = []
 
     def check_permissions(self, request: Request) -> None:
@@ -149,19 +178,20 @@ class OverdueViewSet(viewsets.GenericViewSet):
         self.now = timezone.now()
         self.calendar = work_calendar()
 
-    def get_queryset(self):
+    def get_queryset(self, *, counted: bool = False):
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
         query = OverdueQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return overdue_cases(signed_in_user(self.request), now=self.now, calendar=self.calendar, **query.validated_data)
+        user = signed_in_user(self.request)
+        return overdue_cases(user, now=self.now, calendar=self.calendar, counted=counted, **query.validated_data)
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "calendar": self.calendar, "now": self.now}
 
     @extend_schema(summary="Overdue cases of my jurisdiction", parameters=[OverdueQuery])
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(self.get_queryset(counted=True))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(

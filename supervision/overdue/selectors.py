@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth.models import User
 from django.db.models import Case as Conditional
-from django.db.models import Count, F, IntegerField, JSONField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Count, F, Func, IntegerField, JSONField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -145,6 +145,12 @@ class OverdueRow(WithLastEvent):
     breached_clocks: int
 
 
+class Total(TypedDict):
+    """What ``overdue_cases(counted=True)`` adds to each case."""
+
+    total: int
+
+
 def with_last_event(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Each case with its latest event (action, time, note, actor's names) as ``last_event``, not read row by row.
 
@@ -190,12 +196,17 @@ OVERDUE_ROW_FIELDS = (
 )
 
 
-def overdue_cases(user: User, *, now: datetime, calendar: WorkCalendar, **filters: int | None) -> QuerySet[Case]:
+def overdue_cases(
+    user: User, *, now: datetime, calendar: WorkCalendar, counted: bool = False, **filters: int | None
+) -> QuerySet[Case]:
     """Overdue cases the user may see, most overdue first, each with its clock, last event and breaches.
 
     ``filters`` are those of ``overdue_filtered``. Everything a row shows is
     joined or annotated here, so a page or an export chunk costs one query
-    whatever its size; nothing else is read.
+    whatever its size; nothing else is read. ``counted`` adds the number of
+    all of them to each row as ``total``, counted once by the database in the
+    page's own query (a subquery that depends on no row): a page and its
+    paginator's count in one round trip rather than two.
     """
     cases = overdue_filtered(user, now=now, calendar=calendar, **filters)
     # A clock that is running past its due time counts before the sweep marks it breached.
@@ -207,7 +218,7 @@ def overdue_cases(user: User, *, now: datetime, calendar: WorkCalendar, **filter
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return (
+    rows = (
         with_last_event(cases)
         .annotate(
             due_at=holder_due(),
@@ -219,6 +230,11 @@ def overdue_cases(user: User, *, now: datetime, calendar: WorkCalendar, **filter
         .only(*OVERDUE_ROW_FIELDS)
         .order_by("due_at", "id")
     )
+    if not counted:
+        return rows
+    # COUNT as a plain function, not the aggregate: an aggregate would group the subquery by its columns.
+    count = cases.order_by().values(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+    return rows.annotate(total=Subquery(count))
 
 
 def overdue_summary(cases: QuerySet[Case]) -> dict:
