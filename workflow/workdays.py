@@ -158,6 +158,9 @@ class WorkCalendar:
         self.official_years = frozenset(official_years)
         self.hours = hours
         self.tz = tz
+        # Per end day, the working days among the k days up to it, k = 0, 1, ...: a list of cases late on one
+        # ``now`` counts back over the same days row after row, so each is looked up once per calendar.
+        self._workdays_back: dict[date, list[int]] = {}
 
     def day_rule(self, day: date) -> DayRule:
         """An administrator's override, else the published schedule, else the statutory estimate, else Monday–Friday.
@@ -244,7 +247,11 @@ class WorkCalendar:
         span = (b_local.date() - a_local.date()).days
         if span > MAX_SPAN_DAYS:
             raise ValueError(f"Cannot count working days over more than {MAX_SPAN_DAYS} days.")
-        return sum(self.is_workday(a_local.date() + timedelta(days=offset)) for offset in range(1, span + 1))
+        end = b_local.date()
+        counted = self._workdays_back.setdefault(end, [0])
+        while len(counted) <= span:
+            counted.append(counted[-1] + self.is_workday(end - timedelta(days=len(counted) - 1)))
+        return counted[span]
 
     def start_of_day(self, day: date) -> datetime:
         """When the working day ``day`` begins, e.g. 08:30 local."""

@@ -12,7 +12,7 @@ from workflow.models import ClockKind
 from workflow.workdays import WorkCalendar
 
 from ..exports import in_language, shanghai_text
-from .selectors import last_action_display, last_actor_name
+from .selectors import last_event_of
 
 # Enough for a district's whole backlog; beyond it the request would hold a worker for minutes.
 EXPORT_MAX_ROWS = 50_000
@@ -50,8 +50,8 @@ def write_overdue_workbook(cases: QuerySet[Case], *, calendar: WorkCalendar, now
 
 def _overdue_rows(cases: Iterable[Case], *, calendar: WorkCalendar, now: datetime) -> Iterable[list]:
     for case in cases:
-        actor = last_actor_name(case)
-        action = last_action_display(case)
+        last_event = last_event_of(case)
+        actor, action = last_event.actor_name, last_event.action_display
         yield [
             case.number,
             case.title,
@@ -63,7 +63,7 @@ def _overdue_rows(cases: Iterable[Case], *, calendar: WorkCalendar, now: datetim
             str(ClockKind(case.clock).label),
             calendar.workdays_between(case.due_at, now),
             f"{action} · {actor}" if action and actor else action,
-            shanghai_text(case.last_event_at),
+            shanghai_text(last_event.created_at),
             str(UrgingLevel(case.urging_level).label),
             shanghai_text(case.urging_answer_due_at),
         ]

@@ -31,8 +31,8 @@ from supervision.extensions.selectors import (
 )
 from supervision.overdue.permissions import may_review_overdue
 from supervision.overdue.selectors import (
-    last_action_display,
-    last_actor_name,
+    LastEvent,
+    last_event_of,
     overdue_cases,
     overdue_filtered,
     overdue_summary,
@@ -75,8 +75,7 @@ def safe_next(request: HttpRequest, target: str, fallback: str) -> str:
 class OverdueRow:
     case: Case
     workdays_late: int
-    last_action: str
-    last_actor: str | None
+    last_event: LastEvent
     urge_form: UrgeForm | None
 
 
@@ -118,8 +117,7 @@ def overdue_board(request: HttpRequest) -> HttpResponse:
         OverdueRow(
             case=case,
             workdays_late=calendar.workdays_between(case.due_at, now),
-            last_action=last_action_display(case),
-            last_actor=last_actor_name(case),
+            last_event=last_event_of(case),
             urge_form=urge_form_for(case, next_url=request.get_full_path()) if supervises(case, user) else None,
         )
         for case in page
@@ -270,7 +268,7 @@ def leader_board(request: HttpRequest) -> HttpResponse:
     if not may_see_board(user):
         return refused(request, _("Only leaders and supervisors have a board of listed cases."))
     listed = Paginator(listed_cases(user), LISTED_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(case, last_action_display(case), last_actor_name(case)) for case in listed]
+    rows = [(case, last_event_of(case)) for case in listed]
     enterprises = Paginator(served_enterprises(user), ENTERPRISES_PAGE_SIZE).get_page(
         request.GET.get("enterprises_page")
     )

@@ -223,6 +223,16 @@ def test_it_counts_working_days_overdue(calendar):
     assert calendar.workdays_between(at(2026, 10, 13, 10), due_at) == 0
 
 
+def test_it_counts_back_from_one_moment_alike_in_any_order(calendar):
+    """A list counts each row back from one ``now``, and the days one row counted serve the next: a short count,
+    then one reaching further back (across National Day and the Mid-Autumn Festival), then one in between."""
+    now = at(2026, 10, 13, 10)
+    starts = (at(2026, 10, 10, 17, 30), at(2026, 9, 20, 9), at(2026, 9, 28, 17, 30))
+
+    assert [calendar.workdays_between(start, now) for start in starts] == [2, 12, 7]
+    assert [WorkCalendar().workdays_between(start, now) for start in reversed(starts)] == [7, 12, 2]
+
+
 def test_it_adds_working_hours_across_lunch(calendar):
     assert calendar.add_working_hours(at(2026, 3, 10, 11), 2) == Deadline(at(2026, 3, 10, 14, 30), provisional=False)
 
