@@ -317,6 +317,25 @@ def test_it_refuses_a_meeting_in_the_past_a_chair_who_is_no_leader_or_a_unit_out
     assert (response.status_code, response.data["code"]) == (400, code)
 
 
+def test_it_lets_a_leader_over_or_within_the_jurisdiction_chair_its_meeting_and_no_other(district):
+    def leader(username: str, unit):
+        user = get_user_model().objects.create_user(username=username, first_name=username)
+        UnitMembership.objects.create(user=user, unit=unit, role=Role.LEADER)
+        return user
+
+    sun = get_user_model().objects.create_user(username="sun")
+    UnitMembership.objects.create(user=sun, unit=district.industry, role=Role.SUPERVISOR)
+    within, beside = leader("wei", district.industry_office), leader("han", district.commerce)
+
+    def planned_with(chair) -> str:
+        response = plan(district, user=sun, chair=chair.pk, participating_units=[district.industry.pk])
+        return response.data["code"] if response.status_code == 400 else response.status_code
+
+    assert planned_with(beside) == "chair_not_leader"
+    assert planned_with(within) == 201
+    assert planned_with(district.leo) == 201
+
+
 def test_it_lets_only_supervisors_plan_a_meeting(district):
     assert plan(district, user=district.hank).status_code == 403
     assert plan(district, user=district.alice).status_code == 403
