@@ -134,15 +134,17 @@ def pool_of(user):
     """Pending flags on no open agenda: what the next meeting planned takes first.
 
     Only the relations and columns a row shows are read: each join the page never reads costs the planner
-    more than the rows cost the executor.
+    more than the rows cost the executor. For the same reason the open agenda items are a list apart (the few
+    of the meetings still planned), not an anti-join the planner weighs against every other join.
     """
+    on_open_agenda = AgendaItem.objects.filter(outcome=ItemOutcome.OPEN).values("flag_id")
     return (
         flags_visible_to(user)
         .select_related(None)
         .select_related("case__enterprise", "case__responsible_unit", "case__assignee", "flagged_by")
         .only(*FLAG_ROW_FIELDS)
         .filter(state=FlagState.PENDING)
-        .exclude(agenda_items__outcome=ItemOutcome.OPEN)
+        .exclude(pk__in=on_open_agenda)
         .order_by("-times_deferred", "flagged_at", "id")
     )
 
