@@ -330,13 +330,13 @@ def test_it_reads_the_meetings_list_in_a_fixed_number_of_queries(district, djang
     flagged(district, "待议一")
     sam = signed_in(district.sam)
     sam.get(MEETINGS)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         sam.get(MEETINGS)
     for index in range(3):
         flagged(district, f"议题{index}")
         planned(district)
         flagged(district, f"待议{index}")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         response = sam.get(MEETINGS)
     assert response.content.decode().count('<tr id="meeting-') == 4
 

@@ -50,6 +50,7 @@ from ..forms.meetings import (
     RecheckRecordForm,
     SubCaseFormSet,
 )
+from ..pagination import ShortListPaginator
 from ..templatetags.casework import person
 from .supervision import refused
 
@@ -164,8 +165,8 @@ def meeting_form_for(user, data=None) -> MeetingForm:
 
 def render_meetings(request: HttpRequest, form: MeetingForm | None, status: int = 200) -> HttpResponse:
     user = request.user
-    meetings = Paginator(meetings_listed(user), MEETINGS_PAGE_SIZE).get_page(request.GET.get("page"))
-    pool = Paginator(pool_of(user), FLAGS_PAGE_SIZE).get_page(request.GET.get("flags_page"))
+    meetings = ShortListPaginator(meetings_listed(user), MEETINGS_PAGE_SIZE).get_page(request.GET.get("page"))
+    pool = ShortListPaginator(pool_of(user), FLAGS_PAGE_SIZE).get_page(request.GET.get("flags_page"))
     return render(
         request, "web/meetings/meetings.html", {"meetings": meetings, "pool": pool, "form": form}, status=status
     )
