@@ -66,7 +66,8 @@ def meetings_visible_to(user: User) -> QuerySet[Meeting]:
     roles = roles_for_user(user)
     if not roles.is_official:
         return meetings.none()
-    if roles.is_superuser:
+    # Overseeing every unit covers every meeting's jurisdiction: no list of every unit to compile and plan.
+    if roles.is_superuser or roles.oversees_every_unit:
         return meetings
     member_units = roles.cadre_unit_ids | roles.head_unit_ids | roles.dispatcher_unit_ids
     attended = Meeting.participating_units.through.objects.filter(unit_id__in=member_units).values("meeting_id")

@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 from cases.models import Case, CaseEvent, CaseState, EventAction
 from core.errors import InvalidInput
 from core.tests.logs import logged
+from enterprises.access import roles_for_user
 from enterprises.models import Role, UnitMembership
 from notifications.models import Notification
 from supervision.meetings import services as meeting_services
@@ -294,6 +295,24 @@ def test_it_gives_another_districts_meeting_none_of_this_districts_flags(distric
     assert response.data["items"] == []
     assert response.data["jurisdiction"]["name"] == "邻区人民政府"
     assert district.client(district.otto).get(meeting_url(planned(district))).status_code == 404
+
+
+def test_it_lists_every_meeting_to_an_overseer_of_every_unit_and_each_districts_own_to_its_supervisor(district):
+    lin = get_user_model().objects.create_user(username="lin", first_name="林")
+    UnitMembership.objects.create(user=lin, unit=district.other_district, role=Role.LEADER)
+    ours = planned(district)
+    theirs = district.client(district.otto).post(MEETINGS, {"held_on": MEETING_DAY.isoformat(), "chair": lin.pk})
+    everywhere = get_user_model().objects.create_user(username="wu")
+    for root in (district.district, district.other_district):
+        UnitMembership.objects.create(user=everywhere, unit=root, role=Role.SUPERVISOR)
+    assert roles_for_user(everywhere).oversees_every_unit
+
+    def listed(user) -> set[int]:
+        return {meeting["id"] for meeting in district.client(user).get(MEETINGS).data["results"]}
+
+    assert listed(everywhere) == {ours["id"], theirs.data["id"]}
+    assert listed(district.sam) == {ours["id"]}
+    assert listed(district.otto) == {theirs.data["id"]}
 
 
 @pytest.mark.parametrize(
