@@ -85,8 +85,8 @@ def agenda_items_for(user: User, *, meeting: Meeting) -> QuerySet[AgendaItem]:
         .select_related("responsible_unit", "assignee")
         .order_by("number")
     )
-    return (
-        AgendaItem.objects.filter(meeting=meeting, flag__case__in=cases_visible_to(user))
+    items = (
+        AgendaItem.objects.filter(meeting=meeting)
         .select_related(
             "flag",
             "flag__flagged_by",
@@ -100,6 +100,7 @@ def agenda_items_for(user: User, *, meeting: Meeting) -> QuerySet[AgendaItem]:
         .prefetch_related(Prefetch("sub_cases", queryset=sub_cases))
         .order_by("position")
     )
+    return rows_of_cases_visible_officially_to(user, items, through="flag__case__")
 
 
 def reach_of(unit_ids: Iterable[int], parents: dict[int, int | None]) -> set[int]:
