@@ -1,19 +1,22 @@
 """Reads of the joint review meeting: who sees which flags, meetings and agenda items.
 
-Flags and agenda items are reached only through the cases the user may see
-(``cases_visible_to``): a participant of a meeting sees the items of the cases
-they see, a supervisor or leader of the jurisdiction sees them all.
+Flags and agenda items are reached only through the cases the user sees as an
+official (``rows_of_cases_visible_officially_to``, joined through the flag's case):
+a participant of a meeting sees the items of the cases they see, a supervisor or
+leader of the jurisdiction sees them all.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from cases.models import Case
-from cases.selectors import cases_visible_to
-from enterprises.access import UnitTree, jurisdictions, roles_for_user
-from enterprises.models import Role, Unit
+from cases.selectors import cases_visible_to, rows_of_cases_visible_officially_to
+from enterprises.access import UnitTree, roles_for_user
+from enterprises.models import Role, Unit, UnitMembership
 
 from .models import AgendaItem, FlagState, Meeting, MeetingFlag
 from .permissions import may_see_meetings
@@ -35,10 +38,14 @@ def in_units_q(unit_ids: Iterable[int], *, prefix: str = "") -> Q:
 
 
 def flags_visible_to(user: User) -> QuerySet[MeetingFlag]:
-    """Flags of the cases the user sees as an official; none for enterprise users."""
+    """Flags of the cases the user sees as an official; none for enterprise users.
+
+    The case's condition is joined, not a list of cases: for a supervisor of every unit there is none, where
+    ``case IN (every case)`` cost the planner more than the page's rows.
+    """
     if not may_see_meetings(user):
         return MeetingFlag.objects.none()
-    return MeetingFlag.objects.filter(case__in=cases_visible_to(user)).select_related(
+    flags = MeetingFlag.objects.select_related(
         "case",
         "case__enterprise",
         "case__responsible_unit",
@@ -47,6 +54,7 @@ def flags_visible_to(user: User) -> QuerySet[MeetingFlag]:
         "withdrawn_by",
         "deferred_from",
     )
+    return rows_of_cases_visible_officially_to(user, flags, through="case__")
 
 
 def meetings_visible_to(user: User) -> QuerySet[Meeting]:
@@ -58,7 +66,8 @@ def meetings_visible_to(user: User) -> QuerySet[Meeting]:
     roles = roles_for_user(user)
     if not roles.is_official:
         return meetings.none()
-    if roles.is_superuser:
+    # Overseeing every unit covers every meeting's jurisdiction: no list of every unit to compile and plan.
+    if roles.is_superuser or roles.oversees_every_unit:
         return meetings
     member_units = roles.cadre_unit_ids | roles.head_unit_ids | roles.dispatcher_unit_ids
     attended = Meeting.participating_units.through.objects.filter(unit_id__in=member_units).values("meeting_id")
@@ -76,8 +85,8 @@ def agenda_items_for(user: User, *, meeting: Meeting) -> QuerySet[AgendaItem]:
         .select_related("responsible_unit", "assignee")
         .order_by("number")
     )
-    return (
-        AgendaItem.objects.filter(meeting=meeting, flag__case__in=cases_visible_to(user))
+    items = (
+        AgendaItem.objects.filter(meeting=meeting)
         .select_related(
             "flag",
             "flag__flagged_by",
@@ -91,8 +100,69 @@ def agenda_items_for(user: User, *, meeting: Meeting) -> QuerySet[AgendaItem]:
         .prefetch_related(Prefetch("sub_cases", queryset=sub_cases))
         .order_by("position")
     )
+    return rows_of_cases_visible_officially_to(user, items, through="flag__case__")
+
+
+def reach_of(unit_ids: Iterable[int], parents: dict[int, int | None]) -> set[int]:
+    """The units and every unit above them: the roots whose subtree takes in one of the units."""
+    reach = set(unit_ids)
+    for unit_id in list(reach):
+        parent = parents.get(unit_id)
+        while parent is not None and parent not in reach:
+            reach.add(parent)
+            parent = parents.get(parent)
+    return reach
+
+
+def chairing_q(unit_ids: Iterable[int], parents: dict[int, int | None]) -> Q:
+    """Memberships of active leaders whose area lies within or over the units: who may chair their meeting.
+
+    A leader's area is the subtree of their jurisdiction (or unit); it takes in one of the units exactly when
+    its root is one of them or above one, so no subtree is built.
+    """
+    return Q(role=Role.LEADER, user__is_active=True, root__in=reach_of(unit_ids, parents))
+
+
+def with_roots(memberships: QuerySet[UnitMembership]) -> QuerySet[UnitMembership]:
+    """Each membership's root: the top of the jurisdiction a supervisor or leader oversees, else its unit."""
+    return memberships.annotate(root=Coalesce("jurisdiction_id", "unit_id"))
+
+
+def leaders_of(memberships: Iterable[UnitMembership]) -> list[User]:
+    """The leaders of these memberships, once each."""
+    return list({membership.user_id: membership.user for membership in memberships}.values())
 
 
 def leaders_chairing(unit_ids: frozenset[int]) -> list[User]:
     """Leaders whose area lies within or over the jurisdiction's units: who may chair its meeting."""
-    return [user for user, units in jurisdictions(Role.LEADER).items() if units & unit_ids]
+    parents = dict(Unit.objects.values_list("id", "parent_id"))
+    memberships = with_roots(UnitMembership.objects.select_related("user")).filter(chairing_q(unit_ids, parents))
+    return leaders_of(memberships)
+
+
+@dataclass(frozen=True)
+class PlanningChoices:
+    """What a supervisor plans a meeting with."""
+
+    jurisdictions: list[Unit]  # the tops of their jurisdictions, by name
+    leaders: list[User]  # who may chair a meeting of one of them
+    units: list[Unit]  # the active units of their jurisdictions, by kind and name
+
+
+def planning_choices(user: User) -> PlanningChoices:
+    """The planning form's choices in two queries, the small unit table and the memberships: the supervisor's
+    own (their jurisdictions) and the leaders' read at once."""
+    supervised = roles_for_user(user).supervised_unit_ids
+    units = list(Unit.objects.order_by("name"))
+    parents = {unit.pk: unit.parent_id for unit in units}
+    own = Q(role=Role.SUPERVISOR, user=user)
+    memberships = list(
+        with_roots(UnitMembership.objects.select_related("user")).filter(chairing_q(supervised, parents) | own)
+    )
+    roots = {membership.root for membership in memberships if membership.role == Role.SUPERVISOR}
+    return PlanningChoices(
+        jurisdictions=[unit for unit in units if unit.pk in roots],
+        leaders=leaders_of(membership for membership in memberships if membership.role == Role.LEADER),
+        # The kinds are plain lowercase words: any collation orders them as Python does, and the sort is stable.
+        units=sorted((unit for unit in units if unit.pk in supervised and unit.is_active), key=lambda unit: unit.kind),
+    )

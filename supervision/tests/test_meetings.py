@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 from cases.models import Case, CaseEvent, CaseState, EventAction
 from core.errors import InvalidInput
 from core.tests.logs import logged
+from enterprises.access import roles_for_user
 from enterprises.models import Role, UnitMembership
 from notifications.models import Notification
 from supervision.meetings import services as meeting_services
@@ -296,6 +297,24 @@ def test_it_gives_another_districts_meeting_none_of_this_districts_flags(distric
     assert district.client(district.otto).get(meeting_url(planned(district))).status_code == 404
 
 
+def test_it_lists_every_meeting_to_an_overseer_of_every_unit_and_each_districts_own_to_its_supervisor(district):
+    lin = get_user_model().objects.create_user(username="lin", first_name="林")
+    UnitMembership.objects.create(user=lin, unit=district.other_district, role=Role.LEADER)
+    ours = planned(district)
+    theirs = district.client(district.otto).post(MEETINGS, {"held_on": MEETING_DAY.isoformat(), "chair": lin.pk})
+    everywhere = get_user_model().objects.create_user(username="wu")
+    for root in (district.district, district.other_district):
+        UnitMembership.objects.create(user=everywhere, unit=root, role=Role.SUPERVISOR)
+    assert roles_for_user(everywhere).oversees_every_unit
+
+    def listed(user) -> set[int]:
+        return {meeting["id"] for meeting in district.client(user).get(MEETINGS).data["results"]}
+
+    assert listed(everywhere) == {ours["id"], theirs.data["id"]}
+    assert listed(district.sam) == {ours["id"]}
+    assert listed(district.otto) == {theirs.data["id"]}
+
+
 @pytest.mark.parametrize(
     ("change", "code"),
     [
@@ -315,6 +334,25 @@ def test_it_refuses_a_meeting_in_the_past_a_chair_who_is_no_leader_or_a_unit_out
     response = plan(district, held_on, **body)
 
     assert (response.status_code, response.data["code"]) == (400, code)
+
+
+def test_it_lets_a_leader_over_or_within_the_jurisdiction_chair_its_meeting_and_no_other(district):
+    def leader(username: str, unit):
+        user = get_user_model().objects.create_user(username=username, first_name=username)
+        UnitMembership.objects.create(user=user, unit=unit, role=Role.LEADER)
+        return user
+
+    sun = get_user_model().objects.create_user(username="sun")
+    UnitMembership.objects.create(user=sun, unit=district.industry, role=Role.SUPERVISOR)
+    within, beside = leader("wei", district.industry_office), leader("han", district.commerce)
+
+    def planned_with(chair) -> str:
+        response = plan(district, user=sun, chair=chair.pk, participating_units=[district.industry.pk])
+        return response.data["code"] if response.status_code == 400 else response.status_code
+
+    assert planned_with(beside) == "chair_not_leader"
+    assert planned_with(within) == 201
+    assert planned_with(district.leo) == 201
 
 
 def test_it_lets_only_supervisors_plan_a_meeting(district):

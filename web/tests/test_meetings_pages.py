@@ -9,8 +9,10 @@ from datetime import date, datetime
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 
 from cases.models import Case, CaseState
+from enterprises.models import Role, UnitMembership
 from supervision.meetings import services as meeting_services
 from supervision.meetings.models import AgendaItem, FlagState, ItemOutcome, Meeting, MeetingFlag, MeetingState
 from workflow import services
@@ -18,6 +20,7 @@ from workflow.workdays import SHANGHAI
 
 from .helpers import case_url, flashed, signed_in
 
+User = get_user_model()
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 TODAY = date(2026, 11, 23)
 MEETINGS = "/supervision/meetings/"
@@ -170,6 +173,36 @@ def test_it_lists_the_pool_and_lets_sam_plan_a_meeting_that_takes_it(district):
     assert f'href="{meeting_url(meeting)}">十一月联审会办会</a>' in listed and "1 item" in listed
 
 
+def leader(district, username: str, name: str, unit, *, active: bool = True):
+    user = User.objects.create_user(username=username, first_name=name, is_active=active)
+    UnitMembership.objects.create(user=user, unit=unit, role=Role.LEADER)
+    return user
+
+
+def test_it_offers_a_bureaus_supervisor_the_leaders_over_and_within_the_bureau_and_its_units(district):
+    """The district's leader and one of an office in the bureau may chair; the leaders beside it, of another
+    district or no longer active may not, and the units are the bureau's own."""
+    sun = User.objects.create_user(username="sun", first_name="孙局")
+    UnitMembership.objects.create(user=sun, unit=district.industry, role=Role.SUPERVISOR)
+    within = leader(district, "wei", "魏科", district.industry_office)
+    beside = leader(district, "han", "韩商", district.commerce)
+    elsewhere = leader(district, "lin", "林邻", district.other_district)
+    gone = leader(district, "gu", "顾退", district.district, active=False)
+
+    page = signed_in(sun, "en").get(MEETINGS).content.decode()
+
+    assert f'<option value="{district.leo.pk}">李强</option>' in page
+    assert f'<option value="{within.pk}">魏科</option>' in page
+    assert all(f'<option value="{user.pk}">' not in page for user in (beside, elsewhere, gone))
+    assert f'<input type="hidden" name="jurisdiction" value="{district.industry.pk}"' in page
+    offered = [
+        unit
+        for unit in (district.industry, district.industry_office, district.commerce)
+        if f'name="participating_units" value="{unit.pk}"' in page
+    ]
+    assert offered == [district.industry, district.industry_office]
+
+
 def test_it_shows_a_plan_without_a_chair_again_and_a_past_date_refused_by_the_service(district):
     sam = signed_in(district.sam, "en")
     missing = sam.post(MEETINGS, {"jurisdiction": district.district.pk, "held_on": "2026-11-23", "chair": ""})
@@ -297,13 +330,13 @@ def test_it_reads_the_meetings_list_in_a_fixed_number_of_queries(district, djang
     flagged(district, "待议一")
     sam = signed_in(district.sam)
     sam.get(MEETINGS)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(10):
         sam.get(MEETINGS)
     for index in range(3):
         flagged(district, f"议题{index}")
         planned(district)
         flagged(district, f"待议{index}")
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(10):
         response = sam.get(MEETINGS)
     assert response.content.decode().count('<tr id="meeting-') == 4
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,6 +48,7 @@ from workflow import clock
 
 from ..actions import perform
 from ..forms.circulars import CircularActionForm, CircularCreateForm, CircularEditForm, ConfirmedActionForm
+from ..pagination import ShortListPaginator
 from .supervision import refused
 
 CIRCULARS_PAGE_SIZE = 20
@@ -134,12 +134,12 @@ def circulars(request: HttpRequest) -> HttpResponse:
         return refused(request, _("Only supervisors prepare circulars."))
     # What a row shows, not the wording nor the people: a list reads a dozen rows of long texts otherwise.
     visible = circulars_listed(user).select_related(None).select_related("jurisdiction").only(*CIRCULAR_ROW_FIELDS)
-    published = Paginator(visible.filter(state=CircularState.PUBLISHED), CIRCULARS_PAGE_SIZE).get_page(
+    published = ShortListPaginator(visible.filter(state=CircularState.PUBLISHED), CIRCULARS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     drafts = None
     if prepares:
-        drafts = Paginator(visible.filter(state=CircularState.DRAFT), CIRCULARS_PAGE_SIZE).get_page(
+        drafts = ShortListPaginator(visible.filter(state=CircularState.DRAFT), CIRCULARS_PAGE_SIZE).get_page(
             request.GET.get("drafts_page")
         )
     return render(

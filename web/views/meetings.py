@@ -12,7 +12,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, Q, Value, When
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +22,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from enterprises.access import roles_for_user
 from enterprises.models import Unit
 from enterprises.selectors import assignable_memberships
 from supervision.meetings import services
@@ -31,8 +31,8 @@ from supervision.meetings.selectors import (
     agenda_items_for,
     flags_visible_to,
     jurisdiction_units,
-    leaders_chairing,
     meetings_visible_to,
+    planning_choices,
 )
 from supervision.rechecks import services as recheck_services
 from supervision.rechecks.models import RecheckSample
@@ -50,6 +50,7 @@ from ..forms.meetings import (
     RecheckRecordForm,
     SubCaseFormSet,
 )
+from ..pagination import ShortListPaginator
 from ..templatetags.casework import person
 from .supervision import refused
 
@@ -64,32 +65,87 @@ ITEMS_PAGE_SIZE = 50
 # --- the meetings list ---------------------------------------------------------------------------------------
 
 
+# What a row of each list shows; a list that read whole rows and every relation spent more on them than on its own.
+MEETING_ROW_FIELDS = (
+    "title",
+    "held_on",
+    "location",
+    "state",
+    "jurisdiction__name",
+    "chair__username",
+    "chair__first_name",
+    "chair__last_name",
+)
+FLAG_ROW_FIELDS = (
+    "kind",
+    "reason",
+    "state",
+    "flagged_at",
+    "times_deferred",
+    "flagged_by__username",
+    "flagged_by__first_name",
+    "flagged_by__last_name",
+    "case__number",
+    "case__title",
+    "case__state",
+    "case__enterprise__name",
+    "case__responsible_unit__name",
+    "case__assignee__username",
+    "case__assignee__first_name",
+    "case__assignee__last_name",
+)
+
+
+def items_counted(**conditions) -> Coalesce:
+    """A meeting's agenda items (those meeting ``conditions``) counted by a subquery, not by a grouped join."""
+    items = (
+        AgendaItem.objects.filter(meeting=OuterRef("pk"), **conditions)
+        .order_by()
+        .values("meeting")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(items), 0)
+
+
 def meetings_listed(user):
-    """Planned meetings first, soonest first; then the held ones, latest first; with their item counts."""
+    """Planned meetings first, soonest first; then the held ones, latest first; with their item counts.
+
+    Counted by subqueries, the paginator counts the meetings alone, not a grouped join wrapped in a subquery.
+    """
     planned = Q(state=MeetingState.PLANNED)
     return (
         meetings_visible_to(user)
-        .annotate(
-            items_count=Count("items", distinct=True),
-            open_count=Count("items", filter=Q(items__outcome=ItemOutcome.OPEN), distinct=True),
-            planned_first=models.Case(When(planned, then=Value(0)), default=Value(1)),
+        .select_related(None)
+        .select_related("jurisdiction", "chair")
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("participating_units", queryset=Unit.objects.only("name")))
+        .only(*MEETING_ROW_FIELDS)
+        .annotate(items_count=items_counted(), open_count=items_counted(outcome=ItemOutcome.OPEN))
+        .order_by(
+            models.Case(When(planned, then=Value(0)), default=Value(1)),
+            models.Case(When(planned, then="held_on")),
+            "-held_on",
+            "-id",
         )
-        .order_by("planned_first", models.Case(When(planned, then="held_on")), "-held_on", "-id")
     )
 
 
 def pool_of(user):
     """Pending flags on no open agenda: what the next meeting planned takes first.
 
-    Only the relations a row shows are joined: each join the page never reads costs the planner more
-    than the rows cost the executor.
+    Only the relations and columns a row shows are read: each join the page never reads costs the planner
+    more than the rows cost the executor. For the same reason the open agenda items are a list apart (the few
+    of the meetings still planned), not an anti-join the planner weighs against every other join.
     """
+    on_open_agenda = AgendaItem.objects.filter(outcome=ItemOutcome.OPEN).values("flag_id")
     return (
         flags_visible_to(user)
         .select_related(None)
         .select_related("case__enterprise", "case__responsible_unit", "case__assignee", "flagged_by")
+        .only(*FLAG_ROW_FIELDS)
         .filter(state=FlagState.PENDING)
-        .exclude(agenda_items__outcome=ItemOutcome.OPEN)
+        .exclude(pk__in=on_open_agenda)
         .order_by("-times_deferred", "flagged_at", "id")
     )
 
@@ -97,23 +153,20 @@ def pool_of(user):
 def meeting_form_for(user, data=None) -> MeetingForm:
     """The choices of a supervisor's jurisdictions: their leaders and active units (the subtrees their roles
     already hold)."""
-    jurisdictions = recheck_jurisdictions(user)
-    units = roles_for_user(user).supervised_unit_ids
-    leaders = sorted(leaders_chairing(units), key=person)
-    active = Unit.objects.filter(pk__in=units, is_active=True).order_by("kind", "name")
+    choices = planning_choices(user)
     return MeetingForm(
         data,
-        jurisdictions=jurisdictions,
-        leaders=leaders,
-        units=list(active),
+        jurisdictions=choices.jurisdictions,
+        leaders=sorted(choices.leaders, key=person),
+        units=choices.units,
         initial={"held_on": timezone.localdate()},
     )
 
 
 def render_meetings(request: HttpRequest, form: MeetingForm | None, status: int = 200) -> HttpResponse:
     user = request.user
-    meetings = Paginator(meetings_listed(user), MEETINGS_PAGE_SIZE).get_page(request.GET.get("page"))
-    pool = Paginator(pool_of(user), FLAGS_PAGE_SIZE).get_page(request.GET.get("flags_page"))
+    meetings = ShortListPaginator(meetings_listed(user), MEETINGS_PAGE_SIZE).get_page(request.GET.get("page"))
+    pool = ShortListPaginator(pool_of(user), FLAGS_PAGE_SIZE).get_page(request.GET.get("flags_page"))
     return render(
         request, "web/meetings/meetings.html", {"meetings": meetings, "pool": pool, "form": form}, status=status
     )
