@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import NotFound
+from core.pagination import ShortListPaginator
 from enterprises.access import roles_for_user
 from enterprises.models import Role, Unit, UnitMembership
 from supervision.circulars import services
@@ -48,7 +49,6 @@ from workflow import clock
 
 from ..actions import perform
 from ..forms.circulars import CircularActionForm, CircularCreateForm, CircularEditForm, ConfirmedActionForm
-from ..pagination import ShortListPaginator
 from .supervision import refused
 
 CIRCULARS_PAGE_SIZE = 20

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.pagination import ShortListPaginator
 from enterprises.models import Unit
 from enterprises.selectors import assignable_memberships
 from supervision.meetings import services
@@ -50,7 +51,6 @@ from ..forms.meetings import (
     RecheckRecordForm,
     SubCaseFormSet,
 )
-from ..pagination import ShortListPaginator
 from ..templatetags.casework import person
 from .supervision import refused
 

@@ -29,6 +29,7 @@ from cases.selectors import (
 from core.api import Pagination
 from core.errors import Conflict, InvalidInput, NotFound
 from core.filters import DjangoFilterBackend
+from core.pagination import ShortListPaginator
 from core.parsers import JSONParser
 
 from .. import services
@@ -63,12 +64,14 @@ from .serializers import (
 SEARCH_COUNT_LIMIT = 1000
 
 
-class LimitedCountPaginator(DjangoPaginator):
+class LimitedCountPaginator(ShortListPaginator):
     """Counts at most ``limit`` rows, and remembers whether there were more.
 
     The count reads until it has seen ``limit + 1`` rows, in whatever order is cheapest: at province scale a
     two-character word matches tens of thousands of cases, and counting them all reads most of the table
     for a number nobody pages through (GitHub's search answers at most a thousand results for that reason).
+    A search whose matches fit on its first page (a case's number) is not counted at all: the count's trigram
+    scan cost as much as the page's.
     """
 
     limit = SEARCH_COUNT_LIMIT
@@ -85,6 +88,10 @@ class LimitedCountPaginator(DjangoPaginator):
     @property
     def count_exact(self) -> bool:
         return self.counted <= self.limit
+
+    def known_count(self, count: int) -> None:
+        self.counted = count
+        super().known_count(count)
 
 
 class CaseListPagination(Pagination):

@@ -220,6 +220,23 @@ def test_it_counts_a_search_up_to_its_limit_and_says_when_there_are_more(distric
     assert (unsearched["count"], unsearched["count_exact"]) == (7, True)
 
 
+def test_it_answers_a_search_that_fits_on_one_page_without_counting_it(district, board):
+    keys, _day = board
+    dora = district.client(district.dora)
+    dora.get(CASES, {"search": "化工"})  # the roles and the client's session, read once
+
+    with CaptureQueriesContext(connection) as fitting:
+        one = dora.get(CASES, {"search": keys["b2"]})
+    with CaptureQueriesContext(connection) as longer:
+        paged = dora.get(CASES, {"search": "qy", "page_size": 2}).json()
+
+    assert (one.json()["count"], one.json()["count_exact"], numbers(one)) == (1, True, [keys["b2"]])
+    assert (paged["count"], paged["count_exact"], len(paged["results"])) == (7, True, 2)
+    # The number's page held every match: no COUNT of its own, where the longer search still has one.
+    assert [query["sql"].startswith("SELECT COUNT") for query in fitting.captured_queries].count(True) == 0
+    assert [query["sql"].startswith("SELECT COUNT") for query in longer.captured_queries].count(True) == 1
+
+
 def test_it_orders_by_resolution_deadline_both_ways(district, board):
     # Only dated cases: where undated ones go differs between PostgreSQL (last) and SQLite (first).
     dated = {"enterprise": district.hongda.pk, "state": "assigned"}

@@ -1,11 +1,11 @@
-"""The paginator of the meetings and circulars lists: a list that fits on its first page is read without being
-counted; any other page, or a longer list, reads as Django's paginator reads it."""
+"""The paginator of the meetings and circulars lists and of a search: a list that fits on its first page is read
+without being counted; any other page, or a longer list, reads as Django's paginator reads it."""
 
 import pytest
 from django.core.paginator import Paginator
 
+from core.pagination import ShortListPaginator
 from enterprises.models import Unit
-from web.pagination import ShortListPaginator
 
 
 def units():
@@ -33,3 +33,11 @@ def test_it_counts_a_list_longer_than_its_first_page_once_it_shows_there_is_more
 def test_it_shows_the_same_page_as_djangos_paginator(district, number):
     ours, django = ShortListPaginator(units(), 4).get_page(number), Paginator(units(), 4).get_page(number)
     assert (list(ours), ours.number, ours.paginator.count) == (list(django), django.number, django.paginator.count)
+
+
+def test_it_serves_the_apis_first_page_of_a_short_list_in_one_query(district, django_assert_num_queries):
+    every_unit = list(units())
+    with django_assert_num_queries(1):
+        page = ShortListPaginator(units(), 100).page(1)
+        shown = (list(page), page.paginator.count)
+    assert shown == (every_unit, len(every_unit))
