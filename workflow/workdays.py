@@ -158,6 +158,8 @@ class WorkCalendar:
         self.official_years = frozenset(official_years)
         self.hours = hours
         self.tz = tz
+        # Every day asked once: a list of twenty deadlines counts the same few weeks over and over.
+        self._is_workday: dict[date, bool] = {}
 
     def day_rule(self, day: date) -> DayRule:
         """An administrator's override, else the published schedule, else the statutory estimate, else Monday–Friday.
@@ -177,7 +179,10 @@ class WorkCalendar:
         return DayRule(is_workday=day.weekday() < 5, name="", source=DaySource.WEEKDAY)
 
     def is_workday(self, day: date) -> bool:
-        return self.day_rule(day).is_workday
+        known = self._is_workday.get(day)
+        if known is None:
+            known = self._is_workday[day] = self.day_rule(day).is_workday
+        return known
 
     def holiday_name(self, day: date) -> str:
         """The holiday a day belongs to, e.g. 春节 for a day off or for its make-up Saturday."""
