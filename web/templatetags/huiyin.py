@@ -140,3 +140,10 @@ def select_options(optgroups) -> str:
 def id_url(view_name: str, object_id: int) -> str:
     """``{% url view_name object_id %}`` for a view taking one integer id, from its pattern reversed once."""
     return links.id_url(view_name, object_id)
+
+
+@register.simple_tag
+def fixed_url(view_name: str) -> str:
+    """``{% url view_name %}`` for a view without arguments, reversed once: the frame links the same pages on
+    every request."""
+    return links.fixed_url(view_name)
