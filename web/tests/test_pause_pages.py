@@ -176,14 +176,14 @@ def test_it_reads_the_board_and_the_desk_in_a_fixed_number_of_queries_with_pause
     sam = signed_in(district.sam)
     sam.get("/supervision/overdue/")
     sam.get("/supervision/extensions/")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         sam.get("/supervision/overdue/")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         sam.get("/supervision/extensions/")
     more(3)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         board = sam.get("/supervision/overdue/").content.decode()
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         desk = sam.get("/supervision/extensions/").content.decode()
     assert len(re.findall(r'<tr id="paused-\d+"', board)) == len(re.findall(r'<tr id="pause-\d+"', desk)) == 4
 

@@ -167,11 +167,11 @@ def test_it_reads_the_enterprise_s_visits_in_a_fixed_number_of_queries(district,
     client = signed_in(district.sam)
     recorded(district)
     client.get(f"/enterprises/{district.yixin.pk}/visits/")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(f"/enterprises/{district.yixin.pk}/visits/")
     for _ in range(3):
         recorded(district, problems=("用地指标不足", "招工难"))
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(f"/enterprises/{district.yixin.pk}/visits/")
     assert response.content.decode().count('id="visit-') == 4
 
