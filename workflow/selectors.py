@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, CharField, DateField, IntegerField, Q, QuerySet, Value
 
 from cases.models import Case
 from cases.permissions import can_urge
@@ -16,15 +16,22 @@ from .workdays import DayRule, DaySource, WorkCalendar, WorkingHours
 
 
 def work_calendar() -> WorkCalendar:
-    """The calendar with every imported override and official year, and the configured working hours."""
-    overrides = {
-        day: DayRule(is_workday=is_workday, name=name, source=DaySource.ENTERED)
-        for day, is_workday, name in CalendarDay.objects.values_list("date", "is_workday", "name")
-    }
-    official_years = CalendarYear.objects.values_list("year", flat=True)
+    """The calendar with every imported override and official year, and the configured working hours.
+
+    Both tables in one query: every page that shows a deadline reads them.
+    """
+    days = CalendarDay.objects.order_by().values_list("date", "is_workday", "name", Value(None, IntegerField()))
+    years = CalendarYear.objects.order_by().values_list(
+        Value(None, DateField()), Value(False, BooleanField()), Value("", CharField()), "year"
+    )
+    rows = list(days.union(years, all=True))
     return WorkCalendar(
-        overrides=overrides,
-        official_years=official_years,
+        overrides={
+            day: DayRule(is_workday=is_workday, name=name, source=DaySource.ENTERED)
+            for day, is_workday, name, year in rows
+            if year is None
+        },
+        official_years=[year for _day, _is_workday, _name, year in rows if year is not None],
         hours=WorkingHours.parse(settings.HUIYIN["WORKING_HOURS"]),
     )
 

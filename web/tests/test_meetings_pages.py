@@ -327,10 +327,10 @@ def test_it_reads_a_meeting_page_in_a_fixed_number_of_queries(district, django_a
     decided_and_open("一")
     sam = signed_in(district.sam)
     sam.get(meeting_url(meeting))
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         sam.get(meeting_url(meeting))
     decided_and_open("二")
     decided_and_open("三")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = sam.get(meeting_url(meeting))
     assert response.content.decode().count('class="card agenda__item') == 6

@@ -17,7 +17,7 @@ from workflow.tests.helpers import assigned_case, reload, resolved_case, routed_
 
 from .helpers import bulk_assigned_cases, flashed, signed_in
 
-QUEUE_QUERIES = 8
+QUEUE_QUERIES = 7
 
 
 def row_numbers(page: str, numbers: list[str]) -> list[str]:
@@ -160,8 +160,8 @@ def test_it_lists_served_enterprises_in_a_fixed_number_of_queries(district, djan
     carol = signed_in(district.carol)
     # Whether each enterprise has a contact who can log in, and its last visit, ride on the list's query; the
     # count of those without a contact rides on the count of the rows; the page's visit duties are one more,
-    # and the duties' deadlines read the working-day calendar (two).
-    with django_assert_num_queries(10):
+    # and the duties' deadlines read the working-day calendar (one).
+    with django_assert_num_queries(9):
         carol.get("/served/")
 
 

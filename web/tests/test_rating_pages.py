@@ -153,11 +153,11 @@ def test_it_reads_the_rectifications_in_a_fixed_number_of_queries(district, djan
     bad_rating(district)
     client = signed_in(district.hank)
     client.get(RECTIFICATIONS)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert client.get(RECTIFICATIONS).status_code == 200
     for _ in range(4):
         bad_rating(district, satisfaction=2)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         assert client.get(RECTIFICATIONS).status_code == 200
 
 

@@ -219,13 +219,13 @@ def test_it_reads_the_board_in_a_fixed_number_of_queries(district, django_assert
     client = browser(district.sam)
     client.get(OVERDUE)  # the session and the calendar tables warm up alike for both sizes
     # The enterprise and assignee filters read nothing: their options come from a search as one types.
-    # 12 for the overdue list and its summary, 2 for the paused cases beside it (a page and their count).
-    with django_assert_num_queries(12):
+    # 11 for the overdue list and its summary, 2 for the paused cases beside it (a page and their count).
+    with django_assert_num_queries(11):
         client.get(OVERDUE)
     for day in (3, 4, 5):
         yixin_case(district, filed=local(day), title=f"第{day}号问题")
         hongda_case(district, filed=local(day), title=f"宏达第{day}号问题")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(OVERDUE)
     assert "7 overdue cases" in response.content.decode()
 
@@ -322,12 +322,12 @@ def test_it_reads_the_extensions_in_a_fixed_number_of_queries(district, django_a
     one_pending_one_decided("一")
     client = browser(district.sam)
     client.get(EXTENSIONS)
-    # 12 for the extension requests, 2 for the pauses beyond the limits (waiting, and decided lately).
-    with django_assert_num_queries(12):
+    # 11 for the extension requests, 2 for the pauses beyond the limits (waiting, and decided lately).
+    with django_assert_num_queries(11):
         client.get(EXTENSIONS)
     one_pending_one_decided("二")
     one_pending_one_decided("三")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(EXTENSIONS)
     page = response.content.decode()
     assert "3 requests wait for your decision" in page and page.count("理由不足。") == 3
@@ -509,7 +509,7 @@ def test_it_reads_the_leaders_board_in_a_fixed_number_of_queries(district, djang
     key_project(district, "亿鑫新材料产业园", members=[district.carol])
     client = browser(district.leo)
     client.get(BOARD)
-    with django_assert_num_queries(15):  # with the open common problems
+    with django_assert_num_queries(14):  # with the open common problems
         client.get(BOARD)
     for index in range(3):
         enterprise = Enterprise.objects.create(
@@ -520,7 +520,7 @@ def test_it_reads_the_leaders_board_in_a_fixed_number_of_queries(district, djang
         )
         urged(district, yixin_case(district, filed=local(10 + index), title=f"第{index}号问题"), UrgingLevel.LISTED)
         key_project(district, f"第{index}号项目", enterprise=enterprise, members=[district.hank, district.dave])
-    with django_assert_num_queries(15):  # with the open common problems
+    with django_assert_num_queries(14):  # with the open common problems
         response = client.get(BOARD)
     assert "4 cases listed for supervision" in response.content.decode()
 
