@@ -67,6 +67,16 @@ def test_it_paginates_the_queue(district):
     assert carol.get("/queue/?page=2").content.decode().count("<tr id=") == 5
 
 
+def test_it_offers_signing_for_only_to_the_assignee_of_a_case_not_signed_for(district):
+    case = assigned_case(district)
+    sign_for = f'action="/queue/{case.pk}/sign-for/"'
+    assert sign_for in signed_in(district.carol).get("/queue/").content.decode()
+    head_page = signed_in(district.hank).get("/queue/").content.decode()
+    assert case.number in head_page and sign_for not in head_page
+    signed_in(district.carol).post(f"/queue/{case.pk}/sign-for/", {"version": case.version})
+    assert sign_for not in signed_in(district.carol).get("/queue/").content.decode()
+
+
 def test_it_signs_for_in_place_with_htmx(district):
     case = assigned_case(district)
     response = signed_in(district.carol).post(
