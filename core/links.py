@@ -1,7 +1,9 @@
-"""Addresses of one object by id, built from a pattern reversed once rather than by ``reverse`` each time.
+"""Addresses reversed once rather than by ``reverse`` each time: of one object by id, and of a page without
+arguments.
 
 ``reverse`` costs a list's row more than all its dates, and a sweep builds fifty thousand links; the address
-of a view that takes one integer id differs only in that id.
+of a view that takes one integer id differs only in that id, and a page's menu and masthead link the same
+twenty pages on every request.
 """
 
 from functools import cache
@@ -18,3 +20,13 @@ def id_url(view_name: str, object_id: int) -> str:
 def _id_url_format(prefix: str, view_name: str) -> str:
     sentinel = 987654321
     return reverse(view_name, args=[sentinel]).replace("%", "%%").replace(str(sentinel), "%d")
+
+
+def fixed_url(view_name: str) -> str:
+    """What ``reverse(view_name)`` gives for a view without arguments, under the current script prefix."""
+    return _fixed_url(get_script_prefix(), view_name)
+
+
+@cache
+def _fixed_url(prefix: str, view_name: str) -> str:
+    return reverse(view_name)

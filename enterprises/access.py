@@ -1,6 +1,6 @@
 """What a user is: the roles and relations every permission and visibility rule reads.
 
-Loaded once per user object (one query; one more over the small unit table for heads and overseers) and
+Loaded once per user object (one query, which for heads and overseers also brings the small unit table) and
 cached on it, so that a page of fifty cases asks for ``available_actions`` without one query per case.
 """
 
@@ -11,11 +11,14 @@ from functools import cache
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection
-from django.db.models import BigIntegerField, CharField, Q, QuerySet, Value
+from django.db.models import BigIntegerField, CharField, Exists, Q, QuerySet, Value
 
 from .models import EnterpriseContact, Role, ServiceAssignment, Unit, UnitMembership
 
 CACHE_ATTRIBUTE = "_huiyin_roles"
+
+# The roles whose units include those below theirs: who needs the unit tree.
+ROLES_OVER_SUBTREES = (Role.UNIT_HEAD, Role.SUPERVISOR, Role.LEADER)
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,12 @@ class UserRoles:
 
 
 class UnitTree:
-    """The unit hierarchy from one query over the (small) unit table."""
+    """The unit hierarchy from one query over the (small) unit table, or from its (id, parent id) rows read
+    already."""
 
-    def __init__(self) -> None:
+    def __init__(self, units: Iterable[tuple[int, int | None]] | None = None) -> None:
         self.children: dict[int | None, list[int]] = defaultdict(list)
-        for unit_id, parent_id in Unit.objects.values_list("id", "parent_id"):
+        for unit_id, parent_id in Unit.objects.values_list("id", "parent_id") if units is None else units:
             self.children[parent_id].append(unit_id)
 
     def every_unit(self) -> frozenset[int]:
@@ -95,14 +99,13 @@ def roles_for_user(user: User | AnonymousUser) -> UserRoles:
     if not user.is_authenticated:
         return UserRoles(user_id=None)
 
-    memberships, contact_enterprise_ids, served_enterprise_ids = _relations(user)
+    memberships, contact_enterprise_ids, served_enterprise_ids, units = _relations(user)
     role_names = frozenset(role for _unit, role, _jurisdiction in memberships)
     by_role: dict[str, set[int]] = defaultdict(set)
     for unit_id, role, jurisdiction_id in memberships:
         overseer = role in (Role.SUPERVISOR, Role.LEADER)
         by_role[role].add(jurisdiction_id or unit_id if overseer else unit_id)
-    needs_tree = by_role[Role.UNIT_HEAD] or by_role[Role.SUPERVISOR] or by_role[Role.LEADER]
-    tree = UnitTree() if needs_tree else None
+    tree = UnitTree(units) if any(by_role[role] for role in ROLES_OVER_SUBTREES) else None
 
     def below(role: str) -> frozenset[int]:
         return tree.subtree(by_role[role]) if tree and by_role[role] else frozenset()
@@ -125,9 +128,12 @@ def roles_for_user(user: User | AnonymousUser) -> UserRoles:
     return roles
 
 
-def _relations(user: User) -> tuple[list[tuple[int, str, int | None]], frozenset[int], frozenset[int]]:
-    """The user's unit memberships (unit, role, jurisdiction), the enterprises they are a contact of and
-    those they serve now (包保), in one query: every request of every signed-in person reads them."""
+def _relations(
+    user: User,
+) -> tuple[list[tuple[int, str, int | None]], frozenset[int], frozenset[int], list[tuple[int, int | None]]]:
+    """The user's unit memberships (unit, role, jurisdiction), the enterprises they are a contact of, those
+    they serve now (包保) and, for a head or an overseer, every unit with its parent, in one query: every
+    request of every signed-in person reads them."""
     sql, params = _relations_statement()
     with connection.cursor() as cursor:
         cursor.execute(sql, [user.pk if param == _ANY_USER else param for param in params])
@@ -136,6 +142,7 @@ def _relations(user: User) -> tuple[list[tuple[int, str, int | None]], frozenset
         [(row_id, role, jurisdiction) for source, row_id, role, jurisdiction in rows if source == "membership"],
         frozenset(row_id for source, row_id, _role, _jurisdiction in rows if source == "contact"),
         frozenset(row_id for source, row_id, _role, _jurisdiction in rows if source == "served"),
+        [(row_id, parent_id) for source, row_id, _role, parent_id in rows if source == "unit"],
     )
 
 
@@ -169,7 +176,13 @@ def _relations_query(user_id: int) -> QuerySet:
         .order_by()
         .values_list(Value("served", text), "enterprise_id", Value("", text), Value(None, number))
     )
-    return memberships.union(contacts, served, all=True)
+    # The whole (small) unit table, only for someone whose units reach below their own.
+    units = (
+        Unit.objects.filter(Exists(UnitMembership.objects.filter(user_id=user_id, role__in=ROLES_OVER_SUBTREES)))
+        .order_by()
+        .values_list(Value("unit", text), "id", Value("", text), "parent_id")
+    )
+    return memberships.union(contacts, served, units, all=True)
 
 
 def forget_roles(user: User | AnonymousUser) -> None:

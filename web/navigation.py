@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.links import fixed_url
 from enterprises.access import UserRoles
 from enterprises.models import Role
 from supervision.projects.permissions import may_see_project_board
@@ -56,7 +56,7 @@ ACCOUNT_MENU = (("web:password-change", _("Change password")),)
 
 def navigation_for(roles: UserRoles, path: str) -> list[NavItem]:
     """The user's menu; the current item is the one whose address is the longest start of ``path``."""
-    shown = [(str(label), reverse(url_name), True) for url_name, label, may_see in MENU if may_see(roles)]
-    shown += [(str(label), reverse(url_name), False) for url_name, label in ACCOUNT_MENU]
+    shown = [(str(label), fixed_url(url_name), True) for url_name, label, may_see in MENU if may_see(roles)]
+    shown += [(str(label), fixed_url(url_name), False) for url_name, label in ACCOUNT_MENU]
     current = max((url for _label, url, _work in shown if path.startswith(url)), key=len, default=None)
     return [NavItem(label=label, url=url, current=url == current, work=work) for label, url, work in shown]

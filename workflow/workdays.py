@@ -161,6 +161,8 @@ class WorkCalendar:
         # Per end day, the working days among the k days up to it, k = 0, 1, ...: a list of cases late on one
         # ``now`` counts back over the same days row after row, so each is looked up once per calendar.
         self._workdays_back: dict[date, list[int]] = {}
+        # Every day asked once: a list of twenty deadlines counts the same few weeks over and over.
+        self._is_workday: dict[date, bool] = {}
 
     def day_rule(self, day: date) -> DayRule:
         """An administrator's override, else the published schedule, else the statutory estimate, else Monday–Friday.
@@ -180,7 +182,10 @@ class WorkCalendar:
         return DayRule(is_workday=day.weekday() < 5, name="", source=DaySource.WEEKDAY)
 
     def is_workday(self, day: date) -> bool:
-        return self.day_rule(day).is_workday
+        known = self._is_workday.get(day)
+        if known is None:
+            known = self._is_workday[day] = self.day_rule(day).is_workday
+        return known
 
     def holiday_name(self, day: date) -> str:
         """The holiday a day belongs to, e.g. 春节 for a day off or for its make-up Saturday."""

@@ -520,16 +520,16 @@ def test_it_lists_and_shows_circulars_in_a_constant_number_of_queries(district, 
     client = as_new_request(district.carla)
     with django_assert_num_queries(3):
         assert client.get(URL).json()["count"] == 4
-    # A supervisor's roles also read the unit tree.
+    # A supervisor's roles bring the unit tree in the same query.
     client = as_new_request(district.sam)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert client.get(URL).json()["count"] == 5
     # Roles, then the circular with its units and people in one query.
     client = as_new_request(district.carla)
     with django_assert_num_queries(2):
         assert client.get(detail_url(first)).status_code == 200
     client = as_new_request(district.sam)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert client.get(detail_url(first)).status_code == 200
 
 

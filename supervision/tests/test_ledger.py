@@ -489,6 +489,6 @@ def test_it_writes_4_and_16_cases_in_the_same_number_of_queries(district):
     many_rows, many = queries_to_write(district)
 
     assert (few_rows, many_rows) == (4, 16)
-    # 2 for sam's roles, 2 for the working-day calendar, 1 for the cases with their joins, 1 for the
-    # extensions, 1 for the clocks, 1 for the pauses.
-    assert few == many == 8
+    # 1 for sam's roles with the unit tree, 1 for the working-day calendar, 1 for the cases with their joins,
+    # 1 for the extensions, 1 for the clocks, 1 for the pauses.
+    assert few == many == 6

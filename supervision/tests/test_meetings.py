@@ -696,11 +696,11 @@ def flagged_cases(district, count: int) -> None:
         flagged(district, case)
 
 
-# 1 roles and 1 unit tree for sam; 1 meeting with its people; 1 participating units; 1 items with their
+# 1 roles with the unit tree for sam; 1 meeting with its people; 1 participating units; 1 items with their
 # flags, cases, enterprises, units and people; 1 sub-cases of those items.
-MEETING_DETAIL_QUERIES = 6
-# 1 roles and 1 unit tree; 1 COUNT; 1 page of flags with their cases and people.
-FLAG_LIST_QUERIES = 4
+MEETING_DETAIL_QUERIES = 5
+# 1 roles with the unit tree; 1 COUNT; 1 page of flags with their cases and people.
+FLAG_LIST_QUERIES = 3
 
 
 def test_it_shows_a_meeting_of_2_and_of_6_items_in_the_same_number_of_queries(district):

@@ -630,11 +630,11 @@ def test_it_lists_samples_and_shows_one_in_a_constant_number_of_queries(district
 
     # The user's roles (memberships, the unit tree, 包联 services, enterprise contacts), the count, the page.
     client = fresh_client()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         listed = client.get(URL)
     # The roles, the sample with its counts, its items through the visibility gate.
     client = fresh_client()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         shown = client.get(f"{URL}{sample_id}/")
 
     assert listed.data["count"] == size

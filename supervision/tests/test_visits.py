@@ -247,8 +247,8 @@ def test_it_lists_visits_in_a_fixed_number_of_queries(served, django_assert_num_
                 ],
             )
     client = district.client(district.sam)
-    # The user's roles (2, with the unit tree), the count and the page, and the cases of the page's visits.
-    with django_assert_num_queries(5):
+    # The user's roles (with the unit tree), the count and the page, and the cases of the page's visits.
+    with django_assert_num_queries(4):
         response = client.get(VISITS)
     assert len(response.data["results"]) == 3
 

@@ -1,8 +1,10 @@
 """Template helpers for what every list shows: deadlines in working days and states, the same on each page."""
 
 from datetime import datetime
+from functools import cache
 
 from django import template
+from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -58,10 +60,24 @@ def local_time(moment: datetime | None) -> str:
     return shanghai(moment) if moment else ""
 
 
+@cache
+def choice_labels(field: Field) -> dict:
+    """A field's choices by value, with their lazy labels: built once per process, translated when shown."""
+    return dict(field.flatchoices)
+
+
+@register.filter
+def display(instance: Model, field_name: str) -> str:
+    """What ``instance.get_<field_name>_display()`` shows. Django's rebuilds and translates every choice of the
+    field on each call; a list showing a state or a level on each row paid that twenty times."""
+    value = getattr(instance, field_name)
+    return str(choice_labels(instance._meta.get_field(field_name)).get(value, value))
+
+
 @register.simple_tag
 def state_badge(case):
     """The case's state; a case whose resolution clock is paused (挂起) says so beside it, on every list."""
-    badge = format_html('<span class="state state--{}">{}</span>', case.state, case.get_state_display())
+    badge = format_html('<span class="state state--{}">{}</span>', case.state, display(case, "state"))
     if getattr(case, "paused_until", None) is None:
         return badge
     # One element, so that a flex row (the case page's head) keeps the two badges together.
@@ -124,3 +140,10 @@ def select_options(optgroups) -> str:
 def id_url(view_name: str, object_id: int) -> str:
     """``{% url view_name object_id %}`` for a view taking one integer id, from its pattern reversed once."""
     return links.id_url(view_name, object_id)
+
+
+@register.simple_tag
+def fixed_url(view_name: str) -> str:
+    """``{% url view_name %}`` for a view without arguments, reversed once: the frame links the same pages on
+    every request."""
+    return links.fixed_url(view_name)

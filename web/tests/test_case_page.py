@@ -344,7 +344,7 @@ def test_it_renders_the_case_page_in_a_fixed_number_of_queries(district, django_
         )
     carol = signed_in(district.carol)
     # With the pending meeting flag, the sub-cases, the clock's pauses, the visit it came from and the common problem.
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         response = carol.get(case_url(case))
     filed_and_routed = 2
     assert response.content.decode().count('<li class="timeline__item') == filed_and_routed + 3 * replies

@@ -231,12 +231,12 @@ def test_it_reads_the_list_in_a_fixed_number_of_queries(district, django_assert_
     draft(district)
     client = signed_in(district.sam)
     client.get(CIRCULARS)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert client.get(CIRCULARS).status_code == 200
     for _ in range(6):
         published(district)
         draft(district)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert client.get(CIRCULARS).status_code == 200
 
 
@@ -248,7 +248,7 @@ def test_it_reads_a_circular_in_a_fixed_number_of_queries(district, django_asser
     large = draft(district)
     client = signed_in(district.sam)
     client.get(url(small))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert client.get(url(small)).status_code == 200
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         assert client.get(url(large)).status_code == 200

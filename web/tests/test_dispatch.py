@@ -90,7 +90,7 @@ def test_it_keeps_dispatch_for_dispatchers_and_supervisors(district):
 def test_it_lists_dispatch_in_a_fixed_number_of_queries(district, django_assert_num_queries, count):
     opened_cases(district, count)
     dora = signed_in(district.dora)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         dora.get("/dispatch/")
 
 

@@ -42,7 +42,7 @@ def test_it_lists_my_cases_in_a_fixed_number_of_queries(district, django_assert_
     for _ in range(count):
         resolved_case(district)
     alice = signed_in(district.alice)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         alice.get("/my/cases/")
 
 

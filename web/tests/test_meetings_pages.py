@@ -330,13 +330,13 @@ def test_it_reads_the_meetings_list_in_a_fixed_number_of_queries(district, djang
     flagged(district, "待议一")
     sam = signed_in(district.sam)
     sam.get(MEETINGS)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         sam.get(MEETINGS)
     for index in range(3):
         flagged(district, f"议题{index}")
         planned(district)
         flagged(district, f"待议{index}")
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = sam.get(MEETINGS)
     assert response.content.decode().count('<tr id="meeting-') == 4
 
@@ -360,10 +360,10 @@ def test_it_reads_a_meeting_page_in_a_fixed_number_of_queries(district, django_a
     decided_and_open("一")
     sam = signed_in(district.sam)
     sam.get(meeting_url(meeting))
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(12):
         sam.get(meeting_url(meeting))
     decided_and_open("二")
     decided_and_open("三")
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(12):
         response = sam.get(meeting_url(meeting))
     assert response.content.decode().count('class="card agenda__item') == 6

@@ -176,14 +176,14 @@ def test_it_reads_the_board_and_the_desk_in_a_fixed_number_of_queries_with_pause
     sam = signed_in(district.sam)
     sam.get("/supervision/overdue/")
     sam.get("/supervision/extensions/")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         sam.get("/supervision/overdue/")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         sam.get("/supervision/extensions/")
     more(3)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         board = sam.get("/supervision/overdue/").content.decode()
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         desk = sam.get("/supervision/extensions/").content.decode()
     assert len(re.findall(r'<tr id="paused-\d+"', board)) == len(re.findall(r'<tr id="pause-\d+"', desk)) == 4
 
@@ -195,7 +195,7 @@ def test_it_lists_paused_cases_in_the_queue_and_my_cases_in_as_many_queries(dist
     carol, alice = signed_in(district.carol), signed_in(district.alice)
     # As many as without pauses (web/tests/test_queue.py, test_enterprise_pages.py): the pause is a column of
     # the case row. The enterprise's list counts no deadline of a paused case, so it reads no calendar.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         queue = carol.get("/queue/").content.decode()
     with django_assert_num_queries(6):
         mine = alice.get("/my/cases/").content.decode()

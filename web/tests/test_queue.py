@@ -17,7 +17,7 @@ from workflow.tests.helpers import assigned_case, reload, resolved_case, routed_
 
 from .helpers import bulk_assigned_cases, flashed, signed_in
 
-QUEUE_QUERIES = 8
+QUEUE_QUERIES = 7
 
 
 def row_numbers(page: str, numbers: list[str]) -> list[str]:
@@ -65,6 +65,16 @@ def test_it_paginates_the_queue(district):
     carol = signed_in(district.carol)
     assert carol.get("/queue/").content.decode().count("<tr id=") == 20
     assert carol.get("/queue/?page=2").content.decode().count("<tr id=") == 5
+
+
+def test_it_offers_signing_for_only_to_the_assignee_of_a_case_not_signed_for(district):
+    case = assigned_case(district)
+    sign_for = f'action="/queue/{case.pk}/sign-for/"'
+    assert sign_for in signed_in(district.carol).get("/queue/").content.decode()
+    head_page = signed_in(district.hank).get("/queue/").content.decode()
+    assert case.number in head_page and sign_for not in head_page
+    signed_in(district.carol).post(f"/queue/{case.pk}/sign-for/", {"version": case.version})
+    assert sign_for not in signed_in(district.carol).get("/queue/").content.decode()
 
 
 def test_it_signs_for_in_place_with_htmx(district):
@@ -160,8 +170,8 @@ def test_it_lists_served_enterprises_in_a_fixed_number_of_queries(district, djan
     carol = signed_in(district.carol)
     # Whether each enterprise has a contact who can log in, and its last visit, ride on the list's query; the
     # count of those without a contact rides on the count of the rows; the page's visit duties are one more,
-    # and the duties' deadlines read the working-day calendar (two).
-    with django_assert_num_queries(10):
+    # and the duties' deadlines read the working-day calendar (one).
+    with django_assert_num_queries(9):
         carol.get("/served/")
 
 

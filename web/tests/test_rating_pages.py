@@ -153,11 +153,11 @@ def test_it_reads_the_rectifications_in_a_fixed_number_of_queries(district, djan
     bad_rating(district)
     client = signed_in(district.hank)
     client.get(RECTIFICATIONS)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(9):
         assert client.get(RECTIFICATIONS).status_code == 200
     for _ in range(4):
         bad_rating(district, satisfaction=2)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(9):
         assert client.get(RECTIFICATIONS).status_code == 200
 
 
@@ -171,11 +171,11 @@ def test_it_reads_the_appeals_in_a_fixed_number_of_queries(district, django_asse
     appealed()
     client = signed_in(district.sam)
     client.get(APPEALS)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(APPEALS).status_code == 200
     for _ in range(4):
         appealed()
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(APPEALS).status_code == 200
 
 
@@ -226,9 +226,9 @@ def test_it_reads_the_ledger_page_in_a_fixed_number_of_queries(district, django_
     job()
     client = signed_in(district.sam)
     client.get(LEDGER)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert client.get(LEDGER).status_code == 200
     for _ in range(5):
         job()
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert client.get(LEDGER).status_code == 200

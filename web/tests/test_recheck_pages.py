@@ -160,7 +160,7 @@ def test_it_reads_the_samples_in_a_fixed_number_of_queries(district, django_asse
     drawn(district)
     sam = signed_in(district.sam)
     sam.get(RECHECKS)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         sam.get(RECHECKS)
     with time_machine.travel(datetime(2026, 9, 14, 9, 0, tzinfo=SHANGHAI), tick=False):
         for unit in (district.commerce, district.industry):
@@ -176,7 +176,7 @@ def test_it_reads_the_samples_in_a_fixed_number_of_queries(district, django_asse
             case = services.case_resolve(case=case, acting_user=cadre, resolution_type="solved", reply="已办理。")
             services.case_close(case=case, acting_user=district.bob, satisfaction=5)
     recheck_sample_draw(acting_user=district.sam, period=month_parse("2026-09"), seed=1)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = sam.get(RECHECKS)
     assert response.content.decode().count('<tr id="sample-') == 2
 
@@ -187,12 +187,12 @@ def test_it_reads_a_sample_in_a_fixed_number_of_queries(district, django_assert_
     small = drawn(district, rate=1)
     sam = signed_in(district.sam)
     sam.get(f"{RECHECKS}{small.pk}/")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         sam.get(f"{RECHECKS}{small.pk}/")
     RecheckSample.objects.all().delete()
     for day in (14, 15, 16, 19):
         closed_in_october(district, day=day, yixin=day % 2 == 0)
     large = drawn(district)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = sam.get(f"{RECHECKS}{large.pk}/")
     assert response.content.decode().count('<tr id="item-') == 6

@@ -219,13 +219,13 @@ def test_it_reads_the_board_in_a_fixed_number_of_queries(district, django_assert
     client = browser(district.sam)
     client.get(OVERDUE)  # the session and the calendar tables warm up alike for both sizes
     # The enterprise and assignee filters read nothing: their options come from a search as one types.
-    # 13 for the overdue list and its summary, 2 for the paused cases beside it (a page and their count).
-    with django_assert_num_queries(13):
+    # 11 for the overdue list and its summary, 2 for the paused cases beside it (a page and their count).
+    with django_assert_num_queries(11):
         client.get(OVERDUE)
     for day in (3, 4, 5):
         yixin_case(district, filed=local(day), title=f"第{day}号问题")
         hongda_case(district, filed=local(day), title=f"宏达第{day}号问题")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(OVERDUE)
     assert "7 overdue cases" in response.content.decode()
 
@@ -322,12 +322,12 @@ def test_it_reads_the_extensions_in_a_fixed_number_of_queries(district, django_a
     one_pending_one_decided("一")
     client = browser(district.sam)
     client.get(EXTENSIONS)
-    # 13 for the extension requests, 2 for the pauses beyond the limits (waiting, and decided lately).
-    with django_assert_num_queries(13):
+    # 11 for the extension requests, 2 for the pauses beyond the limits (waiting, and decided lately).
+    with django_assert_num_queries(11):
         client.get(EXTENSIONS)
     one_pending_one_decided("二")
     one_pending_one_decided("三")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(EXTENSIONS)
     page = response.content.decode()
     assert "3 requests wait for your decision" in page and page.count("理由不足。") == 3
@@ -423,13 +423,13 @@ def test_it_reads_the_rankings_in_a_fixed_number_of_queries(district, django_ass
     closed_yixin_case(district, filed=local(9))
     client = browser(district.sam)
     client.get(RATES)
-    with django_assert_num_queries(11):  # a grouped count per source: clocks, cases, rectifications, 包保
+    with django_assert_num_queries(10):  # a grouped count per source: clocks, cases, rectifications, 包保
         client.get(RATES)
     for index in range(3):
         Unit.objects.create(name=f"第{index}街道", kind=UnitKind.STREET, parent=district.district)
         closed_yixin_case(district, filed=local(10 + index), title=f"第{index}号问题", satisfaction=2)
         hongda_case(district, filed=local(3 + index), title=f"宏达第{index}号问题")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(RATES)
     assert "第2街道" in response.content.decode()
 
@@ -439,11 +439,11 @@ def test_it_reads_a_drill_down_in_a_fixed_number_of_queries(district, django_ass
     client = browser(district.sam)
     url = f"/supervision/rates/cases/?period=2026-11&metric=resolution&part=denominator&unit={district.industry.pk}"
     client.get(url)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(url)
     for index in range(3):
         closed_yixin_case(district, filed=local(10 + index), title=f"第{index}号问题")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(url)
     assert "4 counted rows" in response.content.decode()
 
@@ -509,7 +509,7 @@ def test_it_reads_the_leaders_board_in_a_fixed_number_of_queries(district, djang
     key_project(district, "亿鑫新材料产业园", members=[district.carol])
     client = browser(district.leo)
     client.get(BOARD)
-    with django_assert_num_queries(16):  # with the open common problems
+    with django_assert_num_queries(14):  # with the open common problems
         client.get(BOARD)
     for index in range(3):
         enterprise = Enterprise.objects.create(
@@ -520,7 +520,7 @@ def test_it_reads_the_leaders_board_in_a_fixed_number_of_queries(district, djang
         )
         urged(district, yixin_case(district, filed=local(10 + index), title=f"第{index}号问题"), UrgingLevel.LISTED)
         key_project(district, f"第{index}号项目", enterprise=enterprise, members=[district.hank, district.dave])
-    with django_assert_num_queries(16):  # with the open common problems
+    with django_assert_num_queries(14):  # with the open common problems
         response = client.get(BOARD)
     assert "4 cases listed for supervision" in response.content.decode()
 

@@ -167,11 +167,11 @@ def test_it_reads_the_enterprise_s_visits_in_a_fixed_number_of_queries(district,
     client = signed_in(district.sam)
     recorded(district)
     client.get(f"/enterprises/{district.yixin.pk}/visits/")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         client.get(f"/enterprises/{district.yixin.pk}/visits/")
     for _ in range(3):
         recorded(district, problems=("用地指标不足", "招工难"))
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.get(f"/enterprises/{district.yixin.pk}/visits/")
     assert response.content.decode().count('id="visit-') == 4
 
@@ -179,14 +179,14 @@ def test_it_reads_the_enterprise_s_visits_in_a_fixed_number_of_queries(district,
 def test_it_reads_the_desk_in_a_fixed_number_of_queries(district, django_assert_num_queries):
     client = signed_in(district.carol)
     recorded(district)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         client.get("/visits/")
     for number in range(3):
         other = Enterprise.objects.create(
             name=f"服务企业{number}", credit_code=f"9123010900000000{number}X", township=district.township
         )
         service_assignment_change(enterprise=other, unit=district.industry, cadre=district.carol)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get("/visits/")
     assert response.content.decode().count("服务企业") == 3
 

@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_fsm import has_transition_perm
 
 from accounts.selectors import with_contact_status
 from cases.models import CaseState
@@ -26,7 +27,6 @@ from enterprises.selectors import assignable_memberships, enterprises_user_files
 from supervision.visits.selectors import duties_of, last_visit_q
 from workflow import services
 from workflow.routing import routes_for_cases
-from workflow.selectors import available_actions
 
 from ..actions import perform
 from ..forms.cases import ASSIGNABLE_COLUMNS, AssignForm, FileCaseForm, assignment_choices, assignment_value
@@ -116,6 +116,12 @@ class QueueFilter(forms.Form):
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
 
 
+def can_sign_for(case, user) -> bool:
+    """Whether the row offers signing for the case: django-fsm's check of that one transition (as dispatch's
+    rows check assigning), not the case's every action (``available_actions``) for one of them."""
+    return has_transition_perm(case.accept, user)
+
+
 def is_queue_user(user) -> bool:
     return bool(roles_for_user(user).roles & {Role.CADRE, Role.UNIT_HEAD})
 
@@ -129,7 +135,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     chosen = filters.cleaned_data if filters.is_valid() else {}
     cases = queue_of(request.user, now=now, state=chosen.get("state", ""), overdue_only=chosen.get("overdue", False))
     page = page_of(request, cases)
-    rows = [{"case": case, "actions": available_actions(case, request.user)} for case in page]
+    rows = [{"case": case, "can_sign_for": can_sign_for(case, request.user)} for case in page]
     query = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
     return render(
         request,
@@ -169,7 +175,7 @@ def queue_sign_for(request: HttpRequest, case_id: int) -> HttpResponse:
         request,
         "web/partials/queue_rows.html",
         {
-            "rows": [{"case": case, "actions": available_actions(case, request.user)}],
+            "rows": [{"case": case, "can_sign_for": can_sign_for(case, request.user)}],
             "outcome": outcome,
             "refusal": refusal,
             "now": timezone.now(),
@@ -262,6 +268,6 @@ def dispatch(request: HttpRequest) -> HttpResponse:
             },
         )
         rows.append(
-            {"case": case, "route": route, "form": form, "offered": "assign" in available_actions(case, request.user)}
+            {"case": case, "route": route, "form": form, "offered": has_transition_perm(case.assign, request.user)}
         )
     return render(request, "web/dispatch.html", {"page": page, "rows": rows, "now": timezone.now()})
