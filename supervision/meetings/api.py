@@ -24,7 +24,7 @@ from cases.selectors import case_for_user
 from core import limits
 from core.api import IdField, signed_in_user
 from core.errors import NotFound
-from core.filters import IdFilter
+from core.filters import FilterSet, IdFilter
 from enterprises.api import PersonSerializer
 from enterprises.models import Unit
 from workflow.api import NamedSerializer
@@ -243,7 +243,7 @@ def parsed(input_class, request: Request, data=None) -> dict:
     return dict(serializer.validated_data)
 
 
-class FlagFilter(django_filters.FilterSet):
+class FlagFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=FlagState.choices)
     kind = django_filters.ChoiceFilter(choices=FlagKind.choices)
     case = IdFilter(field_name="case_id")
@@ -289,7 +289,7 @@ class FlagViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.RetrieveModelMixi
         return Response(FlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
 
 
-class MeetingFilter(django_filters.FilterSet):
+class MeetingFilter(FilterSet):
     state = django_filters.ChoiceFilter(choices=MeetingState.choices)
     jurisdiction = IdFilter(field_name="jurisdiction_id")
 
