@@ -25,7 +25,7 @@ class ShortListPaginator(Paginator):
         rows = list(self.object_list[: self.per_page + 1])
         if len(rows) <= self.per_page:
             self.known_count(len(rows))
-        return self._get_page(rows[: self.per_page], 1, self)
+        return Page(rows[: self.per_page], 1, self)
 
     def known_count(self, count: int) -> None:
         """The list's length, learnt from its first page: ``count`` is a cached property, set it is never asked of

@@ -1,12 +1,12 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 
 from django.contrib.auth.models import User
-from django.db import connection
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
+
+from core.statements import CompiledOnce
 
 from .models import Delivery, DeliveryStatus, Notification, NotificationPreference
 
@@ -19,25 +19,21 @@ def notifications_for_user(user: User) -> QuerySet[Notification]:
 def unread_count_for_user(user: User) -> int:
     """The unread part of the inbox: the badge of every page, from a statement compiled once per process, as
     compiling its COUNT took longer than running it."""
-    sql, params = _unread_count_statement()
-    # A moment as the backend passes it in a statement (on SQLite, a string).
-    moment = connection.ops.adapt_datetimefield_value
-    values = {_ANY_USER: user.pk, moment(_ANY_MOMENT): moment(timezone.now())}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [values.get(param, param) for param in params])
-        return cursor.fetchone()[0]
+    return _UNREAD_COUNT.rows(user_id=user.pk, now=timezone.now())[0][0]
 
 
-# Stand for the user and the moment in the statement compiled once; no notification has them.
-_ANY_USER = -1
-_ANY_MOMENT = datetime(1900, 1, 1, tzinfo=UTC)
+def _unread_ids(user_id: int, now: datetime) -> QuerySet:
+    unread = Notification.objects.filter(recipient_id=user_id, visible_from__lte=now, read_at__isnull=True)
+    return unread.order_by().values("pk")
 
 
-@cache
-def _unread_count_statement() -> tuple[str, tuple]:
-    unread = Notification.objects.filter(recipient_id=_ANY_USER, visible_from__lte=_ANY_MOMENT, read_at__isnull=True)
-    sql, params = unread.order_by().values("pk").query.sql_with_params()
-    return f"SELECT COUNT(*) FROM ({sql}) unread", params
+# Compiled for a user and a moment no notification has.
+_UNREAD_COUNT = CompiledOnce(
+    _unread_ids,
+    wrap="SELECT COUNT(*) FROM ({}) unread",
+    user_id=-1,
+    now=datetime(1900, 1, 1, tzinfo=UTC),
+)
 
 
 def preference_default(user: User) -> NotificationPreference:

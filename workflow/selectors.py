@@ -6,13 +6,13 @@ from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import connection
 from django.db.models import BooleanField, CharField, DateField, IntegerField, Q, QuerySet, Value
 from django_fsm import FSMMeta
 
 from cases.models import Case
 from cases.permissions import can_urge
 from cases.selectors import rows_of_cases_visible_officially_to
+from core.statements import CompiledOnce
 
 from .models import CalendarDay, CalendarYear, ClockPause, ExtensionRequest, PauseState
 from .workdays import DayRule, DaySource, WorkCalendar, WorkingHours
@@ -23,9 +23,7 @@ def work_calendar() -> WorkCalendar:
 
     Both tables in one query, compiled once per process: every page that shows a deadline reads them.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(*_calendar_statement())
-        rows = cursor.fetchall()
+    rows = _CALENDAR.rows()
     return WorkCalendar(
         overrides={
             day: DayRule(is_workday=is_workday, name=name, source=DaySource.ENTERED)
@@ -37,8 +35,7 @@ def work_calendar() -> WorkCalendar:
     )
 
 
-@cache
-def _calendar_statement() -> tuple[str, tuple]:
+def _calendar_query() -> QuerySet:
     """The overrides' (date, is_workday, name) and the official years, in rows (date, is_workday, name, year).
 
     The columns are the tables' own first, so that SQLite too returns dates and booleans."""
@@ -46,7 +43,10 @@ def _calendar_statement() -> tuple[str, tuple]:
     years = CalendarYear.objects.order_by().values_list(
         Value(None, DateField()), Value(False, BooleanField()), Value("", CharField()), "year"
     )
-    return days.union(years, all=True).query.sql_with_params()
+    return days.union(years, all=True)
+
+
+_CALENDAR = CompiledOnce(_calendar_query)
 
 
 def imported_schedule(year: int) -> CalendarYear | None:

@@ -135,7 +135,7 @@ def leaders_of(memberships: Iterable[UnitMembership]) -> list[User]:
 
 def leaders_chairing(unit_ids: frozenset[int]) -> list[User]:
     """Leaders whose area lies within or over the jurisdiction's units: who may chair its meeting."""
-    parents = dict(Unit.objects.values_list("id", "parent_id"))
+    parents: dict[int, int | None] = dict(Unit.objects.values_list("id", "parent_id"))
     memberships = with_roots(UnitMembership.objects.select_related("user")).filter(chairing_q(unit_ids, parents))
     return leaders_of(memberships)
 
@@ -159,7 +159,7 @@ def planning_choices(user: User) -> PlanningChoices:
     memberships = list(
         with_roots(UnitMembership.objects.select_related("user")).filter(chairing_q(supervised, parents) | own)
     )
-    roots = {membership.root for membership in memberships if membership.role == Role.SUPERVISOR}
+    roots = {membership.root for membership in memberships if membership.role == Role.SUPERVISOR}  # type: ignore[attr-defined]  # with_roots annotates it
     return PlanningChoices(
         jurisdictions=[unit for unit in units if unit.pk in roots],
         leaders=leaders_of(membership for membership in memberships if membership.role == Role.LEADER),

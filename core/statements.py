@@ -1,0 +1,39 @@
+"""Statements compiled once per process, for the few queries asked on every request: compiling their SQL took
+longer than running it."""
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+
+class CompiledOnce:
+    """The SQL Django writes for ``build(**stand_ins)``, compiled at its first use and kept for the process.
+
+    ``rows(**values)`` runs it with each stand-in replaced by the value of the same name. A stand-in is found
+    among the statement's parameters by its value, so it must be one no other parameter equals (a user id of -1,
+    a moment in 1900). ``wrap`` puts the statement inside another, where ``{}`` stands.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], *, wrap: str = "{}", **stand_ins: Any) -> None:
+        self.build, self.wrap, self.stand_ins = build, wrap, stand_ins
+
+    @cached_property
+    def statement(self) -> tuple[str, tuple]:
+        sql, params = self.build(**self.stand_ins).query.sql_with_params()
+        return self.wrap.format(sql), params
+
+    def rows(self, **values: Any) -> list[tuple]:
+        sql, params = self.statement
+        real = {_as_parameter(self.stand_ins[name]): _as_parameter(value) for name, value in values.items()}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [real.get(param, param) for param in params])
+            return cursor.fetchall()
+
+
+def _as_parameter(value: Any) -> Any:
+    """A value as the backend passes it in a statement (on SQLite, a moment is a string)."""
+    return connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
