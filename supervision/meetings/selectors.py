@@ -17,6 +17,7 @@ from cases.models import Case
 from cases.selectors import cases_visible_to, rows_of_cases_visible_officially_to
 from enterprises.access import UnitTree, roles_for_user
 from enterprises.models import Role, Unit, UnitMembership
+from enterprises.selectors import assignable_memberships
 
 from .models import AgendaItem, FlagState, Meeting, MeetingFlag
 from .permissions import may_see_meetings
@@ -29,6 +30,16 @@ def pending_flag_of(user: User, *, case: Case) -> MeetingFlag | None:
 
 def jurisdiction_units(jurisdiction: Unit) -> frozenset[int]:
     return UnitTree().subtree([jurisdiction.pk])
+
+
+def sub_case_units(units: Iterable[int]) -> QuerySet[Unit]:
+    """Where a meeting of the jurisdiction ``units`` may send a sub-case: its active units, by name."""
+    return Unit.objects.filter(pk__in=list(units), is_active=True).order_by("name", "pk")
+
+
+def sub_case_assignees(units: Iterable[int]) -> QuerySet[User]:
+    """Whom a sub-case may name: the people a case can go to in the jurisdiction ``units``."""
+    return User.objects.filter(pk__in=assignable_memberships(unit_ids=units).values("user_id"))
 
 
 def in_units_q(unit_ids: Iterable[int], *, prefix: str = "") -> Q:

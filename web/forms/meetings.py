@@ -1,12 +1,15 @@
 """The forms of the joint review meeting and re-check pages. They parse and label input; the services decide.
 
-Choices of units and people are built once per page and handed to every form, so a meeting with many
-agenda items renders in a fixed number of queries.
+The sub-case rows of a meeting share one ``SubCaseChoices``; their units and people are searched as one types,
+so a meeting with many agenda items renders in a fixed number of queries and in a size that does not grow with
+the district's people.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +19,7 @@ from supervision.rechecks.models import RecheckMethod, RecheckResult
 
 from ..templatetags.casework import person
 from .cases import VersionedForm
+from .supervision import SearchableChoiceField
 
 SUB_CASE_ROWS = 3
 MONTHS_OFFERED = 12
@@ -67,16 +71,38 @@ class DecisionForm(forms.Form):
     )
 
 
-class SubCaseForm(forms.Form):
-    """One sub-case row; a row left blank is skipped."""
+@dataclass(frozen=True)
+class SubCaseChoices:
+    """What every sub-case row of a meeting shares: the jurisdiction's units and people to check a choice
+    against, where to search them, and the units first offered."""
 
-    unit = forms.TypedChoiceField(label=_("Responsible unit"), coerce=int)
-    assignee = forms.TypedChoiceField(
+    units: QuerySet
+    assignees: QuerySet
+    units_url: str
+    assignees_url: str
+    offered_units: list
+
+
+class SubCaseForm(forms.Form):
+    """One sub-case row; a row left blank is skipped.
+
+    The unit and the assignee are searched as one types (``web.views.lookups``): a province's meeting sends
+    no list of its units and people per row, only the units taking part (enough without JavaScript, the
+    assignee then being the unit's head). Whatever comes back is checked against the jurisdiction's.
+    """
+
+    unit = SearchableChoiceField(
+        label=_("Responsible unit"),
+        empty_label=_("Choose a unit"),
+        error_messages={"invalid_choice": _("A sub-case goes to a unit within the meeting's jurisdiction.")},
+    )
+    assignee = SearchableChoiceField(
         label=_("Assignee (optional)"),
-        coerce=int,
+        label_from=person,
+        empty_label=_("The unit's head"),
         required=False,
-        empty_value=None,
         help_text=_("Without one the unit's head receives it."),
+        error_messages={"invalid_choice": _("Choose a cadre or the head of a unit within the meeting's jurisdiction.")},
     )
     title = forms.CharField(label=_("Title"), max_length=limits.TITLE)
     description = forms.CharField(
@@ -84,10 +110,25 @@ class SubCaseForm(forms.Form):
     )
     resolution_workdays = forms.IntegerField(label=_("Working days to resolve"), min_value=1, max_value=250)
 
-    def __init__(self, *args, unit_choices, assignee_choices, **kwargs) -> None:
+    def __init__(self, *args, choices: SubCaseChoices, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", _("Choose a unit")), *unit_choices]
-        self.fields["assignee"].choices = [("", _("The unit's head")), *assignee_choices]
+        self.offered_units = choices.offered_units
+        for name, queryset, search_url in (
+            ("unit", choices.units, choices.units_url),
+            ("assignee", choices.assignees, choices.assignees_url),
+        ):
+            self.fields[name].queryset = queryset
+            self.fields[name].widget.search_url = search_url
+        self.fields["unit"].offer(*self.offered_units)
+        self.fields["assignee"].offer()
+
+    def clean(self):
+        data = super().clean()
+        # A re-shown row keeps what it was sent.
+        unit = data.get("unit")
+        self.fields["unit"].offer(*self.offered_units, *([unit] if unit not in self.offered_units else []))
+        self.fields["assignee"].offer(data.get("assignee"))
+        return data
 
 
 SubCaseFormSet = forms.formset_factory(SubCaseForm, extra=SUB_CASE_ROWS, max_num=SUB_CASE_ROWS, validate_max=True)

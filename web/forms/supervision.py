@@ -27,23 +27,28 @@ from .cases import SearchableSelect
 
 User = get_user_model()
 
-ANY = [("", _("All"))]
+ALL = _("All")
+ANY = [("", ALL)]
 
 
 class SearchableChoiceField(forms.ModelChoiceField):
     """One row of thousands (an enterprise, a person), chosen with a search box: the page sends only the row
     chosen, the search (``web.views.lookups``) the rest; whatever comes back is checked against ``queryset``."""
 
-    def __init__(self, *, search_url: str, label_from=str, **kwargs) -> None:
-        super().__init__(queryset=None, widget=SearchableSelect(search_url=search_url), **kwargs)
+    def __init__(self, *, search_url: str = "", label_from=str, empty_label=ALL, **kwargs) -> None:
+        super().__init__(
+            queryset=None, widget=SearchableSelect(search_url=search_url), empty_label=empty_label, **kwargs
+        )
         self.label_from = label_from
 
     def label_from_instance(self, obj) -> str:
         return self.label_from(obj)
 
-    def offer(self, chosen) -> None:
-        """Show only "All" and the row chosen, never the whole queryset."""
-        self.widget.choices = [("", _("All")), *([(chosen.pk, self.label_from_instance(chosen))] if chosen else [])]
+    def offer(self, *rows) -> None:
+        """Show only the empty choice ("All" for a filter) and the given rows (those not None), never the whole
+        queryset."""
+        offered = [(row.pk, self.label_from_instance(row)) for row in rows if row is not None]
+        self.widget.choices = [("", self.empty_label), *offered]
 
 
 class OverdueFilterForm(forms.Form):

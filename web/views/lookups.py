@@ -3,8 +3,9 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from core import limits
 from core.errors import NotPermitted
@@ -15,9 +16,13 @@ from enterprises.selectors import (
     enterprises_visible_to,
     officials_assignable,
 )
+from supervision.meetings.models import Meeting
+from supervision.meetings.permissions import may_run_meeting
+from supervision.meetings.selectors import jurisdiction_units, meetings_visible_to, sub_case_units
 from supervision.rates.permissions import rated_units_for_user
 
 from ..forms.cases import ASSIGNABLE_COLUMNS, assignment_choices
+from ..templatetags.casework import person
 
 
 @login_required
@@ -75,3 +80,39 @@ def enterprises(request: HttpRequest) -> HttpResponse:
         found = found.filter(Q(name__icontains=search) | Q(credit_code__startswith=search.upper()))
     choices = list(found.values_list("pk", "name")[:FILTER_SHOWN])
     return render(request, "web/partials/filter_options.html", {"choices": choices})
+
+
+def _meeting_run_by(request: HttpRequest, meeting_id: int) -> Meeting:
+    """The meeting whose sub-case rows the user fills: its supervision office only."""
+    meeting = meetings_visible_to(request.user).filter(pk=meeting_id).prefetch_related(None).first()
+    if meeting is None:
+        raise Http404
+    if not may_run_meeting(meeting, request.user):
+        raise PermissionDenied
+    return meeting
+
+
+@login_required
+def meeting_units(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The active units of the meeting's jurisdiction whose name contains ``q``: a sub-case's responsible unit."""
+    meeting = _meeting_run_by(request, meeting_id)
+    found = sub_case_units(jurisdiction_units(meeting.jurisdiction))
+    search = _search_text(request)
+    if search:
+        found = found.filter(name__icontains=search)
+    choices = list(found.values_list("pk", "name")[:FILTER_SHOWN])
+    return render(request, "web/partials/filter_options.html", {"choices": choices, "empty_label": _("Choose a unit")})
+
+
+@login_required
+def meeting_assignees(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The people a case can go to in the meeting's jurisdiction whose name, username or unit contains ``q``,
+    each with their unit: a sub-case's assignee (``sub_case_assignees`` checks the choice sent)."""
+    meeting = _meeting_run_by(request, meeting_id)
+    found = assignable_memberships(
+        unit_ids=jurisdiction_units(meeting.jurisdiction), search=_search_text(request), limit=ASSIGNABLE_SHOWN
+    )
+    choices = [(membership.user_id, f"{person(membership.user)} · {membership.unit.name}") for membership in found]
+    return render(
+        request, "web/partials/filter_options.html", {"choices": choices, "empty_label": _("The unit's head")}
+    )

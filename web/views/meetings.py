@@ -24,7 +24,6 @@ from django.views.decorators.http import require_POST
 
 from core.pagination import ShortListPaginator
 from enterprises.models import Unit
-from enterprises.selectors import assignable_memberships
 from supervision.meetings import services
 from supervision.meetings.models import AgendaItem, FlagState, ItemOutcome, MeetingState
 from supervision.meetings.permissions import may_plan_meetings, may_run_meeting, may_see_meetings
@@ -34,6 +33,8 @@ from supervision.meetings.selectors import (
     jurisdiction_units,
     meetings_visible_to,
     planning_choices,
+    sub_case_assignees,
+    sub_case_units,
 )
 from supervision.rechecks import services as recheck_services
 from supervision.rechecks.models import RecheckSample
@@ -49,6 +50,7 @@ from ..forms.meetings import (
     DrawForm,
     MeetingForm,
     RecheckRecordForm,
+    SubCaseChoices,
     SubCaseFormSet,
 )
 from ..templatetags.casework import person
@@ -213,7 +215,7 @@ class AgendaRow:
 
 
 class MeetingPage:
-    """One meeting as one person sees it; the forms share the unit and people choices built once."""
+    """One meeting as one person sees it; the sub-case forms share what they choose from, built once."""
 
     def __init__(self, request: HttpRequest, meeting_id: int) -> None:
         self.request = request
@@ -225,28 +227,29 @@ class MeetingPage:
         self.runs = meeting.state == MeetingState.PLANNED and may_run_meeting(meeting, self.user)
         self._choices = None
 
-    def choices(self) -> tuple[list, list, dict, dict]:
-        """Units of the jurisdiction and the cadres and heads in them, for the sub-case rows."""
+    def sub_case_choices(self) -> SubCaseChoices:
+        """What the sub-case rows share, built once: the meeting's participating units first offered, the
+        jurisdiction's units and people searched."""
         if self._choices is None:
-            units = jurisdiction_units(self.meeting.jurisdiction)
-            memberships = list(assignable_memberships(unit_ids=units))
-            unit_by_id = {m.unit_id: m.unit for m in memberships}
-            unit_by_id.update({unit.pk: unit for unit in Unit.objects.filter(pk__in=units, is_active=True)})
-            people = {m.user_id: m.user for m in memberships}
-            unit_choices = sorted(((pk, unit.name) for pk, unit in unit_by_id.items()), key=lambda c: c[1])
-            assignee_choices = [(m.user_id, f"{person(m.user)} · {m.unit.name}") for m in memberships]
-            self._choices = (unit_choices, list(dict(assignee_choices).items()), unit_by_id, people)
+            meeting = self.meeting
+            units = jurisdiction_units(meeting.jurisdiction)
+            search = {"meeting_id": meeting.pk}
+            self._choices = SubCaseChoices(
+                units=sub_case_units(units),
+                assignees=sub_case_assignees(units),
+                units_url=reverse("web:lookup-meeting-units", kwargs=search),
+                assignees_url=reverse("web:lookup-meeting-assignees", kwargs=search),
+                offered_units=sorted(
+                    (unit for unit in meeting.participating_units.all() if unit.is_active and unit.pk in units),
+                    key=lambda unit: unit.name,
+                ),
+            )
         return self._choices
 
     def forms_for(self, item: AgendaItem, data=None) -> tuple[DecisionForm, SubCaseFormSet]:
-        unit_choices, assignee_choices, _units, _people = self.choices()
         prefix = f"item-{item.pk}"
         decision = DecisionForm(data, prefix=prefix)
-        rows = SubCaseFormSet(
-            data,
-            prefix=f"{prefix}-sub",
-            form_kwargs={"unit_choices": unit_choices, "assignee_choices": assignee_choices},
-        )
+        rows = SubCaseFormSet(data, prefix=f"{prefix}-sub", form_kwargs={"choices": self.sub_case_choices()})
         return decision, rows
 
     def render(self, bound: dict | None = None, status: int = 200) -> HttpResponse:
@@ -278,13 +281,12 @@ def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return MeetingPage(request, meeting_id).render()
 
 
-def sub_case_rows(page: MeetingPage, forms: SubCaseFormSet) -> list[dict]:
+def sub_case_rows(forms: SubCaseFormSet) -> list[dict]:
     """The filled rows as the service's keyword arguments; blank rows are left out."""
-    _unit_choices, _assignee_choices, units, people = page.choices()
     return [
         {
-            "unit": units[row["unit"]],
-            "assignee": people.get(row["assignee"]) if row.get("assignee") else None,
+            "unit": row["unit"],
+            "assignee": row.get("assignee"),
             "title": row["title"],
             "description": row["description"],
             "resolution_workdays": row["resolution_workdays"],
@@ -311,7 +313,7 @@ def meeting_decide(request: HttpRequest, meeting_id: int, item_id: int) -> HttpR
             acting_user=request.user,
             decision=decision.cleaned_data["decision"],
             decision_public=decision.cleaned_data["decision_public"],
-            sub_cases=sub_case_rows(page, rows),
+            sub_cases=sub_case_rows(rows),
         ),
         success=_("The decision on %(number)s is recorded.") % {"number": item.flag.case.number},
     )

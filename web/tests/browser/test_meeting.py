@@ -84,7 +84,11 @@ def test_it_takes_a_flagged_case_through_the_joint_meeting_to_a_sub_case(distric
     item.get_by_label("会议纪要").fill("由商务局牵头协调国有企业调剂原料，两周内落实。")
     row = item.get_by_role("group", name="子案件 1（选填）")
     row.get_by_label("责任单位").select_option(label="商务局")
-    row.get_by_label("承办人（选填）").select_option(label="刘德 · 商务局")
+    # The units taking part are offered at once; the people are searched as one types.
+    assignee = row.get_by_label("承办人（选填）")
+    row.locator(".searchable").filter(has=page.get_by_label("承办人（选填）")).get_by_role("searchbox").fill("刘德")
+    expect(assignee.get_by_role("option", name="刘德 · 商务局")).to_be_attached()
+    assignee.select_option(label="刘德 · 商务局")
     row.get_by_label("标题").fill("协调国有企业调剂原料")
     row.get_by_label("办理要求").fill("联系区属国有企业，落实原料调剂。")
     row.get_by_label("办结时限（工作日）").fill("10")
