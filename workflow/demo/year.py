@@ -162,6 +162,8 @@ class CaseDraft:
         self.assigned_at: datetime | None = None
         self.due_at: datetime | None = None
         self.signed_for = False
+        # A case keeps its urging level once urged (only a supervisor lowers it): the sweep urges it once at most.
+        self.urged = False
 
     def add(self, moment: datetime, service, **arguments) -> datetime:
         self.calls.append(Call(moment, service, arguments))
@@ -434,8 +436,9 @@ class YearOfCases:
             moment = self.later(draft.due_at, self.rng.expovariate(1 / MEAN_WORKDAYS_LATE))
             moment = max(moment, self.later(draft.moment, 0.1))
             urged = self.urged_at(draft.due_at)
-            if urged < moment and draft.moment < urged:
+            if urged < moment and draft.moment < urged and not draft.urged:
                 draft.add(urged, sweep_urges_overdue)
+                draft.urged = True
         else:
             moment = self.later(draft.moment, self.between(0.2, 0.95) * window)
         if moment >= self.end:
