@@ -137,20 +137,6 @@ class WithLastEvent(TypedDict):
     last_event: LastEvent | None
 
 
-class OverdueRow(WithLastEvent):
-    """What ``overdue_cases`` adds to each case besides its last event."""
-
-    clock: str
-    due_at: datetime
-    breached_clocks: int
-
-
-class Total(TypedDict):
-    """What ``overdue_cases(counted=True)`` adds to each case."""
-
-    total: int
-
-
 def with_last_event(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Each case with its latest event (action, time, note, actor's names) as ``last_event``, not read row by row.
 
