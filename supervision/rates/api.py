@@ -17,7 +17,7 @@ from core.api import IdField, Pagination
 from enterprises.api import PersonSerializer
 from workflow import clock
 
-from .figures import CASE_FIGURES, ENTERPRISE_FIGURES, formulas
+from .figures import CASE_FIGURES, ENTERPRISE_FIGURES, RATES, formulas
 from .periods import Period, period_of_month, period_parse
 from .permissions import rated_units_for_user
 from .selectors import By, EnterprisePart, Part, Row, Table, cadre_table, figure_cases, figure_enterprises, unit_table
@@ -100,6 +100,10 @@ class TableSerializer(TableHeadSerializer):
 
 def _row_data(row: Row) -> dict:
     cadre = row.cadre
+    ratios = {}
+    for name in RATES:
+        ratio = row.ratio(name)  # made and dropped here: ``row.ratios`` would keep them all alive
+        ratios[name] = {"numerator": float(ratio.numerator), "denominator": ratio.denominator, "rate": ratio.rate}
     return {
         "unit": {"id": row.unit.pk, "name": row.unit.name, "kind": row.unit.kind},
         "cadre": None
@@ -109,10 +113,7 @@ def _row_data(row: Row) -> dict:
         "rank": row.rank,
         "score": row.score,
         "missing": list(row.missing),
-        "ratios": {
-            name: {"numerator": float(ratio.numerator), "denominator": ratio.denominator, "rate": ratio.rate}
-            for name, ratio in row.ratios.items()
-        },
+        "ratios": ratios,
         "counts": row.counts,
     }
 

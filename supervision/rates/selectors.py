@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import reduce
+from functools import cached_property, reduce
 from operator import or_
 
 from django.conf import settings
@@ -102,16 +102,42 @@ class Ratio:
         return self.numerator / self.denominator if self.denominator else None
 
 
+# The keys of a group's counts, spelled once rather than per row: a ranking reads thousands of rows.
+RATE_KEYS = {name: (f"{name}_n", f"{name}_h", f"{name}_d") for name in RATES}
+COUNT_KEYS = {name: f"{name}_n" for name in COUNTS}
+
+
 @dataclass
 class Row:
+    """One unit's (or cadre and unit's) figures, kept as the group's counts (``<figure>_<part>``, as counted).
+
+    A ratio is made when read: the rankings API reads each once, and keeping sixteen thousand ratio objects
+    alive for a ranking of two thousand cadres made the garbage collector walk the whole process on most
+    requests (a dict of numbers is not tracked by it, an object is)."""
+
     unit: Unit
     cadre: User | None
     tier: Tier
-    ratios: dict[str, Ratio]
-    counts: dict[str, int]
+    counted: dict[str, int]
     score: float | None = None
     missing: tuple[str, ...] = ()
     rank: int | None = None
+
+    def ratio(self, name: str) -> Ratio:
+        numerator, half, denominator = RATE_KEYS[name]
+        counted = self.counted
+        return Ratio(
+            numerator=counted.get(numerator, 0) - counted.get(half, 0) / 2, denominator=counted.get(denominator, 0)
+        )
+
+    @cached_property
+    def ratios(self) -> dict[str, Ratio]:
+        """Every rate's ratio, kept for pages that read them more than once."""
+        return {name: self.ratio(name) for name in RATES}
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {name: self.counted.get(key, 0) for name, key in COUNT_KEYS.items()}
 
 
 @dataclass
@@ -169,24 +195,20 @@ def _grouped_counts(
 
 
 def _build_row(unit: Unit, cadre: User | None, counted: dict[str, int]) -> Row:
-    ratios = {}
-    for name in RATES:
-        half = counted.get(f"{name}_h", 0)
-        ratios[name] = Ratio(numerator=counted.get(f"{name}_n", 0) - half / 2, denominator=counted.get(f"{name}_d", 0))
-    counts = {name: counted.get(f"{name}_n", 0) for name in COUNTS}
-    return Row(unit=unit, cadre=cadre, tier=TIER_OF_KIND.get(unit.kind, Tier.OTHER), ratios=ratios, counts=counts)
+    return Row(unit=unit, cadre=cadre, tier=TIER_OF_KIND.get(unit.kind, Tier.OTHER), counted=counted)
 
 
 def _score_and_rank(rows: list[Row], weights: dict[str, float]) -> None:
     """Weighted mean over the rates with data (weights renormalised); competition ranking within each tier."""
     used = {name: weight for name, weight in weights.items() if weight > 0}
     for row in rows:
-        row.missing = tuple(name for name in used if row.ratios[name].rate is None)
+        rates = {name: row.ratio(name).rate for name in used}
+        row.missing = tuple(name for name, rate in rates.items() if rate is None)
         present = {name: weight for name, weight in used.items() if name not in row.missing}
         total = sum(present.values())
         if total:
             # The ignore: ``present`` holds only the rates that are not None.
-            row.score = round(100 * sum(weight * row.ratios[name].rate for name, weight in present.items()) / total, 2)  # type: ignore[operator, misc]
+            row.score = round(100 * sum(weight * rates[name] for name, weight in present.items()) / total, 2)  # type: ignore[operator, misc]
     for tier in RANKED_TIERS:
         scored = sorted((row for row in rows if row.tier == tier and row.score is not None), key=lambda r: -r.score)  # type: ignore[operator]  # not None
         for position, row in enumerate(scored, start=1):
