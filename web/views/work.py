@@ -192,7 +192,12 @@ def served(request: HttpRequest) -> HttpResponse:
     enterprises = page_of(request, without_contact if only_without_contact else [pk for pk, _ in listing])
     enterprises.object_list = served_page(request.user, enterprises.object_list, now=now)
     duties = duties_of(enterprise.pk for enterprise in enterprises)
-    rows = [{"enterprise": enterprise, "duties": duties.get(enterprise.pk, [])} for enterprise in enterprises]
+    # Each row's id as text: printed five times a row, an integer is localised each time.
+    rows = [
+        {"enterprise": enterprise, "pk": str(enterprise.pk), "duties": duties.get(enterprise.pk, [])}
+        for enterprise in enterprises
+    ]
+    query = "without_contact=1" if only_without_contact else ""
     chosen = None
     cases = None
     chosen_id = request.GET.get("enterprise", "")
@@ -209,11 +214,16 @@ def served(request: HttpRequest) -> HttpResponse:
             "page": enterprises,
             "rows": rows,
             "chosen": chosen,
+            "chosen_pk": str(chosen.pk) if chosen else "",
             "cases": cases,
             "now": now,
             "without_contact_count": len(without_contact),
             "only_without_contact": only_without_contact,
-            "query": "without_contact=1" if only_without_contact else "",
+            "query": query,
+            # What follows a row's enterprise in its "its cases" link, the same on every row.
+            "its_cases_rest": (f"&{query}" if query else "")
+            + (f"&page={enterprises.number}" if enterprises.number > 1 else "")
+            + "#cases",
         },
     )
 
