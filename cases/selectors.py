@@ -1,5 +1,6 @@
 """Reads of cases. ``cases_visible_to`` is the one gate every list, detail, action and download uses."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -79,6 +80,17 @@ def cases_held_by(user: User | AnonymousUser, *, as_head: bool = True) -> QueryS
     if as_head and roles.head_unit_ids:
         held |= Q(responsible_unit_id__in=roles.head_unit_ids)
     return Case.objects.select_related(*CASE_LIST_RELATED).filter(held)
+
+
+def cases_of_served_enterprises(user: User | AnonymousUser, enterprise_ids: Iterable[int]) -> QuerySet[Case]:
+    """The cases of those of ``enterprise_ids`` the user serves (包联) now.
+
+    A narrowing of ``cases_visible_to`` that needs none of its other branches: the gate shows every case of an
+    enterprise one serves. The served page counts its twenty enterprises' cases by the enterprise index alone,
+    not through the gate's OR with the list of every enterprise served (two hundred for a busy cadre).
+    """
+    served = roles_for_user(user).served_enterprise_ids
+    return Case.objects.filter(enterprise_id__in=[pk for pk in enterprise_ids if pk in served])
 
 
 def case_for_user(user: User | AnonymousUser, case_id: int | str) -> Case:

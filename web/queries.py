@@ -8,11 +8,13 @@ from datetime import datetime
 from django.db import models
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 
+from accounts.selectors import with_contact_status
 from cases.models import Case, CaseEvent, CaseState, EventAction, resolution_overdue_q
-from cases.selectors import cases_held_by, cases_visible_to
+from cases.selectors import cases_held_by, cases_of_served_enterprises, cases_visible_to
 from cases.states import OPEN_STATES
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
+from supervision.visits.selectors import last_visit_q
 
 QUEUE_STATES = (CaseState.ASSIGNED, CaseState.RESOLVED)
 
@@ -70,13 +72,33 @@ def served_enterprises(user) -> QuerySet[Enterprise]:
     return Enterprise.objects.filter(pk__in=roles_for_user(user).served_enterprise_ids).select_related("township")
 
 
-def open_counts(user, enterprise_ids, *, now: datetime) -> dict[int, dict]:
-    """Open and overdue cases per enterprise, counted among the cases the user sees, in one query."""
-    rows = (
-        cases_visible_to(user)
-        .filter(enterprise_id__in=list(enterprise_ids), state__in=OPEN_STATES)
-        .values("enterprise_id")
-        .annotate(open=Count("id"), overdue=Count("id", filter=resolution_overdue_q(now)))
+def served_by_name(user) -> list[tuple[int, bool]]:
+    """Each enterprise the user serves, by name, with whether someone of theirs can log in: the light list the
+    served page counts and cuts its page from, so that only the page's enterprises are read with their figures."""
+    return list(with_contact_status(served_enterprises(user)).order_by("name").values_list("pk", "has_active_contact"))
+
+
+def served_page(user, enterprise_ids: list[int], *, now: datetime) -> list[Enterprise]:
+    """The enterprises of ``enterprise_ids`` (served by the user), in that order, each with its contact status,
+    its last visit and its open and overdue cases (``open_count``, ``overdue_count``; None for none), in one
+    query."""
+    served = roles_for_user(user).served_enterprise_ids
+    ids = [pk for pk in enterprise_ids if pk in served]
+    open_cases = (
+        cases_of_served_enterprises(user, ids)
+        .filter(enterprise_id=OuterRef("pk"), state__in=OPEN_STATES)
         .order_by()
+        .values("enterprise_id")
     )
-    return {row["enterprise_id"]: row for row in rows}
+    found = (
+        with_contact_status(Enterprise.objects.filter(pk__in=ids).select_related("township"))
+        .annotate(
+            last_visit_at=last_visit_q(),
+            open_count=Subquery(open_cases.annotate(count=Count("pk")).values("count")),
+            overdue_count=Subquery(
+                open_cases.filter(resolution_overdue_q(now)).annotate(count=Count("pk")).values("count")
+            ),
+        )
+        .in_bulk()
+    )
+    return [found[pk] for pk in ids]

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import Attachment, Case, CaseEvent, Comment, Visibility
-from cases.selectors import official_cases_q
+from cases.selectors import cases_of_served_enterprises, cases_visible_to, official_cases_q
 from enterprises.access import roles_for_user
 from enterprises.models import Role, UnitMembership
 from notifications.models import Notification
@@ -485,3 +485,12 @@ def test_it_does_not_notify_the_enterprise_of_an_internal_comment(district, note
     assert response.status_code == 201
     assert Notification.objects.filter(recipient=district.alice).count() == before
     assert "K8" not in district.client(district.alice).get(f"/api/v1/cases/{noted['case'].pk}/").content.decode()
+
+
+def test_it_counts_for_the_served_page_only_the_cases_of_enterprises_one_serves(district):
+    served = file_case(district, district.alice, district.yixin, "厂区道路破损")
+    other = file_case(district, district.bob, district.hongda, "园区排水不畅")
+    asked = [district.yixin.pk, district.hongda.pk]
+    found = set(cases_of_served_enterprises(district.carol, asked))
+    assert found == {served} and found <= set(cases_visible_to(district.carol))
+    assert other in cases_visible_to(district.dora) and not cases_of_served_enterprises(district.dora, asked).exists()

@@ -168,10 +168,10 @@ def test_it_lists_served_enterprises_in_a_fixed_number_of_queries(district, djan
         )
         service_assignment_change(enterprise=enterprise, unit=district.industry, cadre=district.carol)
     carol = signed_in(district.carol)
-    # Whether each enterprise has a contact who can log in, and its last visit, ride on the list's query; the
-    # count of those without a contact rides on the count of the rows; the page's visit duties are one more,
-    # and the duties' deadlines read the working-day calendar (one).
-    with django_assert_num_queries(9):
+    # The served enterprises' ids by name, with whether each has a contact who can log in (the counts and the
+    # page come from it); the page's enterprises with their last visit and their open and overdue cases; their
+    # visit duties; and the duties' deadlines read the working-day calendar.
+    with django_assert_num_queries(8):
         carol.get("/served/")
 
 

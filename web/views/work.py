@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,31 +16,26 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_fsm import has_transition_perm
 
-from accounts.selectors import with_contact_status
 from cases.models import CaseState
 from cases.selectors import cases_visible_to
 from core.errors import ApplicationError
 from enterprises.access import roles_for_user
 from enterprises.models import Role
 from enterprises.selectors import assignable_memberships, enterprises_user_files_for
-from supervision.visits.selectors import duties_of, last_visit_q
+from supervision.visits.selectors import duties_of
 from workflow import services
 from workflow.routing import routes_for_cases
 
 from ..actions import perform
 from ..forms.cases import ASSIGNABLE_COLUMNS, AssignForm, FileCaseForm, assignment_choices, assignment_value
-from ..queries import dispatch_list, enterprise_cases, open_counts, queue_of, served_enterprises
+from ..queries import dispatch_list, enterprise_cases, queue_of, served_by_name, served_enterprises, served_page
 from .cases import PAGE_ACTIONS, case_as_seen, visible_case_or_404
 
 PAGE_SIZE = 20
 
 
-def page_of(request: HttpRequest, rows, size: int = PAGE_SIZE, *, count: int | None = None):
-    """A page of ``rows``; a ``count`` the view already has spares the paginator its own COUNT query."""
-    paginator = Paginator(rows, size)
-    if count is not None:
-        paginator.count = count  # a cached_property: set, it is never computed
-    return paginator.get_page(request.GET.get("page"))
+def page_of(request: HttpRequest, rows, size: int = PAGE_SIZE):
+    return Paginator(rows, size).get_page(request.GET.get("page"))
 
 
 @login_required
@@ -191,23 +185,19 @@ def served(request: HttpRequest) -> HttpResponse:
     if not roles_for_user(request.user).served_enterprise_ids:
         raise PermissionDenied
     now = timezone.now()
-    served_now = with_contact_status(served_enterprises(request.user))
-    # Both counts the page shows (its rows, and those without a contact) in one query.
-    counts_of = served_now.aggregate(all=Count("pk"), without_contact=Count("pk", filter=Q(has_active_contact=False)))
+    listing = served_by_name(request.user)
+    without_contact = [pk for pk, has_active_contact in listing if not has_active_contact]
     only_without_contact = request.GET.get("without_contact") == "1"
-    listed = served_now.filter(has_active_contact=False) if only_without_contact else served_now
-    enterprises = page_of(
-        request,
-        listed.annotate(last_visit_at=last_visit_q()).order_by("name"),
-        count=counts_of["without_contact" if only_without_contact else "all"],
-    )
-    page_ids = [enterprise.pk for enterprise in enterprises]
-    counts = open_counts(request.user, page_ids, now=now)
-    duties = duties_of(page_ids)
+    # The page is cut from the list of ids (no count query), and only its enterprises are read with their figures.
+    enterprises = page_of(request, without_contact if only_without_contact else [pk for pk, _ in listing])
+    enterprises.object_list = served_page(request.user, enterprises.object_list, now=now)
+    duties = duties_of(enterprise.pk for enterprise in enterprises)
+    # Each row's id as text: printed five times a row, an integer is localised each time.
     rows = [
-        {"enterprise": enterprise, "counts": counts.get(enterprise.pk, {}), "duties": duties.get(enterprise.pk, [])}
+        {"enterprise": enterprise, "pk": str(enterprise.pk), "duties": duties.get(enterprise.pk, [])}
         for enterprise in enterprises
     ]
+    query = "without_contact=1" if only_without_contact else ""
     chosen = None
     cases = None
     chosen_id = request.GET.get("enterprise", "")
@@ -224,11 +214,16 @@ def served(request: HttpRequest) -> HttpResponse:
             "page": enterprises,
             "rows": rows,
             "chosen": chosen,
+            "chosen_pk": str(chosen.pk) if chosen else "",
             "cases": cases,
             "now": now,
-            "without_contact_count": counts_of["without_contact"],
+            "without_contact_count": len(without_contact),
             "only_without_contact": only_without_contact,
-            "query": "without_contact=1" if only_without_contact else "",
+            "query": query,
+            # What follows a row's enterprise in its "its cases" link, the same on every row.
+            "its_cases_rest": (f"&{query}" if query else "")
+            + (f"&page={enterprises.number}" if enterprises.number > 1 else "")
+            + "#cases",
         },
     )
 
