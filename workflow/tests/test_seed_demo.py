@@ -255,6 +255,7 @@ def test_it_dates_each_notification_at_its_step_and_queues_no_mail_for_the_past(
     assert not Delivery.objects.exists()
 
 
+@pytest.mark.django_db
 def test_it_urges_a_late_case_once_even_when_it_is_late_again_after_its_reopening():
     by_the_sweep = CaseEvent.objects.filter(action=EventAction.URGE, actor__isnull=True)
     urgings = by_the_sweep.values("case").annotate(n=Count("pk")).order_by()
