@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case
 from core.errors import InvalidInput
+from core.people import person_name
 from enterprises.models import Unit
 from workflow.models import DeadlineCycle
 from workflow.workdays import SHANGHAI, WorkCalendar
@@ -246,7 +247,6 @@ def _returned_section(*, period: Period, now: datetime, scope: frozenset[int]) -
                 {"unit": {"id": row["unit_id"], "name": row["unit_name"]}, "sent_back": 0, "reopened": 0, "cases": []},
             )
             group["sent_back" if kind == "send_back" else "reopened"] += 1
-            name = f"{row['person_first_name'] or ''} {row['person_last_name'] or ''}".strip()
             group["cases"].append(
                 {
                     "id": row["case_id"],
@@ -255,7 +255,14 @@ def _returned_section(*, period: Period, now: datetime, scope: frozenset[int]) -
                     "enterprise": row["enterprise"],
                     "kind": kind,
                     "at": _iso(row["at"]),
-                    "person": {"id": row["person_id"], "name": name or row["person_username"]}
+                    "person": {
+                        "id": row["person_id"],
+                        "name": person_name(
+                            first_name=row["person_first_name"],
+                            last_name=row["person_last_name"],
+                            username=row["person_username"],
+                        ),
+                    }
                     if row["person_id"]
                     else None,
                 }

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from cases.models import Case, UrgingLevel
 from core.api import IdField, Pagination, signed_in_user
 from core.errors import InvalidInput, NotPermitted
+from core.people import person_name
 from enterprises.api import PersonSerializer
 from workflow.api import NamedSerializer
 from workflow.api.serializers import moment
@@ -162,8 +163,10 @@ class OverdueCaseSerializer(serializers.Serializer):
 
 def _person(row: Any) -> dict:
     """``PersonSerializer``'s answer for the row's assignee, named as ``User.get_full_name`` names them."""
-    full_name = f"{row.assignee__first_name} {row.assignee__last_name}".strip()
-    return {"id": row.assignee_id, "username": row.assignee__username, "name": full_name or row.assignee__username}
+    name = person_name(
+        first_name=row.assignee__first_name, last_name=row.assignee__last_name, username=row.assignee__username
+    )
+    return {"id": row.assignee_id, "username": row.assignee__username, "name": name}
 
 
 class TotalInPagePaginator(DjangoPaginator):

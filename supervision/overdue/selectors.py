@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from cases.models import Case, CaseEvent, CaseState, EventAction, holder_due, holder_overdue_q
 from cases.selectors import cases_visible_to
+from core.people import person_name
 from workflow.deadlines import overdue_cutoff
 from workflow.models import ClockKind, DeadlineCycle
 from workflow.selectors import clock_missed_q
@@ -104,8 +105,9 @@ class LastEvent:
         """The actor as people are named everywhere (full name, else username); None for the system."""
         if self.actor_username is None:
             return None
-        full_name = f"{self.actor_first_name} {self.actor_last_name}".strip()
-        return full_name or self.actor_username
+        return person_name(
+            first_name=self.actor_first_name, last_name=self.actor_last_name, username=self.actor_username
+        )
 
     @property
     def action_display(self) -> str:

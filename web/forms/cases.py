@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Category, ResolutionType, Satisfaction, Visibility
 from core import limits
 from core.errors import InvalidInput
+from core.people import person_name
 from enterprises.models import KeyProject, Role, UnitMembership
 from enterprises.selectors import assignable_memberships
 from workflow.attachments import content_type_for_upload
@@ -135,8 +136,7 @@ def assignment_choices(rows: Iterable[tuple]) -> list:
     """Choices grouped by unit, a unit head marked as such, from rows of ``ASSIGNABLE_COLUMNS``."""
     groups: dict = {}
     for unit_id, user_id, role, unit_name, first_name, last_name, username in rows:
-        # As ``person`` names someone: the full name (Django's ``get_full_name``), else the username.
-        name = f"{first_name} {last_name}".strip() or username
+        name = person_name(first_name=first_name, last_name=last_name, username=username)
         if role == Role.UNIT_HEAD:
             name = _("%(name)s (head)") % {"name": name}
         groups.setdefault(unit_name, []).append((assignment_value(unit_id, user_id), name))

@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from cases.models import Attachment, Case, CaseEvent, CaseState, Comment, UrgingLevel
 from cases.selectors import attachments_for_user, comments_for_user, events_for_user, user_sees_internal
+from core.people import person_name
 from enterprises.access import roles_for_user
 from enterprises.api import PersonSerializer
 
@@ -62,7 +63,9 @@ def person_dict(user) -> dict | None:
     """``PersonSerializer``'s answer, written out."""
     if user is None:
         return None
-    return {"id": user.pk, "username": user.get_username(), "name": user.get_full_name() or user.get_username()}
+    username = user.get_username()
+    name = person_name(first_name=user.first_name, last_name=user.last_name, username=username)
+    return {"id": user.pk, "username": username, "name": name}
 
 
 def named_dict(row) -> dict | None:
