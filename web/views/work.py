@@ -28,7 +28,16 @@ from workflow.routing import routes_for_cases
 
 from ..actions import perform
 from ..forms.cases import ASSIGNABLE_COLUMNS, AssignForm, FileCaseForm, assignment_choices, assignment_value
-from ..queries import dispatch_list, enterprise_cases, queue_of, served_by_name, served_enterprises, served_page
+from ..queries import (
+    MY_CASES_COLUMNS,
+    MY_CASES_RELATED,
+    dispatch_list,
+    enterprise_cases,
+    queue_of,
+    served_by_name,
+    served_enterprises,
+    served_page,
+)
 from .cases import PAGE_ACTIONS, case_as_seen, visible_case_or_404
 
 PAGE_SIZE = 20
@@ -46,7 +55,8 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     # The page's twenty are chosen by id in the list's order, then read with what they join: sorting an
     # enterprise's thousand cases joined to their people and units, to keep twenty, took twice as long.
     page = page_of(request, cases.values("pk"))
-    page.object_list = list(cases.filter(pk__in=page.object_list))
+    shown = cases.filter(pk__in=page.object_list).select_related(None).select_related(*MY_CASES_RELATED)
+    page.object_list = list(shown.only(*MY_CASES_COLUMNS))
     return render(request, "web/my_cases.html", {"page": page, "now": timezone.now()})
 
 
