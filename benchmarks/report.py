@@ -130,8 +130,9 @@ def section(
         "",
         f"`{command}` on {datetime.now(tz=SHANGHAI):%Y-%m-%d}: {machine(load)}. The dataset ({cases:,} cases, "
         f"{clocks:,} deadline clocks, {overdue:,} overdue) stands at {at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} "
-        f"Asia/Shanghai, the clock every request ran at. Each page was alternated with its floor {repeat} times; "
-        "compare the ratios, not the milliseconds, across runs.",
+        f"Asia/Shanghai, the clock every request ran at. Each page was alternated with its floor {repeat} times, "
+        "in a process settled as the workers are (its loaded objects frozen: `config.process`); compare the "
+        "ratios, not the milliseconds, across runs.",
         "",
     ]
     if lists:

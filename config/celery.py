@@ -4,7 +4,9 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import beat_init
+from celery.signals import beat_init, worker_process_init
+
+from config.process import freeze_what_is_loaded
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -32,3 +34,9 @@ def beat_started(**kwargs) -> None:
         logger.warning("Could not record that beat started; /healthz/ reports the sweep by its last run only")
     finally:
         connection.close()
+
+
+@worker_process_init.connect
+def worker_loaded(**kwargs) -> None:
+    """A worker's sweeps and exports make objects by the hundred thousand: see ``freeze_what_is_loaded``."""
+    freeze_what_is_loaded()

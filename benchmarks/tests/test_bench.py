@@ -1,3 +1,4 @@
+import gc
 import re
 from datetime import datetime
 from io import StringIO
@@ -15,6 +16,13 @@ AS_OF = datetime(2026, 12, 4, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 # Committed, not rolled back: the ledger's job is queued when the request's transaction commits. Serialized
 # rollback gives the next tests the categories and deadline policies of the data migrations back.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture(autouse=True)
+def thawed_afterwards():
+    """The bench freezes its process's objects as a worker does; the suite's process goes on collecting them."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from benchmarks import over_http, report, suite
 from cases.models import Case, CaseEvent
+from config.process import settle_web_process
 from workflow.models import DeadlineCycle
 
 JOBS = ("sweep", "ledger")
@@ -74,6 +75,7 @@ class Command(BaseCommand):
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
         with time_machine.travel(moment, tick=False), override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
             context = suite.Context.load(moment)
+            settle_web_process()  # measured as the web and Celery workers run
             self.say(
                 f"{context.case_count:,} cases at {moment.isoformat()}: cadre {context.cadre.username}, supervisor "
                 f"{context.supervisor.username}, dispatcher {context.dispatcher.username}, "
