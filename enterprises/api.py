@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from core.errors import NotPermitted
 from core.filters import DjangoFilterBackend, OrderingFilter, SearchFilter
+from core.people import user_name
 
 from .access import roles_for_user
 from .models import LOCAL_UNIT_KINDS, Enterprise, Unit
@@ -22,7 +23,7 @@ class PersonSerializer(serializers.Serializer):
     name = serializers.SerializerMethodField()
 
     def get_name(self, user) -> str:
-        return user.get_full_name() or user.get_username()
+        return user_name(user)
 
 
 class ServiceAssignmentSerializer(serializers.Serializer):
@@ -118,7 +119,7 @@ class MeSerializer(serializers.Serializer):
     served_enterprises = serializers.SerializerMethodField()
 
     def get_name(self, user) -> str:
-        return user.get_full_name() or user.get_username()
+        return user_name(user)
 
     def get_roles(self, user) -> list[str]:
         roles = roles_for_user(user)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from core.people import user_name
 from enterprises.models import Enterprise, EnterpriseContact, Role, Unit, UnitMembership
 from notifications.selectors import preference_for_user
 
@@ -93,7 +94,7 @@ def _existing_user_refusal(person: User, *, acting_user: User, enterprise: Enter
     """Invitations are for people who cannot log in yet (no usable password, e.g. from the master-data
     import) or any more (deactivated). A non-administrator may invite only someone who is, or will only be,
     a contact of enterprises they serve: the link is shown to the inviter, who could use it themselves."""
-    name = person.get_full_name() or person.get_username()
+    name = user_name(person)
     if person.is_active and person.has_usable_password():
         raise Conflict(
             _("%(name)s already has an account and can log in. A forgotten password is reset from the login page.")

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from core.people import person_name
+from core.people import person_name, user_name
 
 
 @pytest.mark.parametrize(
@@ -15,3 +15,4 @@ def test_it_names_a_person_as_djangos_full_name_else_the_username(first_name, la
 
     assert person_name(first_name=first_name, last_name=last_name, username="liude") == expected
     assert expected == (user.get_full_name() or user.get_username())
+    assert user_name(user) == expected

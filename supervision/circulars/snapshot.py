@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Case
 from core.errors import InvalidInput
-from core.people import person_name
+from core.people import person_name, user_name
 from enterprises.models import Unit
 from workflow.models import DeadlineCycle
 from workflow.workdays import SHANGHAI, WorkCalendar
@@ -143,7 +143,7 @@ def default_requirements() -> str:
 
 
 def _person_ref(user: User | None) -> dict | None:
-    return {"id": user.pk, "name": user.get_full_name() or user.get_username()} if user else None
+    return {"id": user.pk, "name": user_name(user)} if user else None
 
 
 def _unit_ref(unit: Unit | None) -> dict | None:

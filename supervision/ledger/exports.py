@@ -32,6 +32,7 @@ from openpyxl import Workbook
 
 from cases.models import Case, Closure, Complexity, ResolutionType, Satisfaction, UrgingLevel
 from core.fsm import logged_transition
+from core.people import user_name
 from notifications.services import Message, notifications_create
 from workflow.models import ClockKind, ClockPause, DeadlineCycle, ExtensionRequest, ExtensionState, PauseState
 from workflow.selectors import work_calendar
@@ -137,7 +138,7 @@ def _ledger_row(case: Case, facts: _ChunkFacts) -> list:
         _choice_label(Complexity, case.complexity),
         str(case.get_state_display()),
         case.responsible_unit.name if case.responsible_unit else "",
-        (case.assignee.get_full_name() or case.assignee.get_username()) if case.assignee else "",
+        user_name(case.assignee) if case.assignee else "",
         shanghai_text(case.filed_at),
         shanghai_text(case.accepted_at),
         # While paused the case has no deadline: the clock runs again from the end of "paused until".

@@ -7,12 +7,14 @@ from typing import IO
 from django.contrib.auth.models import User
 from openpyxl import Workbook
 
+from core.people import user_name
+
 from ..exports import in_language, shanghai_text
 from .models import AgendaItem, Meeting
 
 
 def _person_name(user: User | None) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
+    return user_name(user) if user else ""
 
 
 # The sheets' headers. As in the overdue ledger, the Chinese ones are the forms the offices file,

@@ -18,6 +18,7 @@ from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.fsm import logged_transition
 from core.limits import required_text
+from core.people import user_name
 from enterprises.access import roles_for_user
 from enterprises.models import Unit
 from workflow import clock
@@ -136,7 +137,7 @@ def meeting_create(
         raise InvalidInput(message, code="date_past", fields={"held_on": [message]})
     units = jurisdiction_units(jurisdiction)
     if chair not in leaders_chairing(units):
-        name = chair.get_full_name() or chair.get_username()
+        name = user_name(chair)
         message = _("%(person)s is not a leader within this jurisdiction.") % {"person": name}
         raise InvalidInput(message, code="chair_not_leader", fields={"chair": [message]})
     outside = [unit.name for unit in participating_units if unit.pk not in units]

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 
 from cases.models import Case, UrgingLevel
+from core.people import user_name
 from workflow.models import ClockKind
 from workflow.workdays import WorkCalendar
 
@@ -58,7 +59,7 @@ def _overdue_rows(cases: Iterable[Case], *, calendar: WorkCalendar, now: datetim
             case.enterprise.name,
             case.category.name,
             case.responsible_unit.name if case.responsible_unit else "",
-            (case.assignee.get_full_name() or case.assignee.get_username()) if case.assignee else "",
+            user_name(case.assignee) if case.assignee else "",
             shanghai_text(case.due_at),
             str(ClockKind(case.clock).label),
             calendar.workdays_between(case.due_at, now),

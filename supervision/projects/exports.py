@@ -6,6 +6,8 @@ from typing import IO
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from core.people import user_name
+
 from ..exports import in_language
 from .models import MilestoneKind
 from .selectors import BoardRow
@@ -41,7 +43,7 @@ def write_board_workbook(kinds: Sequence[MilestoneKind], rows: Sequence[BoardRow
     for row in rows:
         project = row.project
         sheet.append(
-            [project.name, project.enterprise.name, project.leader.get_full_name() or project.leader.get_username()]
+            [project.name, project.enterprise.name, user_name(project.leader)]
             + [cell_text(cell) for cell in row.cells]
             + [row.planned_investment, row.completed_investment, row.open_cases]
         )

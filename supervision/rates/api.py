@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from core import limits
 from core.api import IdField, Pagination
+from core.people import user_name
 from enterprises.api import PersonSerializer
 from workflow import clock
 
@@ -106,9 +107,7 @@ def _row_data(row: Row) -> dict:
         ratios[name] = {"numerator": float(ratio.numerator), "denominator": ratio.denominator, "rate": ratio.rate}
     return {
         "unit": {"id": row.unit.pk, "name": row.unit.name, "kind": row.unit.kind},
-        "cadre": None
-        if cadre is None
-        else {"id": cadre.pk, "username": cadre.username, "name": cadre.get_full_name() or cadre.get_username()},
+        "cadre": None if cadre is None else {"id": cadre.pk, "username": cadre.username, "name": user_name(cadre)},
         "tier": str(row.tier),
         "rank": row.rank,
         "score": row.score,

@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.db.models import F, QuerySet
 
 from cases.models import Category
+from core.people import user_name
 from enterprises.models import EnterpriseContact, Role, ServiceAssignment, UnitMembership
 from workflow import clock
 from workflow.demo.texts import PROBLEMS, Problem
@@ -58,7 +59,7 @@ def _met_with(contacts: dict[int, EnterpriseContact], enterprise_id: int) -> str
     contact = contacts.get(enterprise_id)
     if contact is None:
         return "企业负责人"
-    name = contact.user.get_full_name() or contact.user.get_username()
+    name = user_name(contact.user)
     return f"{name}（{contact.title}）" if contact.title else name
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core import limits
+from core.people import user_name
 from supervision.projects.models import MilestoneKind
 from supervision.projects.selectors import MilestoneState
 from supervision.projects.services import EARLIEST_YEAR, LATEST_YEAR
@@ -18,7 +19,7 @@ class BoardFilterForm(forms.Form):
     def __init__(self, *args, leaders, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["leader"].choices = [("", _("Every leader"))] + [
-            (leader.pk, leader.get_full_name() or leader.get_username()) for leader in leaders
+            (leader.pk, user_name(leader)) for leader in leaders
         ]
 
 

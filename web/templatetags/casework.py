@@ -4,7 +4,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from cases.models import CaseState, EventAction, ResolutionType, Satisfaction, UrgingLevel
-from core.people import person_name
+from core.people import user_name
 
 register = template.Library()
 
@@ -51,4 +51,4 @@ def person(user) -> str:
     """A person as colleagues name them: the full name, else the username; empty for nobody."""
     if user is None:
         return ""
-    return person_name(first_name=user.first_name, last_name=user.last_name, username=user.get_username())
+    return user_name(user)

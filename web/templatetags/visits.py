@@ -3,6 +3,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from core.people import user_name
 from supervision.visits.models import VisitLevel
 
 register = template.Library()
@@ -18,5 +19,5 @@ def visit_levels(visit) -> str:
 def duty_holder(duty) -> str:
     """Who owes the visit: the person, or at the unit's level the unit's heads."""
     if duty.person is not None:
-        return duty.person.get_full_name() or duty.person.get_username()
+        return user_name(duty.person)
     return _("The heads of %(unit)s") % {"unit": duty.unit.name}

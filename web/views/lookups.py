@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from core import limits
 from core.errors import NotPermitted
+from core.people import user_name
 from enterprises.access import roles_for_user
 from enterprises.selectors import (
     ASSIGNABLE_SHOWN,
@@ -64,7 +65,7 @@ def people(request: HttpRequest) -> HttpResponse:
         found = found.filter(
             Q(first_name__icontains=search) | Q(last_name__icontains=search) | Q(username__icontains=search)
         )
-    choices = [(user.pk, user.get_full_name() or user.get_username()) for user in found[:FILTER_SHOWN]]
+    choices = [(user.pk, user_name(user)) for user in found[:FILTER_SHOWN]]
     return render(request, "web/partials/filter_options.html", {"choices": choices})
 
 

@@ -40,6 +40,7 @@ from cases.models import (
 )
 from cases.permissions import is_filing_enterprise, supervises
 from core import limits
+from core.people import user_name
 from enterprises.models import Enterprise, Role
 from notifications.models import Notification, NotificationPreference
 from notifications.selectors import preferences_for_users
@@ -392,7 +393,7 @@ class RowWriter:
             clocks.on_public_reply()
             clocks.mirror()
         recipients = [case.assignee] if from_enterprise else self.enterprise_contacts(case)
-        author = acting_user.get_full_name() or acting_user.get_username()
+        author = user_name(acting_user)
         self.notify(case, at, "case_replied", recipients, f"comment{comment.pk}", author=author, body=body)
 
     def send_back(self, rows: CaseRows, at: datetime, *, acting_user: User, reason: str) -> None:

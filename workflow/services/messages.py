@@ -10,6 +10,7 @@ from cases.models import Attachment, Case, CaseState, Comment, EventAction, Visi
 from cases.permissions import is_filing_enterprise
 from core import limits
 from core.errors import Conflict, InvalidInput, NotPermitted
+from core.people import user_name
 from enterprises.access import roles_for_user
 
 from .. import clock
@@ -64,7 +65,7 @@ def comment_add(*, case: Case, acting_user: User, body: str, visibility: str = V
                 clocks.on_public_reply()
                 clocks.mirror()
             recipients = [case.assignee] if from_enterprise else _enterprise_contacts(case)
-            author = acting_user.get_full_name() or acting_user.get_username()
+            author = user_name(acting_user)
             _case_notify(case, "case_replied", recipients, f"comment{comment.pk}", author=author, body=body)
         if from_enterprise:
             case_resume_on_answer(case=case, acting_user=acting_user, how=PauseEnd.ENTERPRISE_REPLY, now=now)

@@ -18,6 +18,7 @@ from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 from cases.models import Case, CaseEvent, CaseState, EventAction
 from core.errors import Conflict, InvalidInput, NotPermitted
 from core.fsm import logged_transition
+from core.people import user_name
 from enterprises.models import Role, Unit, UnitMembership
 from notifications.services import Message, notifications_create
 
@@ -250,7 +251,7 @@ def _assignable_member(*, assignee: User | None, unit: Unit | None) -> None:
     ).exists()
     if not member:
         message = _("%(user)s does not work in %(unit)s as a cadre or its head.") % {
-            "user": assignee.get_full_name() or assignee,
+            "user": user_name(assignee),
             "unit": unit,
         }
         raise InvalidInput(message, code="assignee_not_in_unit", fields={"assignee": [message]})
