@@ -248,8 +248,24 @@ def my_cases(*, enterprise_ids: list[int], page_size: int) -> Query:
     )
 
 
-def served(*, user_id: int, now: datetime, page_size: int) -> Query:
-    """``/served/``: the enterprises the user serves (包联) by name, with their open and overdue cases."""
+def served(*, user_id: int, now: datetime, page_size: int, postgresql: bool) -> Query:
+    """``/served/``: the enterprises the user serves (包联) by name, each with its open and overdue cases, whether
+    someone of it can log in (else whether an invitation runs), its last visit and its visit duties; and how many
+    of all served have nobody who can log in (the page's warning)."""
+    holder = "coalesce(nullif(trim(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '')), ''), p.username)"
+    duty = f"'level', d.level, 'holder', {holder}, 'unit', du.name, 'due_at', d.due_at"
+    duties = (
+        f"json_agg(json_build_object({duty}) ORDER BY d.due_at, d.id)"
+        if postgresql
+        else f"json_group_array(json_object({duty}))"
+    )
+    mine = (
+        "SELECT s.enterprise_id FROM enterprises_serviceassignment s WHERE s.ended_at IS NULL "
+        "AND (s.cadre_id = %s OR s.local_contact_id = %s OR s.leader_id = %s)"
+    )
+    # On PostgreSQL the served ids as an array computed first: as an IN subquery the planner scanned every
+    # enterprise in parallel (25 ms to start the workers).
+    served_ids = f"e.id = ANY(ARRAY({mine}))" if postgresql else f"e.id IN ({mine})"
     columns = (
         ("id", "e.id"),
         ("name", "e.name"),
@@ -257,11 +273,31 @@ def served(*, user_id: int, now: datetime, page_size: int) -> Query:
         ("township", "t.name"),
         ("open", "coalesce(k.open, 0)"),
         ("overdue", "coalesce(k.overdue, 0)"),
+        ("has_active_contact", "page.has_active_contact"),
+        (
+            "has_pending_invitation",
+            "EXISTS (SELECT 1 FROM accounts_invitation i WHERE i.enterprise_id = e.id AND i.state = 'pending' "
+            "AND i.expires_at > %s)",
+        ),
+        ("last_visit_at", "(SELECT max(v.visited_at) FROM supervision_visit v WHERE v.enterprise_id = e.id)"),
+        (
+            "duties",
+            # SQLite's aggregate takes its rows in the subquery's order.
+            f"(SELECT {duties} FROM (SELECT * FROM supervision_visitduty WHERE enterprise_id = e.id "
+            "ORDER BY due_at, id) d LEFT JOIN auth_user p ON p.id = d.person_id "
+            "LEFT JOIN enterprises_unit du ON du.id = d.unit_id)",
+        ),
+        ("without_contact", "page.without_contact"),
     )
     sql = (
-        "WITH page AS (SELECT e.id, e.name, count(*) OVER () AS total FROM enterprises_enterprise e "
-        "WHERE e.id IN (SELECT s.enterprise_id FROM enterprises_serviceassignment s WHERE s.ended_at IS NULL "
-        "AND (s.cadre_id = %s OR s.local_contact_id = %s OR s.leader_id = %s)) ORDER BY e.name LIMIT %s) "
+        # A scalar subquery with LIMIT 1, where EXISTS let PostgreSQL hash every contact of the district.
+        "WITH served AS (SELECT e.id, e.name, (SELECT 1 FROM enterprises_enterprisecontact ec "
+        "JOIN auth_user u ON u.id = ec.user_id WHERE ec.enterprise_id = e.id AND u.is_active "
+        "AND substr(u.password, 1, 1) <> '!' LIMIT 1) IS NOT NULL AS has_active_contact "
+        f"FROM enterprises_enterprise e WHERE {served_ids}), "
+        "page AS (SELECT id, name, has_active_contact, count(*) OVER () AS total, "
+        "sum(CASE WHEN has_active_contact THEN 0 ELSE 1 END) OVER () AS without_contact "
+        "FROM served ORDER BY name LIMIT %s) "
         f"SELECT {select_list(columns)}, page.total FROM page "
         "JOIN enterprises_enterprise e ON e.id = page.id JOIN enterprises_unit t ON t.id = e.township_id "
         "LEFT JOIN (SELECT c.enterprise_id, count(*) AS open, "
@@ -270,7 +306,7 @@ def served(*, user_id: int, now: datetime, page_size: int) -> Query:
         "AND c.state IN ('opened', 'assigned', 'resolved') GROUP BY c.enterprise_id) k ON k.enterprise_id = e.id "
         "ORDER BY page.name"
     )
-    return Query(sql, (user_id, user_id, user_id, page_size, now), names(columns))
+    return Query(sql, (user_id, user_id, user_id, page_size, now, now), names(columns))
 
 
 def inbox(*, user_id: int, now: datetime, page_size: int) -> Query:

@@ -313,7 +313,9 @@ LISTS = (
         "cadre",
         False,
         lambda c: "/served/",
-        lambda c: floors.served(user_id=c.cadre.pk, now=c.at, page_size=20),
+        lambda c: floors.served(
+            user_id=c.cadre.pk, now=c.at, page_size=20, postgresql=connection.vendor == "postgresql"
+        ),
         html_ids(r'href="\?enterprise=(\d+)'),
     ),
     ListBenchmark(

@@ -1,0 +1,71 @@
+"""A floor reads what its page shows: a lighter floor would measure what the page shows more, not how well."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+
+from accounts.services.invitations import invitation_create
+from benchmarks import floors
+from enterprises.models import Enterprise
+from enterprises.services import service_assignment_change
+from supervision.visits.models import VisitMode
+from supervision.visits.selectors import duties_of
+from supervision.visits.services import visit_duties_recompute, visit_record
+from web.queries import served_by_name, served_page
+from workflow.tests.helpers import assigned_case
+
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def moment(value) -> datetime | None:
+    """A moment as the floor's database returns it: SQLite as text in UTC."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC) if isinstance(value, str) else value
+
+
+def listed(value) -> list:
+    """An aggregated JSON list as the floor's database returns it: SQLite as text, PostgreSQL NULL for none."""
+    return json.loads(value) if isinstance(value, str) else (value or [])
+
+
+@pytest.mark.django_db
+def test_the_served_floor_reads_each_rows_contact_status_last_visit_and_duties_as_the_page_does(district):
+    with time_machine.travel(NOW, tick=False):
+        invited = Enterprise.objects.create(
+            name="未登录企业", credit_code="91110000600030000X", township=district.township
+        )
+        service_assignment_change(enterprise=invited, unit=district.industry, cadre=district.carol)
+        invitation_create(acting_user=district.carol, username="new-contact", enterprise=invited, name="新联系人")
+        visit_record(
+            enterprise=district.yixin,
+            acting_user=district.carol,
+            visited_at=NOW - timedelta(days=3),
+            mode=VisitMode.ON_SITE,
+            met_with="企业负责人",
+            notes="了解生产经营情况。",
+        )
+        visit_duties_recompute(enterprise_ids=[district.yixin.pk, invited.pk])
+        assigned_case(district)
+        listing = served_by_name(district.carol)
+        page = served_page(district.carol, [pk for pk, _active in listing], now=NOW)
+        duties = duties_of(enterprise.pk for enterprise in page)
+        query = floors.served(
+            user_id=district.carol.pk, now=NOW, page_size=20, postgresql=connection.vendor == "postgresql"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query.sql, query.params)
+            rows = [dict(zip(query.columns, row, strict=True)) for row in cursor.fetchall()]
+
+    assert [row["id"] for row in rows] == [enterprise.pk for enterprise in page]
+    for row, enterprise in zip(rows, page, strict=True):
+        assert bool(row["has_active_contact"]) == enterprise.has_active_contact
+        assert bool(row["has_pending_invitation"]) == enterprise.has_pending_invitation
+        assert (row["open"], row["overdue"]) == (enterprise.open_count or 0, enterprise.overdue_count or 0)
+        assert moment(row["last_visit_at"]) == enterprise.last_visit_at
+        assert len(listed(row["duties"])) == len(duties.get(enterprise.pk, []))
+        assert row["without_contact"] == sum(not active for _pk, active in listing)
+    assert any(row["has_pending_invitation"] for row in rows) and any(row["last_visit_at"] for row in rows)
+    assert any(listed(row["duties"]) for row in rows)
