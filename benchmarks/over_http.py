@@ -25,7 +25,7 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from .suite import BenchmarkError, Context, queue_url
+from .suite import SIGNED_IN_API, BenchmarkError, Context, queue_url
 
 WORKERS = 2
 CONNECTIONS = 4
@@ -36,8 +36,10 @@ class HttpResult:
     seconds: int
     huiyin: list[float] = field(default_factory=list)
     floor: list[float] = field(default_factory=list)
+    signed_in: list[float] = field(default_factory=list)
     huiyin_latency: list[str] = field(default_factory=list)
     floor_latency: list[str] = field(default_factory=list)
+    signed_in_latency: list[str] = field(default_factory=list)
     agree: bool = False
 
 
@@ -134,8 +136,14 @@ def run_http(context: Context, *, rounds: int, seconds: int, say) -> HttpResult:
         result.agree = page_ids == floor_ids
         wrk(huiyin.url(path), headers, 2), wrk(floor.url("/"), {}, 2)  # warm-up: every worker started
         for round_number in range(rounds):
-            runs = [("huiyin", huiyin.url(path), headers), ("floor", floor.url("/"), {})]
-            for name, url, run_headers in runs if round_number % 2 == 0 else runs[::-1]:
+            # The smallest signed-in request beside them: what the same server answers before it reads a row.
+            runs = [
+                ("huiyin", huiyin.url(path), headers),
+                ("floor", floor.url("/"), {}),
+                ("signed_in", huiyin.url(SIGNED_IN_API), headers),
+            ]
+            shift = round_number % len(runs)
+            for name, url, run_headers in runs[shift:] + runs[:shift]:
                 rate, latency = wrk(url, run_headers, seconds)
                 getattr(result, name).append(rate)
                 getattr(result, f"{name}_latency").append(latency)

@@ -78,7 +78,10 @@ def http_table(result: HttpResult) -> list[str]:
         f"{', '.join(result.huiyin_latency)} | {'yes' if result.agree else '**NO**'} |",
         f"| bare WSGI app serving the floor query | {floor:,.0f} | {', '.join(f'{r:,.0f}' for r in result.floor)} | "
         f"{', '.join(result.floor_latency)} | |",
+        f"| Huiyin, its smallest signed-in request ({SIGNED_IN_API}) | {median(result.signed_in):,.0f} | "
+        f"{', '.join(f'{r:,.0f}' for r in result.signed_in)} | {', '.join(result.signed_in_latency)} | |",
         f"| Huiyin / floor | {huiyin / floor:.2f} | | | |",
+        f"| the smallest signed-in request / floor | {median(result.signed_in) / floor:.2f} | | | |",
     ]
 
 
