@@ -242,15 +242,15 @@ def dispatch(request: HttpRequest) -> HttpResponse:
     for row in assignable_memberships(unit_ids=suggested_units).values_list(*ASSIGNABLE_COLUMNS):
         people_by_unit.setdefault(row[0], []).append(row)
     offered_by_unit = {unit_id: assignment_choices(people) for unit_id, people in people_by_unit.items()}
+    offered_people = {(row[0], row[1]) for people in people_by_unit.values() for row in people}
     search_url = reverse("web:assignable")
     rows = []
     for case in page:
         route = routes[case.pk]
-        unit_id = route.cadre_unit.pk if route.cadre else None
+        cadre = route.cadre
+        unit_id = route.service.unit_id if cadre else None
         # The serving cadre, if they are still assignable in that unit.
-        suggested = ""
-        if route.cadre and any(row[1] == route.cadre.pk for row in people_by_unit.get(unit_id, [])):
-            suggested = assignment_value(unit_id, route.cadre.pk)
+        suggested = assignment_value(unit_id, cadre.pk) if cadre and (unit_id, cadre.pk) in offered_people else ""
         form = AssignForm(
             offered=offered_by_unit.get(unit_id, []),
             unit_ids=None,
