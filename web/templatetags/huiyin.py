@@ -179,12 +179,16 @@ def choice_options(choices, values: list[str], *, multiple: bool = False) -> str
     return "".join(parts)
 
 
+# Django's own message, translated by its catalogue; named so that makemessages leaves it there.
+LABEL_END_PUNCTUATION = ":?.!"
+
+
 def label_markup(field) -> str:
     """``field.label_tag()``, Django's ``label.html`` written directly."""
     form = field.form
     contents = conditional_escape(field.label)
     suffix = field.field.label_suffix if field.field.label_suffix is not None else form.label_suffix
-    if suffix and field.label and field.label[-1] not in _(":?.!"):
+    if suffix and field.label and field.label[-1] not in _(LABEL_END_PUNCTUATION):
         contents = f"{contents}{conditional_escape(suffix)}"
     widget = field.field.widget
     field_id = widget.attrs.get("id") or field.auto_id
