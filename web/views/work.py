@@ -19,6 +19,7 @@ from django_fsm import has_transition_perm
 from cases.models import CaseState
 from cases.selectors import cases_visible_to
 from core.errors import ApplicationError
+from core.pagination import ShortListPaginator
 from enterprises.access import roles_for_user
 from enterprises.models import Role
 from enterprises.selectors import assignable_memberships, enterprises_user_files_for
@@ -234,7 +235,8 @@ def dispatch(request: HttpRequest) -> HttpResponse:
     roles = roles_for_user(request.user)
     if not (roles.is_dispatcher or roles.is_supervisor):
         raise PermissionDenied
-    page = page_of(request, dispatch_list(request.user))
+    # A dispatcher who keeps up has fewer cases waiting than a page holds: they are then counted from the page.
+    page = ShortListPaginator(dispatch_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     routes = routes_for_cases(page)
     # Each form first offers the people of the suggested unit; its search box finds anyone else.
     suggested_units = {route.cadre_unit.pk for route in routes.values() if route.cadre}
