@@ -7,6 +7,7 @@ from django.test import Client
 from cases.models import CaseState
 from enterprises.models import Role, UnitMembership
 from enterprises.services import service_assignment_change
+from web.views.work import PAGE_SIZE
 from workflow import services
 from workflow.tests.helpers import opened_case, reload
 
@@ -90,8 +91,19 @@ def test_it_keeps_dispatch_for_dispatchers_and_supervisors(district):
 def test_it_lists_dispatch_in_a_fixed_number_of_queries(district, django_assert_num_queries, count):
     opened_cases(district, count)
     dora = signed_in(district.dora)
+    with django_assert_num_queries(8):
+        page = dora.get("/dispatch/").content.decode()
+    assert f"{count} 件诉求待分派" in page  # counted from the page's rows
+
+
+def test_it_counts_a_list_longer_than_a_page_once_more(district, django_assert_num_queries):
+    opened_cases(district, PAGE_SIZE + 1)
+    dora = signed_in(district.dora)
     with django_assert_num_queries(9):
-        dora.get("/dispatch/")
+        page = dora.get("/dispatch/").content.decode()
+    assert f"{PAGE_SIZE + 1} 件诉求待分派" in page
+    assert page.count('<li class="card dispatch-item') == PAGE_SIZE
+    assert dora.get("/dispatch/?page=2").content.decode().count('<li class="card dispatch-item') == 1
 
 
 def many_cadres(district, count: int) -> None:

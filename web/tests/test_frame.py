@@ -4,15 +4,17 @@ from datetime import UTC, datetime
 
 import pytest
 from django import forms
+from django.template.loader import render_to_string
 from django.test import Client
+from django.test.html import parse_html
 from django.urls import URLPattern, reverse, set_script_prefix
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from notifications.models import Notification
 from web import urls
-from web.forms.cases import SearchableSelect
-from web.templatetags.huiyin import choice_input, deadline_text, id_url, shanghai
+from web.forms.cases import AssignForm, CloseForm, SearchableSelect, SendBackForm
+from web.templatetags.huiyin import choice_input, deadline_text, form_fields, id_url, shanghai
 from workflow.tests.helpers import assigned_case
 from workflow.workdays import SHANGHAI, WorkCalendar
 
@@ -152,6 +154,38 @@ def test_it_draws_a_searchable_selects_options_as_django_does(value):
     attrs = {"id": "id_assignment", "required": True}
     searchable = SearchableSelect(choices=choices, search_url="/lookups/").render("assignment", value, attrs)
     assert forms.Select(choices=choices).render("assignment", value, attrs) in searchable
+
+
+class LabelledForm(forms.Form):
+    required_css_class = "required"
+    name = forms.CharField(label="姓名 & 单位", help_text="<全名>")
+    asked = forms.CharField(label="Why?", required=False, widget=forms.Textarea)
+
+
+def assign_form(data=None, value: str = "") -> AssignForm:
+    offered = [("商务局 & 科", [("6:1", "余磊（负责人）"), ("6:2", "<b>丁军</b>")])]
+    form = AssignForm(
+        data, offered=offered, unit_ids=None, search_url="/lookups/", prefix="assign", auto_id="id_case7_%s"
+    )
+    form.initial = {"version": 3, "assignment": value}
+    return form
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        assign_form(),
+        assign_form(value="6:2"),
+        assign_form({"assign-version": "x", "assign-note": "先<联系>企业"}),
+        SendBackForm({"reason": ""}),
+        LabelledForm({"name": "<王刚>"}, label_suffix="："),
+        LabelledForm(auto_id=False),
+        CloseForm(),
+    ],
+)
+def test_it_draws_a_forms_fields_as_the_partial_does(form):
+    drawn = render_to_string("web/partials/form_fields.html", {"form": form})
+    assert parse_html(form_fields(form)) == parse_html(drawn)
 
 
 @pytest.mark.parametrize(

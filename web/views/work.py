@@ -19,6 +19,7 @@ from django_fsm import has_transition_perm
 from cases.models import CaseState
 from cases.selectors import cases_visible_to
 from core.errors import ApplicationError
+from core.pagination import ShortListPaginator
 from enterprises.access import roles_for_user
 from enterprises.models import Role
 from enterprises.selectors import assignable_memberships, enterprises_user_files_for
@@ -244,7 +245,8 @@ def dispatch(request: HttpRequest) -> HttpResponse:
     roles = roles_for_user(request.user)
     if not (roles.is_dispatcher or roles.is_supervisor):
         raise PermissionDenied
-    page = page_of(request, dispatch_list(request.user))
+    # A dispatcher who keeps up has fewer cases waiting than a page holds: they are then counted from the page.
+    page = ShortListPaginator(dispatch_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     routes = routes_for_cases(page)
     # Each form first offers the people of the suggested unit; its search box finds anyone else.
     suggested_units = {route.cadre_unit.pk for route in routes.values() if route.cadre}
@@ -252,15 +254,15 @@ def dispatch(request: HttpRequest) -> HttpResponse:
     for row in assignable_memberships(unit_ids=suggested_units).values_list(*ASSIGNABLE_COLUMNS):
         people_by_unit.setdefault(row[0], []).append(row)
     offered_by_unit = {unit_id: assignment_choices(people) for unit_id, people in people_by_unit.items()}
+    offered_people = {(row[0], row[1]) for people in people_by_unit.values() for row in people}
     search_url = reverse("web:assignable")
     rows = []
     for case in page:
         route = routes[case.pk]
-        unit_id = route.cadre_unit.pk if route.cadre else None
+        cadre = route.cadre
+        unit_id = route.service.unit_id if cadre else None
         # The serving cadre, if they are still assignable in that unit.
-        suggested = ""
-        if route.cadre and any(row[1] == route.cadre.pk for row in people_by_unit.get(unit_id, [])):
-            suggested = assignment_value(unit_id, route.cadre.pk)
+        suggested = assignment_value(unit_id, cadre.pk) if cadre and (unit_id, cadre.pk) in offered_people else ""
         form = AssignForm(
             offered=offered_by_unit.get(unit_id, []),
             unit_ids=None,
