@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.statements import array_cursor
+
 from .models import Delivery, DeliveryChannel, DeliveryStatus, Notification, NotificationPreference
 from .selectors import preference_default, preferences_for_users
 from .tasks import deliveries_enqueue
@@ -202,7 +204,7 @@ def _insert_new(rows: list[NewRow], *, now: datetime) -> dict[str, int]:
     # The type without its size, as Django's own bulk insert does: varchar(255)[] would truncate silently.
     arrays = ", ".join(f"%s::{str(field.db_type(connection)).split('(')[0]}[]" for field in fields)
     table = quote(Notification._meta.db_table)
-    with connection.cursor() as cursor:
+    with array_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "
             f"ON CONFLICT ({quote('key')}) DO NOTHING RETURNING {quote('key')}, {quote('id')}",
