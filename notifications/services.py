@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.statements import array_cursor
+
 from .models import Delivery, DeliveryChannel, DeliveryStatus, Notification, NotificationPreference
 from .selectors import preference_default, preferences_for_users
 from .tasks import deliveries_enqueue
@@ -102,16 +104,34 @@ def _channels_for(user: User, preference: NotificationPreference) -> list[Delive
 
 
 def notifications_create(*, recipients: Iterable[User | None], message: Message) -> list[Notification]:
-    """One notification per distinct active recipient, in their language; an existing key is skipped."""
-    return notifications_create_many(items=[(recipients, message)])
+    """One notification per distinct active recipient, in their language; an existing key is skipped.
+
+    Returns the notifications this call created."""
+    return [
+        Notification(pk=pk, **dict(zip(_INSERTED_ATTNAMES, row, strict=True)))
+        for row, pk in _notifications_insert([(recipients, message)])
+    ]
 
 
-def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Message]]) -> list[Notification]:
-    """Many messages at once, e.g. a batch of reminders, in a constant number of queries.
+def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Message]]) -> int:
+    """Many messages at once, e.g. a batch of reminders, in a constant number of queries; how many it created.
 
-    Returns the notifications this call created. Runs in the caller's transaction; repeated keys
-    (a second sweep, a retried task) are skipped before anything is rendered.
+    Runs in the caller's transaction; repeated keys (a second sweep, a retried task) are skipped.
     """
+    return len(_notifications_insert(items))
+
+
+# The columns a new notification is written with, in the order of ``NewRow``; ``read_at`` starts empty.
+_INSERTED_FIELDS = ("recipient", "kind", "key", "about", "link", "subject", "body", "created_at", "visible_from")
+_INSERTED_ATTNAMES = tuple(Notification._meta.get_field(name).attname for name in _INSERTED_FIELDS)
+# A notification to insert as a plain tuple of its column values: a sweep writes fifty thousand, and a model
+# instance each cost more than rendering them.
+NewRow = tuple[int, str, str, str, str, str, str, datetime, datetime]
+_RECIPIENT, _KEY, _VISIBLE_FROM = 0, 2, 8
+
+
+def _notifications_insert(items: Iterable[tuple[Iterable[User | None], Message]]) -> list[tuple[NewRow, int]]:
+    """Write the notifications and their deliveries; the rows created, each with its id."""
     wanted: dict[str, tuple[User, Message]] = {}
     for recipients, message in items:
         for user in recipients:
@@ -121,51 +141,40 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Me
         return []
     now = timezone.now()
     with transaction.atomic(savepoint=False):
-        existing = set(Notification.objects.filter(key__in=wanted).values_list("key", flat=True))
-        fresh = {key: pair for key, pair in wanted.items() if key not in existing}
-        if not fresh:
-            return []
-        users = {user.pk: user for user, _message in fresh.values()}
+        if connection.vendor != "postgresql":
+            # PostgreSQL's insert skips a taken key and says which it wrote; elsewhere the taken ones are read first.
+            existing = set(Notification.objects.filter(key__in=wanted).values_list("key", flat=True))
+            wanted = {key: pair for key, pair in wanted.items() if key not in existing}
+            if not wanted:
+                return []
+        users = {user.pk: user for user, _message in wanted.values()}
         preferences = preferences_for_users(users.values())
         rendered: dict[tuple[int, str], tuple[str, str]] = {}
         frames: dict[FrameKey, Frame] = {}
-        rows = []
-        for key, (user, message) in fresh.items():
+        rows: list[NewRow] = []
+        for key, (user, message) in wanted.items():
             language = preferences[user.pk].language
             if (id(message), language) not in rendered:
                 rendered[id(message), language] = message_render(message=message, language=language, frames=frames)
             subject, body = rendered[id(message), language]
-            rows.append(
-                Notification(
-                    recipient_id=user.pk,
-                    kind=message.kind,
-                    key=key,
-                    about=message.about,
-                    link=message.link,
-                    subject=subject,
-                    body=body,
-                    created_at=now,
-                    visible_from=max(now, message.not_before) if message.not_before else now,
-                )
-            )
+            visible_from = max(now, message.not_before) if message.not_before else now
+            rows.append((user.pk, message.kind, key, message.about, message.link, subject, body, now, visible_from))
         inserted = _insert_new(rows, now=now)
-        created = [row for row in rows if row.key in inserted]
-        for row in created:
-            row.pk = inserted[row.key]
+        created = [(row, inserted[row[_KEY]]) for row in rows if row[_KEY] in inserted]
         deliveries = [
             Delivery(
-                notification_id=notification.pk,
+                notification_id=pk,
                 channel=channel,
-                next_attempt_at=notification.visible_from,
-                queued_at=now if notification.visible_from <= now else None,
+                next_attempt_at=row[_VISIBLE_FROM],
+                queued_at=now if row[_VISIBLE_FROM] <= now else None,
                 created_at=now,
             )
-            for notification in created
-            for channel in _channels_for(users[notification.recipient_id], preferences[notification.recipient_id])
+            for row, pk in created
+            for channel in _channels_for(users[row[_RECIPIENT]], preferences[row[_RECIPIENT]])
         ]
         if deliveries:
             Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-            due_now = [notification.pk for notification in created if notification.visible_from <= now]
+            due_now = [pk for row, pk in created if row[_VISIBLE_FROM] <= now]
             if due_now:
                 delivery_ids = list(
                     Delivery.objects.filter(notification__in=due_now, queued_at=now).values_list("pk", flat=True)
@@ -174,12 +183,8 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Me
     return created
 
 
-# The columns a new notification is written with; ``read_at`` starts empty.
-_INSERTED_FIELDS = ("recipient", "kind", "key", "about", "link", "subject", "body", "created_at", "visible_from")
-
-
-def _insert_new(rows: list[Notification], *, now: datetime) -> dict[str, int]:
-    """Insert the rows, skipping any key a concurrent call inserted since they were chosen; the ids of the
+def _insert_new(rows: list[NewRow], *, now: datetime) -> dict[str, int]:
+    """Insert the rows, skipping any key taken already or by a concurrent call meanwhile; the ids of the
     inserted ones by key.
 
     On PostgreSQL one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` from one array per column: a sweep writes
@@ -188,20 +193,22 @@ def _insert_new(rows: list[Notification], *, now: datetime) -> dict[str, int]:
     rows from a concurrent caller's.
     """
     if connection.vendor != "postgresql":
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        inserted = Notification.objects.filter(key__in=[row.key for row in rows], created_at=now)
+        Notification.objects.bulk_create(
+            [Notification(**dict(zip(_INSERTED_ATTNAMES, row, strict=True))) for row in rows], ignore_conflicts=True
+        )
+        inserted = Notification.objects.filter(key__in=[row[_KEY] for row in rows], created_at=now)
         return dict(inserted.values_list("key", "pk"))
-    fields = [field for field in Notification._meta.concrete_fields if field.name in _INSERTED_FIELDS]
+    fields = [Notification._meta.get_field(name) for name in _INSERTED_FIELDS]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(field.column)) for field in fields)
     # The type without its size, as Django's own bulk insert does: varchar(255)[] would truncate silently.
     arrays = ", ".join(f"%s::{str(field.db_type(connection)).split('(')[0]}[]" for field in fields)
     table = quote(Notification._meta.db_table)
-    with connection.cursor() as cursor:
+    with array_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "
             f"ON CONFLICT ({quote('key')}) DO NOTHING RETURNING {quote('key')}, {quote('id')}",
-            [[getattr(row, field.attname) for row in rows] for field in fields],
+            [list(column) for column in zip(*rows, strict=True)],
         )
         return dict(cursor.fetchall())
 

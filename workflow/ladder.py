@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Q, QuerySet
 
+from core.statements import array_cursor
 from notifications.services import Message, notifications_create_many
 
 from .workdays import WorkCalendar
@@ -215,7 +216,7 @@ class Ladder(ABC, Generic[Row]):
             row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
             source = f"(VALUES {', '.join([row_sql] * len(rows))}) AS v"  # its columns are column1, column2…
             params = [value for row_values in zip(*values, strict=True) for value in row_values]
-        with connection.cursor() as cursor:
+        with array_cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM {source} WHERE {table}.{quote(meta.pk.column)} = v.column1",  # type: ignore[arg-type]
                 params,

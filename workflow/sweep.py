@@ -97,21 +97,24 @@ def auto_urge(now: datetime, *, calendar: WorkCalendar, limit: int = BATCH_SIZE)
     if after <= 0:
         return report
     cutoff = overdue_cutoff(calendar, now, after)
-    last_id = 0
+    urgeable = DeadlineCycle.objects.filter(
+        kind=ClockKind.RESOLUTION,
+        ended_at__isnull=True,
+        urged_at__isnull=True,
+        due_at__lt=cutoff,
+        case__state=CaseState.ASSIGNED,
+        case__urging_level=UrgingLevel.NONE,
+    )
+    last: tuple[datetime, int] | None = None  # the due time and id of the last clock tried
     while True:
-        cycles = list(
-            DeadlineCycle.objects.filter(
-                kind=ClockKind.RESOLUTION,
-                ended_at__isnull=True,
-                urged_at__isnull=True,
-                due_at__lt=cutoff,
-                case__state=CaseState.ASSIGNED,
-                case__urging_level=UrgingLevel.NONE,
-                id__gt=last_id,
-            ).order_by("id")[:limit]
-        )
+        # In due order, the order of ``cycle_running_due``: the index reads only the late clocks and stops at a
+        # batch. In id order PostgreSQL walked the whole table's primary key, every sweep, to find almost none.
+        batch = urgeable
+        if last is not None:
+            batch = batch.filter(due_at__gte=last[0]).exclude(due_at=last[0], id__lte=last[1])
+        cycles = list(batch.order_by("due_at", "id")[:limit])
         for cycle in cycles:
-            last_id = cycle.pk
+            last = cycle.due_at, cycle.pk
             try:
                 if case_urge_overdue(cycle=cycle, calendar=calendar, now=now):
                     report.urged += 1
