@@ -54,8 +54,9 @@ def array_cursor() -> Iterator[CursorWrapper]:
     import psycopg  # only where PostgreSQL is the database
 
     connection.ensure_connection()
+    # django-stubs type the argument as Django's wrapper; it is the driver's cursor that is wrapped.
     wrapped = (connection.make_debug_cursor if connection.queries_logged else connection.make_cursor)(
-        psycopg.Cursor(connection.connection)
+        psycopg.Cursor(connection.connection)  # type: ignore[arg-type]
     )
     with wrapped as cursor:
         yield cursor

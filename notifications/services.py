@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import NamedTuple
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -107,10 +108,7 @@ def notifications_create(*, recipients: Iterable[User | None], message: Message)
     """One notification per distinct active recipient, in their language; an existing key is skipped.
 
     Returns the notifications this call created."""
-    return [
-        Notification(pk=pk, **dict(zip(_INSERTED_ATTNAMES, row, strict=True)))
-        for row, pk in _notifications_insert([(recipients, message)])
-    ]
+    return [Notification(pk=pk, **row._asdict()) for row, pk in _notifications_insert([(recipients, message)])]
 
 
 def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Message]]) -> int:
@@ -121,13 +119,19 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Me
     return len(_notifications_insert(items))
 
 
-# The columns a new notification is written with, in the order of ``NewRow``; ``read_at`` starts empty.
-_INSERTED_FIELDS = ("recipient", "kind", "key", "about", "link", "subject", "body", "created_at", "visible_from")
-_INSERTED_ATTNAMES = tuple(Notification._meta.get_field(name).attname for name in _INSERTED_FIELDS)
-# A notification to insert as a plain tuple of its column values: a sweep writes fifty thousand, and a model
-# instance each cost more than rendering them.
-NewRow = tuple[int, str, str, str, str, str, str, datetime, datetime]
-_RECIPIENT, _KEY, _VISIBLE_FROM = 0, 2, 8
+class NewRow(NamedTuple):
+    """A notification to insert, as the values of its columns (named as the model's attributes; ``read_at``
+    starts empty): a sweep writes fifty thousand, and a model instance each cost more than rendering them."""
+
+    recipient_id: int
+    kind: str
+    key: str
+    about: str
+    link: str
+    subject: str
+    body: str
+    created_at: datetime
+    visible_from: datetime
 
 
 def _notifications_insert(items: Iterable[tuple[Iterable[User | None], Message]]) -> list[tuple[NewRow, int]]:
@@ -158,23 +162,25 @@ def _notifications_insert(items: Iterable[tuple[Iterable[User | None], Message]]
                 rendered[id(message), language] = message_render(message=message, language=language, frames=frames)
             subject, body = rendered[id(message), language]
             visible_from = max(now, message.not_before) if message.not_before else now
-            rows.append((user.pk, message.kind, key, message.about, message.link, subject, body, now, visible_from))
+            rows.append(
+                NewRow(user.pk, message.kind, key, message.about, message.link, subject, body, now, visible_from)
+            )
         inserted = _insert_new(rows, now=now)
-        created = [(row, inserted[row[_KEY]]) for row in rows if row[_KEY] in inserted]
+        created = [(row, inserted[row.key]) for row in rows if row.key in inserted]
         deliveries = [
             Delivery(
                 notification_id=pk,
                 channel=channel,
-                next_attempt_at=row[_VISIBLE_FROM],
-                queued_at=now if row[_VISIBLE_FROM] <= now else None,
+                next_attempt_at=row.visible_from,
+                queued_at=now if row.visible_from <= now else None,
                 created_at=now,
             )
             for row, pk in created
-            for channel in _channels_for(users[row[_RECIPIENT]], preferences[row[_RECIPIENT]])
+            for channel in _channels_for(users[row.recipient_id], preferences[row.recipient_id])
         ]
         if deliveries:
             Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-            due_now = [pk for row, pk in created if row[_VISIBLE_FROM] <= now]
+            due_now = [pk for row, pk in created if row.visible_from <= now]
             if due_now:
                 delivery_ids = list(
                     Delivery.objects.filter(notification__in=due_now, queued_at=now).values_list("pk", flat=True)
@@ -193,14 +199,12 @@ def _insert_new(rows: list[NewRow], *, now: datetime) -> dict[str, int]:
     rows from a concurrent caller's.
     """
     if connection.vendor != "postgresql":
-        Notification.objects.bulk_create(
-            [Notification(**dict(zip(_INSERTED_ATTNAMES, row, strict=True))) for row in rows], ignore_conflicts=True
-        )
-        inserted = Notification.objects.filter(key__in=[row[_KEY] for row in rows], created_at=now)
+        Notification.objects.bulk_create([Notification(**row._asdict()) for row in rows], ignore_conflicts=True)
+        inserted = Notification.objects.filter(key__in=[row.key for row in rows], created_at=now)
         return dict(inserted.values_list("key", "pk"))
-    fields = [Notification._meta.get_field(name) for name in _INSERTED_FIELDS]
+    fields = [Notification._meta.get_field(name) for name in NewRow._fields]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(field.column)) for field in fields)
+    columns = ", ".join(quote(str(field.column)) for field in fields)  # type: ignore[union-attr]
     # The type without its size, as Django's own bulk insert does: varchar(255)[] would truncate silently.
     arrays = ", ".join(f"%s::{str(field.db_type(connection)).split('(')[0]}[]" for field in fields)
     table = quote(Notification._meta.db_table)

@@ -10,7 +10,7 @@ from django.forms import HiddenInput, Textarea
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -156,7 +156,7 @@ def escaped(text) -> str:
     """``conditional_escape(text)`` for a select's hundreds of values and labels, without the lazy-argument check
     Django's ``escape`` makes on each call (a third of their drawing)."""
     text = str(text)
-    return text if isinstance(text, SafeData) else html.escape(text)
+    return text if isinstance(text, SafeString) else html.escape(text)
 
 
 def choice_options(choices, values: list[str], *, multiple: bool = False) -> str:
@@ -186,7 +186,7 @@ LABEL_END_PUNCTUATION = ":?.!"
 def label_markup(field) -> str:
     """``field.label_tag()``, Django's ``label.html`` written directly."""
     form = field.form
-    contents = conditional_escape(field.label)
+    contents: str = conditional_escape(field.label)
     suffix = field.field.label_suffix if field.field.label_suffix is not None else form.label_suffix
     if suffix and field.label and field.label[-1] not in _(LABEL_END_PUNCTUATION):
         contents = f"{contents}{conditional_escape(suffix)}"
