@@ -2,9 +2,9 @@
 
 A floor is what the database alone needs for the page: the page's rows (the columns the response shows,
 the same order, the same page) and the total for the paginator, in one statement. The page's ids are
-chosen first in a small ``page`` query (with ``count(*) OVER ()``), the shown columns are joined to
-those rows only. The SQL runs on PostgreSQL and SQLite alike; it names tables and columns directly,
-as a person writing it would.
+chosen first in a small ``page`` query (``counted``: the total by a scalar subquery, the page by the index
+that serves its order), the shown columns are joined to those rows only. The SQL runs on PostgreSQL and
+SQLite alike; it names tables and columns directly, as a person writing it would.
 
 This module imports nothing of Django: the bare WSGI app of the HTTP benchmark (``wsgi_floor``) serves
 the queue's floor with psycopg alone.
@@ -84,6 +84,14 @@ def in_scope(unit_ids: frozenset[int] | None, unit_column: str, township_column:
     return f" AND ({unit_column} IN ({listed}) OR {township_column} IN ({listed}))"
 
 
+def counted(select: str, source: str, order: str) -> str:
+    """``SELECT select … FROM … WHERE … ORDER BY order LIMIT %s`` with ``total``, the number of all the rows of
+    ``source`` (its FROM and WHERE; its parameters come twice, the count's first), counted by a scalar subquery
+    the database runs once. Counted by ``count(*) OVER ()`` every match was read whole before the LIMIT could stop
+    the scan: at a million cases the dispatch floor took 14 ms rather than 4, the inbox's 2 rather than 0.5."""
+    return f"SELECT {select}, (SELECT count(*) {source}) AS total {source} ORDER BY {order} LIMIT %s"
+
+
 def case_list(page_sql: str, order: str, params: tuple, *extra) -> Query:
     """Cases of a page chosen by ``page_sql`` (which selects ``id``, the order's columns and ``total``)."""
     extra_columns = tuple(extra)
@@ -94,26 +102,33 @@ def case_list(page_sql: str, order: str, params: tuple, *extra) -> Query:
     return Query(sql, params, names(CASE_COLUMNS + extra_columns))
 
 
+QUEUE_SOURCE = "FROM cases_case c WHERE c.assignee_id = %s AND c.state IN ('assigned', 'resolved')"
+
+
 def queue_api(*, assignee_id: int, page_size: int) -> Query:
     """``GET cases/?assignee=me&state=assigned&state=resolved&ordering=resolution_due_at``."""
     return case_list(
-        "SELECT c.id, c.resolution_due_at, count(*) OVER () AS total FROM cases_case c "
-        "WHERE c.assignee_id = %s AND c.state IN ('assigned', 'resolved') "
-        "ORDER BY c.resolution_due_at ASC NULLS LAST, c.id DESC LIMIT %s",
+        counted(
+            "c.id, c.resolution_due_at",
+            QUEUE_SOURCE,
+            "c.resolution_due_at ASC NULLS LAST, c.id DESC",
+        ),
         "page.resolution_due_at ASC NULLS LAST, page.id DESC",
-        (assignee_id, page_size),
+        (assignee_id, assignee_id, page_size),
     )
 
 
 def queue_page(*, assignee_id: int, now: datetime, page_size: int) -> Query:
     """``/queue/``: late cases first, then by resolution deadline."""
+    # Late ones come first by the deadline alone (a resolved case has none), so the page reads the index in order.
     return case_list(
-        "SELECT c.id, (c.state IN ('opened', 'assigned') AND c.resolution_due_at < %s) AS late, c.resolution_due_at, "
-        "count(*) OVER () AS total FROM cases_case c "
-        "WHERE c.assignee_id = %s AND c.state IN ('assigned', 'resolved') "
-        "ORDER BY late DESC, c.resolution_due_at ASC NULLS LAST, c.id ASC LIMIT %s",
+        counted(
+            "c.id, (c.state IN ('opened', 'assigned') AND c.resolution_due_at < %s) AS late, c.resolution_due_at",
+            QUEUE_SOURCE,
+            "c.resolution_due_at ASC NULLS LAST, c.id ASC",
+        ),
         "page.late DESC, page.resolution_due_at ASC NULLS LAST, page.id ASC",
-        (now, assignee_id, page_size),
+        (now, assignee_id, assignee_id, page_size),
         ("late", "page.late"),
     )
 
@@ -125,12 +140,10 @@ def overdue(*, now: datetime, scope: frozenset[int] | None, page_size: int) -> Q
     # asks for that expression too; without a scope it needs no enterprise to join.
     holder_due = "CASE WHEN c.state = 'opened' THEN c.response_due_at ELSE c.resolution_due_at END"
     joined = "" if scope is None else " JOIN enterprises_enterprise pe ON pe.id = c.enterprise_id"
-    page = (
-        f"SELECT c.id, {holder_due} AS due_at, count(*) OVER () AS total FROM cases_case c{joined} "
-        f"WHERE c.state IN ('opened', 'assigned') AND {holder_due} < %s"
-        + in_scope(scope, "c.responsible_unit_id", "pe.township_id")
-        + f" ORDER BY {holder_due}, c.id LIMIT %s"
+    source = f"FROM cases_case c{joined} WHERE c.state IN ('opened', 'assigned') AND {holder_due} < %s" + in_scope(
+        scope, "c.responsible_unit_id", "pe.township_id"
     )
+    page = counted(f"c.id, {holder_due} AS due_at", source, f"{holder_due}, c.id")
     columns = (
         ("id", "c.id"),
         ("number", "c.number"),
@@ -167,7 +180,7 @@ def overdue(*, now: datetime, scope: frozenset[int] | None, page_size: int) -> Q
         "ORDER BY ev.created_at DESC, ev.id DESC LIMIT 1) "
         "LEFT JOIN auth_user la ON la.id = le.actor_id ORDER BY page.due_at, page.id"
     )
-    return Query(sql, (now, page_size, now), names(columns))
+    return Query(sql, (now, now, page_size, now), names(columns))
 
 
 # The case list's ``SEARCH_COUNT_LIMIT`` (workflow/api/cases.py): this module imports no Django, a test keeps
@@ -217,9 +230,11 @@ def dispatch(*, page_size: int) -> Query:
     """``/dispatch/``: opened cases, returned ones first with why they came back, then by routing deadline; with
     the route filing would take (the enterprise's serving cadre)."""
     return case_list(
-        "SELECT c.id, c.sent_back_at, c.response_due_at, c.filed_at, count(*) OVER () AS total FROM cases_case c "
-        "WHERE c.state = 'opened' "
-        "ORDER BY c.sent_back_at DESC NULLS LAST, c.response_due_at ASC NULLS LAST, c.filed_at ASC, c.id ASC LIMIT %s",
+        counted(
+            "c.id, c.sent_back_at, c.response_due_at, c.filed_at",
+            "FROM cases_case c WHERE c.state = 'opened'",
+            "c.sent_back_at DESC NULLS LAST, c.response_due_at ASC NULLS LAST, c.filed_at ASC, c.id ASC",
+        ),
         "page.sent_back_at DESC NULLS LAST, page.response_due_at ASC NULLS LAST, page.filed_at ASC, page.id ASC",
         (page_size,),
         ("township", "(SELECT t.name FROM enterprises_unit t WHERE t.id = e.township_id)"),
@@ -239,12 +254,14 @@ def dispatch(*, page_size: int) -> Query:
 def my_cases(*, enterprise_ids: list[int], page_size: int) -> Query:
     """``/my/cases/``: what waits for the enterprise's confirmation first, soonest due; then newest."""
     return case_list(
-        "SELECT c.id, (c.state = 'resolved') AS waits, "
-        "CASE WHEN c.state = 'resolved' THEN c.confirmation_due_at END AS confirm_by, c.filed_at, "
-        f"count(*) OVER () AS total FROM cases_case c WHERE c.enterprise_id IN ({placeholders(enterprise_ids)}) "
-        "ORDER BY waits DESC, confirm_by ASC NULLS LAST, c.filed_at DESC, c.id DESC LIMIT %s",
+        counted(
+            "c.id, (c.state = 'resolved') AS waits, "
+            "CASE WHEN c.state = 'resolved' THEN c.confirmation_due_at END AS confirm_by, c.filed_at",
+            f"FROM cases_case c WHERE c.enterprise_id IN ({placeholders(enterprise_ids)})",
+            "waits DESC, confirm_by ASC NULLS LAST, c.filed_at DESC, c.id DESC",
+        ),
         "page.waits DESC, page.confirm_by ASC NULLS LAST, page.filed_at DESC, page.id DESC",
-        (*enterprise_ids, page_size),
+        (*enterprise_ids, *enterprise_ids, page_size),
     )
 
 
@@ -317,11 +334,12 @@ def inbox(*, user_id: int, now: datetime, page_size: int) -> Query:
         ("visible_from", "n.visible_from"),
         ("read_at", "n.read_at"),
     )
-    sql = (
-        f"SELECT {select_list(columns)}, count(*) OVER () AS total FROM notifications_notification n "
-        "WHERE n.recipient_id = %s AND n.visible_from <= %s ORDER BY n.visible_from DESC, n.id DESC LIMIT %s"
+    sql = counted(
+        select_list(columns),
+        "FROM notifications_notification n WHERE n.recipient_id = %s AND n.visible_from <= %s",
+        "n.visible_from DESC, n.id DESC",
     )
-    return Query(sql, (user_id, now, page_size), names(columns))
+    return Query(sql, (user_id, now, user_id, now, page_size), names(columns))
 
 
 def rectifications(*, scope: frozenset[int] | None, page_size: int) -> Query:
@@ -344,12 +362,17 @@ def rectifications(*, scope: frozenset[int] | None, page_size: int) -> Query:
         ("assignee_first_name", "a.first_name"),
         ("assignee_last_name", "a.last_name"),
     )
-    page = (
-        "SELECT r.id, r.due_at, count(*) OVER () AS total FROM supervision_rectification r "
-        "JOIN cases_case pc ON pc.id = r.case_id JOIN enterprises_enterprise pe ON pe.id = pc.enterprise_id "
-        "WHERE 1 = 1"
-        + in_scope(scope, "pc.responsible_unit_id", "pe.township_id")
-        + " ORDER BY r.due_at, r.id LIMIT %s"
+    # Without a scope no case or enterprise is needed to choose them (every rectification has both).
+    joined = (
+        ""
+        if scope is None
+        else " JOIN cases_case pc ON pc.id = r.case_id JOIN enterprises_enterprise pe ON pe.id = pc.enterprise_id"
+    )
+    page = counted(
+        "r.id, r.due_at",
+        f"FROM supervision_rectification r{joined} WHERE 1 = 1"
+        + in_scope(scope, "pc.responsible_unit_id", "pe.township_id"),
+        "r.due_at, r.id",
     )
     sql = (
         f"WITH page AS ({page}) SELECT {select_list(columns)}, page.total FROM page "
@@ -378,12 +401,12 @@ def meetings(*, jurisdiction_ids: frozenset[int], page_size: int) -> Query:
         ),
     )
     listed = ", ".join(str(int(unit_id)) for unit_id in sorted(jurisdiction_ids)) or "NULL"
-    sql = (
-        f"SELECT {select_list(columns)}, count(*) OVER () AS total FROM supervision_meeting m "
-        "JOIN enterprises_unit j ON j.id = m.jurisdiction_id JOIN auth_user ch ON ch.id = m.chair_id "
-        f"WHERE m.jurisdiction_id IN ({listed}) "
-        "ORDER BY CASE WHEN m.state = 'planned' THEN 0 ELSE 1 END, CASE WHEN m.state = 'planned' THEN m.held_on END, "
-        "m.held_on DESC, m.id DESC LIMIT %s"
+    sql = counted(
+        select_list(columns),
+        "FROM supervision_meeting m JOIN enterprises_unit j ON j.id = m.jurisdiction_id "
+        f"JOIN auth_user ch ON ch.id = m.chair_id WHERE m.jurisdiction_id IN ({listed})",
+        "CASE WHEN m.state = 'planned' THEN 0 ELSE 1 END, CASE WHEN m.state = 'planned' THEN m.held_on END, "
+        "m.held_on DESC, m.id DESC",
     )
     return Query(sql, (page_size,), names(columns))
 
@@ -399,10 +422,11 @@ def circulars(*, page_size: int) -> Query:
         ("published_at", "ci.published_at"),
         ("jurisdiction", "j.name"),
     )
-    sql = (
-        f"SELECT {select_list(columns)}, count(*) OVER () AS total FROM supervision_circular ci "
-        "JOIN enterprises_unit j ON j.id = ci.jurisdiction_id WHERE ci.state = 'published' "
-        "ORDER BY ci.published_at DESC NULLS FIRST, ci.created_at DESC, ci.id DESC LIMIT %s"
+    sql = counted(
+        select_list(columns),
+        "FROM supervision_circular ci JOIN enterprises_unit j ON j.id = ci.jurisdiction_id "
+        "WHERE ci.state = 'published'",
+        "ci.published_at DESC NULLS FIRST, ci.created_at DESC, ci.id DESC",
     )
     return Query(sql, (page_size,), names(columns))
 
