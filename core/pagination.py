@@ -1,6 +1,10 @@
-"""Pagination that counts a list only when it is longer than one page."""
+"""Pagination that spares a list its separate ``COUNT`` query: counted only when longer than one page, or
+counted by the page's own query."""
+
+from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 
 FIRST_PAGE = (None, "", "1", 1)
 
@@ -31,3 +35,46 @@ class ShortListPaginator(Paginator):
         """The list's length, learnt from its first page: ``count`` is a cached property, set it is never asked of
         the database."""
         self.count = count
+
+
+def with_total(rows: QuerySet, *, matches: QuerySet) -> QuerySet:
+    """``rows`` with ``total`` on each, the number of ``matches`` (the same rows, without what only a page
+    shows), counted by a subquery of the page's own query that depends on no row: a page and its paginator's
+    count in one round trip. Read with ``TotalInPagePaginator``."""
+    # COUNT as a plain function, not the aggregate: an aggregate would group the subquery by its columns.
+    count = matches.order_by().values(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+    return rows.annotate(total=Subquery(count))
+
+
+class TotalInPagePaginator(Paginator):
+    """Reads a page whose rows carry the total (``with_total``): counting costs no query of its own. Only a page
+    past the last, with no row to tell, is counted apart, to refuse it (``page``) or show the last (``get_page``)
+    as Django's paginator does.
+    """
+
+    object_list: QuerySet[Any]
+
+    def get_page(self, number) -> Page:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        page = self._page_read(number) if number >= 1 else None
+        return page if page is not None else super().get_page(number)
+
+    def page(self, number) -> Page:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            return super().page(number)
+        page = self._page_read(number) if number >= 1 else None
+        return page if page is not None else super().page(number)
+
+    def _page_read(self, number: int) -> Page | None:
+        """The page, unless it is past the last (no rows there to carry the total)."""
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page])
+        if not rows and number > 1:
+            return None
+        self.count = rows[0].total if rows else 0  # a cached_property: set, it is never computed
+        return Page(rows, number, self)

@@ -1,10 +1,11 @@
-"""The paginator of the meetings and circulars lists and of a search: a list that fits on its first page is read
-without being counted; any other page, or a longer list, reads as Django's paginator reads it."""
+"""The paginators that spare a list its COUNT query. The meetings and circulars lists and a search: a list that
+fits on its first page is read without being counted; any other page, or a longer list, reads as Django's
+paginator reads it. The queue and the overdue list: every page's rows carry the total."""
 
 import pytest
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 
-from core.pagination import ShortListPaginator
+from core.pagination import ShortListPaginator, TotalInPagePaginator, with_total
 from enterprises.models import Unit
 
 
@@ -41,3 +42,27 @@ def test_it_serves_the_apis_first_page_of_a_short_list_in_one_query(district, dj
         page = ShortListPaginator(units(), 100).page(1)
         shown = (list(page), page.paginator.count)
     assert shown == (every_unit, len(every_unit))
+
+
+def counted_units():
+    return with_total(units(), matches=Unit.objects.all())
+
+
+@pytest.mark.parametrize("number", [None, "1", "2", "3"])
+def test_it_reads_a_page_and_the_lists_total_in_one_query(district, django_assert_num_queries, number):
+    django = Paginator(units(), 4).get_page(number)
+    with django_assert_num_queries(1):
+        page = TotalInPagePaginator(counted_units(), 4).get_page(number)
+        shown = (list(page), page.number, page.paginator.count, page.paginator.num_pages)
+    assert shown == (list(django), django.number, django.paginator.count, django.paginator.num_pages)
+
+
+@pytest.mark.parametrize("number", ["99", "not a number", "0", "-1"])
+def test_it_shows_the_page_djangos_paginator_shows_for_a_page_that_is_not_there(district, number):
+    ours, django = TotalInPagePaginator(counted_units(), 4).get_page(number), Paginator(units(), 4).get_page(number)
+    assert (list(ours), ours.number, ours.paginator.count) == (list(django), django.number, django.paginator.count)
+
+
+def test_it_refuses_the_api_a_page_past_the_last_as_djangos_paginator_does(district):
+    with pytest.raises(EmptyPage):
+        TotalInPagePaginator(counted_units(), 4).page(99)

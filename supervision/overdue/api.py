@@ -7,9 +7,6 @@ through ``cases_visible_to``, so a supervisor sees only their jurisdiction.
 from tempfile import TemporaryFile
 from typing import Any
 
-from django.core.paginator import Page
-from django.core.paginator import Paginator as DjangoPaginator
-from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +20,7 @@ from rest_framework.response import Response
 from cases.models import Case, UrgingLevel
 from core.api import IdField, Pagination, signed_in_user
 from core.errors import InvalidInput, NotPermitted
+from core.pagination import TotalInPagePaginator
 from core.people import person_name
 from enterprises.api import PersonSerializer
 from workflow.api import NamedSerializer
@@ -167,28 +165,6 @@ def _person(row: Any) -> dict:
         first_name=row.assignee__first_name, last_name=row.assignee__last_name, username=row.assignee__username
     )
     return {"id": row.assignee_id, "username": row.assignee__username, "name": name}
-
-
-class TotalInPagePaginator(DjangoPaginator):
-    """Reads a page whose rows carry the total (``overdue_cases(counted=True)``): counting costs no query of
-    its own. Only a page past the last, with no row to tell, is counted apart: to refuse it as any list does.
-    """
-
-    object_list: QuerySet[Any]  # rows with a ``total``, as OVERDUE_LIST_COLUMNS
-
-    def page(self, number: int | str) -> Page:
-        try:
-            number = int(number)
-        except (TypeError, ValueError):
-            return super().page(number)
-        if number < 1:
-            return super().page(number)
-        bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page])
-        if not rows and number > 1:
-            return super().page(number)
-        self.count = rows[0].total if rows else 0  # a cached_property: set, it is never computed
-        return Page(rows, number, self)
 
 
 class OverduePagination(Pagination):

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth.models import User
 from django.db.models import Case as Conditional
-from django.db.models import Count, F, Func, IntegerField, JSONField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Count, F, IntegerField, JSONField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cases.models import Case, CaseEvent, CaseState, EventAction, holder_due, holder_overdue_q
 from cases.selectors import cases_visible_to
+from core.pagination import with_total
 from core.people import person_name
 from workflow.deadlines import overdue_cutoff
 from workflow.models import ClockKind, DeadlineCycle
@@ -220,9 +221,7 @@ def overdue_cases(
     )
     if not counted:
         return rows
-    # COUNT as a plain function, not the aggregate: an aggregate would group the subquery by its columns.
-    count = cases.order_by().values(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
-    return rows.annotate(total=Subquery(count))
+    return with_total(rows, matches=cases)
 
 
 def overdue_summary(cases: QuerySet[Case]) -> dict:

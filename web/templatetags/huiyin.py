@@ -221,10 +221,11 @@ def widget_markup(field) -> str:
 
 @register.simple_tag
 def form_fields(form) -> str:
-    """What ``{% include "web/partials/form_fields.html" %}`` draws, for a form without radios or checkboxes.
+    """A form's fields as every page draws them: errors, hidden inputs, then each field with its label, help and
+    errors (``web/partials/form_fields.html``, which draws a form with radios or checkboxes).
 
     The partial renders a template per label and per widget: the dispatch page's twenty assignment forms spent
-    half its time there. A form with radios or checkboxes is drawn by the partial.
+    half its time there, the case page's dozen forms a good part of its own.
     """
     fields = list(form)
     if any(getattr(field.field.widget, "input_type", "") in ("radio", "checkbox") for field in fields):

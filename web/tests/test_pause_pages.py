@@ -195,7 +195,7 @@ def test_it_lists_paused_cases_in_the_queue_and_my_cases_in_as_many_queries(dist
     carol, alice = signed_in(district.carol), signed_in(district.alice)
     # As many as without pauses (web/tests/test_queue.py, test_enterprise_pages.py): the pause is a column of
     # the case row. The enterprise's list counts no deadline of a paused case, so it reads no calendar.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         queue = carol.get("/queue/").content.decode()
     with django_assert_num_queries(6):
         mine = alice.get("/my/cases/").content.decode()

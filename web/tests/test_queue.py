@@ -17,7 +17,7 @@ from workflow.tests.helpers import assigned_case, reload, resolved_case, routed_
 
 from .helpers import bulk_assigned_cases, flashed, signed_in
 
-QUEUE_QUERIES = 7
+QUEUE_QUERIES = 6
 
 
 def row_numbers(page: str, numbers: list[str]) -> list[str]:

@@ -19,7 +19,7 @@ from django_fsm import has_transition_perm
 from cases.models import CaseState
 from cases.selectors import cases_visible_to
 from core.errors import ApplicationError
-from core.pagination import ShortListPaginator
+from core.pagination import ShortListPaginator, TotalInPagePaginator
 from enterprises.access import roles_for_user
 from enterprises.models import Role
 from enterprises.selectors import assignable_memberships, enterprises_user_files_for
@@ -139,7 +139,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = QueueFilter(request.GET, label_suffix="")
     chosen = filters.cleaned_data if filters.is_valid() else {}
     cases = queue_of(request.user, now=now, state=chosen.get("state", ""), overdue_only=chosen.get("overdue", False))
-    page = page_of(request, cases)
+    page = TotalInPagePaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"case": case, "can_sign_for": can_sign_for(case, request.user)} for case in page]
     query = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
     return render(
