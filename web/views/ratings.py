@@ -102,8 +102,15 @@ def rectification_rows(request: HttpRequest, page, bound: dict | None = None) ->
     return rows
 
 
+# What the list's rows show of a rectification's relations. Not who decided it: the seventh joined table made
+# PostgreSQL plan the page for 3.6 ms (1.3 without it) to run it in 0.3.
+LISTED_RELATIONS = ("case", "case__enterprise", "unit", "assignee", "submitted_by")
+
+
 def filtered_rectifications(user, form: RectificationFilterForm):
-    rows = rectifications_visible_to(user).order_by("due_at", "id")
+    rows = (
+        rectifications_visible_to(user).select_related(None).select_related(*LISTED_RELATIONS).order_by("due_at", "id")
+    )
     chosen = form.cleaned_data if form.is_valid() else {}
     if chosen.get("state"):
         rows = rows.filter(state=chosen["state"])
