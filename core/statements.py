@@ -1,5 +1,6 @@
-"""Statements compiled once per process, for the few queries asked on every request: compiling their SQL took
-longer than running it."""
+"""SQL written where the ORM's own costs more than the database's work: statements compiled once per process, for
+the few queries asked on every request (compiling their SQL took longer than running it), and a cursor binding
+a batch's arrays on the server."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
