@@ -350,7 +350,6 @@ def test_it_renders_the_case_page_in_a_fixed_number_of_queries(district, django_
     assert response.content.decode().count('<li class="timeline__item') == filed_and_routed + 3 * replies
 
 
-
 def test_it_shows_the_cases_a_case_names_read_with_the_case(district, django_assert_num_queries):
     first, parent, answer, case = (assigned_case(district) for _ in range(4))
     services.case_merge(case=case, into=answer, acting_user=district.dora)
