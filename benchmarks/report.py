@@ -124,6 +124,7 @@ def section(
     repeat: int,
     command: str,
     lists: list[ListResult],
+    pages: list[TimedResult],
     timed: list[TimedResult],
     jobs: list[TimedResult],
     http: HttpResult | None,
@@ -148,6 +149,9 @@ def section(
         lines += list_table(lists) + [""]
     if http is not None:
         lines += [f"Over HTTP ({http.seconds} s per wrk run, alternating):", ""] + http_table(http) + [""]
+    if pages:
+        lines += ["Pages, timed alone (no floor; the last column: the page asked for):", ""]
+        lines += timed_table(pages) + [""]
     if timed:
         lines += ["Rankings (the rates API as the district supervisor, from a snapshot of counts; no floor):", ""]
         lines += timed_table(timed) + [""]

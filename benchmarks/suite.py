@@ -81,6 +81,7 @@ class Context:
 
     at: datetime
     cadre: object
+    cadre_case: int  # the middle one of the cadre's assigned cases, by id
     supervisor: object
     dispatcher: object
     contact: object
@@ -117,9 +118,12 @@ class Context:
         )
         contact = EnterpriseContact.objects.filter(enterprise_id=busiest["enterprise_id"]).order_by("pk").first()
         enterprise_name = contact.enterprise.name
+        cadre = busiest_serving_cadre()
+        assigned = Case.objects.filter(assignee=cadre, state=CaseState.ASSIGNED).order_by("pk")
         return cls(
             at=at,
-            cadre=busiest_serving_cadre(),
+            cadre=cadre,
+            cadre_case=assigned.values_list("pk", flat=True)[assigned.count() // 2],
             supervisor=supervisor_membership.user,
             dispatcher=dispatcher_membership.user,
             contact=contact.user,
@@ -463,6 +467,22 @@ RATES = tuple(
     for by in ("unit", "cadre")
     for span in ("month", "quarter", "year")
 )
+
+
+# One page, timed alone: what cadres and enterprises open most.
+PAGES = (TimedBenchmark("case-page", "one case's page as its cadre", "cadre", lambda c: f"/cases/{c.cadre_case}/"),)
+
+
+def run_page(benchmark: TimedBenchmark, context: Context, repeat: int) -> TimedResult:
+    client, headers = context.client(getattr(context, benchmark.persona), api=False)
+    url = benchmark.url(context)
+    result = TimedResult(benchmark, detail=url)
+    request(client, url, headers)  # warm-up: templates, caches, the database's buffers
+    for _ in range(repeat):
+        elapsed, result.queries, content = request(client, url, headers)
+        result.seconds.append(elapsed)
+        result.size = len(content)
+    return result
 
 
 def run_timed(benchmark: TimedBenchmark, context: Context, repeat: int) -> TimedResult:

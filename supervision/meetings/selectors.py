@@ -23,9 +23,11 @@ from .models import AgendaItem, FlagState, Meeting, MeetingFlag
 from .permissions import may_see_meetings
 
 
-def pending_flag_of(user: User, *, case: Case) -> MeetingFlag | None:
-    """The case's flag waiting for the meeting, as an official sees it; None for enterprise users."""
-    return flags_visible_to(user).filter(case=case, state=FlagState.PENDING).first()
+def pending_flag_of(case: Case) -> MeetingFlag | None:
+    """The case's flag waiting for the meeting, for a caller who has shown the user sees the case as an official
+    (``user_sees_internal``): then ``flags_visible_to`` would show it. Read by the case alone, it is not planned
+    with the gate's lists and the case's joins again."""
+    return MeetingFlag.objects.filter(case=case, state=FlagState.PENDING).select_related("flagged_by").first()
 
 
 def jurisdiction_units(jurisdiction: Unit) -> frozenset[int]:

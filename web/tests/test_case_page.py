@@ -5,7 +5,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from cases.models import Attachment, CaseState, Closure, Comment, Visibility
+from cases.models import Attachment, Case, CaseState, Closure, Comment, Visibility
 from workflow import services
 from workflow.models import ExtensionRequest
 from workflow.tests.helpers import (
@@ -344,7 +344,20 @@ def test_it_renders_the_case_page_in_a_fixed_number_of_queries(district, django_
         )
     carol = signed_in(district.carol)
     # With the pending meeting flag, the sub-cases, the clock's pauses, the visit it came from and the common problem.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         response = carol.get(case_url(case))
     filed_and_routed = 2
     assert response.content.decode().count('<li class="timeline__item') == filed_and_routed + 3 * replies
+
+
+def test_it_shows_the_cases_a_case_names_read_with_the_case(district, django_assert_num_queries):
+    first, parent, answer, case = (assigned_case(district) for _ in range(4))
+    services.case_merge(case=case, into=answer, acting_user=district.dora)
+    Case.objects.filter(pk=case.pk).update(follows_up=first, parent=parent)
+    carol = signed_in(district.carol)
+    # Those of a case naming none, read with the case: one more asks whether carol sees the parent (a sub-case's
+    # assignee may not), one less reads the working-day calendar (a merged case is closed: no deadline shown).
+    with django_assert_num_queries(17):
+        page = carol.get(case_url(case)).content.decode()
+    for named in (first, parent, answer):
+        assert f'<a href="/cases/{named.pk}/">{named.number} {named.title}</a>' in page

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -109,11 +110,10 @@ class CasePage:
 
     @property
     def pending_flag(self):
-        """The case's flag waiting for the joint review meeting; read for officials only, once."""
+        """The case's flag waiting for the joint review meeting; read once, for those who see the case as officials
+        (who alone see its flags)."""
         if self._pending_flag is None:
-            self._pending_flag = (
-                pending_flag_of(self.user, case=self.case) if self.roles.is_official else None
-            ) or False
+            self._pending_flag = (pending_flag_of(self.case) if self.sees_internal else None) or False
         return self._pending_flag or None
 
     def may_flag(self) -> bool:
@@ -172,10 +172,10 @@ class CasePage:
             }
             for event in events
         ]
-        follow_ups = list(cases_visible_to(user).filter(follows_up=case).order_by("filed_at"))
-        sub_cases = list(
-            cases_visible_to(user).filter(parent=case).select_related("responsible_unit", "assignee").order_by("number")
-        )
+        # The case's follow-ups and sub-cases the user sees, in one query.
+        linked = list(cases_visible_to(user).filter(Q(follows_up=case) | Q(parent=case)))
+        follow_ups = sorted((row for row in linked if row.follows_up_id == case.pk), key=lambda row: row.filed_at)
+        sub_cases = sorted((row for row in linked if row.parent_id == case.pk), key=lambda row: row.number)
         extensions = (
             list(case.extension_requests.select_related("requested_by", "decided_by").order_by("created_at"))
             if self.sees_internal

@@ -35,7 +35,7 @@ def dataset_moment() -> datetime:
     return (newest + timedelta(minutes=1)).replace(second=0, microsecond=0)
 
 
-NAMES = frozenset([b.name for b in suite.LISTS] + [b.name for b in suite.RATES] + list(JOBS))
+NAMES = frozenset([b.name for b in suite.LISTS + suite.PAGES + suite.RATES] + list(JOBS))
 
 
 def chosen(name: str, only: list[str]) -> bool:
@@ -70,7 +70,7 @@ class Command(BaseCommand):
         if moment is None or moment.tzinfo is None:
             raise CommandError("--at needs an ISO 8601 moment with a zone.")
         self.prepare_static_files()
-        lists, timed, jobs = [], [], []
+        lists, pages, timed, jobs = [], [], [], []
         # DEBUG off as in production (with it, Django keeps every query); the test client's host allowed.
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
         with time_machine.travel(moment, tick=False), override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
@@ -89,6 +89,13 @@ class Command(BaseCommand):
                         f"{benchmark.name}: {report.duration(suite.p50(result.page_seconds))} against "
                         f"{report.duration(suite.p50(result.floor_seconds))}, {result.queries} queries, "
                         f"rows {'agree' if result.agree else 'DIFFER'}"
+                    )
+            for benchmark in suite.PAGES:
+                if chosen(benchmark.name, only):
+                    result = suite.run_page(benchmark, context, repeat)
+                    pages.append(result)
+                    self.say(
+                        f"{benchmark.name}: {report.duration(suite.p50(result.seconds))}, {result.queries} queries"
                     )
             for benchmark in suite.RATES:
                 if chosen(benchmark.name, only):
@@ -118,6 +125,7 @@ class Command(BaseCommand):
             repeat=repeat,
             command="manage.py bench " + shlex.join(sys.argv[2:]),
             lists=lists,
+            pages=pages,
             timed=timed,
             jobs=jobs,
             http=http_result,
