@@ -176,13 +176,16 @@ class SearchableSelect(forms.Select):
             attrs["multiple"] = True
         select_id = conditional_escape(attrs.get("id", ""))
         options = choice_options(self.choices, self.format_value(value), multiple=self.allow_multiple_selected)
+        # Outside the f-string: makemessages does not read inside one, and would drop their translations.
+        placeholder = conditional_escape(_("Type a name or a unit to find more"))
+        label = conditional_escape(_("Find in the list below"))
         # form="searchable-detached" names no form: the box sends its text to the search only, never with the form.
         return mark_safe(
             '<div class="searchable">\n'
             f'  <input type="search" name="q" form="searchable-detached" class="searchable__query" '
             f'id="{select_id}_search" autocomplete="off"\n'
-            f'         placeholder="{conditional_escape(_("Type a name or a unit to find more"))}" '
-            f'aria-label="{conditional_escape(_("Find in the list below"))}"\n'
+            f'         placeholder="{placeholder}" '
+            f'aria-label="{label}"\n'
             f'         aria-controls="{select_id}" hx-get="{conditional_escape(self.search_url)}" '
             'hx-trigger="input changed delay:250ms, search"\n'
             f'         hx-target="#{select_id}" hx-swap="innerHTML" hx-sync="this:replace">\n'
