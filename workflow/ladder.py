@@ -37,7 +37,10 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
 FAILED_STEP_RETRY = timedelta(hours=1)
 
-Row = TypeVar("Row", bound=models.Model)
+
+# A model instance, or a ladder's own NamedTuple of the columns it reads (``Ladder.read``); either has ``pk``,
+# ``reminder_step`` and ``due_at``.
+Row = TypeVar("Row", bound=Any)
 Reminder = tuple[list, Message]
 
 
@@ -118,12 +121,12 @@ def due_steps(
 class Ladder(ABC, Generic[Row]):
     """What one kind of row brings to the engine. Subclasses set ``model``, ``running`` and ``related``."""
 
-    model: type[Row]
+    model: type[models.Model]
     #: Rows still on their ladder; the engine adds "reminder due by now".
     running: Q
     #: What ``audience_for``, ``recipients`` and ``message`` read, joined in the batch's one query.
     related: tuple[str, ...] = ()
-    #: Columns besides the step count that a claim writes (set on the row by ``on_steps``).
+    #: Columns besides the step count that a claim writes (their values given by ``claimed``).
     claim_fields: tuple[str, ...] = ()
 
     @abstractmethod
@@ -137,17 +140,25 @@ class Ladder(ABC, Generic[Row]):
     def recipients(self, audience: Any, row: Row, step: Step) -> list: ...
 
     @abstractmethod
-    def message(self, row: Row, step: Step, *, calendar: WorkCalendar, now: datetime) -> Message: ...
+    def message(self, row: Row, step: Step, *, audience: Any, calendar: WorkCalendar, now: datetime) -> Message:
+        """What the step tells; ``audience`` (``audience_for``) also holds what a batch's messages look up once."""
 
-    def on_steps(self, row: Row, steps: Sequence[Step], *, now: datetime) -> None:
-        """Change what the claim writes besides the step count (e.g. mark a breach). Nothing by default."""
+    def claimed(self, row: Row, steps: Sequence[Step], *, now: datetime) -> tuple:
+        """The values of ``claim_fields`` the claim writes for the row after these steps. None by default."""
+        return ()
 
     def act(self, row: Row, step: Step, *, now: datetime) -> bool:
         """Carry out a step that does something instead of telling someone; True if it did. None by default."""
         return False
 
-    def due(self, now: datetime) -> QuerySet[Row]:
+    def due(self, now: datetime) -> QuerySet:
         return self.model._default_manager.filter(self.running, remind_at__lte=now)
+
+    def read(self, locked: QuerySet) -> list[Row]:
+        """The claimed rows, as the ladder reads them: model instances with their ``related`` ones by default."""
+        if self.related:  # select_related() with no names would follow every foreign key
+            locked = locked.select_related(*self.related)
+        return list(locked)
 
     def sweep(self, *, now: datetime, calendar: WorkCalendar, limit: int = BATCH_SIZE) -> SweepReport:
         """Every reminder due now, a batch at a time. Outside working hours nothing is sent: it waits for
@@ -166,29 +177,30 @@ class Ladder(ABC, Generic[Row]):
         rows = self.due(now)
         if ids is not None:
             rows = rows.filter(pk__in=list(ids))
-        if self.related:  # select_related() with no names would follow every foreign key
-            rows = rows.select_related(*self.related)
         # Only the ladder's own rows are locked: the joined ones may be on the nullable side of an outer join.
         locked = rows.select_for_update(skip_locked=True, of=("self",))
-        return list(locked.order_by("remind_at", "pk")[:limit])
+        return self.read(locked.order_by("remind_at", "pk")[:limit])
 
-    def _climb(self, rows: Sequence[Row], *, calendar: WorkCalendar, now: datetime) -> list[Reminder]:
-        """Move each row up its ladder (in memory), act on the steps that act, and collect the reminders."""
+    def _climb(
+        self, rows: Sequence[Row], *, calendar: WorkCalendar, now: datetime
+    ) -> tuple[list[tuple], list[Reminder]]:
+        """Move each row up its ladder, act on the steps that act, and collect the reminders. The rows are left as
+        they were read: the climb is the values each one's claim writes (its id, step count, next reminder and
+        ``claim_fields``)."""
         audience = self.audience_for(rows)
+        climbed: list[tuple] = []
         reminders: list[Reminder] = []
         for row in rows:
             steps, position, next_at = due_steps(self.steps(row), row, calendar, now)
-            row.reminder_step, row.remind_at = position, next_at  # type: ignore[attr-defined]  # every ladder's model has them
-            self.on_steps(row, steps, now=now)
+            climbed.append((row.pk, position, next_at, *self.claimed(row, steps, now=now)))
             for step in steps:
                 if not self.act(row, step, now=now):
-                    reminders.append(
-                        (self.recipients(audience, row, step), self.message(row, step, calendar=calendar, now=now))
-                    )
-        return reminders
+                    message = self.message(row, step, audience=audience, calendar=calendar, now=now)
+                    reminders.append((self.recipients(audience, row, step), message))
+        return climbed, reminders
 
-    def _write_climbed(self, rows: Sequence[Row]) -> None:
-        """Write each row's new step (and what ``on_steps`` changed) in one UPDATE joined to the new values.
+    def _write_climbed(self, climbed: Sequence[tuple]) -> None:
+        """Write each row's new step (and what ``claimed`` gave) in one UPDATE joined to the new values.
 
         Django's ``bulk_update`` builds a CASE of every row for every column: at a batch of 500, building
         and planning it took longer than everything else the sweep does. On PostgreSQL the values travel as
@@ -203,7 +215,10 @@ class Ladder(ABC, Generic[Row]):
         fields = (meta.pk, *columns)
         # The connection itself: each use of the ``connection`` proxy looks up this thread's, 2,000 times a batch.
         database = connections[DEFAULT_DB_ALIAS]
-        values = [[field.get_db_prep_value(getattr(row, field.attname), database) for row in rows] for field in fields]
+        values = [
+            [field.get_db_prep_value(value, database) for value in column]
+            for field, column in zip(fields, zip(*climbed, strict=True), strict=True)
+        ]
         quote = connection.ops.quote_name
         table = quote(meta.db_table)
         assignments = ", ".join(f"{quote(field.column)} = v.column{index}" for index, field in enumerate(columns, 2))  # type: ignore[arg-type]
@@ -214,7 +229,7 @@ class Ladder(ABC, Generic[Row]):
             source, params = f"unnest({arrays}) AS v({names})", values
         else:
             row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-            source = f"(VALUES {', '.join([row_sql] * len(rows))}) AS v"  # its columns are column1, column2…
+            source = f"(VALUES {', '.join([row_sql] * len(climbed))}) AS v"  # its columns are column1, column2…
             params = [value for row_values in zip(*values, strict=True) for value in row_values]
         with array_cursor() as cursor:
             cursor.execute(
@@ -232,8 +247,8 @@ class Ladder(ABC, Generic[Row]):
                 ids = [row.pk for row in rows]
                 if not rows:
                     return SweepReport(), 0
-                reminders = self._climb(rows, calendar=calendar, now=now)
-                self._write_climbed(rows)
+                climbed, reminders = self._climb(rows, calendar=calendar, now=now)
+                self._write_climbed(climbed)
                 notifications_create_many(items=reminders)
             return SweepReport(reminded=len(rows)), len(rows)
         except Exception:
@@ -248,8 +263,8 @@ class Ladder(ABC, Generic[Row]):
                     rows = self._locked_due(now, ids=[row_id], limit=1)
                     if not rows:
                         continue  # taken by another sweep meanwhile
-                    reminders = self._climb(rows, calendar=calendar, now=now)
-                    self._write_climbed(rows)
+                    climbed, reminders = self._climb(rows, calendar=calendar, now=now)
+                    self._write_climbed(climbed)
                     notifications_create_many(items=reminders)
             except Exception as error:
                 logger.exception("Reminder of %s %s failed; retrying in an hour", self.model.__name__, row_id)
