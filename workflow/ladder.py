@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Q, QuerySet
 
-from core.statements import array_cursor
+from core.statements import array_cursor, array_parameter
 from notifications.services import Message, notifications_create_many
 
 from .workdays import WorkCalendar
@@ -108,14 +108,17 @@ def due_steps(
     Steps whose time passed unseen (the sweep did not run, or it was after hours) are taken together;
     a warning before the deadline is skipped once the deadline itself has passed.
     """
-    taken, position = [], row.reminder_step
-    while position < len(steps) and steps[position].at(row, calendar) <= now:
+    taken: list[Step] = []
+    position = row.reminder_step
+    while position < len(steps):
         step = steps[position]
+        at = step.at(row, calendar)  # once: the first step not yet due is the next one
+        if at > now:
+            return taken, position, at
         if not (step.before_due and row.due_at <= now):
             taken.append(step)
         position += 1
-    next_at = steps[position].at(row, calendar) if position < len(steps) else None
-    return taken, position, next_at
+    return taken, position, None
 
 
 class Ladder(ABC, Generic[Row]):
@@ -224,8 +227,7 @@ class Ladder(ABC, Generic[Row]):
         assignments = ", ".join(f"{quote(field.column)} = v.column{index}" for index, field in enumerate(columns, 2))  # type: ignore[arg-type]
         if connection.vendor == "postgresql":
             names = ", ".join(f"column{index}" for index in range(1, len(fields) + 1))
-            # The type without its size: a varchar(20)[] would truncate, as Django's bulk insert also notes.
-            arrays = ", ".join(f"%s::{field.db_type(connection).split('(')[0]}[]" for field in fields)  # type: ignore[union-attr]
+            arrays = ", ".join(array_parameter(field) for field in fields)
             source, params = f"unnest({arrays}) AS v({names})", values
         else:
             row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"

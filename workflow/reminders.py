@@ -129,6 +129,20 @@ CLOCK_ROW_COLUMNS = (
 )
 
 
+class Assignee(NamedTuple):
+    """A clock's assignee as a recipient (``notifications.selectors.Recipient``) and the name a leader reads."""
+
+    pk: int
+    is_active: bool
+    email: str
+    first_name: str
+    last_name: str
+
+    def get_full_name(self) -> str:
+        """As ``User.get_full_name``."""
+        return f"{self.first_name} {self.last_name}".strip()
+
+
 class ClockAudience:
     """Everyone a batch of clocks can reach: each group in one query for the whole batch, read only once a step
     of the batch reaches it (a batch of warnings to assignees reads no enterprise's contacts); and what the
@@ -140,20 +154,19 @@ class ClockAudience:
         self.case_link = id_url_format("api:case-detail")
 
     @cached_property
-    def assignees(self) -> dict[int, User]:
-        """The people the clocks count against, by id, from the columns the claim read: only what notifications
-        read of a recipient (whether active, the address, the name). They are never saved."""
-        people: dict[int, User] = {}
-        for row in self.rows:
-            if row.responsible_id is not None and row.responsible_id not in people:
-                people[row.responsible_id] = User(
-                    id=row.responsible_id,
-                    is_active=bool(row.responsible_is_active),
-                    email=row.responsible_email or "",
-                    first_name=row.responsible_first_name or "",
-                    last_name=row.responsible_last_name or "",
-                )
-        return people
+    def assignees(self) -> dict[int, Assignee]:
+        """The people the clocks count against, by id, from the columns the claim read."""
+        return {
+            row.responsible_id: Assignee(
+                row.responsible_id,
+                bool(row.responsible_is_active),
+                row.responsible_email or "",
+                row.responsible_first_name or "",
+                row.responsible_last_name or "",
+            )
+            for row in self.rows
+            if row.responsible_id is not None
+        }
 
     @cached_property
     def heads(self) -> dict[int, list]:
