@@ -22,7 +22,7 @@ from core.links import id_url, id_url_format
 from enterprises.selectors import dispatchers, enterprise_contacts, enterprise_leaders, unit_heads
 from notifications.services import Message
 
-from .ladder import Ladder, Step, at_due, morning_before_due_day, morning_of_due_day
+from .ladder import Ladder, Step, at_due, morning_before_due_day, morning_of_due_day, of_due_at_only
 from .models import ClockKind, ClockPause, DeadlineCycle, PauseState
 from .workdays import WorkCalendar
 
@@ -41,10 +41,12 @@ LEADER_AFTER_WORKDAYS = 3
 RESPONSE_WARNING_HOURS = 4
 
 
+@of_due_at_only
 def response_warning(cycle: DeadlineCycle, calendar: WorkCalendar) -> datetime:
     return calendar.working_hours_before(cycle.due_at, RESPONSE_WARNING_HOURS)
 
 
+@of_due_at_only
 def overdue_for_leader(cycle: DeadlineCycle, calendar: WorkCalendar) -> datetime:
     """The morning of the working day on which the case becomes three working days overdue."""
     third_day = calendar.add_workdays(cycle.due_at, LEADER_AFTER_WORKDAYS).due_at.date()
