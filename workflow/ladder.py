@@ -37,7 +37,6 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
 FAILED_STEP_RETRY = timedelta(hours=1)
 
-
 # A model instance, or a ladder's own NamedTuple of the columns it reads (``Ladder.read``); either has ``pk``,
 # ``reminder_step`` and ``due_at``.
 Row = TypeVar("Row", bound=Any)
@@ -85,7 +84,7 @@ _OF_DUE_AT_ONLY: set[Callable] = set()
 
 def of_due_at_only(moment: Moment) -> Moment:
     """Mark a step's moment as reading nothing of the row but its ``due_at``: a batch computes it once per
-    deadline, not once per row (a sweep's fifty thousand clocks share a few hundred deadlines)."""
+    deadline, not once per row (most deadlines end at the close of a working day, so a batch's rows share few)."""
     _OF_DUE_AT_ONLY.add(moment)
     return moment
 
@@ -144,7 +143,8 @@ def due_steps(
 
 
 class Ladder(ABC, Generic[Row]):
-    """What one kind of row brings to the engine. Subclasses set ``model``, ``running`` and ``related``."""
+    """What one kind of row brings to the engine. Subclasses set ``model``, ``running`` and ``related``, or read
+    their rows as a NamedTuple of their own (``read``) where building a model instance per row costs too much."""
 
     model: type[models.Model]
     #: Rows still on their ladder; the engine adds "reminder due by now".
