@@ -13,7 +13,13 @@ from django.urls import get_script_prefix, reverse
 
 def id_url(view_name: str, object_id: int) -> str:
     """What ``reverse(view_name, args=[object_id])`` gives, under the current script prefix."""
-    return _id_url_format(get_script_prefix(), view_name) % int(object_id)
+    return id_url_format(view_name) % int(object_id)
+
+
+def id_url_format(view_name: str) -> str:
+    """The address of ``view_name`` with ``%d`` for the id, under the current script prefix: a batch of links
+    looks the prefix up once, not once each."""
+    return _id_url_format(get_script_prefix(), view_name)
 
 
 @cache

@@ -1,6 +1,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Min, Q, QuerySet
@@ -36,6 +37,20 @@ _UNREAD_COUNT = CompiledOnce(
 )
 
 
+class Recipient(Protocol):
+    """Whom a notification is for: a ``User``, or a row of the few of a person's columns notifications read (a
+    sweep reaches tens of thousands of people, and a model instance each cost more than their messages)."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+    @property
+    def email(self) -> str: ...
+
+
 def preference_default(user: User) -> NotificationPreference:
     """The unsaved defaults: e-mail is on for someone who has an address."""
     return NotificationPreference(user=user, email_enabled=bool(user.email))
@@ -45,7 +60,7 @@ def preference_for_user(user: User) -> NotificationPreference:
     return NotificationPreference.objects.filter(user=user).first() or preference_default(user)
 
 
-def preferences_for_users(users: Iterable[User]) -> dict[int, NotificationPreference]:
+def preferences_for_users(users: Iterable[Recipient]) -> dict[int, NotificationPreference]:
     """Preferences by user id in one query, the defaults for those who never changed theirs.
 
     The defaults are two shared, unsaved rows (with e-mail on, and off for those without an address): a

@@ -13,14 +13,14 @@ from typing import NamedTuple
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from core.statements import array_cursor
+from core.statements import array_cursor, array_parameter
 
 from .models import Delivery, DeliveryChannel, DeliveryStatus, Notification, NotificationPreference
-from .selectors import preference_default, preferences_for_users
+from .selectors import Recipient, preference_default, preferences_for_users
 from .tasks import deliveries_enqueue
 
 
@@ -95,7 +95,7 @@ def _frame_fill(frame: Frame, fill: dict[str, object]) -> tuple[str, str]:
     return (subject % fill).strip(), (body % fill).strip()
 
 
-def _channels_for(user: User, preference: NotificationPreference) -> list[DeliveryChannel]:
+def _channels_for(user: Recipient, preference: NotificationPreference) -> list[DeliveryChannel]:
     channels = []
     if preference.email_enabled and user.email:
         channels.append(DeliveryChannel.EMAIL)
@@ -104,14 +104,14 @@ def _channels_for(user: User, preference: NotificationPreference) -> list[Delive
     return channels
 
 
-def notifications_create(*, recipients: Iterable[User | None], message: Message) -> list[Notification]:
+def notifications_create(*, recipients: Iterable[Recipient | None], message: Message) -> list[Notification]:
     """One notification per distinct active recipient, in their language; an existing key is skipped.
 
     Returns the notifications this call created."""
     return [Notification(pk=pk, **row._asdict()) for row, pk in _notifications_insert([(recipients, message)])]
 
 
-def notifications_create_many(*, items: Iterable[tuple[Iterable[User | None], Message]]) -> int:
+def notifications_create_many(*, items: Iterable[tuple[Iterable[Recipient | None], Message]]) -> int:
     """Many messages at once, e.g. a batch of reminders, in a constant number of queries; how many it created.
 
     Runs in the caller's transaction; repeated keys (a second sweep, a retried task) are skipped.
@@ -134,9 +134,9 @@ class NewRow(NamedTuple):
     visible_from: datetime
 
 
-def _notifications_insert(items: Iterable[tuple[Iterable[User | None], Message]]) -> list[tuple[NewRow, int]]:
+def _notifications_insert(items: Iterable[tuple[Iterable[Recipient | None], Message]]) -> list[tuple[NewRow, int]]:
     """Write the notifications and their deliveries; the rows created, each with its id."""
-    wanted: dict[str, tuple[User, Message]] = {}
+    wanted: dict[str, tuple[Recipient, Message]] = {}
     for recipients, message in items:
         for user in recipients:
             if user is not None and user.is_active:
@@ -202,11 +202,11 @@ def _insert_new(rows: list[NewRow], *, now: datetime) -> dict[str, int]:
         Notification.objects.bulk_create([Notification(**row._asdict()) for row in rows], ignore_conflicts=True)
         inserted = Notification.objects.filter(key__in=[row.key for row in rows], created_at=now)
         return dict(inserted.values_list("key", "pk"))
-    fields = [Notification._meta.get_field(name) for name in NewRow._fields]
+    # The model's own columns: fields, not the reverse relations get_field may also return.
+    fields: list[Field] = [Notification._meta.get_field(name) for name in NewRow._fields]  # type: ignore[misc]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(field.column)) for field in fields)  # type: ignore[union-attr]
-    # The type without its size, as Django's own bulk insert does: varchar(255)[] would truncate silently.
-    arrays = ", ".join(f"%s::{str(field.db_type(connection)).split('(')[0]}[]" for field in fields)
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    arrays = ", ".join(array_parameter(field) for field in fields)
     table = quote(Notification._meta.db_table)
     with array_cursor() as cursor:
         cursor.execute(

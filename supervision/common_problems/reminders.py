@@ -62,7 +62,9 @@ class CommonProblemLadder(Ladder[CommonProblem]):
             recipients += [user for user, units in audience.supervisors.items() if row.unit_id in units]
         return recipients
 
-    def message(self, row: CommonProblem, step: Step, *, calendar: WorkCalendar, now: datetime) -> Message:
+    def message(
+        self, row: CommonProblem, step: Step, *, audience: CommonProblemAudience, calendar: WorkCalendar, now: datetime
+    ) -> Message:
         due = int(row.due_at.timestamp())
         return Message(
             kind=step.kind,

@@ -78,7 +78,9 @@ class MilestoneLadder(Ladder[Milestone]):
         township_id = row.project.enterprise.township_id
         return [row.project.leader] + [user for user, units in audience.leaders.items() if township_id in units]
 
-    def message(self, row: Milestone, step: Step, *, calendar: WorkCalendar, now: datetime) -> Message:
+    def message(
+        self, row: Milestone, step: Step, *, audience: MilestoneAudience, calendar: WorkCalendar, now: datetime
+    ) -> Message:
         due = int(row.due_at.timestamp())
         return Message(
             kind=step.kind,

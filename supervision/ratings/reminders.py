@@ -60,7 +60,9 @@ class RectificationLadder(Ladder[Rectification]):
             ]
         return recipients
 
-    def message(self, row: Rectification, step: Step, *, calendar: WorkCalendar, now: datetime) -> Message:
+    def message(
+        self, row: Rectification, step: Step, *, audience: RectificationAudience, calendar: WorkCalendar, now: datetime
+    ) -> Message:
         due = int(row.due_at.timestamp())
         return Message(
             kind=step.kind,

@@ -62,7 +62,9 @@ class VisitDutyLadder(Ladder[VisitDuty]):
         holders = [row.person] if row.person_id else heads
         return holders + heads if step.audience == THE_HOLDER_AND_HEADS else holders
 
-    def message(self, row: VisitDuty, step: Step, *, calendar: WorkCalendar, now: datetime) -> Message:
+    def message(
+        self, row: VisitDuty, step: Step, *, audience: dict[int, list], calendar: WorkCalendar, now: datetime
+    ) -> Message:
         due = int(row.due_at.timestamp())
         holder = row.person_id or f"unit{row.unit_id}"
         return Message(
