@@ -90,20 +90,18 @@ class Command(BaseCommand):
                         f"{report.duration(suite.p50(result.floor_seconds))}, {result.queries} queries, "
                         f"rows {'agree' if result.agree else 'DIFFER'}"
                     )
-            for benchmark in suite.PAGES:
-                if chosen(benchmark.name, only):
-                    result = suite.run_page(benchmark, context, repeat)
-                    pages.append(result)
-                    self.say(
-                        f"{benchmark.name}: {report.duration(suite.p50(result.seconds))}, {result.queries} queries"
-                    )
-            for benchmark in suite.RATES:
-                if chosen(benchmark.name, only):
-                    result = suite.run_timed(benchmark, context, max(1, math.ceil(repeat / 2)))
-                    timed.append(result)
-                    self.say(
-                        f"{benchmark.name}: {report.duration(suite.p50(result.seconds))}, {result.queries} queries"
-                    )
+            # A page timed alone, and the rankings (each first counted live: half the repetitions).
+            for benchmarks, run, results, times in (
+                (suite.PAGES, suite.run_page, pages, repeat),
+                (suite.RATES, suite.run_timed, timed, max(1, math.ceil(repeat / 2))),
+            ):
+                for benchmark in benchmarks:
+                    if chosen(benchmark.name, only):
+                        result = run(benchmark, context, times)
+                        results.append(result)
+                        self.say(
+                            f"{benchmark.name}: {report.duration(suite.p50(result.seconds))}, {result.queries} queries"
+                        )
             for name, run in (("sweep", suite.run_sweep), ("ledger", suite.run_ledger)):
                 if chosen(name, only):
                     result = run(context)
