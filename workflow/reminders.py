@@ -19,6 +19,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.timezone import get_current_timezone
 
 from core.links import id_url, id_url_format
+from core.people import person_name
 from enterprises.selectors import dispatchers, enterprise_contacts, enterprise_leaders, unit_heads
 from notifications.services import Message
 
@@ -105,6 +106,7 @@ class ClockRow(NamedTuple):
     responsible_email: str | None
     responsible_first_name: str | None
     responsible_last_name: str | None
+    responsible_username: str | None
 
 
 class Assignee(NamedTuple):
@@ -115,10 +117,11 @@ class Assignee(NamedTuple):
     email: str
     first_name: str
     last_name: str
+    username: str
 
-    def get_full_name(self) -> str:
-        """As ``User.get_full_name``."""
-        return f"{self.first_name} {self.last_name}".strip()
+    @property
+    def name(self) -> str:
+        return person_name(first_name=self.first_name, last_name=self.last_name, username=self.username)
 
 
 class ClockAudience:
@@ -141,6 +144,7 @@ class ClockAudience:
                 row.responsible_email or "",
                 row.responsible_first_name or "",
                 row.responsible_last_name or "",
+                row.responsible_username or "",
             )
             for row in self.rows
             if row.responsible_id is not None
@@ -196,6 +200,7 @@ class ClockLadder(Ladder[ClockRow]):
                 responsible_email=F("responsible__email"),
                 responsible_first_name=F("responsible__first_name"),
                 responsible_last_name=F("responsible__last_name"),
+                responsible_username=F("responsible__username"),
             )
         )
 
@@ -234,7 +239,7 @@ class ClockLadder(Ladder[ClockRow]):
         if step.audience == LEADER:
             # The leader reads how late it is (a plural, so part of the context), whose it is and where.
             context["days"] = calendar.workdays_between(row.due_at, now)
-            who = audience.assignees[row.responsible_id].get_full_name() if row.responsible_id else ""
+            who = audience.assignees[row.responsible_id].name if row.responsible_id else ""
             fill |= {"enterprise": row.enterprise_name, "unit": row.unit_name or "", "who": who}
         return Message(
             kind=f"reminder_{step.kind}",

@@ -374,6 +374,16 @@ class TestResolution:
             f"Responsible: {district.carol.get_full_name()}, {district.industry.name}.",
         )
 
+    def test_it_names_an_assignee_without_a_full_name_to_the_leader_by_their_username(self, district):
+        district.carol.first_name = district.carol.last_name = ""
+        district.carol.save()
+        case = worked(district)
+
+        sweep_at(at(2026, 11, 30, 8, 30))
+
+        [leader] = Notification.objects.filter(kind="reminder_resolution_overdue_leader")
+        assert f"责任人：{district.carol.username}（{district.industry.name}）" in leader.body
+
     def test_it_links_each_reminder_to_its_case_under_the_sites_prefix(self, district):
         cases = [worked(district), worked(district)]
         set_script_prefix("/huiyin/")
