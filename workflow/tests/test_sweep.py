@@ -382,6 +382,7 @@ class TestResolution:
         sweep_at(at(2026, 11, 30, 8, 30))
 
         [leader] = Notification.objects.filter(kind="reminder_resolution_overdue_leader")
+        assert case.number in leader.body
         assert f"责任人：{district.carol.username}（{district.industry.name}）" in leader.body
 
     def test_it_links_each_reminder_to_its_case_under_the_sites_prefix(self, district):
