@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.template.defaultfilters import filesizeformat
 from django.utils.choices import BaseChoiceIterator
 from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Category, ResolutionType, Satisfaction, Visibility
@@ -17,7 +17,7 @@ from core.errors import InvalidInput
 from core.people import person_name
 from enterprises.models import KeyProject, Role, UnitMembership
 from enterprises.selectors import assignable_memberships
-from web.templatetags.huiyin import attributes, choice_options
+from web.markup import DrawnSelect
 from workflow.attachments import content_type_for_upload
 
 User = get_user_model()
@@ -159,23 +159,17 @@ class OfferedChoices(BaseChoiceIterator):
         return iter(self.choices)
 
 
-class SearchableSelect(forms.Select):
+class SearchableSelect(DrawnSelect):
     """A select with a search box above it whose typing replaces the options (htmx), for a choice among
-    thousands that no page should send whole. Without JavaScript the options first shown remain.
-
-    Drawn in Python rather than by templates: the dispatch page shows twenty of them, of seventy options each.
-    """
+    thousands that no page should send whole. Without JavaScript the options first shown remain."""
 
     def __init__(self, *args, search_url: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.search_url = search_url
 
-    def render(self, name, value, attrs=None, renderer=None) -> str:
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
         attrs = self.build_attrs(self.attrs, attrs)
-        if self.allow_multiple_selected:
-            attrs["multiple"] = True
         select_id = conditional_escape(attrs.get("id", ""))
-        options = choice_options(self.choices, self.format_value(value), multiple=self.allow_multiple_selected)
         # Outside the f-string: makemessages does not read inside one, and would drop their translations.
         placeholder = conditional_escape(_("Type a name or a unit to find more"))
         label = conditional_escape(_("Find in the list below"))
@@ -184,12 +178,11 @@ class SearchableSelect(forms.Select):
             '<div class="searchable">\n'
             f'  <input type="search" name="q" form="searchable-detached" class="searchable__query" '
             f'id="{select_id}_search" autocomplete="off"\n'
-            f'         placeholder="{placeholder}" '
-            f'aria-label="{label}"\n'
+            f'         placeholder="{placeholder}" aria-label="{label}"\n'
             f'         aria-controls="{select_id}" hx-get="{conditional_escape(self.search_url)}" '
             'hx-trigger="input changed delay:250ms, search"\n'
             f'         hx-target="#{select_id}" hx-swap="innerHTML" hx-sync="this:replace">\n'
-            f'  <select name="{conditional_escape(name)}"{attributes(attrs)}>{options}\n</select>\n</div>'
+            f"  {self.select_markup(name, value, attrs)}\n</div>"
         )
 
 

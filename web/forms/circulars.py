@@ -14,18 +14,12 @@ from core import limits
 from enterprises.models import Unit
 from supervision.circulars.services import DEFAULT_WORST_COUNT, MAX_WORST_COUNT
 
+from ..markup import DrawnSelect
 from .supervision import period_choices
 
 
-class PeriodSelect(forms.Select):
-    """Django's select of the periods, its three dozen options drawn by ``select_options`` in one pass rather than
-    two templates each: they were most of the time the circulars page spent on its form."""
-
-    template_name = "web/circulars/period_select.html"
-
-
 class CircularCreateForm(forms.Form):
-    period = forms.ChoiceField(label=_("Period"), help_text=_("A month, a quarter or a year."), widget=PeriodSelect)
+    period = forms.ChoiceField(label=_("Period"), help_text=_("A month, a quarter or a year."), widget=DrawnSelect)
     worst_count = forms.IntegerField(
         label=_("Lowest ranked units named per tier"),
         min_value=1,

@@ -14,7 +14,8 @@ from django.utils.formats import date_format
 from notifications.models import Notification
 from web import urls
 from web.forms.cases import AssignForm, CloseForm, SearchableSelect, SendBackForm
-from web.templatetags.huiyin import choice_input, deadline_text, form_fields, id_url, shanghai
+from web.markup import fields_markup
+from web.templatetags.huiyin import choice_input, deadline_text, id_url, shanghai
 from workflow.tests.helpers import assigned_case
 from workflow.workdays import SHANGHAI, WorkCalendar
 
@@ -185,7 +186,7 @@ def assign_form(data=None, value: str = "") -> AssignForm:
 )
 def test_it_draws_a_forms_fields_as_the_partial_does(form):
     drawn = render_to_string("web/partials/form_fields.html", {"form": form})
-    assert parse_html(form_fields(form)) == parse_html(drawn)
+    assert parse_html(fields_markup(form)) == parse_html(drawn)
 
 
 @pytest.mark.parametrize(
