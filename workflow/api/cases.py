@@ -6,7 +6,6 @@ comes through ``cases_visible_to``; whatever the user may not see is a 404.
 
 from functools import cached_property
 
-from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils.translation import gettext as _
@@ -29,7 +28,7 @@ from cases.selectors import (
 from core.api import Pagination
 from core.errors import Conflict, InvalidInput, NotFound
 from core.filters import DjangoFilterBackend
-from core.pagination import ShortListPaginator
+from core.pagination import ShortListPaginator, TotalInPagePaginator, with_total
 from core.parsers import JSONParser
 
 from .. import services
@@ -95,11 +94,15 @@ class LimitedCountPaginator(ShortListPaginator):
 
 
 class CaseListPagination(Pagination):
-    """The case list's pages: every match counted, except for a search (``LimitedCountPaginator``)."""
+    """The case list's pages: every match counted by the page's own query (``with_total``), except for a search,
+    counted apart up to a limit (``LimitedCountPaginator``)."""
 
     def paginate_queryset(self, queryset, request, view=None):
-        searching = bool(request.query_params.get("search", "").strip())
-        self.django_paginator_class = LimitedCountPaginator if searching else DjangoPaginator
+        if request.query_params.get("search", "").strip():
+            self.django_paginator_class = LimitedCountPaginator
+        else:
+            self.django_paginator_class = TotalInPagePaginator
+            queryset = with_total(queryset, matches=queryset)
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):
