@@ -8,7 +8,6 @@ each piece equal to what Django's templates draw (web/tests/test_frame.py, test_
 import html
 
 from django import forms
-from django.forms import HiddenInput, Textarea
 from django.template.loader import render_to_string
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -76,21 +75,36 @@ def label_markup(field) -> str:
     return f"<label{attributes(attrs)}>{contents}</label>"
 
 
+# Django's widget templates that are its input.html alone (text.html, date.html... include nothing else).
+INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in ("input", "text", "number", "email", "url", "password", "hidden", "date", "datetime", "time")
+    + ("color", "search", "tel", "checkbox")
+)
+TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
+
+
 def widget_markup(field) -> str:
-    """``str(field)``; a hidden input and a text area written directly, any other widget drawn by Django's."""
+    """``str(field)``. An input, a text area or a plain select is drawn here from the widget's own context (so a
+    password still hides its value and a date keeps its format); any other widget by Django's templates."""
     widget = field.field.widget
-    if type(widget) not in (HiddenInput, Textarea):
+    plain_select = type(widget) in (forms.Select, forms.SelectMultiple)
+    if not plain_select and widget.template_name not in INPUT_TEMPLATES and widget.template_name != TEXTAREA_TEMPLATE:
         return str(field)
+    if field.field.localize:
+        widget.is_localized = True
     attrs = field.build_widget_attrs({}, widget)
     if field.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", field.auto_id)
-    attrs = widget.build_attrs(widget.attrs, attrs)
-    value = widget.format_value(field.value())
-    name = conditional_escape(field.html_name)
-    if isinstance(widget, Textarea):
-        return f'<textarea name="{name}"{attributes(attrs)}>\n{conditional_escape(value) if value else ""}</textarea>'
+    if plain_select:
+        return select_markup(widget, field.html_name, field.value(), widget.build_attrs(widget.attrs, attrs))
+    context = widget.get_context(field.html_name, field.value(), attrs)["widget"]
+    name, value = conditional_escape(context["name"]), context["value"]
+    if widget.template_name == TEXTAREA_TEMPLATE:
+        text = conditional_escape(value) if value else ""
+        return f'<textarea name="{name}"{attributes(context["attrs"])}>\n{text}</textarea>'
     value = "" if value is None else f' value="{conditional_escape(str(value))}"'
-    return f'<input type="{widget.input_type}" name="{name}"{value}{attributes(attrs)}>'
+    return f'<input type="{conditional_escape(context["type"])}" name="{name}"{value}{attributes(context["attrs"])}>'
 
 
 def fields_markup(form) -> str:
@@ -127,10 +141,12 @@ class DrawnSelect(forms.Select):
     """Django's select, its options drawn by ``choice_options`` in one pass rather than two templates each."""
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        return mark_safe(self.select_markup(name, value, self.build_attrs(self.attrs, attrs)))
+        return mark_safe(select_markup(self, name, value, self.build_attrs(self.attrs, attrs)))
 
-    def select_markup(self, name, value, attrs: dict) -> str:
-        if self.allow_multiple_selected:
-            attrs["multiple"] = True
-        options = choice_options(self.choices, self.format_value(value), multiple=self.allow_multiple_selected)
-        return f'<select name="{conditional_escape(name)}"{attributes(attrs)}>{options}\n</select>'
+
+def select_markup(widget: forms.Select, name: str, value, attrs: dict) -> str:
+    """Django's ``select.html`` for ``widget`` with ``attrs`` built."""
+    if widget.allow_multiple_selected:
+        attrs["multiple"] = True
+    options = choice_options(widget.choices, widget.format_value(value), multiple=widget.allow_multiple_selected)
+    return f'<select name="{conditional_escape(name)}"{attributes(attrs)}>{options}\n</select>'

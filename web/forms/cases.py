@@ -17,7 +17,7 @@ from core.errors import InvalidInput
 from core.people import person_name
 from enterprises.models import KeyProject, Role, UnitMembership
 from enterprises.selectors import assignable_memberships
-from web.markup import DrawnSelect
+from web.markup import DrawnSelect, select_markup
 from workflow.attachments import content_type_for_upload
 
 User = get_user_model()
@@ -182,7 +182,7 @@ class SearchableSelect(DrawnSelect):
             f'         aria-controls="{select_id}" hx-get="{conditional_escape(self.search_url)}" '
             'hx-trigger="input changed delay:250ms, search"\n'
             f'         hx-target="#{select_id}" hx-swap="innerHTML" hx-sync="this:replace">\n'
-            f"  {self.select_markup(name, value, attrs)}\n</div>"
+            f"  {select_markup(self, name, value, attrs)}\n</div>"
         )
 
 

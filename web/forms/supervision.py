@@ -68,7 +68,7 @@ class OverdueFilterForm(forms.Form):
     )
 
     def __init__(self, data, *, user, scope: frozenset[int] | None) -> None:
-        super().__init__(data)
+        super().__init__(data, label_suffix="")  # a bar of filters, as every list's: no colon after a label
         units = Unit.objects.filter(is_active=True).order_by("kind", "name")
         if scope is not None:
             units = units.filter(pk__in=scope)
@@ -168,7 +168,7 @@ class RatesForm(forms.Form):
     chart = forms.ChoiceField(label=_("Bars show"), required=False)
 
     def __init__(self, data, *, now: datetime, figure_names: dict[str, str]) -> None:
-        super().__init__(data)
+        super().__init__(data, label_suffix="")  # a bar of filters, as every list's
         self.now = now
         self.fields["period"].choices = period_choices(now)
         self.fields["chart"].choices = [(name, figure_names[name]) for name in CHART_FIGURES]

@@ -1,6 +1,6 @@
 """The frame of every page: where a person lands, the inbox, and how deadlines read."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django import forms
@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from notifications.models import Notification
 from web import urls
 from web.forms.cases import AssignForm, CloseForm, SearchableSelect, SendBackForm
-from web.markup import fields_markup
+from web.markup import fields_markup, widget_markup
 from web.templatetags.huiyin import choice_input, deadline_text, id_url, shanghai
 from workflow.tests.helpers import assigned_case
 from workflow.workdays import SHANGHAI, WorkCalendar
@@ -187,6 +187,44 @@ def assign_form(data=None, value: str = "") -> AssignForm:
 def test_it_draws_a_forms_fields_as_the_partial_does(form):
     drawn = render_to_string("web/partials/form_fields.html", {"form": form})
     assert parse_html(fields_markup(form)) == parse_html(drawn)
+
+
+class EveryWidgetForm(forms.Form):
+    """One field of each widget ``widget_markup`` draws itself, and two it leaves to Django."""
+
+    name = forms.CharField(label="姓名", help_text="<全名>", max_length=20)
+    count = forms.IntegerField(min_value=0, required=False, localize=True)
+    email = forms.EmailField(required=False)
+    site = forms.URLField(required=False, assume_scheme="https")
+    secret = forms.CharField(widget=forms.PasswordInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    due = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    at = forms.DateTimeField(required=False)
+    time = forms.TimeField(required=False)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    level = forms.TypedChoiceField(choices=[(0, "无"), (1, "催办 & 督办")], coerce=int)
+    units = forms.MultipleChoiceField(choices=[("商务局", [("1", "科<一>"), ("2", "科二")]), ("3", "三")])
+    agreed = forms.BooleanField(required=False)
+    known = forms.NullBooleanField(required=False)
+
+
+@pytest.mark.parametrize(
+    ("data", "initial"),
+    [
+        (None, {}),
+        (None, {"name": "王刚", "count": 1200, "due": date(2026, 3, 4), "level": 1, "units": ["2"]}),
+        (
+            {"name": "<王>", "count": "x", "secret": "s3cret", "version": "7", "note": "先<联系>", "units": ["1", "3"]},
+            {},
+        ),
+        ({"due": "2026-13-01", "at": "2026-01-02 03:04", "level": "9", "agreed": "on", "known": "true"}, {}),
+    ],
+)
+def test_it_draws_every_widget_as_django_does(data, initial):
+    form = EveryWidgetForm(data, initial=initial)
+    form.is_valid()
+    for field in form:
+        assert parse_html(widget_markup(field)) == parse_html(str(field)), field.name
 
 
 @pytest.mark.parametrize(
