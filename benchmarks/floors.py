@@ -343,7 +343,9 @@ def inbox(*, user_id: int, now: datetime, page_size: int) -> Query:
 
 
 def rectifications(*, scope: frozenset[int] | None, page_size: int) -> Query:
-    """``/supervision/rectifications/``: soonest due first, with the case and who answers for it."""
+    """``/supervision/rectifications/``: soonest due first, with the case, who answers for it, and the report with
+    who sent it and the supervisor's last note (until 2026-12-07 the floor left out who reported, the note and the
+    times returned, which every answered row shows)."""
     columns = (
         ("id", "r.id"),
         ("state", "r.state"),
@@ -352,7 +354,8 @@ def rectifications(*, scope: frozenset[int] | None, page_size: int) -> Query:
         ("due_at", "r.due_at"),
         ("report", "r.report"),
         ("submitted_at", "r.submitted_at"),
-        ("decided_at", "r.decided_at"),
+        ("decision_note", "r.decision_note"),
+        ("return_count", "r.return_count"),
         ("case_id", "c.id"),
         ("number", "c.number"),
         ("title", "c.title"),
@@ -361,6 +364,9 @@ def rectifications(*, scope: frozenset[int] | None, page_size: int) -> Query:
         ("assignee_username", "a.username"),
         ("assignee_first_name", "a.first_name"),
         ("assignee_last_name", "a.last_name"),
+        ("submitted_by_username", "s.username"),
+        ("submitted_by_first_name", "s.first_name"),
+        ("submitted_by_last_name", "s.last_name"),
     )
     # Without a scope no case or enterprise is needed to choose them (every rectification has both).
     joined = (
@@ -378,7 +384,8 @@ def rectifications(*, scope: frozenset[int] | None, page_size: int) -> Query:
         f"WITH page AS ({page}) SELECT {select_list(columns)}, page.total FROM page "
         "JOIN supervision_rectification r ON r.id = page.id JOIN cases_case c ON c.id = r.case_id "
         "JOIN enterprises_enterprise e ON e.id = c.enterprise_id JOIN enterprises_unit u ON u.id = r.unit_id "
-        "LEFT JOIN auth_user a ON a.id = r.assignee_id ORDER BY page.due_at, page.id"
+        "LEFT JOIN auth_user a ON a.id = r.assignee_id LEFT JOIN auth_user s ON s.id = r.submitted_by_id "
+        "ORDER BY page.due_at, page.id"
     )
     return Query(sql, (page_size,), names(columns))
 

@@ -329,7 +329,7 @@ LISTS = (
         False,
         lambda c: "/inbox/",
         lambda c: floors.inbox(user_id=c.cadre.pk, now=c.at, page_size=20),
-        html_ids(r'action="/inbox/(\d+)/read/"'),
+        html_ids(r'formaction="/inbox/(\d+)/read/"'),
     ),
     ListBenchmark(
         "rectifications",

@@ -4,7 +4,8 @@ counted by the page's own query."""
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+from django.db.models import Func, IntegerField, QuerySet, Subquery
+from django.db.models.expressions import Star
 
 FIRST_PAGE = (None, "", "1", 1)
 
@@ -41,8 +42,10 @@ def with_total(rows: QuerySet, *, matches: QuerySet) -> QuerySet:
     """``rows`` with ``total`` on each, the number of ``matches`` (the same rows, without what only a page
     shows), counted by a subquery of the page's own query that depends on no row: a page and its paginator's
     count in one round trip. Read with ``TotalInPagePaginator``."""
-    # COUNT as a plain function, not the aggregate: an aggregate would group the subquery by its columns.
-    count = matches.order_by().values(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+    # COUNT as a plain function, not the aggregate: an aggregate would group the subquery by its columns. Of rows,
+    # not of ids: COUNT(id) reads each id, and so each row of a list whose index does not hold it (a person's
+    # 4,800 notifications: 2.9 ms read from the table, 0.4 from the index).
+    count = matches.order_by().values(n=Func(Star(), function="COUNT", output_field=IntegerField()))
     return rows.annotate(total=Subquery(count))
 
 

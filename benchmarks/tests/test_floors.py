@@ -12,10 +12,14 @@ from accounts.services.invitations import invitation_create
 from benchmarks import floors
 from enterprises.models import Enterprise
 from enterprises.services import service_assignment_change
+from supervision.ratings.services import rectification_return, rectification_submit
+from supervision.tests.helpers import rated_case, rectification_of
 from supervision.visits.models import VisitMode
 from supervision.visits.selectors import duties_of
 from supervision.visits.services import visit_duties_recompute, visit_record
+from web.forms.ratings import RectificationFilterForm
 from web.queries import served_by_name, served_page
+from web.views.ratings import filtered_rectifications
 from workflow.tests.helpers import assigned_case
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -69,3 +73,37 @@ def test_the_served_floor_reads_each_rows_contact_status_last_visit_and_duties_a
         assert row["without_contact"] == sum(not active for _pk, active in listing)
     assert any(row["has_pending_invitation"] for row in rows) and any(row["last_visit_at"] for row in rows)
     assert any(listed(row["duties"]) for row in rows)
+
+
+@pytest.mark.django_db
+def test_the_rectifications_floor_reads_each_rows_report_its_author_the_note_and_the_returns_as_the_page_does(
+    district,
+):
+    rated = NOW - timedelta(days=2)
+    returned = rectification_of(rated_case(district, 1, rated))
+    rectification_of(rated_case(district, 2, rated))
+    with time_machine.travel(NOW, tick=False):
+        reported = rectification_submit(rectification=returned, acting_user=district.hank, report="已上门核实。")
+        rectification_return(rectification=reported, acting_user=district.sam, reason="缺少整改照片。")
+        page = list(filtered_rectifications(district.sam, RectificationFilterForm({}))[:20])
+        query = floors.rectifications(scope=None, page_size=20)
+        with connection.cursor() as cursor:
+            cursor.execute(query.sql, query.params)
+            rows = [dict(zip(query.columns, row, strict=True)) for row in cursor.fetchall()]
+
+    assert [row["id"] for row in rows] == [rectification.pk for rectification in page]
+    for row, rectification in zip(rows, page, strict=True):
+        assert (row["report"], row["decision_note"], row["return_count"]) == (
+            rectification.report,
+            rectification.decision_note,
+            rectification.return_count,
+        )
+        author = rectification.submitted_by
+        assert row["submitted_by_username"] == (author.username if author else None)
+        assert (row["number"], row["enterprise"], row["unit"]) == (
+            rectification.case.number,
+            rectification.case.enterprise.name,
+            rectification.unit.name,
+        )
+        assert row["total"] == len(page)
+    assert any(row["decision_note"] and row["submitted_by_username"] == "hank" for row in rows)

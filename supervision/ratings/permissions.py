@@ -101,8 +101,3 @@ def appeal_refusal(case: Case, user: User, *, calendar: WorkCalendar, now: datet
         }
         return Conflict(message, code="appeal_window_closed")
     return None
-
-
-def may_appeal(case: Case, user: User, *, appealed: set[tuple], calendar: WorkCalendar, now: datetime) -> bool:
-    """The appeal service's own rule; ``appealed`` holds the (case, rating time) pairs already appealed."""
-    return (case.pk, case.closed_at) not in appealed and appeal_refusal(case, user, calendar=calendar, now=now) is None

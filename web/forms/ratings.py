@@ -6,11 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from core import limits
 from supervision.ratings.models import AppealKind, AppealState, RectificationState
 
+from ..markup import DrawnSelect
+
 ANY = [("", _("All"))]
 
 
 class RectificationFilterForm(forms.Form):
-    state = forms.ChoiceField(label=_("State"), choices=ANY + RectificationState.choices, required=False)
+    state = forms.ChoiceField(
+        label=_("State"), choices=ANY + RectificationState.choices, required=False, widget=DrawnSelect
+    )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
 

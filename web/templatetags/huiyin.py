@@ -1,10 +1,12 @@
 """Template helpers for what every list shows: deadlines in working days and states, the same on each page."""
 
+import unicodedata
 from datetime import datetime
 from functools import cache
 
 from django import template
 from django.db.models import Field, Model
+from django.template.defaultfilters import stringfilter, truncatechars
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -60,6 +62,24 @@ def deadline(context, due_at: datetime | None, label: str = ""):
 def local_time(moment: datetime | None) -> str:
     """A timestamp as people in the district read it: Asia/Shanghai, to the minute."""
     return shanghai(moment) if moment else ""
+
+
+@register.filter
+def machine_time(moment: datetime | None) -> str:
+    """A ``<time datetime>`` value: what ``|date:"c"`` writes (ISO 8601 in the current time zone), without
+    Django's formatter, which cost a list a fifth of its rows' drawing."""
+    return timezone.localtime(moment).isoformat() if moment else ""
+
+
+@register.filter(is_safe=True)
+@stringfilter
+def shortened(text: str, length: int) -> str:
+    """``|truncatechars:length``, without walking a text that is already short enough, as most are: Django's
+    normalizes every text and counts its characters one by one. A short text comes back as Django's would,
+    normalized (NFC); one that is not, or is longer, goes through Django's."""
+    if len(text) <= length and unicodedata.is_normalized("NFC", text):
+        return text
+    return truncatechars(text, length)
 
 
 @cache

@@ -153,12 +153,25 @@ def test_it_reads_the_rectifications_in_a_fixed_number_of_queries(district, djan
     bad_rating(district)
     client = signed_in(district.hank)
     client.get(RECTIFICATIONS)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         assert client.get(RECTIFICATIONS).status_code == 200
     for _ in range(4):
         bad_rating(district, satisfaction=2)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         assert client.get(RECTIFICATIONS).status_code == 200
+
+
+def test_it_reads_no_appeal_for_a_supervisor_who_answers_for_no_case(district, django_assert_num_queries):
+    for satisfaction in (1, 2, 2):
+        bad_rating(district, satisfaction=satisfaction)
+    client = signed_in(district.sam, "en")
+    client.get(RECTIFICATIONS)
+
+    with django_assert_num_queries(6):
+        page = client.get(RECTIFICATIONS).content.decode()
+
+    assert page.count('id="rectification-') == 3 and "3 rectifications" in page
+    assert "Appeal the rating" not in page
 
 
 def test_it_reads_the_appeals_in_a_fixed_number_of_queries(district, django_assert_num_queries):

@@ -2,13 +2,13 @@
 page a locked-out login gets."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.lockout import lockout_ends_at, lockout_message, retry_after_seconds
+from core.pagination import TotalInPagePaginator, with_total
 from enterprises.access import roles_for_user
 from notifications.selectors import notifications_for_user
 from notifications.services import notifications_mark_read
@@ -16,6 +16,8 @@ from notifications.services import notifications_mark_read
 from ..navigation import navigation_for
 
 INBOX_PAGE_SIZE = 20
+# What an inbox entry shows; the rest of a notification (its key, kind, link, what it is about) is read to open it.
+INBOX_COLUMNS = ("id", "subject", "body", "visible_from", "read_at")
 
 
 def locked_out(request: HttpRequest, original_response: HttpResponse, credentials: dict | None) -> HttpResponse:
@@ -51,7 +53,10 @@ def page_for(notification) -> str:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    page = Paginator(notifications_for_user(request.user), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    """The person's notifications, newest first: the page and its count in one query."""
+    shown = notifications_for_user(request.user)
+    rows = with_total(shown.only(*INBOX_COLUMNS), matches=shown)
+    page = TotalInPagePaginator(rows, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/inbox.html", {"page": page})
 
 

@@ -1,5 +1,7 @@
 """The frame every page shares: logging in and out, the language switch, the inbox badge."""
 
+import re
+
 from playwright.sync_api import expect
 
 from workflow.tests.helpers import assigned_case
@@ -40,4 +42,16 @@ def test_it_shows_the_unread_count_and_clears_it_when_read(district, browser_pag
     expect(page.locator(".inbox__item--unread")).to_have_count(1)
     screenshot(page, "inbox")
     page.get_by_role("button", name="全部标为已读").click()
+    expect(page.locator(".badge")).to_have_count(0)
+
+
+def test_it_opens_a_notification_s_case_from_the_inbox_and_counts_it_read(district, browser_page):
+    case = assigned_case(district)
+    page = browser_page
+    log_in(page, "carol")
+    page.get_by_role("link", name="消息通知").click()
+
+    page.locator(".inbox__item--unread .inbox__open").click()
+
+    expect(page).to_have_url(re.compile(rf"/cases/{case.pk}/$"))
     expect(page.locator(".badge")).to_have_count(0)
