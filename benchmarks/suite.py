@@ -85,6 +85,7 @@ class Context:
     supervisor: object
     dispatcher: object
     contact: object
+    unit_head: object  # the head of the unit answering for the most cases
     scope: frozenset[int] | None  # the supervisor's units; None when they cover every unit
     jurisdiction_units: frozenset[int]
     contact_enterprises: list[int]
@@ -119,6 +120,22 @@ class Context:
         contact = EnterpriseContact.objects.filter(enterprise_id=busiest["enterprise_id"]).order_by("pk").first()
         enterprise_name = contact.enterprise.name
         cadre = busiest_serving_cadre()
+        busiest_unit = (
+            Case.objects.filter(responsible_unit__isnull=False)
+            .values("responsible_unit_id")
+            .annotate(cases=Count("pk"))
+            .order_by("-cases", "responsible_unit_id")
+            .first()
+        )
+        head = (
+            UnitMembership.objects.filter(
+                role=Role.UNIT_HEAD, unit_id=busiest_unit["responsible_unit_id"] if busiest_unit else None
+            )
+            .order_by("pk")
+            .first()
+        )
+        if head is None:
+            raise BenchmarkError("No unit head of a unit with cases: seed a dataset with manage.py seed_scale first.")
         assigned = Case.objects.filter(assignee=cadre, state=CaseState.ASSIGNED).order_by("pk")
         return cls(
             at=at,
@@ -127,6 +144,7 @@ class Context:
             supervisor=supervisor_membership.user,
             dispatcher=dispatcher_membership.user,
             contact=contact.user,
+            unit_head=head.user,
             scope=None if subtree == frozenset(parents) else subtree,
             jurisdiction_units=subtree,
             contact_enterprises=sorted(
@@ -469,8 +487,16 @@ RATES = tuple(
 )
 
 
-# One page, timed alone: what cadres and enterprises open most.
-PAGES = (TimedBenchmark("case-page", "one case's page as its cadre", "cadre", lambda c: f"/cases/{c.cadre_case}/"),)
+# Pages timed alone: what cadres open most, and a list whose gate is widest for a unit's head.
+PAGES = (
+    TimedBenchmark("case-page", "one case's page as its cadre", "cadre", lambda c: f"/cases/{c.cadre_case}/"),
+    TimedBenchmark(
+        "unit-rectifications",
+        "rectifications as the head of the unit with the most cases",
+        "unit_head",
+        lambda c: "/supervision/rectifications/",
+    ),
+)
 
 
 def run_page(benchmark: TimedBenchmark, context: Context, repeat: int) -> TimedResult:
