@@ -421,6 +421,19 @@ def test_it_reads_the_meetings_list_in_a_fixed_number_of_queries(district, djang
     assert response.content.decode().count('<tr id="meeting-') == 4
 
 
+def test_it_counts_a_pool_longer_than_a_page_within_the_pages_query(district, django_assert_num_queries):
+    flagged(district)
+    planned(district)
+    for index in range(21):
+        flagged(district, f"待议{index}")
+    sam = signed_in(district.sam, "en")
+    sam.get(MEETINGS)
+    with django_assert_num_queries(9):
+        page = sam.get(MEETINGS).content.decode()
+    assert "21 cases wait for an agenda" in page and page.count('<tr id="flag-') == 20
+    assert sam.get(f"{MEETINGS}?flags_page=2").content.decode().count('<tr id="flag-') == 1
+
+
 def test_it_reads_a_meeting_page_in_a_fixed_number_of_queries(district, django_assert_num_queries):
     def decided_and_open(title: str) -> None:
         flagged(district, f"{title}已议")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.pagination import ShortListPaginator
+from core.pagination import ShortListPaginator, TotalInPagePaginator, with_total
 from enterprises.models import Unit
 from supervision.meetings import services
 from supervision.meetings.models import AgendaItem, FlagState, ItemOutcome, MeetingState
@@ -78,6 +78,7 @@ MEETING_ROW_FIELDS = (
     "chair__first_name",
     "chair__last_name",
 )
+# The flag's and the case's states are not shown, but read: a state machine's field deferred is read row by row.
 FLAG_ROW_FIELDS = (
     "kind",
     "reason",
@@ -134,22 +135,22 @@ def meetings_listed(user):
 
 
 def pool_of(user):
-    """Pending flags on no open agenda: what the next meeting planned takes first.
+    """Pending flags on no open agenda: what the next meeting planned takes first; each row carries the number of
+    them all (``total``, for ``TotalInPagePaginator``): the pool is longer than a page at a province's scale.
 
     Only the relations and columns a row shows are read: each join the page never reads costs the planner
     more than the rows cost the executor. For the same reason the open agenda items are a list apart (the few
     of the meetings still planned), not an anti-join the planner weighs against every other join.
     """
     on_open_agenda = AgendaItem.objects.filter(outcome=ItemOutcome.OPEN).values("flag_id")
-    return (
-        flags_visible_to(user)
-        .select_related(None)
+    waiting = flags_visible_to(user).filter(state=FlagState.PENDING).exclude(pk__in=on_open_agenda)
+    rows = (
+        waiting.select_related(None)
         .select_related("case__enterprise", "case__responsible_unit", "case__assignee", "flagged_by")
         .only(*FLAG_ROW_FIELDS)
-        .filter(state=FlagState.PENDING)
-        .exclude(pk__in=on_open_agenda)
         .order_by("-times_deferred", "flagged_at", "id")
     )
+    return with_total(rows, matches=waiting)
 
 
 def meeting_form_for(user, data=None) -> MeetingForm:
@@ -168,7 +169,7 @@ def meeting_form_for(user, data=None) -> MeetingForm:
 def render_meetings(request: HttpRequest, form: MeetingForm | None, status: int = 200) -> HttpResponse:
     user = request.user
     meetings = ShortListPaginator(meetings_listed(user), MEETINGS_PAGE_SIZE).get_page(request.GET.get("page"))
-    pool = ShortListPaginator(pool_of(user), FLAGS_PAGE_SIZE).get_page(request.GET.get("flags_page"))
+    pool = TotalInPagePaginator(pool_of(user), FLAGS_PAGE_SIZE).get_page(request.GET.get("flags_page"))
     return render(
         request, "web/meetings/meetings.html", {"meetings": meetings, "pool": pool, "form": form}, status=status
     )
