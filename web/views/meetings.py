@@ -12,8 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -99,16 +98,16 @@ FLAG_ROW_FIELDS = (
 )
 
 
-def items_counted(**conditions) -> Coalesce:
-    """A meeting's agenda items (those meeting ``conditions``) counted by a subquery, not by a grouped join."""
+def items_counted(**conditions) -> Subquery:
+    """A meeting's agenda items (those meeting ``conditions``) counted by a subquery, not by a grouped join; an
+    ungrouped ``COUNT`` is 0 for a meeting without any, as the page shows."""
+    # COUNT as a plain function, not the aggregate: an aggregate would group the subquery by its columns.
     items = (
         AgendaItem.objects.filter(meeting=OuterRef("pk"), **conditions)
         .order_by()
-        .values("meeting")
-        .annotate(count=Count("pk"))
-        .values("count")
+        .values(count=Func(F("pk"), function="COUNT", output_field=IntegerField()))
     )
-    return Coalesce(Subquery(items), 0)
+    return Subquery(items)
 
 
 def meetings_listed(user):
