@@ -118,10 +118,10 @@ def test_the_meetings_floor_reads_the_meetings_with_their_units_and_counts_then_
         assert row["participating"] == "、".join(unit.name for unit in meeting.participating_units.all())
         assert (row["items"], row["open_items"], row["total"]) == (meeting.items_count, meeting.open_count, 1)
     shown_flags = [row for row in rows if row["part"] == 2]
-    assert [row["id"] for row in shown_flags] == [flag.pk for flag in pool[:2]]
-    assert {flag.pk for flag in pool} == {flag.pk for flag in waiting}
+    assert [row["id"] for row in shown_flags] == [flag.id for flag in pool[:2]]
+    assert {flag.id for flag in pool} == {flag.pk for flag in waiting}
     assert all(row["total"] == pool[0].total == 3 for row in shown_flags)
-    assert [row["number"] for row in shown_flags] == [flag.case.number for flag in pool[:2]]
+    assert [row["number"] for row in shown_flags] == [flag.number for flag in pool[:2]]
 
 
 @pytest.mark.django_db
