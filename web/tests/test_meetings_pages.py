@@ -150,6 +150,15 @@ def test_it_lists_the_pool_and_lets_sam_plan_a_meeting_that_takes_it(district):
     sam = signed_in(district.sam, "en")
     page = sam.get(MEETINGS).content.decode()
     assert "1 case waits for an agenda" in page and f'id="flag-{flag.pk}"' in page
+    row = page[page.index(f'id="flag-{flag.pk}"') : page.index("</tr>", page.index(f'id="flag-{flag.pk}"'))]
+    for shown in (
+        flag.case.number,
+        district.yixin.name,
+        "工业和信息化局<br>陈静",
+        "Needs several departments",
+        "陈静<br>",
+    ):
+        assert shown in row
     assert 'name="chair"' in page and f'<option value="{district.leo.pk}">李强</option>' in page
 
     response = sam.post(
