@@ -503,14 +503,13 @@ def circulars(*, drafted_in: frozenset[int] | None, page_size: int) -> Query:
         )
 
     published = shown(2, "published")
+    columns_returned = ("id", "part", "position", *names(columns))
     if drafted_in is None:
-        sql, params = f"{published} ORDER BY position", (page_size,)
-    else:
-        listed = ", ".join(str(int(unit_id)) for unit_id in sorted(drafted_in)) or "NULL"
-        drafts = shown(1, "draft", f" AND ci.jurisdiction_id IN ({listed})")
-        sql = f"SELECT * FROM ({drafts} UNION ALL {published}) shown ORDER BY part, position"
-        params = (page_size, page_size)
-    return Query(sql, params, ("id", "part", "position", *names(columns)))
+        return Query(f"{published} ORDER BY position", (page_size,), columns_returned)
+    listed = ", ".join(str(int(unit_id)) for unit_id in sorted(drafted_in)) or "NULL"
+    drafts = shown(1, "draft", f" AND ci.jurisdiction_id IN ({listed})")
+    sql = f"SELECT * FROM ({drafts} UNION ALL {published}) shown ORDER BY part, position"
+    return Query(sql, (page_size, page_size), columns_returned)
 
 
 def as_json(value):
