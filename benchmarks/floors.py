@@ -390,52 +390,133 @@ def rectifications(*, scope: frozenset[int] | None, page_size: int) -> Query:
     return Query(sql, (page_size,), names(columns))
 
 
-def meetings(*, jurisdiction_ids: frozenset[int], page_size: int) -> Query:
-    """``/supervision/meetings/``: planned meetings first, soonest first; then held ones, latest first."""
-    columns = (
-        ("id", "m.id"),
+def meetings(
+    *, jurisdiction_ids: frozenset[int], scope: frozenset[int] | None, page_size: int, postgresql: bool
+) -> Query:
+    """``/supervision/meetings/``: planned meetings first, soonest first, then held ones, latest first, each with its
+    participating units and agenda counts; then the pool, the flagged cases on no open agenda (deferred ones first)
+    with the number of them all. The two lists' rows come one after the other (``part``), each list's in its own
+    order; a row leaves the other list's columns empty."""
+    participating = (
+        "string_agg(u.name, '、' ORDER BY u.kind, u.name) FROM supervision_meeting_participating_units p "
+        "JOIN enterprises_unit u ON u.id = p.unit_id WHERE p.meeting_id = m.id"
+        if postgresql
+        # SQLite's aggregate takes its rows in the subquery's order.
+        else "group_concat(name, '、') FROM (SELECT u.name FROM supervision_meeting_participating_units p "
+        "JOIN enterprises_unit u ON u.id = p.unit_id WHERE p.meeting_id = m.id ORDER BY u.kind, u.name)"
+    )
+    meeting_columns = (
         ("title", "m.title"),
         ("held_on", "m.held_on"),
-        ("state", "m.state"),
+        ("meeting_state", "m.state"),
         ("location", "m.location"),
         ("jurisdiction", "j.name"),
         ("chair_username", "ch.username"),
         ("chair_first_name", "ch.first_name"),
+        ("chair_last_name", "ch.last_name"),
+        ("participating", f"(SELECT {participating})"),
         ("items", "(SELECT count(*) FROM supervision_agendaitem i WHERE i.meeting_id = m.id)"),
         (
             "open_items",
             "(SELECT count(*) FROM supervision_agendaitem i WHERE i.meeting_id = m.id AND i.outcome = 'open')",
         ),
     )
-    listed = ", ".join(str(int(unit_id)) for unit_id in sorted(jurisdiction_ids)) or "NULL"
-    sql = counted(
-        select_list(columns),
-        "FROM supervision_meeting m JOIN enterprises_unit j ON j.id = m.jurisdiction_id "
-        f"JOIN auth_user ch ON ch.id = m.chair_id WHERE m.jurisdiction_id IN ({listed})",
-        "CASE WHEN m.state = 'planned' THEN 0 ELSE 1 END, CASE WHEN m.state = 'planned' THEN m.held_on END, "
-        "m.held_on DESC, m.id DESC",
+    flag_columns = (
+        ("case_id", "c.id"),
+        ("number", "c.number"),
+        ("case_title", "c.title"),
+        ("enterprise", "e.name"),
+        ("unit", "ru.name"),
+        ("assignee_username", "a.username"),
+        ("assignee_first_name", "a.first_name"),
+        ("assignee_last_name", "a.last_name"),
+        ("kind", "f.kind"),
+        ("reason", "f.reason"),
+        ("flagged_by_username", "fb.username"),
+        ("flagged_by_first_name", "fb.first_name"),
+        ("flagged_by_last_name", "fb.last_name"),
+        ("flagged_at", "f.flagged_at"),
+        ("times_deferred", "f.times_deferred"),
     )
-    return Query(sql, (page_size,), names(columns))
+    listed = ", ".join(str(int(unit_id)) for unit_id in sorted(jurisdiction_ids)) or "NULL"
+    meeting_order = (
+        "CASE WHEN m.state = 'planned' THEN 0 ELSE 1 END, CASE WHEN m.state = 'planned' THEN m.held_on END, "
+        "m.held_on DESC, m.id DESC"
+    )
+    meetings_page = counted(
+        "m.id, m.state, m.held_on",
+        f"FROM supervision_meeting m WHERE m.jurisdiction_id IN ({listed})",
+        meeting_order,
+    )
+    joined = (
+        ""
+        if scope is None
+        else " JOIN cases_case pc ON pc.id = f.case_id JOIN enterprises_enterprise pe ON pe.id = pc.enterprise_id"
+    )
+    # The open agenda items are few (those of the meetings still planned): a list apart, as the page reads them.
+    pool_page = counted(
+        "f.id, f.times_deferred, f.flagged_at",
+        f"FROM supervision_meetingflag f{joined} WHERE f.state = 'pending' AND f.id NOT IN "
+        "(SELECT i.flag_id FROM supervision_agendaitem i WHERE i.outcome = 'open')"
+        + in_scope(scope, "pc.responsible_unit_id", "pe.township_id"),
+        "f.times_deferred DESC, f.flagged_at, f.id",
+    )
+    empty_flag = ", ".join(f"NULL AS {name}" for name, _expression in flag_columns)
+    empty_meeting = ", ".join(f"NULL AS {name}" for name, _expression in meeting_columns)
+    sql = (
+        f"WITH meetings_page AS ({meetings_page}), pool_page AS ({pool_page}) "
+        "SELECT * FROM ("
+        f"SELECT m.id, 1 AS part, row_number() OVER (ORDER BY {meeting_order}) AS position, "
+        f"{select_list(meeting_columns)}, {empty_flag}, page.total FROM meetings_page page "
+        "JOIN supervision_meeting m ON m.id = page.id JOIN enterprises_unit j ON j.id = m.jurisdiction_id "
+        "JOIN auth_user ch ON ch.id = m.chair_id "
+        "UNION ALL "
+        "SELECT f.id, 2, row_number() OVER (ORDER BY f.times_deferred DESC, f.flagged_at, f.id), "
+        f"{empty_meeting}, {select_list(flag_columns)}, page.total FROM pool_page page "
+        "JOIN supervision_meetingflag f ON f.id = page.id JOIN cases_case c ON c.id = f.case_id "
+        "JOIN enterprises_enterprise e ON e.id = c.enterprise_id LEFT JOIN enterprises_unit ru "
+        "ON ru.id = c.responsible_unit_id LEFT JOIN auth_user a ON a.id = c.assignee_id "
+        "JOIN auth_user fb ON fb.id = f.flagged_by_id"
+        ") shown ORDER BY part, position"
+    )
+    return Query(sql, (page_size, page_size), ("id", "part", "position", *names(meeting_columns + flag_columns)))
 
 
-def circulars(*, page_size: int) -> Query:
-    """``/supervision/circulars/``: the published ones, newest first (every official sees them)."""
+def circulars(*, drafted_in: frozenset[int] | None, page_size: int) -> Query:
+    """``/supervision/circulars/``: a supervisor's drafts (those of the units of ``drafted_in``; ``None`` for an
+    official who prepares none, and sees no drafts list), then the published ones, each list newest first with
+    the number of its rows. The two lists' rows come one after the other (``part``)."""
     columns = (
-        ("id", "ci.id"),
         ("title", "ci.title"),
         ("period", "ci.period_label"),
         ("year", "ci.year"),
         ("sequence", "ci.sequence"),
         ("published_at", "ci.published_at"),
+        ("generated_at", "ci.generated_at"),
         ("jurisdiction", "j.name"),
     )
-    sql = counted(
-        select_list(columns),
-        "FROM supervision_circular ci JOIN enterprises_unit j ON j.id = ci.jurisdiction_id "
-        "WHERE ci.state = 'published'",
-        "ci.published_at DESC NULLS FIRST, ci.created_at DESC, ci.id DESC",
-    )
-    return Query(sql, (page_size,), names(columns))
+    order = "ci.published_at DESC NULLS FIRST, ci.created_at DESC, ci.id DESC"
+
+    def shown(part: int, state: str, condition: str = "") -> str:
+        page = counted(
+            "ci.id, ci.published_at, ci.created_at",
+            f"FROM supervision_circular ci WHERE ci.state = '{state}'{condition}",
+            order,
+        )
+        return (
+            f"SELECT ci.id, {part} AS part, row_number() OVER (ORDER BY {order}) AS position, "
+            f"{select_list(columns)}, page.total FROM ({page}) page JOIN supervision_circular ci ON ci.id = page.id "
+            "JOIN enterprises_unit j ON j.id = ci.jurisdiction_id"
+        )
+
+    published = shown(2, "published")
+    columns_returned = ("id", "part", "position", *names(columns))
+    if drafted_in is None:
+        return Query(f"{published} ORDER BY position", (page_size,), columns_returned)
+    listed = ", ".join(str(int(unit_id)) for unit_id in sorted(drafted_in)) or "NULL"
+    drafts = shown(1, "draft", f" AND ci.jurisdiction_id IN ({listed})")
+    sql = f"SELECT * FROM ({drafts} UNION ALL {published}) shown ORDER BY part, position"
+    return Query(sql, (page_size, page_size), columns_returned)
 
 
 def as_json(value):

@@ -223,6 +223,17 @@ def html_ids(pattern: str) -> Callable[[bytes], list[int]]:
     return ids
 
 
+def html_rows(pattern: str) -> Callable[[bytes], list[int]]:
+    """Ids of a page's rows of two lists in the order of their first appearance; the pattern's groups are the
+    list and the id, since the two lists number their rows apart."""
+    compiled = re.compile(pattern)
+
+    def ids(content: bytes) -> list[int]:
+        return [int(found) for _kind, found in dict.fromkeys(compiled.findall(content.decode()))]
+
+    return ids
+
+
 @dataclass(frozen=True)
 class ListBenchmark:
     name: str
@@ -364,8 +375,13 @@ LISTS = (
         "supervisor",
         False,
         lambda c: "/supervision/meetings/",
-        lambda c: floors.meetings(jurisdiction_ids=c.jurisdiction_units, page_size=20),
-        html_ids(r'id="meeting-(\d+)"'),
+        lambda c: floors.meetings(
+            jurisdiction_ids=c.jurisdiction_units,
+            scope=c.scope,
+            page_size=20,
+            postgresql=connection.vendor == "postgresql",
+        ),
+        html_rows(r'id="(meeting|flag)-(\d+)"'),
     ),
     ListBenchmark(
         "circulars",
@@ -373,7 +389,7 @@ LISTS = (
         "supervisor",
         False,
         lambda c: "/supervision/circulars/",
-        lambda c: floors.circulars(page_size=20),
+        lambda c: floors.circulars(drafted_in=c.jurisdiction_units, page_size=20),
         html_ids(r'id="circular-(\d+)"'),
     ),
 )

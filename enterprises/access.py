@@ -33,6 +33,8 @@ class UserRoles:
     direct_head_unit_ids: frozenset[int] = field(default_factory=frozenset)
     dispatcher_unit_ids: frozenset[int] = field(default_factory=frozenset)
     supervised_unit_ids: frozenset[int] = field(default_factory=frozenset)
+    #: The tops of the jurisdictions the user supervises, without the units below: what they circulate for.
+    supervised_root_ids: frozenset[int] = field(default_factory=frozenset)
     led_unit_ids: frozenset[int] = field(default_factory=frozenset)
     # Supervised or led, every unit there is: the district's own supervisors and leaders, who see every case.
     oversees_every_unit: bool = False
@@ -120,6 +122,7 @@ def roles_for_user(user: User | AnonymousUser) -> UserRoles:
         direct_head_unit_ids=frozenset(by_role[Role.UNIT_HEAD]),
         dispatcher_unit_ids=frozenset(by_role[Role.DISPATCHER]),
         supervised_unit_ids=below(Role.SUPERVISOR),
+        supervised_root_ids=frozenset(by_role[Role.SUPERVISOR]),
         led_unit_ids=below(Role.LEADER),
         roles=role_names,
         oversees_every_unit=tree is not None and (below(Role.SUPERVISOR) | below(Role.LEADER)) >= tree.every_unit(),

@@ -1,6 +1,7 @@
 """A floor reads what its page shows: a lighter floor would measure what the page shows more, not how well."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,8 +11,11 @@ from django.db import connection
 
 from accounts.services.invitations import invitation_create
 from benchmarks import floors
-from enterprises.models import Enterprise
+from enterprises.access import roles_for_user
+from enterprises.models import Enterprise, Unit
 from enterprises.services import service_assignment_change
+from supervision.circulars.services import circular_create, circular_publish
+from supervision.meetings.services import flag_create, meeting_create
 from supervision.ratings.services import rectification_return, rectification_submit
 from supervision.tests.helpers import rated_case, rectification_of
 from supervision.visits.models import VisitMode
@@ -19,7 +23,9 @@ from supervision.visits.selectors import duties_of
 from supervision.visits.services import visit_duties_recompute, visit_record
 from web.forms.ratings import RectificationFilterForm
 from web.queries import served_by_name, served_page
+from web.views.meetings import meetings_listed, pool_of
 from web.views.ratings import filtered_rectifications
+from workflow.services import case_file
 from workflow.tests.helpers import assigned_case
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -107,3 +113,74 @@ def test_the_rectifications_floor_reads_each_rows_report_its_author_the_note_and
         )
         assert row["total"] == len(page)
     assert any(row["decision_note"] and row["submitted_by_username"] == "hank" for row in rows)
+
+
+@pytest.mark.django_db
+def test_the_meetings_floor_reads_the_meetings_with_their_units_and_counts_then_the_pool_as_the_page_does(district):
+    def flagged(title: str):
+        case = case_file(
+            acting_user=district.alice,
+            enterprise=district.yixin,
+            category=district.infrastructure,
+            title=title,
+            description=f"{title}，需多部门协调。",
+        )
+        return flag_create(case=case, acting_user=district.carol, kind="several_departments", reason="需共同协调。")
+
+    with time_machine.travel(NOW, tick=False):
+        for index in range(2):
+            flagged(f"上会议题{index}")
+        meeting_create(
+            acting_user=district.sam,
+            held_on=NOW.date(),
+            chair=district.leo,
+            participating_units=[district.industry, district.commerce],
+            title="十二月联审会办会",
+        )
+        waiting = [flagged(f"待议{index}") for index in range(3)]
+        meetings = list(meetings_listed(district.sam))
+        pool = list(pool_of(district.sam))
+        query = floors.meetings(
+            jurisdiction_ids=frozenset(Unit.objects.values_list("pk", flat=True)),
+            scope=None,
+            page_size=2,
+            postgresql=connection.vendor == "postgresql",
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query.sql, query.params)
+            rows = [dict(zip(query.columns, row, strict=True)) for row in cursor.fetchall()]
+
+    shown_meetings = [row for row in rows if row["part"] == 1]
+    assert [row["id"] for row in shown_meetings] == [meeting.pk for meeting in meetings]
+    for row, meeting in zip(shown_meetings, meetings, strict=True):
+        assert row["participating"] == "、".join(unit.name for unit in meeting.participating_units.all())
+        assert (row["items"], row["open_items"], row["total"]) == (meeting.items_count, meeting.open_count, 1)
+    shown_flags = [row for row in rows if row["part"] == 2]
+    assert [row["id"] for row in shown_flags] == [flag.id for flag in pool[:2]]
+    assert {flag.id for flag in pool} == {flag.pk for flag in waiting}
+    assert all(row["total"] == pool[0].total == 3 for row in shown_flags)
+    assert [row["number"] for row in shown_flags] == [flag.number for flag in pool[:2]]
+
+
+@pytest.mark.django_db
+def test_the_circulars_floor_reads_a_supervisors_drafts_then_the_published_as_the_page_lists_them(district, client):
+    with time_machine.travel(NOW, tick=False):
+        for _ in range(2):
+            circular = circular_create(acting_user=district.sam, period="2026-11")
+            circular_publish(circular=circular, acting_user=district.sam, version=circular.version)
+        circular_create(acting_user=district.sam, period="2026-10")
+        shown = {}
+        for person, drafted_in in (
+            (district.sam, roles_for_user(district.sam).supervised_unit_ids),
+            (district.dave, None),
+        ):
+            client.force_login(person)
+            page = client.get("/supervision/circulars/").content.decode()
+            query = floors.circulars(drafted_in=drafted_in, page_size=20)
+            with connection.cursor() as cursor:
+                cursor.execute(query.sql, query.params)
+                rows = [dict(zip(query.columns, row, strict=True)) for row in cursor.fetchall()]
+            assert [row["id"] for row in rows] == [int(found) for found in re.findall(r'id="circular-(\d+)"', page)]
+            shown[person.username] = [(row["part"], row["total"]) for row in rows]
+
+    assert shown == {"sam": [(1, 1), (2, 2), (2, 2)], "dave": [(2, 2), (2, 2)]}

@@ -9,7 +9,7 @@ roll over to the next one. Rules: docs/meetings.md.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -78,8 +78,14 @@ class MeetingFlag(ConcurrentTransitionMixin, models.Model):
                 name="meeting_flag_withdrawn_has_time",
             ),
         ]
-        # The pool of a new meeting and the flag queue read pending flags only.
-        indexes = [models.Index(fields=["flagged_at"], condition=Q(state="pending"), name="meeting_flag_pending")]
+        # The flag queue reads pending flags only; the pool (the meetings page's and the one a new meeting takes)
+        # reads them deferred ones first, a page of them in order at a province's scale.
+        indexes = [
+            models.Index(fields=["flagged_at"], condition=Q(state="pending"), name="meeting_flag_pending"),
+            models.Index(
+                F("times_deferred").desc(), "flagged_at", "id", condition=Q(state="pending"), name="meeting_flag_pool"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} · {self.get_kind_display()} · {self.get_state_display()}"

@@ -163,19 +163,16 @@ class PlanningChoices:
 
 
 def planning_choices(user: User) -> PlanningChoices:
-    """The planning form's choices in two queries, the small unit table and the memberships: the supervisor's
-    own (their jurisdictions) and the leaders' read at once."""
-    supervised = roles_for_user(user).supervised_unit_ids
+    """The planning form's choices in two queries, the small unit table and the leaders' memberships; the
+    supervisor's own jurisdictions are known from their roles."""
+    roles = roles_for_user(user)
+    supervised = roles.supervised_unit_ids
     units = list(Unit.objects.order_by("name"))
     parents = {unit.pk: unit.parent_id for unit in units}
-    own = Q(role=Role.SUPERVISOR, user=user)
-    memberships = list(
-        with_roots(UnitMembership.objects.select_related("user")).filter(chairing_q(supervised, parents) | own)
-    )
-    roots = {membership.root for membership in memberships if membership.role == Role.SUPERVISOR}  # type: ignore[attr-defined]  # with_roots annotates it
+    leaders = with_roots(UnitMembership.objects.select_related("user")).filter(chairing_q(supervised, parents))
     return PlanningChoices(
-        jurisdictions=[unit for unit in units if unit.pk in roots],
-        leaders=leaders_of(membership for membership in memberships if membership.role == Role.LEADER),
+        jurisdictions=[unit for unit in units if unit.pk in roles.supervised_root_ids],
+        leaders=leaders_of(leaders),
         # The kinds are plain lowercase words: any collation orders them as Python does, and the sort is stable.
         units=sorted((unit for unit in units if unit.pk in supervised and unit.is_active), key=lambda unit: unit.kind),
     )

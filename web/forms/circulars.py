@@ -37,7 +37,7 @@ class CircularCreateForm(forms.Form):
         if len(jurisdictions) > 1:
             self.fields["jurisdiction"].choices = [(unit.pk, unit.name) for unit in jurisdictions]
         else:
-            # One jurisdiction: the service takes it; nothing to choose.
+            # One jurisdiction (the view reads none then): the service takes it; nothing to choose.
             del self.fields["jurisdiction"]
 
     def chosen_jurisdiction(self) -> Unit | None:

@@ -17,6 +17,7 @@ from core import limits
 from supervision.meetings.models import FlagKind
 from supervision.rechecks.models import RecheckMethod, RecheckResult
 
+from ..markup import DrawnSelect
 from ..templatetags.casework import person
 from .cases import VersionedForm
 from .supervision import SearchableChoiceField
@@ -38,9 +39,9 @@ class FlagForm(VersionedForm):
 class MeetingForm(forms.Form):
     """Plan a meeting: the choices are the user's jurisdictions, their leaders and their units."""
 
-    jurisdiction = forms.TypedChoiceField(label=_("Jurisdiction"), coerce=int)
+    jurisdiction = forms.TypedChoiceField(label=_("Jurisdiction"), coerce=int, widget=DrawnSelect)
     held_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
-    chair = forms.TypedChoiceField(label=_("Chairing leader"), coerce=int)
+    chair = forms.TypedChoiceField(label=_("Chairing leader"), coerce=int, widget=DrawnSelect)
     participating_units = forms.TypedMultipleChoiceField(
         label=_("Participating units"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -158,7 +159,7 @@ def month_choices(now: datetime) -> list[tuple[str, str]]:
 
 
 class DrawForm(forms.Form):
-    jurisdiction = forms.TypedChoiceField(label=_("Jurisdiction"), coerce=int)
+    jurisdiction = forms.TypedChoiceField(label=_("Jurisdiction"), coerce=int, widget=DrawnSelect)
     period = forms.ChoiceField(label=_("Month of the closures"))
     rate_percent = forms.IntegerField(
         label=_("Rate (%)"), min_value=1, max_value=100, help_text=_("At least one case per unit is drawn.")

@@ -8,7 +8,7 @@ from django import template
 from django.db.models import Field, Model
 from django.template.defaultfilters import stringfilter, truncatechars
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from core import links
 from workflow.workdays import SHANGHAI, WorkCalendar
 
-from ..markup import attributes, fields_markup
+from ..markup import choice_markup, fields_markup
 
 register = template.Library()
 
@@ -113,17 +113,8 @@ def state_badge(case):
 
 @register.simple_tag
 def choice_input(choice) -> str:
-    """One radio or checkbox of a choice field, the markup of Django's ``choice.tag``.
-
-    ``tag`` renders three nested widget templates per option; a form of sixty units rendered that way
-    cost a list page a fifth of its time.
-    """
-    data = choice.data
-    value = "" if data["value"] is None else f' value="{conditional_escape(str(data["value"]))}"'
-    return mark_safe(
-        f'<input type="{conditional_escape(data["type"])}" name="{conditional_escape(data["name"])}"'
-        f"{value}{attributes(data['attrs'])}>"
-    )
+    """One radio or checkbox of a choice field, the markup of Django's ``choice.tag`` (``web.markup``)."""
+    return mark_safe(choice_markup(choice))
 
 
 @register.simple_tag

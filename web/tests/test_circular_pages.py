@@ -13,6 +13,7 @@ from django import forms
 from django.utils import translation
 
 from cases.models import Case
+from enterprises.models import Role, UnitMembership
 from supervision.circulars import services as circular_services
 from supervision.circulars.models import Circular, CircularState
 from workflow import services
@@ -226,17 +227,28 @@ def test_it_keeps_a_draft_from_other_officials_and_another_districts_supervisor(
     assert circular.state == CircularState.DRAFT
 
 
+def test_it_offers_a_supervisor_of_two_districts_the_choice_and_one_district_none(district):
+    sam = signed_in(district.sam, "en")
+    assert 'name="jurisdiction"' not in sam.get(CIRCULARS).content.decode()
+    UnitMembership.objects.create(
+        user=district.sam, unit=district.other_bureau, role=Role.SUPERVISOR, jurisdiction=district.other_district
+    )
+    page = signed_in(district.sam, "en").get(CIRCULARS).content.decode()
+    offered = re.search(r'<select name="jurisdiction".*?</select>', page, re.S)
+    assert offered and re.findall(r">([^<]+)</option>", offered.group()) == ["示范区人民政府", "邻区人民政府"]
+
+
 def test_it_reads_the_list_in_a_fixed_number_of_queries(district, django_assert_num_queries):
     published(district)
     draft(district)
     client = signed_in(district.sam)
     client.get(CIRCULARS)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(CIRCULARS).status_code == 200
     for _ in range(6):
         published(district)
         draft(district)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(CIRCULARS).status_code == 200
 
 

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from notifications.models import Notification
 from web import urls
 from web.forms.cases import AssignForm, CloseForm, SearchableSelect, SendBackForm
+from web.forms.meetings import DecisionForm
 from web.markup import fields_markup, widget_markup
 from web.templatetags.huiyin import choice_input, deadline_text, id_url, machine_time, shanghai, shortened
 from workflow.tests.helpers import assigned_case
@@ -190,6 +191,10 @@ def assign_form(data=None, value: str = "") -> AssignForm:
         LabelledForm({"name": "<王刚>"}, label_suffix="："),
         LabelledForm(auto_id=False),
         CloseForm(),
+        ChoicesForm(),
+        ChoicesForm({"kind": "b&c", "units": ["2"]}),
+        ChoicesForm({"units": ["9"]}),
+        DecisionForm({"decision": "", "decision_public": "on"}),
     ],
 )
 def test_it_draws_a_forms_fields_as_the_partial_does(form):

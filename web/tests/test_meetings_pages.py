@@ -150,6 +150,15 @@ def test_it_lists_the_pool_and_lets_sam_plan_a_meeting_that_takes_it(district):
     sam = signed_in(district.sam, "en")
     page = sam.get(MEETINGS).content.decode()
     assert "1 case waits for an agenda" in page and f'id="flag-{flag.pk}"' in page
+    row = page[page.index(f'id="flag-{flag.pk}"') : page.index("</tr>", page.index(f'id="flag-{flag.pk}"'))]
+    for shown in (
+        flag.case.number,
+        district.yixin.name,
+        "工业和信息化局<br>陈静",
+        "Needs several departments",
+        "陈静<br>",
+    ):
+        assert shown in row
     assert 'name="chair"' in page and f'<option value="{district.leo.pk}">李强</option>' in page
 
     response = sam.post(
@@ -419,6 +428,19 @@ def test_it_reads_the_meetings_list_in_a_fixed_number_of_queries(district, djang
     with django_assert_num_queries(9):
         response = sam.get(MEETINGS)
     assert response.content.decode().count('<tr id="meeting-') == 4
+
+
+def test_it_counts_a_pool_longer_than_a_page_within_the_pages_query(district, django_assert_num_queries):
+    flagged(district)
+    planned(district)
+    for index in range(21):
+        flagged(district, f"待议{index}")
+    sam = signed_in(district.sam, "en")
+    sam.get(MEETINGS)
+    with django_assert_num_queries(9):
+        page = sam.get(MEETINGS).content.decode()
+    assert "21 cases wait for an agenda" in page and page.count('<tr id="flag-') == 20
+    assert sam.get(f"{MEETINGS}?flags_page=2").content.decode().count('<tr id="flag-') == 1
 
 
 def test_it_reads_a_meeting_page_in_a_fixed_number_of_queries(district, django_assert_num_queries):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from core.errors import NotFound
 from core.pagination import ShortListPaginator
 from enterprises.access import roles_for_user
-from enterprises.models import Role, Unit, UnitMembership
+from enterprises.models import Unit
 from supervision.circulars import services
 from supervision.circulars.exports import (
     COMMON_HEADERS,
@@ -61,11 +61,11 @@ CONFIRM_LABELS = {
 }
 
 
-def supervised_jurisdictions(user) -> list[Unit]:
-    """The jurisdictions a supervisor may circulate: the roots of their supervision memberships."""
-    memberships = UnitMembership.objects.filter(user=user, role=Role.SUPERVISOR).select_related("unit", "jurisdiction")
-    roots = {membership.jurisdiction or membership.unit for membership in memberships}
-    return sorted(roots, key=lambda unit: unit.name)
+def jurisdictions_to_choose(user) -> list[Unit]:
+    """The jurisdictions a supervisor of several chooses between for a circular, by name: the tops of their
+    supervision. None for a supervisor of one, whose jurisdiction the service takes: nothing to read."""
+    roots = roles_for_user(user).supervised_root_ids
+    return sorted(Unit.objects.filter(pk__in=roots), key=lambda unit: unit.name) if len(roots) > 1 else []
 
 
 CIRCULAR_ROW_FIELDS = (
@@ -113,7 +113,7 @@ def circulars(request: HttpRequest) -> HttpResponse:
         form = CircularCreateForm(
             request.POST if request.method == "POST" else None,
             now=clock.now(),
-            jurisdictions=supervised_jurisdictions(user),
+            jurisdictions=jurisdictions_to_choose(user),
         )
         if form.is_bound:
             if form.is_valid():

@@ -6,14 +6,14 @@ again by its service, whose refusal is shown as a message.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.pagination import ShortListPaginator
+from core.pagination import ShortListPaginator, TotalInPagePaginator, with_total
+from core.people import person_name
 from enterprises.models import Unit
 from supervision.meetings import services
-from supervision.meetings.models import AgendaItem, FlagState, ItemOutcome, MeetingState
+from supervision.meetings.models import AgendaItem, FlagKind, FlagState, ItemOutcome, MeetingState
 from supervision.meetings.permissions import may_plan_meetings, may_run_meeting, may_see_meetings
 from supervision.meetings.selectors import (
     agenda_items_for,
@@ -78,36 +79,76 @@ MEETING_ROW_FIELDS = (
     "chair__first_name",
     "chair__last_name",
 )
-FLAG_ROW_FIELDS = (
-    "kind",
-    "reason",
-    "state",
-    "flagged_at",
-    "times_deferred",
-    "flagged_by__username",
-    "flagged_by__first_name",
-    "flagged_by__last_name",
-    "case__number",
-    "case__title",
-    "case__state",
-    "case__enterprise__name",
-    "case__responsible_unit__name",
-    "case__assignee__username",
-    "case__assignee__first_name",
-    "case__assignee__last_name",
-)
+# What a flag waiting for an agenda shows, read as values: as a flag, its case and four more rows, each flag and
+# case also setting up its state machine, the pool's twenty rows cost more to build than the database to find.
+POOL_ROW_VALUES = {
+    "number": F("case__number"),
+    "title": F("case__title"),
+    "enterprise": F("case__enterprise__name"),
+    "unit": F("case__responsible_unit__name"),
+    "assignee_username": F("case__assignee__username"),
+    "assignee_first_name": F("case__assignee__first_name"),
+    "assignee_last_name": F("case__assignee__last_name"),
+    "flagged_by_username": F("flagged_by__username"),
+    "flagged_by_first_name": F("flagged_by__first_name"),
+    "flagged_by_last_name": F("flagged_by__last_name"),
+}
 
 
-def items_counted(**conditions) -> Coalesce:
-    """A meeting's agenda items (those meeting ``conditions``) counted by a subquery, not by a grouped join."""
+@dataclass(frozen=True)
+class PoolRow:
+    """A flagged case waiting for an agenda, as its row shows it."""
+
+    id: int
+    case_id: int
+    number: str
+    title: str
+    enterprise: str
+    unit: str | None
+    assignee: str  # the name; empty for nobody
+    kind: str  # the label
+    reason: str
+    flagged_by: str
+    flagged_at: datetime
+    times_deferred: int
+
+
+def named(username: str | None, first_name: str | None, last_name: str | None) -> str:
+    """A person read as values, named as on every page; empty for nobody."""
+    return person_name(first_name=first_name, last_name=last_name, username=username) if username else ""
+
+
+def pool_rows(page) -> list[PoolRow]:
+    kinds = dict(FlagKind.choices)
+    return [
+        PoolRow(
+            id=row.id,
+            case_id=row.case_id,
+            number=row.number,
+            title=row.title,
+            enterprise=row.enterprise,
+            unit=row.unit,
+            assignee=named(row.assignee_username, row.assignee_first_name, row.assignee_last_name),
+            kind=kinds.get(row.kind, row.kind),
+            reason=row.reason,
+            flagged_by=named(row.flagged_by_username, row.flagged_by_first_name, row.flagged_by_last_name),
+            flagged_at=row.flagged_at,
+            times_deferred=row.times_deferred,
+        )
+        for row in page
+    ]
+
+
+def items_counted(**conditions) -> Subquery:
+    """A meeting's agenda items (those meeting ``conditions``) counted by a subquery, not by a grouped join; an
+    ungrouped ``COUNT`` is 0 for a meeting without any, as the page shows."""
+    # COUNT as a plain function, not the aggregate: an aggregate would group the subquery by its columns.
     items = (
         AgendaItem.objects.filter(meeting=OuterRef("pk"), **conditions)
         .order_by()
-        .values("meeting")
-        .annotate(count=Count("pk"))
-        .values("count")
+        .values(count=Func(F("pk"), function="COUNT", output_field=IntegerField()))
     )
-    return Coalesce(Subquery(items), 0)
+    return Subquery(items)
 
 
 def meetings_listed(user):
@@ -134,22 +175,18 @@ def meetings_listed(user):
 
 
 def pool_of(user):
-    """Pending flags on no open agenda: what the next meeting planned takes first.
+    """Pending flags on no open agenda: what the next meeting planned takes first; each row carries the number of
+    them all (``total``, for ``TotalInPagePaginator``): the pool is longer than a page at a province's scale.
 
     Only the relations and columns a row shows are read: each join the page never reads costs the planner
     more than the rows cost the executor. For the same reason the open agenda items are a list apart (the few
     of the meetings still planned), not an anti-join the planner weighs against every other join.
     """
     on_open_agenda = AgendaItem.objects.filter(outcome=ItemOutcome.OPEN).values("flag_id")
-    return (
-        flags_visible_to(user)
-        .select_related(None)
-        .select_related("case__enterprise", "case__responsible_unit", "case__assignee", "flagged_by")
-        .only(*FLAG_ROW_FIELDS)
-        .filter(state=FlagState.PENDING)
-        .exclude(pk__in=on_open_agenda)
-        .order_by("-times_deferred", "flagged_at", "id")
-    )
+    waiting = flags_visible_to(user).filter(state=FlagState.PENDING).exclude(pk__in=on_open_agenda)
+    rows = waiting.select_related(None).annotate(**POOL_ROW_VALUES).order_by("-times_deferred", "flagged_at", "id")
+    shown = ("id", "case_id", "kind", "reason", "flagged_at", "times_deferred", *POOL_ROW_VALUES, "total")
+    return with_total(rows, matches=waiting).values_list(*shown, named=True)
 
 
 def meeting_form_for(user, data=None) -> MeetingForm:
@@ -168,9 +205,12 @@ def meeting_form_for(user, data=None) -> MeetingForm:
 def render_meetings(request: HttpRequest, form: MeetingForm | None, status: int = 200) -> HttpResponse:
     user = request.user
     meetings = ShortListPaginator(meetings_listed(user), MEETINGS_PAGE_SIZE).get_page(request.GET.get("page"))
-    pool = ShortListPaginator(pool_of(user), FLAGS_PAGE_SIZE).get_page(request.GET.get("flags_page"))
+    pool = TotalInPagePaginator(pool_of(user), FLAGS_PAGE_SIZE).get_page(request.GET.get("flags_page"))
     return render(
-        request, "web/meetings/meetings.html", {"meetings": meetings, "pool": pool, "form": form}, status=status
+        request,
+        "web/meetings/meetings.html",
+        {"meetings": meetings, "pool": pool, "pool_rows": pool_rows(pool), "form": form},
+        status=status,
     )
 
 
