@@ -29,7 +29,7 @@ class CircularCreateForm(forms.Form):
     jurisdiction = forms.TypedChoiceField(label=_("Jurisdiction"), coerce=int)
 
     def __init__(self, data=None, *, now: datetime, jurisdictions: list[Unit]) -> None:
-        super().__init__(data, auto_id="circular-%s")
+        super().__init__(data, auto_id="circular-%s", label_suffix="")  # drawn as a bar, as filters are
         self.jurisdictions = {unit.pk: unit for unit in jurisdictions}
         self.fields["period"].choices = period_choices(now)
         local = timezone.localtime(now)

@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from core import links
 from workflow.workdays import SHANGHAI, WorkCalendar
 
-from ..markup import choice_markup, fields_markup
+from ..markup import choice_markup, field_markup, fields_markup
 
 register = template.Library()
 
@@ -109,6 +109,13 @@ def state_badge(case):
         _("Paused until %(when)s (Beijing time)") % {"when": shanghai(case.paused_until)},
         _("Paused"),
     )
+
+
+@register.simple_tag
+def form_field(field) -> str:
+    """One field of a form, drawn as ``form_fields`` draws each (``web.markup.field_markup``): for a form whose other
+    fields the page draws itself, as a decision's note beside the buttons that carry the decision."""
+    return mark_safe(field_markup(field))
 
 
 @register.simple_tag
