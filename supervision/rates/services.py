@@ -6,6 +6,7 @@ from django.db import transaction
 
 from .periods import Period, period_of_month, period_parse
 from .selectors import By, snapshot_store, table_counts
+from .trends import trend_take
 
 
 def periods_read_most(now: datetime) -> list[Period]:
@@ -17,8 +18,9 @@ def periods_read_most(now: datetime) -> list[Period]:
 
 
 def rates_snapshots_take(*, now: datetime) -> int:
-    """Count every figure of every unit and cadre for the periods read most, as of ``now``; returns how many
-    snapshots were taken. Each is replaced in its own transaction, so a reader never sees half of one."""
+    """Count every figure of every unit and cadre for the periods read most, and every unit's overdue trend, as of
+    ``now``; returns how many snapshots were taken. Each is replaced in its own transaction, so a reader never sees
+    half of one."""
     taken = 0
     for period in periods_read_most(now):
         for by in By:
@@ -26,4 +28,6 @@ def rates_snapshots_take(*, now: datetime) -> int:
             with transaction.atomic():
                 snapshot_store(period=period, by=by, now=now, counted=counted)
             taken += 1
-    return taken
+    with transaction.atomic():
+        trend_take(now=now)
+    return taken + 1

@@ -18,6 +18,7 @@ from supervision.rates.models import RatesSnapshot
 from supervision.rates.periods import period_parse
 from supervision.rates.selectors import cadre_table, unit_table
 from supervision.rates.services import rates_snapshots_take
+from supervision.rates.trends import TREND, overdue_by_week
 from workflow import services
 
 from .test_rates import assigned, at, travel
@@ -100,7 +101,13 @@ def test_it_reads_from_a_snapshot_the_very_ranking_it_counts_live(district, snap
                     assert table_facts(kept) == table_facts(live), (label, build.__name__, scope)
                     assert kept.counted_at == NOW
 
-    assert taken == 8  # November, October, the quarter and the year, by unit and by cadre
+        for scope in scopes:
+            live_weeks = overdue_by_week(now=NOW, scope=scope)
+            kept_weeks = overdue_by_week(now=NOW + timedelta(minutes=5), scope=scope, recent=True)
+            assert [week.overdue for week in kept_weeks] == [week.overdue for week in live_weeks], scope
+            assert kept_weeks[-1].counted_at == NOW  # as of the snapshot
+
+    assert taken == 9  # November, October, the quarter and the year, by unit and by cadre; and the trend
     assert commerce_only.pk  # a real supervisor of one unit: the narrowing is the one rankings use
 
 
@@ -164,3 +171,27 @@ def test_it_answers_the_rankings_api_exactly_as_its_documented_serializer_would(
 
     assert any(row["ratios"]["on_time"]["denominator"] for row in served["rows"])  # a history with figures
     assert served == TableSerializer(table).data
+
+
+def test_it_reads_the_trend_from_its_snapshot_until_it_is_too_old_or_a_new_week_began(district, snapshots_on):
+    case = assigned(district, district.carol, district.industry, when=at(2026, 11, 2, 9))
+    counted = overdue_by_week(now=NOW, scope=None, recent=True)  # counted live, and kept
+    with travel(NOW + timedelta(minutes=1)):
+        services.case_resolve(
+            case=Case.objects.get(pk=case.pk), acting_user=district.carol, resolution_type="solved", reply="已办理。"
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        soon = overdue_by_week(now=NOW + timedelta(minutes=9), scope=None, recent=True)
+    later = overdue_by_week(now=NOW + timedelta(minutes=11), scope=None, recent=True)
+    sunday_night = at(2026, 11, 29, 23, 55)
+    RatesSnapshot.objects.filter(period=TREND).update(counted_at=sunday_night)
+    next_week = overdue_by_week(now=sunday_night + timedelta(minutes=6), scope=None, recent=True)
+
+    assert counted[-1].overdue == 1  # due on the 11th, running late on the 27th
+    assert [week.overdue for week in soon] == [week.overdue for week in counted] and len(queries) == 1
+    assert soon[-1].counted_at == NOW
+    assert later[-1].overdue == 0 and later[-1].counted_at == NOW + timedelta(minutes=11)  # resolved meanwhile
+    # A snapshot of last week's Sunday night holds last week's points, not this week's: counted anew.
+    assert next_week[-1].counted_at == sunday_night + timedelta(minutes=6)
+    assert next_week[-2].monday == soon[-1].monday

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from cases.models import Closure, ResolutionType, Satisfaction
+from core import links
 from core.errors import ApplicationError, NotPermitted
 from enterprises.models import Unit
 from supervision.rates.figures import (
@@ -125,10 +126,11 @@ def figure_url(period: Period, metric: str, part: Part, row: Row) -> str:
     if row.cadre is not None:
         query["cadre"] = row.cadre.pk
     page = "web:rates-enterprises" if metric in ENTERPRISE_FIGURES else "web:rates-cases"
-    return f"{reverse(page)}?{urlencode(query)}"
+    return f"{links.fixed_url(page)}?{urlencode(query)}"
 
 
-def rank_row(row: Row, period: Period) -> RankRow:
+def rank_row(row: Row, period: Period, labels: dict[str, str]) -> RankRow:
+    """A ranking's row as the page shows it; ``labels``, the figures' names, translated once for all rows."""
     name = row.unit.name if row.cadre is None else f"{person(row.cadre)} · {row.unit.name}"
     cells = []
     for metric in RATES:
@@ -136,7 +138,7 @@ def rank_row(row: Row, period: Period) -> RankRow:
         cells.append(
             Cell(
                 name=metric,
-                label=str(FIGURE_NAMES[metric]),
+                label=labels[metric],
                 rate_text=percent(ratio.rate),
                 numerator_text=count_text(ratio.numerator),
                 denominator_text=str(ratio.denominator),
@@ -149,7 +151,7 @@ def rank_row(row: Row, period: Period) -> RankRow:
         cells.append(
             Cell(
                 name=metric,
-                label=str(FIGURE_NAMES[metric]),
+                label=labels[metric],
                 rate_text=str(row.counts[metric]),
                 numerator_url=figure_url(period, metric, Part.NUMERATOR, row),
                 is_count=True,
@@ -180,13 +182,14 @@ def rankings(request: HttpRequest) -> HttpResponse:
     period, by, chart = form.choice()
     build = unit_table if by == By.UNIT else cadre_table
     table = build(period=period, now=now, scope=scope, recent=True)
-    rows = [rank_row(row, period) for row in table.rows]
+    labels = {metric: str(name) for metric, name in FIGURE_NAMES.items()}
+    rows = [rank_row(row, period, labels) for row in table.rows]
     tiers = [(TIER_NAMES[tier], [row for row in rows if row.row.tier == tier]) for tier in Tier]
     charted = sorted(
         ((row.name, *bar_value(row, chart)) for row in rows),
         key=lambda item: (item[1] is None, -(item[1] or 0)),
     )
-    weeks = overdue_by_week(now=now, scope=scope)
+    weeks = overdue_by_week(now=now, scope=scope, recent=True)
     return render(
         request,
         "web/supervision/rates.html",
