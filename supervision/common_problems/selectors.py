@@ -89,12 +89,13 @@ class TownshipCount(TypedDict):
 
 
 def top_categories(user: User | AnonymousUser, period: Period) -> list[CategoryCount]:
-    """The categories that produced most of the cases filed in the period that the user sees: one query."""
+    """The categories that produced most of the cases filed in the period that the user sees: one query, counting
+    rows (not ids), so that PostgreSQL reads the period's cases from their filing index alone (cases 0019)."""
     return list(
         cases_visible_to(user)
         .filter(within("filed_at", period))
         .values(category_pk=F("category_id"), name_zh=F("category__name_zh"), name_en=F("category__name_en"))
-        .annotate(cases=Count("pk"))
+        .annotate(cases=Count("*"))
         .order_by("-cases", "category_pk")[:TOP]
     )
 
@@ -105,6 +106,6 @@ def top_townships(user: User | AnonymousUser, period: Period) -> list[TownshipCo
         cases_visible_to(user)
         .filter(within("filed_at", period))
         .values(township_pk=F("enterprise__township_id"), name=F("enterprise__township__name"))
-        .annotate(cases=Count("pk"))
+        .annotate(cases=Count("*"))
         .order_by("-cases", "township_pk")[:TOP]
     )
