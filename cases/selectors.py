@@ -41,7 +41,7 @@ def official_cases_q(roles: UserRoles, *, through: str = "") -> Q | None:
     if roles.user_id is not None and roles.is_official:
         q |= Q(**{f"{through}assignee_id": roles.user_id})
     if roles.served_enterprise_ids:
-        q |= Q(**{f"{through}enterprise_id__in": roles.served_enterprise_ids})
+        q |= Q(**{f"{through}enterprise_id__any_of": roles.served_enterprise_ids})
     if roles.head_unit_ids:
         q |= Q(**{f"{through}responsible_unit_id__in": roles.head_unit_ids})
     if overseen:

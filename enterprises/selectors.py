@@ -31,7 +31,7 @@ def enterprises_user_files_for(user: User | AnonymousUser) -> QuerySet[Enterpris
     """The enterprises the user may file a problem for: their own, and those they serve (包保), a head of the
     responsible unit at the unit's level (e.g. a problem found on a visit)."""
     roles = roles_for_user(user)
-    own = Q(pk__in=roles.contact_enterprise_ids | roles.served_enterprise_ids)
+    own = Q(pk__any_of=roles.contact_enterprise_ids | roles.served_enterprise_ids)
     if roles.direct_head_unit_ids:
         own |= Q(pk__in=_served_by_units(roles.direct_head_unit_ids))
     return Enterprise.objects.filter(own)

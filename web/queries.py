@@ -94,7 +94,7 @@ def dispatch_list(user) -> QuerySet[Case]:
 
 def served_enterprises(user) -> QuerySet[Enterprise]:
     """The enterprises the user serves (包联) now."""
-    return Enterprise.objects.filter(pk__in=roles_for_user(user).served_enterprise_ids).select_related("township")
+    return Enterprise.objects.filter(pk__any_of=roles_for_user(user).served_enterprise_ids).select_related("township")
 
 
 def served_by_name(user) -> list[tuple[int, bool]]:

@@ -23,7 +23,7 @@ def served_enterprises(user: User) -> QuerySet[Enterprise]:
         cases_visible_to(user).filter(state__in=OPEN_STATES).order_by(F("resolution_due_at").asc(nulls_last=True), "id")
     )
     return (
-        Enterprise.objects.filter(pk__in=roles_for_user(user).served_enterprise_ids)
+        Enterprise.objects.filter(pk__any_of=roles_for_user(user).served_enterprise_ids)
         .prefetch_related(Prefetch("cases", queryset=open_cases, to_attr="open_cases"))
         .order_by("name", "id")
     )

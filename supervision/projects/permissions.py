@@ -45,7 +45,7 @@ def official_projects_q(user: User | AnonymousUser) -> Q | None:
         return None
     q = task_force_q(user)
     if roles.served_enterprise_ids:
-        q |= Q(enterprise_id__in=roles.served_enterprise_ids)
+        q |= Q(enterprise_id__any_of=roles.served_enterprise_ids)
     overseen = roles.supervised_unit_ids | roles.led_unit_ids
     if overseen:
         q |= Q(enterprise__township_id__in=overseen)

@@ -31,7 +31,7 @@ def official_visits_q(roles: UserRoles) -> Q | None:
     if roles.user_id is not None and roles.is_official:
         q |= Q(visitor_id=roles.user_id)
     if roles.served_enterprise_ids:
-        q |= Q(enterprise_id__in=roles.served_enterprise_ids)
+        q |= Q(enterprise_id__any_of=roles.served_enterprise_ids)
     if roles.head_unit_ids:
         q |= Q(unit_id__in=roles.head_unit_ids)
     overseen = roles.supervised_unit_ids | roles.led_unit_ids
@@ -76,7 +76,7 @@ def official_duties_q(roles: UserRoles) -> Q | None:
     if roles.user_id is not None and roles.is_official:
         q |= Q(person_id=roles.user_id)
     if roles.served_enterprise_ids:
-        q |= Q(enterprise_id__in=roles.served_enterprise_ids)
+        q |= Q(enterprise_id__any_of=roles.served_enterprise_ids)
     if roles.head_unit_ids:
         q |= Q(unit_id__in=roles.head_unit_ids)
     overseen = roles.supervised_unit_ids | roles.led_unit_ids
@@ -160,7 +160,7 @@ def enterprises_user_visits(user: User | AnonymousUser) -> QuerySet[Enterprise]:
     """The enterprises the user may record a visit to: those whose current 包保 names them, and those whose
     responsible unit they head (``permissions.capacities_of`` for many enterprises at once)."""
     roles = roles_for_user(user)
-    serving = Q(pk__in=roles.served_enterprise_ids)
+    serving = Q(pk__any_of=roles.served_enterprise_ids)
     if roles.direct_head_unit_ids:
         headed = ServiceAssignment.objects.filter(ended_at__isnull=True, unit_id__in=roles.direct_head_unit_ids)
         serving |= Q(pk__in=headed.values("enterprise_id"))

@@ -158,7 +158,7 @@ def choose_enterprise(request: HttpRequest) -> HttpResponse:
         if words:
             found = Enterprise.objects.filter(Q(name__icontains=words) | Q(credit_code__iexact=words), is_active=True)
     else:
-        found = Enterprise.objects.filter(pk__in=roles.served_enterprise_ids, is_active=True)
+        found = Enterprise.objects.filter(pk__any_of=roles.served_enterprise_ids, is_active=True)
     return render(
         request,
         "web/invitations/choose_enterprise.html",

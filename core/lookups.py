@@ -1,0 +1,29 @@
+"""``field__any_of=ids``: membership in a large set of ids, sent to PostgreSQL as one array.
+
+Django's ``__in`` writes one placeholder per value. A 包保 leader serves some four thousand enterprises, and every
+list gated by the enterprises they serve carried four thousand parameters: Django compiled each, the driver
+quoted each into the statement, and PostgreSQL parsed the list; counting the leader's enterprises took 38 ms,
+where the same condition as ``= ANY(%s)`` with one array took 5. Other databases get Django's IN list.
+"""
+
+from django.core.exceptions import EmptyResultSet
+from django.db.models import ForeignKey, IntegerField, Lookup
+
+
+class AnyOf(Lookup):
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        ids = sorted({int(value) for value in self.rhs})
+        if not ids:
+            raise EmptyResultSet  # as Django's IN: a branch of an OR that matches nothing drops out
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, ids]
+        return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*lhs_params, *ids]
+
+
+def register() -> None:
+    IntegerField.register_lookup(AnyOf)
+    ForeignKey.register_lookup(AnyOf)
