@@ -512,6 +512,12 @@ PAGES = (
         "unit_head",
         lambda c: "/supervision/rectifications/",
     ),
+    TimedBenchmark(
+        "unit-extensions",
+        "extension requests to decide and decided as the head of the unit with the most cases",
+        "unit_head",
+        lambda c: "/supervision/extensions/",
+    ),
 )
 
 

@@ -23,12 +23,23 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.errors import ApplicationError
 from core.filters import ID_MESSAGE
 from core.limits import MAX_ID
+from core.pagination import TotalInPagePaginator, with_total
 from core.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class CountedInPagePagination(Pagination):
+    """Pages whose rows carry the number of every row of the filtered list (``with_total``): a page and its
+    ``count`` in one query, one round trip and one compilation fewer."""
+
+    django_paginator_class = TotalInPagePaginator
+
+    def paginate_queryset(self, queryset, request, view=None):
+        return super().paginate_queryset(with_total(queryset, matches=queryset), request, view)
 
 
 class IdField(serializers.IntegerField):

@@ -298,7 +298,18 @@ class ExtensionRequest(ConcurrentTransitionMixin, models.Model):
                 fields=["case"], condition=Q(state="pending"), name="one_pending_extension_per_case"
             )
         ]
-        indexes = [models.Index(fields=["state", "created_at"], name="extension_state_created")]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="extension_state_created"),
+            # The API's list in its order, newest first: read in order and stopped at the page, each case's gate
+            # answered from its index (cases migration 0018), not every request of a unit's cases sorted.
+            models.Index(fields=["-created_at", "-id"], name="extension_created_order"),
+            # The desk's decisions of the last month in their order, the same way.
+            models.Index(
+                fields=["-decided_at", "-id"],
+                condition=Q(state__in=[ExtensionState.APPROVED, ExtensionState.REJECTED]),
+                name="extension_decided_order",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_state_display()}"

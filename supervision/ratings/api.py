@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from cases.selectors import cases_visible_officially_to
 from core import limits
-from core.api import IdField, signed_in_user
+from core.api import CountedInPagePagination, IdField, signed_in_user
 from core.filters import FilterSet, IdFilter
 from enterprises.api import PersonSerializer
 from workflow.api import CaseRefSerializer, NamedSerializer
@@ -37,6 +37,19 @@ def available_actions(row, user, names: dict[str, str]) -> list[str]:
 
 class CaseSummarySerializer(CaseRefSerializer):
     title = serializers.CharField()
+
+
+# What a rectification in a list shows, and what its actions' rules read (who answers for it, the township of the
+# case's enterprise for a supervisor's jurisdiction); the states django-fsm reads as the rows load. Read whole,
+# each row would carry its case's texts, its enterprise and three password hashes.
+RECTIFICATION_COLUMNS = (
+    *("id", "satisfaction", "rated_at", "state", "due_at", "provisional", "report", "submitted_at", "decided_at"),
+    *("decision_note", "return_count", "created_at", "closed_at", "unit_id", "assignee_id"),
+    *("case__number", "case__title", "case__state", "case__enterprise__township_id", "unit__name"),
+    *("assignee__username", "assignee__first_name", "assignee__last_name"),
+    *("submitted_by__username", "submitted_by__first_name", "submitted_by__last_name"),
+    *("decided_by__username", "decided_by__first_name", "decided_by__last_name"),
+)
 
 
 class RectificationSerializer(serializers.ModelSerializer):
@@ -189,13 +202,15 @@ class RectificationViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
 
     officials_only_message = GOVERNMENT_BUSINESS
     serializer_class = RectificationSerializer
+    pagination_class = CountedInPagePagination
     filterset_class = RectificationFilter
     ordering_fields = ["due_at", "created_at"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Rectification.objects.none()
-        return rectifications_visible_to(signed_in_user(self.request)).order_by("due_at", "id")
+        rows = rectifications_visible_to(signed_in_user(self.request)).only(*RECTIFICATION_COLUMNS)
+        return rows.order_by("due_at", "id")
 
     def get_object(self, pk=None) -> Rectification:
         return row_for_user(rectifications_visible_to(signed_in_user(self.request)), pk or self.kwargs["pk"])

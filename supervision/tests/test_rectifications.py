@@ -321,8 +321,8 @@ def test_it_lists_with_filters_in_a_constant_number_of_queries(district):
     rate_some(2)
     six = queries()
 
-    # The user's roles (with the unit tree), the count and the page.
-    assert (two, six) == ((3, 2), (3, 6))
+    # The user's roles (with the unit tree), and the page with the number of every match.
+    assert (two, six) == ((2, 2), (2, 6))
     sam = district.client(district.sam)
     assert sam.get(RECTIFICATIONS, {"unit": district.commerce.pk}).data["count"] == 3
     assert sam.get(RECTIFICATIONS, {"state": "submitted"}).data["count"] == 0
@@ -332,6 +332,27 @@ def test_it_lists_with_filters_in_a_constant_number_of_queries(district):
         assert sam.get(RECTIFICATIONS, {"overdue": "true"}).data["count"] == 0
     carol = district.client(district.carol).get(RECTIFICATIONS).data
     assert {row["unit"]["id"] for row in carol["results"]} == {district.industry.pk}
+
+
+def test_it_lists_who_reported_and_who_decided_in_the_pages_one_query(district, bad, django_assert_num_queries):
+    submitted(district, bad)
+    accepted = submitted(district, rectification_of(rated_case(district, 1, RATED)))
+    post(district, district.sam, url(accepted, "accept"), {"note": "整改到位。"}, when=at(2026, 11, 24, 9))
+    sam = district.client(district.sam)
+    with travel(AFTER):
+        sam.get(RECTIFICATIONS)  # loads sam's roles once
+        with django_assert_num_queries(1):
+            rows = {row["id"]: row for row in sam.get(RECTIFICATIONS).data["results"]}
+
+    shown = {
+        pk: (row["state"], row["submitted_by"]["name"], (row["decided_by"] or {}).get("name"), row["available_actions"])
+        for pk, row in rows.items()
+    }
+    assert shown == {
+        bad.pk: ("submitted", "陈静", None, ["accept", "return"]),
+        accepted.pk: ("accepted", "陈静", "孙明", []),
+    }
+    assert rows[bad.pk]["case"] == {"id": bad.case_id, "number": bad.case.number, "title": bad.case.title}
 
 
 def test_it_accepts_a_due_date_only_as_a_date(district, bad):

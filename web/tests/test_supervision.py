@@ -322,15 +322,34 @@ def test_it_reads_the_extensions_in_a_fixed_number_of_queries(district, django_a
     one_pending_one_decided("一")
     client = browser(district.sam)
     client.get(EXTENSIONS)
-    # 11 for the extension requests, 2 for the pauses beyond the limits (waiting, and decided lately).
-    with django_assert_num_queries(11):
+    # 10 with the pauses beyond the limits (waiting, and decided lately); the decided requests are counted by
+    # their page's own query.
+    with django_assert_num_queries(10):
         client.get(EXTENSIONS)
     one_pending_one_decided("二")
     one_pending_one_decided("三")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(EXTENSIONS)
     page = response.content.decode()
     assert "3 requests wait for your decision" in page and page.count("理由不足。") == 3
+
+
+def test_it_pages_the_decided_requests_newest_first_and_counts_them_all(district, monkeypatch):
+    monkeypatch.setattr("web.views.supervision.EXTENSIONS_PAGE_SIZE", 2)
+    for hour, title in ((9, "一号"), (10, "二号"), (11, "三号")):
+        extension = extension_asked(district, yixin_case(district, filed=local(16, hour), title=title))
+        with time_machine.travel(local(17, hour), tick=False):
+            services.extension_decide(extension=extension, acting_user=district.sam, approve=True, note="")
+    client = browser(district.sam)
+
+    def decided(page: str) -> list[str]:
+        html = client.get(EXTENSIONS, {"decided_page": page}).content.decode()
+        section = html.split('id="decided-title"')[1].split('id="pauses-title"')[0]
+        return [*re.findall(r"<br>(.号)</td>", section), *re.findall(r"Page \d+ of \d+", section)]
+
+    assert decided("1") == ["三号", "二号", "Page 1 of 2"]
+    assert decided("2") == ["一号", "Page 2 of 2"]
+    assert decided("9") == ["一号", "Page 2 of 2"]
 
 
 # --- rankings ----------------------------------------------------------------------------------------------

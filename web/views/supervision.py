@@ -19,6 +19,7 @@ from cases.models import Case, UrgingLevel
 from cases.permissions import supervises
 from cases.selectors import case_for_user
 from core.errors import Conflict, NotFound
+from core.pagination import TotalInPagePaginator
 from enterprises.models import TASK_FORCE_MINIMUM
 from supervision.board.permissions import may_see_board
 from supervision.board.selectors import open_common_problems, served_enterprises, served_projects
@@ -205,9 +206,9 @@ def extensions(request: HttpRequest) -> HttpResponse:
     if not may_see_extension_desk(user):
         return refused(request, _("Only supervisors and unit heads decide on more time."))
     pending = Paginator(extensions_to_decide(user), EXTENSIONS_PAGE_SIZE).get_page(request.GET.get("page"))
-    decided = Paginator(extensions_decided_recently(user, now=timezone.now()), EXTENSIONS_PAGE_SIZE).get_page(
-        request.GET.get("decided_page")
-    )
+    decided = TotalInPagePaginator(
+        extensions_decided_recently(user, now=timezone.now()), EXTENSIONS_PAGE_SIZE
+    ).get_page(request.GET.get("decided_page"))
     forms = [(extension, DecisionForm(auto_id=f"decide-{extension.pk}-%s")) for extension in pending]
     pauses = [(pause, DecisionForm(auto_id=f"pause-{pause.pk}-%s")) for pause in pauses_to_decide(user)]
     pauses_decided = pauses_decided_recently(user, now=timezone.now())[:EXTENSIONS_PAGE_SIZE]

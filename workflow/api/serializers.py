@@ -238,6 +238,16 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["id", "action", "action_display", "actor", "from_state", "to_state", "note", "data", "created_at"]
 
 
+# What an extension request in a list shows of its case and people, and the case's state, which django-fsm reads
+# as the row loads: read whole, each row would carry the case's texts and two password hashes.
+EXTENSION_COLUMNS = (
+    *("id", "reason", "current_due_at", "requested_due_at", "state", "decided_at", "decision_note", "created_at"),
+    *("case__number", "case__state"),
+    *("requested_by__username", "requested_by__first_name", "requested_by__last_name"),
+    *("decided_by__username", "decided_by__first_name", "decided_by__last_name"),
+)
+
+
 class ExtensionSerializer(serializers.ModelSerializer):
     case = CaseRefSerializer()
     requested_by = PersonSerializer()

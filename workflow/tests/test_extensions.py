@@ -448,3 +448,22 @@ def test_it_finds_the_deciders_in_the_same_number_of_queries_however_many_offici
 
     assert few == many
     assert notified(Case.objects.latest("pk"), "extension_requested") == ["sam"]
+
+
+def test_it_lists_requests_newest_first_counted_by_the_pages_own_query(district, django_assert_num_queries):
+    first = approved(district, carols_case(district), "2026-12-02")
+    second = asked(district, carols_case(district), "2026-12-03", moment=WEDNESDAY_10)
+    sam = district.client(district.sam)
+    sam.get(EXTENSIONS_URL)  # loads sam's roles once
+
+    # One query: the page, with the number of every request.
+    with django_assert_num_queries(1):
+        listing = sam.get(EXTENSIONS_URL).data
+    assert (listing["count"], [row["id"] for row in listing["results"]]) == (2, [second, first])
+    assert listing["results"][1]["decided_by"] == {"id": district.sam.pk, "username": "sam", "name": "孙明"}
+    with django_assert_num_queries(1):
+        later = sam.get(EXTENSIONS_URL, {"page_size": 1, "page": 2}).data
+    assert (later["count"], [row["id"] for row in later["results"]]) == (2, [first])
+    assert sam.get(EXTENSIONS_URL, {"page_size": 1, "page": 3}).status_code == 404
+    pending = sam.get(EXTENSIONS_URL, {"state": "pending"}).data
+    assert (pending["count"], [row["id"] for row in pending["results"]]) == (1, [second])
