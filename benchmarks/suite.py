@@ -512,6 +512,9 @@ PAGES = (
         "unit_head",
         lambda c: "/supervision/rectifications/",
     ),
+    TimedBenchmark(
+        "unit-queue", "the queue as the head of the unit with the most cases", "unit_head", lambda c: "/queue/"
+    ),
 )
 
 

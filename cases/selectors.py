@@ -69,21 +69,36 @@ def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     return cases.filter(q)
 
 
-def cases_held_by(user: User | AnonymousUser, *, as_head: bool = True) -> QuerySet[Case]:
-    """The cases the user answers for: assigned to them and, as a unit head, held by the units they head.
+def cases_assigned_to(user: User | AnonymousUser) -> QuerySet[Case]:
+    """The cases assigned to the user: a narrowing of ``cases_visible_to`` that needs none of its other branches.
 
-    A narrowing of ``cases_visible_to`` that needs none of its other branches (every case here is one the
-    gate shows an official). Asked for a cadre's queue, the gate's OR of every branch would make the
-    planner misjudge the rows (the queue's own condition repeats one branch) and sort them all; this
-    way the queue reads its index in order and stops at the page.
+    Asked for a cadre's queue, the gate's OR of every branch would make the planner misjudge the rows (the queue's
+    own condition repeats one branch) and sort them all; this way the queue reads its index in order and stops at
+    the page.
     """
     roles = roles_for_user(user)
     if roles.user_id is None or not roles.is_official:
         return Case.objects.none()
-    held = Q(assignee_id=roles.user_id)
-    if as_head and roles.head_unit_ids:
-        held |= Q(responsible_unit_id__in=roles.head_unit_ids)
-    return Case.objects.select_related(*CASE_LIST_RELATED).filter(held)
+    return Case.objects.select_related(*CASE_LIST_RELATED).filter(assignee_id=roles.user_id)
+
+
+def cases_held_by(user: User | AnonymousUser) -> list[QuerySet[Case]]:
+    """The cases the user answers for, in disjoint parts: as a unit head, those of each unit they head, a part each;
+    and those assigned to them outside those units (a cadre's only part).
+
+    A narrowing of ``cases_visible_to`` (every case here is one the gate shows an official). Apart, each part can be
+    read in the order of its own index and counted from it (``core.pagination.OrderedUnion``); as one OR, no index
+    gives their order, and the busiest unit's head's queue read, joined and sorted 50,000 cases for a page.
+    """
+    assigned = cases_assigned_to(user)
+    head_unit_ids = sorted(roles_for_user(user).head_unit_ids)
+    if not head_unit_ids:
+        return [assigned]
+    cases = Case.objects.select_related(*CASE_LIST_RELATED)
+    return [
+        *(cases.filter(responsible_unit_id=unit_id) for unit_id in head_unit_ids),
+        assigned.exclude(responsible_unit_id__in=head_unit_ids),
+    ]
 
 
 def cases_of_served_enterprises(user: User | AnonymousUser, enterprise_ids: Iterable[int]) -> QuerySet[Case]:

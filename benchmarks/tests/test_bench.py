@@ -51,7 +51,11 @@ def test_it_runs_every_benchmark_once_and_each_floor_returns_the_rows_of_its_pag
         assert int(row[9]) > 0, f"{benchmark.name}: the dataset gave the page no rows"
         assert int(row[3]) > 0, f"{benchmark.name}: no queries counted"
         assert row[11].endswith(" ms"), f"{benchmark.name}: no signed-in request beside it"
-    asked = {"case-page": r"/cases/\d+/$", "unit-rectifications": r"/supervision/rectifications/$"}
+    asked = {
+        "case-page": r"/cases/\d+/$",
+        "unit-rectifications": r"/supervision/rectifications/$",
+        "unit-queue": r"/queue/$",
+    }
     for benchmark in suite.PAGES:
         assert int(rows[benchmark.work][3]) > 0, f"{benchmark.name}: no queries counted"
         assert re.match(asked[benchmark.name], rows[benchmark.work][-1])

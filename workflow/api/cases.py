@@ -20,7 +20,7 @@ from cases.models import Case
 from cases.selectors import (
     attachments_for_user,
     case_for_user,
-    cases_held_by,
+    cases_assigned_to,
     cases_visible_to,
     comments_for_user,
     similar_open_cases,
@@ -138,7 +138,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return cases_visible_to(self.request.user)
         if self.request.query_params.get("assignee") == str(self.request.user.pk):
             # One's own assignments (the queue): the gate narrowed to them, which plans as the index reads.
-            return cases_held_by(self.request.user, as_head=False).only(*CASE_LIST_COLUMNS)
+            return cases_assigned_to(self.request.user).only(*CASE_LIST_COLUMNS)
         return cases_visible_to(self.request.user).only(*CASE_LIST_COLUMNS)
 
     def get_serializer_class(self):
