@@ -515,6 +515,12 @@ PAGES = (
     TimedBenchmark(
         "unit-queue", "the queue as the head of the unit with the most cases", "unit_head", lambda c: "/queue/"
     ),
+    TimedBenchmark(
+        "unit-cases",
+        "the case list, API, as the head of the unit with the most cases",
+        "unit_head",
+        lambda c: "/api/v1/cases/",
+    ),
 )
 
 
