@@ -503,7 +503,7 @@ RATES = tuple(
 )
 
 
-# Pages timed alone: what cadres open most, and a list whose gate is widest for a unit's head.
+# Pages timed alone: what cadres open most, and the lists whose gate is widest for a unit's head.
 PAGES = (
     TimedBenchmark("case-page", "one case's page as its cadre", "cadre", lambda c: f"/cases/{c.cadre_case}/"),
     TimedBenchmark(
@@ -517,6 +517,15 @@ PAGES = (
         "extension requests to decide and decided as the head of the unit with the most cases",
         "unit_head",
         lambda c: "/supervision/extensions/",
+    ),
+    TimedBenchmark(
+        "unit-queue", "the queue as the head of the unit with the most cases", "unit_head", lambda c: "/queue/"
+    ),
+    TimedBenchmark(
+        "unit-cases",
+        "the case list, API, as the head of the unit with the most cases",
+        "unit_head",
+        lambda c: "/api/v1/cases/",
     ),
 )
 

@@ -1,11 +1,13 @@
 """Pagination that spares a list its separate ``COUNT`` query: counted only when longer than one page, or
 counted by the page's own query."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Func, IntegerField, QuerySet, Subquery
-from django.db.models.expressions import Star
+from django.db.models.expressions import Combinable, Star
 
 FIRST_PAGE = (None, "", "1", 1)
 
@@ -42,11 +44,53 @@ def with_total(rows: QuerySet, *, matches: QuerySet) -> QuerySet:
     """``rows`` with ``total`` on each, the number of ``matches`` (the same rows, without what only a page
     shows), counted by a subquery of the page's own query that depends on no row: a page and its paginator's
     count in one round trip. Read with ``TotalInPagePaginator``."""
+    return rows.annotate(total=total_of(matches))
+
+
+def total_of(*parts: QuerySet) -> Combinable:
+    """The number of rows of ``parts`` (disjoint), as an expression that depends on no row: a subquery each."""
     # COUNT as a plain function, not the aggregate: an aggregate would group the subquery by its columns. Of rows,
     # not of ids: COUNT(id) reads each id, and so each row of a list whose index does not hold it (a person's
     # 4,800 notifications: 2.9 ms read from the table, 0.4 from the index).
-    count = matches.order_by().values(n=Func(Star(), function="COUNT", output_field=IntegerField()))
-    return rows.annotate(total=Subquery(count))
+    counts = [
+        Subquery(part.order_by().values(n=Func(Star(), function="COUNT", output_field=IntegerField())))
+        for part in parts
+    ]
+    total: Combinable = counts[0]
+    for count in counts[1:]:
+        total += count
+    return total
+
+
+class OrderedUnion:
+    """Disjoint querysets read as one list in one order, a slice at a time (a paginator's ``object_list``).
+
+    A list whose condition is an OR of branches (a unit head's queue: the cases of each unit they head, and their
+    own outside them) can be read in order from no index: the database reads every match, joins and sorts them
+    all for one page. Each part alone reads its index in order; where the database allows it (PostgreSQL), each
+    is ordered and cut at the slice's end before the parts are merged (``UNION ALL``), so a page reads no more
+    than the rows before it. SQLite merges the parts whole, fine at a district's size. Each part must select the
+    same columns (built alike) and ``ordering`` name only them.
+    """
+
+    ordered = True
+
+    def __init__(self, parts: Sequence[QuerySet], ordering: Sequence[Any]) -> None:
+        self.parts = list(parts)
+        self.ordering = list(ordering)
+
+    def __getitem__(self, key: slice) -> list[Any]:
+        if len(self.parts) == 1:
+            return list(self.parts[0].order_by(*self.ordering)[key])
+        if connections[self.parts[0].db].features.supports_slicing_ordering_in_compound:
+            parts = [part.order_by(*self.ordering)[: key.stop] for part in self.parts]
+        else:
+            parts = [part.order_by() for part in self.parts]
+        first, *rest = parts
+        return list(first.union(*rest, all=True).order_by(*self.ordering)[key])
+
+    def count(self) -> int:
+        return sum(part.count() for part in self.parts)
 
 
 class TotalInPagePaginator(Paginator):

@@ -12,7 +12,7 @@ from accounts.selectors import with_contact_status
 from cases.models import Case, CaseEvent, CaseState, EventAction, resolution_overdue_q
 from cases.selectors import cases_held_by, cases_of_served_enterprises, cases_visible_to
 from cases.states import OPEN_STATES
-from core.pagination import with_total
+from core.pagination import OrderedUnion, total_of
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
 from supervision.visits.selectors import last_visit_q
@@ -54,22 +54,22 @@ MY_CASES_COLUMNS = (
 )
 
 
-def queue_of(user, *, now: datetime, state: str = "", overdue_only: bool = False) -> QuerySet[Case]:
+def queue_of(user, *, now: datetime, state: str = "", overdue_only: bool = False) -> OrderedUnion:
     """A cadre's assigned cases, and for a unit head the cases of the units they head: late ones first,
     then by resolution deadline; each row carries the number of them all (``total``, for
     ``TotalInPagePaginator``)."""
     states = [state] if state in QUEUE_STATES else list(QUEUE_STATES)
-    cases = cases_held_by(user).filter(state__in=states)
+    parts = [part.filter(state__in=states) for part in cases_held_by(user)]
     if overdue_only:
-        cases = cases.filter(resolution_overdue_q(now))
+        parts = [part.filter(resolution_overdue_q(now)) for part in parts]
+    total = total_of(*parts)
+    late = ExpressionWrapper(resolution_overdue_q(now), output_field=BooleanField())
     # Late ones come first by the deadline alone: a late case's deadline is before now, every other one's
-    # after it, and a resolved case has none (it waits for the enterprise). So the queue's index serves it.
-    rows = (
-        cases.only(*QUEUE_COLUMNS)
-        .annotate(late=ExpressionWrapper(resolution_overdue_q(now), output_field=BooleanField()))
-        .order_by(F("resolution_due_at").asc(nulls_last=True), "id")
+    # after it, and a resolved case has none (it waits for the enterprise). So the queue's indexes serve it.
+    return OrderedUnion(
+        [part.only(*QUEUE_COLUMNS).annotate(late=late, total=total) for part in parts],
+        [F("resolution_due_at").asc(nulls_last=True), "id"],
     )
-    return with_total(rows, matches=cases)
 
 
 def dispatch_list(user) -> QuerySet[Case]:

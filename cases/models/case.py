@@ -284,6 +284,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 name="case_queue_by_due",
             ),
             models.Index(fields=["responsible_unit", "state"], name="case_unit_state"),
+            # A unit head's queue, a part for each unit (``cases.selectors.cases_held_by``), read in order and
+            # stopped at the page. The state last: a filter by one state is answered in the index, not the table,
+            # and the both of them, the index's own condition, leave its order to the page.
+            models.Index(
+                fields=["responsible_unit", "resolution_due_at", "id", "state"],
+                condition=Q(state__in=["assigned", "resolved"]),
+                name="case_unit_queue",
+            ),
             models.Index(fields=["category", "-filed_at"], name="case_category_filed"),
             models.Index(
                 fields=["response_due_at"],

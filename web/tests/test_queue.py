@@ -1,15 +1,17 @@
 """The cadre's queue (late first, sign-for in one click) and the enterprises they serve."""
 
+import re
 import time
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cases.models import CaseState
+from cases.models import Case, CaseState
 from enterprises.models import Enterprise
 from enterprises.services import service_assignment_change
 from workflow import services
@@ -18,6 +20,28 @@ from workflow.tests.helpers import assigned_case, reload, resolved_case, routed_
 from .helpers import bulk_assigned_cases, flashed, signed_in
 
 QUEUE_QUERIES = 6
+
+
+def row_ids(page: str) -> list[int]:
+    """The ids of the cases the page lists, in its order."""
+    return [int(pk) for pk in re.findall(r'<tr id="queue-case-(\d+)"', page)]
+
+
+def head_s_queue(district) -> list[Case]:
+    """Hank's queue, as he answers for it: the cases of the Industry Bureau and of its office below (each a unit he
+    heads), one resolved, and those assigned to him in another unit; in the queue's order (by resolution deadline,
+    the resolved last, then by id). Carol's and carla's deadlines repeat one another: the order between units
+    rests on the id."""
+    bulk_assigned_cases(district, 12)
+    bulk_assigned_cases(district, 9, assignee=district.carla, unit=district.industry_office, start=100)
+    bulk_assigned_cases(district, 4, assignee=district.hank, unit=district.commerce, start=200)
+    bulk_assigned_cases(district, 3, assignee=district.dave, unit=district.commerce, start=300)  # not his
+    resolved_case(district)
+    held = Case.objects.filter(
+        Q(responsible_unit__in=[district.industry, district.industry_office]) | Q(assignee=district.hank),
+        state__in=[CaseState.ASSIGNED, CaseState.RESOLVED],
+    )
+    return sorted(held, key=lambda case: (case.resolution_due_at is None, case.resolution_due_at or 0, case.pk))
 
 
 def row_numbers(page: str, numbers: list[str]) -> list[str]:
@@ -65,6 +89,28 @@ def test_it_paginates_the_queue(district):
     carol = signed_in(district.carol)
     assert carol.get("/queue/").content.decode().count("<tr id=") == 20
     assert carol.get("/queue/?page=2").content.decode().count("<tr id=") == 5
+
+
+def test_it_pages_a_head_s_queue_across_the_units_they_head_and_their_own_cases(district):
+    expected = [case.pk for case in head_s_queue(district)]
+    hank = signed_in(district.hank)
+    pages = [hank.get(f"/queue/?page={number}").content.decode() for number in (1, 2)]
+    assert len(expected) == 26 and [row_ids(page) for page in pages] == [expected[:20], expected[20:]]
+    assert all("共 26 件" in page for page in pages)
+    # A page past the last shows the last, as everywhere.
+    assert row_ids(hank.get("/queue/?page=9").content.decode()) == expected[20:]
+
+
+def test_it_filters_a_head_s_queue_by_state_and_overdue(district):
+    held = head_s_queue(district)
+    hank = signed_in(district.hank)
+    resolved = [case.pk for case in held if case.state == CaseState.RESOLVED]
+    assert resolved and row_ids(hank.get("/queue/?state=resolved").content.decode()) == resolved
+    assigned = [case.pk for case in held if case.state == CaseState.ASSIGNED]
+    assert row_ids(hank.get("/queue/?state=assigned&page=2").content.decode()) == assigned[20:]
+    late = [case.pk for case in held if case.resolution_due_at and case.resolution_due_at < timezone.now()]
+    page = hank.get("/queue/?overdue=on").content.decode()
+    assert late and row_ids(page) == late and f"共 {len(late)} 件" in page
 
 
 def test_it_offers_signing_for_only_to_the_assignee_of_a_case_not_signed_for(district):
@@ -118,6 +164,18 @@ def test_it_lists_the_queue_in_a_fixed_number_of_queries(district, django_assert
     carol = signed_in(district.carol)
     with django_assert_num_queries(QUEUE_QUERIES):
         carol.get("/queue/")
+
+
+@pytest.mark.parametrize("count", [3, 15])
+def test_it_lists_a_head_s_queue_of_several_units_in_as_many_queries_as_a_cadre_s(
+    district, django_assert_num_queries, count
+):
+    bulk_assigned_cases(district, count)
+    bulk_assigned_cases(district, count, assignee=district.carla, unit=district.industry_office, start=100)
+    bulk_assigned_cases(district, count, assignee=district.hank, unit=district.commerce, start=200)
+    hank = signed_in(district.hank)
+    with django_assert_num_queries(QUEUE_QUERIES):
+        hank.get("/queue/")
 
 
 def test_it_renders_a_queue_of_a_thousand_open_cases_in_the_same_number_of_queries(district):

@@ -20,7 +20,8 @@ from cases.models import Case
 from cases.selectors import (
     attachments_for_user,
     case_for_user,
-    cases_held_by,
+    cases_assigned_to,
+    cases_visible_in_parts,
     cases_visible_to,
     comments_for_user,
     similar_open_cases,
@@ -28,7 +29,7 @@ from cases.selectors import (
 from core.api import Pagination
 from core.errors import Conflict, InvalidInput, NotFound
 from core.filters import DjangoFilterBackend
-from core.pagination import ShortListPaginator, TotalInPagePaginator, with_total
+from core.pagination import OrderedUnion, ShortListPaginator, TotalInPagePaginator, total_of
 from core.parsers import JSONParser
 
 from .. import services
@@ -98,11 +99,10 @@ class CaseListPagination(Pagination):
     counted apart up to a limit (``LimitedCountPaginator``)."""
 
     def paginate_queryset(self, queryset, request, view=None):
-        if request.query_params.get("search", "").strip():
-            self.django_paginator_class = LimitedCountPaginator
-        else:
-            self.django_paginator_class = TotalInPagePaginator
-            queryset = with_total(queryset, matches=queryset)
+        """``queryset``: for a search, the matches; else their disjoint parts, merged (``OrderedUnion``), each row
+        carrying the total."""
+        searched = request.query_params.get("search", "").strip()
+        self.django_paginator_class = LimitedCountPaginator if searched else TotalInPagePaginator
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):
@@ -138,8 +138,29 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return cases_visible_to(self.request.user)
         if self.request.query_params.get("assignee") == str(self.request.user.pk):
             # One's own assignments (the queue): the gate narrowed to them, which plans as the index reads.
-            return cases_held_by(self.request.user, as_head=False).only(*CASE_LIST_COLUMNS)
+            return cases_assigned_to(self.request.user).only(*CASE_LIST_COLUMNS)
         return cases_visible_to(self.request.user).only(*CASE_LIST_COLUMNS)
+
+    def list_parts(self) -> list[QuerySet[Case]]:
+        """What the list reads, in disjoint parts: a unit head's units and the rest apart, anything else whole."""
+        own = self.request.query_params.get("assignee") == str(self.request.user.pk)
+        parts = [] if own else cases_visible_in_parts(self.request.user)
+        if len(parts) <= 1:
+            return [self.get_queryset()]
+        # Merged, the parts are ordered by what they select: with the one column offered to order by and not shown.
+        return [part.only(*CASE_LIST_COLUMNS, "updated_at") for part in parts]
+
+    def list(self, request, *args, **kwargs):
+        """A search reads the gate whole (its trigram index has no order to keep); any other list reads what the
+        user sees in its disjoint parts, each filtered and ordered alike, merged a page at a time and counted by
+        the page's own query."""
+        if request.query_params.get("search", "").strip():
+            return super().list(request, *args, **kwargs)
+        parts = [self.filter_queryset(part) for part in self.list_parts()]
+        total = total_of(*parts)
+        rows = OrderedUnion([part.annotate(total=total) for part in parts], parts[0].query.order_by)
+        page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # sliced and counted, as a paginator reads a queryset
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_serializer_class(self):
         return CaseListSerializer if self.action == "list" else CaseDetailSerializer

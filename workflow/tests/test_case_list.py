@@ -8,6 +8,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import F
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -19,6 +20,7 @@ from cases.selectors import cases_visible_to
 from enterprises.credit_code import check_character
 from enterprises.models import Enterprise, EnterpriseContact
 from enterprises.services import service_assignment_change
+from web.tests.helpers import bulk_assigned_cases
 from workflow import services
 from workflow.api.cases import LimitedCountPaginator
 from workflow.filters import case_list_filtered
@@ -347,6 +349,28 @@ def token_client(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+@pytest.mark.parametrize(
+    ("ordering", "order"),
+    [
+        ("", (F("sent_back_at").desc(nulls_last=True), "-filed_at", "-id")),
+        ("updated_at", (F("updated_at").asc(nulls_last=True), "-id")),
+        ("-resolution_due_at", (F("resolution_due_at").desc(nulls_last=True), "-id")),
+    ],
+)
+def test_it_pages_a_head_s_list_across_the_units_they_head_and_the_rest_they_see(district, board, ordering, order):
+    """Hank sees the cases of the Industry Bureau and of its office (each unit a part of his list), those assigned
+    to him in Commerce, and Hongda's, an enterprise he serves (the rest, a part of its own): one list, paged."""
+    bulk_assigned_cases(district, 2, assignee=district.hank, unit=district.commerce)
+    service_assignment_change(enterprise=district.hongda, unit=district.industry, cadre=district.hank)
+    expected = list(cases_visible_to(district.hank).order_by(*order).values_list("number", flat=True))
+    client = district.client(district.hank)
+    pages = [client.get(CASES, {"page_size": 3, "page": page, "ordering": ordering}) for page in (1, 2, 3, 4)]
+    assert len(expected) == 8 and {page.json()["count"] for page in pages[:3]} == {8}
+    assert [number for page in pages[:3] for number in numbers(page)] == expected
+    assert len({case.responsible_unit_id for case in Case.objects.filter(number__in=expected)}) >= 3
+    assert pages[3].status_code == 404
 
 
 @pytest.fixture
