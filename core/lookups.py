@@ -4,6 +4,9 @@ Django's ``__in`` writes one placeholder per value. A 包保 leader serves some 
 list gated by the enterprises they serve carried four thousand parameters: Django compiled each, the driver
 quoted each into the statement, and PostgreSQL parsed the list; counting the leader's enterprises took 38 ms,
 where the same condition as ``= ANY(%s)`` with one array took 5. Other databases get Django's IN list.
+
+The array goes as its text (``{1,2,3}``) cast to ``bigint[]``: psycopg adapts a Python list of ints element by
+element, 2 ms for the leader's four thousand on every query the gate is in; the joined text takes 0.2.
 """
 
 from django.core.exceptions import EmptyResultSet
@@ -20,7 +23,7 @@ class AnyOf(Lookup):
         if not ids:
             raise EmptyResultSet  # as Django's IN: a branch of an OR that matches nothing drops out
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, ids]
+            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, "{" + ",".join(map(str, ids)) + "}"]
         return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*lhs_params, *ids]
 
 
