@@ -86,6 +86,7 @@ class Context:
     dispatcher: object
     contact: object
     unit_head: object  # the head of the unit answering for the most cases
+    leader: object  # the 包保 leader serving the most enterprises
     scope: frozenset[int] | None  # the supervisor's units; None when they cover every unit
     jurisdiction_units: frozenset[int]
     contact_enterprises: list[int]
@@ -136,6 +137,15 @@ class Context:
         )
         if head is None:
             raise BenchmarkError("No unit head of a unit with cases: seed a dataset with manage.py seed_scale first.")
+        leader = (
+            ServiceAssignment.objects.filter(ended_at__isnull=True)
+            .values("leader_id")
+            .annotate(enterprises=Count("pk"))
+            .order_by("-enterprises", "leader_id")
+            .first()
+        )
+        if leader is None:
+            raise BenchmarkError("No 包保 leader serves an enterprise: seed a dataset with manage.py seed_scale first.")
         assigned = Case.objects.filter(assignee=cadre, state=CaseState.ASSIGNED).order_by("pk")
         return cls(
             at=at,
@@ -145,6 +155,7 @@ class Context:
             dispatcher=dispatcher_membership.user,
             contact=contact.user,
             unit_head=head.user,
+            leader=User.objects.get(pk=leader["leader_id"]),
             scope=None if subtree == frozenset(parents) else subtree,
             jurisdiction_units=subtree,
             contact_enterprises=sorted(
@@ -526,6 +537,12 @@ PAGES = (
         "the case list, API, as the head of the unit with the most cases",
         "unit_head",
         lambda c: "/api/v1/cases/",
+    ),
+    TimedBenchmark(
+        "leader-board",
+        "the board as the 包保 leader serving the most enterprises",
+        "leader",
+        lambda c: "/leader/board/",
     ),
 )
 

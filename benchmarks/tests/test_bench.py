@@ -57,6 +57,7 @@ def test_it_runs_every_benchmark_once_and_each_floor_returns_the_rows_of_its_pag
         "unit-extensions": r"/supervision/extensions/$",
         "unit-queue": r"/queue/$",
         "unit-cases": r"/api/v1/cases/$",
+        "leader-board": r"/leader/board/$",
     }
     for benchmark in suite.PAGES:
         assert int(rows[benchmark.work][3]) > 0, f"{benchmark.name}: no queries counted"
