@@ -23,7 +23,7 @@ def invitations_visible_to(user: User | AnonymousUser) -> QuerySet[Invitation]:
     if is_administrator(user):
         return invitations
     served = roles_for_user(user).served_enterprise_ids
-    return invitations.filter(Q(invited_by=user) | Q(enterprise_id__in=served))
+    return invitations.filter(Q(invited_by=user) | Q(enterprise_id__any_of=served))
 
 
 def invitations_in_state(invitations: QuerySet[Invitation], state: str) -> QuerySet[Invitation]:
