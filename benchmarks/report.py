@@ -128,6 +128,7 @@ def section(
     timed: list[TimedResult],
     jobs: list[TimedResult],
     http: HttpResult | None,
+    menus: list[TimedResult],
 ) -> str:
     lines = [
         f"## {cases:,} cases on {database_name()}",
@@ -157,6 +158,13 @@ def section(
         lines += timed_table(timed) + [""]
     if jobs:
         lines += ["Jobs, timed directly:", ""] + timed_table(jobs) + [""]
+    if menus:
+        lines += [
+            "Every page of each person's main menu, as they open it (no floor; p50 of half the repetitions; the "
+            "people are the lists' above, and the head of the unit with the most cases):",
+            "",
+        ]
+        lines += timed_table(menus) + [""]
     lines += [HELPDESK, ""]
     return "\n".join(lines)
 

@@ -11,6 +11,7 @@ harness survives the code moving around it.
 
 import ctypes
 import gc
+import html
 import json
 import os
 import re
@@ -545,6 +546,28 @@ PAGES = (
         lambda c: "/leader/board/",
     ),
 )
+
+
+# Everyone whose menu the bench walks: each page of it timed as that person, not only the lists above.
+MENU_PERSONAS = ("contact", "cadre", "unit_head", "dispatcher", "supervisor")
+
+
+def menu_pages(context: Context) -> list[TimedBenchmark]:
+    """One timed page per item of each person's main menu, read from the menu their start page draws."""
+    pages = []
+    for persona in MENU_PERSONAS:
+        client, headers = context.client(getattr(context, persona), api=False)
+        start = client.get("/", follow=True, **headers).content.decode()
+        menu = re.search(r'<nav class="mainnav".*?</nav>', start, re.S)
+        for url, label in re.findall(r'<a href="(/[^"]*)"[^>]*>([^<]+)</a>', menu.group(0) if menu else ""):
+            if url != SIGNED_IN_PAGE:  # the password form: every list's signed-in baseline already
+                slug = url.strip("/").replace("/", "-") or "start"
+                pages.append(
+                    TimedBenchmark(
+                        f"menu-{persona}-{slug}", f"{persona}: {html.unescape(label)}", persona, lambda c, url=url: url
+                    )
+                )
+    return pages
 
 
 def run_page(benchmark: TimedBenchmark, context: Context, repeat: int) -> TimedResult:

@@ -83,3 +83,16 @@ def test_it_runs_only_the_benchmarks_asked_for(dataset):
 
 def test_the_search_floor_counts_as_far_as_the_list_does():
     assert floors.SEARCH_COUNT_LIMIT == SEARCH_COUNT_LIMIT
+
+
+def test_it_times_every_page_of_each_persons_menu_as_they_open_it(dataset):
+    out = StringIO()
+    call_command("bench", quick=True, only=["menu"], no_docs=True, stdout=out)
+
+    rows = table_rows(out.getvalue())
+    menus = {work: cells for work, cells in rows.items() if ": " in work}
+    # The menus as people read them, in Chinese.
+    assert {"cadre: 我的待办", "contact: 我的问题", "dispatcher: 派单", "supervisor: 逾期督办"} <= set(menus)
+    assert "unit_head: 延期与挂起审批" in menus and "cadre: 派单" not in menus
+    assert all(int(cells[3]) > 0 and cells[-1].startswith("/") for cells in menus.values())
+    assert "cadre: 修改密码" not in menus  # the signed-in baseline of every list, not a page of the menu

@@ -36,6 +36,7 @@ def dataset_moment() -> datetime:
 
 
 NAMES = frozenset([b.name for b in suite.LISTS + suite.PAGES + suite.RATES] + list(JOBS))
+MENU = "menu"  # every page of each person's menu (menu-<person>-<page>), named once the dataset's people are known
 
 
 def chosen(name: str, only: list[str]) -> bool:
@@ -51,7 +52,8 @@ class Command(BaseCommand):
             "--only",
             action="append",
             default=[],
-            help=f"Run only these (repeatable; 'rates' for every ranking): {', '.join(sorted(NAMES))}",
+            help=f"Run only these (repeatable; 'rates' for every ranking, 'menu' for every menu's pages): "
+            f"{', '.join(sorted(NAMES))}",
         )
         parser.add_argument("--repeat", type=int, default=7, help="Alternations of page and floor (default 7).")
         parser.add_argument("--quick", action="store_true", help="One repetition: does every benchmark still run?")
@@ -70,7 +72,7 @@ class Command(BaseCommand):
         if moment is None or moment.tzinfo is None:
             raise CommandError("--at needs an ISO 8601 moment with a zone.")
         self.prepare_static_files()
-        lists, pages, timed, jobs = [], [], [], []
+        lists, pages, timed, jobs, menus = [], [], [], [], []
         # DEBUG off as in production (with it, Django keeps every query); the test client's host allowed.
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
         with time_machine.travel(moment, tick=False), override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
@@ -102,6 +104,15 @@ class Command(BaseCommand):
                         self.say(
                             f"{benchmark.name}: {report.duration(suite.p50(result.seconds))}, {result.queries} queries"
                         )
+            # The menus are read from the people's start pages only when some menu page is asked for.
+            if not only or any(wanted == MENU or wanted.startswith(f"{MENU}-") for wanted in only):
+                for benchmark in suite.menu_pages(context):
+                    if chosen(benchmark.name, only):
+                        menus.append(suite.run_page(benchmark, context, max(1, math.ceil(repeat / 2))))
+            if menus:
+                self.say(
+                    f"menus: {len(menus)} pages, slowest {report.duration(max(suite.p50(m.seconds) for m in menus))}"
+                )
             for name, run in (("sweep", suite.run_sweep), ("ledger", suite.run_ledger)):
                 if chosen(name, only):
                     result = run(context)
@@ -126,6 +137,7 @@ class Command(BaseCommand):
             pages=pages,
             timed=timed,
             jobs=jobs,
+            menus=menus,
             http=http_result,
         )
         self.stdout.write("\n" + text)
