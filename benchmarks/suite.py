@@ -549,7 +549,7 @@ PAGES = (
 
 
 # Everyone whose menu the bench walks: each page of it timed as that person, not only the lists above.
-MENU_PERSONAS = ("contact", "cadre", "unit_head", "dispatcher", "supervisor")
+MENU_PERSONAS = ("contact", "cadre", "unit_head", "dispatcher", "supervisor", "leader")
 
 
 def menu_pages(context: Context) -> list[TimedBenchmark]:
