@@ -87,6 +87,7 @@ class Context:
     dispatcher: object
     contact: object
     unit_head: object  # the head of the unit answering for the most cases
+    leader: object  # the 包保 leader serving the most enterprises
     scope: frozenset[int] | None  # the supervisor's units; None when they cover every unit
     jurisdiction_units: frozenset[int]
     contact_enterprises: list[int]
@@ -137,6 +138,15 @@ class Context:
         )
         if head is None:
             raise BenchmarkError("No unit head of a unit with cases: seed a dataset with manage.py seed_scale first.")
+        leader = (
+            ServiceAssignment.objects.filter(ended_at__isnull=True)
+            .values("leader_id")
+            .annotate(enterprises=Count("pk"))
+            .order_by("-enterprises", "leader_id")
+            .first()
+        )
+        if leader is None:
+            raise BenchmarkError("No 包保 leader serves an enterprise: seed a dataset with manage.py seed_scale first.")
         assigned = Case.objects.filter(assignee=cadre, state=CaseState.ASSIGNED).order_by("pk")
         return cls(
             at=at,
@@ -146,6 +156,7 @@ class Context:
             dispatcher=dispatcher_membership.user,
             contact=contact.user,
             unit_head=head.user,
+            leader=User.objects.get(pk=leader["leader_id"]),
             scope=None if subtree == frozenset(parents) else subtree,
             jurisdiction_units=subtree,
             contact_enterprises=sorted(
@@ -528,11 +539,17 @@ PAGES = (
         "unit_head",
         lambda c: "/api/v1/cases/",
     ),
+    TimedBenchmark(
+        "leader-board",
+        "the board as the 包保 leader serving the most enterprises",
+        "leader",
+        lambda c: "/leader/board/",
+    ),
 )
 
 
 # Everyone whose menu the bench walks: each page of it timed as that person, not only the lists above.
-MENU_PERSONAS = ("contact", "cadre", "unit_head", "dispatcher", "supervisor")
+MENU_PERSONAS = ("contact", "cadre", "unit_head", "dispatcher", "supervisor", "leader")
 
 
 def menu_pages(context: Context) -> list[TimedBenchmark]:

@@ -4,7 +4,13 @@ Django's ``__in`` writes one placeholder per value. A 包保 leader serves some 
 list gated by the enterprises they serve carried four thousand parameters: Django compiled each, the driver
 quoted each into the statement, and PostgreSQL parsed the list; counting the leader's enterprises took 38 ms,
 where the same condition as ``= ANY(%s)`` with one array took 5. Other databases get Django's IN list.
+
+The array goes as its text (``{1,2,3}``) cast to ``bigint[]``: psycopg adapts a Python list of ints element by
+element, 2 ms for the leader's four thousand on every query the gate is in; the joined text takes 0.2. The text of
+a frozen set (the roles' sets of ids) is written once: a page compiles the gate three or four times, 1 ms each.
 """
+
+from functools import lru_cache
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import ForeignKey, IntegerField, Lookup
@@ -16,12 +22,19 @@ class AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        ids = sorted({int(value) for value in self.rhs})
+        ids = self.rhs if isinstance(self.rhs, frozenset) else frozenset(self.rhs)
         if not ids:
             raise EmptyResultSet  # as Django's IN: a branch of an OR that matches nothing drops out
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, ids]
-        return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*lhs_params, *ids]
+            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, array_text(ids)]
+        ordered = sorted({int(value) for value in ids})
+        return f"{lhs} IN ({', '.join(['%s'] * len(ordered))})", [*lhs_params, *ordered]
+
+
+@lru_cache(maxsize=64)
+def array_text(ids: frozenset) -> str:
+    """PostgreSQL's text of an array of the ids, in order; ids given as text (as a form gives them) count too."""
+    return "{" + ",".join(map(str, sorted({int(value) for value in ids}))) + "}"
 
 
 def register() -> None:

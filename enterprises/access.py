@@ -6,10 +6,10 @@ cached on it, so that a page of fifty cases asks for ``available_actions`` witho
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import BigIntegerField, CharField, Exists, Q, QuerySet, Value
+from django.db.models import Aggregate, BigIntegerField, CharField, Exists, Q, QuerySet, Value
 
 from core.statements import CompiledOnce
 
@@ -62,6 +62,12 @@ class UserRoles:
     def heads_unit_or_above(self, unit_id: int | None) -> bool:
         """True for a unit head of this unit or of one above it."""
         return unit_id is not None and unit_id in self.head_unit_ids
+
+    def for_enterprise(self, enterprise_id: int) -> "UserRoles":
+        """The roles as they bear on one enterprise's rows: of the enterprises served, that one alone if it is one.
+        A gate of rows of that enterprise only lets the same rows through, without the four thousand ids a 包保
+        leader serves to compile, send and plan."""
+        return replace(self, served_enterprise_ids=self.served_enterprise_ids & {enterprise_id})
 
     def supervises(self, unit_id: int | None, township_id: int | None) -> bool:
         """A supervisor's jurisdiction covers the responsible unit or the enterprise's township."""
@@ -135,15 +141,33 @@ def _relations(
     user: User,
 ) -> tuple[list[tuple[int, str, int | None]], frozenset[int], frozenset[int], list[tuple[int, int | None]]]:
     """The user's unit memberships (unit, role, jurisdiction), the enterprises they are a contact of, those
-    they serve now (包保) and, for a head or an overseer, every unit with its parent, in one query: every
-    request of every signed-in person reads them."""
+    they serve now (包保, their ids in one row's text) and, for a head or an overseer, every unit with its parent,
+    in one query: every request of every signed-in person reads them."""
     rows = _RELATIONS.rows(user_id=user.pk)
+    served = next((ids for source, _row_id, ids, _jurisdiction in rows if source == "served"), None)
     return (
         [(row_id, role, jurisdiction) for source, row_id, role, jurisdiction in rows if source == "membership"],
         frozenset(row_id for source, row_id, _role, _jurisdiction in rows if source == "contact"),
-        frozenset(row_id for source, row_id, _role, _jurisdiction in rows if source == "served"),
+        frozenset(map(int, served.split(","))) if served else frozenset(),
         [(row_id, parent_id) for source, row_id, _role, parent_id in rows if source == "unit"],
     )
+
+
+class JoinedIds(Aggregate):
+    """The ids of the rows, in one text, separated by commas."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(CAST(%(expressions)s AS text), ',')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            function="GROUP_CONCAT",
+            template="%(function)s(%(expressions)s, ',')",
+            **extra_context,
+        )
 
 
 def _relations_query(user_id: int) -> QuerySet:
@@ -158,12 +182,15 @@ def _relations_query(user_id: int) -> QuerySet:
         .order_by()
         .values_list(Value("contact", text), "enterprise_id", Value("", text), Value(None, number))
     )
-    # Without ``order_by()`` the model's ordering (by enterprise) would join and sort the enterprises.
+    # Without ``order_by()`` the model's ordering (by enterprise) would join and sort the enterprises. One row, the
+    # ids joined in its text: a 包保 leader serves four thousand, which as rows took every page of theirs 2 ms more.
     served = (
         ServiceAssignment.objects.filter(ended_at__isnull=True)
         .filter(Q(cadre_id=user_id) | Q(local_contact_id=user_id) | Q(leader_id=user_id))
         .order_by()
-        .values_list(Value("served", text), "enterprise_id", Value("", text), Value(None, number))
+        .values(source=Value("served", text))
+        .annotate(ids=JoinedIds("enterprise_id"))
+        .values_list("source", Value(None, number), "ids", Value(None, number))
     )
     # The whole (small) unit table, only for someone whose units reach below their own.
     units = (

@@ -57,6 +57,7 @@ def test_it_runs_every_benchmark_once_and_each_floor_returns_the_rows_of_its_pag
         "unit-extensions": r"/supervision/extensions/$",
         "unit-queue": r"/queue/$",
         "unit-cases": r"/api/v1/cases/$",
+        "leader-board": r"/leader/board/$",
     }
     for benchmark in suite.PAGES:
         assert int(rows[benchmark.work][3]) > 0, f"{benchmark.name}: no queries counted"
@@ -93,5 +94,6 @@ def test_it_times_every_page_of_each_persons_menu_as_they_open_it(dataset):
     # The menus as people read them, in Chinese.
     assert {"cadre: 我的待办", "contact: 我的问题", "dispatcher: 派单", "supervisor: 逾期督办"} <= set(menus)
     assert "unit_head: 延期与挂起审批" in menus and "cadre: 派单" not in menus
+    assert "leader: 挂牌督办" in menus  # the 包保 leader serving the most enterprises, the widest served gate
     assert all(int(cells[3]) > 0 and cells[-1].startswith("/") for cells in menus.values())
     assert "cadre: 修改密码" not in menus  # the signed-in baseline of every list, not a page of the menu

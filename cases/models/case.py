@@ -307,8 +307,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["confirmation_due_at"], condition=Q(state="resolved"), name="case_resolved_confirmation_due"
             ),
-            # Few cases are ever urged; the boards of urged cases read only those rows.
-            models.Index(fields=["urging_level"], condition=Q(urging_level__gt=0), name="case_urged"),
+            # Few cases are ever urged; the boards of urged cases read only those rows. The answer's deadline next:
+            # a leader's board reads the listed cases in that order and stops at its page, where it joined and
+            # sorted every listed case of the district to show twenty.
+            models.Index(
+                fields=["urging_level", "urging_answer_due_at", "id"],
+                condition=Q(urging_level__gt=0),
+                name="case_urged_by_answer_due",
+            ),
             # Few cases are paused at a time; the overdue board and the filter read only those rows.
             models.Index(fields=["paused_until"], condition=Q(paused_until__isnull=False), name="case_paused"),
         ]

@@ -35,8 +35,7 @@ from .selectors import (
     common_problems_of_period,
     common_problems_visible_to,
     linked_cases_for_user,
-    top_categories,
-    top_townships,
+    top_categories_and_townships,
 )
 
 GOVERNMENT_BUSINESS = gettext_lazy("Common problems are for government officials.")
@@ -275,10 +274,11 @@ class CommonProblemViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
         query.is_valid(raise_exception=True)
         period = query.period_value(clock.now())
         user = request.user
+        categories, townships = top_categories_and_townships(user, period)
         body = {
             "period": period,
             "common_problems": list(common_problems_of_period(user, period)),
-            "categories": top_categories(user, period),
-            "townships": top_townships(user, period),
+            "categories": categories,
+            "townships": townships,
         }
         return Response(PeriodSummarySerializer(body, context=self.get_serializer_context()).data)

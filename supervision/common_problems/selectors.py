@@ -4,12 +4,13 @@ cases' one; the figures a supervisor reads of a period."""
 from typing import TypedDict
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
-from cases.models import Case
+from cases.models import Case, Category
 from cases.selectors import cases_visible_officially_to, cases_visible_to
 from core.errors import NotFound
 from enterprises.access import roles_for_user
+from enterprises.models import Unit
 
 from ..rates.periods import Period, within
 from .models import CommonProblem, CommonProblemLink
@@ -88,24 +89,50 @@ class TownshipCount(TypedDict):
     cases: int
 
 
-def top_categories(user: User | AnonymousUser, period: Period) -> list[CategoryCount]:
-    """The categories that produced most of the cases filed in the period that the user sees: one query, counting
-    rows (not ids), so that PostgreSQL reads the period's cases from their filing index alone (cases 0019)."""
-    return list(
+def top_categories_and_townships(
+    user: User | AnonymousUser, period: Period
+) -> tuple[list[CategoryCount], list[TownshipCount]]:
+    """The categories that produced most of the cases filed in the period that the user sees, and the townships and
+    streets (园区/街道) whose enterprises filed most of them.
+
+    One query counts the period's cases by category and township together (a hundred and fifty groups in a
+    district), added up here: a month's 230,000 cases of a province were read once for each list, 70 and 90 ms. It
+    counts rows, not ids, so that PostgreSQL reads the cases from their filing index alone (cases 0019).
+    """
+    # Grouped by the two ids alone, the names looked up for each group: grouped by the names too, PostgreSQL
+    # expected tens of thousands of groups and sorted the month's cases on disk to count them (330 ms).
+    the_category = Category.objects.filter(pk=OuterRef("category_id")).order_by()
+    the_township = Unit.objects.filter(pk=OuterRef("township_id")).order_by()
+    rows = (
         cases_visible_to(user)
         .filter(within("filed_at", period))
-        .values(category_pk=F("category_id"), name_zh=F("category__name_zh"), name_en=F("category__name_en"))
+        .values("category_id", township_id=F("enterprise__township_id"))
         .annotate(cases=Count("*"))
-        .order_by("-cases", "category_pk")[:TOP]
+        .order_by()
+        .annotate(
+            category_name_zh=Subquery(the_category.values("name_zh")),
+            category_name_en=Subquery(the_category.values("name_en")),
+            township_name=Subquery(the_township.values("name")),
+        )
     )
-
-
-def top_townships(user: User | AnonymousUser, period: Period) -> list[TownshipCount]:
-    """The townships and streets (园区/街道) whose enterprises filed most of the period's cases: one query."""
-    return list(
-        cases_visible_to(user)
-        .filter(within("filed_at", period))
-        .values(township_pk=F("enterprise__township_id"), name=F("enterprise__township__name"))
-        .annotate(cases=Count("*"))
-        .order_by("-cases", "township_pk")[:TOP]
+    categories: dict[int, CategoryCount] = {}
+    townships: dict[int, TownshipCount] = {}
+    for row in rows:
+        category = categories.setdefault(
+            row["category_id"],
+            {
+                "category_pk": row["category_id"],
+                "name_zh": row["category_name_zh"],
+                "name_en": row["category_name_en"],
+                "cases": 0,
+            },
+        )
+        category["cases"] += row["cases"]
+        township = townships.setdefault(
+            row["township_id"], {"township_pk": row["township_id"], "name": row["township_name"], "cases": 0}
+        )
+        township["cases"] += row["cases"]
+    return (
+        sorted(categories.values(), key=lambda count: (-count["cases"], count["category_pk"]))[:TOP],
+        sorted(townships.values(), key=lambda count: (-count["cases"], count["township_pk"]))[:TOP],
     )

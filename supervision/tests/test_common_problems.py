@@ -17,10 +17,13 @@ from django_fsm_log.models import StateLog
 
 from cases.models import Case, CaseEvent, CaseState, EventAction, ResolutionType
 from core.tests.logs import logged
+from enterprises.models import Enterprise, EnterpriseContact, Unit, UnitKind
 from notifications.models import Notification
 from supervision.common_problems import services
 from supervision.common_problems.models import CommonProblem, CommonProblemState
 from supervision.common_problems.reminders import common_problems_sweep
+from supervision.common_problems.selectors import top_categories_and_townships
+from supervision.rates.periods import period_parse
 from workflow import services as workflow
 
 pytestmark = pytest.mark.django_db
@@ -245,7 +248,7 @@ def test_the_supervisor_reads_the_periods_common_problems_and_where_cases_come_f
         "cases": 2,
     }
     assert response.data["townships"] == [{"id": district.township.pk, "name": district.township.name, "cases": 2}]
-    assert len(queries) == 3, [query["sql"] for query in queries]  # the problems, the categories, the townships
+    assert len(queries) == 2, [query["sql"] for query in queries]  # the problems; the categories and townships
     assert client.get(f"{URL}summary/", {"period": "2026-10"}).data["common_problems"] == []
 
 
@@ -281,3 +284,33 @@ def test_a_supervisor_who_gives_one_away_reads_what_they_did_then_no_longer_sees
     assert (given.data["unit"]["name"], given.data["enterprise_count"]) == (district.industry.name, 2)
     assert given.data["cases"] == []  # the district's cases were never his to see
     assert afterwards.status_code == 404
+
+
+def test_it_adds_up_each_category_and_township_of_the_periods_cases_from_one_count(district, django_assert_num_queries):
+    elsewhere = Unit.objects.create(name="东城镇", kind=UnitKind.TOWNSHIP, parent=district.district)
+    dongcheng = Enterprise.objects.create(name="东城电子有限公司", credit_code="91110000MA01XXXX1X", township=elsewhere)
+    EnterpriseContact.objects.create(user=district.alice, enterprise=dongcheng)
+    filed = [
+        (district.yixin, district.financing),
+        (district.yixin, district.financing),
+        (district.yixin, district.infrastructure),
+        (dongcheng, district.infrastructure),
+        (dongcheng, district.infrastructure),
+    ]
+    with travel(MONDAY_2):
+        for enterprise, category in filed:
+            workflow.case_file(
+                acting_user=district.alice, enterprise=enterprise, category=category, title="用地", description="用地。"
+            )
+
+    with django_assert_num_queries(2):  # the roles, then one count for both lists
+        categories, townships = top_categories_and_townships(district.sam, period_parse("2026-11"))
+
+    assert [(row["category_pk"], row["cases"]) for row in categories] == [
+        (district.infrastructure.pk, 3),
+        (district.financing.pk, 2),
+    ]
+    assert [(row["township_pk"], row["name"], row["cases"]) for row in townships] == [
+        (district.township.pk, "新华街道", 3),
+        (elsewhere.pk, "东城镇", 2),
+    ]

@@ -21,6 +21,7 @@ from notifications.models import Notification
 from supervision.visits import services as visit_services
 from supervision.visits.models import Visit, VisitDuty, VisitLevel, VisitMode, VisitProblem
 from supervision.visits.reminders import visit_duties_sweep
+from supervision.visits.selectors import duties_visible_to, enterprise_duties, enterprise_visits, visits_visible_to
 from supervision.visits.services import visit_duties_reconcile
 
 from .helpers import at, post, received, travel
@@ -416,3 +417,17 @@ def test_it_reconciles_service_periods_that_came_without_their_duties(served):
 
     # A duty that starts when the installation starts keeping it: never late for the years before.
     assert duty(district, VisitLevel.CADRE).since == at(2026, 11, 20, 10)
+
+
+@pytest.mark.parametrize("who", ["carol", "hank", "leo", "sam", "dora", "dave"])
+def test_an_enterprise_s_page_gates_its_visits_and_duties_as_every_list_does(recorded, district, who):
+    user = getattr(district, who)
+    for enterprise in (district.yixin, district.hongda):
+        gated = visits_visible_to(user).filter(enterprise=enterprise).order_by("-visited_at", "-id")
+        duties = duties_visible_to(user).filter(enterprise=enterprise).order_by("due_at", "id")
+
+        assert list(enterprise_visits(user, enterprise.pk).values_list("pk", "sees_notes")) == list(
+            gated.values_list("pk", "sees_notes")
+        )
+        assert list(enterprise_duties(user, enterprise.pk)) == list(duties)
+    assert visits_visible_to(district.carol).filter(enterprise=district.yixin).exists()

@@ -25,7 +25,10 @@ VISIT_RELATED = ("enterprise", "visitor", "unit")
 
 def official_visits_q(roles: UserRoles) -> Q | None:
     """Visits the user sees as an official, and so with what was discussed; None for all."""
-    if roles.is_superuser or roles.is_dispatcher:
+    # Overseeing every unit covers every visit, as every case (``cases.selectors.official_cases_q``): each visit's
+    # enterprise lies in a township. Said so, a district's leader's list is not joined to the enterprises and
+    # gated by the four thousand they serve besides.
+    if roles.is_superuser or roles.is_dispatcher or roles.oversees_every_unit:
         return None
     q = Q(pk__in=[])
     if roles.user_id is not None and roles.is_official:
@@ -42,7 +45,10 @@ def official_visits_q(roles: UserRoles) -> Q | None:
 
 def visits_visible_to(user: User | AnonymousUser) -> QuerySet[Visit]:
     """Every visit the user may see, each with ``sees_notes``: whether the user sees it as an official."""
-    roles = roles_for_user(user)
+    return _visits_seen_with(roles_for_user(user))
+
+
+def _visits_seen_with(roles: UserRoles) -> QuerySet[Visit]:
     visits = Visit.objects.select_related(*VISIT_RELATED)
     if roles.user_id is None:
         return visits.none()
@@ -70,7 +76,8 @@ def visit_for_user(user: User | AnonymousUser, visit_id: int | str) -> Visit:
 
 def official_duties_q(roles: UserRoles) -> Q | None:
     """Duties the user sees: their own, their served enterprises', their units', their jurisdiction's."""
-    if roles.is_superuser or roles.is_dispatcher:
+    # Every duty's enterprise lies in a township: overseeing every unit covers every duty, as every visit.
+    if roles.is_superuser or roles.is_dispatcher or roles.oversees_every_unit:
         return None
     q = Q(pk__in=[])
     if roles.user_id is not None and roles.is_official:
@@ -87,7 +94,10 @@ def official_duties_q(roles: UserRoles) -> Q | None:
 
 def duties_visible_to(user: User | AnonymousUser) -> QuerySet[VisitDuty]:
     """Visit duties are government business: an enterprise user sees none."""
-    roles = roles_for_user(user)
+    return _duties_seen_with(roles_for_user(user))
+
+
+def _duties_seen_with(roles: UserRoles) -> QuerySet[VisitDuty]:
     duties = VisitDuty.objects.select_related("enterprise", "person", "unit")
     if roles.user_id is None or not roles.is_official:
         return duties.none()
@@ -141,8 +151,16 @@ def duties_of(enterprise_ids: Iterable[int]) -> dict[int, list[VisitDuty]]:
 
 
 def enterprise_visits(user: User | AnonymousUser, enterprise_id: int) -> QuerySet[Visit]:
-    """One enterprise's visits the user may see, newest first, with their cases."""
-    return with_cases(visits_visible_to(user).filter(enterprise_id=enterprise_id)).order_by("-visited_at", "-id")
+    """One enterprise's visits the user may see, newest first, with their cases: gated by the roles as they bear on
+    that enterprise (``UserRoles.for_enterprise``)."""
+    visits = _visits_seen_with(roles_for_user(user).for_enterprise(enterprise_id)).filter(enterprise_id=enterprise_id)
+    return with_cases(visits).order_by("-visited_at", "-id")
+
+
+def enterprise_duties(user: User | AnonymousUser, enterprise_id: int) -> QuerySet[VisitDuty]:
+    """One enterprise's visit duties the user may see, soonest due first, gated as ``enterprise_visits``."""
+    duties = _duties_seen_with(roles_for_user(user).for_enterprise(enterprise_id))
+    return duties.filter(enterprise_id=enterprise_id).order_by("due_at", "id")
 
 
 def due_and_overdue(duties: Iterable[VisitDuty], *, now: datetime, window_end: datetime) -> dict[str, list]:

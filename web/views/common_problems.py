@@ -25,8 +25,7 @@ from supervision.common_problems.selectors import (
     common_problem_for_user,
     common_problems_of_period,
     linked_cases_for_user,
-    top_categories,
-    top_townships,
+    top_categories_and_townships,
 )
 from supervision.common_problems.services import LINKABLE_STATES
 from supervision.rates.periods import period_of_month, period_parse
@@ -53,14 +52,15 @@ def common_problems(request: HttpRequest) -> HttpResponse:
     except ApplicationError as error:
         return render(request, "web/supervision/refused.html", {"message": error.message}, status=400)
     user = request.user
+    categories, townships = top_categories_and_townships(user, period)
     return render(
         request,
         "web/common_problems/list.html",
         {
             "period": period,
             "problems": list(common_problems_of_period(user, period)),
-            "categories": top_categories(user, period),
-            "townships": top_townships(user, period),
+            "categories": categories,
+            "townships": townships,
             "may_raise": may_raise(user),
             "now": clock.now(),
         },

@@ -22,7 +22,13 @@ from core.errors import Conflict, NotFound
 from core.pagination import TotalInPagePaginator
 from enterprises.models import TASK_FORCE_MINIMUM
 from supervision.board.permissions import may_see_board
-from supervision.board.selectors import open_common_problems, served_enterprises, served_projects
+from supervision.board.selectors import (
+    open_common_problems,
+    served_enterprise_count,
+    served_enterprises,
+    served_projects,
+    with_open_cases,
+)
 from supervision.extensions.permissions import may_see_extension_desk
 from supervision.extensions.selectors import (
     extensions_decided_recently,
@@ -270,9 +276,10 @@ def leader_board(request: HttpRequest) -> HttpResponse:
         return refused(request, _("Only leaders and supervisors have a board of listed cases."))
     listed = Paginator(listed_cases(user), LISTED_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(case, last_event_of(case)) for case in listed]
-    enterprises = Paginator(served_enterprises(user), ENTERPRISES_PAGE_SIZE).get_page(
-        request.GET.get("enterprises_page")
-    )
+    served = Paginator(served_enterprises(user), ENTERPRISES_PAGE_SIZE)
+    served.count = served_enterprise_count(user)
+    enterprises = served.get_page(request.GET.get("enterprises_page"))
+    with_open_cases(user, enterprises.object_list)
     projects = Paginator(served_projects(user), ENTERPRISES_PAGE_SIZE).get_page(request.GET.get("projects_page"))
     return render(
         request,

@@ -19,7 +19,7 @@ from supervision.visits.permissions import capacities_of, may_see_visit_desk
 from supervision.visits.selectors import (
     current_service,
     duties_held_by,
-    duties_visible_to,
+    enterprise_duties,
     enterprise_visits,
     enterprises_user_visits,
     visit_for_user,
@@ -140,7 +140,7 @@ def enterprise_visits_page(request: HttpRequest, enterprise_id: int) -> HttpResp
     if enterprise is None:
         raise Http404
     now = timezone.now()
-    duties = list(duties_visible_to(request.user).filter(enterprise=enterprise).order_by("due_at", "id"))
+    duties = list(enterprise_duties(request.user, enterprise.pk))
     return render(
         request,
         "web/visits/enterprise.html",
