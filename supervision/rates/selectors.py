@@ -259,14 +259,35 @@ def definitions_fingerprint() -> str:
 
 
 def snapshot_store(*, period: Period, by: By, now: datetime, counted: dict[tuple, dict[str, int]]) -> None:
-    RatesSnapshot.objects.update_or_create(
-        period=period.label,
+    snapshot_keep(
+        label=period.label,
         by=by,
-        defaults={
-            "counted_at": now,
-            "definitions": definitions_fingerprint(),
-            "counts": [[list(key), values] for key, values in counted.items()],
-        },
+        now=now,
+        definitions=definitions_fingerprint(),
+        counts=[[list(key), values] for key, values in counted.items()],
+    )
+
+
+def snapshot_keep(*, label: str, by: str, now: datetime, definitions: str, counts: list) -> None:
+    """Replace the snapshot ``label``/``by`` (a period's table, or the trend's weeks) with ``counts`` as of now."""
+    RatesSnapshot.objects.update_or_create(
+        period=label, by=by, defaults={"counted_at": now, "definitions": definitions, "counts": counts}
+    )
+
+
+def recent_snapshot(*, label: str, by: str, now: datetime, definitions: str) -> RatesSnapshot | None:
+    """The snapshot ``label``/``by`` if it is recent enough and counted under ``definitions`` (and not from after
+    ``now``, which a travel back in time would otherwise read)."""
+    return (
+        RatesSnapshot.objects.filter(
+            period=label,
+            by=by,
+            definitions=definitions,
+            counted_at__lte=now,
+            counted_at__gt=now - snapshot_max_age(),
+        )
+        .only("counts", "counted_at")
+        .first()
     )
 
 
@@ -277,19 +298,8 @@ def snapshot_max_age() -> timedelta:
 def _snapshot_counts(
     *, period: Period, now: datetime, by: By, scope: frozenset[int] | None
 ) -> tuple[dict[tuple, dict[str, int]], datetime] | None:
-    """The latest snapshot's counts for the period, narrowed to ``scope``, if it is recent enough (and not from
-    after ``now``, which a travel back in time would otherwise read)."""
-    snapshot = (
-        RatesSnapshot.objects.filter(
-            period=period.label,
-            by=by,
-            definitions=definitions_fingerprint(),
-            counted_at__lte=now,
-            counted_at__gt=now - snapshot_max_age(),
-        )
-        .only("counts", "counted_at")
-        .first()
-    )
+    """The latest snapshot's counts for the period, narrowed to ``scope``, if it is recent enough."""
+    snapshot = recent_snapshot(label=period.label, by=by, now=now, definitions=definitions_fingerprint())
     if snapshot is None:
         return None
     counted = {tuple(key): values for key, values in snapshot.counts}

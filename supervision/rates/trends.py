@@ -20,8 +20,7 @@ from workflow.models import ClockKind, DeadlineCycle
 from workflow.selectors import clock_late_at_q
 from workflow.workdays import SHANGHAI
 
-from .models import RatesSnapshot
-from .selectors import snapshot_max_age
+from .selectors import recent_snapshot, snapshot_keep, snapshot_max_age
 
 WEEKS_SHOWN = 12
 # The snapshot of the trend: one per installation, its counts [[unit_id], {"<Monday>": late}] per unit.
@@ -92,22 +91,14 @@ def trend_take(*, now: datetime) -> None:
 def trend_store(*, now: datetime, by_unit: dict[int | None, list[int]]) -> None:
     mondays = [monday.isoformat() for monday, _ in _week_ends(now, WEEKS_SHOWN)]
     counts = [[[unit_id], dict(zip(mondays, late, strict=True))] for unit_id, late in by_unit.items()]
-    RatesSnapshot.objects.update_or_create(
-        period=TREND, by="unit", defaults={"counted_at": now, "definitions": "", "counts": counts}
-    )
+    snapshot_keep(label=TREND, by="unit", now=now, definitions="", counts=counts)
 
 
 def _kept_trend(
     now: datetime, ends: list[tuple[date, datetime]]
 ) -> tuple[dict[int | None, list[int]], datetime] | None:
     """Every unit's weeks from the trend snapshot, if it is recent, taken in this week and not after ``now``."""
-    snapshot = (
-        RatesSnapshot.objects.filter(
-            period=TREND, by="unit", counted_at__lte=now, counted_at__gt=now - snapshot_max_age()
-        )
-        .only("counts", "counted_at")
-        .first()
-    )
+    snapshot = recent_snapshot(label=TREND, by="unit", now=now, definitions="")
     if snapshot is None or _week_ends(snapshot.counted_at, 1)[0][0] != ends[-1][0]:
         return None
     mondays = [monday.isoformat() for monday, _ in ends]
