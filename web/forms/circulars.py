@@ -15,10 +15,11 @@ from enterprises.models import Unit
 from supervision.circulars.services import DEFAULT_WORST_COUNT, MAX_WORST_COUNT
 
 from ..markup import DrawnSelect
+from .bars import BarForm
 from .supervision import period_choices
 
 
-class CircularCreateForm(forms.Form):
+class CircularCreateForm(BarForm):
     period = forms.ChoiceField(label=_("Period"), help_text=_("A month, a quarter or a year."), widget=DrawnSelect)
     worst_count = forms.IntegerField(
         label=_("Lowest ranked units named per tier"),
@@ -29,7 +30,7 @@ class CircularCreateForm(forms.Form):
     jurisdiction = forms.TypedChoiceField(label=_("Jurisdiction"), coerce=int)
 
     def __init__(self, data=None, *, now: datetime, jurisdictions: list[Unit]) -> None:
-        super().__init__(data, auto_id="circular-%s", label_suffix="")  # drawn as a bar, as filters are
+        super().__init__(data, auto_id="circular-%s")
         self.jurisdictions = {unit.pk: unit for unit in jurisdictions}
         self.fields["period"].choices = period_choices(now)
         local = timezone.localtime(now)

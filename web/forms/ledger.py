@@ -12,11 +12,13 @@ from core import limits
 from enterprises.models import Unit
 from workflow.workdays import SHANGHAI
 
+from .bars import BarForm
+
 # Days a case can have been filed on; beyond them a date is a typing slip, not a filter.
 FILING_DAYS = [MinValueValidator(date(2000, 1, 1)), MaxValueValidator(date(2999, 12, 30))]
 
 
-class LedgerFilterForm(forms.Form):
+class LedgerFilterForm(BarForm):
     """A few of the case list's filters, under its parameter names, so other pages can link here with theirs."""
 
     state = forms.MultipleChoiceField(

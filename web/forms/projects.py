@@ -9,8 +9,10 @@ from supervision.projects.models import MilestoneKind
 from supervision.projects.selectors import MilestoneState
 from supervision.projects.services import EARLIEST_YEAR, LATEST_YEAR
 
+from .bars import BarForm
 
-class BoardFilterForm(forms.Form):
+
+class BoardFilterForm(BarForm):
     state = forms.ChoiceField(
         label=_("With a node"), choices=[("", _("Any state")), *MilestoneState.choices], required=False
     )

@@ -7,18 +7,19 @@ from core import limits
 from supervision.ratings.models import AppealKind, AppealState, RectificationState
 
 from ..markup import DrawnSelect
+from .bars import BarForm
 
 ANY = [("", _("All"))]
 
 
-class RectificationFilterForm(forms.Form):
+class RectificationFilterForm(BarForm):
     state = forms.ChoiceField(
         label=_("State"), choices=ANY + RectificationState.choices, required=False, widget=DrawnSelect
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
 
-class AppealFilterForm(forms.Form):
+class AppealFilterForm(BarForm):
     state = forms.ChoiceField(label=_("State"), choices=ANY + AppealState.choices, required=False)
 
 

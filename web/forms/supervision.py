@@ -23,6 +23,7 @@ from supervision.rates.periods import Period, period_of_month, period_parse
 from supervision.rates.selectors import By, EnterprisePart, Part
 
 from ..templatetags.casework import person
+from .bars import BarForm
 from .cases import SearchableSelect
 
 User = get_user_model()
@@ -51,7 +52,7 @@ class SearchableChoiceField(forms.ModelChoiceField):
         self.widget.choices = [("", self.empty_label), *offered]
 
 
-class OverdueFilterForm(forms.Form):
+class OverdueFilterForm(BarForm):
     unit = forms.ModelChoiceField(label=_("Responsible unit"), queryset=Unit.objects.none(), required=False)
     assignee = SearchableChoiceField(
         label=_("Assignee"), search_url=reverse_lazy("web:lookup-people"), label_from=person, required=False
@@ -68,7 +69,7 @@ class OverdueFilterForm(forms.Form):
     )
 
     def __init__(self, data, *, user, scope: frozenset[int] | None) -> None:
-        super().__init__(data, label_suffix="")  # a bar of filters, as every list's: no colon after a label
+        super().__init__(data)
         units = Unit.objects.filter(is_active=True).order_by("kind", "name")
         if scope is not None:
             units = units.filter(pk__in=scope)
@@ -160,7 +161,7 @@ def period_choices(now: datetime) -> list[tuple[str, str]]:
     ]
 
 
-class RatesForm(forms.Form):
+class RatesForm(BarForm):
     period = forms.ChoiceField(label=_("Period"), required=False)
     by = forms.ChoiceField(
         label=_("Rank"), choices=[(By.UNIT, _("By unit")), (By.CADRE, _("By cadre"))], required=False
@@ -168,7 +169,7 @@ class RatesForm(forms.Form):
     chart = forms.ChoiceField(label=_("Bars show"), required=False)
 
     def __init__(self, data, *, now: datetime, figure_names: dict[str, str]) -> None:
-        super().__init__(data, label_suffix="")  # a bar of filters, as every list's
+        super().__init__(data)
         self.now = now
         self.fields["period"].choices = period_choices(now)
         self.fields["chart"].choices = [(name, figure_names[name]) for name in CHART_FIGURES]

@@ -32,7 +32,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         return refused(request, _("Only officials can export the problem ledger."))
     status = 200
     if request.method == "POST":
-        form = LedgerFilterForm(request.POST, auto_id="ledger-%s", label_suffix="")
+        form = LedgerFilterForm(request.POST, auto_id="ledger-%s")
         if form.is_valid():
             job = perform(
                 request,
@@ -43,7 +43,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
                 return redirect("web:ledger")
         status = 400
     else:
-        form = LedgerFilterForm(request.GET or None, auto_id="ledger-%s", label_suffix="")
+        form = LedgerFilterForm(request.GET or None, auto_id="ledger-%s")
         if form.is_bound and not form.is_valid():
             status = 400
     jobs = Paginator(ledger_exports_visible_to(user), JOBS_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -36,7 +36,7 @@ from .supervision import refused
 def _board(request: HttpRequest):
     """The filter form and the rows it selects; an invalid filter shows every row with the form's errors."""
     leaders = {project.leader for project in projects_visible_to(request.user).filter(is_active=True)}
-    form = BoardFilterForm(request.GET or None, label_suffix="", leaders=sorted(leaders, key=lambda user: user.pk))
+    form = BoardFilterForm(request.GET or None, leaders=sorted(leaders, key=lambda user: user.pk))
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     calendar, now = work_calendar(), timezone.now()
     kinds, rows = board_rows(

@@ -170,7 +170,7 @@ def rectifications_page(request: HttpRequest, *, bound: dict | None = None, stat
     user = request.user
     if not roles_for_user(user).is_official:
         return refused(request, _("Rectifications and appeals are for government officials."))
-    filters = RectificationFilterForm(request.GET, label_suffix="")
+    filters = RectificationFilterForm(request.GET)
     page = TotalInPagePaginator(filtered_rectifications(user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
     # The rows' appeal windows and the deadlines shown read the same calendar: given to the page, it is read once.
@@ -251,7 +251,7 @@ def appeals(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not roles_for_user(user).is_official:
         return refused(request, _("Rectifications and appeals are for government officials."))
-    filters = AppealFilterForm(request.GET, label_suffix="")
+    filters = AppealFilterForm(request.GET)
     rows = appeals_visible_to(user).order_by("-filed_at", "-id")
     if filters.is_valid() and filters.cleaned_data.get("state"):
         rows = rows.filter(state=filters.cleaned_data["state"])

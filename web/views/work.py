@@ -28,6 +28,7 @@ from workflow import services
 from workflow.routing import routes_for_cases
 
 from ..actions import perform
+from ..forms.bars import BarForm
 from ..forms.cases import ASSIGNABLE_COLUMNS, AssignForm, FileCaseForm, assignment_choices, assignment_value
 from ..queries import (
     MY_CASES_COLUMNS,
@@ -116,7 +117,7 @@ QUEUE_STATE_CHOICES = [
 ]
 
 
-class QueueFilter(forms.Form):
+class QueueFilter(BarForm):
     state = forms.ChoiceField(label=gettext_lazy("State"), choices=QUEUE_STATE_CHOICES, required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
 
@@ -136,7 +137,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not is_queue_user(request.user):
         raise PermissionDenied
     now = timezone.now()
-    filters = QueueFilter(request.GET, label_suffix="")
+    filters = QueueFilter(request.GET)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     cases = queue_of(request.user, now=now, state=chosen.get("state", ""), overdue_only=chosen.get("overdue", False))
     page = TotalInPagePaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
