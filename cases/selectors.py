@@ -32,23 +32,9 @@ def official_cases_q(roles: UserRoles, *, through: str = "") -> Q | None:
     ``through`` names the case from another row ("case__" for a rectification, "flag__case__" for an agenda
     item), so that rows hanging off a case are gated by the same condition, joined, not by a list of cases.
     """
-    # Overseeing every unit covers every case: each case's enterprise lies in a township, itself a unit. Saying
-    # so spares the database a join of every enterprise on every count of a district-wide supervisor's lists.
-    if roles.is_superuser or roles.is_dispatcher or roles.oversees_every_unit:
-        return None
-    overseen = roles.supervised_unit_ids | roles.led_unit_ids
-    q = Q(**{f"{through}pk__in": []})
-    if roles.user_id is not None and roles.is_official:
-        q |= Q(**{f"{through}assignee_id": roles.user_id})
-    if roles.served_enterprise_ids:
-        q |= Q(**{f"{through}enterprise_id__any_of": roles.served_enterprise_ids})
-    if roles.head_unit_ids:
-        q |= Q(**{f"{through}responsible_unit_id__in": roles.head_unit_ids})
-    if overseen:
-        q |= Q(**{f"{through}responsible_unit_id__in": overseen}) | Q(
-            **{f"{through}enterprise__township_id__in": overseen}
-        )
-    return q
+    return roles.official_q(
+        person=f"{through}assignee", enterprise=f"{through}enterprise", unit=f"{through}responsible_unit"
+    )
 
 
 def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:

@@ -69,6 +69,30 @@ class UserRoles:
         leader serves to compile, send and plan."""
         return replace(self, served_enterprise_ids=self.served_enterprise_ids & {enterprise_id})
 
+    def official_q(self, *, person: str, enterprise: str, unit: str) -> Q | None:
+        """The rows the user sees as an official, of any kind that names a person, an enterprise and a unit
+        (the paths to those columns); None for all.
+
+        Their own (``person``), their served enterprises', their units' (heads: the units below included), their
+        jurisdiction's (by the unit or by the enterprise's township). Cases, visits and duties are gated by it,
+        and rows hanging off a case through the case's paths: one rule, whatever it is read from.
+        """
+        # Overseeing every unit covers every row: each enterprise lies in a township, itself a unit. Saying so
+        # spares the database a join of every enterprise on every count of a district-wide supervisor's lists.
+        if self.is_superuser or self.is_dispatcher or self.oversees_every_unit:
+            return None
+        q = Q(pk__in=[])
+        if self.user_id is not None and self.is_official:
+            q |= Q(**{f"{person}_id": self.user_id})
+        if self.served_enterprise_ids:
+            q |= Q(**{f"{enterprise}_id__any_of": self.served_enterprise_ids})
+        if self.head_unit_ids:
+            q |= Q(**{f"{unit}_id__in": self.head_unit_ids})
+        overseen = self.supervised_unit_ids | self.led_unit_ids
+        if overseen:
+            q |= Q(**{f"{unit}_id__in": overseen}) | Q(**{f"{enterprise}__township_id__in": overseen})
+        return q
+
     def supervises(self, unit_id: int | None, township_id: int | None) -> bool:
         """A supervisor's jurisdiction covers the responsible unit or the enterprise's township."""
         if self.is_superuser:

@@ -25,22 +25,7 @@ VISIT_RELATED = ("enterprise", "visitor", "unit")
 
 def official_visits_q(roles: UserRoles) -> Q | None:
     """Visits the user sees as an official, and so with what was discussed; None for all."""
-    # Overseeing every unit covers every visit, as every case (``cases.selectors.official_cases_q``): each visit's
-    # enterprise lies in a township. Said so, a district's leader's list is not joined to the enterprises and
-    # gated by the four thousand they serve besides.
-    if roles.is_superuser or roles.is_dispatcher or roles.oversees_every_unit:
-        return None
-    q = Q(pk__in=[])
-    if roles.user_id is not None and roles.is_official:
-        q |= Q(visitor_id=roles.user_id)
-    if roles.served_enterprise_ids:
-        q |= Q(enterprise_id__any_of=roles.served_enterprise_ids)
-    if roles.head_unit_ids:
-        q |= Q(unit_id__in=roles.head_unit_ids)
-    overseen = roles.supervised_unit_ids | roles.led_unit_ids
-    if overseen:
-        q |= Q(unit_id__in=overseen) | Q(enterprise__township_id__in=overseen)
-    return q
+    return roles.official_q(person="visitor", enterprise="enterprise", unit="unit")
 
 
 def visits_visible_to(user: User | AnonymousUser) -> QuerySet[Visit]:
@@ -76,20 +61,7 @@ def visit_for_user(user: User | AnonymousUser, visit_id: int | str) -> Visit:
 
 def official_duties_q(roles: UserRoles) -> Q | None:
     """Duties the user sees: their own, their served enterprises', their units', their jurisdiction's."""
-    # Every duty's enterprise lies in a township: overseeing every unit covers every duty, as every visit.
-    if roles.is_superuser or roles.is_dispatcher or roles.oversees_every_unit:
-        return None
-    q = Q(pk__in=[])
-    if roles.user_id is not None and roles.is_official:
-        q |= Q(person_id=roles.user_id)
-    if roles.served_enterprise_ids:
-        q |= Q(enterprise_id__any_of=roles.served_enterprise_ids)
-    if roles.head_unit_ids:
-        q |= Q(unit_id__in=roles.head_unit_ids)
-    overseen = roles.supervised_unit_ids | roles.led_unit_ids
-    if overseen:
-        q |= Q(unit_id__in=overseen) | Q(enterprise__township_id__in=overseen)
-    return q
+    return roles.official_q(person="person", enterprise="enterprise", unit="unit")
 
 
 def duties_visible_to(user: User | AnonymousUser) -> QuerySet[VisitDuty]:
