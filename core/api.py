@@ -23,11 +23,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from core.errors import ApplicationError
 from core.filters import ID_MESSAGE
 from core.limits import MAX_ID
-from core.pagination import TotalInPagePaginator, with_total
+from core.pagination import KeysFirstPaginator, TotalInPagePaginator, with_total
 from core.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH
 
 
 class Pagination(PageNumberPagination):
+    django_paginator_class = KeysFirstPaginator
     page_size_query_param = "page_size"
     max_page_size = 100
 

@@ -1,11 +1,13 @@
 """The paginators that spare a list its COUNT query. The meetings and circulars lists and a search: a list that
 fits on its first page is read without being counted; any other page, or a longer list, reads as Django's
-paginator reads it. The queue and the overdue list: every page's rows carry the total."""
+paginator reads it. The queue and the overdue list: every page's rows carry the total. A list read in disjoint
+parts (a unit head's): every page as the whole list ordered would show it, in a constant number of queries."""
 
 import pytest
 from django.core.paginator import EmptyPage, Paginator
+from django.db.models import F
 
-from core.pagination import ShortListPaginator, TotalInPagePaginator, with_total
+from core.pagination import OrderedUnion, ShortListPaginator, TotalInPagePaginator, with_total
 from enterprises.models import Unit
 
 
@@ -66,3 +68,36 @@ def test_it_shows_the_page_djangos_paginator_shows_for_a_page_that_is_not_there(
 def test_it_refuses_the_api_a_page_past_the_last_as_djangos_paginator_does(district):
     with pytest.raises(EmptyPage):
         TotalInPagePaginator(counted_units(), 4).page(99)
+
+
+# Names descending, the ties by id: an order with an expression and a column, as the case lists have.
+UNIT_ORDER = [F("name").desc(nulls_last=True), "id"]
+
+
+def unit_parts(count: int) -> list:
+    """The district's units whole, or in two disjoint parts: the tops and the units below them."""
+    if count == 1:
+        return [Unit.objects.all()]
+    return [Unit.objects.filter(parent__isnull=True), Unit.objects.filter(parent__isnull=False)]
+
+
+@pytest.mark.parametrize("parts", [1, 2])
+def test_it_reads_every_page_of_a_list_in_parts_as_the_whole_list_ordered(district, parts):
+    expected = list(Unit.objects.order_by(*UNIT_ORDER))
+    rows = OrderedUnion(unit_parts(parts), UNIT_ORDER)
+    pages = [rows[start : start + 3] for start in range(0, len(expected) + 3, 3)]
+    assert len(expected) > 6 and [unit for page in pages for unit in page] == expected and pages[-1] == []
+
+
+@pytest.mark.parametrize(("parts", "queries"), [(1, 1), (2, 2)])
+def test_it_reads_a_page_past_the_first_in_a_query_or_two_however_deep(
+    district, django_assert_num_queries, parts, queries
+):
+    """Past the first page, the page's ids are picked first from the ordering's columns (of parts, in a query of
+    their own) and only its rows are read whole: the rows before it are never joined or read."""
+    rows = OrderedUnion(unit_parts(parts), UNIT_ORDER)
+    with django_assert_num_queries(1):
+        rows[0:3]
+    for start in (3, 6):
+        with django_assert_num_queries(queries):
+            rows[start : start + 3]

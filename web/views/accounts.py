@@ -10,7 +10,6 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +28,7 @@ from accounts.services import invitations as services
 from accounts.services.people import password_reset_request
 from accounts.throttles import password_reset_wait, password_reset_wait_message
 from core.errors import ApplicationError, Conflict, InvalidInput, NotFound
+from core.pagination import KeysFirstPaginator
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
 
@@ -72,7 +72,7 @@ def invitations(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state in STATE_FILTERS:
         rows = invitations_in_state(rows, state)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "web/invitations/list.html",

@@ -3,12 +3,12 @@ download the file when it is written. The job and the file are ``supervision.led
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.pagination import KeysFirstPaginator
 from supervision.ledger.permissions import may_export_ledger
 from supervision.ledger.selectors import ledger_exports_visible_to
 from supervision.ledger.services import ledger_export_request
@@ -46,5 +46,5 @@ def ledger(request: HttpRequest) -> HttpResponse:
         form = LedgerFilterForm(request.GET or None, auto_id="ledger-%s")
         if form.is_bound and not form.is_valid():
             status = 400
-    jobs = Paginator(ledger_exports_visible_to(user), JOBS_PAGE_SIZE).get_page(request.GET.get("page"))
+    jobs = KeysFirstPaginator(ledger_exports_visible_to(user), JOBS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/ledger.html", {"form": form, "jobs": jobs}, status=status)

@@ -11,7 +11,6 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.pagination import ShortListPaginator, TotalInPagePaginator, with_total
+from core.pagination import KeysFirstPaginator, ShortListPaginator, TotalInPagePaginator, with_total
 from core.people import person_name
 from enterprises.models import Unit
 from supervision.meetings import services
@@ -409,7 +408,7 @@ def draw_form_for(user, data=None) -> DrawForm:
 
 def render_rechecks(request: HttpRequest, form: DrawForm | None, status: int = 200) -> HttpResponse:
     samples = recheck_samples_with_counts(request.user).order_by("-period_start", "-id")
-    page = Paginator(samples, SAMPLES_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(samples, SAMPLES_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/meetings/rechecks.html", {"page": page, "form": form}, status=status)
 
 
@@ -450,7 +449,9 @@ def visible_sample(user, sample_id: int) -> RecheckSample:
 
 def render_sample(request: HttpRequest, sample: RecheckSample, bound: dict | None = None, status: int = 200):
     user = request.user
-    items = Paginator(recheck_items_visible_to(user, sample=sample), ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = KeysFirstPaginator(recheck_items_visible_to(user, sample=sample), ITEMS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     rows = [
         (
             item,

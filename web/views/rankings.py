@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from cases.models import Closure, ResolutionType, Satisfaction
 from core import links
 from core.errors import ApplicationError, NotPermitted
+from core.pagination import KeysFirstPaginator
 from enterprises.models import Unit
 from supervision.rates.figures import (
     COUNTS,
@@ -261,7 +261,7 @@ def figure_cases(request: HttpRequest) -> HttpResponse:
         form.add_error("part", refusal.message)
         return render(request, "web/supervision/figure_cases.html", {"form": form}, status=400)
     figure = figures(data["period"], clock.now())[data["metric"]]
-    page = Paginator(rows, FIGURE_CASES_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(rows, FIGURE_CASES_PAGE_SIZE).get_page(request.GET.get("page"))
     unit, cadre_name = drill_down_subject(data, scope)
     query = {name: request.GET[name] for name in ("period", "metric", "part", "unit", "cadre") if request.GET.get(name)}
     return render(
@@ -309,7 +309,7 @@ def figure_enterprises(request: HttpRequest) -> HttpResponse:
         )
     except NotPermitted as refusal:
         return refused(request, refusal.message)
-    page = Paginator(rows, FIGURE_CASES_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(rows, FIGURE_CASES_PAGE_SIZE).get_page(request.GET.get("page"))
     unit, cadre_name = drill_down_subject(data, scope)
     base = {name: request.GET[name] for name in ("period", "metric", "unit", "cadre") if request.GET.get(name)}
     parts = [

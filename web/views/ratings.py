@@ -10,7 +10,6 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_POST
 from cases.selectors import cases_visible_officially_to
 from core.errors import NotFound
 from core.links import fixed_url
-from core.pagination import TotalInPagePaginator, with_total
+from core.pagination import KeysFirstPaginator, TotalInPagePaginator, with_total
 from enterprises.access import roles_for_user
 from supervision.ratings import services
 from supervision.ratings.models import Rectification, rectification_overdue_q
@@ -255,7 +254,7 @@ def appeals(request: HttpRequest) -> HttpResponse:
     rows = appeals_visible_to(user).order_by("-filed_at", "-id")
     if filters.is_valid() and filters.cleaned_data.get("state"):
         rows = rows.filter(state=filters.cleaned_data["state"])
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     decisions = []
     for appeal in page:
         offered = {transition.name for transition in appeal.get_available_user_state_transitions(user)}

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from cases.models import Case, UrgingLevel
 from cases.permissions import supervises
 from cases.selectors import case_for_user
 from core.errors import Conflict, NotFound
-from core.pagination import TotalInPagePaginator
+from core.pagination import KeysFirstPaginator, TotalInPagePaginator
 from enterprises.models import TASK_FORCE_MINIMUM
 from supervision.board.permissions import may_see_board
 from supervision.board.selectors import (
@@ -117,7 +116,7 @@ def overdue_board(request: HttpRequest) -> HttpResponse:
     summary = overdue_summary(overdue_filtered(user, now=now, calendar=calendar, **filters))
     for level in summary["by_level"]:
         level["label"] = UrgingLevel(level["urging_level"]).label
-    paginator = Paginator(overdue_cases(user, now=now, calendar=calendar, **filters), OVERDUE_PAGE_SIZE)
+    paginator = KeysFirstPaginator(overdue_cases(user, now=now, calendar=calendar, **filters), OVERDUE_PAGE_SIZE)
     paginator.count = summary["total"]  # the summary counted the same cases
     page = paginator.get_page(request.GET.get("page"))
     rows = [
@@ -211,7 +210,7 @@ def extensions(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not may_see_extension_desk(user):
         return refused(request, _("Only supervisors and unit heads decide on more time."))
-    pending = Paginator(extensions_to_decide(user), EXTENSIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    pending = KeysFirstPaginator(extensions_to_decide(user), EXTENSIONS_PAGE_SIZE).get_page(request.GET.get("page"))
     decided = TotalInPagePaginator(
         extensions_decided_recently(user, now=timezone.now()), EXTENSIONS_PAGE_SIZE
     ).get_page(request.GET.get("decided_page"))
@@ -274,13 +273,15 @@ def leader_board(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not may_see_board(user):
         return refused(request, _("Only leaders and supervisors have a board of listed cases."))
-    listed = Paginator(listed_cases(user), LISTED_PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = KeysFirstPaginator(listed_cases(user), LISTED_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(case, last_event_of(case)) for case in listed]
-    served = Paginator(served_enterprises(user), ENTERPRISES_PAGE_SIZE)
+    served = KeysFirstPaginator(served_enterprises(user), ENTERPRISES_PAGE_SIZE)
     served.count = served_enterprise_count(user)
     enterprises = served.get_page(request.GET.get("enterprises_page"))
     with_open_cases(user, enterprises.object_list)
-    projects = Paginator(served_projects(user), ENTERPRISES_PAGE_SIZE).get_page(request.GET.get("projects_page"))
+    projects = KeysFirstPaginator(served_projects(user), ENTERPRISES_PAGE_SIZE).get_page(
+        request.GET.get("projects_page")
+    )
     return render(
         request,
         "web/supervision/board.html",

@@ -5,7 +5,6 @@ visit, an enterprise's visits, and the enterprise's own view of its visits. View
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import NotFound
+from core.pagination import KeysFirstPaginator
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
 from supervision.visits.permissions import capacities_of, may_see_visit_desk
@@ -35,7 +35,7 @@ PAGE_SIZE = 20
 
 
 def page_of(request: HttpRequest, rows, parameter: str = "page"):
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get(parameter))
+    return KeysFirstPaginator(rows, PAGE_SIZE).get_page(request.GET.get(parameter))
 
 
 @login_required
