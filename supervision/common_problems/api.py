@@ -153,6 +153,10 @@ class PeriodSummarySerializer(serializers.Serializer):
     common_problems = CommonProblemSerializer(many=True)
     categories = CategoryCountSerializer(many=True, help_text="The categories with most cases filed in the period.")
     townships = TownshipCountSerializer(many=True, help_text="The townships and streets with most cases filed.")
+    counted_at = serializers.DateTimeField(
+        help_text="When the categories and townships were counted: for those who see every case, up to "
+        "HUIYIN_RATES_SNAPSHOT_MINUTES ago (the rankings' snapshot); for anyone else, now."
+    )
 
 
 class PeriodQuery(serializers.Serializer):
@@ -274,11 +278,12 @@ class CommonProblemViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
         query.is_valid(raise_exception=True)
         period = query.period_value(clock.now())
         user = request.user
-        categories, townships = top_categories_and_townships(user, period)
+        top = top_categories_and_townships(user, period, now=clock.now())
         body = {
             "period": period,
             "common_problems": list(common_problems_of_period(user, period)),
-            "categories": categories,
-            "townships": townships,
+            "categories": top.categories,
+            "townships": top.townships,
+            "counted_at": top.counted_at,
         }
         return Response(PeriodSummarySerializer(body, context=self.get_serializer_context()).data)

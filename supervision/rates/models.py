@@ -11,7 +11,8 @@ class RatesSnapshot(models.Model):
     A year of a province's clocks takes seconds to count; a supervisor's ranking is read from the latest
     snapshot instead, narrowed to their units (the figures of a unit do not depend on who reads them), and
     says as of when. A periodic task takes the periods people read most; any other is counted live once
-    and kept.
+    and kept. The same table keeps the rankings' weekly overdue trend (``trends.TREND``) and the common problems
+    page's top categories and townships of a period (``by="common"``, ``common_problems.selectors``).
     """
 
     period = models.CharField(_("period"), max_length=10)

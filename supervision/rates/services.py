@@ -1,9 +1,11 @@
-"""The rankings' snapshots, taken before anyone asks: the periods supervisors read most, for everyone at once."""
+"""The rankings' snapshots, taken before anyone asks: the periods supervisors read most, for everyone at once; and
+with them the common problems page's top lists of those periods (``common_problems.selectors``)."""
 
 from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from ..common_problems.selectors import top_counts_take
 from .periods import Period, period_of_month, period_parse
 from .selectors import By, snapshot_store, table_counts
 from .trends import trend_take
@@ -18,9 +20,9 @@ def periods_read_most(now: datetime) -> list[Period]:
 
 
 def rates_snapshots_take(*, now: datetime) -> int:
-    """Count every figure of every unit and cadre for the periods read most, and every unit's overdue trend, as of
-    ``now``; returns how many snapshots were taken. Each is replaced in its own transaction, so a reader never sees
-    half of one."""
+    """Count every figure of every unit and cadre for the periods read most, the categories and townships with most
+    cases in them, and every unit's overdue trend, as of ``now``; returns how many snapshots were taken. Each is
+    replaced in its own transaction, so a reader never sees half of one."""
     taken = 0
     for period in periods_read_most(now):
         for by in By:
@@ -28,6 +30,9 @@ def rates_snapshots_take(*, now: datetime) -> int:
             with transaction.atomic():
                 snapshot_store(period=period, by=by, now=now, counted=counted)
             taken += 1
+        with transaction.atomic():
+            top_counts_take(period=period, now=now)
+        taken += 1
     with transaction.atomic():
         trend_take(now=now)
     return taken + 1

@@ -304,7 +304,8 @@ def test_it_adds_up_each_category_and_township_of_the_periods_cases_from_one_cou
             )
 
     with django_assert_num_queries(2):  # the roles, then one count for both lists
-        categories, townships = top_categories_and_townships(district.sam, period_parse("2026-11"))
+        top = top_categories_and_townships(district.sam, period_parse("2026-11"), now=MONDAY_2)
+    categories, townships = top.categories, top.townships
 
     assert [(row["category_pk"], row["cases"]) for row in categories] == [
         (district.infrastructure.pk, 3),
@@ -314,3 +315,28 @@ def test_it_adds_up_each_category_and_township_of_the_periods_cases_from_one_cou
         (district.township.pk, "新华街道", 3),
         (elsewhere.pk, "东城镇", 2),
     ]
+
+
+def test_it_counts_a_unit_heads_units_and_the_rest_they_see_each_once_in_one_query(district, django_assert_num_queries):
+    with travel(MONDAY_2):
+        industry = yixin_case(district)  # routed to carol, the 包联 cadre of the Industry Bureau
+        office = workflow.case_assign(
+            case=workflow.case_file(
+                acting_user=district.bob,
+                enterprise=district.hongda,
+                category=district.infrastructure,
+                title="园区供电容量不足",
+                description="扩产需要增容。",
+            ),
+            acting_user=district.dora,
+            assignee=district.carla,
+            unit=district.industry_office,
+        )
+        hongda_case(district)  # the Commerce Bureau's: not hank's to see
+
+    with django_assert_num_queries(2):  # the roles, then the parts counted in one query
+        top = top_categories_and_townships(district.hank, period_parse("2026-11"), now=MONDAY_2)
+
+    assert industry.responsible_unit != office.responsible_unit  # two parts of his subtree
+    assert [(row["category_pk"], row["cases"]) for row in top.categories] == [(district.infrastructure.pk, 2)]
+    assert [(row["township_pk"], row["cases"]) for row in top.townships] == [(district.township.pk, 2)]

@@ -107,7 +107,7 @@ def test_it_reads_from_a_snapshot_the_very_ranking_it_counts_live(district, snap
             assert [week.overdue for week in kept_weeks] == [week.overdue for week in live_weeks], scope
             assert kept_weeks[-1].counted_at == NOW  # as of the snapshot
 
-    assert taken == 9  # November, October, the quarter and the year, by unit and by cadre; and the trend
+    assert taken == 13  # November, October, the quarter and the year, by unit, by cadre and common problems; the trend
     assert commerce_only.pk  # a real supervisor of one unit: the narrowing is the one rankings use
 
 

@@ -52,15 +52,14 @@ def common_problems(request: HttpRequest) -> HttpResponse:
     except ApplicationError as error:
         return render(request, "web/supervision/refused.html", {"message": error.message}, status=400)
     user = request.user
-    categories, townships = top_categories_and_townships(user, period)
+    top = top_categories_and_townships(user, period, now=clock.now())
     return render(
         request,
         "web/common_problems/list.html",
         {
             "period": period,
             "problems": list(common_problems_of_period(user, period)),
-            "categories": categories,
-            "townships": townships,
+            "top": top,
             "may_raise": may_raise(user),
             "now": clock.now(),
         },
