@@ -515,7 +515,11 @@ RATES = tuple(
 )
 
 
-# Pages timed alone: what cadres open most, and the lists whose gate is widest for a unit's head.
+# A page number past the last of any list: a page asked for it shows its last.
+PAST_THE_LAST = 999_999
+
+# Pages timed alone: what cadres open most, the lists whose gate is widest for a unit's head, and the end of the
+# longest lists.
 PAGES = (
     TimedBenchmark("case-page", "one case's page as its cadre", "cadre", lambda c: f"/cases/{c.cadre_case}/"),
     TimedBenchmark(
@@ -538,6 +542,18 @@ PAGES = (
         "the case list, API, as the head of the unit with the most cases",
         "unit_head",
         lambda c: "/api/v1/cases/",
+    ),
+    TimedBenchmark(
+        "dispatch-last",
+        "the dispatcher's routing list, its last page",
+        "dispatcher",
+        lambda c: f"/dispatch/?page={PAST_THE_LAST}",
+    ),
+    TimedBenchmark(
+        "unit-queue-last",
+        "the queue as the head of the unit with the most cases, its last page",
+        "unit_head",
+        lambda c: f"/queue/?page={PAST_THE_LAST}",
     ),
     TimedBenchmark(
         "leader-board",
