@@ -29,13 +29,15 @@ def rows_between(rows: QuerySet | Sequence[Any], bottom: int, top: int) -> list[
 class KeysFirstPaginator(Paginator):
     """Django's paginator, but a page past the first is read keys first (``rows_between``)."""
 
+    object_list: QuerySet[Any] | Sequence[Any]
+
     def page(self, number) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(rows_between(self.object_list, bottom, top), number, self)
+        return Page(rows_between(self.object_list, bottom, top), number, self)
 
 
 class ShortListPaginator(KeysFirstPaginator):
