@@ -112,25 +112,23 @@ def test_it_gives_every_official_the_lists_of_the_cases_they_see_from_the_snapsh
     assert listed(top_categories_and_townships(district.dora, NOVEMBER, now=later))[0]  # a district with cases
 
 
+def file_a_financing_problem(district) -> None:
+    workflow.case_file(
+        acting_user=district.alice,
+        enterprise=district.yixin,
+        category=district.financing,
+        title="融资",
+        description="融资。",
+    )
+
+
 def test_it_reads_the_snapshot_until_it_is_too_old_and_then_counts_and_keeps_the_lists_anew(
     district, snapshots_on, django_assert_num_queries
 ):
     with time_machine.travel(NOW, tick=False):
-        workflow.case_file(
-            acting_user=district.alice,
-            enterprise=district.yixin,
-            category=district.financing,
-            title="融资",
-            description="融资。",
-        )
+        file_a_financing_problem(district)
         first = top_categories_and_townships(district.dora, NOVEMBER, now=NOW)  # counted, and kept
-        workflow.case_file(
-            acting_user=district.alice,
-            enterprise=district.yixin,
-            category=district.financing,
-            title="融资",
-            description="融资。",
-        )
+        file_a_financing_problem(district)
 
     with django_assert_num_queries(1):  # the snapshot (her roles were read already): no case is counted
         soon = top_categories_and_townships(district.dora, NOVEMBER, now=NOW + timedelta(minutes=9))
