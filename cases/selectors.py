@@ -188,13 +188,60 @@ def events_for_user(
     return events if sees_internal else events.filter(is_internal=False)
 
 
-def rows_of_cases_visible_officially_to(user: User | AnonymousUser, rows: QuerySet, *, through: str) -> QuerySet:
-    """``rows`` (rectifications, appeals, extension requests…) of the cases the user sees as an official."""
+def rows_of_cases_visible_officially_to(
+    user: User | AnonymousUser, rows: QuerySet, *, through: str, few: bool = False
+) -> QuerySet:
+    """``rows`` (rectifications, appeals, extension requests…) of the cases the user sees as an official.
+
+    The gate of whole units (a unit head's, an overseer's) is joined: the database tests each row's case from one
+    index (cases migration 0018), and a page in the rows' order stops at its twenty. The gate of the user's own
+    cases and their served enterprises' is a few thousand cases, each branch read from an index of its own (cases
+    migration 0024), and the rows found by their case: joined instead, a cadre's 134 rectifications were found by
+    testing the case of all 22,000 (50 ms at a million cases, the planner misjudging the OR of 203 enterprises).
+    Rows that are ``few`` whatever the district's size (a meeting's pool of flags) are joined for everyone: testing
+    a hundred rows' cases costs less than listing a cadre's cases (the pool's page 12 ms, not 17).
+    """
     roles = roles_for_user(user)
     if roles.user_id is None or not roles.is_official:
         return rows.none()
     official = official_cases_q(roles, through=through)
-    return rows if official is None else rows.filter(official)
+    if official is None:
+        return rows
+    if few or roles.sees_whole_units:
+        return rows.filter(official)
+    return rows.filter(**{f"{through}any_of": official_case_ids(roles)})
+
+
+def rows_of_cases_visible_officially_in_parts(
+    user: User | AnonymousUser, rows: QuerySet, *, through: str
+) -> list[QuerySet]:
+    """``rows_of_cases_visible_officially_to`` in disjoint parts, to count them (``core.pagination.total_of``): a
+    unit head's rows of the cases of the units they head, then those of the rest of their cases; anyone else's in
+    one part, the gate itself.
+
+    Apart, the database reads the units' cases in the order of their ids from an index (cases migration 0024) and
+    merges them with the rows' cases, not testing each row's case: the busiest unit's head's 2,737 rectifications
+    of 22,343 counted in 12 ms, not 36. A page of rows in their own order is read through the gate as one.
+    """
+    roles = roles_for_user(user)
+    gate = rows_of_cases_visible_officially_to(user, rows, through=through)
+    heads_only = roles.head_unit_ids and not (roles.supervised_unit_ids or roles.led_unit_ids)
+    if not heads_only or official_cases_q(roles) is None:
+        return [gate]
+    head_unit_ids = sorted(roles.head_unit_ids)
+    in_units = Case.objects.filter(responsible_unit_id__in=head_unit_ids).order_by().values("pk")
+    rest = official_case_ids(replace(roles, head_unit_ids=frozenset()), outside_units=head_unit_ids)
+    return [rows.filter(**{f"{through}in": in_units}), rows.filter(**{f"{through}any_of": rest})]
+
+
+def official_case_ids(roles: UserRoles, *, outside_units: Iterable[int] = ()) -> QuerySet:
+    """The ids of the cases an official sees through a gate of no whole unit (their own, their served enterprises'),
+    outside the given units: a query for each branch of the gate, each read from an index of its own (cases
+    migration 0024)."""
+    branches = roles.official_branches(person="assignee", enterprise="enterprise", unit="responsible_unit")
+    cases = Case.objects.exclude(responsible_unit_id__in=outside_units) if outside_units else Case.objects.all()
+    first, *others = (cases.filter(branch).order_by().values("pk") for branch in branches or ())
+    return first.union(*others, all=True) if others else first
 
 
 def cases_visible_officially_to(user: User | AnonymousUser) -> QuerySet[Case]:

@@ -77,21 +77,38 @@ class UserRoles:
         jurisdiction's (by the unit or by the enterprise's township). Cases, visits and duties are gated by it,
         and rows hanging off a case through the case's paths: one rule, whatever it is read from.
         """
+        branches = self.official_branches(person=person, enterprise=enterprise, unit=unit)
+        if branches is None:
+            return None
+        q = Q(pk__in=[])
+        for branch in branches:
+            q |= branch
+        return q
+
+    def official_branches(self, *, person: str, enterprise: str, unit: str) -> list[Q] | None:
+        """``official_q``'s conditions one by one (their OR is the gate), for a reader that reads each from an index
+        of its own; None for all."""
         # Overseeing every unit covers every row: each enterprise lies in a township, itself a unit. Saying so
         # spares the database a join of every enterprise on every count of a district-wide supervisor's lists.
         if self.is_superuser or self.is_dispatcher or self.oversees_every_unit:
             return None
-        q = Q(pk__in=[])
+        branches = []
         if self.user_id is not None and self.is_official:
-            q |= Q(**{f"{person}_id": self.user_id})
+            branches.append(Q(**{f"{person}_id": self.user_id}))
         if self.served_enterprise_ids:
-            q |= Q(**{f"{enterprise}_id__any_of": self.served_enterprise_ids})
+            branches.append(Q(**{f"{enterprise}_id__any_of": self.served_enterprise_ids}))
         if self.head_unit_ids:
-            q |= Q(**{f"{unit}_id__in": self.head_unit_ids})
+            branches.append(Q(**{f"{unit}_id__in": self.head_unit_ids}))
         overseen = self.supervised_unit_ids | self.led_unit_ids
         if overseen:
-            q |= Q(**{f"{unit}_id__in": overseen}) | Q(**{f"{enterprise}__township_id__in": overseen})
-        return q
+            branches.append(Q(**{f"{unit}_id__in": overseen}) | Q(**{f"{enterprise}__township_id__in": overseen}))
+        return branches
+
+    @property
+    def sees_whole_units(self) -> bool:
+        """Whether the official gate takes in every case of some unit (as its head or overseer), not only the
+        user's own and their served enterprises'."""
+        return bool(self.head_unit_ids or self.supervised_unit_ids or self.led_unit_ids)
 
     def supervises(self, unit_id: int | None, township_id: int | None) -> bool:
         """A supervisor's jurisdiction covers the responsible unit or the enterprise's township."""

@@ -11,7 +11,7 @@ from django_fsm import FSMMeta
 
 from cases.models import Case
 from cases.permissions import can_urge
-from cases.selectors import rows_of_cases_visible_officially_to
+from cases.selectors import rows_of_cases_visible_officially_in_parts, rows_of_cases_visible_officially_to
 from core.statements import CompiledOnce
 
 from .models import CalendarDay, CalendarYear, ClockPause, ExtensionRequest, PauseState
@@ -126,6 +126,12 @@ def extensions_visible_to(user: User | AnonymousUser) -> QuerySet[ExtensionReque
     """Extension requests of cases the user sees as an official; enterprise users see none."""
     rows = ExtensionRequest.objects.select_related("case", "requested_by", "decided_by")
     return rows_of_cases_visible_officially_to(user, rows, through="case__")
+
+
+def extensions_visible_in_parts(user: User | AnonymousUser) -> list[QuerySet[ExtensionRequest]]:
+    """``extensions_visible_to`` in disjoint parts, without what a row shows: to count them
+    (``rows_of_cases_visible_officially_in_parts``)."""
+    return rows_of_cases_visible_officially_in_parts(user, ExtensionRequest.objects.all(), through="case__")
 
 
 def pause_limits() -> tuple[int, int]:

@@ -37,3 +37,17 @@ def test_it_matches_nothing_for_no_ids_and_leaves_the_rest_of_an_or_standing(dis
 @pytest.mark.parametrize("ids", [[], [1], list(range(1, 3000))])
 def test_it_writes_as_many_conditions_as_in_whatever_the_number(district, ids):
     assert Unit.objects.filter(pk__any_of=ids).count() == Unit.objects.filter(pk__in=ids).count()
+
+
+def test_it_finds_the_rows_a_query_of_ids_names_read_once_as_an_array_on_postgresql(district):
+    every = unit_ids(Q())
+    units = Unit.objects.order_by()
+    chosen = units.filter(pk=every[0]).values("pk").union(units.filter(pk=every[-1]).values("pk"))
+
+    with CaptureQueriesContext(connection) as queries:
+        found = unit_ids(Q(pk__any_of=chosen))
+
+    assert found == [every[0], every[-1]]
+    assert len(queries) == 1
+    if connection.vendor == "postgresql":
+        assert "= ANY(ARRAY(" in queries.captured_queries[0]["sql"]

@@ -67,7 +67,7 @@ def flags_visible_to(user: User) -> QuerySet[MeetingFlag]:
         "withdrawn_by",
         "deferred_from",
     )
-    return rows_of_cases_visible_officially_to(user, flags, through="case__")
+    return rows_of_cases_visible_officially_to(user, flags, through="case__", few=True)
 
 
 def meetings_visible_to(user: User) -> QuerySet[Meeting]:
@@ -113,7 +113,7 @@ def agenda_items_for(user: User, *, meeting: Meeting) -> QuerySet[AgendaItem]:
         .prefetch_related(Prefetch("sub_cases", queryset=sub_cases))
         .order_by("position")
     )
-    return rows_of_cases_visible_officially_to(user, items, through="flag__case__")
+    return rows_of_cases_visible_officially_to(user, items, through="flag__case__", few=True)
 
 
 def reach_of(unit_ids: Iterable[int], parents: dict[int, int | None]) -> set[int]:

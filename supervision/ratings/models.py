@@ -251,6 +251,8 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["state", "-filed_at"], name="appeal_state_filed"),
             models.Index(fields=["unit", "state"], name="appeal_unit_state"),
+            # The list's order: a page of a unit head's appeals is read in it and stops at its twenty.
+            models.Index(fields=["-filed_at", "-id"], name="appeal_filed_order"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Model, QuerySet
 
 from cases.models import Case
-from cases.selectors import rows_of_cases_visible_officially_to
+from cases.selectors import rows_of_cases_visible_officially_in_parts, rows_of_cases_visible_officially_to
 from core.errors import NotFound
 from workflow.workdays import WorkCalendar
 
@@ -24,6 +24,12 @@ def rectifications_visible_to(user: User) -> QuerySet[Rectification]:
         "case", "case__enterprise", "unit", "assignee", "submitted_by", "decided_by"
     )
     return rows_of_cases_visible_officially_to(user, rows, through="case__")
+
+
+def rectifications_visible_in_parts(user: User) -> list[QuerySet[Rectification]]:
+    """``rectifications_visible_to`` in disjoint parts, without what a row shows: to count them
+    (``rows_of_cases_visible_officially_in_parts``)."""
+    return rows_of_cases_visible_officially_in_parts(user, Rectification.objects.all(), through="case__")
 
 
 def appeals_visible_to(user: User) -> QuerySet[Appeal]:

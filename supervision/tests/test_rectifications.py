@@ -16,6 +16,7 @@ from core.tests.logs import logged
 from supervision.ratings import services as supervision_services
 from supervision.ratings.models import Rectification, RectificationState
 from supervision.ratings.reminders import rectifications_sweep
+from supervision.ratings.selectors import rectifications_visible_in_parts, rectifications_visible_to
 from workflow import services
 
 from .helpers import RECTIFICATIONS, at, post, rated_case, received, rectification_of, resolved_case, travel
@@ -362,3 +363,25 @@ def test_it_accepts_a_due_date_only_as_a_date(district, bad):
 
     assert (response.status_code, set(response.data["fields"])) == (400, {"due_date"})
     assert Rectification.objects.get(pk=bad.pk).state == RectificationState.SUBMITTED
+
+
+def test_it_shows_and_counts_once_each_rectification_a_unit_head_or_a_cadre_sees_however_many_ways(district):
+    """hank heads the Industry Bureau and the office below it; carol serves Yixin. A case of another unit assigned
+    to hank is his too, and one of his unit assigned to him is counted once, not once for each way he sees it."""
+    in_unit, own_in_unit, own_elsewhere, unseen = (
+        rated_case(district, 1, at(2025, 3, 3 + day, 10), unit=unit)
+        for day, unit in enumerate(("industry", "industry", "commerce", "commerce"))
+    )
+    Case.objects.filter(pk__in=[own_in_unit.pk, own_elsewhere.pk]).update(assignee=district.hank)
+    Case.objects.filter(pk=in_unit.pk).update(responsible_unit=district.industry_office)
+
+    hank_sees = {rectification_of(case).pk for case in (in_unit, own_in_unit, own_elsewhere)}
+    assert set(rectifications_visible_to(district.hank).values_list("pk", flat=True)) == hank_sees
+    parts = rectifications_visible_in_parts(district.hank)
+    assert sum(part.count() for part in parts) == 3
+    assert {pk for part in parts for pk in part.values_list("pk", flat=True)} == hank_sees
+    # carol's own and her served Yixin's, whoever they are assigned to now; not Hongda's, which she does not serve
+    carol_sees = {rectification_of(case).pk for case in (in_unit, own_in_unit)}
+    assert set(rectifications_visible_to(district.carol).values_list("pk", flat=True)) == carol_sees
+    assert [part.count() for part in rectifications_visible_in_parts(district.carol)] == [2]
+    assert rectification_of(unseen).pk not in hank_sees

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,13 +23,14 @@ from django.views.decorators.http import require_POST
 from cases.selectors import cases_visible_officially_to
 from core.errors import NotFound
 from core.links import fixed_url
-from core.pagination import KeysFirstPaginator, TotalInPagePaginator, with_total
+from core.pagination import KeysFirstPaginator, TotalInPagePaginator, total_of
 from enterprises.access import roles_for_user
 from supervision.ratings import services
 from supervision.ratings.models import Rectification, rectification_overdue_q
 from supervision.ratings.selectors import (
     appealable_case_ids,
     appeals_visible_to,
+    rectifications_visible_in_parts,
     rectifications_visible_to,
     row_for_user,
 )
@@ -155,14 +157,15 @@ LISTED_COLUMNS = (
 def filtered_rectifications(user, form: RectificationFilterForm):
     """The rectifications the filters choose, in the list's order, each carrying the number of them all
     (``total``, read by ``TotalInPagePaginator``): the page and its count in one query."""
-    matches = rectifications_visible_to(user).select_related(None)
     chosen = form.cleaned_data if form.is_valid() else {}
+    filters = Q()
     if chosen.get("state"):
-        matches = matches.filter(state=chosen["state"])
+        filters &= Q(state=chosen["state"])
     if chosen.get("overdue"):
-        matches = matches.filter(rectification_overdue_q(clock.now()))
-    rows = matches.select_related(*LISTED_RELATIONS).only(*LISTED_COLUMNS).order_by("due_at", "id")
-    return with_total(rows, matches=matches)
+        filters &= rectification_overdue_q(clock.now())
+    rows = rectifications_visible_to(user).filter(filters).select_related(None).select_related(*LISTED_RELATIONS)
+    total = total_of(*(part.filter(filters) for part in rectifications_visible_in_parts(user)))
+    return rows.only(*LISTED_COLUMNS).order_by("due_at", "id").annotate(total=total)
 
 
 def rectifications_page(request: HttpRequest, *, bound: dict | None = None, status: int = 200) -> HttpResponse:
