@@ -195,7 +195,7 @@ def rows_of_cases_visible_officially_to(
 
     The gate of whole units (a unit head's, an overseer's) is joined: the database tests each row's case from one
     index (cases migration 0018), and a page in the rows' order stops at its twenty. The gate of the user's own
-    cases and their served enterprises' is a few thousand cases, each branch read from an index of its own (cases
+    cases and their served enterprises' is a few thousand cases, each branch's ids read from an index alone (cases
     migration 0024), and the rows found by their case: joined instead, a cadre's 134 rectifications were found by
     testing the case of all 22,000 (50 ms at a million cases, the planner misjudging the OR of 203 enterprises).
     Rows that are ``few`` whatever the district's size (a meeting's pool of flags) are joined for everyone: testing
