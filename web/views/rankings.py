@@ -10,6 +10,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases.models import Closure, ResolutionType, Satisfaction
@@ -73,17 +76,14 @@ TIER_NAMES = {
 
 @dataclass
 class Cell:
-    """One figure of a ranking row: its rate (or count) and the links to the cases behind its parts."""
+    """One figure of a ranking row: its rate (or count), the link to the cases behind it, and its cell drawn."""
 
     name: str
     label: str
     rate_text: str
-    numerator_text: str = ""
-    denominator_text: str = ""
-    numerator_url: str = ""
-    denominator_url: str = ""
+    numerator_url: str
+    markup: SafeString
     is_count: bool = False
-    of_enterprises: bool = False
 
 
 @dataclass
@@ -120,46 +120,67 @@ def count_text(number: float) -> str:
     return f"{number:g}"
 
 
-def figure_url(period: Period, metric: str, part: Part, row: Row) -> str:
-    """The drill-down of one part of a figure: its cases, or for a figure of enterprises its enterprises."""
-    query = {"period": period.label, "metric": metric, "part": part.value, "unit": row.unit.pk}
-    if row.cadre is not None:
-        query["cadre"] = row.cadre.pk
-    page = "web:rates-enterprises" if metric in ENTERPRISE_FIGURES else "web:rates-cases"
-    return f"{links.fixed_url(page)}?{urlencode(query)}"
+class RankingCells:
+    """The cells of a period's ranking rows, drawn here rather than by the template, with what every cell shares
+    (the figures' names, the words of the links, each figure's drill-down address) made and escaped once a page;
+    what each cell adds is numbers and ids, which need no escaping.
 
+    A row has 23 linked figures: drawn by the template, a cell's dozen nodes and an address encoded for each link
+    took most of the page's time (the unit ranking's 1,300 links: 20 of 32 ms).
+    """
 
-def rank_row(row: Row, period: Period, labels: dict[str, str]) -> RankRow:
-    """A ranking's row as the page shows it; ``labels``, the figures' names, translated once for all rows."""
-    name = row.unit.name if row.cadre is None else f"{person(row.cadre)} · {row.unit.name}"
-    cells = []
-    for metric in RATES:
-        ratio = row.ratios[metric]
-        cells.append(
-            Cell(
-                name=metric,
-                label=labels[metric],
-                rate_text=percent(ratio.rate),
-                numerator_text=count_text(ratio.numerator),
-                denominator_text=str(ratio.denominator),
-                numerator_url=figure_url(period, metric, Part.NUMERATOR, row),
-                denominator_url=figure_url(period, metric, Part.DENOMINATOR, row),
-                of_enterprises=metric in ENTERPRISE_FIGURES,
-            )
+    def __init__(self, period: Period) -> None:
+        self.labels = {metric: str(name) for metric, name in FIGURE_NAMES.items()}
+        self.labels_html = {metric: escape(label) for metric, label in self.labels.items()}
+        self.numerator, self.denominator = escape(_("numerator")), escape(_("denominator"))
+        self.cases, self.enterprises = escape(_("the cases")), escape(_("the enterprises"))
+        self.addresses = {
+            (metric, part): self._address(period, metric, part) for metric in (*RATES, *COUNTS) for part in Part
+        }
+        self.addresses_html = {key: escape(address) for key, address in self.addresses.items()}
+
+    @staticmethod
+    def _address(period: Period, metric: str, part: Part) -> str:
+        page = "web:rates-enterprises" if metric in ENTERPRISE_FIGURES else "web:rates-cases"
+        return f"{links.fixed_url(page)}?{urlencode({'period': period.label, 'metric': metric, 'part': part.value})}"
+
+    def row(self, row: Row) -> RankRow:
+        """A ranking's row as the page shows it."""
+        name = row.unit.name if row.cadre is None else f"{person(row.cadre)} · {row.unit.name}"
+        whose = f"&unit={row.unit.pk}" if row.cadre is None else f"&unit={row.unit.pk}&cadre={row.cadre.pk}"
+        cells = [self._rate(row, metric, whose) for metric in RATES]
+        cells += [self._count(row, metric, whose) for metric in COUNTS]
+        score = "—" if row.score is None else f"{row.score:.2f}"
+        missing = " / ".join(self.labels[metric] for metric in row.missing)
+        return RankRow(row=row, name=name, score_text=score, missing_text=missing, cells=cells)
+
+    def _link(self, metric: str, part: Part, whose: str, text: str, aria_label: str) -> str:
+        """A link to the cases (or enterprises) behind a figure's part: the address escaped once a page, the ids and
+        numbers needing none."""
+        href = self.addresses_html[metric, part] + whose.replace("&", "&amp;")
+        return f'<a href="{href}" aria-label="{aria_label}">{text}</a>'
+
+    def _rate(self, row: Row, metric: str, whose: str) -> Cell:
+        ratio, label = row.ratios[metric], self.labels_html[metric]
+        rate, numerator, denominator = percent(ratio.rate), count_text(ratio.numerator), str(ratio.denominator)
+        what = self.enterprises if metric in ENTERPRISE_FIGURES else self.cases
+        numerator_link = self._link(
+            metric, Part.NUMERATOR, whose, numerator, f"{label} {self.numerator} {numerator}: {what}"
         )
-    for metric in COUNTS:
-        cells.append(
-            Cell(
-                name=metric,
-                label=labels[metric],
-                rate_text=str(row.counts[metric]),
-                numerator_url=figure_url(period, metric, Part.NUMERATOR, row),
-                is_count=True,
-            )
+        denominator_link = self._link(
+            metric, Part.DENOMINATOR, whose, denominator, f"{label} {self.denominator} {denominator}: {what}"
         )
-    score = "—" if row.score is None else f"{row.score:.2f}"
-    missing = " / ".join(str(FIGURE_NAMES[metric]) for metric in row.missing)
-    return RankRow(row=row, name=name, score_text=score, missing_text=missing, cells=cells)
+        markup = (
+            f'<span class="rate">{rate}</span> <span class="muted fraction">{numerator_link}/{denominator_link}</span>'
+        )
+        url = self.addresses[metric, Part.NUMERATOR] + whose
+        return Cell(metric, self.labels[metric], rate, url, mark_safe(markup))
+
+    def _count(self, row: Row, metric: str, whose: str) -> Cell:
+        label, count = self.labels_html[metric], str(row.counts[metric])
+        markup = self._link(metric, Part.NUMERATOR, whose, count, f"{label} {count}: {self.cases}")
+        url = self.addresses[metric, Part.NUMERATOR] + whose
+        return Cell(metric, self.labels[metric], count, url, mark_safe(markup), is_count=True)
 
 
 def bar_value(row: RankRow, chart: str) -> tuple[float | None, str, str]:
@@ -182,8 +203,8 @@ def rankings(request: HttpRequest) -> HttpResponse:
     period, by, chart = form.choice()
     build = unit_table if by == By.UNIT else cadre_table
     table = build(period=period, now=now, scope=scope, recent=True)
-    labels = {metric: str(name) for metric, name in FIGURE_NAMES.items()}
-    rows = [rank_row(row, period, labels) for row in table.rows]
+    cells = RankingCells(period)
+    rows = [cells.row(row) for row in table.rows]
     tiers = [(TIER_NAMES[tier], [row for row in rows if row.row.tier == tier]) for tier in Tier]
     charted = sorted(
         ((row.name, *bar_value(row, chart)) for row in rows),
