@@ -15,6 +15,11 @@ from django.test import Client
 from cases.models import Case, CaseEvent, EventAction, ResolutionType, UrgingLevel
 from enterprises.models import Enterprise, KeyProject, ProjectStage, TaskForceLevel, TaskForceMember, Unit, UnitKind
 from enterprises.services import service_assignment_change
+from supervision.rates.periods import period_parse
+from supervision.rates.permissions import rated_units_for_user
+from supervision.rates.selectors import cadre_table
+from web.templatetags.casework import person
+from web.views import rankings
 from workflow import services
 from workflow.models import DeadlinePolicy, ExtensionRequest, ExtensionState
 from workflow.workdays import SHANGHAI
@@ -397,6 +402,34 @@ def test_it_ranks_cadres_when_asked(district):
     page = browser(district.sam).get(RATES, {"period": "2026-Q4", "by": "cadre"}).content.decode()
     assert "陈静 · 工业和信息化局" in page
     assert f"cadre={district.carol.pk}" in page
+
+
+def test_it_pages_a_long_ranking_keeping_the_period_and_the_table(district, monkeypatch):
+    """A province ranks two thousand cadres: a page of them at a time, in tier and rank order, each with its
+    figures, and the pages' links keep what was chosen."""
+    monkeypatch.setattr(rankings, "RANKING_PAGE_SIZE", 1)
+    closed_yixin_case(district, filed=local(9))  # carol's
+    hongda_case(district, filed=local(10))  # dave's
+    client = browser(district.sam)
+    choice = {"period": "2026-Q4", "by": "cadre"}
+    scope = rated_units_for_user(district.sam)
+    whole = cadre_table(period=period_parse("2026-Q4"), now=NOW, scope=scope, recent=True).rows
+
+    def page(number: int) -> str:
+        return client.get(RATES, {**choice, "page": number}).content.decode()
+
+    def cadres_on(html: str) -> list[str]:
+        tables = html.split('id="tier-', 1)[1].split('id="weeks-title"')[0]
+        return re.findall(r'<th scope="row" data-label="[^"]*">([^<]+)</th>', tables)[
+            ::2
+        ]  # its rates row, then its counts row
+
+    pages = [page(number) for number in range(1, len(whole) + 1)]
+    assert len(whole) >= 2 and all(f"Page {n} of {len(whole)}" in html for n, html in enumerate(pages, start=1))
+    assert [cadre for html in pages for cadre in cadres_on(html)] == [
+        f"{person(row.cadre)} · {row.unit.name}" for row in whole
+    ]
+    assert "?period=2026-Q4&amp;by=cadre&amp;page=2" in pages[0]
 
 
 def test_it_draws_the_weekly_overdue_line_from_the_clocks(district):

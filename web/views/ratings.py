@@ -15,7 +15,6 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -48,6 +47,7 @@ from ..forms.ratings import (
     ReturnRectificationForm,
     SubmitReportForm,
 )
+from ..paging import query_without_page
 from .supervision import refused, safe_next
 
 PAGE_SIZE = 20
@@ -174,7 +174,7 @@ def rectifications_page(request: HttpRequest, *, bound: dict | None = None, stat
         return refused(request, _("Rectifications and appeals are for government officials."))
     filters = RectificationFilterForm(request.GET)
     page = TotalInPagePaginator(filtered_rectifications(user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
+    query = query_without_page(request)
     # The rows' appeal windows and the deadlines shown read the same calendar: given to the page, it is read once.
     now, calendar = clock.now(), work_calendar()
     rows = rectification_rows(request, page, bound or {}, calendar=calendar, now=now)
@@ -263,7 +263,7 @@ def appeals(request: HttpRequest) -> HttpResponse:
         offered = {transition.name for transition in appeal.get_available_user_state_transitions(user)}
         form = AppealDecisionForm(auto_id=f"decide-{appeal.pk}-%s") if offered & {"uphold", "reject"} else None
         decisions.append((appeal, form))
-    query = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
+    query = query_without_page(request)
     return render(
         request,
         "web/ratings/appeals.html",

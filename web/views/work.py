@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -29,6 +28,7 @@ from workflow.routing import routes_for_cases
 from ..actions import perform
 from ..forms.bars import BarForm
 from ..forms.cases import ASSIGNABLE_COLUMNS, AssignForm, FileCaseForm, assignment_choices, assignment_value
+from ..paging import query_without_page
 from ..queries import (
     MY_CASES_COLUMNS,
     MY_CASES_RELATED,
@@ -137,7 +137,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     cases = queue_of(request.user, now=now, state=chosen.get("state", ""), overdue_only=chosen.get("overdue", False))
     page = TotalInPagePaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"case": case, "can_sign_for": can_sign_for(case, request.user)} for case in page]
-    query = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
+    query = query_without_page(request)
     return render(
         request,
         "web/queue.html",
