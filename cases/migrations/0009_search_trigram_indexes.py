@@ -9,27 +9,9 @@ search stays a scan, fast enough at a district's size.
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-INDEXES = (
-    ("case_number_trgm", "cases_case", "number"),
-    ("case_title_trgm", "cases_case", "title"),
-    ("enterprise_name_trgm", "enterprises_enterprise", "name"),
-)
+from core.indexes import PostgreSQLIndex
 
-
-def create_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, table, column in INDEXES:
-        schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
-        )
-
-
-def drop_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, _table, _column in INDEXES:
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+TRIGRAMS = "USING gin ((UPPER({column}::text)) gin_trgm_ops)"
 
 
 class Migration(migrations.Migration):
@@ -40,5 +22,7 @@ class Migration(migrations.Migration):
 
     operations = [
         TrigramExtension(),
-        migrations.RunPython(create_indexes, drop_indexes),
+        PostgreSQLIndex("case_number_trgm", "cases_case", TRIGRAMS.format(column='"number"')),
+        PostgreSQLIndex("case_title_trgm", "cases_case", TRIGRAMS.format(column='"title"')),
+        PostgreSQLIndex("enterprise_name_trgm", "enterprises_enterprise", TRIGRAMS.format(column='"name"')),
     ]

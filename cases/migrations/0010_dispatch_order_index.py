@@ -7,23 +7,16 @@ order instead of sorting every opened case.
 
 from django.db import migrations
 
-INDEX = (
-    'CREATE INDEX IF NOT EXISTS "case_dispatch_order" ON "cases_case" '
-    '("sent_back_at" DESC NULLS LAST, "response_due_at", "filed_at", "id") WHERE "state" = \'opened\''
-)
-
-
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(INDEX)
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute('DROP INDEX IF EXISTS "case_dispatch_order"')
+from core.indexes import PostgreSQLIndex
 
 
 class Migration(migrations.Migration):
     dependencies = [("cases", "0009_search_trigram_indexes")]
 
-    operations = [migrations.RunPython(create_index, drop_index)]
+    operations = [
+        PostgreSQLIndex(
+            "case_dispatch_order",
+            "cases_case",
+            '("sent_back_at" DESC NULLS LAST, "response_due_at", "filed_at", "id") WHERE "state" = \'opened\'',
+        )
+    ]

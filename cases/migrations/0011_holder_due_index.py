@@ -9,25 +9,20 @@ cannot include columns in an index, and at a district's size needs none.
 
 from django.db import migrations
 
-INDEX = (
-    'CREATE INDEX IF NOT EXISTS "case_holder_due" ON "cases_case" '
-    '((CASE WHEN "state" = \'opened\' THEN "response_due_at" ELSE "resolution_due_at" END), "id") '
-    'INCLUDE ("state", "response_due_at", "resolution_due_at", "responsible_unit_id", "urging_level") '
-    "WHERE \"state\" IN ('opened', 'assigned')"
-)
-
-
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(INDEX)
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute('DROP INDEX IF EXISTS "case_holder_due"')
+from core.indexes import PostgreSQLIndex
 
 
 class Migration(migrations.Migration):
     dependencies = [("cases", "0010_dispatch_order_index")]
 
-    operations = [migrations.RunPython(create_index, drop_index)]
+    operations = [
+        PostgreSQLIndex(
+            "case_holder_due",
+            "cases_case",
+            (
+                '((CASE WHEN "state" = \'opened\' THEN "response_due_at" ELSE "resolution_due_at" END), "id") '
+                'INCLUDE ("state", "response_due_at", "resolution_due_at", "responsible_unit_id", "urging_level") '
+                "WHERE \"state\" IN ('opened', 'assigned')"
+            ),
+        )
+    ]

@@ -8,23 +8,16 @@ on SQLite the suggestions score a bounded list of candidates instead.
 
 from django.db import migrations
 
-INDEX = (
-    'CREATE INDEX IF NOT EXISTS "case_open_title_trgm" ON "cases_case" USING gin ((UPPER("title"::text)) '
-    "gin_trgm_ops) WHERE \"state\" IN ('opened', 'assigned', 'resolved')"
-)
-
-
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(INDEX)
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute('DROP INDEX IF EXISTS "case_open_title_trgm"')
+from core.indexes import PostgreSQLIndex
 
 
 class Migration(migrations.Migration):
     dependencies = [("cases", "0014_case_merged_into")]
 
-    operations = [migrations.RunPython(create_index, drop_index)]
+    operations = [
+        PostgreSQLIndex(
+            "case_open_title_trgm",
+            "cases_case",
+            ("USING gin ((UPPER(\"title\"::text)) gin_trgm_ops) WHERE \"state\" IN ('opened', 'assigned', 'resolved')"),
+        )
+    ]

@@ -7,23 +7,14 @@ SQLite cannot index ``NULLS LAST``; there the list sorts, fast enough at a distr
 
 from django.db import migrations
 
-NAME = "case_default_order"
-
-
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS "{NAME}" ON "cases_case" '
-            '("sent_back_at" DESC NULLS LAST, "filed_at" DESC, "id" DESC)'
-        )
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{NAME}"')
+from core.indexes import PostgreSQLIndex
 
 
 class Migration(migrations.Migration):
     dependencies = [("cases", "0016_event_actions_of_pauses_and_merges")]
 
-    operations = [migrations.RunPython(create_index, drop_index)]
+    operations = [
+        PostgreSQLIndex(
+            "case_default_order", "cases_case", '("sent_back_at" DESC NULLS LAST, "filed_at" DESC, "id" DESC)'
+        )
+    ]

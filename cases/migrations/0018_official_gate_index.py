@@ -9,23 +9,14 @@ SQLite has no covering index (one on the id alone would repeat the primary key);
 
 from django.db import migrations
 
-INDEX = "case_official_gate"
-
-
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS "{INDEX}" ON "cases_case" ("id") '
-            'INCLUDE ("assignee_id", "responsible_unit_id", "enterprise_id")'
-        )
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{INDEX}"')
+from core.indexes import PostgreSQLIndex
 
 
 class Migration(migrations.Migration):
     dependencies = [("cases", "0017_case_default_order")]
 
-    operations = [migrations.RunPython(create_index, drop_index)]
+    operations = [
+        PostgreSQLIndex(
+            "case_official_gate", "cases_case", '("id") INCLUDE ("assignee_id", "responsible_unit_id", "enterprise_id")'
+        )
+    ]

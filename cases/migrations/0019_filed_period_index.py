@@ -9,22 +9,14 @@ SQLite has no covering index; there the filing-time index of each category serve
 
 from django.db import migrations
 
-INDEX = "case_filed_with_category_enterprise"
-
-
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS "{INDEX}" ON "cases_case" ("filed_at") INCLUDE ("category_id", "enterprise_id")'
-        )
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{INDEX}"')
+from core.indexes import PostgreSQLIndex
 
 
 class Migration(migrations.Migration):
     dependencies = [("cases", "0018_official_gate_index")]
 
-    operations = [migrations.RunPython(create_index, drop_index)]
+    operations = [
+        PostgreSQLIndex(
+            "case_filed_with_category_enterprise", "cases_case", '("filed_at") INCLUDE ("category_id", "enterprise_id")'
+        )
+    ]

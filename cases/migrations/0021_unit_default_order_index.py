@@ -9,23 +9,16 @@ districts are small.
 
 from django.db import migrations
 
-NAME = "case_unit_default_order"
-
-
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS "{NAME}" ON "cases_case" '
-            '("responsible_unit_id", "sent_back_at" DESC NULLS LAST, "filed_at" DESC, "id" DESC, "state")'
-        )
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{NAME}"')
+from core.indexes import PostgreSQLIndex
 
 
 class Migration(migrations.Migration):
     dependencies = [("cases", "0020_unit_queue_index")]
 
-    operations = [migrations.RunPython(create_index, drop_index)]
+    operations = [
+        PostgreSQLIndex(
+            "case_unit_default_order",
+            "cases_case",
+            '("responsible_unit_id", "sent_back_at" DESC NULLS LAST, "filed_at" DESC, "id" DESC, "state")',
+        )
+    ]

@@ -9,23 +9,16 @@ SQLite has no covering index; its districts are small.
 
 from django.db import migrations
 
-INDEX = "case_unit_filed"
-
-
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS "{INDEX}" ON "cases_case" ("responsible_unit_id", "filed_at") '
-            'INCLUDE ("category_id", "enterprise_id")'
-        )
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{INDEX}"')
+from core.indexes import PostgreSQLIndex
 
 
 class Migration(migrations.Migration):
     dependencies = [("cases", "0022_urged_by_answer_due_index")]
 
-    operations = [migrations.RunPython(create_index, drop_index)]
+    operations = [
+        PostgreSQLIndex(
+            "case_unit_filed",
+            "cases_case",
+            '("responsible_unit_id", "filed_at") INCLUDE ("category_id", "enterprise_id")',
+        )
+    ]

@@ -8,22 +8,10 @@ SQLite has no covering index; its districts are small.
 
 from django.db import migrations
 
-INDEX = "enterprise_township"
-
-
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f'CREATE INDEX IF NOT EXISTS "{INDEX}" ON "enterprises_enterprise" ("id") INCLUDE ("township_id")'
-        )
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{INDEX}"')
+from core.indexes import PostgreSQLIndex
 
 
 class Migration(migrations.Migration):
     dependencies = [("enterprises", "0005_enterprise_name_index")]
 
-    operations = [migrations.RunPython(create_index, drop_index)]
+    operations = [PostgreSQLIndex("enterprise_township", "enterprises_enterprise", '("id") INCLUDE ("township_id")')]
