@@ -69,16 +69,10 @@ def cases_visible_in_parts(user: User | AnonymousUser) -> list[QuerySet[Case]]:
     cases of others (10,000 returned ones come first), and counted by reading an index of all million cases.
     """
     roles = roles_for_user(user)
-    gate = cases_visible_to(user)
     rest = visible_cases_q(replace(roles, head_unit_ids=frozenset())) if roles.user_id is not None else None
     if not roles.head_unit_ids or rest is None:
-        return [gate]
-    head_unit_ids = sorted(roles.head_unit_ids)
-    cases = Case.objects.select_related(*CASE_LIST_RELATED)
-    return [
-        *(cases.filter(responsible_unit_id=unit_id) for unit_id in head_unit_ids),
-        cases.filter(rest).exclude(responsible_unit_id__in=head_unit_ids),
-    ]
+        return [cases_visible_to(user)]
+    return headed_units_apart(roles.head_unit_ids, Case.objects.select_related(*CASE_LIST_RELATED).filter(rest))
 
 
 def cases_assigned_to(user: User | AnonymousUser) -> QuerySet[Case]:
@@ -102,14 +96,19 @@ def cases_held_by(user: User | AnonymousUser) -> list[QuerySet[Case]]:
     read in the order of its own index and counted from it (``core.pagination.OrderedUnion``); as one OR, no index
     gives their order, and the busiest unit's head's queue read, joined and sorted 50,000 cases for a page.
     """
-    assigned = cases_assigned_to(user)
-    head_unit_ids = sorted(roles_for_user(user).head_unit_ids)
-    if not head_unit_ids:
-        return [assigned]
+    return headed_units_apart(roles_for_user(user).head_unit_ids, cases_assigned_to(user))
+
+
+def headed_units_apart(head_unit_ids: Iterable[int], rest: QuerySet[Case]) -> list[QuerySet[Case]]:
+    """Disjoint parts of a unit head's cases: those of each unit they head, a part each, then ``rest`` outside
+    those units (``rest`` alone for anyone who heads none)."""
+    unit_ids = sorted(head_unit_ids)
+    if not unit_ids:
+        return [rest]
     cases = Case.objects.select_related(*CASE_LIST_RELATED)
     return [
-        *(cases.filter(responsible_unit_id=unit_id) for unit_id in head_unit_ids),
-        assigned.exclude(responsible_unit_id__in=head_unit_ids),
+        *(cases.filter(responsible_unit_id=unit_id) for unit_id in unit_ids),
+        rest.exclude(responsible_unit_id__in=unit_ids),
     ]
 
 
