@@ -430,6 +430,7 @@ def test_it_pages_a_long_ranking_keeping_the_period_and_the_table(district, monk
         f"{person(row.cadre)} · {row.unit.name}" for row in whole
     ]
     assert "?period=2026-Q4&amp;by=cadre&amp;page=2" in pages[0]
+    assert f"Rows 2–2 of {len(whole)}, in the tables' order" in pages[1].replace("&#x27;", "'")
 
 
 def test_it_draws_the_weekly_overdue_line_from_the_clocks(district):
