@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
 from time import perf_counter
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -76,6 +77,13 @@ def fetch(query: Query) -> list[tuple]:
 # --- who and what the benchmarks ask for ---------------------------------------------------------------------
 
 
+def most_shared(rows: QuerySet, column: str) -> Any:
+    """The value of ``column`` the most ``rows`` share (the smallest of a tie), or None without rows: the busiest
+    enterprise, unit or leader, whose people have the widest lists."""
+    top = rows.values(column).annotate(rows=Count("pk")).order_by("-rows", column).first()
+    return top[column] if top else None
+
+
 @dataclass
 class Context:
     """The dataset's moment, its representative people and the values the benchmarks ask for."""
@@ -113,38 +121,17 @@ class Context:
         case_count = Case.objects.count()
         bounds = Case.objects.aggregate(low=Min("pk"), high=Max("pk"))
         middle = Case.objects.filter(pk__gte=(bounds["low"] + bounds["high"]) // 2).order_by("pk").first()
-        busiest = (
-            EnterpriseContact.objects.values("enterprise_id")
-            .annotate(cases=Count("enterprise__cases"))
-            .order_by("-cases", "enterprise_id")
-            .first()
+        busiest_enterprise = most_shared(
+            Case.objects.filter(enterprise_id__in=EnterpriseContact.objects.values("enterprise_id")), "enterprise_id"
         )
-        contact = EnterpriseContact.objects.filter(enterprise_id=busiest["enterprise_id"]).order_by("pk").first()
+        contact = EnterpriseContact.objects.filter(enterprise_id=busiest_enterprise).order_by("pk").first()
         enterprise_name = contact.enterprise.name
         cadre = busiest_serving_cadre()
-        busiest_unit = (
-            Case.objects.filter(responsible_unit__isnull=False)
-            .values("responsible_unit_id")
-            .annotate(cases=Count("pk"))
-            .order_by("-cases", "responsible_unit_id")
-            .first()
-        )
-        head = (
-            UnitMembership.objects.filter(
-                role=Role.UNIT_HEAD, unit_id=busiest_unit["responsible_unit_id"] if busiest_unit else None
-            )
-            .order_by("pk")
-            .first()
-        )
+        busiest_unit = most_shared(Case.objects.filter(responsible_unit__isnull=False), "responsible_unit_id")
+        head = UnitMembership.objects.filter(role=Role.UNIT_HEAD, unit_id=busiest_unit).order_by("pk").first()
         if head is None:
             raise BenchmarkError("No unit head of a unit with cases: seed a dataset with manage.py seed_scale first.")
-        leader = (
-            ServiceAssignment.objects.filter(ended_at__isnull=True)
-            .values("leader_id")
-            .annotate(enterprises=Count("pk"))
-            .order_by("-enterprises", "leader_id")
-            .first()
-        )
+        leader = most_shared(ServiceAssignment.objects.filter(ended_at__isnull=True, leader__isnull=False), "leader_id")
         if leader is None:
             raise BenchmarkError("No 包保 leader serves an enterprise: seed a dataset with manage.py seed_scale first.")
         assigned = Case.objects.filter(assignee=cadre, state=CaseState.ASSIGNED).order_by("pk")
@@ -156,7 +143,7 @@ class Context:
             dispatcher=dispatcher_membership.user,
             contact=contact.user,
             unit_head=head.user,
-            leader=User.objects.get(pk=leader["leader_id"]),
+            leader=User.objects.get(pk=leader),
             scope=None if subtree == frozenset(parents) else subtree,
             jurisdiction_units=subtree,
             contact_enterprises=sorted(
