@@ -202,6 +202,23 @@ def search(*, condition: str, values: tuple, page_size: int) -> Query:
     )
 
 
+def district_cases(
+    *, order: tuple[tuple[str, str], ...], scope: frozenset[int] | None, page_size: int, state: str | None = None
+) -> Query:
+    """``GET cases/?ordering=…`` (and ``state=``) as one who reads the whole jurisdiction: its cases in the order
+    asked for, every match counted. ``order``: columns of the case with their direction (``"DESC NULLS LAST"``)."""
+    joined = "" if scope is None else " JOIN enterprises_enterprise pe ON pe.id = c.enterprise_id"
+    condition = "TRUE" if state is None else "c.state = %s"
+    source = f"FROM cases_case c{joined} WHERE {condition}" + in_scope(scope, "c.responsible_unit_id", "pe.township_id")
+    columns = ", ".join(f"c.{column}" for column, _direction in order if column != "id")
+    values = () if state is None else (state,)
+    return case_list(
+        counted(f"c.id, {columns}", source, ", ".join(f"c.{column} {direction}" for column, direction in order)),
+        ", ".join(f"page.{column} {direction}" for column, direction in order),
+        (*values, *values, page_size),
+    )
+
+
 def search_number(*, number: str, page_size: int) -> Query:
     # Numbers of one year have one length, so the number contains the searched one only when it is it.
     return search(condition="c.number = %s", values=(number,), page_size=page_size)

@@ -102,6 +102,7 @@ class Context:
     case_count: int
     sample_number: str
     sample_enterprise_name: str  # the busiest enterprise's name as one types it
+    busiest_category: int  # the category with the most cases
     ledger_filed_after: datetime
     clients: dict = field(default_factory=dict)
 
@@ -152,6 +153,7 @@ class Context:
             case_count=case_count,
             sample_number=middle.number,
             sample_enterprise_name=without_legal_form(enterprise_name),
+            busiest_category=most_shared(Case.objects.all(), "category_id"),
             ledger_filed_after=Case.objects.order_by("-filed_at").values_list("filed_at", flat=True)[
                 max(0, int(case_count * LEDGER_SHARE) - 1)
             ],
@@ -318,6 +320,38 @@ LISTS = (
         lambda c: f"/api/v1/cases/?{urlencode({'search': c.sample_enterprise_name})}",
         lambda c: floors.search_enterprise(
             name=c.sample_enterprise_name, page_size=20, postgresql=connection.vendor == "postgresql"
+        ),
+        api_ids,
+    ),
+    ListBenchmark(
+        "cases-newest",
+        "the district's cases, newest first, API",
+        "supervisor",
+        True,
+        lambda c: "/api/v1/cases/?ordering=-filed_at&page_size=25",
+        lambda c: floors.district_cases(order=(("filed_at", "DESC"), ("id", "DESC")), scope=c.scope, page_size=25),
+        api_ids,
+    ),
+    ListBenchmark(
+        "cases-changed",
+        "the district's cases, last changed first, API",
+        "supervisor",
+        True,
+        lambda c: "/api/v1/cases/?ordering=-updated_at&page_size=25",
+        lambda c: floors.district_cases(order=(("updated_at", "DESC"), ("id", "DESC")), scope=c.scope, page_size=25),
+        api_ids,
+    ),
+    ListBenchmark(
+        "cases-latest-due",
+        "the district's assigned cases, latest resolution deadline first, API",
+        "supervisor",
+        True,
+        lambda c: "/api/v1/cases/?state=assigned&ordering=-resolution_due_at&page_size=25",
+        lambda c: floors.district_cases(
+            order=(("resolution_due_at", "DESC NULLS LAST"), ("id", "DESC")),
+            scope=c.scope,
+            page_size=25,
+            state=CaseState.ASSIGNED,
         ),
         api_ids,
     ),
@@ -541,6 +575,12 @@ PAGES = (
         "the queue as the head of the unit with the most cases, its last page",
         "unit_head",
         lambda c: f"/queue/?page={PAST_THE_LAST}",
+    ),
+    TimedBenchmark(
+        "overdue-category",
+        "the overdue board of the category with the most cases, as the district supervisor",
+        "supervisor",
+        lambda c: f"/supervision/overdue/?category={c.busiest_category}",
     ),
     TimedBenchmark(
         "leader-board",

@@ -16,11 +16,14 @@ class PostgreSQLIndex(Operation):
     reduces_to_sql = True
     reversible = True
 
-    def __init__(self, name: str, table: str, definition: str) -> None:
-        self.name, self.table, self.definition = name, table, definition
+    def __init__(self, name: str, table: str, definition: str, *, analyze: bool = False) -> None:
+        """``analyze``: an index of an expression has statistics of its own, which the planner lacks until the table is
+        analysed next (autovacuum waits for a tenth of its rows to change): analysed at once, not weeks later."""
+        self.name, self.table, self.definition, self.analyze = name, table, definition, analyze
 
     def deconstruct(self) -> tuple[str, list, dict]:
-        return self.__class__.__qualname__, [], {"name": self.name, "table": self.table, "definition": self.definition}
+        kwargs = {"name": self.name, "table": self.table, "definition": self.definition}
+        return self.__class__.__qualname__, [], {**kwargs, "analyze": True} if self.analyze else kwargs
 
     def state_forwards(self, app_label, state) -> None:
         pass
@@ -28,6 +31,8 @@ class PostgreSQLIndex(Operation):
     def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
         if schema_editor.connection.vendor == "postgresql":
             schema_editor.execute(f'CREATE INDEX IF NOT EXISTS "{self.name}" ON "{self.table}" {self.definition}')
+            if self.analyze:
+                schema_editor.execute(f'ANALYZE "{self.table}"')
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
         if schema_editor.connection.vendor == "postgresql":
@@ -39,3 +44,21 @@ class PostgreSQLIndex(Operation):
     @property
     def migration_name_fragment(self) -> str:
         return self.name.lower()
+
+
+class DropPostgreSQLIndex(PostgreSQLIndex):
+    """The inverse of ``PostgreSQLIndex``: drops the index on PostgreSQL, and makes it again when unapplied. Given the
+    definition it was made with (and ``analyze``), so that a migration replacing an index can be taken back."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self) -> str:
+        return f"Drop index {self.name} on {self.table}, on PostgreSQL only"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"drop_{self.name.lower()}"

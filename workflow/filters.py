@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import django_filters
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OrderBy, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -139,15 +139,20 @@ class ReturnedFirstOrdering(OrderingFilter):
     def filter_queryset(self, request, queryset, view):
         ordering = self.get_ordering(request, queryset, view)
         if ordering:
-            # Cases without a deadline go last on every database (SQLite and PostgreSQL disagree otherwise).
-            expressions = [
-                F(field[1:]).desc(nulls_last=True) if field.startswith("-") else F(field).asc(nulls_last=True)
-                for field in ordering
-            ]
-            return queryset.order_by(*expressions, "-id")
+            return queryset.order_by(*(case_order(field) for field in ordering), "-id")
         if not roles_for_user(request.user).is_official:
             return queryset.order_by("-filed_at", "-id")
         return queryset.order_by(F("sent_back_at").desc(nulls_last=True), "-filed_at", "-id")
+
+
+def case_order(field: str) -> OrderBy:
+    """An ordering field (``-`` for descending) as the database sorts it: cases without a deadline last on every
+    database (SQLite and PostgreSQL disagree otherwise). Only a column that can be null says where nulls go:
+    ``NULLS LAST`` on a descending column asks PostgreSQL for an order no index of it gives (read backwards, an
+    index puts nulls first), and it sorted a million cases for the newest twenty (0.6 s) the index gives."""
+    name = field.removeprefix("-")
+    nulls_last = True if Case._meta.get_field(name).null else None
+    return F(name).desc(nulls_last=nulls_last) if field.startswith("-") else F(name).asc(nulls_last=nulls_last)
 
 
 # What the ordering needs of a view, for running it outside one (the ledger).

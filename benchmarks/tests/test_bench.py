@@ -60,6 +60,7 @@ def test_it_runs_every_benchmark_once_and_each_floor_returns_the_rows_of_its_pag
         "leader-board": r"/leader/board/$",
         "dispatch-last": r"/dispatch/\?page=999999$",
         "unit-queue-last": r"/queue/\?page=999999$",
+        "overdue-category": r"/supervision/overdue/\?category=\d+$",
     }
     for benchmark in suite.PAGES:
         assert int(rows[benchmark.work][3]) > 0, f"{benchmark.name}: no queries counted"

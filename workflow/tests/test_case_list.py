@@ -239,12 +239,27 @@ def test_it_answers_a_search_that_fits_on_one_page_without_counting_it(district,
     assert [query["sql"].startswith("SELECT COUNT") for query in longer.captured_queries].count(True) == 1
 
 
-def test_it_orders_by_resolution_deadline_both_ways(district, board):
-    # Only dated cases: where undated ones go differs between PostgreSQL (last) and SQLite (first).
-    dated = {"enterprise": district.hongda.pk, "state": "assigned"}
+def test_it_puts_cases_without_a_deadline_last_both_ways_and_breaks_ties_newest_first(district, board):
+    keys = {number: key for key, number in board[0].items()}
+    due = dict(Case.objects.values_list("number", "resolution_due_at"))
+    dated = sorted((key for number, key in keys.items() if due[number]), key=lambda key: due[board[0][key]])
+    undated = [key for key in ["a3", "b4", "a2", "a1"] if not due[board[0][key]]]  # newest first
 
-    assert listed(district, board, ordering="resolution_due_at", **dated) == ["b1", "b3", "b2"]
-    assert listed(district, board, ordering="-resolution_due_at", **dated) == ["b2", "b3", "b1"]
+    assert (len(dated), len(undated)) == (4, 3)
+    assert listed(district, board, ordering="resolution_due_at") == dated + undated
+    assert listed(district, board, ordering="-resolution_due_at") == dated[::-1] + undated
+
+
+def test_it_orders_by_each_column_offered_both_ways(district, board):
+    newest_first = ["a3", "b4", "b3", "b2", "b1", "a2", "a1"]
+    for column in ["filed_at", "number"]:
+        assert listed(district, board, ordering=f"-{column}") == newest_first
+        assert listed(district, board, ordering=column) == newest_first[::-1]
+    Case.objects.update(updated_at=F("filed_at"))
+    Case.objects.filter(number=board[0]["b2"]).update(updated_at=F("filed_at") + timedelta(days=60))
+    last_changed_first = ["b2", "a3", "b4", "b3", "b1", "a2", "a1"]
+    assert listed(district, board, ordering="-updated_at") == last_changed_first
+    assert listed(district, board, ordering="updated_at") == last_changed_first[::-1]
 
 
 def test_it_drops_returned_first_when_an_order_is_asked_for(district, board):
