@@ -22,7 +22,7 @@ def run(operation, direction: str) -> None:
         getattr(operation, f"database_{direction}")("cases", editor, None, None)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the indexes are PostgreSQL's")
+@pytest.mark.postgres_only
 def test_a_dropped_index_is_made_again_as_it_was_when_its_migration_is_taken_back():
     run(PostgreSQLIndex("case_closed_changed", "cases_case", DEFINITION), "forwards")
     made = index_definition("case_closed_changed")
