@@ -556,6 +556,18 @@ PAGES = (
         lambda c: "/supervision/extensions/",
     ),
     TimedBenchmark(
+        "unit-rectifications-api",
+        "rectifications, API, as the head of the unit with the most cases",
+        "unit_head",
+        lambda c: "/api/v1/supervision/rectifications/",
+    ),
+    TimedBenchmark(
+        "unit-extensions-api",
+        "extension requests, API, as the head of the unit with the most cases",
+        "unit_head",
+        lambda c: "/api/v1/extensions/",
+    ),
+    TimedBenchmark(
         "unit-queue", "the queue as the head of the unit with the most cases", "unit_head", lambda c: "/queue/"
     ),
     TimedBenchmark(

@@ -55,6 +55,8 @@ def test_it_runs_every_benchmark_once_and_each_floor_returns_the_rows_of_its_pag
         "case-page": r"/cases/\d+/$",
         "unit-rectifications": r"/supervision/rectifications/$",
         "unit-extensions": r"/supervision/extensions/$",
+        "unit-rectifications-api": r"/api/v1/supervision/rectifications/$",
+        "unit-extensions-api": r"/api/v1/extensions/$",
         "unit-queue": r"/queue/$",
         "unit-cases": r"/api/v1/cases/$",
         "leader-board": r"/leader/board/$",

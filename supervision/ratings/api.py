@@ -6,6 +6,7 @@ district's supervisor gets a 404; who may act is decided by the services, which 
 """
 
 import django_filters
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -23,7 +24,7 @@ from workflow.api import CaseRefSerializer, NamedSerializer
 from ..api import OfficialsOnly
 from . import services
 from .models import Appeal, AppealKind, AppealState, Rectification, RectificationState, rectification_overdue_q
-from .selectors import appeals_visible_to, rectifications_visible_to, row_for_user
+from .selectors import appeals_visible_to, rectifications_visible_in_parts, rectifications_visible_to, row_for_user
 
 GOVERNMENT_BUSINESS = gettext_lazy("Rectifications and appeals are for government officials.")
 RECTIFICATION_ACTIONS = {"submit": "submit", "accept": "accept", "send_back": "return"}
@@ -211,6 +212,10 @@ class RectificationViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
             return Rectification.objects.none()
         rows = rectifications_visible_to(signed_in_user(self.request)).only(*RECTIFICATION_COLUMNS)
         return rows.order_by("due_at", "id")
+
+    def counted_parts(self) -> list[QuerySet[Rectification]]:
+        """The filtered rows in the disjoint parts the page counts them in (a unit head's units apart)."""
+        return [self.filter_queryset(part) for part in rectifications_visible_in_parts(signed_in_user(self.request))]
 
     def get_object(self, pk=None) -> Rectification:
         return row_for_user(rectifications_visible_to(signed_in_user(self.request)), pk or self.kwargs["pk"])

@@ -385,3 +385,12 @@ def test_it_shows_and_counts_once_each_rectification_a_unit_head_or_a_cadre_sees
     assert set(rectifications_visible_to(district.carol).values_list("pk", flat=True)) == carol_sees
     assert [part.count() for part in rectifications_visible_in_parts(district.carol)] == [2]
     assert rectification_of(unseen).pk not in hank_sees
+    # The API lists and counts them the same way, filtered or not (a unit head's counted unit by unit).
+    Rectification.objects.filter(case=own_elsewhere).update(state=RectificationState.SUBMITTED)
+    for person, sees in ((district.hank, hank_sees), (district.carol, carol_sees)):
+        client = district.client(person)
+        for filters in ({}, {"state": "open"}, {"state": "submitted"}, {"unit": district.industry.pk}):
+            page = client.get(RECTIFICATIONS, {"page_size": 100, **filters}).data
+            listed = {row["id"] for row in page["results"]}
+            assert listed <= sees and page["count"] == len(listed), (person.username, filters)
+        assert {row["id"] for row in client.get(RECTIFICATIONS).data["results"]} == sees

@@ -3,6 +3,7 @@
 Apart from the case views because they are other rows than cases, each reached through its own visibility.
 """
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -12,7 +13,7 @@ from core.api import CountedInPagePagination
 
 from .. import services
 from ..models import ClockPause, ExtensionRequest
-from ..selectors import extensions_visible_to, pauses_visible_to
+from ..selectors import extensions_visible_in_parts, extensions_visible_to, pauses_visible_to
 from .inputs import DecisionInput
 from .serializers import EXTENSION_COLUMNS, ExtensionSerializer, PauseSerializer
 
@@ -34,6 +35,10 @@ class ExtensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         if getattr(self, "swagger_fake_view", False):
             return ExtensionRequest.objects.none()
         return extensions_visible_to(self.request.user).only(*EXTENSION_COLUMNS).order_by("-created_at", "-id")
+
+    def counted_parts(self) -> list[QuerySet[ExtensionRequest]]:
+        """The filtered rows in the disjoint parts the page counts them in (a unit head's units apart)."""
+        return [self.filter_queryset(part) for part in extensions_visible_in_parts(self.request.user)]
 
     def decide(self, request, *, approve: bool) -> Response:
         extension = self.get_object()

@@ -467,3 +467,11 @@ def test_it_lists_requests_newest_first_counted_by_the_pages_own_query(district,
     assert sam.get(EXTENSIONS_URL, {"page_size": 1, "page": 3}).status_code == 404
     pending = sam.get(EXTENSIONS_URL, {"state": "pending"}).data
     assert (pending["count"], [row["id"] for row in pending["results"]]) == (1, [second])
+    # The head of carol's unit sees them in the same order, counted unit by unit in the same query, filtered alike.
+    hank = district.client(district.hank)
+    hank.get(EXTENSIONS_URL)
+    with django_assert_num_queries(1):
+        headed = hank.get(EXTENSIONS_URL).data
+    assert (headed["count"], [row["id"] for row in headed["results"]]) == (2, [second, first])
+    pending = hank.get(EXTENSIONS_URL, {"state": "pending"}).data
+    assert (pending["count"], [row["id"] for row in pending["results"]]) == (1, [second])
