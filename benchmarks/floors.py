@@ -136,7 +136,7 @@ def queue_page(*, assignee_id: int, now: datetime, page_size: int) -> Query:
 def overdue(*, now: datetime, scope: frozenset[int] | None, page_size: int) -> Query:
     """The overdue review: open cases past the running clock of their holder, most overdue first, with the clock's
     due time, the breaches so far and the last event."""
-    # The best index for the question (cases migration 0011) is on the holder's due time itself, so the floor
+    # The best index for the question (cases migrations 0011 and 0026) is on the holder's due time itself, so the floor
     # asks for that expression too; without a scope it needs no enterprise to join.
     holder_due = "CASE WHEN c.state = 'opened' THEN c.response_due_at ELSE c.resolution_due_at END"
     joined = "" if scope is None else " JOIN enterprises_enterprise pe ON pe.id = c.enterprise_id"

@@ -34,7 +34,8 @@ def routing_overdue_q(now: datetime) -> Q:
 
 def holder_due() -> Conditional:
     """The due time of whoever holds a case now: the routing deadline while opened, else the resolution one.
-    On PostgreSQL an index of this very expression (cases migration 0011) serves the overdue review's order."""
+    On PostgreSQL an index of this very expression (cases migration 0011, widened in 0026) serves the overdue
+    review's order."""
     return Conditional(When(state=CaseState.OPENED, then=F("response_due_at")), default=F("resolution_due_at"))
 
 
