@@ -129,6 +129,7 @@ def section(
     jobs: list[TimedResult],
     http: HttpResult | None,
     menus: list[TimedResult],
+    orders: list[TimedResult],
 ) -> str:
     lines = [
         f"## {cases:,} cases on {database_name()}",
@@ -165,6 +166,13 @@ def section(
             "",
         ]
         lines += timed_table(menus) + [""]
+    if orders:
+        lines += [
+            "The case list (API) in every order it offers and under its narrowing filters, as the cadre, the head of "
+            "the unit with the most cases and the district supervisor (no floor; p50 of half the repetitions):",
+            "",
+        ]
+        lines += timed_table(orders) + [""]
     lines += [HELPDESK, ""]
     return "\n".join(lines)
 

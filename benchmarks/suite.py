@@ -607,6 +607,49 @@ PAGES = (
 MENU_PERSONAS = ("contact", "cadre", "unit_head", "dispatcher", "supervisor", "leader")
 
 
+# The case list (API) as people sort and filter it: every order it offers and its narrowing filters, as a cadre (a
+# gate of a few thousand cases), the head of the busiest unit (a gate read unit by unit) and the district
+# supervisor (no gate). A list's default order is timed against its floor above; these find the orders and filters
+# no index serves, and the filters whose few matches lie far down the order's index.
+ORDER_PERSONAS = ("cadre", "unit_head", "supervisor")
+ORDERS = ("filed_at", "-filed_at", "-number", "updated_at", "-updated_at", "state", "-state", "resolution_due_at")
+
+
+def case_list_variants(context: Context) -> list[tuple[str, dict]]:
+    """(slug, query) of each order and filter the bench asks the case list for."""
+    month_ago = (context.at - timedelta(days=330)).date().replace(day=1)
+    past_month = {
+        "closed_after": f"{month_ago.isoformat()}T00:00:00+08:00",
+        "closed_before": f"{(month_ago + timedelta(days=32)).replace(day=1).isoformat()}T00:00:00+08:00",
+    }
+    filtered = [
+        ("assigned-by-due", {"state": CaseState.ASSIGNED, "ordering": "resolution_due_at"}),
+        ("assigned-by-latest-due", {"state": CaseState.ASSIGNED, "ordering": "-resolution_due_at"}),
+        ("opened-by-routing-due", {"state": CaseState.OPENED, "ordering": "response_due_at"}),
+        ("closed", {"state": CaseState.CLOSED}),
+        ("overdue", {"overdue": "true"}),
+        ("urged", {"urging_level_min": "1"}),
+        ("returned", {"returned": "true"}),
+        ("category", {"category": context.busiest_category}),
+        ("closed-in-a-past-month", past_month),
+    ]
+    orders = [(order.lstrip("-").replace("_", "-") + ("-desc" if order[0] == "-" else ""), order) for order in ORDERS]
+    return [(f"by-{slug}", {"ordering": order}) for slug, order in orders] + filtered
+
+
+def case_list_orders(context: Context) -> list[TimedBenchmark]:
+    return [
+        TimedBenchmark(
+            f"orders-{persona}-{slug}",
+            f"{persona}: " + "&".join(f"{name}={value}" for name, value in query.items()),
+            persona,
+            lambda c, query=query: f"/api/v1/cases/?{urlencode(query)}",
+        )
+        for persona in ORDER_PERSONAS
+        for slug, query in case_list_variants(context)
+    ]
+
+
 def menu_pages(context: Context) -> list[TimedBenchmark]:
     """One timed page per item of each person's main menu, read from the menu their start page draws."""
     pages = []

@@ -67,6 +67,10 @@ def test_it_runs_every_benchmark_once_and_each_floor_returns_the_rows_of_its_pag
     for benchmark in suite.PAGES:
         assert int(rows[benchmark.work][3]) > 0, f"{benchmark.name}: no queries counted"
         assert re.match(asked[benchmark.name], rows[benchmark.work][-1])
+    asked_orders = {work for work, cells in rows.items() if cells[-1].startswith("/api/v1/cases/?")}
+    for persona in suite.ORDER_PERSONAS:
+        assert {f"{persona}: ordering={order}" for order in suite.ORDERS} <= asked_orders
+        assert {f"{persona}: overdue=true", f"{persona}: urging_level_min=1"} <= asked_orders
     for benchmark in suite.RATES:
         assert re.match(r"\d+ rows", rows[benchmark.work][-1])
     sweep = next(cells for work, cells in rows.items() if work.startswith("deadline sweep"))

@@ -37,6 +37,7 @@ def dataset_moment() -> datetime:
 
 NAMES = frozenset([b.name for b in suite.LISTS + suite.PAGES + suite.RATES] + list(JOBS))
 MENU = "menu"  # every page of each person's menu (menu-<person>-<page>), named once the dataset's people are known
+ORDERS = "orders"  # the case list in each order and filter as three people (orders-<person>-<variant>), likewise
 
 
 def chosen(name: str, only: list[str]) -> bool:
@@ -52,7 +53,8 @@ class Command(BaseCommand):
             "--only",
             action="append",
             default=[],
-            help=f"Run only these (repeatable; 'rates' for every ranking, 'menu' for every menu's pages): "
+            help=f"Run only these (repeatable; 'rates' for every ranking, 'menu' for every menu's pages, 'orders' for "
+            "the case list's orders and filters): "
             f"{', '.join(sorted(NAMES))}",
         )
         parser.add_argument("--repeat", type=int, default=7, help="Alternations of page and floor (default 7).")
@@ -72,7 +74,7 @@ class Command(BaseCommand):
         if moment is None or moment.tzinfo is None:
             raise CommandError("--at needs an ISO 8601 moment with a zone.")
         self.prepare_static_files()
-        lists, pages, timed, jobs, menus = [], [], [], [], []
+        lists, pages, timed, jobs, menus, orders = [], [], [], [], [], []
         # DEBUG off as in production (with it, Django keeps every query); the test client's host allowed.
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
         with time_machine.travel(moment, tick=False), override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
@@ -105,14 +107,17 @@ class Command(BaseCommand):
                             f"{benchmark.name}: {report.duration(suite.p50(result.seconds))}, {result.queries} queries"
                         )
             # The menus are read from the people's start pages only when some menu page is asked for.
-            if not only or any(wanted == MENU or wanted.startswith(f"{MENU}-") for wanted in only):
-                for benchmark in suite.menu_pages(context):
-                    if chosen(benchmark.name, only):
-                        menus.append(suite.run_page(benchmark, context, max(1, math.ceil(repeat / 2))))
-            if menus:
-                self.say(
-                    f"menus: {len(menus)} pages, slowest {report.duration(max(suite.p50(m.seconds) for m in menus))}"
-                )
+            for group, benchmarks_of, results in (
+                (MENU, suite.menu_pages, menus),
+                (ORDERS, suite.case_list_orders, orders),
+            ):
+                if not only or any(wanted == group or wanted.startswith(f"{group}-") for wanted in only):
+                    for benchmark in benchmarks_of(context):
+                        if chosen(benchmark.name, only):
+                            results.append(suite.run_page(benchmark, context, max(1, math.ceil(repeat / 2))))
+                if results:
+                    slowest = report.duration(max(suite.p50(result.seconds) for result in results))
+                    self.say(f"{group}: {len(results)} pages, slowest {slowest}")
             for name, run in (("sweep", suite.run_sweep), ("ledger", suite.run_ledger)):
                 if chosen(name, only):
                     result = run(context)
@@ -138,6 +143,7 @@ class Command(BaseCommand):
             timed=timed,
             jobs=jobs,
             menus=menus,
+            orders=orders,
             http=http_result,
         )
         self.stdout.write("\n" + text)
