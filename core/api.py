@@ -37,9 +37,9 @@ class CountedInPagePagination(Pagination):
     """Pages whose rows carry the number of every row of the filtered list (``total_of``): a page and its
     ``count`` in one query, one round trip and one compilation fewer.
 
-    A view whose rows are counted faster in disjoint parts gives them, filtered, from ``counted_parts()``: a unit
-    head's rectifications were counted by testing the case of each of a million cases' 22,343 (45 ms), where apart
-    their units' cases are merged with the rows' from two indexes."""
+    A view whose rows are counted faster in disjoint parts gives them, filtered, from ``counted_parts()``: at a
+    million cases a unit head's rectifications were counted by testing the case of each of the district's 22,343
+    (45 ms), where apart their units' case ids are merged with the rows' from two indexes (12 ms)."""
 
     django_paginator_class = TotalInPagePaginator
 

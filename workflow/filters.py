@@ -149,7 +149,8 @@ def case_order(field: str) -> OrderBy:
     """An ordering field (``-`` for descending) as the database sorts it: cases without a deadline last on every
     database (SQLite and PostgreSQL disagree otherwise). Only a column that can be null says where nulls go:
     ``NULLS LAST`` on a descending column asks PostgreSQL for an order no index of it gives (read backwards, an
-    index puts nulls first), and it sorted a million cases for the newest twenty (0.6 s) the index gives."""
+    index puts nulls first): it sorted a million cases (0.6 s) for the newest twenty, which the index holds in
+    order."""
     name = field.removeprefix("-")
     nulls_last = True if Case._meta.get_field(name).null else None
     return F(name).desc(nulls_last=nulls_last) if field.startswith("-") else F(name).asc(nulls_last=nulls_last)
