@@ -35,6 +35,7 @@ from cases.models import Case, CaseState
 from enterprises.models import EnterpriseContact, Role, ServiceAssignment, Unit, UnitMembership
 from supervision.ledger.models import LedgerExport
 from supervision.rates.models import RatesSnapshot
+from workflow.filters import CASE_ORDERING_FIELDS
 from workflow.models import ClockKind, DeadlineCycle
 
 from . import floors
@@ -612,7 +613,7 @@ MENU_PERSONAS = ("contact", "cadre", "unit_head", "dispatcher", "supervisor", "l
 # supervisor (no gate). A list's default order is timed against its floor above; these find the orders and filters
 # no index serves, and the filters whose few matches lie far down the order's index.
 ORDER_PERSONAS = ("cadre", "unit_head", "supervisor")
-ORDERS = ("filed_at", "-filed_at", "-number", "updated_at", "-updated_at", "state", "-state", "resolution_due_at")
+ORDERS = tuple(f"{way}{column}" for column in CASE_ORDERING_FIELDS for way in ("", "-"))
 
 
 def case_list_variants(context: Context) -> list[tuple[str, dict]]:
