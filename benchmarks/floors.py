@@ -75,6 +75,13 @@ def placeholders(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
+def cases_in_scope(condition: str, scope: frozenset[int] | None) -> str:
+    """``FROM … WHERE condition`` of the cases ``c`` of a supervisor's jurisdiction; without a scope no enterprise
+    is joined."""
+    joined = "" if scope is None else " JOIN enterprises_enterprise pe ON pe.id = c.enterprise_id"
+    return f"FROM cases_case c{joined} WHERE {condition}" + in_scope(scope, "c.responsible_unit_id", "pe.township_id")
+
+
 def in_scope(unit_ids: frozenset[int] | None, unit_column: str, township_column: str) -> str:
     """A supervisor's jurisdiction: by responsible unit or by the enterprise's township; nothing when it
     covers every unit. The ids are integers read from the database, written into the statement."""
@@ -139,10 +146,7 @@ def overdue(*, now: datetime, scope: frozenset[int] | None, page_size: int) -> Q
     # The best index for the question (cases migrations 0011 and 0026) is on the holder's due time itself, so the floor
     # asks for that expression too; without a scope it needs no enterprise to join.
     holder_due = "CASE WHEN c.state = 'opened' THEN c.response_due_at ELSE c.resolution_due_at END"
-    joined = "" if scope is None else " JOIN enterprises_enterprise pe ON pe.id = c.enterprise_id"
-    source = f"FROM cases_case c{joined} WHERE c.state IN ('opened', 'assigned') AND {holder_due} < %s" + in_scope(
-        scope, "c.responsible_unit_id", "pe.township_id"
-    )
+    source = cases_in_scope(f"c.state IN ('opened', 'assigned') AND {holder_due} < %s", scope)
     page = counted(f"c.id, {holder_due} AS due_at", source, f"{holder_due}, c.id")
     columns = (
         ("id", "c.id"),
@@ -207,9 +211,7 @@ def district_cases(
 ) -> Query:
     """``GET cases/?ordering=…`` (and ``state=``) as one who reads the whole jurisdiction: its cases in the order
     asked for, every match counted. ``order``: columns of the case with their direction (``"DESC NULLS LAST"``)."""
-    joined = "" if scope is None else " JOIN enterprises_enterprise pe ON pe.id = c.enterprise_id"
-    condition = "TRUE" if state is None else "c.state = %s"
-    source = f"FROM cases_case c{joined} WHERE {condition}" + in_scope(scope, "c.responsible_unit_id", "pe.township_id")
+    source = cases_in_scope("TRUE" if state is None else "c.state = %s", scope)
     columns = ", ".join(f"c.{column}" for column, _direction in order if column != "id")
     values = () if state is None else (state,)
     return case_list(
