@@ -6,7 +6,6 @@ district's supervisor gets a 404; who may act is decided by the services, which 
 """
 
 import django_filters
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -206,16 +205,13 @@ class RectificationViewSet(OfficialsOnly, mixins.ListModelMixin, mixins.Retrieve
     pagination_class = CountedInPagePagination
     filterset_class = RectificationFilter
     ordering_fields = ["due_at", "created_at"]
+    visible_in_parts = staticmethod(rectifications_visible_in_parts)  # counted so, as the page counts them
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Rectification.objects.none()
         rows = rectifications_visible_to(signed_in_user(self.request)).only(*RECTIFICATION_COLUMNS)
         return rows.order_by("due_at", "id")
-
-    def counted_parts(self) -> list[QuerySet[Rectification]]:
-        """The filtered rows in the disjoint parts the page counts them in (a unit head's units apart)."""
-        return [self.filter_queryset(part) for part in rectifications_visible_in_parts(signed_in_user(self.request))]
 
     def get_object(self, pk=None) -> Rectification:
         return row_for_user(rectifications_visible_to(signed_in_user(self.request)), pk or self.kwargs["pk"])

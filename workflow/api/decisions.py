@@ -3,7 +3,6 @@
 Apart from the case views because they are other rows than cases, each reached through its own visibility.
 """
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -30,15 +29,12 @@ class ExtensionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     pagination_class = CountedInPagePagination
     filterset_fields = ["state", "case"]
     ordering_fields = ["created_at", "requested_due_at"]
+    visible_in_parts = staticmethod(extensions_visible_in_parts)  # counted so, as the page counts them
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ExtensionRequest.objects.none()
         return extensions_visible_to(self.request.user).only(*EXTENSION_COLUMNS).order_by("-created_at", "-id")
-
-    def counted_parts(self) -> list[QuerySet[ExtensionRequest]]:
-        """The filtered rows in the disjoint parts the page counts them in (a unit head's units apart)."""
-        return [self.filter_queryset(part) for part in extensions_visible_in_parts(self.request.user)]
 
     def decide(self, request, *, approve: bool) -> Response:
         extension = self.get_object()
