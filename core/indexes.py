@@ -62,3 +62,46 @@ class DropPostgreSQLIndex(PostgreSQLIndex):
     @property
     def migration_name_fragment(self) -> str:
         return f"drop_{self.name.lower()}"
+
+
+class PostgreSQLStatistics(Operation):
+    """``CREATE STATISTICS`` of the combinations of ``columns`` (a most-common-values list of up to ``target`` of
+    them), the table analysed at once; dropped when unapplied; nothing on other databases.
+
+    The planner takes columns to be independent: it expects every unit to hold its share of every state, and reads
+    a list in order hoping to meet a unit's opened cases soon, when no opened case has a unit yet (a unit head's
+    opened cases: 0.3 s, walking a million rows for none). The list of combinations tells it which exist.
+    """
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, name: str, table: str, columns: list[str], target: int) -> None:
+        self.name, self.table, self.columns, self.target = name, table, columns, target
+
+    def deconstruct(self) -> tuple[str, list, dict]:
+        kwargs = {"name": self.name, "table": self.table, "columns": self.columns, "target": self.target}
+        return self.__class__.__qualname__, [], kwargs
+
+    def state_forwards(self, app_label, state) -> None:
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            columns = ", ".join(f'"{column}"' for column in self.columns)
+            schema_editor.execute(
+                f'CREATE STATISTICS IF NOT EXISTS "{self.name}" (mcv) ON {columns} FROM "{self.table}"'
+            )
+            schema_editor.execute(f'ALTER STATISTICS "{self.name}" SET STATISTICS {int(self.target)}')
+            schema_editor.execute(f'ANALYZE "{self.table}"')
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f'DROP STATISTICS IF EXISTS "{self.name}"')
+
+    def describe(self) -> str:
+        return f"Create statistics {self.name} on {self.table}, on PostgreSQL only"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return self.name.lower()

@@ -1,13 +1,15 @@
 """Pagination that spares a list its separate ``COUNT`` query (counted only when longer than one page, or counted
 by the page's own query), and the rows before a page (a page past the first is read keys first)."""
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
-from django.db.models import Func, IntegerField, QuerySet, Subquery
+from django.db.models import Func, IntegerField, Q, QuerySet, Subquery
 from django.db.models.expressions import Combinable, Star
+from django.db.models.lookups import IsNull
 
 FIRST_PAGE = (None, "", "1", 1)
 
@@ -90,6 +92,39 @@ def total_of(*parts: QuerySet) -> Combinable:
     return total
 
 
+class Consecutive:
+    """A part of an ``OrderedUnion`` in pieces, each ordered, every row of a piece before any of the next in the
+    list's order: a piece is read only for a slice that the pieces before it do not fill.
+
+    A part apart by the value of its order's leading column (``workflow.filters.apart_by_leading_value``): its
+    dated cases then its undated ones, or its cases of each state in turn, each piece read from an index of its
+    own. Read regardless, a piece with few matches walks its whole index looking for them (a cadre's assigned
+    cases without a deadline: none, after a million rows).
+    """
+
+    def __init__(self, *pieces: QuerySet) -> None:
+        self.pieces = pieces
+
+    def each(self, change: Callable[[QuerySet], QuerySet]) -> "Consecutive":
+        return Consecutive(*(change(piece) for piece in self.pieces))
+
+    def read_to(self, stop: int | None) -> list[QuerySet]:
+        """The pieces, each after the first read only when every piece before it has fewer than ``stop`` rows
+        (conditions on no row, decided once, before the piece is read, and only as far as the first that fails).
+
+        A piece past the first is needed only when the pieces before it together are short of ``stop``, and then
+        each of them is: the condition never skips a piece the slice needs."""
+        if not stop:
+            return list(self.pieces)
+        read, short = [self.pieces[0]], Q()
+        for before, piece in itertools.pairwise(self.pieces):
+            # The piece before's last row of the slice, found as that piece reads in its order: unordered, the
+            # database chose whichever index it guessed would find that many soonest (26,000 rows of a cadre's).
+            short &= Q(IsNull(Subquery(before.values("pk")[stop - 1 : stop]), True))
+            read.append(piece.filter(short))
+        return read
+
+
 class OrderedUnion:
     """Disjoint querysets read as one list in one order, a slice at a time (a paginator's ``object_list``).
 
@@ -98,7 +133,9 @@ class OrderedUnion:
     all for one page. Each part alone reads its index in order; where the database allows it (PostgreSQL), each
     is ordered and cut at the slice's end before the parts are merged (``UNION ALL``), so a page reads no more
     than the rows before it. SQLite merges the parts whole, fine at a district's size. Each part must select the
-    same columns (built alike) and ``ordering`` name only columns.
+    same columns (built alike) and ``ordering`` name only columns. A part already ordered keeps its order, which
+    must give its rows in the list's (a piece whose leading column is null is read in the rest of the order); a
+    part may come in ``Consecutive`` pieces.
 
     A page past the first is read keys first (``rows_between``); of parts, the ids are merged by the ordering's
     columns alone, in a query of their own. Read as rows, the last page of a unit head's 112,000 cases joined
@@ -107,31 +144,43 @@ class OrderedUnion:
 
     ordered = True
 
-    def __init__(self, parts: Sequence[QuerySet], ordering: Sequence[Any]) -> None:
+    def __init__(self, parts: Sequence[QuerySet | Consecutive], ordering: Sequence[Any]) -> None:
         self.parts = list(parts)
         self.ordering = list(ordering)
 
     def __getitem__(self, key: slice) -> list[Any]:
-        if len(self.parts) == 1:
-            return rows_between(self.parts[0].order_by(*self.ordering), key.start or 0, key.stop)
+        if len(self.parts) == 1 and isinstance(self.parts[0], QuerySet):
+            return rows_between(self._ordered(self.parts[0]), key.start or 0, key.stop)
         if not key.start:
             return list(self._merged(self.parts, key.stop)[key])
         # The page's ids in a query of their own: as a subquery of each part, the database would merge the parts
         # once a part.
-        keys = self._merged([part.values("pk", *self._columns()) for part in self.parts], key.stop)[key]
+        columns = ["pk", *self._columns()]
+        keys = self._merged(self._each(lambda part: part.values(*columns)), key.stop)[key]
         page = [row["pk"] for row in keys]
-        return list(self._merged([part.filter(pk__in=page) for part in self.parts], None))
+        return list(self._merged(self._each(lambda part: part.filter(pk__in=page)), None))
 
-    def _merged(self, parts: list[QuerySet], stop: int | None) -> QuerySet:
+    def _each(self, change: Callable[[QuerySet], QuerySet]) -> list[QuerySet | Consecutive]:
+        return [part.each(change) if isinstance(part, Consecutive) else change(part) for part in self.parts]
+
+    def _merged(self, parts: list[QuerySet | Consecutive], stop: int | None) -> QuerySet:
         """The parts as one queryset in the list's order, each cut at ``stop`` where the database allows."""
-        if len(parts) == 1:
-            return parts[0].order_by(*self.ordering)
-        if connections[parts[0].db].features.supports_slicing_ordering_in_compound:
-            parts = [part.order_by(*self.ordering)[:stop] for part in parts]
+        pieces = [piece for part in parts for piece in self._pieces(part, stop)]
+        if len(pieces) == 1:
+            return self._ordered(pieces[0])
+        if connections[pieces[0].db].features.supports_slicing_ordering_in_compound:
+            pieces = [self._ordered(piece)[:stop] for piece in pieces]
         else:
-            parts = [part.order_by() for part in parts]
-        first, *rest = parts
+            pieces = [piece.order_by() for piece in pieces]
+        first, *rest = pieces
         return first.union(*rest, all=True).order_by(*self.ordering)
+
+    @staticmethod
+    def _pieces(part: QuerySet | Consecutive, stop: int | None) -> list[QuerySet]:
+        return part.read_to(stop) if isinstance(part, Consecutive) else [part]
+
+    def _ordered(self, part: QuerySet) -> QuerySet:
+        return part if part.query.order_by else part.order_by(*self.ordering)
 
     def _columns(self) -> list[str]:
         """The columns the ordering names (a name, "-name" or ``F(name)`` ascending or descending)."""
@@ -143,7 +192,7 @@ class OrderedUnion:
         return columns
 
     def count(self) -> int:
-        return sum(part.count() for part in self.parts)
+        return sum(piece.count() for part in self.parts for piece in self._pieces(part, None))
 
 
 class TotalInPagePaginator(KeysFirstPaginator):

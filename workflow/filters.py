@@ -17,6 +17,7 @@ from cases.selectors import cases_visible_to
 from core import limits
 from core.errors import InvalidInput
 from core.filters import DateTimeFilter, FilterSet, IdFilter, OrderingFilter
+from core.pagination import Consecutive
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
 
@@ -154,6 +155,34 @@ def case_order(field: str) -> OrderBy:
     name = field.removeprefix("-")
     nulls_last = True if Case._meta.get_field(name).null else None
     return F(name).desc(nulls_last=nulls_last) if field.startswith("-") else F(name).asc(nulls_last=nulls_last)
+
+
+def apart_by_leading_value(cases: QuerySet[Case]) -> QuerySet[Case] | Consecutive:
+    """``cases``, ordered by a deadline or the state first, in ``Consecutive`` pieces by that column's value, each
+    read in the rest of the order: the dated cases then the undated ones (last either way), or the cases of each
+    state in turn. Ordered otherwise, ``cases`` as they are.
+
+    Only open cases have a deadline: no index of a deadline holds the rest, which the order puts last, so a
+    district's list by deadline read and sorted a million cases for a page (0.8 s), and by state (no index of
+    it) as long. Apart, the dated ones are read from an index of the deadline that holds only them (cases 0027),
+    the undated ones and each state's newest first from the table's own, and only as far as the page reaches.
+    """
+    leading, *rest = cases.query.order_by
+    if not (isinstance(leading, OrderBy) and isinstance(leading.expression, F)):
+        return cases
+    name = leading.expression.name  # type: ignore[attr-defined]  # an F's column; the stubs leave it out
+    if name not in CASE_ORDERING_FIELDS:
+        return cases
+    field = Case._meta.get_field(name)
+    if field.null:
+        return Consecutive(
+            cases.filter(**{f"{name}__isnull": False}), cases.filter(**{f"{name}__isnull": True}).order_by(*rest)
+        )
+    if field.choices:
+        # In the order the database sorts them: lower-case ASCII codes sort alike in every collation.
+        values = sorted((value for value, _label in field.choices), reverse=leading.descending)
+        return Consecutive(*(cases.filter(**{name: value}).order_by(*rest) for value in values))
+    return cases
 
 
 # What the ordering needs of a view, for running it outside one (the ledger).

@@ -9,7 +9,12 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import Attachment, Case, CaseEvent, Comment, Visibility
-from cases.selectors import cases_of_served_enterprises, cases_visible_to, official_cases_q
+from cases.selectors import (
+    cases_of_served_enterprises,
+    cases_visible_in_sized_parts,
+    cases_visible_to,
+    official_cases_q,
+)
 from enterprises.access import roles_for_user
 from enterprises.models import Role, UnitMembership
 from notifications.models import Notification
@@ -295,6 +300,22 @@ def test_it_shows_a_supervisor_of_every_unit_every_case_with_no_condition_to_che
     assert official_cases_q(roles_for_user(everywhere)) is None
     assert official_cases_q(roles_for_user(district_only)) is not None
     assert listed_keys(district, everywhere, cases) == ALL == listed_keys(district, district_only, cases)
+
+
+def test_it_tells_a_persons_few_cases_from_whole_units_and_the_districts(district, world):
+    """Lists sort a person's own and served enterprises' cases whole and read a unit's or the district's in an
+    index's order (``cases_visible_in_sized_parts``): the parts are the gate's, each marked as what it holds."""
+    cases, _attachments = world
+
+    def sizes(user) -> list[bool]:
+        parts = cases_visible_in_sized_parts(user)
+        assert {case.pk for part, _few in parts for case in part} == {case.pk for case in cases_visible_to(user)}
+        return [few for _part, few in parts]
+
+    assert sizes(district.alice) == sizes(district.carol) == [True]
+    assert sizes(district.dora) == sizes(district.sam) == sizes(district.leo) == [False]
+    # Hank heads the Industry Bureau (a part for it and one for its office below) and serves nothing of his own.
+    assert sizes(district.hank) == [False, False, True]
 
 
 def test_it_follows_the_case_when_it_is_reassigned_away(district, world):

@@ -5,10 +5,10 @@ parts (a unit head's): every page as the whole list ordered would show it, in a 
 
 import pytest
 from django.core.paginator import EmptyPage, Paginator
-from django.db.models import F
+from django.db.models import F, QuerySet
 
-from core.pagination import OrderedUnion, ShortListPaginator, TotalInPagePaginator, with_total
-from enterprises.models import Unit
+from core.pagination import Consecutive, OrderedUnion, ShortListPaginator, TotalInPagePaginator, with_total
+from enterprises.models import Unit, UnitKind
 
 
 def units():
@@ -101,3 +101,51 @@ def test_it_reads_a_page_past_the_first_in_a_query_or_two_however_deep(
     for start in (3, 6):
         with django_assert_num_queries(queries):
             rows[start : start + 3]
+
+
+# Units below another first (by their parent), the tops last, newest first among equals: an order led by a column
+# that can be null, as the case list by a deadline. And by kind: led by a column of a few values, as by state.
+BY_PARENT = [F("parent").asc(nulls_last=True), "-id"]
+BY_KIND = [F("kind").asc(), "-id"]
+
+
+def in_pieces(order: list, units: QuerySet | None = None) -> Consecutive:
+    """The units (all of them unless given) in consecutive pieces by the order's leading column, each read in the
+    rest of the order."""
+    units = Unit.objects.all() if units is None else units
+    if order is BY_PARENT:
+        return Consecutive(
+            units.filter(parent__isnull=False).order_by(*order), units.filter(parent=None).order_by("-id")
+        )
+    # Every kind, those no unit is of too: an empty piece between others.
+    return Consecutive(*(units.filter(kind=kind).order_by("-id") for kind in sorted(UnitKind.values)))
+
+
+@pytest.mark.parametrize("order", [BY_PARENT, BY_KIND], ids=["by parent", "by kind"])
+@pytest.mark.parametrize("size", [1, 2, 3, 4])
+def test_it_reads_every_page_of_a_list_in_consecutive_pieces_as_the_whole_list_ordered(district, order, size):
+    """Pages that end inside a piece, at its end and past it: a piece is read only when those before it are short
+    of the page's end, never skipped when the page needs it."""
+    expected = list(Unit.objects.order_by(*order))
+    rows = OrderedUnion([in_pieces(order)], order)
+    pages = [rows[start : start + size] for start in range(0, len(expected) + size, size)]
+    assert len(in_pieces(order).pieces) >= 2 and len(expected) > 6
+    assert [unit for page in pages for unit in page] == expected and pages[-1] == []
+
+
+@pytest.mark.parametrize("order", [BY_PARENT, BY_KIND], ids=["by parent", "by kind"])
+def test_it_merges_a_part_in_consecutive_pieces_with_other_parts_page_by_page(district, order):
+    middle = sorted(Unit.objects.values_list("pk", flat=True))[4]
+    expected = list(Unit.objects.order_by(*order))
+    rows = OrderedUnion(
+        [in_pieces(order, Unit.objects.filter(pk__lte=middle)), Unit.objects.filter(pk__gt=middle)], order
+    )
+    pages = [rows[start : start + 2] for start in range(0, len(expected) + 2, 2)]
+    assert [unit for page in pages for unit in page] == expected
+    assert rows.count() == len(expected)
+
+
+def test_it_reads_a_page_of_consecutive_pieces_in_one_query(district, django_assert_num_queries):
+    rows = OrderedUnion([in_pieces(BY_KIND)], BY_KIND)
+    with django_assert_num_queries(1):
+        rows[0:3]

@@ -21,7 +21,7 @@ from cases.selectors import (
     attachments_for_user,
     case_for_user,
     cases_assigned_to,
-    cases_visible_in_parts,
+    cases_visible_in_sized_parts,
     cases_visible_to,
     comments_for_user,
     similar_open_cases,
@@ -33,7 +33,7 @@ from core.pagination import OrderedUnion, ShortListPaginator, TotalInPagePaginat
 from core.parsers import JSONParser
 
 from .. import services
-from ..filters import CASE_ORDERING_FIELDS, CaseFilter, ReturnedFirstOrdering
+from ..filters import CASE_ORDERING_FIELDS, CaseFilter, ReturnedFirstOrdering, apart_by_leading_value
 from ..selectors import extensions_visible_to
 from .inputs import (
     AssignInput,
@@ -141,24 +141,29 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return cases_assigned_to(self.request.user).only(*CASE_LIST_COLUMNS)
         return cases_visible_to(self.request.user).only(*CASE_LIST_COLUMNS)
 
-    def list_parts(self) -> list[QuerySet[Case]]:
-        """What the list reads, in disjoint parts: a unit head's units and the rest apart, anything else whole."""
-        own = self.request.query_params.get("assignee") == str(self.request.user.pk)
-        parts = [] if own else cases_visible_in_parts(self.request.user)
+    def list_parts(self) -> list[tuple[QuerySet[Case], bool]]:
+        """What the list reads, in disjoint parts, each with whether it holds only a person's few cases: a unit
+        head's units and the rest apart, anything else whole."""
+        if self.request.query_params.get("assignee") == str(self.request.user.pk):
+            return [(self.get_queryset(), True)]
+        parts = cases_visible_in_sized_parts(self.request.user)
         if len(parts) <= 1:
-            return [self.get_queryset()]
+            return [(self.get_queryset(), parts[0][1])]
         # Merged, the parts are ordered by what they select: with the one column offered to order by and not shown.
-        return [part.only(*CASE_LIST_COLUMNS, "updated_at") for part in parts]
+        return [(part.only(*CASE_LIST_COLUMNS, "updated_at"), few) for part, few in parts]
 
     def list(self, request, *args, **kwargs):
         """A search reads the gate whole (its trigram index has no order to keep); any other list reads what the
         user sees in its disjoint parts, each filtered and ordered alike, merged a page at a time and counted by
-        the page's own query."""
+        the page's own query. A part of many cases ordered by a deadline or the state is read in pieces by that
+        column's value (``apart_by_leading_value``); a person's few cases are sorted whole."""
         if request.query_params.get("search", "").strip():
             return super().list(request, *args, **kwargs)
-        parts = [self.filter_queryset(part) for part in self.list_parts()]
-        total = total_of(*parts)
-        rows = OrderedUnion([part.annotate(total=total) for part in parts], parts[0].query.order_by)
+        parts = [(self.filter_queryset(part), few) for part, few in self.list_parts()]
+        total = total_of(*(part for part, _few in parts))
+        counted = [(part.annotate(total=total), few) for part, few in parts]
+        ordering = parts[0][0].query.order_by
+        rows = OrderedUnion([part if few else apart_by_leading_value(part) for part, few in counted], ordering)
         page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # sliced and counted, as a paginator reads a queryset
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -23,7 +23,7 @@ from enterprises.services import service_assignment_change
 from web.tests.helpers import bulk_assigned_cases
 from workflow import services
 from workflow.api.cases import LimitedCountPaginator
-from workflow.filters import case_list_filtered
+from workflow.filters import CASE_ORDERING_FIELDS, case_list_filtered, case_order
 
 CASES = "/api/v1/cases/"
 
@@ -386,6 +386,25 @@ def test_it_pages_a_head_s_list_across_the_units_they_head_and_the_rest_they_see
     assert [number for page in pages[:3] for number in numbers(page)] == expected
     assert len({case.responsible_unit_id for case in Case.objects.filter(number__in=expected)}) >= 3
     assert pages[3].status_code == 404
+
+
+@pytest.mark.parametrize("name", ["dora", "hank"])
+@pytest.mark.parametrize("field", CASE_ORDERING_FIELDS)
+def test_it_pages_the_list_in_any_order_as_the_whole_list_ordered(district, board, name, field):
+    """Read apart by the order's leading column (dated cases then undated, or state by state) and across a unit
+    head's parts, pages of two end inside a piece, at its end and past it: each shows what the whole list sorted
+    shows there."""
+    bulk_assigned_cases(district, 2, assignee=district.hank, unit=district.commerce)
+    service_assignment_change(enterprise=district.hongda, unit=district.industry, cadre=district.hank)
+    user = getattr(district, name)
+    client = district.client(user)
+    for ordering in (field, f"-{field}"):
+        expected = list(cases_visible_to(user).order_by(case_order(ordering), "-id").values_list("number", flat=True))
+        pages = [client.get(CASES, {"page_size": 2, "page": page, "ordering": ordering}) for page in range(1, 6)]
+        shown = [number for page in pages if page.status_code == 200 for number in numbers(page)]
+        assert len(expected) >= 8 and shown == expected, ordering
+    leading = Case.objects.values_list(field, flat=True)
+    assert len(set(leading)) >= 3 and (None in leading) == (field in ("response_due_at", "resolution_due_at"))
 
 
 @pytest.fixture

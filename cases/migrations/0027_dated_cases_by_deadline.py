@@ -1,0 +1,49 @@
+"""The case list by a deadline: indexes of the cases that have one, in both directions (PostgreSQL only).
+
+The list puts cases without a deadline last either way, and only open cases have one: no index of a deadline held
+both, so a district's list by deadline, over every state, read and sorted a million cases for a page (0.7–0.8 s),
+and a unit head's their unit's (0.2 s). The list now reads the dated cases apart from the undated ones
+(``workflow.filters.ordered_apart``); these indexes hold only the dated ones, in each direction with the newest first
+among equal deadlines. They serve a list narrowed to a state as well, so the two descending ones of 0025, of the
+open states, go: one index more per deadline, not two. SQLite has no ``NULLS LAST`` in an index; its districts are
+small.
+"""
+
+from django.db import migrations
+
+from core.indexes import DropPostgreSQLIndex, PostgreSQLIndex
+
+OPEN = """WHERE "state" IN ('opened', 'assigned')"""
+
+
+def dated(column: str) -> str:
+    return f'WHERE "{column}" IS NOT NULL'
+
+
+class Migration(migrations.Migration):
+    dependencies = [("cases", "0026_holder_due_index_with_category")]
+
+    operations = [
+        PostgreSQLIndex(
+            "case_by_response_due", "cases_case", f'("response_due_at", "id" DESC) {dated("response_due_at")}'
+        ),
+        PostgreSQLIndex(
+            "case_by_response_due_desc",
+            "cases_case",
+            f'("response_due_at" DESC NULLS LAST, "id" DESC) {dated("response_due_at")}',
+        ),
+        PostgreSQLIndex(
+            "case_by_resolution_due", "cases_case", f'("resolution_due_at", "id" DESC) {dated("resolution_due_at")}'
+        ),
+        PostgreSQLIndex(
+            "case_by_resolution_due_desc",
+            "cases_case",
+            f'("resolution_due_at" DESC NULLS LAST, "id" DESC) {dated("resolution_due_at")}',
+        ),
+        DropPostgreSQLIndex(
+            "case_open_response_due_last", "cases_case", f'("response_due_at" DESC NULLS LAST, "id" DESC) {OPEN}'
+        ),
+        DropPostgreSQLIndex(
+            "case_open_resolution_due_last", "cases_case", f'("resolution_due_at" DESC NULLS LAST, "id" DESC) {OPEN}'
+        ),
+    ]
