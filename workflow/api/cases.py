@@ -163,7 +163,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         total = total_of(*(part for part, _few in parts))
         counted = [(part.annotate(total=total), few) for part, few in parts]
         ordering = parts[0][0].query.order_by
-        rows = OrderedUnion([part if few else apart_by_leading_value(part) for part, few in counted], ordering)
+        pieces = [part if few else apart_by_leading_value(part, request.query_params) for part, few in counted]
+        rows = OrderedUnion(pieces, ordering)
         page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # sliced and counted, as a paginator reads a queryset
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

@@ -1,5 +1,6 @@
 """The case list and detail: filters, ordering, pagination, and query counts that do not grow with the data."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,7 +9,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -391,18 +392,26 @@ def test_it_pages_a_head_s_list_across_the_units_they_head_and_the_rest_they_see
 @pytest.mark.parametrize("name", ["dora", "hank"])
 @pytest.mark.parametrize("field", CASE_ORDERING_FIELDS)
 def test_it_pages_the_list_in_any_order_as_the_whole_list_ordered(district, board, name, field):
-    """Read apart by the order's leading column (dated cases then undated, or state by state) and across a unit
-    head's parts, pages of two end inside a piece, at its end and past it: each shows what the whole list sorted
-    shows there."""
+    """Read apart by the order's leading column (dated cases then undated, or state by state: every state, or the
+    two asked for) and across a unit head's parts, pages of two end inside a piece, at its end and past it: each
+    shows what the whole list sorted shows there. Narrowed by another filter, the list is read whole."""
     bulk_assigned_cases(district, 2, assignee=district.hank, unit=district.commerce)
     service_assignment_change(enterprise=district.hongda, unit=district.industry, cadre=district.hank)
     user = getattr(district, name)
     client = district.client(user)
-    for ordering in (field, f"-{field}"):
-        expected = list(cases_visible_to(user).order_by(case_order(ordering), "-id").values_list("number", flat=True))
-        pages = [client.get(CASES, {"page_size": 2, "page": page, "ordering": ordering}) for page in range(1, 6)]
+    narrowings = [
+        ({}, Q()),
+        ({"state": ["opened", "assigned"]}, Q(state__in=["opened", "assigned"])),
+        ({"category": district.financing.pk}, Q(category=district.financing)),
+    ]
+    for (narrowing, condition), ordering in itertools.product(narrowings, (field, f"-{field}")):
+        cases = cases_visible_to(user).filter(condition)
+        expected = list(cases.order_by(case_order(ordering), "-id").values_list("number", flat=True))
+        pages = [
+            client.get(CASES, {"page_size": 2, "page": page, "ordering": ordering, **narrowing}) for page in range(1, 6)
+        ]
         shown = [number for page in pages if page.status_code == 200 for number in numbers(page)]
-        assert len(expected) >= 8 and shown == expected, ordering
+        assert len(expected) >= 3 and shown == expected, (narrowing, ordering)
     leading = Case.objects.values_list(field, flat=True)
     assert len(set(leading)) >= 3 and (None in leading) == (field in ("response_due_at", "resolution_due_at"))
 
