@@ -210,32 +210,15 @@ def district_cases(
     *, order: tuple[tuple[str, str], ...], scope: frozenset[int] | None, page_size: int, state: str | None = None
 ) -> Query:
     """``GET cases/?ordering=…`` (and ``state=``) as one who reads the whole jurisdiction: its cases in the order
-    asked for, every match counted. ``order``: columns of the case with their direction (``"DESC NULLS LAST"``).
-
-    Led by a deadline (``NULLS LAST``), the dated cases are read from an index of them and the undated ones
-    (newest first, the rest of the order) only when the dated ones do not fill the page: no index holds both."""
-    condition = "TRUE" if state is None else "c.state = %s"
-    values = () if state is None else (state,)
-    source = cases_in_scope(condition, scope)
+    asked for, every match counted. ``order``: columns of the case with their direction (``"DESC NULLS LAST"``)."""
+    source = cases_in_scope("TRUE" if state is None else "c.state = %s", scope)
     columns = ", ".join(f"c.{column}" for column, _direction in order if column != "id")
-    order_by = ", ".join(f"c.{column} {direction}" for column, direction in order)
-    page_order = ", ".join(f"page.{column} {direction}" for column, direction in order)
-    (leading, direction), *rest = order
-    if "NULLS LAST" not in direction:
-        return case_list(counted(f"c.id, {columns}", source, order_by), page_order, (*values, *values, page_size))
-    dated = cases_in_scope(f"{condition} AND c.{leading} IS NOT NULL", scope)
-    undated = cases_in_scope(f"{condition} AND c.{leading} IS NULL", scope)
-    rest_order = ", ".join(f"c.{column} {direction}" for column, direction in rest)
-    dated_fill = f"(SELECT c.id {dated} ORDER BY {order_by} LIMIT 1 OFFSET %s) IS NOT NULL"
-    # Each piece a subquery of its own: SQLite takes no ORDER BY or LIMIT on a member of a UNION.
-    pieces = (
-        f"SELECT * FROM (SELECT c.id, {columns} {dated} ORDER BY {order_by} LIMIT %s) AS dated UNION ALL "
-        f"SELECT * FROM (SELECT c.id, {columns} {undated} AND NOT {dated_fill} "
-        f"ORDER BY {rest_order} LIMIT %s) AS undated"
+    values = () if state is None else (state,)
+    return case_list(
+        counted(f"c.id, {columns}", source, ", ".join(f"c.{column} {direction}" for column, direction in order)),
+        ", ".join(f"page.{column} {direction}" for column, direction in order),
+        (*values, *values, page_size),
     )
-    page_sql = f"SELECT c.*, (SELECT count(*) {source}) AS total FROM ({pieces}) AS c ORDER BY {order_by} LIMIT %s"
-    params = (*values, *values, page_size, *values, *values, page_size - 1, page_size, page_size)
-    return case_list(page_sql, page_order, params)
 
 
 def search_number(*, number: str, page_size: int) -> Query:
