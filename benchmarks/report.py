@@ -169,7 +169,8 @@ def section(
     if orders:
         lines += [
             "The case list (API) in every order it offers and under its narrowing filters, as the cadre, the head of "
-            "the unit with the most cases and the district supervisor (no floor; p50 of half the repetitions):",
+            "the unit with the most cases, the district supervisor and the 包保 leader serving the most enterprises "
+            "(no floor; p50 of half the repetitions):",
             "",
         ]
         lines += timed_table(orders) + [""]

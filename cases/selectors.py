@@ -73,7 +73,7 @@ def cases_visible_in_parts(user: User | AnonymousUser) -> list[QuerySet[Case]]:
 
 def cases_visible_in_sized_parts(user: User | AnonymousUser) -> list[tuple[QuerySet[Case], bool]]:
     """``cases_visible_in_parts``, each part with whether it holds only a person's few cases: their own and their
-    served enterprises' (a few thousand at most), not every case of the district or of some unit.
+    served enterprises' (a cadre's few thousand), not every case of the district or of some unit.
 
     A list reads few cases fastest by collecting them all and sorting them; walking an index in the list's order
     in the hope of meeting them soon, the database can read a million rows for twenty.

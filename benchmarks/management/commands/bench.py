@@ -37,7 +37,7 @@ def dataset_moment() -> datetime:
 
 NAMES = frozenset([b.name for b in suite.LISTS + suite.PAGES + suite.RATES] + list(JOBS))
 MENU = "menu"  # every page of each person's menu (menu-<person>-<page>), named once the dataset's people are known
-ORDERS = "orders"  # the case list in each order and filter as three people (orders-<person>-<variant>), likewise
+ORDERS = "orders"  # the case list in each order and filter as four people (orders-<person>-<variant>), likewise
 
 
 def chosen(name: str, only: list[str]) -> bool:
