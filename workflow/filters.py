@@ -157,6 +157,12 @@ def case_order(field: str) -> OrderBy:
     return F(name).desc(nulls_last=nulls_last) if field.startswith("-") else F(name).asc(nulls_last=nulls_last)
 
 
+# Filters under which the list is still read in pieces: each of their values holds a large share of the cases (one
+# of a few states, categories or complexities), or the deadline indexes carry the column (the unit), so a piece meets
+# its rows soon.
+BROAD_FILTERS = frozenset({"state", "category", "complexity", "unit"})
+
+
 def apart_by_leading_value(cases: QuerySet[Case], params: QueryDict) -> QuerySet[Case] | Consecutive:
     """``cases``, the list as ``params`` ask for it, in ``Consecutive`` pieces by the value of the order's leading
     column when it is a deadline (the dated cases, then the undated ones, last either way) or the state (each
@@ -166,10 +172,10 @@ def apart_by_leading_value(cases: QuerySet[Case], params: QueryDict) -> QuerySet
     holds the states' order, so a district's list by either read and sorted a million cases for a page (0.7–0.9 s).
     Apart, the dated ones are read from an index that holds only them (cases 0027), the undated ones and each
     state's newest first from the table's own, and only as far as the page reaches. Only a list narrowed by
-    nothing but its states: under another filter a piece may hold few of its rows, far apart in its index (an
+    nothing but ``BROAD_FILTERS``: under another filter a piece may hold few of its rows, far apart in its index (an
     enterprise's dated cases among 300,000), and the list is read whole, as the database plans it.
     """
-    if any(params.get(name) for name in CaseFilter.base_filters if name != "state"):
+    if any(params.get(name) for name in CaseFilter.base_filters if name not in BROAD_FILTERS):
         return cases
     leading, *rest = cases.query.order_by
     if not (isinstance(leading, OrderBy) and isinstance(leading.expression, F)):

@@ -394,7 +394,8 @@ def test_it_pages_a_head_s_list_across_the_units_they_head_and_the_rest_they_see
 def test_it_pages_the_list_in_any_order_as_the_whole_list_ordered(district, board, name, field):
     """Read apart by the order's leading column (dated cases then undated, or state by state: every state, or the
     two asked for) and across a unit head's parts, pages of two end inside a piece, at its end and past it: each
-    shows what the whole list sorted shows there. Narrowed by another filter, the list is read whole."""
+    shows what the whole list sorted shows there, narrowed to two states or a category too. Narrowed by an
+    enterprise, the list is read whole."""
     bulk_assigned_cases(district, 2, assignee=district.hank, unit=district.commerce)
     service_assignment_change(enterprise=district.hongda, unit=district.industry, cadre=district.hank)
     user = getattr(district, name)
@@ -403,6 +404,7 @@ def test_it_pages_the_list_in_any_order_as_the_whole_list_ordered(district, boar
         ({}, Q()),
         ({"state": ["opened", "assigned"]}, Q(state__in=["opened", "assigned"])),
         ({"category": district.financing.pk}, Q(category=district.financing)),
+        ({"enterprise": district.hongda.pk}, Q(enterprise=district.hongda)),
     ]
     for (narrowing, condition), ordering in itertools.product(narrowings, (field, f"-{field}")):
         cases = cases_visible_to(user).filter(condition)
