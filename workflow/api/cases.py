@@ -146,11 +146,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         head's units and the rest apart, anything else whole."""
         if self.request.query_params.get("assignee") == str(self.request.user.pk):
             return [(self.get_queryset(), True)]
-        parts = cases_visible_in_sized_parts(self.request.user)
-        if len(parts) <= 1:
-            return [(self.get_queryset(), parts[0][1])]
-        # Merged, the parts are ordered by what they select: with the one column offered to order by and not shown.
-        return [(part.only(*CASE_LIST_COLUMNS, "updated_at"), few) for part, few in parts]
+        # Merged (parts, or a part's pieces), the rows are ordered by what they select: with the one column offered
+        # to order by and not shown.
+        return [
+            (part.only(*CASE_LIST_COLUMNS, "updated_at"), few)
+            for part, few in cases_visible_in_sized_parts(self.request.user)
+        ]
 
     def list(self, request, *args, **kwargs):
         """A search reads the gate whole (its trigram index has no order to keep); any other list reads what the
