@@ -91,7 +91,7 @@ def cases_visible_in_sized_parts(user: User | AnonymousUser) -> list[tuple[Query
 
 def _sees_few(roles: UserRoles) -> bool:
     """Whether the cases ``roles`` see are only their own and their served enterprises' (or none)."""
-    return roles.user_id is None or (visible_cases_q(roles) is not None and not roles.sees_whole_units)
+    return roles.user_id is None or not (roles.sees_every_row or roles.sees_whole_units)
 
 
 def cases_assigned_to(user: User | AnonymousUser) -> QuerySet[Case]:

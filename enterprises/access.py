@@ -88,9 +88,7 @@ class UserRoles:
     def official_branches(self, *, person: str, enterprise: str, unit: str) -> list[Q] | None:
         """``official_q``'s conditions one by one (their OR is the gate), for a reader that reads each from an index
         of its own; None for all."""
-        # Overseeing every unit covers every row: each enterprise lies in a township, itself a unit. Saying so
-        # spares the database a join of every enterprise on every count of a district-wide supervisor's lists.
-        if self.is_superuser or self.is_dispatcher or self.oversees_every_unit:
+        if self.sees_every_row:
             return None
         branches = []
         if self.user_id is not None and self.is_official:
@@ -103,6 +101,13 @@ class UserRoles:
         if overseen:
             branches.append(Q(**{f"{unit}_id__in": overseen}) | Q(**{f"{enterprise}__township_id__in": overseen}))
         return branches
+
+    @property
+    def sees_every_row(self) -> bool:
+        """Whether the official gate lets every row through (``official_branches`` is None)."""
+        # Overseeing every unit covers every row: each enterprise lies in a township, itself a unit. Saying so
+        # spares the database a join of every enterprise on every count of a district-wide supervisor's lists.
+        return self.is_superuser or self.is_dispatcher or self.oversees_every_unit
 
     @property
     def sees_whole_units(self) -> bool:
