@@ -24,8 +24,10 @@ from .categories import Category
 
 
 def in_states(states) -> Q:
-    """Cases in any of ``states``, written into the statement as constants (``Choice``): a prepared statement's
-    generic plan then still reads the partial indexes of those states (``core.statements.prepared``)."""
+    """Cases in any of ``states`` (one at least), written into the statement as constants (``Choice``): a prepared
+    statement's generic plan then still reads the partial indexes of those states (``core.statements.prepared``)."""
+    if not states:
+        raise ValueError("in_states needs a state: with none the condition would match every case")
     field = Case._meta.get_field("state")
     return Q(*(Q(state=Choice(field, state)) for state in states), _connector=Q.OR)
 

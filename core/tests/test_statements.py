@@ -97,3 +97,8 @@ def test_a_choice_is_written_into_the_statement_and_finds_what_the_parameter_fin
 def test_a_choice_refuses_anything_but_one_of_the_fields_codes(value):
     with pytest.raises(ValueError, match="is not a code among"):
         Choice(Case._meta.get_field("state"), value)
+
+
+def test_no_states_is_refused_rather_than_read_as_every_case():
+    with pytest.raises(ValueError, match="needs a state"):
+        in_states([])
