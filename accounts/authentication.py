@@ -3,6 +3,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from core.statements import prepared
+
 from .services.tokens import token_expires_at, token_has_expired
 
 
@@ -10,7 +12,8 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     """DRF's token authentication that refuses a token older than the configured lifetime, saying so."""
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
+        with prepared():  # asked on every API request, and read alike for every key: planned once per connection
+            user, token = super().authenticate_credentials(key)
         if token_has_expired(token=token):
             expired_at = timezone.localtime(token_expires_at(token=token)).strftime("%Y-%m-%d %H:%M")
             message = _(

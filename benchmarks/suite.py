@@ -32,6 +32,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from cases.models import Case, CaseState
+from core.statements import prepared
 from enterprises.models import EnterpriseContact, Role, ServiceAssignment, Unit, UnitMembership
 from supervision.ledger.models import LedgerExport
 from supervision.rates.models import RatesSnapshot
@@ -66,11 +67,14 @@ class QueryCounter:
 
 
 def fetch(query: Query) -> list[tuple]:
+    """A floor's rows, from a prepared statement: psycopg prepares a statement run five times unless told not to,
+    so a hand-written server's floor is planned once (as ``bench --http``'s floor app is); unprepared, planning the
+    queue's floor took longer than running it."""
     params = [
         connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
         for value in query.params
     ]
-    with connection.cursor() as cursor:
+    with prepared(), connection.cursor() as cursor:
         cursor.execute(query.sql, params)
         return cursor.fetchall()
 
@@ -433,6 +437,16 @@ LISTS = (
 # categories): what every page or answer pays before it reads a row (session or token, user, middleware; for a
 # page also the roles, the unread badge and the base template).
 SIGNED_IN_PAGE = "/password/"
+# Runs before the timed ones, as a worker that has served for a while: templates and caches loaded, the database's
+# buffers warm, and each prepared statement past the five runs PostgreSQL plans it for before settling its plan.
+# A shorter run (``--quick``, asking only whether everything still runs) warms up as often as it repeats.
+WARM_UP_RUNS = 6
+
+
+def warm_up_runs(repeat: int) -> int:
+    return min(repeat, WARM_UP_RUNS)
+
+
 SIGNED_IN_API = "/api/v1/categories/"
 
 
@@ -485,7 +499,8 @@ def run_list(benchmark: ListBenchmark, context: Context, repeat: int) -> ListRes
         result.floor_bytes, result.rows = len(body), len(rows)
         result.floor_ids = [row[0] for row in rows]
 
-    page(), floor(), signed_in()  # warm-up: templates, caches, the database's buffers
+    for _warm_up in range(warm_up_runs(repeat)):
+        page(), floor(), signed_in()
     result.page_seconds.clear(), result.floor_seconds.clear(), result.signed_in_seconds.clear()
     for round_number in range(repeat):
         for step in (page, floor, signed_in) if round_number % 2 == 0 else (signed_in, floor, page):
@@ -686,7 +701,8 @@ def run_page(benchmark: TimedBenchmark, context: Context, repeat: int) -> TimedR
     client, headers = context.client(getattr(context, benchmark.persona), api=False)
     url = benchmark.url(context)
     result = TimedResult(benchmark, detail=url)
-    request(client, url, headers)  # warm-up: templates, caches, the database's buffers
+    for _warm_up in range(warm_up_runs(repeat)):
+        request(client, url, headers)
     for _ in range(repeat):
         elapsed, result.queries, content = request(client, url, headers)
         result.seconds.append(elapsed)

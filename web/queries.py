@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 
 from accounts.selectors import with_contact_status
-from cases.models import Case, CaseEvent, CaseState, EventAction, resolution_overdue_q
+from cases.models import Case, CaseEvent, CaseState, EventAction, in_states, resolution_overdue_q
 from cases.selectors import cases_held_by, cases_of_served_enterprises, cases_visible_to
 from cases.states import OPEN_STATES
 from core.pagination import OrderedUnion, total_of
@@ -59,7 +59,7 @@ def queue_of(user, *, now: datetime, state: str = "", overdue_only: bool = False
     then by resolution deadline; each row carries the number of them all (``total``, for
     ``TotalInPagePaginator``)."""
     states = [state] if state in QUEUE_STATES else list(QUEUE_STATES)
-    parts = [part.filter(state__in=states) for part in cases_held_by(user)]
+    parts = [part.filter(in_states(states)) for part in cases_held_by(user)]
     if overdue_only:
         parts = [part.filter(resolution_overdue_q(now)) for part in parts]
     total = total_of(*parts)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.statements import Choice
 from enterprises.models import Enterprise, Unit
 
 from .. import permissions
@@ -20,6 +21,15 @@ from .categories import Category
 
 # What "overdue" means for a case row, once per clock whose due time the row mirrors. Lists, pages,
 # exports, rates and the boards ask these, so they never disagree; ``Case.is_overdue`` is the row's twin.
+
+
+def in_states(states) -> Q:
+    """Cases in any of ``states`` (one at least), written into the statement as constants (``Choice``): a prepared
+    statement's generic plan then still reads the partial indexes of those states (``core.statements.prepared``)."""
+    if not states:
+        raise ValueError("in_states needs a state: with none the condition would match every case")
+    field = Case._meta.get_field("state")
+    return Q(*(Q(state=Choice(field, state)) for state in states), _connector=Q.OR)
 
 
 def resolution_overdue_q(now: datetime) -> Q:

@@ -1,9 +1,13 @@
 """A statement compiled once answers for every value as the queryset it was compiled from would."""
 
+import pytest
+from django.db import connection
 from django.db.models import Count
 
-from core.statements import CompiledOnce
+from cases.models import Case, CaseState, in_states
+from core.statements import Choice, CompiledOnce, prepared
 from enterprises.models import Unit
+from web.tests.helpers import bulk_assigned_cases
 
 
 def children_of(parent_id: int):
@@ -33,3 +37,68 @@ def test_it_runs_inside_the_statement_it_is_wrapped_in(district):
 
     assert count.rows(parent_id=busiest.pk) == [(busiest.size,)]
     assert count.rows(parent_id=-1) == [(0,)]
+
+
+def prepared_statements() -> dict[str, int]:
+    """Each statement the server keeps prepared for this connection, with how often it was run."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+def units_in_states(parent_id: int, states) -> list[int]:
+    return sorted(
+        Case.objects.filter(in_states(states), responsible_unit__parent_id=parent_id).values_list("pk", flat=True)
+    )
+
+
+@pytest.mark.postgres_only
+def test_a_statement_run_inside_prepared_is_kept_by_the_server_and_run_again_without_being_sent_anew(district):
+    bulk_assigned_cases(district, 30)
+    parent = district.industry.parent_id
+    before = prepared_statements()
+    plain = units_in_states(parent, [CaseState.ASSIGNED])
+
+    with prepared():
+        answers = [units_in_states(parent, [CaseState.ASSIGNED]) for _run in range(7)]
+    units_in_states(parent, [CaseState.ASSIGNED])  # after the block: run as any other statement
+
+    kept = {statement: runs for statement, runs in prepared_statements().items() if statement not in before}
+    assert answers == [plain] * 7 and len(plain) == 30
+    [(statement, runs)] = kept.items()
+    assert runs == 7
+    # The state is a constant of the statement, so its generic plan can use the indexes of that state; the
+    # parent unit is a parameter, so every unit's cases run the same statement.
+    assert "'assigned'" in statement and "$1" in statement
+
+
+def test_prepared_runs_every_statement_as_it_would_anywhere_else(district):
+    bulk_assigned_cases(district, 3)
+
+    with prepared():
+        inside = units_in_states(district.industry.parent_id, [CaseState.ASSIGNED, CaseState.RESOLVED])
+
+    assert inside == units_in_states(district.industry.parent_id, [CaseState.ASSIGNED, CaseState.RESOLVED])
+    assert len(inside) == 3
+
+
+def test_a_choice_is_written_into_the_statement_and_finds_what_the_parameter_finds(district):
+    bulk_assigned_cases(district, 2)
+    field = Case._meta.get_field("state")
+
+    written = Case.objects.filter(state=Choice(field, CaseState.ASSIGNED))
+    sql, params = written.query.sql_with_params()
+
+    assert "'assigned'" in sql and CaseState.ASSIGNED not in params
+    assert list(written) == list(Case.objects.filter(state=CaseState.ASSIGNED)) != []
+
+
+@pytest.mark.parametrize("value", ["archived", "assigned' OR '1'='1", "ASSIGNED"])
+def test_a_choice_refuses_anything_but_one_of_the_fields_codes(value):
+    with pytest.raises(ValueError, match="is not a code among"):
+        Choice(Case._meta.get_field("state"), value)
+
+
+def test_no_states_is_refused_rather_than_read_as_every_case():
+    with pytest.raises(ValueError, match="needs a state"):
+        in_states([])

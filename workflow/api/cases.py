@@ -4,6 +4,7 @@ Views parse, call a service or selector, and render. Every case reached here
 comes through ``cases_visible_to``; whatever the user may not see is a 404.
 """
 
+from contextlib import nullcontext
 from functools import cached_property
 
 from django.db.models import QuerySet
@@ -31,6 +32,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.filters import DjangoFilterBackend
 from core.pagination import OrderedUnion, ShortListPaginator, TotalInPagePaginator, total_of
 from core.parsers import JSONParser
+from core.statements import prepared
 
 from .. import services
 from ..filters import CASE_ORDERING_FIELDS, CaseFilter, ReturnedFirstOrdering, apart_by_leading_value
@@ -136,15 +138,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         if self.action != "list":
             return cases_visible_to(self.request.user)
-        if self.request.query_params.get("assignee") == str(self.request.user.pk):
+        if self.lists_own_assignments():
             # One's own assignments (the queue): the gate narrowed to them, which plans as the index reads.
             return cases_assigned_to(self.request.user).only(*CASE_LIST_COLUMNS)
         return cases_visible_to(self.request.user).only(*CASE_LIST_COLUMNS)
 
+    def lists_own_assignments(self) -> bool:
+        return self.request.query_params.get("assignee") == str(self.request.user.pk)
+
     def list_parts(self) -> list[tuple[QuerySet[Case], bool]]:
         """What the list reads, in disjoint parts, each with whether it holds only a person's few cases: a unit
         head's units and the rest apart, anything else whole."""
-        if self.request.query_params.get("assignee") == str(self.request.user.pk):
+        if self.lists_own_assignments():
             return [(self.get_queryset(), True)]
         # Merged (parts, or a part's pieces), the rows are ordered by what they select: with the one column offered
         # to order by and not shown.
@@ -166,7 +171,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         ordering = parts[0][0].query.order_by
         pieces = [part if few else apart_by_leading_value(part, request.query_params) for part, few in counted]
         rows = OrderedUnion(pieces, ordering)
-        page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # sliced and counted, as a paginator reads a queryset
+        # One's own assignments are read alike whoever asks (the index of their assignee), so the statement is
+        # planned once per connection; a list of many parts is planned for its values each time.
+        with prepared() if self.lists_own_assignments() else nullcontext():
+            page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # sliced and counted, as a paginator reads a queryset
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_serializer_class(self):

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import F, Q
 from django.http import QueryDict
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -551,6 +552,50 @@ def test_it_serves_a_cadres_own_queue_from_their_assignments_in_as_few_queries(d
     assert count == LIST_QUERIES, sql
     others = measure(carol, CASES, {**params, "assignee": district.dave.pk})[1]
     assert {row["assignee"]["username"] for row in others["results"]} <= {"dave"}
+
+
+def prepared_case_statements() -> dict[str, int]:
+    """The statements reading cases that the server keeps prepared for this connection, with how often each ran."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE '%%FROM \"cases_case\"%%'"
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.postgres_only
+def test_a_cadres_own_queue_is_one_statement_kept_by_the_server_whichever_cadre_asks(district, filers):
+    """Asked on every visit to one's queue and read alike for every cadre, the page of one's own assignments is
+    prepared: planned once per connection, not each time (1.4–2.6 ms at a million cases, to run it in 0.5). Its
+    states are constants of the statement, so that its generic plan can read the queue's index of them."""
+    cases_in_every_state(district, filers)
+    params = {"state": ["assigned", "resolved"], "ordering": "resolution_due_at"}
+    pages = [measure(cadre, CASES, {**params, "assignee": cadre.pk}) for cadre in (district.carol, district.dave) * 3]
+
+    [(statement, runs)] = prepared_case_statements().items()
+    assert runs == 6
+    assert "'assigned'" in statement and "'resolved'" in statement
+    assert [count for count, _body, _sql in pages] == [LIST_QUERIES] * 6
+    assert {row["assignee"]["username"] for _count, body, _sql in pages for row in body["results"]} == {"carol", "dave"}
+
+    client = Client()
+    client.force_login(district.carol)
+    for _visit in range(3):
+        assert client.get("/queue/").status_code == 200
+    assert sorted(prepared_case_statements().values()) == [3, 6]
+
+
+@pytest.mark.postgres_only
+def test_a_list_of_many_parts_is_planned_for_its_values_each_time(district, filers):
+    """A unit head's list depends on how many cases their units hold: not prepared, where one generic plan could
+    suit neither the busiest unit nor the smallest."""
+    cases_in_every_state(district, filers)
+
+    for _visit in range(3):
+        measure(district.hank, CASES, {"state": ["assigned", "resolved"]})
+
+    assert prepared_case_statements() == {}
 
 
 def test_it_writes_a_listed_case_as_the_declared_fields_would(district, filers):
