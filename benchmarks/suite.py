@@ -437,6 +437,8 @@ LISTS = (
 # categories): what every page or answer pays before it reads a row (session or token, user, middleware; for a
 # page also the roles, the unread badge and the base template).
 SIGNED_IN_PAGE = "/password/"
+SIGNED_IN_API = "/api/v1/categories/"
+
 # Runs before the timed ones, as a worker that has served for a while: templates and caches loaded, the database's
 # buffers warm, and each prepared statement past the five runs PostgreSQL plans it for before settling its plan.
 # A shorter run (``--quick``, asking only whether everything still runs) warms up as often as it repeats.
@@ -445,9 +447,6 @@ WARM_UP_RUNS = 6
 
 def warm_up_runs(repeat: int) -> int:
     return min(repeat, WARM_UP_RUNS)
-
-
-SIGNED_IN_API = "/api/v1/categories/"
 
 
 @dataclass

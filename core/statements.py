@@ -55,8 +55,8 @@ def prepared() -> Iterator[None]:
     A condition proving a partial index's predicate must say its values in the statement (``Choice``): a
     parameter the generic plan cannot see into, and without the index the generic plan costs more and is never
     chosen. The floor app of ``bench --http`` gets the same from psycopg's default (prepare after five runs);
-    Django turns that off for every statement, for connection poolers in transaction mode, which Huiyin does
-    not use (a pooler in that mode would need these statements unprepared: run without this).
+    Django turns that off for every statement, for connection poolers in transaction mode; Huiyin connects
+    directly (a pooler between would have to keep prepared statements: docs/deploy.md).
     """
     if connection.vendor != "postgresql":
         yield
