@@ -334,6 +334,8 @@ events {{ worker_connections 64; }}
 http {{
     include {mime_types};
     default_type application/octet-stream;
+    # Nothing under /var/log: the machine may have no nginx of its own, and the binary's default log is there.
+    access_log {tmp_path}/log/access.log;
     client_body_temp_path {temp}/body;
     proxy_temp_path {temp}/proxy;
     fastcgi_temp_path {temp}/fastcgi;
