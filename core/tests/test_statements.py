@@ -1,4 +1,6 @@
-"""A statement compiled once answers for every value as the queryset it was compiled from would."""
+"""A statement compiled once answers for every value as the queryset it was compiled from would; a statement run
+inside ``prepared`` is kept by PostgreSQL and answers as it would unprepared; a ``Choice`` is a constant of the
+statement and nothing but one of its field's codes."""
 
 import pytest
 from django.db import connection
@@ -39,11 +41,12 @@ def test_it_runs_inside_the_statement_it_is_wrapped_in(district):
     assert count.rows(parent_id=-1) == [(0,)]
 
 
-def prepared_statements() -> dict[str, int]:
-    """Each statement the server keeps prepared for this connection, with how often it was run."""
+def prepared_statements(reading: str = "") -> dict[str, int]:
+    """Each statement the server keeps prepared for this connection (those whose text holds ``reading``), with how
+    often it was run."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements")
-        return dict(cursor.fetchall())
+        return {statement: runs for statement, runs in cursor.fetchall() if reading in statement}
 
 
 def units_in_states(parent_id: int, states) -> list[int]:

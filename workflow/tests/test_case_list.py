@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from cases.models import Case, Visibility
 from cases.selectors import cases_visible_to
+from core.tests.test_statements import prepared_statements
 from enterprises.credit_code import check_character
 from enterprises.models import Enterprise, EnterpriseContact
 from enterprises.services import service_assignment_change
@@ -555,13 +556,7 @@ def test_it_serves_a_cadres_own_queue_from_their_assignments_in_as_few_queries(d
 
 
 def prepared_case_statements() -> dict[str, int]:
-    """The statements reading cases that the server keeps prepared for this connection, with how often each ran."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT statement, generic_plans + custom_plans FROM pg_prepared_statements"
-            " WHERE statement LIKE '%%FROM \"cases_case\"%%'"
-        )
-        return dict(cursor.fetchall())
+    return prepared_statements(reading='FROM "cases_case"')
 
 
 @pytest.mark.postgres_only
