@@ -119,6 +119,11 @@ def notifications_create_many(*, items: Iterable[tuple[Iterable[Recipient | None
     return len(_notifications_insert(items))
 
 
+def recipient_key(*, key: str, recipient_id: int) -> str:
+    """The key of one recipient's notification of a message: the message's key and who it is for."""
+    return f"{key}:{recipient_id}"
+
+
 class NewRow(NamedTuple):
     """A notification to insert, as the values of its columns (named as the model's attributes; ``read_at``
     starts empty): a sweep writes fifty thousand, and a model instance each cost more than rendering them."""
@@ -140,7 +145,7 @@ def _notifications_insert(items: Iterable[tuple[Iterable[Recipient | None], Mess
     for recipients, message in items:
         for user in recipients:
             if user is not None and user.is_active:
-                wanted.setdefault(f"{message.key}:{user.pk}", (user, message))
+                wanted.setdefault(recipient_key(key=message.key, recipient_id=user.pk), (user, message))
     if not wanted:
         return []
     now = timezone.now()

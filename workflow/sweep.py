@@ -16,7 +16,7 @@ from cases.models import CaseState, UrgingLevel
 from enterprises.access import jurisdictions
 from enterprises.models import Role
 from notifications.models import Notification
-from notifications.services import Message, notifications_create
+from notifications.services import Message, notifications_create, recipient_key
 
 from . import clock
 from .deadlines import CaseClocks, overdue_cutoff
@@ -132,12 +132,10 @@ def overdue_digest(now: datetime, *, calendar: WorkCalendar) -> int:
     """Once a day, each supervisor gets one message listing every overdue case in their jurisdiction."""
     day = now.astimezone(calendar.tz).date()
     key = f"digest:overdue:{day.isoformat()}"
-    already = set(
-        Notification.objects.filter(kind="overdue_digest", key__startswith=f"{key}:").values_list(
-            "recipient_id", flat=True
-        )
-    )
-    supervisors = {user: units for user, units in jurisdictions(Role.SUPERVISOR).items() if user.pk not in already}
+    everyone = jurisdictions(Role.SUPERVISOR)
+    sent_keys = [recipient_key(key=key, recipient_id=user.pk) for user in everyone]
+    already = set(Notification.objects.filter(key__in=sent_keys).values_list("recipient_id", flat=True))
+    supervisors = {user: units for user, units in everyone.items() if user.pk not in already}
     if not supervisors:
         return 0
     # Per supervisor, the count and the first lines only: a district's backlog (tens of thousands of clocks
