@@ -112,11 +112,18 @@ def wrk(url: str, headers: dict, seconds: int) -> tuple[float, str]:
     return rate, latency
 
 
-def run_http(context: Context, *, rounds: int, seconds: int, say) -> HttpResult:
+def unable() -> str | None:
+    """Why the HTTP benchmark cannot run here, if it cannot: asked before the in-process part, which takes minutes."""
     if connection.vendor != "postgresql":
-        raise BenchmarkError("The HTTP benchmark needs PostgreSQL: the floor app speaks psycopg.")
+        return "The HTTP benchmark needs PostgreSQL: the floor app speaks psycopg."
     if shutil.which("wrk") is None:
-        raise BenchmarkError("wrk is not installed: `make bench` installs it (apt-get install wrk).")
+        return "wrk is not installed: `make bench` installs it (apt-get install wrk)."
+    return None
+
+
+def run_http(context: Context, *, rounds: int, seconds: int, say) -> HttpResult:
+    if reason := unable():
+        raise BenchmarkError(reason)
     # gunicorn runs on the real clock, where a token from the dataset's moment would have expired.
     Token.objects.filter(user=context.cadre).delete()
     headers = {"Authorization": f"Token {Token.objects.create(user=context.cadre).key}"}

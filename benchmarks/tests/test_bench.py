@@ -5,9 +5,10 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection
 
-from benchmarks import floors, suite
+from benchmarks import floors, over_http, suite
 from workflow.api.cases import SEARCH_COUNT_LIMIT
 
 AS_OF = datetime(2026, 12, 4, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -106,3 +107,12 @@ def test_it_times_every_page_of_each_persons_menu_as_they_open_it(dataset):
     assert "leader: 挂牌督办" in menus  # the 包保 leader serving the most enterprises, the widest served gate
     assert all(int(cells[3]) > 0 and cells[-1].startswith("/") for cells in menus.values())
     assert "cadre: 修改密码" not in menus  # the signed-in baseline of every list, not a page of the menu
+
+
+def test_the_http_part_refuses_at_once_where_it_cannot_run(monkeypatch):
+    """Before minutes of in-process benchmarks, not after them: here even before finding the database empty."""
+    monkeypatch.setattr(over_http.shutil, "which", lambda command: None)
+    why = "needs PostgreSQL" if connection.vendor != "postgresql" else "wrk is not installed"
+
+    with pytest.raises(CommandError, match=why):
+        call_command("bench", http=True, no_docs=True, stdout=StringIO())

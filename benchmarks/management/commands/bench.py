@@ -69,6 +69,8 @@ class Command(BaseCommand):
         import time_machine  # a development tool, as this whole app is
 
         repeat = 1 if quick else repeat
+        if http and (reason := over_http.unable()):
+            raise CommandError(reason)
         load = os.getloadavg()[0]
         moment = parse_datetime(at) if at else dataset_moment()
         if moment is None or moment.tzinfo is None:
