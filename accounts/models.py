@@ -63,6 +63,7 @@ class Invitation(ConcurrentTransitionMixin, models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="invitations",
+        db_index=False,
     )
     unit = models.ForeignKey(
         "enterprises.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -71,7 +72,11 @@ class Invitation(ConcurrentTransitionMixin, models.Model):
     email = models.EmailField(_("sent to"), blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     state = FSMField(
         _("state"), max_length=20, choices=InvitationState.choices, default=InvitationState.PENDING, protected=True

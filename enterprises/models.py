@@ -97,6 +97,7 @@ class EnterpriseContact(models.Model):
         verbose_name=_("user"),
         on_delete=models.CASCADE,
         related_name="enterprise_contacts",
+        db_index=False,
     )
     enterprise = models.ForeignKey(
         Enterprise, verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="contacts"
@@ -129,8 +130,11 @@ class UnitMembership(models.Model):
         verbose_name=_("user"),
         on_delete=models.CASCADE,
         related_name="unit_memberships",
+        db_index=False,
     )
-    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     jurisdiction = models.ForeignKey(
         Unit,
@@ -243,7 +247,11 @@ class KeyProject(models.Model):
 
     name = models.CharField(_("name"), max_length=150)
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="key_projects"
+        Enterprise,
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="key_projects",
+        db_index=False,
     )
     stage = models.CharField(_("stage"), max_length=20, choices=ProjectStage.choices, default=ProjectStage.PLANNED)
     leader = models.ForeignKey(
@@ -282,7 +290,11 @@ class TaskForceMember(models.Model):
     """One person of a key project's task force (专班, 多对一), at one of its three levels."""
 
     project = models.ForeignKey(
-        KeyProject, verbose_name=_("key project"), on_delete=models.CASCADE, related_name="task_force"
+        KeyProject,
+        verbose_name=_("key project"),
+        on_delete=models.CASCADE,
+        related_name="task_force",
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("member"), on_delete=models.PROTECT, related_name="task_forces"

@@ -84,6 +84,7 @@ class DeadlinePolicy(models.Model):
         on_delete=models.CASCADE,
         related_name="deadline_policies",
         help_text=_("Empty: the default for every category without its own policy."),
+        db_index=False,
     )
     complexity = models.CharField(_("complexity"), max_length=20, choices=Complexity.choices)
     response_workdays = models.PositiveSmallIntegerField(

@@ -146,7 +146,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="filed_cases"
     )
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases")
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
     complexity = models.CharField(

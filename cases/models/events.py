@@ -60,7 +60,9 @@ class CaseEventQuerySet(models.QuerySet):
 class CaseEvent(models.Model):
     """One row per action on a case, written in the same transaction as the action; never changed."""
 
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),

@@ -2,6 +2,7 @@
 PostgreSQL alone."""
 
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from cases.models import Case
@@ -90,3 +91,38 @@ def test_statistics_of_two_columns_tell_the_planner_a_combination_that_never_occ
 
     assert Case.objects.filter(state="opened", responsible_unit__isnull=False).count() == 0
     assert apart > 200 and together <= 1
+
+
+# Pairs of B-tree indexes of one table, neither partial nor on expressions, the first not unique, whose columns
+# (with their operator classes) are the leading columns of the second: the second answers every question the first
+# does, and each row written pays for both.
+INDEXES_LED_BY_ANOTHER = """
+    SELECT shorter.indrelid::regclass::text, shorter.indexrelid::regclass::text, longer.indexrelid::regclass::text
+    FROM pg_index shorter
+    JOIN pg_index longer ON longer.indrelid = shorter.indrelid AND longer.indexrelid <> shorter.indexrelid
+    JOIN pg_class shorter_index ON shorter_index.oid = shorter.indexrelid
+    JOIN pg_class longer_index ON longer_index.oid = longer.indexrelid
+    JOIN pg_am method ON method.oid = shorter_index.relam AND method.amname = 'btree'
+    WHERE longer_index.relam = shorter_index.relam
+      AND NOT shorter.indisunique
+      AND shorter.indpred IS NULL AND longer.indpred IS NULL
+      AND shorter.indexprs IS NULL AND longer.indexprs IS NULL
+      AND shorter.indnatts <= longer.indnatts
+      AND (shorter.indkey::int2[])[0:shorter.indnatts - 1] = (longer.indkey::int2[])[0:shorter.indnatts - 1]
+      AND (shorter.indclass::oid[])[0:shorter.indnatts - 1] = (longer.indclass::oid[])[0:shorter.indnatts - 1]
+      AND shorter.indrelid::regclass::text = ANY(%s)
+"""
+
+
+@pytest.mark.postgres_only
+def test_no_index_of_ours_is_the_start_of_another():
+    """Django indexes every foreign key alone; where an index or unique constraint of the same table leads with the
+    key, the key's own is dead weight (``db_index=False``). Tables of installed packages are theirs to keep."""
+    ours = [model._meta.db_table for model in apps.get_models() if "site-packages" not in model._meta.app_config.path]
+
+    with connection.cursor() as cursor:
+        cursor.execute(INDEXES_LED_BY_ANOTHER, [ours])
+        redundant = cursor.fetchall()
+
+    assert len(ours) > 40
+    assert redundant == []

@@ -90,6 +90,7 @@ class Circular(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("The unit whose whole subtree the circular covers."),
+        db_index=False,
     )
     issuing_unit = models.ForeignKey(
         Unit,

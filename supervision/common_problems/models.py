@@ -38,6 +38,7 @@ class CommonProblem(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="common_problems",
         help_text=_("The unit responsible for the policy: its heads and cadres answer."),
+        db_index=False,
     )
     state = FSMField(
         _("state"), max_length=20, choices=CommonProblemState.choices, default=CommonProblemState.OPEN, protected=True

@@ -34,6 +34,7 @@ class LedgerExport(ConcurrentTransitionMixin, models.Model):
         verbose_name=_("requested by"),
         on_delete=models.CASCADE,
         related_name="ledger_exports",
+        db_index=False,
     )
     filters = models.JSONField(
         _("filters"), default=dict, blank=True, help_text=_("The case list's query parameters, e.g. state and unit.")

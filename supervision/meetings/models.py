@@ -113,7 +113,11 @@ class Meeting(ConcurrentTransitionMixin, models.Model):
     """One joint review meeting of a jurisdiction, chaired by a leader, with the units taking part."""
 
     jurisdiction = models.ForeignKey(
-        Unit, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="joint_meetings"
+        Unit,
+        verbose_name=_("jurisdiction"),
+        on_delete=models.PROTECT,
+        related_name="joint_meetings",
+        db_index=False,
     )
     title = models.CharField(_("title"), max_length=200, blank=True)
     held_on = models.DateField(_("date"))
@@ -175,7 +179,9 @@ class ItemOutcome(models.TextChoices):
 class AgendaItem(ConcurrentTransitionMixin, models.Model):
     """A flagged case on one meeting's agenda, in order, with the meeting's decision (纪要) once taken."""
 
-    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="items")
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="items", db_index=False
+    )
     flag = models.ForeignKey(MeetingFlag, verbose_name=_("flag"), on_delete=models.PROTECT, related_name="agenda_items")
     position = models.PositiveSmallIntegerField(_("position"))
     outcome = FSMField(

@@ -44,7 +44,11 @@ class Milestone(models.Model):
     """
 
     project = models.ForeignKey(
-        KeyProject, verbose_name=_("key project"), on_delete=models.CASCADE, related_name="milestones"
+        KeyProject,
+        verbose_name=_("key project"),
+        on_delete=models.CASCADE,
+        related_name="milestones",
+        db_index=False,
     )
     kind = models.ForeignKey(MilestoneKind, verbose_name=_("node"), on_delete=models.PROTECT, related_name="milestones")
     planned_on = models.DateField(_("planned date"))
@@ -99,7 +103,11 @@ class ProjectYearPlan(models.Model):
     """The investment a key project plans to complete in one year, in 万元."""
 
     project = models.ForeignKey(
-        KeyProject, verbose_name=_("key project"), on_delete=models.CASCADE, related_name="year_plans"
+        KeyProject,
+        verbose_name=_("key project"),
+        on_delete=models.CASCADE,
+        related_name="year_plans",
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("year"))
     planned_investment = models.DecimalField(_("planned investment (10,000 yuan)"), max_digits=12, decimal_places=2)
@@ -126,7 +134,11 @@ class ProjectInvestment(models.Model):
     """The investment a key project completed in one month, in 万元, as its task force reported it."""
 
     project = models.ForeignKey(
-        KeyProject, verbose_name=_("key project"), on_delete=models.CASCADE, related_name="investments"
+        KeyProject,
+        verbose_name=_("key project"),
+        on_delete=models.CASCADE,
+        related_name="investments",
+        db_index=False,
     )
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
     amount = models.DecimalField(_("completed investment (10,000 yuan)"), max_digits=12, decimal_places=2)

@@ -36,10 +36,18 @@ class Rectification(ConcurrentTransitionMixin, models.Model):
     """
 
     case = models.ForeignKey(
-        "cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="rectifications"
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+        db_index=False,
     )
     unit = models.ForeignKey(
-        "enterprises.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="rectifications"
+        "enterprises.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="rectifications",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -209,9 +217,15 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
     either way (the record stays); an upheld appeal only takes it out of the rates.
     """
 
-    case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="appeals")
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="appeals", db_index=False
+    )
     unit = models.ForeignKey(
-        "enterprises.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="appeals"
+        "enterprises.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=AppealKind.choices)
     reason = models.TextField(_("reason"))

@@ -31,6 +31,7 @@ class RecheckSample(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("The unit whose subtree the sample covers."),
+        db_index=False,
     )
     period = models.CharField(_("month"), max_length=7, help_text=_('The month of the closures, e.g. "2026-10".'))
     period_start = models.DateTimeField(_("period start"))
@@ -68,7 +69,9 @@ class RecheckSample(models.Model):
 class RecheckItem(models.Model):
     """One drawn case and, once recorded, how it was re-checked and what was found."""
 
-    sample = models.ForeignKey(RecheckSample, verbose_name=_("sample"), on_delete=models.CASCADE, related_name="items")
+    sample = models.ForeignKey(
+        RecheckSample, verbose_name=_("sample"), on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     case = models.ForeignKey("cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="rechecks")
     position = models.PositiveIntegerField(_("position in the draw"))
     unit = models.ForeignKey(

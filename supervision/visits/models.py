@@ -82,7 +82,11 @@ class Visit(models.Model):
     """
 
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="visits"
+        "enterprises.Enterprise",
+        verbose_name=_("enterprise"),
+        on_delete=models.PROTECT,
+        related_name="visits",
+        db_index=False,
     )
     service = models.ForeignKey(
         "enterprises.ServiceAssignment",
@@ -99,7 +103,11 @@ class Visit(models.Model):
         help_text=_("The responsible unit of that 包保 period."),
     )
     visitor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("visited by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("visited by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     as_leader = models.BooleanField(_("as the serving leader"), default=False)
     as_unit_head = models.BooleanField(_("as head of the responsible unit"), default=False)
@@ -173,7 +181,11 @@ class VisitDuty(models.Model):
     """
 
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name=_("enterprise"), on_delete=models.CASCADE, related_name="visit_duties"
+        "enterprises.Enterprise",
+        verbose_name=_("enterprise"),
+        on_delete=models.CASCADE,
+        related_name="visit_duties",
+        db_index=False,
     )
     level = models.CharField(_("level"), max_length=20, choices=VisitLevel.choices)
     service = models.ForeignKey(
@@ -183,7 +195,11 @@ class VisitDuty(models.Model):
         related_name="visit_duties",
     )
     unit = models.ForeignKey(
-        "enterprises.Unit", verbose_name=_("responsible unit"), on_delete=models.CASCADE, related_name="+"
+        "enterprises.Unit",
+        verbose_name=_("responsible unit"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -193,6 +209,7 @@ class VisitDuty(models.Model):
         on_delete=models.CASCADE,
         related_name="visit_duties",
         help_text=_("Empty at the unit's level, which the unit's heads hold together."),
+        db_index=False,
     )
     since = models.DateTimeField(_("held since"), help_text=_("When the holder took this duty on."))
     last_visit_at = models.DateTimeField(_("last visit"), null=True, blank=True)
