@@ -93,9 +93,9 @@ def test_statistics_of_two_columns_tell_the_planner_a_combination_that_never_occ
     assert apart > 200 and together <= 1
 
 
-# Pairs of B-tree indexes of one table, neither partial nor on expressions, the first not unique, whose columns
-# (with their operator classes) are the leading columns of the second: the second answers every question the first
-# does, and each row written pays for both.
+# Pairs of B-tree indexes of one table, neither partial nor on expressions, the first neither unique nor covering
+# (INCLUDE), whose columns (with their operator classes) are the leading key columns of the second: the second
+# answers every question the first does, and each row written pays for both.
 INDEXES_LED_BY_ANOTHER = """
     SELECT shorter.indrelid::regclass::text, shorter.indexrelid::regclass::text, longer.indexrelid::regclass::text
     FROM pg_index shorter
@@ -104,12 +104,12 @@ INDEXES_LED_BY_ANOTHER = """
     JOIN pg_class longer_index ON longer_index.oid = longer.indexrelid
     JOIN pg_am method ON method.oid = shorter_index.relam AND method.amname = 'btree'
     WHERE longer_index.relam = shorter_index.relam
-      AND NOT shorter.indisunique
+      AND NOT shorter.indisunique AND shorter.indnatts = shorter.indnkeyatts
       AND shorter.indpred IS NULL AND longer.indpred IS NULL
       AND shorter.indexprs IS NULL AND longer.indexprs IS NULL
-      AND shorter.indnatts <= longer.indnatts
-      AND (shorter.indkey::int2[])[0:shorter.indnatts - 1] = (longer.indkey::int2[])[0:shorter.indnatts - 1]
-      AND (shorter.indclass::oid[])[0:shorter.indnatts - 1] = (longer.indclass::oid[])[0:shorter.indnatts - 1]
+      AND shorter.indnkeyatts <= longer.indnkeyatts
+      AND (shorter.indkey::int2[])[0:shorter.indnkeyatts - 1] = (longer.indkey::int2[])[0:shorter.indnkeyatts - 1]
+      AND (shorter.indclass::oid[])[0:shorter.indnkeyatts - 1] = (longer.indclass::oid[])[0:shorter.indnkeyatts - 1]
       AND shorter.indrelid::regclass::text = ANY(%s)
 """
 
