@@ -1,10 +1,12 @@
 """The case list's filters and order, below the API: the API's list, the pages and the ledger export share
 them, so an export can never drift from the list a person saw."""
 
+import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import django_filters
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import F, OrderBy, Q, QuerySet
 from django.http import QueryDict
@@ -109,8 +111,24 @@ class CaseFilter(FilterSet):
         ids = list(named.values_list("pk", flat=True)[: SEARCH_ENTERPRISES_INLINE + 1])
         by_enterprise = named.values("pk") if len(ids) > SEARCH_ENTERPRISES_INLINE else ids
         return queryset.filter(
-            Q(**{f"number__{lookup}": value}) | Q(**{f"title__{lookup}": value}) | Q(enterprise_id__in=by_enterprise)
+            number_contains_q(value) | Q(**{f"title__{lookup}": value}) | Q(enterprise_id__in=by_enterprise)
         )
+
+
+def number_contains_q(value: str) -> Q:
+    """The cases whose number contains ``value``; of a whole number (``QY-2026-000123``), those whose number starts
+    with it, the same cases, read from a B-tree of the numbers (cases migration 0030).
+
+    A number is ``prefix-year-serial`` (``format_case_number``), the prefix without a dash (``cases.checks``): the
+    two dashes of a whole number with the same prefix can stand only where a number's stand, so it lies inside a
+    number only at its start (a longer serial of the same year may go on after it). Searched as any text, its
+    trigrams ``QY-``, ``-20``, ``202`` are in every number: at a million cases the trigram index read a million
+    entries of each for one row (24 ms, against 0.5 for the row).
+    """
+    prefix = re.escape(settings.HUIYIN["CASE_NUMBER_PREFIX"])
+    if re.fullmatch(rf"{prefix}-[0-9]{{4}}-[0-9]{{6,}}", value, re.IGNORECASE):
+        return Q(number__istartswith=value)
+    return Q(**{f"number__{_contains_lookup(value)}": value})
 
 
 def _contains_lookup(value: str) -> str:

@@ -26,7 +26,7 @@ from enterprises.services import service_assignment_change
 from web.tests.helpers import bulk_assigned_cases
 from workflow import services
 from workflow.api.cases import LimitedCountPaginator
-from workflow.filters import CASE_ORDERING_FIELDS, case_list_filtered, case_order
+from workflow.filters import CASE_ORDERING_FIELDS, case_list_filtered, case_order, number_contains_q
 
 CASES = "/api/v1/cases/"
 
@@ -195,6 +195,41 @@ def test_it_finds_a_case_by_its_whole_number_or_a_part_of_it(district, board):
     assert listed(district, board, search=serial) == ["b2"]
     assert listed(district, board, search=f"{prefix}-{year}-{serial}9") == []
     assert listed(district, board, search=f"{prefix}-{year}") == ["a3", "b4", "b3", "b2", "b1", "a2", "a1"]
+
+
+def test_a_whole_number_finds_the_longer_numbers_it_begins_and_the_titles_that_mention_it(district, board):
+    keys, _day = board
+    prefix, year, _serial = keys["b2"].split("-")
+    Case.objects.filter(number=keys["a1"]).update(number=f"{prefix}-{year}-1000001")
+    Case.objects.filter(number=keys["b4"]).update(title=f"与{keys['b2'].lower()}同一问题")
+
+    renumbered = ({**keys, "a1": f"{prefix}-{year}-1000001"}, _day)
+
+    assert listed(district, renumbered, search=f"{prefix}-{year}-100000") == ["a1"]
+    assert listed(district, board, search=keys["b2"]) == ["b4", "b2"]
+    assert listed(district, board, search=keys["b2"][1:]) == ["b4", "b2"]
+
+
+@pytest.mark.postgres_only
+def test_a_whole_number_is_read_from_the_index_of_numbers(district, board):
+    """Its trigrams (``QY-``, ``-20``…) are in every number: through the trigram index, one case's search read a
+    million entries at province scale."""
+    keys, _day = board
+
+    assert number_indexes_read(keys["b2"]) == {"case_number_upper_prefix"}
+    assert number_indexes_read(keys["b2"].lower()) == {"case_number_upper_prefix"}
+    assert number_indexes_read(keys["b2"][1:]) != {"case_number_upper_prefix"}
+
+
+def number_indexes_read(search: str) -> set[str]:
+    """Which of the indexes of numbers the search's condition on the number is planned to read."""
+    sql, params = Case.objects.filter(number_contains_q(search)).values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Seven cases fit a page scan: what is asked is which index serves the condition in a province's table.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    return {name for name in ("case_number_upper_prefix", "case_number_trgm") if name in plan}
 
 
 def test_it_searches_only_among_the_cases_an_enterprise_may_see(district, board):
