@@ -12,6 +12,7 @@ from typing import Any, cast
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Expression, Field, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 
 
 class CompiledOnce:
@@ -26,16 +27,27 @@ class CompiledOnce:
         self.build, self.wrap, self.stand_ins = build, wrap, stand_ins
 
     @cached_property
-    def statement(self) -> tuple[str, tuple]:
-        sql, params = self.build(**self.stand_ins).query.sql_with_params()
-        return self.wrap.format(sql), params
+    def compiled(self) -> tuple[str, tuple, SQLCompiler]:
+        # Compiled for ``connection``, which stands for the connection of whichever thread runs the statement.
+        compiler = self.build(**self.stand_ins).query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        return self.wrap.format(sql), params, compiler
 
     def rows(self, **values: Any) -> list[tuple]:
-        sql, params = self.statement
+        """The rows as the database driver gives them: on SQLite a moment is naive, a boolean is what the column's
+        declared type makes it."""
+        sql, params, _compiler = self.compiled
         real = {_as_parameter(self.stand_ins[name]): _as_parameter(value) for name, value in values.items()}
         with prepared(), connection.cursor() as cursor:
             cursor.execute(sql, [real.get(param, param) for param in params])
             return cursor.fetchall()
+
+    def values(self, **values: Any) -> list[list]:
+        """The rows with each column as the queryset would give it (its fields' converters: an aware moment on
+        SQLite too). Not for a wrapped statement, whose columns are the wrapper's."""
+        _sql, _params, compiler = self.compiled
+        converters = compiler.get_converters([column for column, _sql, _alias in compiler.select[: compiler.col_count]])
+        return list(compiler.apply_converters(self.rows(**values), converters))
 
 
 def _as_parameter(value: Any) -> Any:

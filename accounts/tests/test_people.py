@@ -1,7 +1,7 @@
 """An administrator deactivates an account and everything it had open ends at once; a person changes their
 password on a page or through the API, and their API token ends with the old password."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -53,6 +53,25 @@ def test_it_keeps_the_user_of_each_session_in_a_column(district):
     [session] = UserSession.objects.all()
     assert session.user_id == district.alice.pk
     assert session.session_key == browser.cookies["sessionid"].value
+
+
+def test_a_session_signs_its_person_in_until_it_expires_and_an_unknown_one_never(district):
+    with time_machine.travel(datetime(2026, 12, 7, 9, tzinfo=SHANGHAI), tick=False) as clock:
+        browser = logged_in("alice")
+        stranger = Client()
+        stranger.cookies["sessionid"] = "x" * 32
+        [session] = UserSession.objects.all()
+
+        signed_in = browser.get("/password/")
+        clock.move_to(session.expire_date - timedelta(seconds=1))
+        last_moment = browser.get("/password/")
+        clock.move_to(session.expire_date)
+        expired = browser.get("/password/")
+
+    assert (signed_in.status_code, last_moment.status_code) == (200, 200)
+    assert signed_in.context["user"] == district.alice
+    assert (expired.status_code, expired["Location"]) == (302, "/login/?next=/password/")
+    assert stranger.get("/password/")["Location"] == "/login/?next=/password/"
 
 
 def test_it_ends_an_open_session_and_a_token_at_once_when_an_administrator_deactivates(district, admin_user):

@@ -68,6 +68,42 @@ def test_it_refuses_an_expired_token_with_a_clear_message(district, clock):
     )
 
 
+def test_it_refuses_an_unknown_token_and_the_token_of_a_deactivated_person(district, clock):
+    token = log_in()["token"]
+    get_user_model().objects.filter(username="alice").update(is_active=False)
+
+    unknown, inactive = me("0" * 40), me(token)
+
+    assert (unknown.status_code, unknown.json()["message"]) == (401, "Invalid token.")
+    assert (inactive.status_code, inactive.json()["message"]) == (401, "User inactive or deleted.")
+    assert me("0" * 40, language="zh-hans").json()["message"] == "认证令牌无效。"
+
+
+def test_the_token_gives_its_person_as_the_database_holds_them(district, clock):
+    """The user and the token are read by a statement compiled once, not through the ORM's querysets: every
+    column, moments in Beijing time's UTC as the ORM reads them (aware on SQLite too), and nothing left to load."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.authentication import ExpiringTokenAuthentication
+
+    key = log_in()["token"]
+    get_user_model().objects.filter(username="alice").update(last_login=MONDAY_MORNING - timedelta(days=1))
+    alice = get_user_model().objects.get(username="alice")
+
+    with CaptureQueriesContext(connection) as queries:
+        user, token = ExpiringTokenAuthentication().authenticate_credentials(key)
+        user.get_full_name(), user.email, user.last_login, token.user  # noqa: B018 (read: no query may follow)
+
+    assert len(queries) == 1
+    assert {f.attname: getattr(user, f.attname) for f in alice._meta.concrete_fields} == {
+        f.attname: getattr(alice, f.attname) for f in alice._meta.concrete_fields
+    }
+    assert user.last_login == MONDAY_MORNING - timedelta(days=1)
+    assert (token.pk, token.user, token.created) == (key, alice, Token.objects.get(key=key).created)
+    assert token.created.utcoffset() is not None and not token._state.adding
+
+
 def test_it_issues_a_new_token_once_the_old_one_has_expired(district, clock):
     old = log_in()["token"]
     clock.shift(timedelta(hours=13))
