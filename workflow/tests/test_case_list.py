@@ -1,6 +1,7 @@
 """The case list and detail: filters, ordering, pagination, and query counts that do not grow with the data."""
 
 import itertools
+import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -222,29 +223,39 @@ def test_a_whole_number_is_found_in_any_case_under_a_prefix_of_either_case(distr
 
 
 @pytest.mark.postgres_only
-def test_a_whole_number_is_read_from_the_index_of_numbers(district, board):
+def test_a_whole_number_is_read_from_an_index_of_the_numbers(district, board):
     """Its trigrams (``QY-``, ``-20``…) are in every number: through the trigram index, one case's search read a
-    million entries at province scale."""
+    million entries at province scale. A serial starting with 0 is one number, which the planner expects to find
+    once (for a prefix's range it expected a hundredth of the table, and walked the list's order to meet them)."""
     keys, _day = board
+    prefix, year, _serial = keys["b2"].split("-")
 
-    assert number_indexes_read(keys["b2"]) == {NUMBER_PATTERNS}
-    assert number_indexes_read(keys["b2"].lower()) == {NUMBER_PATTERNS}
-    assert number_indexes_read(keys["b2"][1:]) != {NUMBER_PATTERNS}
+    one_number = [number_plan(keys["b2"]), number_plan(keys["b2"].lower())]
+
+    assert all(len(indexes) == 1 and indexes <= {NUMBERS, NUMBER_PATTERNS} for indexes, _rows in one_number)
+    assert [rows for _indexes, rows in one_number] == [1, 1]
+    assert number_plan(f"{prefix}-{year}-100000")[0] == {NUMBER_PATTERNS}
+    # A part of a number is any text (at this size the planner walks another index rather than the trigrams').
+    assert number_plan(keys["b2"][1:])[0].isdisjoint({NUMBERS, NUMBER_PATTERNS})
 
 
-# Django's index of a unique text column for patterns (``LIKE 'QY-2026-000123%'``), named by a hash of its place.
-NUMBER_PATTERNS = "cases_case_number_980c9551_like"
+# Django's indexes of a unique text column (the second also for patterns: ``LIKE 'QY-2026-1%'``), named by a hash of
+# their place, and the trigrams' (cases migration 0009).
+NUMBERS, NUMBER_PATTERNS = "cases_case_number_key", "cases_case_number_980c9551_like"
+NUMBER_TRIGRAMS = "case_number_trgm"
 
 
-def number_indexes_read(search: str) -> set[str]:
-    """Which of the indexes of numbers the search's condition on the number is planned to read."""
+def number_plan(search: str) -> tuple[set[str], int]:
+    """Which of the indexes of numbers the search's condition on the number is planned to read, and how many rows it
+    is expected to find."""
     sql, params = Case.objects.filter(number_contains_q(search)).values("id").query.sql_with_params()
     with connection.cursor() as cursor:
         # Seven cases fit a page scan: what is asked is which index serves the condition in a province's table.
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    return {name for name in (NUMBER_PATTERNS, "case_number_trgm") if name in plan}
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0][0]["Plan"]
+    text = json.dumps(plan)
+    return {name for name in (NUMBERS, NUMBER_PATTERNS, NUMBER_TRIGRAMS) if f'"{name}"' in text}, plan["Plan Rows"]
 
 
 def test_it_searches_only_among_the_cases_an_enterprise_may_see(district, board):
