@@ -18,9 +18,10 @@ from django.db.models.sql.compiler import SQLCompiler
 class CompiledOnce:
     """The SQL Django writes for ``build(**stand_ins)``, compiled at its first use and kept for the process.
 
-    ``rows(**values)`` runs it with each stand-in replaced by the value of the same name. A stand-in is found
-    among the statement's parameters by its value, so it must be one no other parameter equals (a user id of -1,
-    a moment in 1900). ``wrap`` puts the statement inside another, where ``{}`` stands.
+    ``rows(**values)`` runs it with each stand-in replaced by the value of the same name (``values(**values)`` gives
+    the columns as the queryset would). A stand-in is found among the statement's parameters by its value, so it must
+    be one no other parameter equals (a user id of -1, a moment in 1900, a text no key has). ``wrap`` puts the
+    statement inside another, where ``{}`` stands.
     """
 
     def __init__(self, build: Callable[..., QuerySet], *, wrap: str = "{}", **stand_ins: Any) -> None:

@@ -5,10 +5,13 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.authentication import ExpiringTokenAuthentication
 from conftest import PASSWORD
 from workflow.workdays import SHANGHAI
 
@@ -81,12 +84,7 @@ def test_it_refuses_an_unknown_token_and_the_token_of_a_deactivated_person(distr
 
 def test_the_token_gives_its_person_as_the_database_holds_them(district, clock):
     """The user and the token are read by a statement compiled once, not through the ORM's querysets: every
-    column, moments in Beijing time's UTC as the ORM reads them (aware on SQLite too), and nothing left to load."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from accounts.authentication import ExpiringTokenAuthentication
-
+    column as the ORM reads it (moments aware on SQLite too), and nothing left to load."""
     key = log_in()["token"]
     get_user_model().objects.filter(username="alice").update(last_login=MONDAY_MORNING - timedelta(days=1))
     alice = get_user_model().objects.get(username="alice")

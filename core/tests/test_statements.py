@@ -3,6 +3,7 @@ inside ``prepared`` is kept by PostgreSQL and answers as it would unprepared; a 
 statement and nothing but one of its field's codes."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
 
@@ -31,6 +32,18 @@ def test_it_compiles_once_and_answers_each_value_as_the_orm_would(district):
     assert len(answers) > 1
     assert answers == {parent: list(children_of(parent)) for parent in parents}
     assert built == [-1]
+
+
+def test_its_values_are_the_querysets_own_on_every_database(district):
+    """Moments aware and booleans as booleans, as the ORM gives them (SQLite's driver gives neither)."""
+
+    def person(user_id: int):
+        return get_user_model().objects.filter(pk=user_id).values_list("pk", "date_joined", "is_active", "username")
+
+    statement = CompiledOnce(person, user_id=-1)
+
+    assert [tuple(row) for row in statement.values(user_id=district.alice.pk)] == list(person(district.alice.pk))
+    assert statement.values(user_id=0) == []
 
 
 def test_it_runs_inside_the_statement_it_is_wrapped_in(district):
