@@ -229,11 +229,15 @@ def test_a_whole_number_is_read_from_an_index_of_the_numbers(district, board):
     once (for a prefix's range it expected a hundredth of the table, and walked the list's order to meet them)."""
     keys, _day = board
     prefix, year, _serial = keys["b2"].split("-")
+    with connection.cursor() as cursor:
+        # The board's statistics, not whatever autovacuum last saw of other tests' rows.
+        cursor.execute('ANALYZE "cases_case"')
 
     one_number = [number_plan(keys["b2"]), number_plan(keys["b2"].lower())]
 
-    assert all(len(indexes) == 1 and indexes <= {NUMBERS, NUMBER_PATTERNS} for indexes, _rows in one_number)
-    assert [rows for _indexes, rows in one_number] == [1, 1]
+    assert [(len(indexes & {NUMBERS, NUMBER_PATTERNS}), rows) for indexes, rows in one_number] == [(1, 1)] * 2, (
+        one_number
+    )
     assert number_plan(f"{prefix}-{year}-100000")[0] == {NUMBER_PATTERNS}
     # A part of a number is any text (at this size the planner walks another index rather than the trigrams').
     assert number_plan(keys["b2"][1:])[0].isdisjoint({NUMBERS, NUMBER_PATTERNS})
