@@ -30,10 +30,9 @@ from cases.selectors import (
 from core.api import Pagination
 from core.errors import Conflict, InvalidInput, NotFound
 from core.filters import DjangoFilterBackend
-from core.pagination import Consecutive, Gathered, OrderedUnion, ShortListPaginator, TotalInPagePaginator, total_of
+from core.pagination import OrderedUnion, ShortListPaginator, TotalInPagePaginator, total_of
 from core.parsers import JSONParser
 from core.statements import prepared
-from enterprises.access import roles_for_user
 
 from .. import services
 from ..filters import CASE_ORDERING_FIELDS, CaseFilter, ReturnedFirstOrdering, apart_by_leading_value
@@ -65,9 +64,6 @@ from .serializers import (
 
 # A search counts its matches up to this many (and pages that far); ``count_exact`` says whether there are more.
 SEARCH_COUNT_LIMIT = 1000
-# A person serving at most this many enterprises has few enough cases (twenty-odd each) to gather them all for a page:
-# a cadre serves tens to a few hundred (the busiest of a million cases' district, 203), a 包保 leader thousands.
-GATHERED_SERVED_ENTERPRISES = 1000
 
 
 class LimitedCountPaginator(ShortListPaginator):
@@ -166,31 +162,20 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """A search reads the gate whole (its trigram index has no order to keep); any other list reads what the
         user sees in its disjoint parts, each filtered and ordered alike, merged a page at a time and counted by
         the page's own query. A part of many cases ordered by a deadline or the state is read in pieces by that
-        column's value (``apart_by_leading_value``); a person's few cases are gathered (``read_apart``)."""
+        column's value (``apart_by_leading_value``); a person's few cases are sorted whole."""
         if request.query_params.get("search", "").strip():
             return super().list(request, *args, **kwargs)
         parts = [(self.filter_queryset(part), few) for part, few in self.list_parts()]
         total = total_of(*(part for part, _few in parts))
         counted = [(part.annotate(total=total), few) for part, few in parts]
         ordering = parts[0][0].query.order_by
-        pieces = [self.read_apart(part, few) for part, few in counted]
+        pieces = [part if few else apart_by_leading_value(part, request.query_params) for part, few in counted]
         rows = OrderedUnion(pieces, ordering)
         # One's own assignments are read alike whoever asks (the index of their assignee), so the statement is
         # planned once per connection; a list of many parts is planned for its values each time.
         with prepared() if self.lists_own_assignments() else nullcontext():
             page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # sliced and counted, as a paginator reads a queryset
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def read_apart(self, part: QuerySet[Case], few: bool) -> QuerySet[Case] | Consecutive | Gathered:
-        """How a part is read: a part of many cases by pieces of its order's leading value; a person's few cases
-        gathered, unless one's own assignments (the queue's index of them holds its order) or a person serving so
-        many enterprises that their cases are not few (a 包保 leader's 78,000, which their order's index meets soon)."""
-        if not few:
-            return apart_by_leading_value(part, self.request.query_params)
-        served = roles_for_user(self.request.user).served_enterprise_ids
-        if self.lists_own_assignments() or len(served) > GATHERED_SERVED_ENTERPRISES:
-            return part
-        return Gathered(part)
 
     def get_serializer_class(self):
         return CaseListSerializer if self.action == "list" else CaseDetailSerializer

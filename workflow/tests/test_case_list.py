@@ -488,44 +488,6 @@ def test_it_pages_the_list_in_any_order_as_the_whole_list_ordered(district, boar
     assert len(set(leading)) >= 3 and (None in leading) == (field in ("response_due_at", "resolution_due_at"))
 
 
-@pytest.mark.parametrize("field", CASE_ORDERING_FIELDS)
-def test_it_pages_a_cadres_few_cases_gathered_as_the_whole_list_ordered(district, board, field):
-    """A cadre's own and served enterprises' cases are gathered for a page (their ids chosen by the order from every
-    match, apart from the joins): pages of two, in every order both ways, narrowed or not, show what the whole list
-    sorted shows, and the last page ends it."""
-    bulk_assigned_cases(district, 3, assignee=district.carol)
-    client = district.client(district.carol)
-    for (narrowing, condition), ordering in itertools.product(
-        [({}, Q()), ({"state": "assigned"}, Q(state="assigned"))], (field, f"-{field}")
-    ):
-        order = [case_order(ordering), "-id"]
-        expected = list(
-            cases_visible_to(district.carol).filter(condition).order_by(*order).values_list("number", flat=True)
-        )
-        pages = [
-            client.get(CASES, {"page_size": 2, "page": page, "ordering": ordering, **narrowing}) for page in range(1, 5)
-        ]
-        shown = [number for page in pages if page.status_code == 200 for number in numbers(page)]
-        assert len(expected) >= 4 and shown == expected, (narrowing, ordering)
-        assert {page.json()["count"] for page in pages if page.status_code == 200} == {len(expected)}
-
-
-def test_a_cadres_list_gathers_their_cases_and_their_queue_reads_its_index(district, board):
-    """Gathering is what spares a cadre's closed cases a walk of a million rows at province scale (not seen at this
-    size, where every plan is quick): their list's page ids are ordered as no index holds them; their queue, whose
-    index holds its order, is read in it."""
-
-    def list_statement(**params) -> str:
-        with CaptureQueriesContext(connection) as queries:
-            assert district.client(district.carol).get(CASES, params).status_code == 200
-        return next(query["sql"] for query in queries.captured_queries if 'FROM "cases_case"' in query["sql"])
-
-    queue = {"assignee": district.carol.pk, "state": ["assigned", "resolved"], "ordering": "resolution_due_at"}
-
-    assert "ORDER BY COALESCE(" in list_statement(state="closed")
-    assert "COALESCE(" not in list_statement(**queue)
-
-
 @pytest.fixture
 def filers(district):
     """Alice for yixin (served by carol) and one contact each for three more enterprises, served by
