@@ -488,6 +488,27 @@ def test_it_pages_the_list_in_any_order_as_the_whole_list_ordered(district, boar
     assert len(set(leading)) >= 3 and (None in leading) == (field in ("response_due_at", "resolution_due_at"))
 
 
+@pytest.mark.parametrize("field", CASE_ORDERING_FIELDS)
+def test_it_pages_a_cadres_own_and_served_cases_as_the_whole_list_ordered(district, board, field):
+    """A cadre's list is one part, their own and their served enterprises' cases: pages of two, in every order both
+    ways, narrowed or not, show what the whole list sorted shows, each page counting them all."""
+    bulk_assigned_cases(district, 3, assignee=district.carol)
+    client = district.client(district.carol)
+    for (narrowing, condition), ordering in itertools.product(
+        [({}, Q()), ({"state": "assigned"}, Q(state="assigned"))], (field, f"-{field}")
+    ):
+        order = [case_order(ordering), "-id"]
+        expected = list(
+            cases_visible_to(district.carol).filter(condition).order_by(*order).values_list("number", flat=True)
+        )
+        pages = [
+            client.get(CASES, {"page_size": 2, "page": page, "ordering": ordering, **narrowing}) for page in range(1, 5)
+        ]
+        shown = [number for page in pages if page.status_code == 200 for number in numbers(page)]
+        assert len(expected) >= 4 and shown == expected, (narrowing, ordering)
+        assert {page.json()["count"] for page in pages if page.status_code == 200} == {len(expected)}
+
+
 @pytest.fixture
 def filers(district):
     """Alice for yixin (served by carol) and one contact each for three more enterprises, served by
