@@ -15,7 +15,8 @@ TOKEN_COLUMNS = tuple(field.attname for field in Token._meta.concrete_fields)
 
 
 def _token_holder(key: str):
-    return User.objects.filter(auth_token__key=key).values_list(*USER_COLUMNS, "auth_token__created")
+    token_columns = (f"auth_token__{column}" for column in TOKEN_COLUMNS)
+    return User.objects.filter(auth_token__key=key).values_list(*USER_COLUMNS, *token_columns)
 
 
 # Asked on every API request, and read alike for every key: compiled once (its compilation cost as much as its run),
@@ -32,10 +33,9 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         found = _TOKEN_HOLDER.values(key=key)
         if not found:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        *user_values, created = found[0]
-        user = User.from_db(connection.alias, USER_COLUMNS, user_values)
-        token_values = {"key": key, "user_id": user.pk, "created": created}
-        token = Token.from_db(connection.alias, TOKEN_COLUMNS, [token_values[column] for column in TOKEN_COLUMNS])
+        [row] = found
+        user = User.from_db(connection.alias, USER_COLUMNS, row[: len(USER_COLUMNS)])
+        token = Token.from_db(connection.alias, TOKEN_COLUMNS, row[len(USER_COLUMNS) :])
         token.user = user
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))

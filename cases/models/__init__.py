@@ -5,6 +5,7 @@ One module per topic; the rest of the code imports them from here (``from cases.
 
 from ..states import CaseState
 from .case import (
+    CASE_NUMBER_PREFIX_SHAPE,
     Case,
     CaseNumberSequence,
     Closure,
@@ -20,6 +21,7 @@ from .case import (
     resolution_clock_running,
     resolution_overdue_q,
     routing_overdue_q,
+    whole_case_number_q,
 )
 from .categories import Category
 from .comments import Attachment, Comment, Visibility, attachment_path
@@ -43,7 +45,9 @@ __all__ = [
     "UrgingLevel",
     "Visibility",
     "attachment_path",
+    "CASE_NUMBER_PREFIX_SHAPE",
     "format_case_number",
+    "whole_case_number_q",
     "holder_due",
     "holder_overdue_q",
     "in_states",

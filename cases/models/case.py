@@ -1,6 +1,7 @@
 """The case row and its state machine, the choices it records, its yearly numbering, and what "overdue" means
 for it."""
 
+import re
 from datetime import datetime
 
 from django.conf import settings
@@ -124,8 +125,31 @@ class CaseNumberSequence(models.Model):
         return cls.objects.values_list("last_value", flat=True).get(year=year)
 
 
+# What a case-number prefix may hold (``cases.checks``): no dash, so that a number's parts stand where its dashes do.
+CASE_NUMBER_PREFIX_SHAPE = re.compile(r"[^\W_]+")
+
+
 def format_case_number(year: int, value: int) -> str:
     return f"{settings.HUIYIN['CASE_NUMBER_PREFIX']}-{year}-{value:06d}"
+
+
+def whole_case_number_q(text: str) -> Q | None:
+    """The cases whose number contains ``text`` when it is a whole number (``qy-2026-000123``), else None: those whose
+    number is it or starts with it, written as ``format_case_number`` writes them, read from the numbers' B-tree.
+
+    The prefix has no dash, so a whole number's two dashes can stand only where a number's stand: it lies inside a
+    number only at its start, and a number goes on after it only with a serial past 999,999, which never starts with
+    a 0. A serial starting with 0 is one number (an equality the planner knows finds one row; for a prefix's range it
+    expected a hundredth of the table and walked the list's order looking for it); any other is a prefix. Searched
+    as text, a number's trigrams (``QY-``, ``-20``…) are in every number: at a million cases the trigram index read a
+    million entries of each for one row.
+    """
+    prefix = settings.HUIYIN["CASE_NUMBER_PREFIX"]
+    whole = re.fullmatch(rf"{re.escape(prefix)}-[0-9]{{4}}-([0-9]{{6,}})", text, re.IGNORECASE)
+    if whole is None:
+        return None
+    written = prefix + text[len(prefix) :]
+    return Q(number=written) if whole.group(1).startswith("0") else Q(number__startswith=written)
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
