@@ -17,7 +17,7 @@ from cases.selectors import cases_visible_to
 from core import limits
 from core.errors import InvalidInput
 from core.filters import DateTimeFilter, FilterSet, IdFilter, OrderingFilter
-from core.pagination import Consecutive
+from core.pagination import Consecutive, Gathered
 from enterprises.access import roles_for_user
 from enterprises.models import Enterprise
 
@@ -60,9 +60,9 @@ class CaseFilter(FilterSet):
     filed_after = DateTimeFilter(field_name="filed_at", lookup_expr="gte")
     filed_before = DateTimeFilter(field_name="filed_at", lookup_expr="lt")
     resolved_after = DateTimeFilter(field_name="resolved_at", lookup_expr="gte")
-    resolved_before = DateTimeFilter(field_name="resolved_at", lookup_expr="lt")
+    resolved_before = DateTimeFilter(field_name="resolved_at", lookup_expr="lt", method="filter_settled_before")
     closed_after = DateTimeFilter(field_name="closed_at", lookup_expr="gte")
-    closed_before = DateTimeFilter(field_name="closed_at", lookup_expr="lt")
+    closed_before = DateTimeFilter(field_name="closed_at", lookup_expr="lt", method="filter_settled_before")
     due_before = DateTimeFilter(field_name="resolution_due_at", lookup_expr="lt")
     search = SearchTextFilter(method="filter_search", label="number, title or enterprise name contains")
     urging_level = UrgingLevelFilter(label="urging level (3: the leader's board of 挂牌督办 cases)")
@@ -80,6 +80,12 @@ class CaseFilter(FilterSet):
     def filter_overdue(self, queryset, name, value):
         overdue = resolution_overdue_q(timezone.now())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_settled_before(self, queryset, name, value):
+        """Resolved or closed before ``value``, and so filed before it (constraints of the case table). With the
+        bound on filing written out, PostgreSQL starts the newest-first list at ``value``, where it passed every case
+        filed since to reach January's closed cases (913,000 of a million: 0.17 s, now 15 ms)."""
+        return queryset.filter(**{f"{name}__lt": value, "filed_at__lt": value})
 
     def filter_returned(self, queryset, name, value):
         if not roles_for_user(self.request.user).is_official:  # type: ignore[union-attr]  # the list and the export give a request
@@ -151,9 +157,18 @@ class ReturnedFirstOrdering(OrderingFilter):
         ordering = self.get_ordering(request, queryset, view)
         if ordering:
             return queryset.order_by(*(case_order(field) for field in ordering), "-id")
-        if not roles_for_user(request.user).is_official:
+        if not roles_for_user(request.user).is_official or not may_list_returned(request.query_params):
             return queryset.order_by("-filed_at", "-id")
         return queryset.order_by(F("sent_back_at").desc(nulls_last=True), "-filed_at", "-id")
+
+
+def may_list_returned(params: QueryDict) -> bool:
+    """Whether the list ``params`` ask for can hold a returned case: not one of cases closed in a period, as only
+    closed cases have a closing moment and only opened ones are returned (constraints of the case table). That list
+    is simply newest first, so that the bound on filing its ``closed_before`` carries starts PostgreSQL's reading of
+    the filing times' index at its end; ordered returned first, it read the index of that order from the newest case
+    on."""
+    return not (params.get("closed_after") or params.get("closed_before"))
 
 
 def case_order(field: str) -> OrderBy:
@@ -206,6 +221,41 @@ def apart_by_leading_value(cases: QuerySet[Case], params: QueryDict) -> QuerySet
         if len(values) > 1:
             return Consecutive(*(cases.filter(**{name: value}).order_by(*rest) for value in values))
     return cases
+
+
+def read_as_it_lies(cases: QuerySet[Case], params: QueryDict, *, few: bool) -> QuerySet[Case] | Consecutive | Gathered:
+    """How a part of the list is read: the late cases ``Gathered`` (``lists_late_cases``), unless by a deadline, whose
+    indexes hold them together; a part of many cases in pieces (``apart_by_leading_value``); a person's few cases as
+    the database plans them."""
+    if lists_late_cases(params) and _leading_column(cases) not in DEADLINES:
+        return Gathered(cases)
+    return cases if few else apart_by_leading_value(cases, params)
+
+
+DEADLINES = frozenset({"response_due_at", "resolution_due_at"})
+# The levels of cases urged at least once.
+URGED = frozenset(str(level) for level in UrgingLevel.values if level > 0)
+
+
+def lists_late_cases(params: QueryDict) -> bool:
+    """Whether ``params`` narrow the list to late cases: overdue, or urged (the ladder climbs only for those). They
+    are few (at a million cases, 20,000 overdue and 14,000 urged) and the oldest open ones, far down any order but
+    their deadline's: read in the list's order, the district's twenty newest took 0.1 s, gathered 30 ms."""
+    asked = {name: _as_its_filter_reads(name, params) for name in ("overdue", "urging_level", "urging_level_min")}
+    return asked["overdue"] is True or bool(URGED & {asked["urging_level"], asked["urging_level_min"]})
+
+
+def _as_its_filter_reads(name: str, params: QueryDict):
+    """The value of ``name`` in ``params`` as the list's filter reads it (``1``, ``true`` and ``True`` alike)."""
+    return CaseFilter.base_filters[name].field.widget.value_from_datadict(params, {}, name)
+
+
+def _leading_column(cases: QuerySet[Case]) -> str | None:
+    """The column ``cases`` are ordered by first."""
+    leading = cases.query.order_by[0] if cases.query.order_by else None
+    if isinstance(leading, OrderBy) and isinstance(leading.expression, F):
+        return leading.expression.name  # type: ignore[attr-defined]  # an F's column; the stubs leave it out
+    return leading.removeprefix("-") if isinstance(leading, str) else None
 
 
 # What the ordering needs of a view, for running it outside one (the ledger).

@@ -303,6 +303,25 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 condition=~Q(state=CaseState.CLOSED) | (Q(closed_at__isnull=False) & ~Q(closure="")),
                 name="case_closed_has_closure",
             ),
+            # A closing moment only on a closed case (which has one, above): a list of the cases closed in a period
+            # holds no open one (``workflow.filters.may_list_returned``).
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(state=CaseState.CLOSED), name="case_closed_at_only_when_closed"
+            ),
+            # A case is resolved and closed after it is filed: a list of those closed before a moment reads only the
+            # cases filed before it (``workflow.filters.CaseFilter``).
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("filed_at")),
+                name="case_resolved_after_filing",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(closed_at__gte=F("filed_at")), name="case_closed_after_filing"
+            ),
+            # Only a case waiting for routing is a returned one: its list leads with it, and only there.
+            models.CheckConstraint(
+                condition=Q(sent_back_at__isnull=True) | Q(state=CaseState.OPENED),
+                name="case_sent_back_only_while_opened",
+            ),
             models.CheckConstraint(
                 condition=(Q(closure=Closure.DUPLICATE) & Q(merged_into__isnull=False))
                 | (~Q(closure=Closure.DUPLICATE) & Q(merged_into__isnull=True)),
@@ -505,6 +524,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         """The enterprise no longer needs help (撤回). Closed is final; a follow-up is a new case."""
         self.closure = Closure.WITHDRAWN
         self.closed_at = at
+        self.sent_back_at = None
         self.paused_until = None
 
     withdraw.alters_data = True
@@ -523,6 +543,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.closure = Closure.DUPLICATE
         self.merged_into = into
         self.closed_at = at
+        self.sent_back_at = None
 
     merge.alters_data = True
 
