@@ -246,7 +246,7 @@ def lists_late_cases(params: QueryDict) -> bool:
 
 
 def _as_its_filter_reads(name: str, params: QueryDict):
-    """The value of ``name`` in ``params`` as the list's filter reads it (``1``, ``true`` and ``True`` alike)."""
+    """The value of ``name`` in ``params`` as the list's filter reads it (``true`` and ``True`` alike)."""
     return CaseFilter.base_filters[name].field.widget.value_from_datadict(params, {}, name)
 
 
