@@ -2,8 +2,8 @@
 resolution never before filing, and a returned case's moment only while it waits for routing. A case withdrawn or
 merged while returned kept that moment and led every official's list, closed, until now.
 
-With them, a list of closed cases leaves out the returned-first order, and a list of those closed before a moment
-reads only the cases filed before it (``workflow.filters``).
+With them, a list of the cases closed in a period leaves out the returned-first order and reads only the cases filed
+before the period's end (``workflow.filters``).
 """
 
 from django.db import migrations, models
