@@ -150,13 +150,12 @@ class Gathered:
 
 
 def _unindexed(term: str | Combinable) -> OrderBy:
-    """An ordering term (a name, "-name", an expression or its ``OrderBy``) by the same values, written as no index
-    holds them."""
+    """An ordering term (a column's name, ``-name``, or its ``OrderBy``) by the same values, written as no index holds
+    them."""
     if isinstance(term, str):
-        name = term.removeprefix("-")
-        return OrderBy(Coalesce(F(name), F(name)), descending=term.startswith("-"))
+        term = F(term.removeprefix("-")).desc() if term.startswith("-") else F(term).asc()
     if not isinstance(term, OrderBy):
-        return OrderBy(Coalesce(term, term))
+        raise TypeError(f"{term!r}: a gathered part is ordered by columns' names or their OrderBy")
     column = term.expression
     return OrderBy(
         Coalesce(column, column), descending=term.descending, nulls_first=term.nulls_first, nulls_last=term.nulls_last

@@ -202,12 +202,10 @@ def apart_by_leading_value(cases: QuerySet[Case], params: QueryDict) -> QuerySet
     """
     if any(params.get(name) for name in CaseFilter.base_filters if name not in BROAD_FILTERS):
         return cases
-    leading, *rest = cases.query.order_by
-    if not (isinstance(leading, OrderBy) and isinstance(leading.expression, F)):
+    leading = _leading_column(cases)
+    if leading is None or leading[0] not in CASE_ORDERING_FIELDS:
         return cases
-    name = leading.expression.name  # type: ignore[attr-defined]  # an F's column; the stubs leave it out
-    if name not in CASE_ORDERING_FIELDS:
-        return cases
+    (name, descending), rest = leading, cases.query.order_by[1:]
     field = Case._meta.get_field(name)
     if field.null:
         return Consecutive(
@@ -217,19 +215,23 @@ def apart_by_leading_value(cases: QuerySet[Case], params: QueryDict) -> QuerySet
         # Only the states asked for: a piece of another would find none, after reading the whole table for them.
         # In the order the database sorts them: lower-case ASCII codes sort alike in every collation.
         asked = set(params.getlist("state")) or {value for value, _label in field.choices}
-        values = sorted(asked, reverse=leading.descending)
+        values = sorted(asked, reverse=descending)
         if len(values) > 1:
             return Consecutive(*(cases.filter(**{name: value}).order_by(*rest) for value in values))
     return cases
 
 
-def read_as_it_lies(cases: QuerySet[Case], params: QueryDict, *, few: bool) -> QuerySet[Case] | Consecutive | Gathered:
-    """How a part of the list is read: the late cases ``Gathered`` (``lists_late_cases``), unless by a deadline, whose
-    indexes hold them together; a part of many cases in pieces (``apart_by_leading_value``); a person's few cases as
-    the database plans them."""
-    if lists_late_cases(params) and _leading_column(cases) not in DEADLINES:
-        return Gathered(cases)
-    return cases if few else apart_by_leading_value(cases, params)
+def read_as_they_lie(
+    parts: list[tuple[QuerySet[Case], bool]], params: QueryDict
+) -> list[QuerySet[Case] | Consecutive | Gathered]:
+    """How each part of the list (with whether it holds only a person's few cases) is read: the late cases
+    ``Gathered`` (``lists_late_cases``), unless by a deadline, whose indexes hold them together; a part of many cases
+    in pieces (``apart_by_leading_value``); a person's few cases as the database plans them. The parts are ordered
+    alike, so the choice is made once."""
+    leading = _leading_column(parts[0][0])
+    if lists_late_cases(params) and (leading is None or leading[0] not in DEADLINES):
+        return [Gathered(part) for part, _few in parts]
+    return [part if few else apart_by_leading_value(part, params) for part, few in parts]
 
 
 DEADLINES = frozenset({"response_due_at", "resolution_due_at"})
@@ -250,12 +252,13 @@ def _as_its_filter_reads(name: str, params: QueryDict):
     return CaseFilter.base_filters[name].field.widget.value_from_datadict(params, {}, name)
 
 
-def _leading_column(cases: QuerySet[Case]) -> str | None:
-    """The column ``cases`` are ordered by first."""
+def _leading_column(cases: QuerySet[Case]) -> tuple[str, bool] | None:
+    """The column ``cases`` are ordered by first and whether descending, when the order leads with a column's
+    ``OrderBy``, as ``case_order`` writes every ordering field (a default's ``"-filed_at"`` is not one)."""
     leading = cases.query.order_by[0] if cases.query.order_by else None
     if isinstance(leading, OrderBy) and isinstance(leading.expression, F):
-        return leading.expression.name  # type: ignore[attr-defined]  # an F's column; the stubs leave it out
-    return leading.removeprefix("-") if isinstance(leading, str) else None
+        return leading.expression.name, leading.descending  # type: ignore[attr-defined]  # an F's column; the stubs leave it out
+    return None
 
 
 # What the ordering needs of a view, for running it outside one (the ledger).

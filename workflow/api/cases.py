@@ -35,7 +35,7 @@ from core.parsers import JSONParser
 from core.statements import prepared
 
 from .. import services
-from ..filters import CASE_ORDERING_FIELDS, CaseFilter, ReturnedFirstOrdering, read_as_it_lies
+from ..filters import CASE_ORDERING_FIELDS, CaseFilter, ReturnedFirstOrdering, read_as_they_lie
 from ..selectors import extensions_visible_to
 from .inputs import (
     AssignInput,
@@ -161,15 +161,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def list(self, request, *args, **kwargs):
         """A search reads the gate whole (its trigram index has no order to keep); any other list reads what the
         user sees in its disjoint parts, each filtered and ordered alike, merged a page at a time and counted by
-        the page's own query, each read as its rows lie (``read_as_it_lies``)."""
+        the page's own query, each read as its rows lie (``read_as_they_lie``)."""
         if request.query_params.get("search", "").strip():
             return super().list(request, *args, **kwargs)
         parts = [(self.filter_queryset(part), few) for part, few in self.list_parts()]
         total = total_of(*(part for part, _few in parts))
         counted = [(part.annotate(total=total), few) for part, few in parts]
         ordering = parts[0][0].query.order_by
-        pieces = [read_as_it_lies(part, request.query_params, few=few) for part, few in counted]
-        rows = OrderedUnion(pieces, ordering)
+        rows = OrderedUnion(read_as_they_lie(counted, request.query_params), ordering)
         # One's own assignments are read alike whoever asks (the index of their assignee), so the statement is
         # planned once per connection; a list of many parts is planned for its values each time.
         with prepared() if self.lists_own_assignments() else nullcontext():

@@ -529,7 +529,7 @@ def test_it_pages_the_list_in_any_order_as_the_whole_list_ordered(district, boar
 
 @pytest.mark.parametrize("name", ["dora", "hank", "carol"])
 def test_it_pages_the_late_cases_in_any_order_as_the_whole_list_ordered(district, board, name):
-    """Late cases (overdue, urged) are gathered for a page (``read_as_it_lies``), except by a deadline: for the
+    """Late cases (overdue, urged) are gathered for a page (``read_as_they_lie``), except by a deadline: for the
     district, across a unit head's parts and for a cadre, pages of three in every order both ways and the default
     show what the whole list sorted shows there, each counting them all."""
     now = timezone.now()
@@ -551,7 +551,7 @@ def test_it_pages_the_late_cases_in_any_order_as_the_whole_list_ordered(district
     for (narrowing, condition), (ordering, order) in itertools.product(narrowings, orderings):
         cases = cases_visible_to(user).filter(condition)
         expected = list(cases.order_by(*order, "-id").values_list("number", flat=True))
-        pages = [client.get(CASES, {"page_size": 3, "page": page, "ordering": ordering, **narrowing}) for page in (1,)]
+        pages = [client.get(CASES, {"page_size": 3, "ordering": ordering, **narrowing})]
         while pages[-1].status_code == 200 and pages[-1].json()["next"]:
             pages.append(client.get(CASES, {"page_size": 3, "page": len(pages) + 1, "ordering": ordering, **narrowing}))
         shown = [number for page in pages for number in numbers(page)]
