@@ -41,12 +41,18 @@ def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     """Enterprise users: their enterprise's cases. Cadres: assigned and served. Unit heads: their
     units' subtree. Dispatchers: all. Supervisors and leaders: their jurisdiction."""
     roles = roles_for_user(user)
-    # What every list shows; one case's page adds the rest (``case_for_user``). A join a list never reads
-    # costs the planner and the executor on every page of a million-case table.
-    cases = Case.objects.select_related(*CASE_LIST_RELATED)
     if roles.user_id is None:
-        return cases.none()
-    visible = visible_cases_q(roles)
+        return cases_under(None).none()
+    return cases_under(visible_cases_q(roles))
+
+
+def cases_under(visible: Q | None) -> QuerySet[Case]:
+    """The cases ``visible`` lets through (the condition ``visible_cases_q`` gives someone; None for all), joined as
+    every list shows them.
+
+    One case's page adds the rest (``case_for_user``). A join a list never reads costs the planner and the
+    executor on every page of a million-case table."""
+    cases = Case.objects.select_related(*CASE_LIST_RELATED)
     return cases if visible is None else cases.filter(visible)
 
 

@@ -3,6 +3,7 @@ by the page's own query), and the rows before a page (a page past the first is r
 
 import itertools
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -230,6 +231,29 @@ class OrderedUnion:
 
     def count(self) -> int:
         return sum(piece.count() for part in self.parts for piece in self._pieces(part, None))
+
+
+class FirstPageApart:
+    """A list whose first page ``first_page(size)`` reads by a statement of its own (compiled once,
+    ``core.statements.CompiledOnce``), unless it answers None; any other slice, and the count, come from the
+    queryset ``rows()`` builds, built only then. For a paginator, as a queryset."""
+
+    ordered = True
+
+    def __init__(self, first_page: Callable[[int], list[Any] | None], rows: Callable[[], QuerySet]) -> None:
+        self.first_page, self.build = first_page, rows
+
+    @cached_property
+    def rows(self) -> QuerySet:
+        return self.build()
+
+    def __getitem__(self, key: slice) -> list[Any]:
+        if not key.start and key.stop is not None and (page := self.first_page(key.stop)) is not None:
+            return page
+        return rows_between(self.rows, key.start or 0, key.stop)
+
+    def count(self) -> int:
+        return self.rows.count()
 
 
 class TotalInPagePaginator(KeysFirstPaginator):

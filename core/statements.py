@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Expression, Field, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.utils import create_namedtuple_class
 
 
 class CompiledOnce:
@@ -49,6 +50,15 @@ class CompiledOnce:
         _sql, _params, compiler = self.compiled
         converters = compiler.get_converters([column for column, _sql, _alias in compiler.select[: compiler.col_count]])
         return list(compiler.apply_converters(self.rows(**values), converters))
+
+    def named(self, **values: Any) -> list[tuple]:
+        """``values``, each row a named tuple as ``values_list(..., named=True)`` gives it: for a statement built
+        by such a queryset."""
+        query = self.compiled[2].query
+        # The compiler's order of the columns: the values' own, else Django's older one.
+        names = query.selected or [*query.extra_select, *query.values_select, *query.annotation_select]
+        row = create_namedtuple_class(*names)
+        return [row(*columns) for columns in self.values(**values)]
 
 
 def _as_parameter(value: Any) -> Any:

@@ -46,6 +46,27 @@ def test_its_values_are_the_querysets_own_on_every_database(district):
     assert statement.values(user_id=0) == []
 
 
+def test_its_named_rows_are_the_querysets_own_each_column_under_its_name(district):
+    """An annotation named between two columns: each row carries every name at its place, as ``values_list(...,
+    named=True)`` gives it."""
+
+    def units(parent_id: int):
+        return (
+            Unit.objects.filter(parent_id=parent_id)
+            .annotate(children_count=Count("children"))
+            .order_by("pk")
+            .values_list("name", "children_count", "pk", named=True)
+        )
+
+    statement = CompiledOnce(units, parent_id=-1)
+    parent = Unit.objects.filter(children__isnull=False).values_list("pk", flat=True).first()
+
+    rows = statement.named(parent_id=parent)
+
+    assert rows
+    assert [row._asdict() for row in rows] == [row._asdict() for row in units(parent)]
+
+
 def test_it_runs_inside_the_statement_it_is_wrapped_in(district):
     busiest = Unit.objects.annotate(size=Count("children")).order_by("-size").first()
     count = CompiledOnce(children_of, wrap="SELECT COUNT(*) FROM ({}) listed", parent_id=-1)

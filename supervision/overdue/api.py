@@ -4,6 +4,7 @@ Views parse the query, call the selectors and the export and render; the cases c
 through ``cases_visible_to``, so a supervisor sees only their jurisdiction.
 """
 
+from functools import cached_property
 from tempfile import TemporaryFile
 from typing import Any
 
@@ -20,7 +21,7 @@ from rest_framework.response import Response
 from cases.models import Case, UrgingLevel
 from core.api import IdField, Pagination, signed_in_user
 from core.errors import InvalidInput, NotPermitted
-from core.pagination import TotalInPagePaginator
+from core.pagination import FirstPageApart, TotalInPagePaginator
 from core.people import person_name
 from enterprises.api import PersonSerializer
 from workflow.api import NamedSerializer
@@ -32,7 +33,7 @@ from workflow.workdays import SHANGHAI
 from ..exports import XLSX, in_language
 from .exports import EXPORT_MAX_ROWS, write_overdue_workbook
 from .permissions import may_review_overdue
-from .selectors import last_event_of, overdue_cases
+from .selectors import last_event_of, overdue_cases, overdue_first_page
 
 EXPORT_FILENAME = ("逾期清单", "overdue")
 
@@ -194,17 +195,35 @@ class OverdueViewSet(viewsets.GenericViewSet):
     def get_queryset(self, *, counted: bool = False):
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
+        return overdue_cases(
+            signed_in_user(self.request), now=self.now, calendar=self.calendar, counted=counted, **self.filters
+        )
+
+    @cached_property
+    def filters(self) -> dict:
+        """The query's filters, checked: a wrong one is refused before anything is read."""
         query = OverdueQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
+        return dict(query.validated_data)
+
+    def first_page(self, size: int) -> list | None:
+        """The first page read by a statement compiled once, for someone who sees every case (else None)."""
         user = signed_in_user(self.request)
-        return overdue_cases(user, now=self.now, calendar=self.calendar, counted=counted, **query.validated_data)
+        return overdue_first_page(
+            user, now=self.now, calendar=self.calendar, size=size, columns=OVERDUE_LIST_COLUMNS, **self.filters
+        )
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(), "calendar": self.calendar, "now": self.now}
 
     @extend_schema(summary="Overdue cases of my jurisdiction", parameters=[OverdueQuery])
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset(counted=True).values_list(*OVERDUE_LIST_COLUMNS, named=True))
+        self.filters  # noqa: B018  # checked before any row is read
+        rows = FirstPageApart(
+            self.first_page,
+            lambda: self.get_queryset(counted=True).values_list(*OVERDUE_LIST_COLUMNS, named=True),
+        )
+        page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # sliced and counted, as a queryset
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(

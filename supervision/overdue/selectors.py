@@ -11,20 +11,22 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
-from typing import TYPE_CHECKING, TypedDict
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib.auth.models import User
 from django.db.models import Case as Conditional
-from django.db.models import Count, F, IntegerField, JSONField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Count, F, IntegerField, JSONField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from cases.models import Case, CaseEvent, CaseState, EventAction, holder_due, holder_overdue_q
-from cases.selectors import cases_visible_to
+from cases.selectors import cases_under, cases_visible_to, visible_cases_q
 from core.pagination import with_total
 from core.people import person_name
+from core.statements import CompiledOnce
+from enterprises.access import roles_for_user
 from workflow.deadlines import overdue_cutoff
 from workflow.models import ClockKind, DeadlineCycle
 from workflow.selectors import clock_missed_q
@@ -39,18 +41,33 @@ def overdue_filtered(
     *,
     now: datetime,
     calendar: WorkCalendar,
+    min_workdays: int | None = None,
+    **filters: int | None,
+) -> QuerySet[Case]:
+    """Overdue cases the user may see under the filters, bare: for counting as well as for listing.
+
+    ``filters`` are ``unit``, ``assignee``, ``category``, ``enterprise``, ``urging_level`` and ``urging_level_min``
+    (``overdue_among``'s); ``min_workdays`` asks for cases at least that many working days late."""
+    late_before = overdue_cutoff(calendar, now, min_workdays) if min_workdays else None
+    return overdue_among(cases_visible_to(user), now=now, late_before=late_before, **filters)
+
+
+def overdue_among(
+    cases: QuerySet[Case],
+    *,
+    now: datetime,
+    late_before: datetime | None = None,
     unit: int | None = None,
     assignee: int | None = None,
     category: int | None = None,
     enterprise: int | None = None,
-    min_workdays: int | None = None,
     urging_level: int | None = None,
     urging_level_min: int | None = None,
 ) -> QuerySet[Case]:
-    """Overdue cases the user may see under the filters, bare: for counting as well as for listing."""
-    cases = cases_visible_to(user).filter(holder_overdue_q(now))
-    if min_workdays:
-        cases = cases.filter(holder_overdue_q(overdue_cutoff(calendar, now, min_workdays)))
+    """Those of ``cases`` overdue at ``now`` under the filters (``late_before``: overdue since before it)."""
+    cases = cases.filter(holder_overdue_q(now))
+    if late_before is not None:
+        cases = cases.filter(holder_overdue_q(late_before))
     filters = {
         "responsible_unit_id": unit,
         "assignee_id": assignee,
@@ -197,7 +214,11 @@ def overdue_cases(
     page's own query (a subquery that depends on no row): a page and its
     paginator's count in one round trip rather than two.
     """
-    cases = overdue_filtered(user, now=now, calendar=calendar, **filters)
+    return overdue_rows(overdue_filtered(user, now=now, calendar=calendar, **filters), now=now, counted=counted)
+
+
+def overdue_rows(cases: QuerySet[Case], *, now: datetime, counted: bool) -> QuerySet[Case]:
+    """``cases`` (overdue at ``now``) as ``overdue_cases`` lists them."""
     # A clock that is running past its due time counts before the sweep marks it breached.
     breaches = (
         DeadlineCycle.objects.filter(case=OuterRef("pk"))
@@ -222,6 +243,62 @@ def overdue_cases(
     if not counted:
         return rows
     return with_total(rows, matches=cases)
+
+
+# Stand-ins for the values of a compiled first page (``overdue_first_page``): moments and numbers no parameter of
+# the statement equals (its constants are states, clock kinds and a 0), each within its column's range (Django
+# writes a comparison with a number out of range as always false, or true, without the parameter).
+NOW_STAND_IN = datetime(1900, 1, 1, microsecond=1, tzinfo=UTC)
+LATE_BEFORE_STAND_IN = datetime(1900, 1, 1, microsecond=2, tzinfo=UTC)
+FILTER_STAND_INS = {
+    "unit": 2_147_480_001,
+    "assignee": 2_147_480_002,
+    "category": 2_147_480_003,
+    "enterprise": 2_147_480_004,
+    "urging_level": 32_001,
+    "urging_level_min": 32_002,
+}
+
+
+def overdue_first_page(
+    user: User, *, now: datetime, calendar: WorkCalendar, size: int, columns: tuple[str, ...], **filters: int | None
+) -> list[tuple] | None:
+    """The first ``size`` rows of ``overdue_cases(counted=True)`` as named tuples of ``columns`` (None for someone
+    signed out, whose list is read as any other).
+
+    The statement is compiled once per shape (the viewer's gate, which filters are given, the columns, the size),
+    with stand-ins for the moments and the filters' values: building and compiling it took 2.5 and 2.4 ms of a
+    district supervisor's 14 ms request at a million cases, each time for the same SQL. The gate's condition is
+    part of the key, values and all (``visible_cases_q``), so a statement is only ever run for viewers who see
+    exactly the cases it was compiled for.
+    """
+    roles = roles_for_user(user)
+    if roles.user_id is None:
+        return None
+    given = tuple(sorted(name for name, value in filters.items() if value is not None))
+    statement = _compiled_first_page(visible_cases_q(roles), given, columns, size)
+    min_workdays = filters.pop("min_workdays", None)
+    values: dict[str, int | datetime] = {name: value for name, value in filters.items() if value is not None}
+    if min_workdays is not None:
+        values["late_before"] = overdue_cutoff(calendar, now, min_workdays)
+    return statement.named(now=now, **values)
+
+
+@lru_cache(maxsize=256)
+def _compiled_first_page(
+    visible: Q | None, given: tuple[str, ...], columns: tuple[str, ...], size: int
+) -> CompiledOnce:
+    """The first page's statement for one shape; the filters in ``given`` (min_workdays as ``late_before``) stand
+    in by their own stand-ins."""
+
+    def build(*, now: datetime, late_before: datetime | None = None, **filters: int) -> QuerySet:
+        cases = overdue_among(cases_under(visible), now=now, late_before=late_before, **filters)
+        return overdue_rows(cases, now=now, counted=True).values_list(*columns, named=True)[:size]
+
+    stand_ins: dict[str, Any] = {name: FILTER_STAND_INS[name] for name in given if name != "min_workdays"}
+    if "min_workdays" in given:
+        stand_ins["late_before"] = LATE_BEFORE_STAND_IN
+    return CompiledOnce(build, now=NOW_STAND_IN, **stand_ins)
 
 
 def overdue_summary(cases: QuerySet[Case]) -> dict:

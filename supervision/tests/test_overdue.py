@@ -13,6 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from cases.models import Case
+from supervision.overdue import api as overdue_api
 from supervision.overdue.selectors import overdue_cases
 from workflow import services
 from workflow.selectors import work_calendar
@@ -338,6 +339,61 @@ def test_it_lists_5_and_30_overdue_cases_in_the_same_number_of_queries(district)
     assert (len(few_body["results"]), len(many_body["results"])) == (5, 30)
     assert few == OVERDUE_QUERIES, few_sql
     assert many == OVERDUE_QUERIES, many_sql
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"page_size": 2},
+        {"unit": "industry", "min_workdays": 2},
+        {"assignee": "carol", "category": "infrastructure"},
+        {"enterprise": "yixin", "urging_level": 0},
+        {"urging_level_min": 1},
+        {"min_workdays": 3, "page_size": 1},
+    ],
+)
+def test_its_first_page_read_by_a_statement_compiled_once_is_the_page_built_each_time(
+    district, review, params, monkeypatch
+):
+    """Every viewer at two moments (stand-ins of the compiled statement; by the later one, a Thursday, the fresh
+    case is overdue too and every other later) against the same list built by the ORM for the request."""
+    query = {name: getattr(district, value).pk if isinstance(value, str) else value for name, value in params.items()}
+    services.case_urge(
+        case=Case.objects.get(number=review["road"]),
+        acting_user=district.sam,
+        level=1,
+        note="请尽快办理",
+        answer_due_at=local(20, 17, 30),
+    )
+    viewers = [district.sam, district.otto, district.leo, district.dora]
+    moments = [NOW, local(26, 11)]
+
+    def answers() -> list[dict]:
+        bodies = []
+        for moment in moments:
+            with time_machine.travel(moment, tick=False):
+                for viewer in viewers:
+                    response = get(district, viewer, **query)
+                    assert response.status_code == 200, response.json()
+                    bodies.append(response.json())
+        return bodies
+
+    compiled = answers()
+    monkeypatch.setattr(overdue_api, "overdue_first_page", lambda *args, **kwargs: None)
+    built = answers()
+
+    assert compiled == built
+    assert any(body["results"] for body in compiled)
+
+
+def test_a_statement_kept_for_one_viewer_shows_another_only_their_own_cases(district, review):
+    """The compiled first page is kept per gate: the same request of a supervisor of another district, after
+    sam's, lists none of sam's cases."""
+    assert get(district, district.sam).json()["count"] == 4
+    other = get(district, district.otto).json()
+    assert (other["count"], other["results"]) == (0, [])
+    assert get(district, district.sam).json()["count"] == 4
 
 
 def workbook_rows(response) -> list[tuple]:
