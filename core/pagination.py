@@ -16,7 +16,7 @@ from django.db.models.lookups import IsNull
 FIRST_PAGE = (None, "", "1", 1)
 
 
-def rows_between(rows: QuerySet | Sequence[Any], bottom: int, top: int) -> list[Any]:
+def rows_between(rows: "QuerySet | Sequence[Any] | OrderedUnion", bottom: int, top: int) -> list[Any]:
     """``rows[bottom:top]``; of a queryset past its first rows, keys first: the ids of the slice are picked by the
     list's order and condition alone, then only its rows are read whole.
 
@@ -187,16 +187,22 @@ class OrderedUnion:
         self.ordering = list(ordering)
 
     def __getitem__(self, key: slice) -> list[Any]:
-        if len(self.parts) == 1 and isinstance(self.parts[0], QuerySet):
-            return rows_between(self._ordered(self.parts[0]), key.start or 0, key.stop)
         if not key.start:
-            return list(self._merged(self.parts, key.stop)[key])
+            return list(self.first(key.stop))
+        if len(self.parts) == 1 and isinstance(self.parts[0], QuerySet):
+            return rows_between(self._ordered(self.parts[0]), key.start, key.stop)
         # The page's ids in a query of their own: as a subquery of each part, the database would merge the parts
         # once a part.
         columns = ["pk", *self._columns()]
         keys = self._merged(self._each(lambda part: part.values(*columns)), key.stop)[key]
         page = [row["pk"] for row in keys]
         return list(self._merged(self._each(lambda part: part.filter(pk__in=page)), None))
+
+    def first(self, stop: int | None) -> QuerySet:
+        """The query of the list's first ``stop`` rows (all of them for None)."""
+        if len(self.parts) == 1 and isinstance(self.parts[0], QuerySet):
+            return self._ordered(self.parts[0])[:stop]
+        return self._merged(self.parts, stop)[:stop]
 
     def _each(self, change: Callable[[QuerySet], QuerySet]) -> list[QuerySet | Consecutive | Gathered]:
         return [change(part) if isinstance(part, QuerySet) else part.each(change) for part in self.parts]
@@ -240,11 +246,13 @@ class FirstPageApart:
 
     ordered = True
 
-    def __init__(self, first_page: Callable[[int], list[Any] | None], rows: Callable[[], QuerySet]) -> None:
+    def __init__(
+        self, first_page: Callable[[int], list[Any] | None], rows: Callable[[], "QuerySet | OrderedUnion"]
+    ) -> None:
         self.first_page, self.build = first_page, rows
 
     @cached_property
-    def rows(self) -> QuerySet:
+    def rows(self) -> "QuerySet | OrderedUnion":
         return self.build()
 
     def __getitem__(self, key: slice) -> list[Any]:

@@ -9,9 +9,10 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, cast
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Expression, Field, QuerySet
+from django.db.models import Expression, Field, Model, QuerySet
+from django.db.models.query import ModelIterable
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.utils import create_namedtuple_class
 
@@ -59,6 +60,33 @@ class CompiledOnce:
         names = query.selected or [*query.extra_select, *query.values_select, *query.annotation_select]
         row = create_namedtuple_class(*names)
         return [row(*columns) for columns in self.values(**values)]
+
+    def instances(self, **values: Any) -> list[Model]:
+        """The rows as models, each with its related rows and annotations, by Django's own reading of a queryset:
+        for a statement built by a queryset of models."""
+        _sql, _params, compiler = self.compiled
+        return list(ModelIterable(_ReadAlready(compiler, self.rows(**values))))  # type: ignore[arg-type]  # read as a queryset
+
+
+class _ReadAlready:
+    """What ``ModelIterable`` reads of a queryset and of its compiler, for rows read already: it builds the models
+    from them as from its own query's."""
+
+    _known_related_objects: dict = {}
+
+    def __init__(self, compiler: SQLCompiler, rows: list[tuple]) -> None:
+        self.compiler, self.read = compiler, rows
+        self.db = compiler.using or DEFAULT_DB_ALIAS
+        self.query = self
+
+    def get_compiler(self, using: str | None = None) -> "_ReadAlready":
+        return self
+
+    def execute_sql(self, *args: Any, **kwargs: Any) -> list[list[tuple]]:
+        return [self.read]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.compiler, name)
 
 
 def _as_parameter(value: Any) -> Any:

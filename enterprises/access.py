@@ -252,6 +252,15 @@ def _relations_query(user_id: int) -> QuerySet:
 _RELATIONS = CompiledOnce(_relations_query, user_id=-1)
 
 
+def stand_in_official(user_id: int) -> User:
+    """Someone not in the database, with ``user_id``: an official who serves nothing and heads nothing. What a
+    statement compiled once for every official is built for (``core.statements.CompiledOnce``), ``user_id`` a
+    stand-in for the person who asks."""
+    user = User(pk=user_id)
+    setattr(user, CACHE_ATTRIBUTE, UserRoles(user_id=user_id, roles=frozenset({Role.CADRE})))
+    return user
+
+
 def forget_roles(user: User | AnonymousUser) -> None:
     """Drop the cached roles, e.g. after a membership of this user object changed."""
     if hasattr(user, CACHE_ATTRIBUTE):

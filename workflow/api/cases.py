@@ -4,20 +4,24 @@ Views parse, call a service or selector, and render. Every case reached here
 comes through ``cases_visible_to``; whatever the user may not see is a 404.
 """
 
+import builtins
 from contextlib import nullcontext
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import cast
+from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases.models import Case
+from cases.models import Case, CaseState
 from cases.selectors import (
     attachments_for_user,
     case_for_user,
@@ -30,9 +34,10 @@ from cases.selectors import (
 from core.api import Pagination
 from core.errors import Conflict, InvalidInput, NotFound
 from core.filters import DjangoFilterBackend
-from core.pagination import OrderedUnion, ShortListPaginator, TotalInPagePaginator, total_of
+from core.pagination import FirstPageApart, OrderedUnion, ShortListPaginator, TotalInPagePaginator, total_of
 from core.parsers import JSONParser
-from core.statements import prepared
+from core.statements import CompiledOnce, prepared
+from enterprises.access import roles_for_user, stand_in_official
 
 from .. import services
 from ..filters import CASE_ORDERING_FIELDS, CaseFilter, ReturnedFirstOrdering, read_as_they_lie
@@ -124,6 +129,30 @@ class CaseListPagination(Pagination):
         return paginated
 
 
+# What an official's queue asks of their own assignments (``CaseViewSet.first_page``).
+QUEUE_PARAMS = frozenset({"assignee", "state", "ordering", "page", "page_size"})
+# Who stands in for the person in the queue's compiled statements: an id no one has and no other parameter equals.
+STAND_IN_USER_ID = 2_147_480_000
+
+
+@lru_cache(maxsize=64)
+def _own_first_page(states: tuple[str, ...], ordering: str | None, size: int) -> CompiledOnce:
+    """The statement of an official's own assignments' first ``size`` rows in ``states`` and ``ordering``, as the
+    case list builds it for a stand-in official."""
+
+    def build(*, user_id: int) -> QuerySet[Case]:
+        asked = [*(("state", state) for state in states), ("assignee", str(user_id))]
+        if ordering is not None:
+            asked.append(("ordering", ordering))
+        request = HttpRequest()
+        request.method, request.GET = "GET", QueryDict(urlencode(asked))
+        view = CaseViewSet(request=Request(request), action="list", args=(), kwargs={}, format_kwarg=None)
+        view.request.user = stand_in_official(user_id)
+        return view.listed().first(size)
+
+    return CompiledOnce(build, user_id=STAND_IN_USER_ID)
+
+
 @extend_schema_view(
     list=extend_schema(summary="Cases the user may see", description="Filters, ordering and pagination."),
     retrieve=extend_schema(summary="One case with its comments, attachments and timeline"),
@@ -161,19 +190,43 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def list(self, request, *args, **kwargs):
         """A search reads the gate whole (its trigram index has no order to keep); any other list reads what the
         user sees in its disjoint parts, each filtered and ordered alike, merged a page at a time and counted by
-        the page's own query, each read as its rows lie (``read_as_they_lie``)."""
+        the page's own query, each read as its rows lie (``read_as_they_lie``). One's own assignments' first page
+        is read by a statement compiled once (``first_page``)."""
         if request.query_params.get("search", "").strip():
             return super().list(request, *args, **kwargs)
+        own = self.lists_own_assignments()
+        rows = FirstPageApart(self.first_page, self.listed) if own else self.listed()
+        # One's own assignments are read alike whoever asks (the index of their assignee), so the statement is
+        # planned once per connection; a list of many parts is planned for its values each time.
+        with prepared() if own else nullcontext():
+            page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # sliced and counted, as a paginator reads a queryset
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def listed(self) -> OrderedUnion:
+        """The list's rows, each carrying the total, as ``list`` reads them."""
         parts = [(self.filter_queryset(part), few) for part, few in self.list_parts()]
         total = total_of(*(part for part, _few in parts))
         counted = [(part.annotate(total=total), few) for part, few in parts]
         ordering = parts[0][0].query.order_by
-        rows = OrderedUnion(read_as_they_lie(counted, request.query_params), ordering)
-        # One's own assignments are read alike whoever asks (the index of their assignee), so the statement is
-        # planned once per connection; a list of many parts is planned for its values each time.
-        with prepared() if self.lists_own_assignments() else nullcontext():
-            page = self.paginate_queryset(rows)  # type: ignore[arg-type]  # sliced and counted, as a paginator reads a queryset
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return OrderedUnion(read_as_they_lie(counted, self.request.query_params), ordering)
+
+    def first_page(self, size: int) -> builtins.list[Case] | None:  # "list" alone is the action above, in here
+        """The first page of one's own assignments (an official's queue), read by a statement compiled once per
+        shape for every official, the person a stand-in; None for a list of another shape, read as built.
+
+        Building and compiling the statement took a third of a cadre's queue request at a million cases, each time
+        for the same SQL but the person's id. Only states and an order are asked of it (none depends on the
+        moment or on more of the person than that they are an official, which the list's parts and filters read);
+        anything else, or a value they would refuse, is read as built."""
+        params = self.request.query_params
+        states = tuple(params.getlist("state"))
+        ordering = params.get("ordering")
+        shaped = set(params) <= QUEUE_PARAMS and set(states) <= set(CaseState.values)
+        if not shaped or not roles_for_user(self.request.user).is_official:
+            return None
+        if ordering is not None and ordering.removeprefix("-") not in CASE_ORDERING_FIELDS:
+            return None
+        return cast(list[Case], _own_first_page(states, ordering, size).instances(user_id=self.request.user.pk))
 
     def get_serializer_class(self):
         return CaseListSerializer if self.action == "list" else CaseDetailSerializer

@@ -26,7 +26,7 @@ from enterprises.models import Enterprise, EnterpriseContact
 from enterprises.services import service_assignment_change
 from web.tests.helpers import bulk_assigned_cases
 from workflow import services
-from workflow.api.cases import LimitedCountPaginator
+from workflow.api.cases import CaseViewSet, LimitedCountPaginator
 from workflow.filters import CASE_ORDERING_FIELDS, case_list_filtered, case_order, number_contains_q
 
 CASES = "/api/v1/cases/"
@@ -727,6 +727,39 @@ def test_it_serves_a_cadres_own_queue_from_their_assignments_in_as_few_queries(d
     assert count == LIST_QUERIES, sql
     others = measure(carol, CASES, {**params, "assignee": district.dave.pk})[1]
     assert {row["assignee"]["username"] for row in others["results"]} <= {"dave"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"state": ["assigned", "resolved"], "ordering": "resolution_due_at", "page_size": 2},
+        {"state": ["resolved", "assigned"], "ordering": "-resolution_due_at"},
+        {"state": "closed"},
+        *({"ordering": f"{way}{field}", "page_size": 3} for field in CASE_ORDERING_FIELDS for way in ("", "-")),
+        {"ordering": "title"},
+        {"state": "assigned", "page_size": 1, "page": 2},
+    ],
+)
+def test_a_queue_read_by_a_statement_compiled_once_is_the_queue_built_each_time(district, filers, params, monkeypatch):
+    """One's own assignments' first page, read by a statement compiled once for every official (the person a
+    stand-in), against the same page built by the list for the request: for cadres, a unit head and a supervisor
+    in turn (so a statement compiled for one is run for the next), and someone filing problems, who has none."""
+    cases_in_every_state(district, filers)
+    people = [district.carol, district.dave, district.hank, district.sam, district.carol, district.alice]
+
+    def pages() -> list[tuple[int, dict]]:
+        answers = [token_client(person).get(CASES, {**params, "assignee": person.pk}) for person in people]
+        return [(answer.status_code, answer.json()) for answer in answers]
+
+    compiled = pages()
+    monkeypatch.setattr(CaseViewSet, "first_page", lambda view, size: None)
+    built = pages()
+
+    assert compiled == built
+    listed = [row for status, page in compiled if status == 200 for row in page["results"]]
+    assert listed
+    assert {row["assignee"]["username"] for row in listed} <= {"carol", "dave"}
 
 
 def prepared_case_statements() -> dict[str, int]:
