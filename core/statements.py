@@ -5,7 +5,7 @@ plans once per connection, and a cursor binding a batch's arrays on the server."
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, cast
 
@@ -15,6 +15,12 @@ from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.query import ModelIterable
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.utils import create_namedtuple_class
+
+# Stand-ins no value of a statement equals: an id no row has, within an integer column's range (Django writes a
+# comparison with a number out of its column's range as always false, or true, without the parameter), and a moment
+# long before any. A statement needing more than one of a kind adds to them.
+STAND_IN_ID = 2_147_480_000
+STAND_IN_MOMENT = datetime(1900, 1, 1, microsecond=1, tzinfo=UTC)
 
 
 class CompiledOnce:

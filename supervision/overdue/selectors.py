@@ -10,7 +10,7 @@ working days late are counted in Python with the calendar, a page at a time.
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -25,7 +25,7 @@ from cases.models import Case, CaseEvent, CaseState, EventAction, holder_due, ho
 from cases.selectors import cases_under, cases_visible_to, visible_cases_q
 from core.pagination import with_total
 from core.people import person_name
-from core.statements import CompiledOnce
+from core.statements import STAND_IN_ID, STAND_IN_MOMENT, CompiledOnce
 from enterprises.access import roles_for_user
 from workflow.deadlines import overdue_cutoff
 from workflow.models import ClockKind, DeadlineCycle
@@ -245,16 +245,14 @@ def overdue_rows(cases: QuerySet[Case], *, now: datetime, counted: bool) -> Quer
     return with_total(rows, matches=cases)
 
 
-# Stand-ins for the values of a compiled first page (``overdue_first_page``): moments and numbers no parameter of
-# the statement equals (its constants are states, clock kinds and a 0), each within its column's range (Django
-# writes a comparison with a number out of range as always false, or true, without the parameter).
-NOW_STAND_IN = datetime(1900, 1, 1, microsecond=1, tzinfo=UTC)
-LATE_BEFORE_STAND_IN = datetime(1900, 1, 1, microsecond=2, tzinfo=UTC)
+# Stand-ins for the values of a compiled first page (``overdue_first_page``), each its own: the statement's other
+# parameters are states, clock kinds and a 0; an urging level's is within its small column's range.
+LATE_BEFORE_STAND_IN = STAND_IN_MOMENT + timedelta(microseconds=1)
 FILTER_STAND_INS = {
-    "unit": 2_147_480_001,
-    "assignee": 2_147_480_002,
-    "category": 2_147_480_003,
-    "enterprise": 2_147_480_004,
+    "unit": STAND_IN_ID + 1,
+    "assignee": STAND_IN_ID + 2,
+    "category": STAND_IN_ID + 3,
+    "enterprise": STAND_IN_ID + 4,
     "urging_level": 32_001,
     "urging_level_min": 32_002,
 }
@@ -298,7 +296,7 @@ def _compiled_first_page(
     stand_ins: dict[str, Any] = {name: FILTER_STAND_INS[name] for name in given if name != "min_workdays"}
     if "min_workdays" in given:
         stand_ins["late_before"] = LATE_BEFORE_STAND_IN
-    return CompiledOnce(build, now=NOW_STAND_IN, **stand_ins)
+    return CompiledOnce(build, now=STAND_IN_MOMENT, **stand_ins)
 
 
 def overdue_summary(cases: QuerySet[Case]) -> dict:

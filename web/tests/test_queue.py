@@ -14,6 +14,7 @@ from django.utils import timezone
 from cases.models import Case, CaseState
 from enterprises.models import Enterprise
 from enterprises.services import service_assignment_change
+from web.views import work
 from workflow import services
 from workflow.tests.helpers import assigned_case, reload, resolved_case, routed_case
 
@@ -111,6 +112,35 @@ def test_it_filters_a_head_s_queue_by_state_and_overdue(district):
     late = [case.pk for case in held if case.resolution_due_at and case.resolution_due_at < timezone.now()]
     page = hank.get("/queue/?overdue=on").content.decode()
     assert late and row_ids(page) == late and f"共 {len(late)} 件" in page
+
+
+@pytest.mark.parametrize("query", ["", "?state=resolved", "?state=assigned&overdue=on", "?page=2", "?page=9"])
+def test_a_queue_read_by_a_statement_compiled_once_is_the_queue_built_each_time(district, query, monkeypatch):
+    """The first page of a cadre's queue, read by a statement compiled once (the person and the moment stand-ins),
+    against the same page built for the request: three cadres in turn and a unit head (read as built), now and
+    three days on, when more of the cases are late."""
+    head_s_queue(district)
+    people = [district.carol, district.carla, district.dave, district.hank]
+    later = timezone.now() + timedelta(days=3)
+
+    def pages() -> list[str]:
+        drawn = []
+        for moment in (timezone.now(), later):
+            with time_machine.travel(moment, tick=False):
+                for person in people:
+                    response = signed_in(person).get(f"/queue/{query}")
+                    assert response.status_code == 200
+                    # Without the page's CSRF tokens, new on each request.
+                    drawn.append(re.sub(r"[A-Za-z0-9]{64}", "", response.content.decode()))
+        return drawn
+
+    compiled = pages()
+    monkeypatch.setattr(work, "queue_first_page", lambda *args, **kwargs: None)
+    built = pages()
+
+    assert compiled == built
+    assert compiled[:4] != compiled[4:]
+    assert sum(len(row_ids(page)) for page in compiled) > 0
 
 
 def test_it_offers_signing_for_only_to_the_assignee_of_a_case_not_signed_for(district):

@@ -19,7 +19,7 @@ from django_fsm import has_transition_perm
 from cases.models import CaseState
 from cases.selectors import cases_visible_to
 from core.errors import ApplicationError
-from core.pagination import KeysFirstPaginator, ShortListPaginator, TotalInPagePaginator
+from core.pagination import FirstPageApart, KeysFirstPaginator, ShortListPaginator, TotalInPagePaginator
 from core.statements import prepared
 from enterprises.access import roles_for_user
 from enterprises.models import Role
@@ -37,6 +37,7 @@ from ..queries import (
     MY_CASES_RELATED,
     dispatch_list,
     enterprise_cases,
+    queue_first_page,
     queue_of,
     served_by_name,
     served_enterprises,
@@ -137,12 +138,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     filters = QueueFilter(request.GET)
     chosen = filters.cleaned_data if filters.is_valid() else {}
-    cases = queue_of(request.user, now=now, state=chosen.get("state", ""), overdue_only=chosen.get("overdue", False))
+    asked = {"state": chosen.get("state", ""), "overdue_only": chosen.get("overdue", False)}
+    cases = FirstPageApart(
+        lambda size: queue_first_page(request.user, now=now, size=size, **asked),
+        lambda: queue_of(request.user, now=now, **asked),
+    )
     heads_units = bool(roles_for_user(request.user).head_unit_ids)
     # A cadre's own assignments are read alike whoever they are: planned once per connection (``prepared``); a
     # unit head's units, many cases or few, are planned for their values.
     with nullcontext() if heads_units else prepared():
-        page = TotalInPagePaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = TotalInPagePaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]  # sliced and counted, as a queryset
     rows = [{"case": case, "can_sign_for": can_sign_for(case, request.user)} for case in page]
     query = query_without_page(request)
     return render(

@@ -36,7 +36,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.filters import DjangoFilterBackend
 from core.pagination import FirstPageApart, OrderedUnion, ShortListPaginator, TotalInPagePaginator, total_of
 from core.parsers import JSONParser
-from core.statements import CompiledOnce, prepared
+from core.statements import STAND_IN_ID, CompiledOnce, prepared
 from enterprises.access import roles_for_user, stand_in_official
 
 from .. import services
@@ -131,8 +131,6 @@ class CaseListPagination(Pagination):
 
 # What an official's queue asks of their own assignments (``CaseViewSet.first_page``).
 QUEUE_PARAMS = frozenset({"assignee", "state", "ordering", "page", "page_size"})
-# Who stands in for the person in the queue's compiled statements: an id no one has and no other parameter equals.
-STAND_IN_USER_ID = 2_147_480_000
 
 
 @lru_cache(maxsize=64)
@@ -150,7 +148,7 @@ def _own_first_page(states: tuple[str, ...], ordering: str | None, size: int) ->
         view.request.user = stand_in_official(user_id)
         return view.listed().first(size)
 
-    return CompiledOnce(build, user_id=STAND_IN_USER_ID)
+    return CompiledOnce(build, user_id=STAND_IN_ID)
 
 
 @extend_schema_view(
