@@ -4,7 +4,6 @@ Views parse the query, call the selectors and the export and render; the cases c
 through ``cases_visible_to``, so a supervisor sees only their jurisdiction.
 """
 
-from functools import cached_property
 from tempfile import TemporaryFile
 from typing import Any
 
@@ -191,6 +190,10 @@ class OverdueViewSet(viewsets.GenericViewSet):
         # One moment and one calendar per request, so the filter and every row count the same days.
         self.now = timezone.now()
         self.calendar = work_calendar()
+        # Checked before anything is read: a wrong filter is refused, whatever page is asked.
+        query = OverdueQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        self.filters = dict(query.validated_data)
 
     def get_queryset(self, *, counted: bool = False):
         if getattr(self, "swagger_fake_view", False):
@@ -199,15 +202,8 @@ class OverdueViewSet(viewsets.GenericViewSet):
             signed_in_user(self.request), now=self.now, calendar=self.calendar, counted=counted, **self.filters
         )
 
-    @cached_property
-    def filters(self) -> dict:
-        """The query's filters, checked: a wrong one is refused before anything is read."""
-        query = OverdueQuery(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        return dict(query.validated_data)
-
     def first_page(self, size: int) -> list | None:
-        """The first page read by a statement compiled once, for someone who sees every case (else None)."""
+        """The first page read by a statement compiled once for its shape (``overdue_first_page``)."""
         user = signed_in_user(self.request)
         return overdue_first_page(
             user, now=self.now, calendar=self.calendar, size=size, columns=OVERDUE_LIST_COLUMNS, **self.filters
@@ -218,7 +214,6 @@ class OverdueViewSet(viewsets.GenericViewSet):
 
     @extend_schema(summary="Overdue cases of my jurisdiction", parameters=[OverdueQuery])
     def list(self, request: Request) -> Response:
-        self.filters  # noqa: B018  # checked before any row is read
         rows = FirstPageApart(
             self.first_page,
             lambda: self.get_queryset(counted=True).values_list(*OVERDUE_LIST_COLUMNS, named=True),

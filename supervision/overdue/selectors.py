@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from django.contrib.auth.models import User
 from django.db.models import Case as Conditional
@@ -52,31 +52,37 @@ def overdue_filtered(
     return overdue_among(cases_visible_to(user), now=now, late_before=late_before, **filters)
 
 
-def overdue_among(
-    cases: QuerySet[Case],
-    *,
-    now: datetime,
-    late_before: datetime | None = None,
-    unit: int | None = None,
-    assignee: int | None = None,
-    category: int | None = None,
-    enterprise: int | None = None,
-    urging_level: int | None = None,
-    urging_level_min: int | None = None,
-) -> QuerySet[Case]:
-    """Those of ``cases`` overdue at ``now`` under the filters (``late_before``: overdue since before it)."""
+class OverdueNarrowing(TypedDict, total=False):
+    """What ``overdue_among`` narrows the overdue cases by."""
+
+    late_before: datetime | None
+    unit: int | None
+    assignee: int | None
+    category: int | None
+    enterprise: int | None
+    urging_level: int | None
+    urging_level_min: int | None
+
+
+# The column each of ``OverdueNarrowing``'s values but ``late_before`` narrows by.
+NARROWED_COLUMNS = {
+    "unit": "responsible_unit_id",
+    "assignee": "assignee_id",
+    "category": "category_id",
+    "enterprise": "enterprise_id",
+    "urging_level": "urging_level",
+    "urging_level_min": "urging_level__gte",
+}
+
+
+def overdue_among(cases: QuerySet[Case], *, now: datetime, **narrowing: Unpack[OverdueNarrowing]) -> QuerySet[Case]:
+    """Those of ``cases`` overdue at ``now``, narrowed (``late_before``: overdue since before it)."""
     cases = cases.filter(holder_overdue_q(now))
+    late_before = narrowing.get("late_before")
     if late_before is not None:
         cases = cases.filter(holder_overdue_q(late_before))
-    filters = {
-        "responsible_unit_id": unit,
-        "assignee_id": assignee,
-        "category_id": category,
-        "enterprise_id": enterprise,
-        "urging_level": urging_level,
-        "urging_level__gte": urging_level_min,
-    }
-    return cases.filter(**{field: value for field, value in filters.items() if value is not None})
+    given = {name: value for name, value in narrowing.items() if name != "late_before" and value is not None}
+    return cases.filter(**{NARROWED_COLUMNS[name]: value for name, value in given.items()})
 
 
 def paused_cases(
@@ -247,8 +253,8 @@ def overdue_rows(cases: QuerySet[Case], *, now: datetime, counted: bool) -> Quer
 
 # Stand-ins for the values of a compiled first page (``overdue_first_page``), each its own: the statement's other
 # parameters are states, clock kinds and a 0; an urging level's is within its small column's range.
-LATE_BEFORE_STAND_IN = STAND_IN_MOMENT + timedelta(microseconds=1)
-FILTER_STAND_INS = {
+STAND_INS: dict[str, Any] = {
+    "late_before": STAND_IN_MOMENT + timedelta(microseconds=1),
     "unit": STAND_IN_ID + 1,
     "assignee": STAND_IN_ID + 2,
     "category": STAND_IN_ID + 3,
@@ -273,12 +279,11 @@ def overdue_first_page(
     roles = roles_for_user(user)
     if roles.user_id is None:
         return None
-    given = tuple(sorted(name for name, value in filters.items() if value is not None))
-    statement = _compiled_first_page(visible_cases_q(roles), given, columns, size)
     min_workdays = filters.pop("min_workdays", None)
     values: dict[str, int | datetime] = {name: value for name, value in filters.items() if value is not None}
     if min_workdays is not None:
         values["late_before"] = overdue_cutoff(calendar, now, min_workdays)
+    statement = _compiled_first_page(visible_cases_q(roles), tuple(sorted(values)), columns, size)
     return statement.named(now=now, **values)
 
 
@@ -286,17 +291,14 @@ def overdue_first_page(
 def _compiled_first_page(
     visible: Q | None, given: tuple[str, ...], columns: tuple[str, ...], size: int
 ) -> CompiledOnce:
-    """The first page's statement for one shape; the filters in ``given`` (min_workdays as ``late_before``) stand
-    in by their own stand-ins."""
+    """The first page's statement for one shape, each of the ``given`` values of ``overdue_among`` by its
+    stand-in."""
 
-    def build(*, now: datetime, late_before: datetime | None = None, **filters: int) -> QuerySet:
-        cases = overdue_among(cases_under(visible), now=now, late_before=late_before, **filters)
+    def build(*, now: datetime, **given_values: Unpack[OverdueNarrowing]) -> QuerySet:
+        cases = overdue_among(cases_under(visible), now=now, **given_values)
         return overdue_rows(cases, now=now, counted=True).values_list(*columns, named=True)[:size]
 
-    stand_ins: dict[str, Any] = {name: FILTER_STAND_INS[name] for name in given if name != "min_workdays"}
-    if "min_workdays" in given:
-        stand_ins["late_before"] = LATE_BEFORE_STAND_IN
-    return CompiledOnce(build, now=STAND_IN_MOMENT, **stand_ins)
+    return CompiledOnce(build, now=STAND_IN_MOMENT, **{name: STAND_INS[name] for name in given})
 
 
 def overdue_summary(cases: QuerySet[Case]) -> dict:
