@@ -226,12 +226,18 @@ def read_as_they_lie(
 ) -> list[QuerySet[Case] | Consecutive | Gathered]:
     """How each part of the list (with whether it holds only a person's few cases) is read: the late cases
     ``Gathered`` (``lists_late_cases``), unless by a deadline, whose indexes hold them together; a part of many cases
-    in pieces (``apart_by_leading_value``); a person's few cases as the database plans them. The parts are ordered
-    alike, so the choice is made once."""
+    in pieces (``apart_by_leading_value``); a person's few cases as the database plans them, but their closed ones
+    gathered when the order is descending (``lists_closed_cases``). The parts are ordered alike, so the choice is
+    made once."""
     leading = _leading_column(parts[0][0])
     if lists_late_cases(params) and (leading is None or leading[0] not in DEADLINES):
         return [Gathered(part) for part, _few in parts]
-    return [part if few else apart_by_leading_value(part, params) for part, few in parts]
+    # A person's closed cases are old: newest first (or latest anything), they lie past every newer case of others.
+    closed_far_down = lists_closed_cases(params) and leading is not None and leading[1]
+    return [
+        (Gathered(part) if closed_far_down else part) if few else apart_by_leading_value(part, params)
+        for part, few in parts
+    ]
 
 
 DEADLINES = frozenset({"response_due_at", "resolution_due_at"})
@@ -245,6 +251,14 @@ def lists_late_cases(params: QueryDict) -> bool:
     their deadline's: read in the list's order, the district's twenty newest took 0.1 s, gathered 30 ms."""
     asked = {name: _as_its_filter_reads(name, params) for name in ("overdue", "urging_level", "urging_level_min")}
     return asked["overdue"] is True or bool(URGED & {asked["urging_level"], asked["urging_level_min"]})
+
+
+def lists_closed_cases(params: QueryDict) -> bool:
+    """Whether ``params`` narrow the list to closed cases. A person's are few (a cadre's 2,631 of a million) and old:
+    a case is closed long after it is filed, so the newest twenty of a cadre's lay past 400,000 newer cases of others,
+    and the planner, which expects them spread evenly, walked to them (0.1 s; gathered, 26 ms)."""
+    states = _as_its_filter_reads("state", params)
+    return bool(states) and set(states) <= {CaseState.CLOSED}
 
 
 def _as_its_filter_reads(name: str, params: QueryDict):

@@ -597,6 +597,53 @@ def test_it_pages_a_cadres_own_and_served_cases_as_the_whole_list_ordered(distri
         assert {page.json()["count"] for page in pages if page.status_code == 200} == {len(expected)}
 
 
+def close_cases(cases: list[Case]) -> None:
+    """Closed five days ago, resolved the day before: a person's closed cases, older than their open ones."""
+    now = timezone.now()
+    Case.objects.filter(pk__in=[case.pk for case in cases]).update(
+        state="closed", closure="confirmed", resolved_at=now - timedelta(days=6), closed_at=now - timedelta(days=5)
+    )
+
+
+@pytest.mark.parametrize("field", CASE_ORDERING_FIELDS)
+def test_it_pages_a_cadres_closed_cases_as_the_whole_list_ordered(district, board, field):
+    """A person's closed cases are gathered when the order is descending (they are old, far down a newest-first
+    walk): pages of two, in every order both ways and the default, show what the whole list sorted shows."""
+    close_cases(bulk_assigned_cases(district, 5, assignee=district.carol))
+    client = district.client(district.carol)
+    closed = cases_visible_to(district.carol).filter(state="closed")
+    for ordering, order in [
+        (field, [case_order(field), "-id"]),
+        (f"-{field}", [case_order(f"-{field}"), "-id"]),
+        (None, [F("sent_back_at").desc(nulls_last=True), "-filed_at", "-id"]),
+    ]:
+        expected = list(closed.order_by(*order).values_list("number", flat=True))
+        asked = {"state": "closed", "page_size": 2} | ({"ordering": ordering} if ordering else {})
+        pages = [client.get(CASES, {**asked, "page": page}) for page in range(1, 5)]
+        shown = [number for page in pages if page.status_code == 200 for number in numbers(page)]
+        assert len(expected) >= 5 and shown == expected, ordering
+        assert {page.json()["count"] for page in pages if page.status_code == 200} == {len(expected)}
+
+
+def test_a_persons_closed_cases_are_gathered_when_the_order_is_descending(district, board):
+    """Newest first (or latest anything), a cadre's closed cases lie past every newer case of others: their page's
+    ids are ordered as no index holds them. Oldest first they come soon, and a list of every case is not a
+    person's few."""
+
+    def list_statement(user, **params) -> str:
+        with CaptureQueriesContext(connection) as queries:
+            assert district.client(user).get(CASES, params).status_code == 200
+        return next(query["sql"] for query in queries.captured_queries if 'FROM "cases_case"' in query["sql"])
+
+    carol = district.carol
+    assert "ORDER BY COALESCE(" in list_statement(carol, state="closed")
+    assert "ORDER BY COALESCE(" in list_statement(carol, state="closed", ordering="-number")
+    assert "COALESCE(" not in list_statement(carol, state="closed", ordering="number")
+    assert "COALESCE(" not in list_statement(carol, state=["closed", "assigned"])
+    assert "COALESCE(" not in list_statement(carol)
+    assert "COALESCE(" not in list_statement(district.dora, state="closed")
+
+
 @pytest.fixture
 def filers(district):
     """Alice for yixin (served by carol) and one contact each for three more enterprises, served by
