@@ -48,8 +48,14 @@ def overdue_filtered(
 
     ``filters`` are ``unit``, ``assignee``, ``category``, ``enterprise``, ``urging_level`` and ``urging_level_min``
     (``overdue_among``'s); ``min_workdays`` asks for cases at least that many working days late."""
-    late_before = overdue_cutoff(calendar, now, min_workdays) if min_workdays else None
-    return overdue_among(cases_visible_to(user), now=now, late_before=late_before, **filters)
+    return overdue_among(
+        cases_visible_to(user), now=now, late_before=late_since(calendar, now, min_workdays), **filters
+    )
+
+
+def late_since(calendar: WorkCalendar, now: datetime, min_workdays: int | None) -> datetime | None:
+    """The due time before which a case is at least ``min_workdays`` working days late; None for no such bound."""
+    return overdue_cutoff(calendar, now, min_workdays) if min_workdays else None
 
 
 class OverdueNarrowing(TypedDict, total=False):
@@ -279,10 +285,10 @@ def overdue_first_page(
     roles = roles_for_user(user)
     if roles.user_id is None:
         return None
-    min_workdays = filters.pop("min_workdays", None)
+    late_before = late_since(calendar, now, filters.pop("min_workdays", None))
     values: dict[str, int | datetime] = {name: value for name, value in filters.items() if value is not None}
-    if min_workdays is not None:
-        values["late_before"] = overdue_cutoff(calendar, now, min_workdays)
+    if late_before is not None:
+        values["late_before"] = late_before
     statement = _compiled_first_page(visible_cases_q(roles), tuple(sorted(values)), columns, size)
     return statement.named(now=now, **values)
 
