@@ -25,7 +25,8 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from .suite import SIGNED_IN_API, BenchmarkError, Context, queue_url
+from .suite import BenchmarkError, Context, queue_url
+from .urls import SIGNED_IN_API
 
 WORKERS = 2
 CONNECTIONS = 4
@@ -122,13 +123,14 @@ def unable() -> str | None:
 
 
 def run_http(context: Context, *, rounds: int, seconds: int, say) -> HttpResult:
-    """The queue over HTTP against the floor app and the smallest signed-in request; ``bench`` asks ``unable`` first."""
+    """The queue over HTTP against the floor app and a signed-in answer with no rows; ``bench`` asks ``unable``
+    first."""
     # gunicorn runs on the real clock, where a token from the dataset's moment would have expired.
     Token.objects.filter(user=context.cadre).delete()
     headers = {"Authorization": f"Token {Token.objects.create(user=context.cadre).key}"}
     path = queue_url(context)
     huiyin = Server(
-        "config.wsgi:application",
+        "benchmarks.wsgi:application",
         {"DEBUG": "false", "DB_CONN_MAX_AGE": "600", "ALLOWED_HOSTS": "127.0.0.1", "PYTHONUNBUFFERED": "1"},
     )
     floor = Server(
@@ -142,7 +144,7 @@ def run_http(context: Context, *, rounds: int, seconds: int, say) -> HttpResult:
         result.agree = page_ids == floor_ids
         wrk(huiyin.url(path), headers, 2), wrk(floor.url("/"), {}, 2)  # warm-up: every worker started
         for round_number in range(rounds):
-            # The smallest signed-in request beside them: what the same server answers before it reads a row.
+            # The signed-in answer with no rows beside them: what the same server answers before it reads a row.
             runs = [
                 ("huiyin", huiyin.url(path), headers),
                 ("floor", floor.url("/"), {}),

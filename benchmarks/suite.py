@@ -41,6 +41,7 @@ from workflow.models import ClockKind, DeadlineCycle
 
 from . import floors
 from .floors import Query
+from .urls import SIGNED_IN_API, SIGNED_IN_PAGE
 from .vocabulary import NAME_FORMS
 from .workdays import SHANGHAI, Workdays
 
@@ -433,12 +434,6 @@ LISTS = (
 )
 
 
-# The same person's smallest signed-in requests, a page (the password form) and an API answer (the seven
-# categories): what every page or answer pays before it reads a row (session or token, user, middleware; for a
-# page also the roles, the unread badge and the base template).
-SIGNED_IN_PAGE = "/password/"
-SIGNED_IN_API = "/api/v1/categories/"
-
 # Runs before the timed ones, as a worker that has served for a while: templates and caches loaded, the database's
 # buffers warm, and each prepared statement past the five runs PostgreSQL plans it for before settling its plan.
 # A shorter run (``--quick``, asking only whether everything still runs) warms up as often as it repeats.
@@ -680,13 +675,12 @@ def menu_pages(context: Context) -> list[TimedBenchmark]:
         start = client.get("/", follow=True, **headers).content.decode()
         menu = re.search(r'<nav class="mainnav".*?</nav>', start, re.S)
         for url, label in re.findall(r'<a href="(/[^"]*)"[^>]*>([^<]+)</a>', menu.group(0) if menu else ""):
-            if url != SIGNED_IN_PAGE:  # the password form: every list's signed-in baseline already
-                slug = url.strip("/").replace("/", "-") or "start"
-                pages.append(
-                    TimedBenchmark(
-                        f"menu-{persona}-{slug}", f"{persona}: {html.unescape(label)}", persona, lambda c, url=url: url
-                    )
+            slug = url.strip("/").replace("/", "-") or "start"
+            pages.append(
+                TimedBenchmark(
+                    f"menu-{persona}-{slug}", f"{persona}: {html.unescape(label)}", persona, lambda c, url=url: url
                 )
+            )
     return pages
 
 

@@ -77,9 +77,11 @@ class Command(BaseCommand):
             raise CommandError("--at needs an ISO 8601 moment with a zone.")
         self.prepare_static_files()
         lists, pages, timed, jobs, menus, orders = [], [], [], [], [], []
-        # DEBUG off as in production (with it, Django keeps every query); the test client's host allowed.
+        # DEBUG off as in production (with it, Django keeps every query); the test client's host allowed; the
+        # bench's own addresses beside Huiyin's.
         hosts = [*settings.ALLOWED_HOSTS, "testserver"]
-        with time_machine.travel(moment, tick=False), override_settings(DEBUG=False, ALLOWED_HOSTS=hosts):
+        served = override_settings(DEBUG=False, ALLOWED_HOSTS=hosts, ROOT_URLCONF="benchmarks.urls")
+        with time_machine.travel(moment, tick=False), served:
             context = suite.Context.load(moment)
             settle_web_process()  # measured as the web and Celery workers run
             self.say(
