@@ -85,7 +85,7 @@ def queue_first_page(user, *, now: datetime, state: str, overdue_only: bool, siz
     roles = roles_for_user(user)
     if roles.user_id is None or not roles.is_official or roles.head_unit_ids:
         return None
-    statement = _queue_first_page(state if state in QUEUE_STATES else "", overdue_only, size)
+    statement = _queue_first_page(state, overdue_only, size)
     return cast(list[Case], statement.instances(user_id=roles.user_id, now=now))
 
 
